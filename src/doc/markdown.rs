@@ -1,0 +1,303 @@
+//! Markdown (the rendered template) → `Body`, with pulldown-cmark.
+//!
+//! Raw HTML, code and links are kept as literal text: the body markup can only
+//! express what a report is made of.
+
+use super::{Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Row, Table, Align};
+use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
+
+/// Marks a paragraph that stands for a structured table handed over by a template
+/// function: the character, then the table's index, alone in a paragraph.
+pub const TABLE_MARK: char = '\u{E001}';
+/// A line break inside a data value (the Markdown escaper turns '\n' into this, so a
+/// newline in a cell can never start a new block).
+pub const LINE_BREAK_MARK: char = '\u{E000}';
+
+/// Build the body of a report from rendered Markdown. `tables` are the structured
+/// tables that the template placed with a function (see `TABLE_MARK`).
+pub fn build_body(markdown: &str, tables: &[Table]) -> Body {
+    let mut builder = Builder::default();
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES);
+    for event in parser {
+        builder.event(event);
+    }
+    let mut body = Body::default();
+    for block in builder.blocks {
+        match &block {
+            BodyBlock::Paragraph(inlines) => {
+                if let Some(table) = table_reference(inlines).and_then(|i| tables.get(i)) {
+                    body.blocks.push(BodyBlock::Table(table.clone()));
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        body.blocks.push(block);
+    }
+    body
+}
+
+fn table_reference(inlines: &[Inline]) -> Option<usize> {
+    let text = super::inline_text(inlines);
+    text.trim().strip_prefix(TABLE_MARK)?.parse().ok()
+}
+
+#[derive(Default)]
+struct Builder {
+    blocks: Vec<BodyBlock>,
+    inlines: Vec<Inline>,
+    bold: u32,
+    italic: u32,
+    /// Open lists: `None` for "- " lists, `Some(next number)` for ordered ones.
+    lists: Vec<Option<u64>>,
+    /// The prefix waiting for the first paragraph of the current list item.
+    item_prefix: Option<String>,
+    item_is_dash: bool,
+    table: Option<TableBuilder>,
+}
+
+struct TableBuilder {
+    alignments: Vec<Alignment>,
+    rows: Vec<Vec<Vec<Inline>>>,
+    in_head: bool,
+    head_rows: usize,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Start(tag) => self.start(tag),
+            Event::End(tag) => self.end(tag),
+            Event::Text(text) | Event::Code(text) => self.text(&text),
+            Event::Html(text) | Event::InlineHtml(text) => self.text(text.trim_end_matches('\n')),
+            Event::SoftBreak => self.text(" "),
+            Event::HardBreak => self.inlines.push(Inline::LineBreak),
+            Event::Rule => self.blocks.push(BodyBlock::PageBreak),
+            Event::TaskListMarker(done) => self.text(if done { "[x] " } else { "[ ] " }),
+            Event::FootnoteReference(text) => self.text(&text),
+            Event::InlineMath(text) | Event::DisplayMath(text) => self.text(&text),
+        }
+    }
+
+    fn start(&mut self, tag: Tag) {
+        match tag {
+            Tag::Strong => self.bold += 1,
+            Tag::Emphasis => self.italic += 1,
+            Tag::List(first) => self.lists.push(first),
+            Tag::Item => {
+                self.flush_item_text();
+                let (prefix, dash) = match self.lists.last_mut() {
+                    Some(Some(n)) => {
+                        let prefix = format!("{n}. ");
+                        *n += 1;
+                        (prefix, false)
+                    }
+                    _ => ("- ".to_string(), true),
+                };
+                self.item_prefix = Some(prefix);
+                self.item_is_dash = dash;
+            }
+            Tag::Table(alignments) => {
+                self.table = Some(TableBuilder { alignments, rows: Vec::new(), in_head: false, head_rows: 0 })
+            }
+            Tag::TableHead => {
+                if let Some(t) = self.table.as_mut() {
+                    t.in_head = true;
+                    t.rows.push(Vec::new());
+                }
+            }
+            Tag::TableRow => {
+                if let Some(t) = self.table.as_mut() {
+                    t.rows.push(Vec::new());
+                }
+            }
+            Tag::TableCell => self.inlines.clear(),
+            Tag::Image { .. } | Tag::Link { .. } => {}
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Strong => self.bold = self.bold.saturating_sub(1),
+            TagEnd::Emphasis => self.italic = self.italic.saturating_sub(1),
+            TagEnd::Heading(level) => {
+                let inlines = std::mem::take(&mut self.inlines);
+                self.blocks.push(BodyBlock::Heading { level: level as u8, inlines });
+            }
+            TagEnd::Paragraph => self.paragraph(),
+            TagEnd::CodeBlock => self.paragraph(),
+            TagEnd::HtmlBlock => self.paragraph(),
+            TagEnd::Item => self.flush_item_text(),
+            TagEnd::List(_) => {
+                self.lists.pop();
+            }
+            TagEnd::TableCell => {
+                let inlines = std::mem::take(&mut self.inlines);
+                if let Some(row) = self.table.as_mut().and_then(|t| t.rows.last_mut()) {
+                    row.push(inlines);
+                }
+            }
+            TagEnd::TableHead => {
+                if let Some(t) = self.table.as_mut() {
+                    t.in_head = false;
+                    t.head_rows = t.rows.len();
+                }
+            }
+            TagEnd::Table => {
+                if let Some(t) = self.table.take() {
+                    self.blocks.push(BodyBlock::Table(t.finish()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        let bold = self.bold > 0;
+        let italic = self.italic > 0;
+        for (i, piece) in text.split(LINE_BREAK_MARK).enumerate() {
+            if i > 0 {
+                self.inlines.push(Inline::LineBreak);
+            }
+            if piece.is_empty() {
+                continue;
+            }
+            match self.inlines.last_mut() {
+                Some(Inline::Text { text, bold: b, italic: it }) if *b == bold && *it == italic => text.push_str(piece),
+                _ => self.inlines.push(Inline::Text { text: piece.to_string(), bold, italic }),
+            }
+        }
+    }
+
+    /// Text of a tight list item arrives without a paragraph around it.
+    fn flush_item_text(&mut self) {
+        if !self.inlines.is_empty() {
+            self.paragraph();
+        }
+    }
+
+    fn paragraph(&mut self) {
+        let mut inlines = std::mem::take(&mut self.inlines);
+        if inlines.is_empty() {
+            return;
+        }
+        if self.table.is_some() {
+            return;
+        }
+        if let Some(prefix) = self.item_prefix.take() {
+            inlines.insert(0, Inline::plain(prefix));
+            let block = if self.item_is_dash { BodyBlock::Dash(inlines) } else { BodyBlock::Paragraph(inlines) };
+            self.blocks.push(block);
+        } else if !self.lists.is_empty() && self.item_is_dash {
+            self.blocks.push(BodyBlock::Dash(inlines));
+        } else {
+            self.blocks.push(BodyBlock::Paragraph(inlines));
+        }
+    }
+}
+
+impl TableBuilder {
+    fn finish(self) -> Table {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let mut widths = vec![4; columns];
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate() {
+                let len = super::inline_text(cell).chars().count() as i32;
+                widths[i] = widths[i].max(len.min(60));
+            }
+        }
+        let rows = self
+            .rows
+            .into_iter()
+            .enumerate()
+            .map(|(r, cells)| {
+                let header = r < self.head_rows;
+                let mut out: Vec<Cell> = cells
+                    .into_iter()
+                    .enumerate()
+                    .map(|(c, inlines)| {
+                        let align = if header {
+                            Align::Center
+                        } else {
+                            match self.alignments.get(c) {
+                                Some(Alignment::Center) => Align::Center,
+                                Some(Alignment::Right) => Align::Right,
+                                _ => Align::Left,
+                            }
+                        };
+                        let style = ParaStyle { align, size: 26, bold: header, ..ParaStyle::default() };
+                        Cell::new(vec![Paragraph::new(style, inlines)])
+                    })
+                    .collect();
+                while out.len() < columns {
+                    out.push(Cell::new(vec![Paragraph::new(ParaStyle { size: 26, ..ParaStyle::default() }, vec![])]));
+                }
+                Row { cells: out }
+            })
+            .collect();
+        Table { columns: widths.into_iter().map(|w| w * 100).collect(), rows, header_rows: self.head_rows, borders: true }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::inline_text;
+
+    fn texts(body: &Body) -> Vec<String> {
+        body.blocks
+            .iter()
+            .map(|b| match b {
+                BodyBlock::Heading { level, inlines } => format!("H{level} {}", inline_text(inlines)),
+                BodyBlock::Paragraph(i) => format!("P {}", inline_text(i)),
+                BodyBlock::Dash(i) => format!("D {}", inline_text(i)),
+                BodyBlock::Table(t) => format!("T {}x{}", t.rows.len(), t.columns.len()),
+                BodyBlock::PageBreak => "BREAK".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn blocks_map_to_report_elements() {
+        let md = "# Phần thứ nhất\n\n## I. TÌNH HÌNH\n\n### 1. Công tác\n\n#### 1.1. Đánh giá\n\nĐoạn **đậm** và *nghiêng*.\n\n- Thuận lợi: tốt\n- Khó khăn: nhiều\n\n---\n\n| A | B |\n|---|--:|\n| x | 1 |\n";
+        let body = build_body(md, &[]);
+        assert_eq!(
+            texts(&body),
+            vec![
+                "H1 Phần thứ nhất",
+                "H2 I. TÌNH HÌNH",
+                "H3 1. Công tác",
+                "H4 1.1. Đánh giá",
+                "P Đoạn đậm và nghiêng.",
+                "D - Thuận lợi: tốt",
+                "D - Khó khăn: nhiều",
+                "BREAK",
+                "T 2x2"
+            ]
+        );
+        let BodyBlock::Paragraph(inlines) = &body.blocks[4] else { panic!() };
+        assert!(inlines.contains(&Inline::Text { text: "đậm".into(), bold: true, italic: false }));
+        assert!(inlines.contains(&Inline::Text { text: "nghiêng".into(), bold: false, italic: true }));
+    }
+
+    #[test]
+    fn raw_html_is_text() {
+        let body = build_body("Chữ <b>đậm</b> &amp; hết\n\n<div>khối</div>\n", &[]);
+        assert_eq!(texts(&body), vec!["P Chữ <b>đậm</b> & hết", "P <div>khối</div>"]);
+    }
+
+    #[test]
+    fn line_break_mark_is_a_line_break() {
+        let body = build_body(&format!("a{LINE_BREAK_MARK}b"), &[]);
+        let BodyBlock::Paragraph(inlines) = &body.blocks[0] else { panic!() };
+        assert_eq!(inlines[1], Inline::LineBreak);
+    }
+
+    #[test]
+    fn table_marks_become_structured_tables() {
+        let table = Table { columns: vec![1, 2, 3], ..Table::default() };
+        let body = build_body(&format!("Trước\n\n{TABLE_MARK}0\n\nSau\n"), &[table.clone()]);
+        assert_eq!(body.blocks[1], BodyBlock::Table(table));
+    }
+}

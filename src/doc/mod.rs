@@ -1,0 +1,285 @@
+//! The Document: a closed model of what a report is made of, shared by every writer.
+//!
+//! `Body` is what a template produces (headings, paragraphs, dash lines, tables, page
+//! breaks); `Document` is the laid-out result after the ND30 frame: sections of
+//! styled paragraphs and tables that the writers turn into .docx or .odt without
+//! knowing anything about Excel or about the decree.
+
+mod markdown;
+
+pub use markdown::{build_body, LINE_BREAK_MARK, TABLE_MARK};
+
+/// Twentieths of a point, the unit of Word's page geometry (1 cm = 567).
+pub type Twips = i32;
+
+// ---------------------------------------------------------------- body (semantic)
+
+/// A report body as written in a template: semantic blocks only.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Body {
+    pub blocks: Vec<BodyBlock>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum BodyBlock {
+    /// Level 1 "Phần thứ nhất" and its title, 2 "I. …", 3 "1. …", 4 "1.1. …".
+    Heading { level: u8, inlines: Vec<Inline> },
+    Paragraph(Vec<Inline>),
+    /// A line beginning with "- ": an ordinary paragraph that starts with the dash.
+    Dash(Vec<Inline>),
+    Table(Table),
+    PageBreak,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inline {
+    Text { text: String, bold: bool, italic: bool },
+    LineBreak,
+    /// The current page number (only used in page headers).
+    PageNumber,
+}
+
+impl Inline {
+    pub fn plain(text: impl Into<String>) -> Self {
+        Inline::Text { text: text.into(), bold: false, italic: false }
+    }
+    pub fn bold(text: impl Into<String>) -> Self {
+        Inline::Text { text: text.into(), bold: true, italic: false }
+    }
+}
+
+/// The text of a run of inlines, line breaks as '\n'.
+pub fn inline_text(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    for inline in inlines {
+        match inline {
+            Inline::Text { text, .. } => out.push_str(text),
+            Inline::LineBreak => out.push('\n'),
+            Inline::PageNumber => out.push('#'),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------- tables
+
+/// A table with spans, header rows and explicit column widths.
+///
+/// Every row has one `Cell` per grid position that starts a cell: a cell spanning
+/// three columns is one entry with `col_span = 3`; a cell covered by a vertical
+/// merge from above is an entry with `covered = true` and the anchor's `col_span`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    /// Column widths; any unit, the frame scales them to the page.
+    pub columns: Vec<Twips>,
+    pub rows: Vec<Row>,
+    /// How many leading rows repeat at the top of every page.
+    pub header_rows: usize,
+    pub borders: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Row {
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    pub col_span: u32,
+    pub row_span: u32,
+    pub covered: bool,
+    pub paragraphs: Vec<Paragraph>,
+    pub v_align: VAlign,
+}
+
+impl Cell {
+    pub fn new(paragraphs: Vec<Paragraph>) -> Self {
+        Cell { col_span: 1, row_span: 1, covered: false, paragraphs, v_align: VAlign::Center }
+    }
+    pub fn covered(col_span: u32) -> Self {
+        Cell { col_span, row_span: 1, covered: true, paragraphs: Vec::new(), v_align: VAlign::Center }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VAlign {
+    Top,
+    Center,
+}
+
+impl Table {
+    pub fn width(&self) -> Twips {
+        self.columns.iter().sum()
+    }
+
+    /// Scale the column widths so they add up to `width`, keeping proportions.
+    pub fn fit_to(&mut self, width: Twips) {
+        let total: i64 = self.columns.iter().map(|&w| i64::from(w.max(1))).sum();
+        if total == 0 {
+            return;
+        }
+        let mut used = 0;
+        let n = self.columns.len();
+        for (i, w) in self.columns.iter_mut().enumerate() {
+            *w = if i + 1 == n {
+                width - used
+            } else {
+                (i64::from((*w).max(1)) * i64::from(width) / total) as Twips
+            };
+            used += *w;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- laid-out document
+
+/// A finished document: properties and sections of styled blocks.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Document {
+    pub properties: Properties,
+    pub page: PageSetup,
+    pub sections: Vec<Section>,
+    /// Text of the page header from page 2 on (the page number, centred).
+    pub page_header: Vec<Paragraph>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Properties {
+    pub title: String,
+    pub author: String,
+    pub subject: String,
+    /// ISO 8601 timestamp written as creation and modification time; comes from the
+    /// caller so that the same input always gives the same bytes.
+    pub created: String,
+}
+
+/// Page size and margins of a portrait page; landscape sections swap width and height.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PageSetup {
+    pub width: Twips,
+    pub height: Twips,
+    pub top: Twips,
+    pub bottom: Twips,
+    pub left: Twips,
+    pub right: Twips,
+    /// Distance from the page edge to the page header.
+    pub header: Twips,
+}
+
+impl Default for PageSetup {
+    fn default() -> Self {
+        PageSetup { width: 11906, height: 16838, top: 1134, bottom: 1134, left: 1701, right: 850, header: 567 }
+    }
+}
+
+impl PageSetup {
+    pub fn text_width(&self, landscape: bool) -> Twips {
+        let paper = if landscape { self.height } else { self.width };
+        paper - self.left - self.right
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Section {
+    pub landscape: bool,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    Paragraph(Paragraph),
+    Table(Table),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Paragraph {
+    pub style: ParaStyle,
+    pub inlines: Vec<Inline>,
+}
+
+impl Paragraph {
+    pub fn new(style: ParaStyle, inlines: Vec<Inline>) -> Self {
+        Paragraph { style, inlines }
+    }
+    pub fn text(&self) -> String {
+        inline_text(&self.inlines)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Align {
+    #[default]
+    Left,
+    Center,
+    Right,
+    Justify,
+}
+
+/// Direct paragraph formatting. Bold and italic here apply to the whole paragraph,
+/// on top of what each inline says.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ParaStyle {
+    pub align: Align,
+    /// Font size in half-points (14 pt = 28).
+    pub size: u32,
+    pub bold: bool,
+    pub italic: bool,
+    pub first_line: Twips,
+    pub indent_left: Twips,
+    pub indent_right: Twips,
+    pub space_before: Twips,
+    pub space_after: Twips,
+    pub keep_next: bool,
+    pub page_break_before: bool,
+    /// A solid line under the paragraph (used, on an empty paragraph narrowed by
+    /// its indents, for the short lines under the agency name, the Tiêu ngữ and the
+    /// trích yếu).
+    pub rule_below: bool,
+}
+
+impl Default for ParaStyle {
+    fn default() -> Self {
+        ParaStyle {
+            align: Align::Left,
+            size: 28,
+            bold: false,
+            italic: false,
+            first_line: 0,
+            indent_left: 0,
+            indent_right: 0,
+            space_before: 0,
+            space_after: 0,
+            keep_next: false,
+            page_break_before: false,
+            rule_below: false,
+        }
+    }
+}
+
+impl Document {
+    /// All text, paragraph by paragraph (table cells row by row), for tests and checks.
+    pub fn plain_text(&self) -> String {
+        fn para(out: &mut String, p: &Paragraph) {
+            out.push_str(&p.text());
+            out.push('\n');
+        }
+        let mut out = String::new();
+        for section in &self.sections {
+            for block in &section.blocks {
+                match block {
+                    Block::Paragraph(p) => para(&mut out, p),
+                    Block::Table(t) => {
+                        for row in &t.rows {
+                            for cell in &row.cells {
+                                for p in &cell.paragraphs {
+                                    para(&mut out, p);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}

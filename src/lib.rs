@@ -1,0 +1,18 @@
+//! baocao: a commune's Excel appendices → an official report (.docx, .odt) in the
+//! administrative format of Nghị định 30/2020/NĐ-CP.
+//!
+//! The pipeline, one module per stage:
+//! workbook (read) → bind (manifest → context) → template (minijinja → Markdown)
+//! → doc (Markdown → Document) → official (ND30 frame) → write (docx, odt).
+
+pub mod bind;
+pub mod doc;
+pub mod error;
+pub mod official;
+pub mod report;
+pub mod template;
+pub mod vi;
+pub mod workbook;
+pub mod write;
+
+pub use error::{Diagnostic, Result, Severity};

@@ -1,0 +1,352 @@
+//! The ND30 frame: what Nghị định 30/2020/NĐ-CP fixes about an administrative
+//! document, laid around a body. A template cannot get these wrong because it
+//! does not draw them: page and margins, the two-column header with Quốc hiệu and
+//! Tiêu ngữ and their lines, "Số: …/BC-UBND", place and date, title and trích yếu,
+//! body styles, Nơi nhận and the signature block, page numbers from page 2, and the
+//! appendices, each on its own page.
+
+use crate::doc::{
+    Align, Block, Body, BodyBlock, Cell, Document, Inline, PageSetup, ParaStyle, Paragraph, Properties, Row, Section, Table, Twips, VAlign,
+};
+
+pub const QUOC_HIEU: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+pub const TIEU_NGU: &str = "Độc lập - Tự do - Hạnh phúc";
+
+/// The document's metadata, rendered from the manifest.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Meta {
+    /// Tên cơ quan chủ quản; usually left out for a UBND xã.
+    pub co_quan_chu_quan: String,
+    /// Tên cơ quan ban hành; lines separated by '\n' ("ỦY BAN NHÂN DÂN\nXÃ BA THÀNH").
+    pub co_quan_ban_hanh: String,
+    pub loai: String,
+    pub ky_hieu: String,
+    pub co_quan_viet_tat: String,
+    /// The number, or empty for a draft that the văn thư will number.
+    pub so: String,
+    pub dia_danh: String,
+    /// The date, or None to leave blanks ("ngày      tháng      năm 2024").
+    pub ngay: Option<(i32, u32, u32)>,
+    pub nam: i32,
+    pub trich_yeu: String,
+    /// "TM. ỦY BAN NHÂN DÂN", or "KT. CHỦ TỊCH" …; lines separated by '\n'.
+    pub quyen_han_ky: String,
+    pub chuc_vu: String,
+    pub nguoi_ky: String,
+    pub noi_nhan: Vec<String>,
+}
+
+impl Meta {
+    /// "Số: 05/BC-UBND", or "Số:        /BC-UBND" when no number is given.
+    pub fn so_line(&self) -> String {
+        let number = self.so.trim();
+        let number = match number.parse::<u32>() {
+            Ok(n) if n < 10 => format!("{n:02}"),
+            _ if number.is_empty() => "\u{a0}".repeat(8),
+            _ => number.to_string(),
+        };
+        format!("Số: {number}/{}-{}", self.ky_hieu, self.co_quan_viet_tat)
+    }
+
+    /// "Ba Thành, ngày 05 tháng 12 năm 2024", with blanks when there is no date.
+    pub fn date_line(&self) -> String {
+        match self.ngay {
+            Some((y, m, d)) => format!("{}, {}", self.dia_danh, crate::vi::format_date_nd30(y, m, d)),
+            None => {
+                let gap = "\u{a0}".repeat(6);
+                format!("{}, ngày{gap}tháng{gap}năm {}", self.dia_danh, self.nam)
+            }
+        }
+    }
+
+    /// "…/BC-UBND ngày …" as an appendix cites its report.
+    pub fn citation(&self) -> String {
+        let number = if self.so.trim().is_empty() { "…".to_string() } else { self.so.trim().to_string() };
+        let date = match self.ngay {
+            Some((y, m, d)) => crate::vi::format_date_short(y, m, d),
+            None => format!("…/…/{}", self.nam),
+        };
+        format!("{number}/{}-{} ngày {date}", self.ky_hieu, self.co_quan_viet_tat)
+    }
+
+    /// The issuing body on one line, e.g. "ỦY BAN NHÂN DÂN XÃ BA THÀNH".
+    pub fn agency_one_line(&self) -> String {
+        self.co_quan_ban_hanh.split('\n').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// An appendix: its own page(s), numbered "Phụ lục I", "Phụ lục II", … in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Appendix {
+    pub title: String,
+    /// Lines kept above the table, right-aligned ("ĐVT: Triệu đồng").
+    pub notes: Vec<String>,
+    pub table: Table,
+    /// None: landscape when the table is too wide for a portrait page.
+    pub landscape: Option<bool>,
+}
+
+const BODY: ParaStyle = ParaStyle {
+    align: Align::Justify,
+    size: 28,
+    bold: false,
+    italic: false,
+    first_line: 720,
+    indent_left: 0,
+    indent_right: 0,
+    space_before: 0,
+    space_after: 120,
+    keep_next: false,
+    page_break_before: false,
+    rule_below: false,
+};
+
+fn centered(size: u32, bold: bool, italic: bool) -> ParaStyle {
+    ParaStyle { align: Align::Center, size, bold, italic, ..ParaStyle::default() }
+}
+
+fn para(style: ParaStyle, text: &str) -> Paragraph {
+    Paragraph::new(style, vec![Inline::plain(text)])
+}
+
+/// A rough width of a line of Times New Roman, in twips: enough to size the short
+/// lines under the agency name and the trích yếu, which the decree gives as a share
+/// of the text's length.
+pub fn text_width(text: &str, size_half_points: u32, bold: bool) -> Twips {
+    let em: f64 = text
+        .chars()
+        .map(|c| match c {
+            ' ' => 0.25,
+            'i' | 'l' | 'j' | 't' | 'f' | 'I' | '.' | ',' | ':' | ';' | '-' | '\'' => 0.3,
+            'm' | 'w' | 'M' | 'W' => 0.8,
+            c if c.is_uppercase() => 0.68,
+            c if c.is_ascii_digit() => 0.5,
+            _ => 0.48,
+        })
+        .sum();
+    let bold = if bold { 1.06 } else { 1.0 };
+    (em * f64::from(size_half_points) / 2.0 * 20.0 * bold) as Twips
+}
+
+/// An empty paragraph drawn as a centred solid line of `width` in a space `within` wide.
+fn rule(width: Twips, within: Twips) -> Paragraph {
+    let side = ((within - width) / 2).max(0);
+    Paragraph::new(
+        ParaStyle { size: 4, indent_left: side, indent_right: side, rule_below: true, space_after: 60, ..ParaStyle::default() },
+        vec![],
+    )
+}
+
+fn layout_table(columns: Vec<Twips>, rows: Vec<Vec<Vec<Paragraph>>>) -> Table {
+    Table {
+        columns,
+        rows: rows
+            .into_iter()
+            .map(|cells| Row { cells: cells.into_iter().map(|p| Cell { v_align: VAlign::Top, ..Cell::new(p) }).collect() })
+            .collect(),
+        header_rows: 0,
+        borders: false,
+    }
+}
+
+/// The header block: agency | Quốc hiệu and Tiêu ngữ; then Số | place and date.
+fn header(meta: &Meta, page: &PageSetup) -> Table {
+    let width = page.text_width(false);
+    let left_w = 3686; // 6.5 cm
+    let right_w = width - left_w;
+    let mut left = Vec::new();
+    if !meta.co_quan_chu_quan.trim().is_empty() {
+        for line in meta.co_quan_chu_quan.lines() {
+            left.push(para(centered(26, false, false), &line.trim().to_uppercase()));
+        }
+    }
+    let agency: Vec<String> = meta.co_quan_ban_hanh.lines().map(|l| l.trim().to_uppercase()).filter(|l| !l.is_empty()).collect();
+    for line in &agency {
+        left.push(para(centered(26, true, false), line));
+    }
+    let longest = agency.iter().map(|l| text_width(l, 26, true)).max().unwrap_or(1000);
+    left.push(rule((longest * 2 / 5).max(600), left_w));
+
+    let right = vec![
+        para(centered(26, true, false), QUOC_HIEU),
+        para(centered(28, true, false), TIEU_NGU),
+        rule(text_width(TIEU_NGU, 28, true), right_w),
+    ];
+    let so = vec![para(ParaStyle { space_before: 60, ..centered(26, false, false) }, &meta.so_line())];
+    let date = vec![para(ParaStyle { space_before: 60, ..centered(28, false, true) }, &meta.date_line())];
+    layout_table(vec![left_w, right_w], vec![vec![left, right], vec![so, date]])
+}
+
+fn title(meta: &Meta, page: &PageSetup) -> Vec<Paragraph> {
+    let width = page.text_width(false);
+    let loai = meta.loai.trim().to_uppercase();
+    let mut out = vec![para(ParaStyle { space_before: 360, keep_next: true, ..centered(28, true, false) }, &loai)];
+    out.push(para(ParaStyle { keep_next: true, indent_left: 567, indent_right: 567, ..centered(28, true, false) }, meta.trich_yeu.trim()));
+    let line = text_width(meta.trich_yeu.trim(), 28, true).min(width - 1134);
+    out.push(rule((line / 3).clamp(1134, width / 2), width));
+    out
+}
+
+fn heading_style(level: u8) -> ParaStyle {
+    match level {
+        1 => ParaStyle { space_before: 120, space_after: 120, keep_next: true, ..centered(28, true, false) },
+        2 | 3 => ParaStyle { bold: true, keep_next: true, ..BODY },
+        4 => ParaStyle { bold: true, italic: true, keep_next: true, ..BODY },
+        _ => ParaStyle { italic: true, keep_next: true, ..BODY },
+    }
+}
+
+/// Body blocks in the report's styles; tables fitted to `width`.
+fn body_blocks(body: &Body, width: Twips) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut break_next = false;
+    for block in &body.blocks {
+        let mut styled = |style: ParaStyle, inlines: &Vec<Inline>| {
+            let style = ParaStyle { page_break_before: std::mem::take(&mut break_next), ..style };
+            Block::Paragraph(Paragraph::new(style, inlines.clone()))
+        };
+        let b = match block {
+            BodyBlock::Heading { level, inlines } => styled(heading_style(*level), inlines),
+            BodyBlock::Paragraph(inlines) | BodyBlock::Dash(inlines) => styled(BODY, inlines),
+            BodyBlock::Table(table) => {
+                if std::mem::take(&mut break_next) {
+                    out.push(Block::Paragraph(Paragraph::new(ParaStyle { page_break_before: true, size: 4, ..ParaStyle::default() }, vec![])));
+                }
+                let mut t = table.clone();
+                t.fit_to(width);
+                out.push(Block::Table(t));
+                // Keep the following text off the table's bottom border.
+                Block::Paragraph(Paragraph::new(ParaStyle { size: 12, ..ParaStyle::default() }, vec![]))
+            }
+            BodyBlock::PageBreak => {
+                break_next = true;
+                continue;
+            }
+        };
+        out.push(b);
+    }
+    out
+}
+
+/// Nơi nhận | signature.
+fn closing(meta: &Meta, page: &PageSetup) -> Table {
+    let width = page.text_width(false);
+    let left_w = 4252; // 7.5 cm
+    let mut left = vec![para(ParaStyle { space_before: 120, ..ParaStyle { size: 24, bold: true, italic: true, ..ParaStyle::default() } }, "Nơi nhận:")];
+    for item in &meta.noi_nhan {
+        let item = item.trim();
+        let text = if item.starts_with('-') { item.to_string() } else { format!("- {item}") };
+        left.push(para(ParaStyle { size: 22, ..ParaStyle::default() }, &text));
+    }
+    let mut right = Vec::new();
+    let mut first = true;
+    for line in meta.quyen_han_ky.lines().chain(meta.chuc_vu.lines()).map(str::trim).filter(|l| !l.is_empty()) {
+        let style = ParaStyle { space_before: if first { 120 } else { 0 }, ..centered(28, true, false) };
+        right.push(para(style, &line.to_uppercase()));
+        first = false;
+    }
+    for _ in 0..4 {
+        right.push(para(centered(28, false, false), ""));
+    }
+    right.push(para(centered(28, true, false), meta.nguoi_ky.trim()));
+    layout_table(vec![left_w, width - left_w], vec![vec![left, right]])
+}
+
+fn appendix_section(meta: &Meta, index: usize, appendix: &Appendix, page: &PageSetup) -> Section {
+    let portrait = page.text_width(false);
+    let landscape = appendix.landscape.unwrap_or_else(|| appendix.table.columns.len() > 7 || appendix.table.width() > portrait * 3 / 2);
+    let width = page.text_width(landscape);
+    let numeral = crate::vi::roman(index as u32 + 1).unwrap_or_default();
+    let agency = meta.agency_one_line();
+    let issuer = agency.strip_prefix("ỦY BAN NHÂN DÂN ").map(|rest| format!("UBND {}", title_case_place(rest))).unwrap_or(agency.clone());
+    let mut blocks = vec![
+        Block::Paragraph(para(ParaStyle { keep_next: true, ..centered(28, true, false) }, &format!("Phụ lục {numeral}"))),
+        Block::Paragraph(para(ParaStyle { keep_next: true, ..centered(28, true, false) }, &appendix.title.trim().to_uppercase())),
+        Block::Paragraph(para(
+            ParaStyle { keep_next: true, space_after: 120, ..centered(28, false, true) },
+            &format!("(Kèm theo Báo cáo số {} của {issuer})", meta.citation()),
+        )),
+    ];
+    for note in &appendix.notes {
+        blocks.push(Block::Paragraph(para(ParaStyle { align: Align::Right, size: 26, italic: true, keep_next: true, ..ParaStyle::default() }, note)));
+    }
+    let mut table = appendix.table.clone();
+    table.fit_to(width);
+    blocks.push(Block::Table(table));
+    Section { landscape, blocks }
+}
+
+/// "XÃ BA THÀNH" → "xã Ba Thành", as the agency is cited inside a sentence.
+fn title_case_place(upper: &str) -> String {
+    let mut words = upper.split_whitespace();
+    let mut out = Vec::new();
+    if let Some(kind) = words.next() {
+        out.push(kind.to_lowercase());
+    }
+    for w in words {
+        let lower = w.to_lowercase();
+        out.push(crate::vi::capitalize_first(&lower));
+    }
+    out.join(" ")
+}
+
+/// Lay the ND30 frame around a body and its appendices.
+pub fn frame(meta: &Meta, body: &Body, appendices: &[Appendix], created: &str) -> Document {
+    let page = PageSetup::default();
+    let mut blocks = vec![Block::Table(header(meta, &page))];
+    blocks.extend(title(meta, &page).into_iter().map(Block::Paragraph));
+    blocks.extend(body_blocks(body, page.text_width(false)));
+    blocks.push(Block::Table(closing(meta, &page)));
+    let mut sections = vec![Section { landscape: false, blocks }];
+    sections.extend(appendices.iter().enumerate().map(|(i, a)| appendix_section(meta, i, a, &page)));
+    let page_header = vec![Paragraph::new(centered(26, false, false), vec![Inline::PageNumber])];
+    Document {
+        properties: Properties {
+            title: format!("{} {}", crate::vi::capitalize_first(&meta.loai.to_lowercase()), lower_first(meta.trich_yeu.trim())),
+            author: meta.agency_one_line(),
+            subject: meta.trich_yeu.trim().to_string(),
+            created: created.to_string(),
+        },
+        page,
+        sections,
+        page_header,
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> Meta {
+        Meta {
+            co_quan_ban_hanh: "ỦY BAN NHÂN DÂN\nXÃ BA THÀNH".into(),
+            loai: "BÁO CÁO".into(),
+            ky_hieu: "BC".into(),
+            co_quan_viet_tat: "UBND".into(),
+            dia_danh: "Ba Thành".into(),
+            nam: 2024,
+            ..Meta::default()
+        }
+    }
+
+    #[test]
+    fn number_and_date_lines() {
+        let mut m = meta();
+        assert_eq!(m.so_line(), "Số: \u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}/BC-UBND");
+        assert_eq!(m.date_line(), "Ba Thành, ngày\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}tháng\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}năm 2024");
+        m.so = "5".into();
+        m.ngay = Some((2024, 12, 5));
+        assert_eq!(m.so_line(), "Số: 05/BC-UBND");
+        assert_eq!(m.date_line(), "Ba Thành, ngày 05 tháng 12 năm 2024");
+        assert_eq!(m.citation(), "5/BC-UBND ngày 05/12/2024");
+        assert_eq!(title_case_place("XÃ BA THÀNH"), "xã Ba Thành");
+    }
+}

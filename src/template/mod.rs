@@ -1,0 +1,255 @@
+//! Template packs: a manifest (TOML) that declares the document's metadata and the
+//! data bindings, and a Markdown body with minijinja tags, rendered with strict
+//! undefined and Markdown auto-escaping.
+
+mod escape;
+mod filters;
+
+pub use escape::escape_markdown;
+
+use crate::bind::DataSpec;
+use crate::error::{Diagnostic, Result};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The name of the manifest file inside a pack folder.
+pub const MANIFEST: &str = "manifest.toml";
+
+/// A template pack: its manifest and its template files (body and partials).
+#[derive(Clone, Debug)]
+pub struct Pack {
+    /// Where the pack came from, for messages: a folder, or "(mẫu có sẵn) bao-cao-ntm".
+    pub origin: String,
+    pub manifest: Manifest,
+    pub files: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Human name of the report type, in Vietnamese.
+    pub ten: String,
+    /// The body template file, relative to the pack.
+    pub noi_dung: String,
+    pub van_ban: DocumentSpec,
+    #[serde(default)]
+    pub cai_dat: Settings,
+    #[serde(default)]
+    pub du_lieu: BTreeMap<String, DataSpec>,
+}
+
+/// The document's metadata; every text is a small template rendered against the
+/// bound data (a literal is just a template without tags).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentSpec {
+    #[serde(default)]
+    pub co_quan_chu_quan: String,
+    pub co_quan_ban_hanh: String,
+    #[serde(default = "default_loai")]
+    pub loai: String,
+    #[serde(default = "default_ky_hieu")]
+    pub ky_hieu: String,
+    #[serde(default = "default_viet_tat")]
+    pub co_quan_viet_tat: String,
+    #[serde(default)]
+    pub so: String,
+    pub dia_danh: String,
+    /// The date (yyyy-mm-dd or dd/mm/yyyy); empty leaves blanks for the văn thư.
+    #[serde(default)]
+    pub ngay: String,
+    /// The year written when the date is left blank.
+    pub nam: String,
+    pub trich_yeu: String,
+    pub quyen_han_ky: String,
+    pub chuc_vu: String,
+    pub nguoi_ky: String,
+    #[serde(default)]
+    pub noi_nhan: Vec<String>,
+    /// Output file name without extension.
+    pub ten_tep: String,
+}
+
+fn default_loai() -> String {
+    "BÁO CÁO".into()
+}
+fn default_ky_hieu() -> String {
+    "BC".into()
+}
+fn default_viet_tat() -> String {
+    "UBND".into()
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// "linh" (default) or "lẻ" for 105 = một trăm linh/lẻ năm.
+    #[serde(default)]
+    pub linh_le: Option<String>,
+}
+
+/// The default pack, embedded so `baocao render x.xlsx` works with no templates folder.
+const BUILTIN: &[(&str, &str)] = &[
+    (MANIFEST, include_str!("../../templates/bao-cao-ntm/manifest.toml")),
+    ("noi-dung.md", include_str!("../../templates/bao-cao-ntm/noi-dung.md")),
+];
+pub const BUILTIN_NAME: &str = "bao-cao-ntm";
+
+impl Pack {
+    pub fn builtin() -> Result<Pack> {
+        let files: BTreeMap<String, String> = BUILTIN.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Pack::from_files(format!("(mẫu có sẵn) {BUILTIN_NAME}"), files)
+    }
+
+    /// Load a pack folder: its manifest and every .md file in it.
+    pub fn load(dir: &Path) -> Result<Pack> {
+        let origin = dir.display().to_string();
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            Diagnostic::error(&origin, "", format!("không mở được thư mục mẫu báo cáo ({e}); cần một thư mục có tệp {MANIFEST}."))
+        })?;
+        let mut files = BTreeMap::new();
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name == MANIFEST || name.ends_with(".md") {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Diagnostic::error(path.display().to_string(), "", format!("không đọc được tệp mẫu ({e}); cần một tệp văn bản UTF-8."))
+                })?;
+                files.insert(name, text);
+            }
+        }
+        Pack::from_files(origin, files)
+    }
+
+    fn from_files(origin: String, files: BTreeMap<String, String>) -> Result<Pack> {
+        let manifest_file = format!("{origin}/{MANIFEST}");
+        let text = files
+            .get(MANIFEST)
+            .ok_or_else(|| Diagnostic::error(&origin, "", format!("thư mục mẫu thiếu tệp {MANIFEST} (khai báo văn bản và dữ liệu).")))?;
+        let manifest: Manifest = toml::from_str(text).map_err(|e| {
+            let place = e.span().map(|s| format!("dòng {}", line_of(text, s.start))).unwrap_or_default();
+            Diagnostic::error(&manifest_file, place, format!("tệp khai báo không đúng cú pháp TOML hoặc sai khóa: {}", e.message()))
+        })?;
+        if !files.contains_key(&manifest.noi_dung) {
+            return Err(Diagnostic::error(
+                &manifest_file,
+                "",
+                format!("khóa «noi_dung» chỉ tới tệp «{}» nhưng thư mục mẫu không có tệp này.", manifest.noi_dung),
+            ));
+        }
+        Ok(Pack { origin, manifest, files })
+    }
+
+    pub fn file_path(&self, name: &str) -> String {
+        format!("{}/{name}", self.origin)
+    }
+
+    /// The minijinja environment of this pack: strict undefined, Markdown
+    /// auto-escaping for .md files, the Vietnamese filters, the pack's files.
+    pub fn environment(&self) -> Environment<'static> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let syntax = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).trim_blocks(true).lstrip_blocks(true).build();
+        if let Ok(syntax) = syntax {
+            env.set_syntax(syntax);
+        }
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".md") {
+                AutoEscape::Custom("markdown".into())
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_formatter(|out, state, value| {
+            if value.is_none() {
+                return Ok(());
+            }
+            match state.auto_escape() {
+                AutoEscape::Custom(name) if name == "markdown" && !value.is_safe() => {
+                    let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+                    out.write_str(&escape_markdown(&text)).map_err(minijinja::Error::from)
+                }
+                _ => minijinja::escape_formatter(out, state, value),
+            }
+        });
+        env.add_filter("so", filters::so);
+        env.add_filter("phan_tram", filters::phan_tram);
+        env.add_filter("hai_so", filters::hai_so);
+        env.add_filter("la_ma", filters::la_ma);
+        env.add_filter("ngay", filters::ngay);
+        env.add_filter("ngay_so", filters::ngay_so);
+        env.add_filter("bang_chu", filters::bang_chu);
+        env.add_filter("loc", filters::loc);
+        env.add_filter("dem", filters::dem);
+        env.add_filter("noi", filters::noi);
+        for (name, source) in &self.files {
+            if name.ends_with(".md") {
+                // Syntax errors surface, with their line, when the template is rendered.
+                let _ = env.add_template_owned(name.clone(), source.clone());
+            }
+        }
+        env
+    }
+
+    /// Render the body template against the context.
+    pub fn render_body(&self, env: &Environment, context: &minijinja::Value) -> Result<String> {
+        let name = &self.manifest.noi_dung;
+        let result = match env.get_template(name) {
+            Ok(t) => t.render(context),
+            // Re-parse to get the syntax error with its position.
+            Err(_) => env.render_named_str(name, &self.files[name], context),
+        };
+        result.map_err(|e| self.template_error(name, &e))
+    }
+
+    /// Render one metadata field ("so", "trich_yeu", …) of the manifest, no escaping.
+    pub fn render_field(&self, env: &Environment, field: &str, source: &str, context: &minijinja::Value) -> Result<String> {
+        let name = format!("{MANIFEST} › van_ban.{field}");
+        env.render_named_str(&name, source, context).map(|s| s.trim().to_string()).map_err(|e| {
+            let mut d = self.template_error(&name, &e);
+            d.file = self.file_path(MANIFEST);
+            d.place = format!("van_ban.{field}");
+            d
+        })
+    }
+
+    /// A minijinja error as a diagnostic: template file, line, excerpt, Vietnamese text.
+    pub fn template_error(&self, name: &str, err: &minijinja::Error) -> Diagnostic {
+        let file_name = err.name().unwrap_or(name).to_string();
+        let source = self.files.get(&file_name);
+        let line = err.line();
+        let mut place = line.map(|l| format!("dòng {l}")).unwrap_or_default();
+        if let (Some(src), Some(l)) = (source, line) {
+            if let Some(text) = src.lines().nth(l.saturating_sub(1)) {
+                place.push_str(&format!(" «{}»", excerpt(text)));
+            }
+        }
+        let what = match err.kind() {
+            minijinja::ErrorKind::SyntaxError => "lỗi cú pháp trong mẫu",
+            minijinja::ErrorKind::UndefinedError => "mẫu dùng một biến hoặc thuộc tính không có trong dữ liệu",
+            minijinja::ErrorKind::UnknownFilter => "mẫu dùng một bộ lọc không có",
+            minijinja::ErrorKind::UnknownFunction => "mẫu gọi một hàm không có",
+            minijinja::ErrorKind::TemplateNotFound => "mẫu gọi một tệp mẫu không có trong thư mục mẫu",
+            minijinja::ErrorKind::InvalidOperation => "giá trị không dùng được ở đây",
+            _ => "lỗi khi điền dữ liệu vào mẫu",
+        };
+        let detail = err.detail().map(|d| format!(": {d}")).unwrap_or_default();
+        Diagnostic::error(self.file_path(&file_name), place, format!("{what}{detail}."))
+    }
+}
+
+fn excerpt(line: &str) -> String {
+    let t = line.trim();
+    if t.chars().count() > 80 {
+        format!("{}…", t.chars().take(80).collect::<String>())
+    } else {
+        t.to_string()
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}

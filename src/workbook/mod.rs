@@ -1,0 +1,600 @@
+//! Reading workbooks (xlsx, xls, xlsb, ods) with calamine into typed cells that know
+//! their place, with merged regions, defined names, hidden sheets and the few cell
+//! styles the report needs. Every text is normalised (NFC, "Ð" → "Đ", spaces) and
+//! repaired from legacy Vietnamese encodings, with a warning per repaired cell.
+
+pub mod legacy;
+mod xlsx_layout;
+
+use crate::error::{Diagnostic, Result};
+use calamine::{Data, Reader};
+use std::io::Cursor;
+use std::path::Path;
+use unicode_normalization::UnicodeNormalization;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Format {
+    Xlsx,
+    Xlsb,
+    Xls,
+    Ods,
+}
+
+#[derive(Clone, Debug)]
+pub struct Workbook {
+    /// The file name as given (used in every message).
+    pub file: String,
+    pub format: Format,
+    pub sheets: Vec<Sheet>,
+    /// Defined names and what they refer to, e.g. ("TongChieuDai", "'PL2 BTNT'!$E$20").
+    pub names: Vec<(String, String)>,
+    /// Repaired legacy text and other things worth telling the user.
+    pub warnings: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Sheet {
+    pub name: String,
+    pub hidden: bool,
+    /// Dense grid of the used range, row-major; `origin` is its top-left cell (0-based).
+    pub origin: (u32, u32),
+    pub height: u32,
+    pub width: u32,
+    pub cells: Vec<Cell>,
+    pub merges: Vec<Merge>,
+    /// Column widths in Excel character units by absolute column, where the file says.
+    pub col_widths: Vec<(u32, f64)>,
+    pub hidden_rows: Vec<u32>,
+    pub hidden_cols: Vec<u32>,
+}
+
+/// A merged region, inclusive, absolute 0-based rows and columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Merge {
+    pub first_row: u32,
+    pub first_col: u32,
+    pub last_row: u32,
+    pub last_col: u32,
+}
+
+impl Merge {
+    pub fn contains(&self, row: u32, col: u32) -> bool {
+        (self.first_row..=self.last_row).contains(&row) && (self.first_col..=self.last_col).contains(&col)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cell {
+    pub value: Value,
+    pub style: CellStyle,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Value {
+    #[default]
+    Empty,
+    Text(String),
+    Number(f64),
+    Date { year: i32, month: u32, day: u32 },
+    Bool(bool),
+    /// An error cell such as "#DIV/0!", as Excel shows it.
+    Error(String),
+}
+
+impl Value {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Empty => true,
+            Value::Text(t) => t.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as a user would read it in the sheet (numbers unformatted).
+    pub fn display(&self) -> String {
+        match self {
+            Value::Empty => String::new(),
+            Value::Text(t) => t.clone(),
+            Value::Number(n) => crate::vi::format_number_auto(*n, 10),
+            Value::Date { year, month, day } => crate::vi::format_date_short(*year, *month, *day),
+            Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+            Value::Error(e) => e.clone(),
+        }
+    }
+}
+
+/// What the report needs to know of a cell's format.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CellStyle {
+    pub bold: bool,
+    pub wrap: bool,
+    /// Decimals the number format shows ("#,##0.0" → 1); None for "General".
+    pub decimals: Option<u8>,
+    pub percent: bool,
+}
+
+/// "E9" for row 8, column 4 (0-based).
+pub fn cell_name(row: u32, col: u32) -> String {
+    format!("{}{}", column_name(col), row + 1)
+}
+
+pub fn column_name(col: u32) -> String {
+    let mut n = col + 1;
+    let mut name = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        name.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+/// Parse "E9" / "$E$9" into (row, col), 0-based.
+pub fn parse_cell_name(name: &str) -> Option<(u32, u32)> {
+    let name = name.replace('$', "");
+    let split = name.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = name.split_at(split);
+    if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut col: u32 = 0;
+    for c in letters.chars() {
+        col = col.checked_mul(26)?.checked_add(c.to_ascii_uppercase() as u32 - 'A' as u32 + 1)?;
+    }
+    let row: u32 = digits.parse().ok()?;
+    if row == 0 || col == 0 {
+        return None;
+    }
+    Some((row - 1, col - 1))
+}
+
+impl Sheet {
+    pub fn get(&self, row: u32, col: u32) -> Option<&Cell> {
+        if row < self.origin.0 || col < self.origin.1 {
+            return None;
+        }
+        let (r, c) = (row - self.origin.0, col - self.origin.1);
+        if r >= self.height || c >= self.width {
+            return None;
+        }
+        self.cells.get((r * self.width + c) as usize)
+    }
+
+    pub fn value(&self, row: u32, col: u32) -> &Value {
+        static EMPTY: Value = Value::Empty;
+        self.get(row, col).map(|c| &c.value).unwrap_or(&EMPTY)
+    }
+
+    /// One past the last row / column holding data.
+    pub fn end_row(&self) -> u32 {
+        self.origin.0 + self.height
+    }
+    pub fn end_col(&self) -> u32 {
+        self.origin.1 + self.width
+    }
+
+    /// The merged region whose top-left cell is (row, col).
+    pub fn merge_at(&self, row: u32, col: u32) -> Option<&Merge> {
+        self.merges.iter().find(|m| m.first_row == row && m.first_col == col)
+    }
+
+    /// The merged region covering (row, col), anchor included.
+    pub fn merge_covering(&self, row: u32, col: u32) -> Option<&Merge> {
+        self.merges.iter().find(|m| m.contains(row, col))
+    }
+
+    /// The cell's value, or for a cell inside a merged region the value of its anchor.
+    pub fn merged_value(&self, row: u32, col: u32) -> &Value {
+        match self.merge_covering(row, col) {
+            Some(m) => self.value(m.first_row, m.first_col),
+            None => self.value(row, col),
+        }
+    }
+
+    pub fn col_width(&self, col: u32) -> f64 {
+        self.col_widths.iter().find(|(c, _)| *c == col).map(|(_, w)| *w).unwrap_or(8.43)
+    }
+
+    pub fn is_row_hidden(&self, row: u32) -> bool {
+        self.hidden_rows.contains(&row)
+    }
+    pub fn is_col_hidden(&self, col: u32) -> bool {
+        self.hidden_cols.contains(&col)
+    }
+}
+
+impl Workbook {
+    pub fn sheet(&self, name: &str) -> Option<&Sheet> {
+        self.sheets.iter().find(|s| s.name == name)
+    }
+
+    /// "Ba Thành.xlsx › PL1 Tiêu chí › E9"-style place of a cell, without the file.
+    pub fn place(sheet: &str, row: u32, col: u32) -> String {
+        format!("{sheet} › {}", cell_name(row, col))
+    }
+}
+
+/// Open a workbook by its content, whatever its extension says.
+pub fn open(path: &Path) -> Result<Workbook> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        let what = match e.kind() {
+            std::io::ErrorKind::NotFound => "không tìm thấy tệp".to_string(),
+            std::io::ErrorKind::PermissionDenied => "không có quyền đọc tệp".to_string(),
+            _ => format!("không đọc được tệp ({e})"),
+        };
+        Diagnostic::error(&file, "", format!("{what}; cần một tệp bảng tính Excel (.xlsx, .xls) hoặc OpenDocument (.ods)."))
+    })?;
+    read(&file, bytes)
+}
+
+/// Read a workbook from its bytes; `file` names it in messages.
+pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
+    let format = sniff(&bytes).ok_or_else(|| {
+        Diagnostic::error(
+            file,
+            "",
+            "tệp không phải là bảng tính (nội dung không phải Excel .xlsx/.xls hay OpenDocument .ods, dù tên tệp có thể ghi như vậy); hãy mở tệp bằng Excel và lưu lại dưới dạng .xlsx.",
+        )
+    })?;
+    let broken = |e: &dyn std::fmt::Display| {
+        Diagnostic::error(
+            file,
+            "",
+            format!("tệp bảng tính bị hỏng hoặc không đầy đủ, không đọc được ({e}); hãy mở tệp bằng Excel, kiểm tra và lưu lại."),
+        )
+    };
+    let layouts = if format == Format::Xlsx { xlsx_layout::read(&bytes) } else { Default::default() };
+    let cursor = Cursor::new(bytes);
+    let mut book = match format {
+        Format::Xlsx => {
+            let mut x = calamine::Xlsx::new(cursor).map_err(|e| broken(&e))?;
+            let is_1904 = x.has_1904_epoch();
+            let merges: Vec<(String, Vec<Merge>)> = x
+                .sheet_names()
+                .into_iter()
+                .map(|name| {
+                    let m = x.merge_cells_by_sheet_name(&name).unwrap_or_default().iter().map(merge_of).collect();
+                    (name, m)
+                })
+                .collect();
+            let mut book = read_sheets(file, format, &mut x, is_1904, |name| {
+                merges.iter().find(|(n, _)| n == name).map(|(_, m)| m.clone()).unwrap_or_default()
+            })
+            .map_err(|e| broken(&e))?;
+            for sheet in &mut book.sheets {
+                if let Ok(styles) = x.worksheet_style(&sheet.name) {
+                    apply_styles(file, sheet, &styles, &mut book.warnings);
+                }
+                if let Some(layout) = layouts.iter().find(|l| l.sheet == sheet.name) {
+                    sheet.col_widths = layout.col_widths.clone();
+                    sheet.hidden_rows = layout.hidden_rows.clone();
+                    sheet.hidden_cols = layout.hidden_cols.clone();
+                }
+            }
+            book
+        }
+        Format::Xlsb => {
+            let mut x = calamine::Xlsb::new(cursor).map_err(|e| broken(&e))?;
+            read_sheets(file, format, &mut x, false, |_| Vec::new()).map_err(|e| broken(&e))?
+        }
+        Format::Xls => {
+            let mut x = calamine::Xls::new(cursor).map_err(|e| broken(&e))?;
+            let is_1904 = x.has_1904_epoch();
+            let merges: Vec<(String, Vec<Merge>)> = x
+                .sheet_names()
+                .into_iter()
+                .map(|name| {
+                    let m = x.merge_cells_by_sheet_name(&name).unwrap_or_default().iter().map(merge_of).collect();
+                    (name, m)
+                })
+                .collect();
+            read_sheets(file, format, &mut x, is_1904, |name| {
+                merges.iter().find(|(n, _)| n == name).map(|(_, m)| m.clone()).unwrap_or_default()
+            })
+            .map_err(|e| broken(&e))?
+        }
+        Format::Ods => {
+            let mut x = calamine::Ods::new(cursor).map_err(|e| broken(&e))?;
+            read_sheets(file, format, &mut x, false, |_| Vec::new()).map_err(|e| broken(&e))?
+        }
+    };
+    repair_texts(&mut book);
+    Ok(book)
+}
+
+fn sniff(bytes: &[u8]) -> Option<Format> {
+    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.starts_with(OLE) {
+        return Some(Format::Xls);
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    // The first entry of an OpenDocument package is its uncompressed "mimetype".
+    let head = &bytes[..bytes.len().min(128)];
+    let ods_mime: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+    if head.windows(ods_mime.len()).any(|w| w == ods_mime) {
+        return Some(Format::Ods);
+    }
+    let has = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
+    if has(b"xl/workbook.bin") {
+        Some(Format::Xlsb)
+    } else {
+        // A zip that is neither ODS nor XLSB: let the xlsx reader judge it, so a
+        // truncated file gets a "broken file" message rather than "not a spreadsheet".
+        Some(Format::Xlsx)
+    }
+}
+
+fn merge_of(d: &calamine::Dimensions) -> Merge {
+    Merge { first_row: d.start.0, first_col: d.start.1, last_row: d.end.0, last_col: d.end.1 }
+}
+
+fn read_sheets<RS, R>(
+    file: &str,
+    format: Format,
+    reader: &mut R,
+    is_1904: bool,
+    merges: impl Fn(&str) -> Vec<Merge>,
+) -> std::result::Result<Workbook, R::Error>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+{
+    let names = reader.defined_names().iter().map(|(n, r)| (nfc(n), r.clone())).collect();
+    let metadata: Vec<calamine::Sheet> = reader.sheets_metadata().to_vec();
+    let mut sheets = Vec::new();
+    for meta in metadata {
+        if meta.typ != calamine::SheetType::WorkSheet {
+            continue;
+        }
+        let range = reader.worksheet_range(&meta.name)?;
+        let (origin, height, width) = match (range.start(), range.end()) {
+            (Some(s), Some(e)) => (s, e.0 - s.0 + 1, e.1 - s.1 + 1),
+            _ => ((0, 0), 0, 0),
+        };
+        let cells = range
+            .rows()
+            .flat_map(|row| row.iter())
+            .map(|data| Cell { value: value_of(data, is_1904), style: CellStyle::default() })
+            .collect();
+        sheets.push(Sheet {
+            name: nfc(&meta.name),
+            hidden: meta.visible != calamine::SheetVisible::Visible,
+            origin,
+            height,
+            width,
+            cells,
+            merges: merges(&meta.name),
+            ..Sheet::default()
+        });
+    }
+    Ok(Workbook { file: file.to_string(), format, sheets, names, warnings: Vec::new() })
+}
+
+fn value_of(data: &Data, is_1904: bool) -> Value {
+    match data {
+        Data::Empty => Value::Empty,
+        Data::String(s) => Value::Text(s.clone()),
+        Data::Int(i) => Value::Number(*i as f64),
+        Data::Float(f) => Value::Number(*f),
+        Data::Bool(b) => Value::Bool(*b),
+        Data::Error(e) => Value::Error(e.to_string()),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let serial = dt.as_f64() + if is_1904 { 1462.0 } else { 0.0 };
+            let (year, month, day) = date_from_serial(serial.floor() as i64);
+            Value::Date { year, month, day }
+        }
+        Data::DateTime(dt) => Value::Number(dt.as_f64()),
+        Data::DateTimeIso(s) => parse_iso_date(s).map(|(year, month, day)| Value::Date { year, month, day }).unwrap_or_else(|| Value::Text(s.clone())),
+        Data::DurationIso(s) => Value::Text(s.clone()),
+    }
+}
+
+/// Excel's serial day (1900 system, counting its phantom 29 Feb 1900) → civil date.
+pub fn date_from_serial(serial: i64) -> (i32, u32, u32) {
+    // Days since 1970-01-01: serial 25569 is 1970-01-01.
+    let days = serial - 25569;
+    civil_from_days(days)
+}
+
+/// Howard Hinnant's days → civil algorithm.
+fn civil_from_days(z: i64) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    ((if m <= 2 { y + 1 } else { y }) as i32, m, d)
+}
+
+/// "2024-12-05" or "2024-12-05T…" → (2024, 12, 5).
+pub fn parse_iso_date(s: &str) -> Option<(i32, u32, u32)> {
+    let date = s.get(..10)?;
+    let mut parts = date.split('-');
+    let y = parts.next()?.parse().ok()?;
+    let m = parts.next()?.parse().ok()?;
+    let d = parts.next()?.parse().ok()?;
+    valid_date(y, m, d).then_some((y, m, d))
+}
+
+pub fn valid_date(y: i32, m: u32, d: u32) -> bool {
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d) && (1..=9999).contains(&y)
+}
+
+fn apply_styles(file: &str, sheet: &mut Sheet, styles: &calamine::StyleRange, warnings: &mut Vec<Diagnostic>) {
+    let (r0, c0) = sheet.origin;
+    for r in 0..sheet.height {
+        for c in 0..sheet.width {
+            let Some(style) = styles.get((r0 + r, c0 + c)) else { continue };
+            let idx = (r * sheet.width + c) as usize;
+            let cell = &mut sheet.cells[idx];
+            if let Some(font) = &style.font {
+                cell.style.bold = font.is_bold();
+                if let (Value::Text(text), Some(font_name)) = (&cell.value, &font.name) {
+                    if let Some((fixed, encoding)) = legacy::repair(text, Some(font_name)) {
+                        warnings.push(repaired_warning(file, &sheet.name, r0 + r, c0 + c, text, &fixed, encoding));
+                        cell.value = Value::Text(fixed);
+                    }
+                }
+            }
+            if let Some(a) = &style.alignment {
+                cell.style.wrap = a.wrap_text;
+            }
+            if let Some(nf) = &style.number_format {
+                let (decimals, percent) = number_format_precision(&nf.format_code);
+                cell.style.decimals = decimals;
+                cell.style.percent = percent;
+            }
+        }
+    }
+}
+
+fn repaired_warning(file: &str, sheet: &str, row: u32, col: u32, before: &str, after: &str, encoding: legacy::Legacy) -> Diagnostic {
+    let name = match encoding {
+        legacy::Legacy::Tcvn3 | legacy::Legacy::Tcvn3Upper => "TCVN3 (ABC)",
+        legacy::Legacy::Vni => "VNI-Windows",
+    };
+    Diagnostic::warning(file, Workbook::place(sheet, row, col), format!("đã chuyển chữ mã {name} sang Unicode: «{before}» → «{after}»"))
+}
+
+/// Decimals shown and whether it is a percentage, from an Excel number format code.
+pub fn number_format_precision(code: &str) -> (Option<u8>, bool) {
+    let section = code.split(';').next().unwrap_or("");
+    if section.eq_ignore_ascii_case("general") || section.is_empty() || section == "@" {
+        return (None, false);
+    }
+    let mut decimals = None;
+    let mut percent = false;
+    let mut chars = section.chars().peekable();
+    let mut in_quote = false;
+    while let Some(ch) = chars.next() {
+        match ch {
+            '"' => in_quote = !in_quote,
+            '\\' => {
+                chars.next();
+            }
+            '%' if !in_quote => percent = true,
+            '.' if !in_quote && decimals.is_none() => {
+                let mut n = 0u8;
+                while matches!(chars.peek(), Some('0' | '#' | '?')) {
+                    n += 1;
+                    chars.next();
+                }
+                decimals = Some(n);
+            }
+            _ => {}
+        }
+    }
+    let has_digits = section.contains(['0', '#']);
+    (if has_digits { Some(decimals.unwrap_or(0)) } else { None }, percent)
+}
+
+/// Normalise every text and repair legacy encodings found by statistics (cells whose
+/// font already told us were repaired while reading styles).
+fn repair_texts(book: &mut Workbook) {
+    for sheet in &mut book.sheets {
+        let (r0, c0) = sheet.origin;
+        let width = sheet.width.max(1);
+        for (i, cell) in sheet.cells.iter_mut().enumerate() {
+            let Value::Text(text) = &cell.value else { continue };
+            let mut fixed = normalize_text(text);
+            if let Some((decoded, encoding)) = legacy::repair(&fixed, None) {
+                let (r, c) = (r0 + i as u32 / width, c0 + i as u32 % width);
+                book.warnings.push(repaired_warning(&book.file, &sheet.name, r, c, &fixed, &decoded, encoding));
+                fixed = decoded;
+            }
+            cell.value = if fixed.is_empty() { Value::Empty } else { Value::Text(fixed) };
+        }
+    }
+}
+
+fn nfc(s: &str) -> String {
+    s.nfc().collect()
+}
+
+/// NFC, "Ð/ð" → "Đ/đ", non-breaking and repeated spaces to one, trimmed lines,
+/// "\r\n" → "\n", and no private-use characters (the body markup reserves them).
+pub fn normalize_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let mut space = false;
+        for ch in line.nfc() {
+            let ch = match ch {
+                '\u{D0}' => 'Đ',
+                '\u{F0}' => 'đ',
+                '\u{A0}' | '\t' | '\u{2007}' | '\u{202F}' => ' ',
+                '\u{E000}'..='\u{F8FF}' => continue,
+                c => c,
+            };
+            if ch == ' ' {
+                space = true;
+                continue;
+            }
+            if space && !out.is_empty() && !out.ends_with('\n') {
+                out.push(' ');
+            }
+            space = false;
+            out.push(ch);
+        }
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_names_round_trip() {
+        assert_eq!(cell_name(8, 4), "E9");
+        assert_eq!(cell_name(0, 26), "AA1");
+        assert_eq!(parse_cell_name("$E$9"), Some((8, 4)));
+        assert_eq!(parse_cell_name("AA1"), Some((0, 26)));
+        assert_eq!(parse_cell_name("9E"), None);
+    }
+
+    #[test]
+    fn serial_dates() {
+        assert_eq!(date_from_serial(45631), (2024, 12, 5));
+        assert_eq!(date_from_serial(25569), (1970, 1, 1));
+    }
+
+    #[test]
+    fn text_normalisation() {
+        assert_eq!(normalize_text("  Ba\u{A0}\u{A0}Tha\u{300}nh  "), "Ba Thành");
+        assert_eq!(normalize_text("\u{D0}ạt"), "Đạt");
+        assert_eq!(normalize_text("a\r\nb"), "a\nb");
+    }
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(number_format_precision("General"), (None, false));
+        assert_eq!(number_format_precision("#,##0"), (Some(0), false));
+        assert_eq!(number_format_precision("#,##0.0"), (Some(1), false));
+        assert_eq!(number_format_precision("0.00%"), (Some(2), true));
+        assert_eq!(number_format_precision("#,##0.0\" tấn\""), (Some(1), false));
+    }
+
+    #[test]
+    fn sniffing_rejects_text() {
+        assert_eq!(sniff(b"hello"), None);
+        assert!(read("x.xlsx", b"not a workbook".to_vec()).unwrap_err().message.contains("không phải là bảng tính"));
+    }
+}

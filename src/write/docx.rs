@@ -1,0 +1,215 @@
+//! Document → .docx (WordprocessingML) with docx-rs.
+//!
+//! docx-rs 0.4 has no API for a table row's "repeat as header row" flag nor for the
+//! title and author in docProps/core.xml; both are added to the parts docx-rs builds
+//! (see `mark_header_rows` and `core_properties`).
+
+use crate::doc::{Align, Block, Document, Inline, ParaStyle, Paragraph, Section, Table, VAlign};
+use docx_rs::{
+    AlignmentType, BorderType, BreakType, Docx, Header, LineSpacing, PageMargin, PageNum, PageOrientationType, ParagraphBorder,
+    ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType, TableAlignmentType, TableCell, TableLayoutType,
+    TableRow, VAlignType, VMergeType, WidthType,
+};
+use std::io::Cursor;
+
+const FONT: &str = "Times New Roman";
+
+/// The .docx bytes of a document. Same document, same bytes.
+pub fn to_bytes(doc: &Document) -> Vec<u8> {
+    let page = doc.page;
+    let fonts = RunFonts::new().ascii(FONT).hi_ansi(FONT).east_asia(FONT).cs(FONT);
+    let mut docx = Docx::new().default_fonts(fonts).default_size(28).created_at(&doc.properties.created).updated_at(&doc.properties.created);
+    let header = doc.page_header.iter().fold(Header::new(), |h, p| h.add_paragraph(paragraph(p)));
+    let last = doc.sections.len().saturating_sub(1);
+    for (i, section) in doc.sections.iter().enumerate() {
+        let (w, h) = size(section, &page);
+        let margin = PageMargin::new()
+            .top(page.top)
+            .bottom(page.bottom)
+            .left(page.left)
+            .right(page.right)
+            .header(page.header)
+            .footer(page.header);
+        let orient = if section.landscape { PageOrientationType::Landscape } else { PageOrientationType::Portrait };
+        if i < last {
+            let mut s = docx_rs::Section::new().page_size(docx_rs::PageSize::new().size(w, h).orient(orient)).page_margin(margin);
+            if i == 0 {
+                // Page numbers from page 2: an empty first-page header.
+                s = s.header(header.clone()).first_header(Header::new()).title_pg();
+            }
+            for block in &section.blocks {
+                s = match block {
+                    Block::Paragraph(p) => s.add_paragraph(paragraph(p)),
+                    Block::Table(t) => s.add_table(table(t)),
+                };
+            }
+            docx = docx.add_section(s);
+        } else {
+            docx = docx.page_size(w, h).page_orient(orient).page_margin(margin);
+            if i == 0 {
+                docx = docx.header(header.clone()).first_header(Header::new()).title_pg();
+            }
+            for block in &section.blocks {
+                docx = match block {
+                    Block::Paragraph(p) => docx.add_paragraph(paragraph(p)),
+                    Block::Table(t) => docx.add_table(table(t)),
+                };
+            }
+        }
+    }
+    let mut xml = docx.build();
+    xml.document = mark_header_rows(&xml.document);
+    xml.doc_props.core = core_properties(doc);
+    let mut out = Cursor::new(Vec::new());
+    // Writing to memory cannot fail but for a bug in docx-rs; an empty result is
+    // caught by the caller's read-back check.
+    let _ = xml.pack(&mut out);
+    out.into_inner()
+}
+
+fn size(section: &Section, page: &crate::doc::PageSetup) -> (u32, u32) {
+    let (w, h) = (page.width as u32, page.height as u32);
+    if section.landscape {
+        (h, w)
+    } else {
+        (w, h)
+    }
+}
+
+fn paragraph(p: &Paragraph) -> docx_rs::Paragraph {
+    let s = &p.style;
+    let mut out = docx_rs::Paragraph::new()
+        .align(match s.align {
+            Align::Left => AlignmentType::Left,
+            Align::Center => AlignmentType::Center,
+            Align::Right => AlignmentType::Right,
+            Align::Justify => AlignmentType::Both,
+        })
+        .size(s.size as usize)
+        .line_spacing(LineSpacing::new().before(s.space_before.max(0) as u32).after(s.space_after.max(0) as u32));
+    if s.first_line != 0 || s.indent_left != 0 || s.indent_right != 0 {
+        let special = (s.first_line != 0).then_some(SpecialIndentType::FirstLine(s.first_line));
+        out = out.indent(Some(s.indent_left), special, Some(s.indent_right), None);
+    }
+    if s.keep_next {
+        out = out.keep_next(true);
+    }
+    if s.page_break_before {
+        out = out.page_break_before(true);
+    }
+    if s.bold {
+        out = out.bold();
+    }
+    if s.italic {
+        out = out.italic();
+    }
+    if s.rule_below {
+        let border = ParagraphBorder::new(ParagraphBorderPosition::Bottom).val(BorderType::Single).size(6).space(1).color("000000");
+        out.property = out.property.set_borders(ParagraphBorders::with_empty().set(border));
+    }
+    for inline in &p.inlines {
+        out = match inline {
+            Inline::Text { text, bold, italic } => out.add_run(run(text, s, *bold, *italic)),
+            Inline::LineBreak => out.add_run(Run::new().add_break(BreakType::TextWrapping)),
+            Inline::PageNumber => out.add_page_num(PageNum::new()),
+        };
+    }
+    out
+}
+
+fn run(text: &str, s: &ParaStyle, bold: bool, italic: bool) -> Run {
+    let mut r = Run::new().add_text(text).size(s.size as usize);
+    if bold || s.bold {
+        r = r.bold();
+    }
+    if italic || s.italic {
+        r = r.italic();
+    }
+    r
+}
+
+fn table(t: &Table) -> docx_rs::Table {
+    let rows: Vec<TableRow> = t
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let mut col = 0usize;
+            let cells = row
+                .cells
+                .iter()
+                .map(|c| {
+                    let span = c.col_span.max(1) as usize;
+                    let width: i32 = t.columns.iter().skip(col).take(span).sum();
+                    col += span;
+                    let mut cell = TableCell::new().width(width.max(0) as usize, WidthType::Dxa);
+                    if span > 1 {
+                        cell = cell.grid_span(span);
+                    }
+                    if c.covered {
+                        cell = cell.vertical_merge(VMergeType::Continue);
+                    } else if c.row_span > 1 {
+                        cell = cell.vertical_merge(VMergeType::Restart);
+                    }
+                    cell = cell.vertical_align(match c.v_align {
+                        VAlign::Top => VAlignType::Top,
+                        VAlign::Center => VAlignType::Center,
+                    });
+                    if c.paragraphs.is_empty() {
+                        let size = c.paragraphs.first().map_or(26, |p| p.style.size as usize);
+                        cell = cell.add_paragraph(docx_rs::Paragraph::new().size(size));
+                    }
+                    for p in &c.paragraphs {
+                        cell = cell.add_paragraph(paragraph(p));
+                    }
+                    cell
+                })
+                .collect();
+            let tr = TableRow::new(cells);
+            // Header rows are marked by cantSplit, which `mark_header_rows` turns into tblHeader.
+            if r < t.header_rows {
+                tr.cant_split()
+            } else {
+                tr
+            }
+        })
+        .collect();
+    let width: i32 = t.columns.iter().sum();
+    let grid = t.columns.iter().map(|&w| w.max(0) as usize).collect();
+    let table = if t.borders { docx_rs::Table::new(rows) } else { docx_rs::Table::without_borders(rows) };
+    table.set_grid(grid).layout(TableLayoutType::Fixed).width(width.max(0) as usize, WidthType::Dxa).align(TableAlignmentType::Center)
+}
+
+/// Only header rows carry `<w:cantSplit/>` (see `table`); give them `<w:tblHeader/>` too.
+fn mark_header_rows(document: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(document);
+    text.replace("<w:cantSplit />", "<w:cantSplit /><w:tblHeader />").into_bytes()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn core_properties(doc: &Document) -> Vec<u8> {
+    let p = &doc.properties;
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" "#,
+            r#"xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" "#,
+            r#"xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+            "<dc:title>{}</dc:title><dc:subject>{}</dc:subject><dc:creator>{}</dc:creator><cp:lastModifiedBy>{}</cp:lastModifiedBy>",
+            "<dc:language>vi-VN</dc:language>",
+            r#"<dcterms:created xsi:type="dcterms:W3CDTF">{}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">{}</dcterms:modified>"#,
+            "</cp:coreProperties>"
+        ),
+        escape(&p.title),
+        escape(&p.subject),
+        escape(&p.author),
+        escape(&p.author),
+        escape(&p.created),
+        escape(&p.created)
+    )
+    .into_bytes()
+}
+
