@@ -1,0 +1,516 @@
+//! Commune workbooks built the way a clerk builds them: title rows, two-row merged
+//! headers, group rows, totals by formula with their saved values, a hidden helper
+//! sheet and defined names. Used by `examples/make_samples.rs` (the shipped
+//! samples) and by the tests (workbooks with changed cells).
+#![allow(dead_code)]
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
+
+#[derive(Clone, Debug)]
+pub struct Commune {
+    pub name: String,
+    pub district: String,
+    pub province: String,
+    pub year: i32,
+    pub chairman: String,
+    pub report_no: String,
+    /// (year, month, day), or None for a draft to be dated by the văn thư.
+    pub report_date: Option<(i32, u32, u32)>,
+    pub campaign_rounds: u32,
+    pub criteria: Vec<Criterion>,
+    pub roads: Vec<Road>,
+    pub funding: Vec<Funding>,
+    pub targets: Vec<Target>,
+    pub villages: Vec<Village>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Criterion {
+    pub no: u32,
+    pub name: &'static str,
+    pub content: &'static str,
+    pub target: &'static str,
+    pub result: String,
+    pub achieved: bool,
+    pub plan: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Road {
+    pub name: String,
+    pub village: String,
+    pub length_m: u32,
+    pub width_m: f64,
+    /// Tenths of a tonne, so that totals are exact.
+    pub cement_dt: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Funding {
+    pub source: &'static str,
+    pub plan: f64,
+    pub done: f64,
+    pub next: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub value: TargetValue,
+}
+
+#[derive(Clone, Debug)]
+pub enum TargetValue {
+    Number(f64),
+    Text(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Village {
+    pub name: String,
+    pub households: u32,
+    pub criteria_met: u32,
+}
+
+/// Group, number, name, content, target of the 19 criteria (QĐ 318/QĐ-TTg).
+pub const CRITERIA: &[(&str, &str, u32, &str, &str, &str)] = &[
+    ("I", "QUY HOẠCH", 1, "Quy hoạch", "Có quy hoạch chung xây dựng xã được phê duyệt và công bố công khai", "Đạt"),
+    ("II", "HẠ TẦNG KINH TẾ - XÃ HỘI", 2, "Giao thông", "Tỷ lệ đường xã, thôn được cứng hóa, bảo đảm ô tô đi lại thuận tiện", "≥ 70%"),
+    ("", "", 3, "Thủy lợi và phòng, chống thiên tai", "Tỷ lệ diện tích đất sản xuất nông nghiệp được tưới và tiêu nước chủ động", "≥ 70%"),
+    ("", "", 4, "Điện", "Hệ thống điện đạt chuẩn; tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥ 98%"),
+    ("", "", 5, "Trường học", "Tỷ lệ trường học các cấp có cơ sở vật chất và thiết bị dạy học đạt chuẩn", "≥ 70%"),
+    ("", "", 6, "Cơ sở vật chất văn hóa", "Xã có nhà văn hóa hoặc hội trường đa năng và sân thể thao phục vụ sinh hoạt văn hóa", "Đạt"),
+    ("", "", 7, "Cơ sở hạ tầng thương mại nông thôn", "Xã có chợ nông thôn hoặc nơi mua bán, trao đổi hàng hóa", "Đạt"),
+    ("", "", 8, "Thông tin và Truyền thông", "Xã có điểm phục vụ bưu chính; dịch vụ viễn thông, internet; đài truyền thanh", "Đạt"),
+    ("", "", 9, "Nhà ở dân cư", "Nhà tạm, dột nát; tỷ lệ hộ có nhà ở kiên cố hoặc bán kiên cố", "Không; ≥ 75%"),
+    ("III", "KINH TẾ VÀ TỔ CHỨC SẢN XUẤT", 10, "Thu nhập", "Thu nhập bình quân đầu người khu vực nông thôn (triệu đồng/người)", "≥ 39"),
+    ("", "", 11, "Nghèo đa chiều", "Tỷ lệ hộ nghèo đa chiều giai đoạn 2021 - 2025", "≤ 13%"),
+    ("", "", 12, "Lao động", "Tỷ lệ lao động qua đào tạo; tỷ lệ lao động có việc làm thường xuyên", "≥ 60%"),
+    ("", "", 13, "Tổ chức sản xuất và phát triển kinh tế nông thôn", "Xã có hợp tác xã hoạt động hiệu quả; có mô hình liên kết sản xuất", "Đạt"),
+    ("IV", "VĂN HÓA - XÃ HỘI - MÔI TRƯỜNG", 14, "Giáo dục và Đào tạo", "Phổ cập giáo dục mầm non, xóa mù chữ, phổ cập giáo dục tiểu học và THCS", "Đạt"),
+    ("", "", 15, "Y tế", "Tỷ lệ người dân tham gia bảo hiểm y tế; trạm y tế đạt chuẩn", "≥ 95%"),
+    ("", "", 16, "Văn hóa", "Tỷ lệ thôn đạt chuẩn văn hóa theo quy định", "≥ 70%"),
+    ("", "", 17, "Môi trường và an toàn thực phẩm", "Tỷ lệ hộ sử dụng nước sạch; thu gom, xử lý chất thải rắn", "Đạt"),
+    ("V", "HỆ THỐNG CHÍNH TRỊ", 18, "Hệ thống chính trị và tiếp cận pháp luật", "Cán bộ, công chức xã đạt chuẩn; xã đạt chuẩn tiếp cận pháp luật", "Đạt"),
+    ("", "", 19, "Quốc phòng và An ninh", "Xây dựng lực lượng dân quân; bảo đảm an ninh, trật tự xã hội", "Đạt"),
+];
+
+pub const FUNDING_SOURCES: &[&str] = &[
+    "Ngân sách trung ương",
+    "Ngân sách địa phương (tỉnh, huyện, xã)",
+    "Vốn lồng ghép các chương trình, dự án",
+    "Vốn tín dụng",
+    "Vốn doanh nghiệp",
+    "Huy động từ cộng đồng và người dân",
+];
+
+/// Xã Ba Thành, 2024: the figures of the reference report.
+pub fn ba_thanh() -> Commune {
+    let achieved = [1, 4, 5, 7, 8, 9, 13, 14, 15, 19];
+    let planned = [3, 11, 12, 16, 18];
+    let criteria = CRITERIA
+        .iter()
+        .map(|&(_, _, no, name, content, target)| {
+            let ok = achieved.contains(&no);
+            Criterion {
+                no,
+                name,
+                content,
+                target,
+                result: if ok { "Đạt theo bộ tiêu chí".into() } else { "Chưa đạt theo bộ tiêu chí".into() },
+                achieved: ok,
+                plan: if ok {
+                    "Giữ vững".into()
+                } else if planned.contains(&no) {
+                    "Phấn đấu đạt".into()
+                } else {
+                    "Tiếp tục thực hiện".into()
+                },
+            }
+        })
+        .collect();
+    let villages = ["Làng Mâm", "Gò Nghênh", "Nước Lô", "Đồng Vào", "Nước Đang", "Đồng Dâu"];
+    // 27 routes, 2.165 m, 289,3 tấn xi măng.
+    let lengths: [u32; 27] = [
+        95, 80, 120, 64, 70, 88, 76, 102, 55, 90, 67, 84, 73, 110, 60, 92, 71, 66, 85, 79, 58, 100, 74, 63, 81, 69, 93,
+    ];
+    assert_eq!(lengths.iter().sum::<u32>(), 2165);
+    let roads = spread_roads(&villages, &lengths, 2893);
+    let funding = vec![
+        Funding { source: FUNDING_SOURCES[0], plan: 1250.0, done: 1180.5, next: 1400.0 },
+        Funding { source: FUNDING_SOURCES[1], plan: 850.0, done: 812.3, next: 900.0 },
+        Funding { source: FUNDING_SOURCES[2], plan: 2100.0, done: 1956.0, next: 2300.0 },
+        Funding { source: FUNDING_SOURCES[3], plan: 500.0, done: 420.0, next: 500.0 },
+        Funding { source: FUNDING_SOURCES[4], plan: 0.0, done: 0.0, next: 100.0 },
+        Funding { source: FUNDING_SOURCES[5], plan: 300.0, done: 356.2, next: 350.0 },
+    ];
+    Commune {
+        name: "Ba Thành".into(),
+        district: "Ba Tơ".into(),
+        province: "Quảng Ngãi".into(),
+        year: 2024,
+        chairman: "Phạm Văn Hùng".into(),
+        report_no: String::new(),
+        report_date: None,
+        campaign_rounds: 10,
+        criteria,
+        roads,
+        funding,
+        targets: targets(31.0, "2 - 4"),
+        villages: villages
+            .iter()
+            .zip([142, 118, 96, 131, 87, 104])
+            .zip([14, 12, 10, 13, 9, 11])
+            .map(|((n, h), c)| Village { name: n.to_string(), households: h, criteria_met: c })
+            .collect(),
+    }
+}
+
+pub fn targets(income: f64, poverty: &str) -> Vec<Target> {
+    vec![
+        Target { name: "Thu nhập bình quân đầu người", unit: "triệu đồng/người/năm", value: TargetValue::Number(income) },
+        Target { name: "Tỷ lệ hộ nghèo giảm", unit: "%", value: TargetValue::Text(poverty.into()) },
+        Target { name: "Tỷ lệ người dân tham gia bảo hiểm y tế", unit: "%", value: TargetValue::Number(100.0) },
+        Target { name: "Tỷ lệ hộ dân được sử dụng nước sạch", unit: "%", value: TargetValue::Number(100.0) },
+    ]
+}
+
+/// Routes spread over the villages in order, cement proportional to length, in
+/// tenths of a tonne adding up to `cement_total_dt` exactly.
+pub fn spread_roads(villages: &[&str], lengths: &[u32], cement_total_dt: u32) -> Vec<Road> {
+    let total_len: u32 = lengths.iter().sum();
+    let mut used = 0;
+    let per_village = lengths.len().div_ceil(villages.len().max(1));
+    lengths
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| {
+            let cement = if i + 1 == lengths.len() {
+                cement_total_dt - used
+            } else {
+                (u64::from(len) * u64::from(cement_total_dt) / u64::from(total_len)) as u32
+            };
+            used += cement;
+            let village = villages[(i / per_village).min(villages.len() - 1)];
+            Road {
+                name: format!("Tuyến {} - {}", village, i % per_village + 1),
+                village: village.to_string(),
+                length_m: len,
+                width_m: if len > 90 { 3.0 } else { 2.5 },
+                cement_dt: cement,
+            }
+        })
+        .collect()
+}
+
+struct Formats {
+    title: Format,
+    italic_center: Format,
+    header: Format,
+    text: Format,
+    center: Format,
+    bold: Format,
+    bold_center: Format,
+    int: Format,
+    one: Format,
+    bold_int: Format,
+    bold_one: Format,
+    unit: Format,
+    label: Format,
+}
+
+fn formats() -> Formats {
+    let base = Format::new().set_font_name("Times New Roman").set_font_size(12);
+    let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::VerticalCenter);
+    Formats {
+        title: base.clone().set_bold().set_align(FormatAlign::Center).set_font_size(13),
+        italic_center: base.clone().set_italic().set_align(FormatAlign::Center),
+        header: cell.clone().set_bold().set_align(FormatAlign::Center),
+        text: cell.clone(),
+        center: cell.clone().set_align(FormatAlign::Center),
+        bold: cell.clone().set_bold(),
+        bold_center: cell.clone().set_bold().set_align(FormatAlign::Center),
+        int: cell.clone().set_num_format("#,##0"),
+        one: cell.clone().set_num_format("#,##0.0"),
+        bold_int: cell.clone().set_bold().set_num_format("#,##0"),
+        bold_one: cell.clone().set_bold().set_num_format("#,##0.0"),
+        unit: base.clone().set_italic().set_align(FormatAlign::Right),
+        label: base.clone().set_border(FormatBorder::Thin),
+    }
+}
+
+fn titles(ws: &mut Worksheet, f: &Formats, last_col: u16, lines: &[&str]) -> Result<(), XlsxError> {
+    for (i, line) in lines.iter().enumerate() {
+        let fmt = if line.starts_with('(') { &f.italic_center } else { &f.title };
+        ws.merge_range(i as u32, 0, i as u32, last_col, line, fmt)?;
+    }
+    Ok(())
+}
+
+fn roman(n: usize) -> &'static str {
+    ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"][n]
+}
+
+/// Format a number the Vietnamese way for a formula's saved text result.
+fn saved(n: f64) -> String {
+    format!("{n}")
+}
+
+/// The commune's workbook as .xlsx bytes.
+pub fn workbook_bytes(c: &Commune) -> Vec<u8> {
+    build(c).and_then(|mut wb| wb.save_to_buffer()).expect("sample workbook")
+}
+
+fn build(c: &Commune) -> Result<Workbook, XlsxError> {
+    let f = formats();
+    let mut wb = Workbook::new();
+    let kem_theo = format!("(Kèm theo Báo cáo số      /BC-UBND ngày      của UBND xã {})", c.name);
+
+    // Thông tin chung: label | value.
+    {
+        let ws = wb.add_worksheet().set_name("Thông tin chung")?;
+        ws.set_column_width(0, 6)?;
+        ws.set_column_width(1, 44)?;
+        ws.set_column_width(2, 34)?;
+        ws.merge_range(0, 0, 0, 2, "THÔNG TIN CHUNG VỀ BÁO CÁO", &f.title)?;
+        ws.write_string_with_format(2, 0, "STT", &f.header)?;
+        ws.write_string_with_format(2, 1, "Nội dung", &f.header)?;
+        ws.write_string_with_format(2, 2, "Giá trị", &f.header)?;
+        let rows: Vec<(&str, Option<String>, Option<f64>)> = vec![
+            ("Tên xã", Some(c.name.clone()), None),
+            ("Huyện", Some(c.district.clone()), None),
+            ("Tỉnh", Some(c.province.clone()), None),
+            ("Năm báo cáo", None, Some(f64::from(c.year))),
+            ("Số báo cáo", Some(c.report_no.clone()), None),
+            ("Ngày báo cáo", c.report_date.map(|(y, m, d)| format!("{d:02}/{m:02}/{y}")), None),
+            ("Chủ tịch UBND xã", Some(c.chairman.clone()), None),
+            ("Số đợt tuyên truyền, vận động", None, Some(f64::from(c.campaign_rounds))),
+            ("Quyết định thành lập Ban quản lý", Some("209/QĐ-UBND ngày 10/8/2022".into()), None),
+            ("Quyết định kiện toàn Ban quản lý", Some(format!("41/QĐ-UBND ngày 17/4/{}", c.year)), None),
+            ("Quyết định kiện toàn Ban quản lý năm sau", Some(format!("45/QĐ-UBND ngày 12/3/{}", c.year + 1)), None),
+            ("Thông báo phân công nhiệm vụ", Some(format!("01/TB-BQL ngày 19/4/{}", c.year)), None),
+        ];
+        for (i, (label, text, number)) in rows.into_iter().enumerate() {
+            let r = 3 + i as u32;
+            ws.write_number_with_format(r, 0, (i + 1) as f64, &f.center)?;
+            ws.write_string_with_format(r, 1, label, &f.label)?;
+            match (text, number) {
+                (Some(t), _) if !t.is_empty() => {
+                    ws.write_string_with_format(r, 2, &t, &f.text)?;
+                }
+                (_, Some(n)) => {
+                    ws.write_number_with_format(r, 2, n, &f.center)?;
+                }
+                _ => {
+                    ws.write_blank(r, 2, &f.text)?;
+                }
+            }
+        }
+    }
+
+    // PL1: criteria, two-row merged header, group rows, total by formula.
+    {
+        let ws = wb.add_worksheet().set_name("PL1 Tiêu chí xã")?;
+        for (col, w) in [5.0, 22.0, 38.0, 14.0, 20.0, 12.0, 16.0, 12.0].iter().enumerate() {
+            ws.set_column_width(col as u16, *w)?;
+        }
+        let title = format!("KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ XÃ NÔNG THÔN MỚI NĂM {}", c.year);
+        titles(ws, &f, 7, &["PHỤ LỤC I", &title, &kem_theo])?;
+        let h = 4;
+        ws.merge_range(h, 0, h + 1, 0, "STT", &f.header)?;
+        ws.merge_range(h, 1, h + 1, 1, "Tên tiêu chí", &f.header)?;
+        ws.merge_range(h, 2, h + 1, 2, "Nội dung tiêu chí", &f.header)?;
+        ws.merge_range(h, 3, h + 1, 3, "Chỉ tiêu đạt chuẩn", &f.header)?;
+        ws.merge_range(h, 4, h, 5, &format!("Kết quả thực hiện năm {}", c.year), &f.header)?;
+        ws.write_string_with_format(h + 1, 4, "Kết quả", &f.header)?;
+        ws.write_string_with_format(h + 1, 5, "Tự đánh giá", &f.header)?;
+        ws.merge_range(h, 6, h + 1, 6, &format!("Kế hoạch năm {}", c.year + 1), &f.header)?;
+        ws.merge_range(h, 7, h + 1, 7, "Ghi chú", &f.header)?;
+        let mut r = h + 2;
+        let first = r;
+        for (i, crit) in c.criteria.iter().enumerate() {
+            let (group_no, group_name, ..) = CRITERIA[i];
+            if !group_no.is_empty() {
+                ws.write_string_with_format(r, 0, group_no, &f.bold_center)?;
+                ws.merge_range(r, 1, r, 7, group_name, &f.bold)?;
+                r += 1;
+            }
+            ws.write_number_with_format(r, 0, f64::from(crit.no), &f.center)?;
+            ws.write_string_with_format(r, 1, crit.name, &f.text)?;
+            ws.write_string_with_format(r, 2, crit.content, &f.text)?;
+            ws.write_string_with_format(r, 3, crit.target, &f.center)?;
+            ws.write_string_with_format(r, 4, &crit.result, &f.text)?;
+            ws.write_string_with_format(r, 5, if crit.achieved { "Đạt" } else { "Chưa đạt" }, &f.center)?;
+            ws.write_string_with_format(r, 6, &crit.plan, &f.center)?;
+            ws.write_blank(r, 7, &f.text)?;
+            r += 1;
+        }
+        let achieved = c.criteria.iter().filter(|k| k.achieved).count();
+        ws.merge_range(r, 0, r, 4, "Tổng số tiêu chí đạt", &f.bold_center)?;
+        let formula = Formula::new(format!("=COUNTIF(F{}:F{},\"Đạt\")", first + 1, r)).set_result(achieved.to_string());
+        ws.write_formula_with_format(r, 5, formula, &f.bold_center)?;
+        ws.write_blank(r, 6, &f.text)?;
+        ws.write_blank(r, 7, &f.text)?;
+    }
+
+    // PL2: concrete roads, grouped by village, totals by formula.
+    {
+        let ws = wb.add_worksheet().set_name("PL2 Bê tông nông thôn")?;
+        for (col, w) in [5.0, 28.0, 16.0, 12.0, 12.0, 14.0, 14.0].iter().enumerate() {
+            ws.set_column_width(col as u16, *w)?;
+        }
+        let title = format!("KẾT QUẢ THỰC HIỆN BÊ TÔNG HÓA ĐƯỜNG GIAO THÔNG NÔNG THÔN NĂM {}", c.year);
+        titles(ws, &f, 6, &["PHỤ LỤC II", &title, &kem_theo])?;
+        let h = 4;
+        ws.merge_range(h, 0, h + 1, 0, "STT", &f.header)?;
+        ws.merge_range(h, 1, h + 1, 1, "Tên tuyến", &f.header)?;
+        ws.merge_range(h, 2, h + 1, 2, "Thôn", &f.header)?;
+        ws.merge_range(h, 3, h, 4, "Quy mô", &f.header)?;
+        ws.write_string_with_format(h + 1, 3, "Chiều dài (m)", &f.header)?;
+        ws.write_string_with_format(h + 1, 4, "Chiều rộng (m)", &f.header)?;
+        ws.merge_range(h, 5, h + 1, 5, "Xi măng hỗ trợ (tấn)", &f.header)?;
+        ws.merge_range(h, 6, h + 1, 6, "Ghi chú", &f.header)?;
+        let mut r = h + 2;
+        let first = r;
+        let mut village = "";
+        let mut group = 0;
+        let mut item = 0;
+        for road in &c.roads {
+            if road.village != village {
+                village = &road.village;
+                ws.write_string_with_format(r, 0, roman(group), &f.bold_center)?;
+                ws.merge_range(r, 1, r, 6, &format!("Thôn {village}"), &f.bold)?;
+                group += 1;
+                r += 1;
+            }
+            item += 1;
+            ws.write_number_with_format(r, 0, f64::from(item), &f.center)?;
+            ws.write_string_with_format(r, 1, &road.name, &f.text)?;
+            ws.write_string_with_format(r, 2, &road.village, &f.center)?;
+            ws.write_number_with_format(r, 3, f64::from(road.length_m), &f.int)?;
+            ws.write_number_with_format(r, 4, road.width_m, &f.one)?;
+            ws.write_number_with_format(r, 5, f64::from(road.cement_dt) / 10.0, &f.one)?;
+            ws.write_blank(r, 6, &f.text)?;
+            r += 1;
+        }
+        let total_len: u32 = c.roads.iter().map(|x| x.length_m).sum();
+        let total_cement: u32 = c.roads.iter().map(|x| x.cement_dt).sum();
+        ws.merge_range(r, 0, r, 2, "Tổng cộng", &f.bold_center)?;
+        ws.write_formula_with_format(r, 3, Formula::new(format!("=SUM(D{}:D{})", first + 1, r)).set_result(total_len.to_string()), &f.bold_int)?;
+        ws.write_blank(r, 4, &f.text)?;
+        ws.write_formula_with_format(
+            r,
+            5,
+            Formula::new(format!("=SUM(F{}:F{})", first + 1, r)).set_result(saved(f64::from(total_cement) / 10.0)),
+            &f.bold_one,
+        )?;
+        ws.write_blank(r, 6, &f.text)?;
+        let total_row = r + 1;
+        wb.define_name("TongChieuDai", &format!("='PL2 Bê tông nông thôn'!$D${total_row}"))?;
+        wb.define_name("TongXiMang", &format!("='PL2 Bê tông nông thôn'!$F${total_row}"))?;
+    }
+
+    // PL3: funding, in millions of đồng.
+    {
+        let ws = wb.add_worksheet().set_name("PL3 Nguồn vốn")?;
+        for (col, w) in [5.0, 40.0, 13.0, 13.0, 15.0, 12.0].iter().enumerate() {
+            ws.set_column_width(col as u16, *w)?;
+        }
+        let title = format!("KẾT QUẢ HUY ĐỘNG NGUỒN LỰC THỰC HIỆN CHƯƠNG TRÌNH NĂM {}", c.year);
+        titles(ws, &f, 5, &["PHỤ LỤC III", &title, &kem_theo])?;
+        ws.merge_range(3, 4, 3, 5, "ĐVT: Triệu đồng", &f.unit)?;
+        let h = 4;
+        ws.merge_range(h, 0, h + 1, 0, "STT", &f.header)?;
+        ws.merge_range(h, 1, h + 1, 1, "Nguồn vốn", &f.header)?;
+        ws.merge_range(h, 2, h, 3, &format!("Năm {}", c.year), &f.header)?;
+        ws.write_string_with_format(h + 1, 2, "Kế hoạch", &f.header)?;
+        ws.write_string_with_format(h + 1, 3, "Thực hiện", &f.header)?;
+        ws.merge_range(h, 4, h + 1, 4, &format!("Kế hoạch năm {}", c.year + 1), &f.header)?;
+        ws.merge_range(h, 5, h + 1, 5, "Ghi chú", &f.header)?;
+        let first = h + 2;
+        let mut r = first;
+        for (i, fund) in c.funding.iter().enumerate() {
+            ws.write_number_with_format(r, 0, (i + 1) as f64, &f.center)?;
+            ws.write_string_with_format(r, 1, fund.source, &f.text)?;
+            ws.write_number_with_format(r, 2, fund.plan, &f.one)?;
+            ws.write_number_with_format(r, 3, fund.done, &f.one)?;
+            ws.write_number_with_format(r, 4, fund.next, &f.one)?;
+            ws.write_blank(r, 5, &f.text)?;
+            r += 1;
+        }
+        ws.merge_range(r, 0, r, 1, "Tổng cộng", &f.bold_center)?;
+        for (col, letter, total) in [
+            (2u16, 'C', c.funding.iter().map(|x| x.plan).sum::<f64>()),
+            (3, 'D', c.funding.iter().map(|x| x.done).sum()),
+            (4, 'E', c.funding.iter().map(|x| x.next).sum()),
+        ] {
+            let total = (total * 10.0).round() / 10.0;
+            ws.write_formula_with_format(r, col, Formula::new(format!("=SUM({letter}{}:{letter}{})", first + 1, r)).set_result(saved(total)), &f.bold_one)?;
+        }
+        ws.write_blank(r, 5, &f.text)?;
+    }
+
+    // PL4: next year's targets.
+    {
+        let ws = wb.add_worksheet().set_name(format!("PL4 Chỉ tiêu {}", c.year + 1))?;
+        for (col, w) in [5.0, 42.0, 22.0, 16.0, 12.0].iter().enumerate() {
+            ws.set_column_width(col as u16, *w)?;
+        }
+        let title = format!("MỘT SỐ CHỈ TIÊU CHỦ YẾU NĂM {}", c.year + 1);
+        titles(ws, &f, 4, &["PHỤ LỤC IV", &title, &kem_theo])?;
+        let h = 4;
+        for (col, text) in ["STT", "Chỉ tiêu", "Đơn vị tính", &format!("Kế hoạch năm {}", c.year + 1), "Ghi chú"].iter().enumerate() {
+            ws.write_string_with_format(h, col as u16, *text, &f.header)?;
+        }
+        for (i, t) in c.targets.iter().enumerate() {
+            let r = h + 1 + i as u32;
+            ws.write_number_with_format(r, 0, (i + 1) as f64, &f.center)?;
+            ws.write_string_with_format(r, 1, t.name, &f.text)?;
+            ws.write_string_with_format(r, 2, t.unit, &f.center)?;
+            match &t.value {
+                TargetValue::Number(n) => ws.write_number_with_format(r, 3, *n, &f.center)?,
+                TargetValue::Text(s) => ws.write_string_with_format(r, 3, s, &f.center)?,
+            };
+            ws.write_blank(r, 4, &f.text)?;
+        }
+    }
+
+    // PL5: village criteria.
+    {
+        let ws = wb.add_worksheet().set_name("PL5 Tiêu chí thôn")?;
+        for (col, w) in [5.0, 24.0, 10.0, 14.0, 12.0, 16.0].iter().enumerate() {
+            ws.set_column_width(col as u16, *w)?;
+        }
+        let title = format!("KẾT QUẢ THỰC HIỆN TIÊU CHÍ THÔN NÔNG THÔN MỚI NĂM {}", c.year);
+        titles(ws, &f, 5, &["PHỤ LỤC V", &title, &kem_theo])?;
+        let h = 4;
+        ws.merge_range(h, 0, h + 1, 0, "STT", &f.header)?;
+        ws.merge_range(h, 1, h + 1, 1, "Tên thôn", &f.header)?;
+        ws.merge_range(h, 2, h + 1, 2, "Số hộ", &f.header)?;
+        ws.merge_range(h, 3, h, 4, "Tiêu chí thôn NTM", &f.header)?;
+        ws.write_string_with_format(h + 1, 3, "Số tiêu chí đạt", &f.header)?;
+        ws.write_string_with_format(h + 1, 4, "Tỷ lệ (%)", &f.header)?;
+        ws.merge_range(h, 5, h + 1, 5, "Đánh giá", &f.header)?;
+        let pct = f.one.clone().set_num_format("0.0");
+        for (i, v) in c.villages.iter().enumerate() {
+            let r = h + 2 + i as u32;
+            ws.write_number_with_format(r, 0, (i + 1) as f64, &f.center)?;
+            ws.write_string_with_format(r, 1, &v.name, &f.text)?;
+            ws.write_number_with_format(r, 2, f64::from(v.households), &f.int)?;
+            ws.write_number_with_format(r, 3, f64::from(v.criteria_met), &f.center)?;
+            let ratio = (f64::from(v.criteria_met) / 14.0 * 1000.0).round() / 10.0;
+            ws.write_formula_with_format(r, 4, Formula::new(format!("=ROUND(D{}/14*100,1)", r + 1)).set_result(saved(ratio)), &pct)?;
+            ws.write_string_with_format(r, 5, if v.criteria_met >= 14 { "Đạt chuẩn" } else { "Chưa đạt chuẩn" }, &f.center)?;
+        }
+    }
+
+    // A hidden helper sheet, as clerks keep for drop-down lists.
+    {
+        let ws = wb.add_worksheet().set_name("DanhMuc")?;
+        ws.write_string(0, 0, "Đạt")?;
+        ws.write_string(1, 0, "Chưa đạt")?;
+        ws.set_hidden(true);
+    }
+    Ok(wb)
+}
