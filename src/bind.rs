@@ -160,7 +160,10 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         context.insert(name.clone(), value);
     }
     if errors.is_empty() {
-        Ok(Bound { context: Json::Object(context), tables })
+        Ok(Bound {
+            context: Json::Object(context),
+            tables,
+        })
     } else {
         Err(errors)
     }
@@ -174,7 +177,8 @@ pub fn fold(text: &str) -> String {
     plain(text)
         .split(' ')
         .map(|w| {
-            let is_year = w.len() == 4 && w.chars().all(|c| c.is_ascii_digit()) && (w.starts_with("19") || w.starts_with("20"));
+            let is_year =
+                w.len() == 4 && w.chars().all(|c| c.is_ascii_digit()) && (w.starts_with("19") || w.starts_with("20"));
             if is_year {
                 "#"
             } else {
@@ -237,13 +241,25 @@ fn candidate_sheets<'a>(book: &'a Workbook, names: &[&str]) -> Vec<&'a Sheet> {
     let wanted: Vec<String> = names.iter().map(|n| fold(n)).collect();
     let mut exact: Vec<&Sheet> = book.sheets.iter().filter(|s| wanted.contains(&fold(&s.name))).collect();
     if exact.is_empty() {
-        exact = book.sheets.iter().filter(|s| wanted.iter().any(|w| !w.is_empty() && fold(&s.name).contains(w.as_str()))).collect();
+        exact = book
+            .sheets
+            .iter()
+            .filter(|s| {
+                wanted
+                    .iter()
+                    .any(|w| !w.is_empty() && fold(&s.name).contains(w.as_str()))
+            })
+            .collect();
     }
     exact
 }
 
 fn sheet_list(book: &Workbook) -> String {
-    book.sheets.iter().map(|s| format!("«{}»", s.name)).collect::<Vec<_>>().join(", ")
+    book.sheets
+        .iter()
+        .map(|s| format!("«{}»", s.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
@@ -252,7 +268,11 @@ fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
         "",
         format!(
             "không tìm thấy trang tính {}; tệp có các trang: {}.",
-            names.iter().map(|n| format!("«{n}»")).collect::<Vec<_>>().join(" hoặc "),
+            names
+                .iter()
+                .map(|n| format!("«{n}»"))
+                .collect::<Vec<_>>()
+                .join(" hoặc "),
             sheet_list(book)
         ),
     )
@@ -266,18 +286,29 @@ fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required:
     let value = cell.map(|c| &c.value).unwrap_or(&Value::Empty);
     let place = Workbook::place(&sheet.name, row, col);
     let wrong = |found: &str| {
-        Diagnostic::error(&book.file, place.clone(), format!("cần {}, nhưng ô ghi «{found}».", ty.expected()))
+        Diagnostic::error(
+            &book.file,
+            place.clone(),
+            format!("cần {}, nhưng ô ghi «{found}».", ty.expected()),
+        )
     };
     if let Value::Error(e) = value {
         return Err(Diagnostic::error(
             &book.file,
             place.clone(),
-            format!("ô có lỗi công thức {e}; cần {}. Hãy sửa công thức trong Excel rồi lưu lại.", ty.expected()),
+            format!(
+                "ô có lỗi công thức {e}; cần {}. Hãy sửa công thức trong Excel rồi lưu lại.",
+                ty.expected()
+            ),
         ));
     }
     if value.is_empty() {
         if required {
-            return Err(Diagnostic::error(&book.file, place, format!("ô trống; cần {}.", ty.expected())));
+            return Err(Diagnostic::error(
+                &book.file,
+                place,
+                format!("ô trống; cần {}.", ty.expected()),
+            ));
         }
         return Ok(Json::Null);
     }
@@ -285,7 +316,10 @@ fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required:
         Type::Text => match value {
             Value::Number(n) => {
                 let decimals = cell.and_then(|c| c.style.decimals).map(usize::from);
-                json!(decimals.map_or_else(|| crate::vi::format_number_auto(*n, 10), |d| crate::vi::format_number(*n, d)))
+                json!(decimals.map_or_else(
+                    || crate::vi::format_number_auto(*n, 10),
+                    |d| crate::vi::format_number(*n, d)
+                ))
             }
             other => json!(other.display()),
         },
@@ -373,7 +407,10 @@ fn bind_labels(book: &Workbook, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -
                 errors.push(Diagnostic::error(
                     &book.file,
                     sheet.name.clone(),
-                    format!("không tìm thấy dòng có nhãn «{}»; cần nhãn đó ở một ô và giá trị ở ô bên phải.", field.nhan),
+                    format!(
+                        "không tìm thấy dòng có nhãn «{}»; cần nhãn đó ở một ô và giá trị ở ô bên phải.",
+                        field.nhan
+                    ),
                 ));
             }
             out.insert(key.clone(), Json::Null);
@@ -381,7 +418,9 @@ fn bind_labels(book: &Workbook, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -
         };
         // The value: the first non-empty cell right of the label (past its merge).
         let start = sheet.merge_covering(r, c).map_or(c, |m| m.last_col) + 1;
-        let value_col = (start..sheet.end_col()).find(|&vc| !sheet.value(r, vc).is_empty()).unwrap_or(start);
+        let value_col = (start..sheet.end_col())
+            .find(|&vc| !sheet.value(r, vc).is_empty())
+            .unwrap_or(start);
         match typed(book, sheet, r, value_col, field.kieu, field.bat_buoc) {
             Ok(v) => {
                 out.insert(key.clone(), v);
@@ -422,7 +461,11 @@ fn bind_cell(book: &Workbook, name: &str, spec: &DataSpec, errors: &mut Vec<Diag
         errors.push(Diagnostic::error(&book.file, "", format!("{what}.")));
         return Json::Null;
     };
-    let Some(sheet) = book.sheets.iter().find(|s| s.name == sheet_name || fold(&s.name) == fold(&sheet_name)) else {
+    let Some(sheet) = book
+        .sheets
+        .iter()
+        .find(|s| s.name == sheet_name || fold(&s.name) == fold(&sheet_name))
+    else {
         errors.push(missing_sheet(book, &[sheet_name.as_str()]));
         return Json::Null;
     };
@@ -485,9 +528,12 @@ fn header_matches(pattern: &str, parts: &[String]) -> bool {
     glob(&p, &joined) || parts.iter().any(|part| glob(&p, &fold(part)))
 }
 
+/// A table found in a sheet: the sheet, header row, header depth, column of each key.
+type Located<'a> = (&'a Sheet, u32, u32, BTreeMap<String, u32>);
+
 /// Find the header row of a table whose columns match `cot`; returns the sheet, the
 /// header row, its depth and the column of each key.
-fn locate<'a>(sheets: &[&'a Sheet], cols: &BTreeMap<String, ColumnSpec>) -> Result<(&'a Sheet, u32, u32, BTreeMap<String, u32>), (String, Vec<String>)> {
+fn locate<'a>(sheets: &[&'a Sheet], cols: &BTreeMap<String, ColumnSpec>) -> Result<Located<'a>, (String, Vec<String>)> {
     let mut best: (usize, String, Vec<String>) = (0, String::new(), cols.values().map(|c| c.tieu_de.clone()).collect());
     for sheet in sheets {
         let last = sheet.end_row().min(sheet.origin.0 + 60);
@@ -560,7 +606,12 @@ pub fn row_kind(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> &'stat
     }
 }
 
-fn bind_table(book: &Workbook, name: &str, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -> Option<(Json, TableLocation)> {
+fn bind_table(
+    book: &Workbook,
+    name: &str,
+    spec: &DataSpec,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<(Json, TableLocation)> {
     let names = spec.trang_tinh.names();
     let mut sheets = candidate_sheets(book, &names);
     if sheets.is_empty() {
@@ -568,7 +619,11 @@ fn bind_table(book: &Workbook, name: &str, spec: &DataSpec, errors: &mut Vec<Dia
         sheets = book.sheets.iter().collect();
     }
     if spec.cot.is_empty() {
-        errors.push(Diagnostic::error(&book.file, "", format!("bảng «{name}» không khai báo cột nào (khóa «cot»).")));
+        errors.push(Diagnostic::error(
+            &book.file,
+            "",
+            format!("bảng «{name}» không khai báo cột nào (khóa «cot»)."),
+        ));
         return None;
     }
     let (sheet, header_row, depth, columns) = match locate(&sheets, &spec.cot) {
@@ -576,14 +631,21 @@ fn bind_table(book: &Workbook, name: &str, spec: &DataSpec, errors: &mut Vec<Dia
         Err((best, missing)) => {
             let list = missing.iter().map(|m| format!("«{m}»")).collect::<Vec<_>>().join(", ");
             let where_ = if best.is_empty() {
-                if names.is_empty() { "trong mọi trang tính".to_string() } else { format!("trong trang «{}»", names.join("» / «")) }
+                if names.is_empty() {
+                    "trong mọi trang tính".to_string()
+                } else {
+                    format!("trong trang «{}»", names.join("» / «"))
+                }
             } else {
                 format!("ở dòng tiêu đề gần đúng nhất ({best})")
             };
             errors.push(Diagnostic::error(
                 &book.file,
                 "",
-                format!("không tìm thấy bảng «{name}»: thiếu cột {list} {where_}; tệp có các trang: {}.", sheet_list(book)),
+                format!(
+                    "không tìm thấy bảng «{name}»: thiếu cột {list} {where_}; tệp có các trang: {}.",
+                    sheet_list(book)
+                ),
             ));
             return None;
         }
@@ -636,7 +698,10 @@ mod tests {
         assert_eq!(fold("  Kế hoạch\nnăm 2025 "), "ke hoach nam #");
         assert_eq!(fold("KẾ HOẠCH NĂM 2026"), "ke hoach nam #");
         assert_eq!(fold("Đường"), "duong");
-        assert!(glob(&fold("Kết quả * / Tự đánh giá"), &fold("Kết quả thực hiện năm 2024 / Tự đánh giá")));
+        assert!(glob(
+            &fold("Kết quả * / Tự đánh giá"),
+            &fold("Kết quả thực hiện năm 2024 / Tự đánh giá")
+        ));
         assert!(!glob(&fold("Kết quả"), &fold("Kết quả thực hiện")));
     }
 
@@ -652,7 +717,10 @@ mod tests {
 
     #[test]
     fn defined_names() {
-        assert_eq!(defined_name_target("'PL2 BTNT'!$E$20"), Some(("PL2 BTNT".into(), (19, 4))));
+        assert_eq!(
+            defined_name_target("'PL2 BTNT'!$E$20"),
+            Some(("PL2 BTNT".into(), (19, 4)))
+        );
         assert_eq!(defined_name_target("TT!$C$3:$C$3"), Some(("TT".into(), (2, 2))));
     }
 }

@@ -82,7 +82,9 @@ fn render(workbook: &Path, pack: Option<&Path>, output: Option<&Path>) -> ExitCo
         }
     };
     print(&report.warnings);
-    let path = output.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(format!("{}.docx", report.file_stem)));
+    let path = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(format!("{}.docx", report.file_stem)));
     let bytes = write::docx::to_bytes(&report.document);
     if let Err(e) = write::write_atomic(&path, &bytes) {
         print(&[e]);

@@ -6,7 +6,8 @@
 //! appendices, each on its own page.
 
 use crate::doc::{
-    Align, Block, Body, BodyBlock, Cell, Document, Inline, PageSetup, ParaStyle, Paragraph, Properties, Row, Section, Table, Twips, VAlign,
+    Align, Block, Body, BodyBlock, Cell, Document, Inline, PageSetup, ParaStyle, Paragraph, Properties, Row, Section,
+    Table, Twips, VAlign,
 };
 
 pub const QUOC_HIEU: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
@@ -61,7 +62,11 @@ impl Meta {
 
     /// "…/BC-UBND ngày …" as an appendix cites its report.
     pub fn citation(&self) -> String {
-        let number = if self.so.trim().is_empty() { "…".to_string() } else { self.so.trim().to_string() };
+        let number = if self.so.trim().is_empty() {
+            "…".to_string()
+        } else {
+            self.so.trim().to_string()
+        };
         let date = match self.ngay {
             Some((y, m, d)) => crate::vi::format_date_short(y, m, d),
             None => format!("…/…/{}", self.nam),
@@ -71,7 +76,12 @@ impl Meta {
 
     /// The issuing body on one line, e.g. "ỦY BAN NHÂN DÂN XÃ BA THÀNH".
     pub fn agency_one_line(&self) -> String {
-        self.co_quan_ban_hanh.split('\n').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+        self.co_quan_ban_hanh
+            .split('\n')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -102,7 +112,13 @@ const BODY: ParaStyle = ParaStyle {
 };
 
 fn centered(size: u32, bold: bool, italic: bool) -> ParaStyle {
-    ParaStyle { align: Align::Center, size, bold, italic, ..ParaStyle::default() }
+    ParaStyle {
+        align: Align::Center,
+        size,
+        bold,
+        italic,
+        ..ParaStyle::default()
+    }
 }
 
 fn para(style: ParaStyle, text: &str) -> Paragraph {
@@ -132,7 +148,14 @@ pub fn text_width(text: &str, size_half_points: u32, bold: bool) -> Twips {
 fn rule(width: Twips, within: Twips) -> Paragraph {
     let side = ((within - width) / 2).max(0);
     Paragraph::new(
-        ParaStyle { size: 4, indent_left: side, indent_right: side, rule_below: true, space_after: 60, ..ParaStyle::default() },
+        ParaStyle {
+            size: 4,
+            indent_left: side,
+            indent_right: side,
+            rule_below: true,
+            space_after: 60,
+            ..ParaStyle::default()
+        },
         vec![],
     )
 }
@@ -142,7 +165,15 @@ fn layout_table(columns: Vec<Twips>, rows: Vec<Vec<Vec<Paragraph>>>) -> Table {
         columns,
         rows: rows
             .into_iter()
-            .map(|cells| Row { cells: cells.into_iter().map(|p| Cell { v_align: VAlign::Top, ..Cell::new(p) }).collect() })
+            .map(|cells| Row {
+                cells: cells
+                    .into_iter()
+                    .map(|p| Cell {
+                        v_align: VAlign::Top,
+                        ..Cell::new(p)
+                    })
+                    .collect(),
+            })
             .collect(),
         header_rows: 0,
         borders: false,
@@ -160,7 +191,12 @@ fn header(meta: &Meta, page: &PageSetup) -> Table {
             left.push(para(centered(26, false, false), &line.trim().to_uppercase()));
         }
     }
-    let agency: Vec<String> = meta.co_quan_ban_hanh.lines().map(|l| l.trim().to_uppercase()).filter(|l| !l.is_empty()).collect();
+    let agency: Vec<String> = meta
+        .co_quan_ban_hanh
+        .lines()
+        .map(|l| l.trim().to_uppercase())
+        .filter(|l| !l.is_empty())
+        .collect();
     for line in &agency {
         left.push(para(centered(26, true, false), line));
     }
@@ -172,16 +208,43 @@ fn header(meta: &Meta, page: &PageSetup) -> Table {
         para(centered(28, true, false), TIEU_NGU),
         rule(text_width(TIEU_NGU, 28, true), right_w),
     ];
-    let so = vec![para(ParaStyle { space_before: 60, ..centered(26, false, false) }, &meta.so_line())];
-    let date = vec![para(ParaStyle { space_before: 60, ..centered(28, false, true) }, &meta.date_line())];
+    let so = vec![para(
+        ParaStyle {
+            space_before: 60,
+            ..centered(26, false, false)
+        },
+        &meta.so_line(),
+    )];
+    let date = vec![para(
+        ParaStyle {
+            space_before: 60,
+            ..centered(28, false, true)
+        },
+        &meta.date_line(),
+    )];
     layout_table(vec![left_w, right_w], vec![vec![left, right], vec![so, date]])
 }
 
 fn title(meta: &Meta, page: &PageSetup) -> Vec<Paragraph> {
     let width = page.text_width(false);
     let loai = meta.loai.trim().to_uppercase();
-    let mut out = vec![para(ParaStyle { space_before: 360, keep_next: true, ..centered(28, true, false) }, &loai)];
-    out.push(para(ParaStyle { keep_next: true, indent_left: 567, indent_right: 567, ..centered(28, true, false) }, meta.trich_yeu.trim()));
+    let mut out = vec![para(
+        ParaStyle {
+            space_before: 360,
+            keep_next: true,
+            ..centered(28, true, false)
+        },
+        &loai,
+    )];
+    out.push(para(
+        ParaStyle {
+            keep_next: true,
+            indent_left: 567,
+            indent_right: 567,
+            ..centered(28, true, false)
+        },
+        meta.trich_yeu.trim(),
+    ));
     let line = text_width(meta.trich_yeu.trim(), 28, true).min(width - 1134);
     out.push(rule((line / 3).clamp(1134, width / 2), width));
     out
@@ -189,10 +252,28 @@ fn title(meta: &Meta, page: &PageSetup) -> Vec<Paragraph> {
 
 fn heading_style(level: u8) -> ParaStyle {
     match level {
-        1 => ParaStyle { space_before: 120, space_after: 120, keep_next: true, ..centered(28, true, false) },
-        2 | 3 => ParaStyle { bold: true, keep_next: true, ..BODY },
-        4 => ParaStyle { bold: true, italic: true, keep_next: true, ..BODY },
-        _ => ParaStyle { italic: true, keep_next: true, ..BODY },
+        1 => ParaStyle {
+            space_before: 120,
+            space_after: 120,
+            keep_next: true,
+            ..centered(28, true, false)
+        },
+        2 | 3 => ParaStyle {
+            bold: true,
+            keep_next: true,
+            ..BODY
+        },
+        4 => ParaStyle {
+            bold: true,
+            italic: true,
+            keep_next: true,
+            ..BODY
+        },
+        _ => ParaStyle {
+            italic: true,
+            keep_next: true,
+            ..BODY
+        },
     }
 }
 
@@ -202,7 +283,10 @@ fn body_blocks(body: &Body, width: Twips) -> Vec<Block> {
     let mut break_next = false;
     for block in &body.blocks {
         let mut styled = |style: ParaStyle, inlines: &Vec<Inline>| {
-            let style = ParaStyle { page_break_before: std::mem::take(&mut break_next), ..style };
+            let style = ParaStyle {
+                page_break_before: std::mem::take(&mut break_next),
+                ..style
+            };
             Block::Paragraph(Paragraph::new(style, inlines.clone()))
         };
         let b = match block {
@@ -210,13 +294,26 @@ fn body_blocks(body: &Body, width: Twips) -> Vec<Block> {
             BodyBlock::Paragraph(inlines) | BodyBlock::Dash(inlines) => styled(BODY, inlines),
             BodyBlock::Table(table) => {
                 if std::mem::take(&mut break_next) {
-                    out.push(Block::Paragraph(Paragraph::new(ParaStyle { page_break_before: true, size: 4, ..ParaStyle::default() }, vec![])));
+                    out.push(Block::Paragraph(Paragraph::new(
+                        ParaStyle {
+                            page_break_before: true,
+                            size: 4,
+                            ..ParaStyle::default()
+                        },
+                        vec![],
+                    )));
                 }
                 let mut t = table.clone();
                 t.fit_to(width);
                 out.push(Block::Table(t));
                 // Keep the following text off the table's bottom border.
-                Block::Paragraph(Paragraph::new(ParaStyle { size: 12, ..ParaStyle::default() }, vec![]))
+                Block::Paragraph(Paragraph::new(
+                    ParaStyle {
+                        size: 12,
+                        ..ParaStyle::default()
+                    },
+                    vec![],
+                ))
             }
             BodyBlock::PageBreak => {
                 break_next = true;
@@ -232,16 +329,46 @@ fn body_blocks(body: &Body, width: Twips) -> Vec<Block> {
 fn closing(meta: &Meta, page: &PageSetup) -> Table {
     let width = page.text_width(false);
     let left_w = 4252; // 7.5 cm
-    let mut left = vec![para(ParaStyle { space_before: 120, ..ParaStyle { size: 24, bold: true, italic: true, ..ParaStyle::default() } }, "Nơi nhận:")];
+    let mut left = vec![para(
+        ParaStyle {
+            space_before: 120,
+            ..ParaStyle {
+                size: 24,
+                bold: true,
+                italic: true,
+                ..ParaStyle::default()
+            }
+        },
+        "Nơi nhận:",
+    )];
     for item in &meta.noi_nhan {
         let item = item.trim();
-        let text = if item.starts_with('-') { item.to_string() } else { format!("- {item}") };
-        left.push(para(ParaStyle { size: 22, ..ParaStyle::default() }, &text));
+        let text = if item.starts_with('-') {
+            item.to_string()
+        } else {
+            format!("- {item}")
+        };
+        left.push(para(
+            ParaStyle {
+                size: 22,
+                ..ParaStyle::default()
+            },
+            &text,
+        ));
     }
     let mut right = Vec::new();
     let mut first = true;
-    for line in meta.quyen_han_ky.lines().chain(meta.chuc_vu.lines()).map(str::trim).filter(|l| !l.is_empty()) {
-        let style = ParaStyle { space_before: if first { 120 } else { 0 }, ..centered(28, true, false) };
+    for line in meta
+        .quyen_han_ky
+        .lines()
+        .chain(meta.chuc_vu.lines())
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        let style = ParaStyle {
+            space_before: if first { 120 } else { 0 },
+            ..centered(28, true, false)
+        };
         right.push(para(style, &line.to_uppercase()));
         first = false;
     }
@@ -254,21 +381,51 @@ fn closing(meta: &Meta, page: &PageSetup) -> Table {
 
 fn appendix_section(meta: &Meta, index: usize, appendix: &Appendix, page: &PageSetup) -> Section {
     let portrait = page.text_width(false);
-    let landscape = appendix.landscape.unwrap_or_else(|| appendix.table.columns.len() > 7 || appendix.table.width() > portrait * 3 / 2);
+    let landscape = appendix
+        .landscape
+        .unwrap_or_else(|| appendix.table.columns.len() > 7 || appendix.table.width() > portrait * 3 / 2);
     let width = page.text_width(landscape);
     let numeral = crate::vi::roman(index as u32 + 1).unwrap_or_default();
     let agency = meta.agency_one_line();
-    let issuer = agency.strip_prefix("ỦY BAN NHÂN DÂN ").map(|rest| format!("UBND {}", title_case_place(rest))).unwrap_or(agency.clone());
+    let issuer = agency
+        .strip_prefix("ỦY BAN NHÂN DÂN ")
+        .map(|rest| format!("UBND {}", title_case_place(rest)))
+        .unwrap_or(agency.clone());
     let mut blocks = vec![
-        Block::Paragraph(para(ParaStyle { keep_next: true, ..centered(28, true, false) }, &format!("Phụ lục {numeral}"))),
-        Block::Paragraph(para(ParaStyle { keep_next: true, ..centered(28, true, false) }, &appendix.title.trim().to_uppercase())),
         Block::Paragraph(para(
-            ParaStyle { keep_next: true, space_after: 120, ..centered(28, false, true) },
+            ParaStyle {
+                keep_next: true,
+                ..centered(28, true, false)
+            },
+            &format!("Phụ lục {numeral}"),
+        )),
+        Block::Paragraph(para(
+            ParaStyle {
+                keep_next: true,
+                ..centered(28, true, false)
+            },
+            &appendix.title.trim().to_uppercase(),
+        )),
+        Block::Paragraph(para(
+            ParaStyle {
+                keep_next: true,
+                space_after: 120,
+                ..centered(28, false, true)
+            },
             &format!("(Kèm theo Báo cáo số {} của {issuer})", meta.citation()),
         )),
     ];
     for note in &appendix.notes {
-        blocks.push(Block::Paragraph(para(ParaStyle { align: Align::Right, size: 26, italic: true, keep_next: true, ..ParaStyle::default() }, note)));
+        blocks.push(Block::Paragraph(para(
+            ParaStyle {
+                align: Align::Right,
+                size: 26,
+                italic: true,
+                keep_next: true,
+                ..ParaStyle::default()
+            },
+            note,
+        )));
     }
     let mut table = appendix.table.clone();
     table.fit_to(width);
@@ -297,12 +454,24 @@ pub fn frame(meta: &Meta, body: &Body, appendices: &[Appendix], created: &str) -
     blocks.extend(title(meta, &page).into_iter().map(Block::Paragraph));
     blocks.extend(body_blocks(body, page.text_width(false)));
     blocks.push(Block::Table(closing(meta, &page)));
-    let mut sections = vec![Section { landscape: false, blocks }];
-    sections.extend(appendices.iter().enumerate().map(|(i, a)| appendix_section(meta, i, a, &page)));
+    let mut sections = vec![Section {
+        landscape: false,
+        blocks,
+    }];
+    sections.extend(
+        appendices
+            .iter()
+            .enumerate()
+            .map(|(i, a)| appendix_section(meta, i, a, &page)),
+    );
     let page_header = vec![Paragraph::new(centered(26, false, false), vec![Inline::PageNumber])];
     Document {
         properties: Properties {
-            title: format!("{} {}", crate::vi::capitalize_first(&meta.loai.to_lowercase()), lower_first(meta.trich_yeu.trim())),
+            title: format!(
+                "{} {}",
+                crate::vi::capitalize_first(&meta.loai.to_lowercase()),
+                lower_first(meta.trich_yeu.trim())
+            ),
             author: meta.agency_one_line(),
             subject: meta.trich_yeu.trim().to_string(),
             created: created.to_string(),
@@ -340,8 +509,14 @@ mod tests {
     #[test]
     fn number_and_date_lines() {
         let mut m = meta();
-        assert_eq!(m.so_line(), "Số: \u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}/BC-UBND");
-        assert_eq!(m.date_line(), "Ba Thành, ngày\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}tháng\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}năm 2024");
+        assert_eq!(
+            m.so_line(),
+            "Số: \u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}/BC-UBND"
+        );
+        assert_eq!(
+            m.date_line(),
+            "Ba Thành, ngày\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}tháng\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}năm 2024"
+        );
         m.so = "5".into();
         m.ngay = Some((2024, 12, 5));
         assert_eq!(m.so_line(), "Số: 05/BC-UBND");

@@ -32,24 +32,42 @@ pub fn from_workbook(pack: &Pack, book: &Workbook) -> Result<Report, Vec<Diagnos
     let meta = metadata(pack, &env, &context).map_err(|e| vec![e])?;
     if let Json::Object(map) = &mut context {
         map.insert("van_ban".into(), meta_json(&meta));
-        map.insert("_linh_le".into(), Json::from(pack.manifest.cai_dat.linh_le.clone().unwrap_or_default()));
+        map.insert(
+            "_linh_le".into(),
+            Json::from(pack.manifest.cai_dat.linh_le.clone().unwrap_or_default()),
+        );
     }
     let ctx = minijinja::Value::from(minijinja::value::Serde(&context));
     let markdown = pack.render_body(&env, &ctx).map_err(|e| vec![e])?;
     let body = doc::build_body(&markdown, &[]);
-    let stem = pack.render_field(&env, "ten_tep", &pack.manifest.van_ban.ten_tep, &ctx).map_err(|e| vec![e])?;
+    let stem = pack
+        .render_field(&env, "ten_tep", &pack.manifest.van_ban.ten_tep, &ctx)
+        .map_err(|e| vec![e])?;
     let created = timestamp(&meta);
     let document = official::frame(&meta, &body, &[], &created);
-    Ok(Report { document, meta, file_stem: slug(&stem), warnings: book.warnings.clone() })
+    Ok(Report {
+        document,
+        meta,
+        file_stem: slug(&stem),
+        warnings: book.warnings.clone(),
+    })
 }
 
 /// The time stamp written into the document: SOURCE_DATE_EPOCH when set (for
 /// reproducible builds), else the report's own date, never the clock.
 fn timestamp(meta: &Meta) -> String {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()) {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+    {
         let (y, m, d) = workbook::date_from_serial(secs.div_euclid(86_400) + 25_569);
         let t = secs.rem_euclid(86_400);
-        return format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", t / 3600, t % 3600 / 60, t % 60);
+        return format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            t / 3600,
+            t % 3600 / 60,
+            t % 60
+        );
     }
     let (y, m, d) = meta.ngay.unwrap_or((meta.nam, 1, 1));
     format!("{y:04}-{m:02}-{d:02}T00:00:00Z")
@@ -72,14 +90,28 @@ fn metadata(pack: &Pack, env: &minijinja::Environment, ctx: &Json) -> Result<Met
     let ctx = minijinja::Value::from(minijinja::value::Serde(ctx));
     let spec = &pack.manifest.van_ban;
     let field = |name: &str, source: &str| pack.render_field(env, name, source, &ctx);
-    let bad = |name: &str, msg: String| Diagnostic::error(pack.file_path(crate::template::MANIFEST), format!("van_ban.{name}"), msg);
+    let bad = |name: &str, msg: String| {
+        Diagnostic::error(
+            pack.file_path(crate::template::MANIFEST),
+            format!("van_ban.{name}"),
+            msg,
+        )
+    };
     let nam_text = field("nam", &spec.nam)?;
-    let nam: i32 = nam_text.parse().map_err(|_| bad("nam", format!("cần năm báo cáo (một số như 2024), nhận được «{nam_text}».")))?;
+    let nam: i32 = nam_text.parse().map_err(|_| {
+        bad(
+            "nam",
+            format!("cần năm báo cáo (một số như 2024), nhận được «{nam_text}»."),
+        )
+    })?;
     let ngay_text = field("ngay", &spec.ngay)?;
     let ngay = if ngay_text.is_empty() {
         None
     } else {
-        Some(bind::parse_date(&ngay_text).ok_or_else(|| bad("ngay", format!("cần một ngày (dd/mm/yyyy), nhận được «{ngay_text}».")))?)
+        Some(
+            bind::parse_date(&ngay_text)
+                .ok_or_else(|| bad("ngay", format!("cần một ngày (dd/mm/yyyy), nhận được «{ngay_text}».")))?,
+        )
     };
     let mut noi_nhan = Vec::new();
     for (i, item) in spec.noi_nhan.iter().enumerate() {
@@ -118,7 +150,10 @@ pub fn slug(text: &str) -> String {
     }
     let out: String = out.trim_end_matches('-').chars().take(100).collect();
     let out = out.trim_end_matches('-').to_string();
-    const RESERVED: &[&str] = &["con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9"];
+    const RESERVED: &[&str] = &[
+        "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1",
+        "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    ];
     if out.is_empty() {
         "bao-cao".to_string()
     } else if RESERVED.contains(&out.as_str()) {

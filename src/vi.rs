@@ -83,10 +83,7 @@ fn format_scaled(value: f64, shift: usize, decimals: usize) -> String {
             }
         }
     }
-    let leading_zeros = digits[..int_len - 1]
-        .iter()
-        .take_while(|&&d| d == b'0')
-        .count();
+    let leading_zeros = digits[..int_len - 1].iter().take_while(|&&d| d == b'0').count();
     digits.drain(..leading_zeros);
     int_len -= leading_zeros;
 
@@ -143,11 +140,7 @@ pub fn parse_number(text: &str) -> Option<f64> {
         return None;
     }
     let value: f64 = format!("{int}.{frac}0").parse().ok()?;
-    Some(if negative && value != 0.0 {
-        -value
-    } else {
-        value
-    })
+    Some(if negative && value != 0.0 { -value } else { value })
 }
 
 fn is_group_space(c: char) -> bool {
@@ -229,9 +222,7 @@ pub fn roman(n: u32) -> Option<String> {
     Some(out)
 }
 
-const DIGITS: [&str; 10] = [
-    "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
-];
+const DIGITS: [&str; 10] = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"];
 
 /// Number in words, lower case, without unit: 21 -> "hai mươi mốt", 105 -> "một trăm linh năm",
 /// 1_000_001 -> "một triệu không trăm linh một", 10^12 -> "một nghìn tỷ", 10^18 -> "một tỷ tỷ".
@@ -422,10 +413,7 @@ mod tests {
     #[test]
     fn words_le_variant() {
         assert_eq!(number_to_words(105, ZeroTens::Le), "một trăm lẻ năm");
-        assert_eq!(
-            number_to_words(1_000_001, ZeroTens::Le),
-            "một triệu không trăm lẻ một"
-        );
+        assert_eq!(number_to_words(1_000_001, ZeroTens::Le), "một triệu không trăm lẻ một");
         assert_eq!(number_to_words(115, ZeroTens::Le), "một trăm mười lăm");
     }
 
@@ -475,10 +463,7 @@ mod tests {
         assert_eq!(amount(-2.5), "Âm ba đồng");
         assert_eq!(amount(-0.4), "Không đồng");
         assert_eq!(amount(-0.0), "Không đồng");
-        assert_eq!(
-            amount_in_words(105.0, ZeroTens::Le).unwrap(),
-            "Một trăm lẻ năm đồng"
-        );
+        assert_eq!(amount_in_words(105.0, ZeroTens::Le).unwrap(), "Một trăm lẻ năm đồng");
         assert_eq!(amount_in_words(1e18, ZeroTens::Linh), None);
         assert_eq!(amount_in_words(-1e18, ZeroTens::Linh), None);
         assert_eq!(amount_in_words(f64::NAN, ZeroTens::Linh), None);
@@ -675,10 +660,7 @@ mod tests {
         outputs.push(format_date_nd30(2024, 12, 5));
         outputs.push(capitalize_first("ủy"));
         for s in outputs {
-            assert!(
-                !s.chars().any(|c| ('\u{300}'..='\u{36f}').contains(&c)),
-                "{s:?}"
-            );
+            assert!(!s.chars().any(|c| ('\u{300}'..='\u{36f}').contains(&c)), "{s:?}");
         }
     }
 }

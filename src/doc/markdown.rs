@@ -3,7 +3,7 @@
 //! Raw HTML, code and links are kept as literal text: the body markup can only
 //! express what a report is made of.
 
-use super::{Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Row, Table, Align};
+use super::{Align, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Row, Table};
 use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 
 /// Marks a paragraph that stands for a structured table handed over by a template
@@ -23,14 +23,11 @@ pub fn build_body(markdown: &str, tables: &[Table]) -> Body {
     }
     let mut body = Body::default();
     for block in builder.blocks {
-        match &block {
-            BodyBlock::Paragraph(inlines) => {
-                if let Some(table) = table_reference(inlines).and_then(|i| tables.get(i)) {
-                    body.blocks.push(BodyBlock::Table(table.clone()));
-                    continue;
-                }
+        if let BodyBlock::Paragraph(inlines) = &block {
+            if let Some(table) = table_reference(inlines).and_then(|i| tables.get(i)) {
+                body.blocks.push(BodyBlock::Table(table.clone()));
+                continue;
             }
-            _ => {}
         }
         body.blocks.push(block);
     }
@@ -98,7 +95,12 @@ impl Builder {
                 self.item_is_dash = dash;
             }
             Tag::Table(alignments) => {
-                self.table = Some(TableBuilder { alignments, rows: Vec::new(), in_head: false, head_rows: 0 })
+                self.table = Some(TableBuilder {
+                    alignments,
+                    rows: Vec::new(),
+                    in_head: false,
+                    head_rows: 0,
+                })
             }
             Tag::TableHead => {
                 if let Some(t) = self.table.as_mut() {
@@ -123,7 +125,10 @@ impl Builder {
             TagEnd::Emphasis => self.italic = self.italic.saturating_sub(1),
             TagEnd::Heading(level) => {
                 let inlines = std::mem::take(&mut self.inlines);
-                self.blocks.push(BodyBlock::Heading { level: level as u8, inlines });
+                self.blocks.push(BodyBlock::Heading {
+                    level: level as u8,
+                    inlines,
+                });
             }
             TagEnd::Paragraph => self.paragraph(),
             TagEnd::CodeBlock => self.paragraph(),
@@ -164,8 +169,16 @@ impl Builder {
                 continue;
             }
             match self.inlines.last_mut() {
-                Some(Inline::Text { text, bold: b, italic: it }) if *b == bold && *it == italic => text.push_str(piece),
-                _ => self.inlines.push(Inline::Text { text: piece.to_string(), bold, italic }),
+                Some(Inline::Text {
+                    text,
+                    bold: b,
+                    italic: it,
+                }) if *b == bold && *it == italic => text.push_str(piece),
+                _ => self.inlines.push(Inline::Text {
+                    text: piece.to_string(),
+                    bold,
+                    italic,
+                }),
             }
         }
     }
@@ -187,7 +200,11 @@ impl Builder {
         }
         if let Some(prefix) = self.item_prefix.take() {
             inlines.insert(0, Inline::plain(prefix));
-            let block = if self.item_is_dash { BodyBlock::Dash(inlines) } else { BodyBlock::Paragraph(inlines) };
+            let block = if self.item_is_dash {
+                BodyBlock::Dash(inlines)
+            } else {
+                BodyBlock::Paragraph(inlines)
+            };
             self.blocks.push(block);
         } else if !self.lists.is_empty() && self.item_is_dash {
             self.blocks.push(BodyBlock::Dash(inlines));
@@ -226,17 +243,33 @@ impl TableBuilder {
                                 _ => Align::Left,
                             }
                         };
-                        let style = ParaStyle { align, size: 26, bold: header, ..ParaStyle::default() };
+                        let style = ParaStyle {
+                            align,
+                            size: 26,
+                            bold: header,
+                            ..ParaStyle::default()
+                        };
                         Cell::new(vec![Paragraph::new(style, inlines)])
                     })
                     .collect();
                 while out.len() < columns {
-                    out.push(Cell::new(vec![Paragraph::new(ParaStyle { size: 26, ..ParaStyle::default() }, vec![])]));
+                    out.push(Cell::new(vec![Paragraph::new(
+                        ParaStyle {
+                            size: 26,
+                            ..ParaStyle::default()
+                        },
+                        vec![],
+                    )]));
                 }
                 Row { cells: out }
             })
             .collect();
-        Table { columns: widths.into_iter().map(|w| w * 100).collect(), rows, header_rows: self.head_rows, borders: true }
+        Table {
+            columns: widths.into_iter().map(|w| w * 100).collect(),
+            rows,
+            header_rows: self.head_rows,
+            borders: true,
+        }
     }
 }
 
@@ -276,9 +309,19 @@ mod tests {
                 "T 2x2"
             ]
         );
-        let BodyBlock::Paragraph(inlines) = &body.blocks[4] else { panic!() };
-        assert!(inlines.contains(&Inline::Text { text: "đậm".into(), bold: true, italic: false }));
-        assert!(inlines.contains(&Inline::Text { text: "nghiêng".into(), bold: false, italic: true }));
+        let BodyBlock::Paragraph(inlines) = &body.blocks[4] else {
+            panic!()
+        };
+        assert!(inlines.contains(&Inline::Text {
+            text: "đậm".into(),
+            bold: true,
+            italic: false
+        }));
+        assert!(inlines.contains(&Inline::Text {
+            text: "nghiêng".into(),
+            bold: false,
+            italic: true
+        }));
     }
 
     #[test]
@@ -290,14 +333,19 @@ mod tests {
     #[test]
     fn line_break_mark_is_a_line_break() {
         let body = build_body(&format!("a{LINE_BREAK_MARK}b"), &[]);
-        let BodyBlock::Paragraph(inlines) = &body.blocks[0] else { panic!() };
+        let BodyBlock::Paragraph(inlines) = &body.blocks[0] else {
+            panic!()
+        };
         assert_eq!(inlines[1], Inline::LineBreak);
     }
 
     #[test]
     fn table_marks_become_structured_tables() {
-        let table = Table { columns: vec![1, 2, 3], ..Table::default() };
-        let body = build_body(&format!("Trước\n\n{TABLE_MARK}0\n\nSau\n"), &[table.clone()]);
+        let table = Table {
+            columns: vec![1, 2, 3],
+            ..Table::default()
+        };
+        let body = build_body(&format!("Trước\n\n{TABLE_MARK}0\n\nSau\n"), std::slice::from_ref(&table));
         assert_eq!(body.blocks[1], BodyBlock::Table(table));
     }
 }

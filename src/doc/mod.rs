@@ -23,7 +23,10 @@ pub struct Body {
 #[derive(Clone, Debug, PartialEq)]
 pub enum BodyBlock {
     /// Level 1 "Phần thứ nhất" and its title, 2 "I. …", 3 "1. …", 4 "1.1. …".
-    Heading { level: u8, inlines: Vec<Inline> },
+    Heading {
+        level: u8,
+        inlines: Vec<Inline>,
+    },
     Paragraph(Vec<Inline>),
     /// A line beginning with "- ": an ordinary paragraph that starts with the dash.
     Dash(Vec<Inline>),
@@ -33,7 +36,11 @@ pub enum BodyBlock {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Inline {
-    Text { text: String, bold: bool, italic: bool },
+    Text {
+        text: String,
+        bold: bool,
+        italic: bool,
+    },
     LineBreak,
     /// The current page number (only used in page headers).
     PageNumber,
@@ -41,10 +48,18 @@ pub enum Inline {
 
 impl Inline {
     pub fn plain(text: impl Into<String>) -> Self {
-        Inline::Text { text: text.into(), bold: false, italic: false }
+        Inline::Text {
+            text: text.into(),
+            bold: false,
+            italic: false,
+        }
     }
     pub fn bold(text: impl Into<String>) -> Self {
-        Inline::Text { text: text.into(), bold: true, italic: false }
+        Inline::Text {
+            text: text.into(),
+            bold: true,
+            italic: false,
+        }
     }
 }
 
@@ -94,10 +109,22 @@ pub struct Cell {
 
 impl Cell {
     pub fn new(paragraphs: Vec<Paragraph>) -> Self {
-        Cell { col_span: 1, row_span: 1, covered: false, paragraphs, v_align: VAlign::Center }
+        Cell {
+            col_span: 1,
+            row_span: 1,
+            covered: false,
+            paragraphs,
+            v_align: VAlign::Center,
+        }
     }
     pub fn covered(col_span: u32) -> Self {
-        Cell { col_span, row_span: 1, covered: true, paragraphs: Vec::new(), v_align: VAlign::Center }
+        Cell {
+            col_span,
+            row_span: 1,
+            covered: true,
+            paragraphs: Vec::new(),
+            v_align: VAlign::Center,
+        }
     }
 }
 
@@ -168,7 +195,15 @@ pub struct PageSetup {
 
 impl Default for PageSetup {
     fn default() -> Self {
-        PageSetup { width: 11906, height: 16838, top: 1134, bottom: 1134, left: 1701, right: 850, header: 567 }
+        PageSetup {
+            width: 11906,
+            height: 16838,
+            top: 1134,
+            bottom: 1134,
+            left: 1701,
+            right: 850,
+            header: 567,
+        }
     }
 }
 

@@ -43,7 +43,9 @@ pub fn phan_tram(value: Value) -> Result<String, Error> {
 pub fn hai_so(value: Value) -> Result<String, Error> {
     let n = number(&value, "hai_so")?;
     if n.fract() != 0.0 || n < 0.0 {
-        return Err(invalid(format!("bộ lọc «hai_so» cần một số nguyên không âm, nhận được «{value}»")));
+        return Err(invalid(format!(
+            "bộ lọc «hai_so» cần một số nguyên không âm, nhận được «{value}»"
+        )));
     }
     Ok(format!("{:02}", n as u64))
 }
@@ -56,13 +58,18 @@ pub fn la_ma(value: Value) -> Result<String, Error> {
             return Ok(r);
         }
     }
-    Err(invalid(format!("bộ lọc «la_ma» cần một số nguyên từ 1 đến 3999, nhận được «{value}»")))
+    Err(invalid(format!(
+        "bộ lọc «la_ma» cần một số nguyên từ 1 đến 3999, nhận được «{value}»"
+    )))
 }
 
 fn date_of(value: &Value, filter: &str) -> Result<(i32, u32, u32), Error> {
     let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
-    crate::bind::parse_date(&text)
-        .ok_or_else(|| invalid(format!("bộ lọc «{filter}» cần một ngày (dd/mm/yyyy hoặc yyyy-mm-dd), nhận được «{value}»")))
+    crate::bind::parse_date(&text).ok_or_else(|| {
+        invalid(format!(
+            "bộ lọc «{filter}» cần một ngày (dd/mm/yyyy hoặc yyyy-mm-dd), nhận được «{value}»"
+        ))
+    })
 }
 
 /// `{{ d | ngay }}` → "ngày 05 tháng 12 năm 2024" (ND30 leading zeros).
@@ -80,7 +87,12 @@ pub fn ngay_so(value: Value) -> Result<String, Error> {
 /// `{{ so_tien | bang_chu }}` → "Một trăm hai mươi lăm triệu đồng".
 pub fn bang_chu(state: &State, value: Value) -> Result<String, Error> {
     let n = number(&value, "bang_chu")?;
-    let zero_tens = match state.lookup("_linh_le").as_ref().and_then(|v| v.as_str().map(str::to_string)).as_deref() {
+    let zero_tens = match state
+        .lookup("_linh_le")
+        .as_ref()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .as_deref()
+    {
         Some("lẻ") | Some("le") => vi::ZeroTens::Le,
         _ => vi::ZeroTens::Linh,
     };
@@ -97,7 +109,10 @@ fn same(a: &Value, b: &Value) -> bool {
 
 fn rows(list: &Value, filter: &str) -> Result<Vec<Value>, Error> {
     if list.kind() != ValueKind::Seq {
-        return Err(invalid(format!("bộ lọc «{filter}» cần một danh sách (bảng), nhận được «{}»", list.kind())));
+        return Err(invalid(format!(
+            "bộ lọc «{filter}» cần một danh sách (bảng), nhận được «{}»",
+            list.kind()
+        )));
     }
     Ok(list.try_iter()?.collect())
 }
@@ -126,7 +141,9 @@ pub fn dem(list: Value, field: String, wanted: Value) -> Result<usize, Error> {
 /// `{{ ten | noi }}` → "a, b và c"; `noi("; ")` → "a; b và c"; `noi("; ", cuoi="; ")`.
 pub fn noi(list: Value, sep: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
     let sep = sep.unwrap_or_else(|| ", ".to_string());
-    let last: String = kwargs.get::<Option<String>>("cuoi")?.unwrap_or_else(|| " và ".to_string());
+    let last: String = kwargs
+        .get::<Option<String>>("cuoi")?
+        .unwrap_or_else(|| " và ".to_string());
     kwargs.assert_all_used()?;
     let items: Vec<String> = rows(&list, "noi")?.iter().map(|v| v.to_string()).collect();
     Ok(match items.len() {

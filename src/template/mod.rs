@@ -107,16 +107,27 @@ impl Pack {
     pub fn load(dir: &Path) -> Result<Pack> {
         let origin = dir.display().to_string();
         let entries = std::fs::read_dir(dir).map_err(|e| {
-            Diagnostic::error(&origin, "", format!("không mở được thư mục mẫu báo cáo ({e}); cần một thư mục có tệp {MANIFEST}."))
+            Diagnostic::error(
+                &origin,
+                "",
+                format!("không mở được thư mục mẫu báo cáo ({e}); cần một thư mục có tệp {MANIFEST}."),
+            )
         })?;
         let mut files = BTreeMap::new();
         let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         paths.sort();
         for path in paths {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if name == MANIFEST || name.ends_with(".md") {
                 let text = std::fs::read_to_string(&path).map_err(|e| {
-                    Diagnostic::error(path.display().to_string(), "", format!("không đọc được tệp mẫu ({e}); cần một tệp văn bản UTF-8."))
+                    Diagnostic::error(
+                        path.display().to_string(),
+                        "",
+                        format!("không đọc được tệp mẫu ({e}); cần một tệp văn bản UTF-8."),
+                    )
                 })?;
                 files.insert(name, text);
             }
@@ -126,21 +137,39 @@ impl Pack {
 
     fn from_files(origin: String, files: BTreeMap<String, String>) -> Result<Pack> {
         let manifest_file = format!("{origin}/{MANIFEST}");
-        let text = files
-            .get(MANIFEST)
-            .ok_or_else(|| Diagnostic::error(&origin, "", format!("thư mục mẫu thiếu tệp {MANIFEST} (khai báo văn bản và dữ liệu).")))?;
+        let text = files.get(MANIFEST).ok_or_else(|| {
+            Diagnostic::error(
+                &origin,
+                "",
+                format!("thư mục mẫu thiếu tệp {MANIFEST} (khai báo văn bản và dữ liệu)."),
+            )
+        })?;
         let manifest: Manifest = toml::from_str(text).map_err(|e| {
-            let place = e.span().map(|s| format!("dòng {}", line_of(text, s.start))).unwrap_or_default();
-            Diagnostic::error(&manifest_file, place, format!("tệp khai báo không đúng cú pháp TOML hoặc sai khóa: {}", e.message()))
+            let place = e
+                .span()
+                .map(|s| format!("dòng {}", line_of(text, s.start)))
+                .unwrap_or_default();
+            Diagnostic::error(
+                &manifest_file,
+                place,
+                format!("tệp khai báo không đúng cú pháp TOML hoặc sai khóa: {}", e.message()),
+            )
         })?;
         if !files.contains_key(&manifest.noi_dung) {
             return Err(Diagnostic::error(
                 &manifest_file,
                 "",
-                format!("khóa «noi_dung» chỉ tới tệp «{}» nhưng thư mục mẫu không có tệp này.", manifest.noi_dung),
+                format!(
+                    "khóa «noi_dung» chỉ tới tệp «{}» nhưng thư mục mẫu không có tệp này.",
+                    manifest.noi_dung
+                ),
             ));
         }
-        Ok(Pack { origin, manifest, files })
+        Ok(Pack {
+            origin,
+            manifest,
+            files,
+        })
     }
 
     pub fn file_path(&self, name: &str) -> String {
@@ -152,7 +181,11 @@ impl Pack {
     pub fn environment(&self) -> Environment<'static> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        let syntax = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).trim_blocks(true).lstrip_blocks(true).build();
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build();
         if let Ok(syntax) = syntax {
             env.set_syntax(syntax);
         }
@@ -206,14 +239,22 @@ impl Pack {
     }
 
     /// Render one metadata field ("so", "trich_yeu", …) of the manifest, no escaping.
-    pub fn render_field(&self, env: &Environment, field: &str, source: &str, context: &minijinja::Value) -> Result<String> {
+    pub fn render_field(
+        &self,
+        env: &Environment,
+        field: &str,
+        source: &str,
+        context: &minijinja::Value,
+    ) -> Result<String> {
         let name = format!("{MANIFEST} › van_ban.{field}");
-        env.render_named_str(&name, source, context).map(|s| s.trim().to_string()).map_err(|e| {
-            let mut d = self.template_error(&name, &e);
-            d.file = self.file_path(MANIFEST);
-            d.place = format!("van_ban.{field}");
-            d
-        })
+        env.render_named_str(&name, source, context)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| {
+                let mut d = self.template_error(&name, &e);
+                d.file = self.file_path(MANIFEST);
+                d.place = format!("van_ban.{field}");
+                d
+            })
     }
 
     /// A minijinja error as a diagnostic: template file, line, excerpt, Vietnamese text.

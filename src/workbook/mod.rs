@@ -75,7 +75,11 @@ pub enum Value {
     Empty,
     Text(String),
     Number(f64),
-    Date { year: i32, month: u32, day: u32 },
+    Date {
+        year: i32,
+        month: u32,
+        day: u32,
+    },
     Bool(bool),
     /// An error cell such as "#DIV/0!", as Excel shows it.
     Error(String),
@@ -140,7 +144,9 @@ pub fn parse_cell_name(name: &str) -> Option<(u32, u32)> {
     }
     let mut col: u32 = 0;
     for c in letters.chars() {
-        col = col.checked_mul(26)?.checked_add(c.to_ascii_uppercase() as u32 - 'A' as u32 + 1)?;
+        col = col
+            .checked_mul(26)?
+            .checked_add(c.to_ascii_uppercase() as u32 - 'A' as u32 + 1)?;
     }
     let row: u32 = digits.parse().ok()?;
     if row == 0 || col == 0 {
@@ -193,7 +199,11 @@ impl Sheet {
     }
 
     pub fn col_width(&self, col: u32) -> f64 {
-        self.col_widths.iter().find(|(c, _)| *c == col).map(|(_, w)| *w).unwrap_or(8.43)
+        self.col_widths
+            .iter()
+            .find(|(c, _)| *c == col)
+            .map(|(_, w)| *w)
+            .unwrap_or(8.43)
     }
 
     pub fn is_row_hidden(&self, row: u32) -> bool {
@@ -224,7 +234,11 @@ pub fn open(path: &Path) -> Result<Workbook> {
             std::io::ErrorKind::PermissionDenied => "không có quyền đọc tệp".to_string(),
             _ => format!("không đọc được tệp ({e})"),
         };
-        Diagnostic::error(&file, "", format!("{what}; cần một tệp bảng tính Excel (.xlsx, .xls) hoặc OpenDocument (.ods)."))
+        Diagnostic::error(
+            &file,
+            "",
+            format!("{what}; cần một tệp bảng tính Excel (.xlsx, .xls) hoặc OpenDocument (.ods)."),
+        )
     })?;
     read(&file, bytes)
 }
@@ -245,7 +259,11 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             format!("tệp bảng tính bị hỏng hoặc không đầy đủ, không đọc được ({e}); hãy mở tệp bằng Excel, kiểm tra và lưu lại."),
         )
     };
-    let layouts = if format == Format::Xlsx { xlsx_layout::read(&bytes) } else { Default::default() };
+    let layouts = if format == Format::Xlsx {
+        xlsx_layout::read(&bytes)
+    } else {
+        Default::default()
+    };
     let cursor = Cursor::new(bytes);
     let mut book = match format {
         Format::Xlsx => {
@@ -255,12 +273,21 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
                 .sheet_names()
                 .into_iter()
                 .map(|name| {
-                    let m = x.merge_cells_by_sheet_name(&name).unwrap_or_default().iter().map(merge_of).collect();
+                    let m = x
+                        .merge_cells_by_sheet_name(&name)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(merge_of)
+                        .collect();
                     (name, m)
                 })
                 .collect();
             let mut book = read_sheets(file, format, &mut x, is_1904, |name| {
-                merges.iter().find(|(n, _)| n == name).map(|(_, m)| m.clone()).unwrap_or_default()
+                merges
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, m)| m.clone())
+                    .unwrap_or_default()
             })
             .map_err(|e| broken(&e))?;
             for sheet in &mut book.sheets {
@@ -286,12 +313,21 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
                 .sheet_names()
                 .into_iter()
                 .map(|name| {
-                    let m = x.merge_cells_by_sheet_name(&name).unwrap_or_default().iter().map(merge_of).collect();
+                    let m = x
+                        .merge_cells_by_sheet_name(&name)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(merge_of)
+                        .collect();
                     (name, m)
                 })
                 .collect();
             read_sheets(file, format, &mut x, is_1904, |name| {
-                merges.iter().find(|(n, _)| n == name).map(|(_, m)| m.clone()).unwrap_or_default()
+                merges
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, m)| m.clone())
+                    .unwrap_or_default()
             })
             .map_err(|e| broken(&e))?
         }
@@ -329,7 +365,12 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
 }
 
 fn merge_of(d: &calamine::Dimensions) -> Merge {
-    Merge { first_row: d.start.0, first_col: d.start.1, last_row: d.end.0, last_col: d.end.1 }
+    Merge {
+        first_row: d.start.0,
+        first_col: d.start.1,
+        last_row: d.end.0,
+        last_col: d.end.1,
+    }
 }
 
 fn read_sheets<RS, R>(
@@ -343,7 +384,11 @@ where
     RS: std::io::Read + std::io::Seek,
     R: Reader<RS>,
 {
-    let names = reader.defined_names().iter().map(|(n, r)| (nfc(n), r.clone())).collect();
+    let names = reader
+        .defined_names()
+        .iter()
+        .map(|(n, r)| (nfc(n), r.clone()))
+        .collect();
     let metadata: Vec<calamine::Sheet> = reader.sheets_metadata().to_vec();
     let mut sheets = Vec::new();
     for meta in metadata {
@@ -358,7 +403,10 @@ where
         let cells = range
             .rows()
             .flat_map(|row| row.iter())
-            .map(|data| Cell { value: value_of(data, is_1904), style: CellStyle::default() })
+            .map(|data| Cell {
+                value: value_of(data, is_1904),
+                style: CellStyle::default(),
+            })
             .collect();
         sheets.push(Sheet {
             name: nfc(&meta.name),
@@ -371,7 +419,13 @@ where
             ..Sheet::default()
         });
     }
-    Ok(Workbook { file: file.to_string(), format, sheets, names, warnings: Vec::new() })
+    Ok(Workbook {
+        file: file.to_string(),
+        format,
+        sheets,
+        names,
+        warnings: Vec::new(),
+    })
 }
 
 fn value_of(data: &Data, is_1904: bool) -> Value {
@@ -388,7 +442,9 @@ fn value_of(data: &Data, is_1904: bool) -> Value {
             Value::Date { year, month, day }
         }
         Data::DateTime(dt) => Value::Number(dt.as_f64()),
-        Data::DateTimeIso(s) => parse_iso_date(s).map(|(year, month, day)| Value::Date { year, month, day }).unwrap_or_else(|| Value::Text(s.clone())),
+        Data::DateTimeIso(s) => parse_iso_date(s)
+            .map(|(year, month, day)| Value::Date { year, month, day })
+            .unwrap_or_else(|| Value::Text(s.clone())),
         Data::DurationIso(s) => Value::Text(s.clone()),
     }
 }
@@ -439,14 +495,24 @@ fn apply_styles(file: &str, sheet: &mut Sheet, styles: &calamine::StyleRange, wa
     let (r0, c0) = sheet.origin;
     for r in 0..sheet.height {
         for c in 0..sheet.width {
-            let Some(style) = styles.get((r0 + r, c0 + c)) else { continue };
+            let Some(style) = styles.get((r0 + r, c0 + c)) else {
+                continue;
+            };
             let idx = (r * sheet.width + c) as usize;
             let cell = &mut sheet.cells[idx];
             if let Some(font) = &style.font {
                 cell.style.bold = font.is_bold();
                 if let (Value::Text(text), Some(font_name)) = (&cell.value, &font.name) {
                     if let Some((fixed, encoding)) = legacy::repair(text, Some(font_name)) {
-                        warnings.push(repaired_warning(file, &sheet.name, r0 + r, c0 + c, text, &fixed, encoding));
+                        warnings.push(repaired_warning(
+                            file,
+                            &sheet.name,
+                            r0 + r,
+                            c0 + c,
+                            text,
+                            &fixed,
+                            encoding,
+                        ));
                         cell.value = Value::Text(fixed);
                     }
                 }
@@ -463,12 +529,24 @@ fn apply_styles(file: &str, sheet: &mut Sheet, styles: &calamine::StyleRange, wa
     }
 }
 
-fn repaired_warning(file: &str, sheet: &str, row: u32, col: u32, before: &str, after: &str, encoding: legacy::Legacy) -> Diagnostic {
+fn repaired_warning(
+    file: &str,
+    sheet: &str,
+    row: u32,
+    col: u32,
+    before: &str,
+    after: &str,
+    encoding: legacy::Legacy,
+) -> Diagnostic {
     let name = match encoding {
         legacy::Legacy::Tcvn3 | legacy::Legacy::Tcvn3Upper => "TCVN3 (ABC)",
         legacy::Legacy::Vni => "VNI-Windows",
     };
-    Diagnostic::warning(file, Workbook::place(sheet, row, col), format!("đã chuyển chữ mã {name} sang Unicode: «{before}» → «{after}»"))
+    Diagnostic::warning(
+        file,
+        Workbook::place(sheet, row, col),
+        format!("đã chuyển chữ mã {name} sang Unicode: «{before}» → «{after}»"),
+    )
 }
 
 /// Decimals shown and whether it is a percentage, from an Excel number format code.
@@ -514,10 +592,22 @@ fn repair_texts(book: &mut Workbook) {
             let mut fixed = normalize_text(text);
             if let Some((decoded, encoding)) = legacy::repair(&fixed, None) {
                 let (r, c) = (r0 + i as u32 / width, c0 + i as u32 % width);
-                book.warnings.push(repaired_warning(&book.file, &sheet.name, r, c, &fixed, &decoded, encoding));
+                book.warnings.push(repaired_warning(
+                    &book.file,
+                    &sheet.name,
+                    r,
+                    c,
+                    &fixed,
+                    &decoded,
+                    encoding,
+                ));
                 fixed = decoded;
             }
-            cell.value = if fixed.is_empty() { Value::Empty } else { Value::Text(fixed) };
+            cell.value = if fixed.is_empty() {
+                Value::Empty
+            } else {
+                Value::Text(fixed)
+            };
         }
     }
 }
@@ -595,6 +685,9 @@ mod tests {
     #[test]
     fn sniffing_rejects_text() {
         assert_eq!(sniff(b"hello"), None);
-        assert!(read("x.xlsx", b"not a workbook".to_vec()).unwrap_err().message.contains("không phải là bảng tính"));
+        assert!(read("x.xlsx", b"not a workbook".to_vec())
+            .unwrap_err()
+            .message
+            .contains("không phải là bảng tính"));
     }
 }

@@ -16,7 +16,9 @@ pub struct Layout {
 /// Layouts of every worksheet; an unreadable part just yields no layout (calamine
 /// reports broken files with a better message).
 pub fn read(bytes: &[u8]) -> Vec<Layout> {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Vec::new() };
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Vec::new();
+    };
     let workbook = part(&mut zip, "xl/workbook.xml").unwrap_or_default();
     let rels = part(&mut zip, "xl/_rels/workbook.xml.rels").unwrap_or_default();
     let targets = relationships(&rels);
@@ -49,7 +51,11 @@ fn attr(e: &quick_xml::events::BytesStart, name: &[u8]) -> Option<String> {
             let local: &[u8] = a.key.local_name().into_inner();
             key == name || local == name
         })
-        .and_then(|a| quick_xml::escape::unescape(&String::from_utf8_lossy(&a.value)).ok().map(|v| v.into_owned()))
+        .and_then(|a| {
+            quick_xml::escape::unescape(&String::from_utf8_lossy(&a.value))
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 fn sheets(xml: &str) -> Vec<(String, String)> {
@@ -87,7 +93,10 @@ fn relationships(xml: &str) -> Vec<(String, String)> {
 }
 
 fn layout(sheet: String, xml: &str) -> Layout {
-    let mut layout = Layout { sheet, ..Layout::default() };
+    let mut layout = Layout {
+        sheet,
+        ..Layout::default()
+    };
     let mut reader = Reader::from_str(xml);
     let truthy = |v: Option<String>| matches!(v.as_deref(), Some("1" | "true"));
     while let Ok(event) = reader.read_event() {
@@ -108,11 +117,9 @@ fn layout(sheet: String, xml: &str) -> Layout {
                         }
                     }
                 }
-                b"row" => {
-                    if truthy(attr(&e, b"hidden")) {
-                        if let Some(r) = attr(&e, b"r").and_then(|v| v.parse::<u32>().ok()) {
-                            layout.hidden_rows.push(r - 1);
-                        }
+                b"row" if truthy(attr(&e, b"hidden")) => {
+                    if let Some(r) = attr(&e, b"r").and_then(|v| v.parse::<u32>().ok()) {
+                        layout.hidden_rows.push(r.saturating_sub(1));
                     }
                 }
                 _ => {}

@@ -6,9 +6,9 @@
 
 use crate::doc::{Align, Block, Document, Inline, ParaStyle, Paragraph, Section, Table, VAlign};
 use docx_rs::{
-    AlignmentType, BorderType, BreakType, Docx, Header, LineSpacing, PageMargin, PageNum, PageOrientationType, ParagraphBorder,
-    ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType, TableAlignmentType, TableCell, TableLayoutType,
-    TableRow, VAlignType, VMergeType, WidthType,
+    AlignmentType, BorderType, BreakType, Docx, Header, LineSpacing, PageMargin, PageNum, PageOrientationType,
+    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType, TableAlignmentType,
+    TableCell, TableLayoutType, TableRow, VAlignType, VMergeType, WidthType,
 };
 use std::io::Cursor;
 
@@ -18,8 +18,15 @@ const FONT: &str = "Times New Roman";
 pub fn to_bytes(doc: &Document) -> Vec<u8> {
     let page = doc.page;
     let fonts = RunFonts::new().ascii(FONT).hi_ansi(FONT).east_asia(FONT).cs(FONT);
-    let mut docx = Docx::new().default_fonts(fonts).default_size(28).created_at(&doc.properties.created).updated_at(&doc.properties.created);
-    let header = doc.page_header.iter().fold(Header::new(), |h, p| h.add_paragraph(paragraph(p)));
+    let mut docx = Docx::new()
+        .default_fonts(fonts)
+        .default_size(28)
+        .created_at(&doc.properties.created)
+        .updated_at(&doc.properties.created);
+    let header = doc
+        .page_header
+        .iter()
+        .fold(Header::new(), |h, p| h.add_paragraph(paragraph(p)));
     let last = doc.sections.len().saturating_sub(1);
     for (i, section) in doc.sections.iter().enumerate() {
         let (w, h) = size(section, &page);
@@ -30,9 +37,15 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
             .right(page.right)
             .header(page.header)
             .footer(page.header);
-        let orient = if section.landscape { PageOrientationType::Landscape } else { PageOrientationType::Portrait };
+        let orient = if section.landscape {
+            PageOrientationType::Landscape
+        } else {
+            PageOrientationType::Portrait
+        };
         if i < last {
-            let mut s = docx_rs::Section::new().page_size(docx_rs::PageSize::new().size(w, h).orient(orient)).page_margin(margin);
+            let mut s = docx_rs::Section::new()
+                .page_size(docx_rs::PageSize::new().size(w, h).orient(orient))
+                .page_margin(margin);
             if i == 0 {
                 // Page numbers from page 2: an empty first-page header.
                 s = s.header(header.clone()).first_header(Header::new()).title_pg();
@@ -86,7 +99,11 @@ fn paragraph(p: &Paragraph) -> docx_rs::Paragraph {
             Align::Justify => AlignmentType::Both,
         })
         .size(s.size as usize)
-        .line_spacing(LineSpacing::new().before(s.space_before.max(0) as u32).after(s.space_after.max(0) as u32));
+        .line_spacing(
+            LineSpacing::new()
+                .before(s.space_before.max(0) as u32)
+                .after(s.space_after.max(0) as u32),
+        );
     if s.first_line != 0 || s.indent_left != 0 || s.indent_right != 0 {
         let special = (s.first_line != 0).then_some(SpecialIndentType::FirstLine(s.first_line));
         out = out.indent(Some(s.indent_left), special, Some(s.indent_right), None);
@@ -104,7 +121,11 @@ fn paragraph(p: &Paragraph) -> docx_rs::Paragraph {
         out = out.italic();
     }
     if s.rule_below {
-        let border = ParagraphBorder::new(ParagraphBorderPosition::Bottom).val(BorderType::Single).size(6).space(1).color("000000");
+        let border = ParagraphBorder::new(ParagraphBorderPosition::Bottom)
+            .val(BorderType::Single)
+            .size(6)
+            .space(1)
+            .color("000000");
         out.property = out.property.set_borders(ParagraphBorders::with_empty().set(border));
     }
     for inline in &p.inlines {
@@ -176,18 +197,30 @@ fn table(t: &Table) -> docx_rs::Table {
         .collect();
     let width: i32 = t.columns.iter().sum();
     let grid = t.columns.iter().map(|&w| w.max(0) as usize).collect();
-    let table = if t.borders { docx_rs::Table::new(rows) } else { docx_rs::Table::without_borders(rows) };
-    table.set_grid(grid).layout(TableLayoutType::Fixed).width(width.max(0) as usize, WidthType::Dxa).align(TableAlignmentType::Center)
+    let table = if t.borders {
+        docx_rs::Table::new(rows)
+    } else {
+        docx_rs::Table::without_borders(rows)
+    };
+    table
+        .set_grid(grid)
+        .layout(TableLayoutType::Fixed)
+        .width(width.max(0) as usize, WidthType::Dxa)
+        .align(TableAlignmentType::Center)
 }
 
 /// Only header rows carry `<w:cantSplit/>` (see `table`); give them `<w:tblHeader/>` too.
 fn mark_header_rows(document: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(document);
-    text.replace("<w:cantSplit />", "<w:cantSplit /><w:tblHeader />").into_bytes()
+    text.replace("<w:cantSplit />", "<w:cantSplit /><w:tblHeader />")
+        .into_bytes()
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn core_properties(doc: &Document) -> Vec<u8> {
@@ -212,4 +245,3 @@ fn core_properties(doc: &Document) -> Vec<u8> {
     )
     .into_bytes()
 }
-

@@ -22,6 +22,26 @@ pub struct Commune {
     pub funding: Vec<Funding>,
     pub targets: Vec<Target>,
     pub villages: Vec<Village>,
+    /// Cells overwritten after the workbook is built, to make bad input on purpose.
+    pub patches: Vec<Patch>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Patch {
+    /// Text typed into a cell, e.g. "khoảng 200" where a number belongs.
+    Text {
+        sheet: &'static str,
+        row: u32,
+        col: u16,
+        text: String,
+    },
+    /// A formula whose saved value is an error, e.g. "#DIV/0!".
+    Error {
+        sheet: &'static str,
+        row: u32,
+        col: u16,
+        error: &'static str,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -75,25 +95,158 @@ pub struct Village {
 
 /// Group, number, name, content, target of the 19 criteria (QĐ 318/QĐ-TTg).
 pub const CRITERIA: &[(&str, &str, u32, &str, &str, &str)] = &[
-    ("I", "QUY HOẠCH", 1, "Quy hoạch", "Có quy hoạch chung xây dựng xã được phê duyệt và công bố công khai", "Đạt"),
-    ("II", "HẠ TẦNG KINH TẾ - XÃ HỘI", 2, "Giao thông", "Tỷ lệ đường xã, thôn được cứng hóa, bảo đảm ô tô đi lại thuận tiện", "≥ 70%"),
-    ("", "", 3, "Thủy lợi và phòng, chống thiên tai", "Tỷ lệ diện tích đất sản xuất nông nghiệp được tưới và tiêu nước chủ động", "≥ 70%"),
-    ("", "", 4, "Điện", "Hệ thống điện đạt chuẩn; tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥ 98%"),
-    ("", "", 5, "Trường học", "Tỷ lệ trường học các cấp có cơ sở vật chất và thiết bị dạy học đạt chuẩn", "≥ 70%"),
-    ("", "", 6, "Cơ sở vật chất văn hóa", "Xã có nhà văn hóa hoặc hội trường đa năng và sân thể thao phục vụ sinh hoạt văn hóa", "Đạt"),
-    ("", "", 7, "Cơ sở hạ tầng thương mại nông thôn", "Xã có chợ nông thôn hoặc nơi mua bán, trao đổi hàng hóa", "Đạt"),
-    ("", "", 8, "Thông tin và Truyền thông", "Xã có điểm phục vụ bưu chính; dịch vụ viễn thông, internet; đài truyền thanh", "Đạt"),
-    ("", "", 9, "Nhà ở dân cư", "Nhà tạm, dột nát; tỷ lệ hộ có nhà ở kiên cố hoặc bán kiên cố", "Không; ≥ 75%"),
-    ("III", "KINH TẾ VÀ TỔ CHỨC SẢN XUẤT", 10, "Thu nhập", "Thu nhập bình quân đầu người khu vực nông thôn (triệu đồng/người)", "≥ 39"),
-    ("", "", 11, "Nghèo đa chiều", "Tỷ lệ hộ nghèo đa chiều giai đoạn 2021 - 2025", "≤ 13%"),
-    ("", "", 12, "Lao động", "Tỷ lệ lao động qua đào tạo; tỷ lệ lao động có việc làm thường xuyên", "≥ 60%"),
-    ("", "", 13, "Tổ chức sản xuất và phát triển kinh tế nông thôn", "Xã có hợp tác xã hoạt động hiệu quả; có mô hình liên kết sản xuất", "Đạt"),
-    ("IV", "VĂN HÓA - XÃ HỘI - MÔI TRƯỜNG", 14, "Giáo dục và Đào tạo", "Phổ cập giáo dục mầm non, xóa mù chữ, phổ cập giáo dục tiểu học và THCS", "Đạt"),
-    ("", "", 15, "Y tế", "Tỷ lệ người dân tham gia bảo hiểm y tế; trạm y tế đạt chuẩn", "≥ 95%"),
-    ("", "", 16, "Văn hóa", "Tỷ lệ thôn đạt chuẩn văn hóa theo quy định", "≥ 70%"),
-    ("", "", 17, "Môi trường và an toàn thực phẩm", "Tỷ lệ hộ sử dụng nước sạch; thu gom, xử lý chất thải rắn", "Đạt"),
-    ("V", "HỆ THỐNG CHÍNH TRỊ", 18, "Hệ thống chính trị và tiếp cận pháp luật", "Cán bộ, công chức xã đạt chuẩn; xã đạt chuẩn tiếp cận pháp luật", "Đạt"),
-    ("", "", 19, "Quốc phòng và An ninh", "Xây dựng lực lượng dân quân; bảo đảm an ninh, trật tự xã hội", "Đạt"),
+    (
+        "I",
+        "QUY HOẠCH",
+        1,
+        "Quy hoạch",
+        "Có quy hoạch chung xây dựng xã được phê duyệt và công bố công khai",
+        "Đạt",
+    ),
+    (
+        "II",
+        "HẠ TẦNG KINH TẾ - XÃ HỘI",
+        2,
+        "Giao thông",
+        "Tỷ lệ đường xã, thôn được cứng hóa, bảo đảm ô tô đi lại thuận tiện",
+        "≥ 70%",
+    ),
+    (
+        "",
+        "",
+        3,
+        "Thủy lợi và phòng, chống thiên tai",
+        "Tỷ lệ diện tích đất sản xuất nông nghiệp được tưới và tiêu nước chủ động",
+        "≥ 70%",
+    ),
+    (
+        "",
+        "",
+        4,
+        "Điện",
+        "Hệ thống điện đạt chuẩn; tỷ lệ hộ sử dụng điện thường xuyên, an toàn",
+        "≥ 98%",
+    ),
+    (
+        "",
+        "",
+        5,
+        "Trường học",
+        "Tỷ lệ trường học các cấp có cơ sở vật chất và thiết bị dạy học đạt chuẩn",
+        "≥ 70%",
+    ),
+    (
+        "",
+        "",
+        6,
+        "Cơ sở vật chất văn hóa",
+        "Xã có nhà văn hóa hoặc hội trường đa năng và sân thể thao phục vụ sinh hoạt văn hóa",
+        "Đạt",
+    ),
+    (
+        "",
+        "",
+        7,
+        "Cơ sở hạ tầng thương mại nông thôn",
+        "Xã có chợ nông thôn hoặc nơi mua bán, trao đổi hàng hóa",
+        "Đạt",
+    ),
+    (
+        "",
+        "",
+        8,
+        "Thông tin và Truyền thông",
+        "Xã có điểm phục vụ bưu chính; dịch vụ viễn thông, internet; đài truyền thanh",
+        "Đạt",
+    ),
+    (
+        "",
+        "",
+        9,
+        "Nhà ở dân cư",
+        "Nhà tạm, dột nát; tỷ lệ hộ có nhà ở kiên cố hoặc bán kiên cố",
+        "Không; ≥ 75%",
+    ),
+    (
+        "III",
+        "KINH TẾ VÀ TỔ CHỨC SẢN XUẤT",
+        10,
+        "Thu nhập",
+        "Thu nhập bình quân đầu người khu vực nông thôn (triệu đồng/người)",
+        "≥ 39",
+    ),
+    (
+        "",
+        "",
+        11,
+        "Nghèo đa chiều",
+        "Tỷ lệ hộ nghèo đa chiều giai đoạn 2021 - 2025",
+        "≤ 13%",
+    ),
+    (
+        "",
+        "",
+        12,
+        "Lao động",
+        "Tỷ lệ lao động qua đào tạo; tỷ lệ lao động có việc làm thường xuyên",
+        "≥ 60%",
+    ),
+    (
+        "",
+        "",
+        13,
+        "Tổ chức sản xuất và phát triển kinh tế nông thôn",
+        "Xã có hợp tác xã hoạt động hiệu quả; có mô hình liên kết sản xuất",
+        "Đạt",
+    ),
+    (
+        "IV",
+        "VĂN HÓA - XÃ HỘI - MÔI TRƯỜNG",
+        14,
+        "Giáo dục và Đào tạo",
+        "Phổ cập giáo dục mầm non, xóa mù chữ, phổ cập giáo dục tiểu học và THCS",
+        "Đạt",
+    ),
+    (
+        "",
+        "",
+        15,
+        "Y tế",
+        "Tỷ lệ người dân tham gia bảo hiểm y tế; trạm y tế đạt chuẩn",
+        "≥ 95%",
+    ),
+    (
+        "",
+        "",
+        16,
+        "Văn hóa",
+        "Tỷ lệ thôn đạt chuẩn văn hóa theo quy định",
+        "≥ 70%",
+    ),
+    (
+        "",
+        "",
+        17,
+        "Môi trường và an toàn thực phẩm",
+        "Tỷ lệ hộ sử dụng nước sạch; thu gom, xử lý chất thải rắn",
+        "Đạt",
+    ),
+    (
+        "V",
+        "HỆ THỐNG CHÍNH TRỊ",
+        18,
+        "Hệ thống chính trị và tiếp cận pháp luật",
+        "Cán bộ, công chức xã đạt chuẩn; xã đạt chuẩn tiếp cận pháp luật",
+        "Đạt",
+    ),
+    (
+        "",
+        "",
+        19,
+        "Quốc phòng và An ninh",
+        "Xây dựng lực lượng dân quân; bảo đảm an ninh, trật tự xã hội",
+        "Đạt",
+    ),
 ];
 
 pub const FUNDING_SOURCES: &[&str] = &[
@@ -118,7 +271,11 @@ pub fn ba_thanh() -> Commune {
                 name,
                 content,
                 target,
-                result: if ok { "Đạt theo bộ tiêu chí".into() } else { "Chưa đạt theo bộ tiêu chí".into() },
+                result: if ok {
+                    "Đạt theo bộ tiêu chí".into()
+                } else {
+                    "Chưa đạt theo bộ tiêu chí".into()
+                },
                 achieved: ok,
                 plan: if ok {
                     "Giữ vững".into()
@@ -138,12 +295,42 @@ pub fn ba_thanh() -> Commune {
     assert_eq!(lengths.iter().sum::<u32>(), 2165);
     let roads = spread_roads(&villages, &lengths, 2893);
     let funding = vec![
-        Funding { source: FUNDING_SOURCES[0], plan: 1250.0, done: 1180.5, next: 1400.0 },
-        Funding { source: FUNDING_SOURCES[1], plan: 850.0, done: 812.3, next: 900.0 },
-        Funding { source: FUNDING_SOURCES[2], plan: 2100.0, done: 1956.0, next: 2300.0 },
-        Funding { source: FUNDING_SOURCES[3], plan: 500.0, done: 420.0, next: 500.0 },
-        Funding { source: FUNDING_SOURCES[4], plan: 0.0, done: 0.0, next: 100.0 },
-        Funding { source: FUNDING_SOURCES[5], plan: 300.0, done: 356.2, next: 350.0 },
+        Funding {
+            source: FUNDING_SOURCES[0],
+            plan: 1250.0,
+            done: 1180.5,
+            next: 1400.0,
+        },
+        Funding {
+            source: FUNDING_SOURCES[1],
+            plan: 850.0,
+            done: 812.3,
+            next: 900.0,
+        },
+        Funding {
+            source: FUNDING_SOURCES[2],
+            plan: 2100.0,
+            done: 1956.0,
+            next: 2300.0,
+        },
+        Funding {
+            source: FUNDING_SOURCES[3],
+            plan: 500.0,
+            done: 420.0,
+            next: 500.0,
+        },
+        Funding {
+            source: FUNDING_SOURCES[4],
+            plan: 0.0,
+            done: 0.0,
+            next: 100.0,
+        },
+        Funding {
+            source: FUNDING_SOURCES[5],
+            plan: 300.0,
+            done: 356.2,
+            next: 350.0,
+        },
     ];
     Commune {
         name: "Ba Thành".into(),
@@ -162,17 +349,38 @@ pub fn ba_thanh() -> Commune {
             .iter()
             .zip([142, 118, 96, 131, 87, 104])
             .zip([14, 12, 10, 13, 9, 11])
-            .map(|((n, h), c)| Village { name: n.to_string(), households: h, criteria_met: c })
+            .map(|((n, h), c)| Village {
+                name: n.to_string(),
+                households: h,
+                criteria_met: c,
+            })
             .collect(),
+        patches: Vec::new(),
     }
 }
 
 pub fn targets(income: f64, poverty: &str) -> Vec<Target> {
     vec![
-        Target { name: "Thu nhập bình quân đầu người", unit: "triệu đồng/người/năm", value: TargetValue::Number(income) },
-        Target { name: "Tỷ lệ hộ nghèo giảm", unit: "%", value: TargetValue::Text(poverty.into()) },
-        Target { name: "Tỷ lệ người dân tham gia bảo hiểm y tế", unit: "%", value: TargetValue::Number(100.0) },
-        Target { name: "Tỷ lệ hộ dân được sử dụng nước sạch", unit: "%", value: TargetValue::Number(100.0) },
+        Target {
+            name: "Thu nhập bình quân đầu người",
+            unit: "triệu đồng/người/năm",
+            value: TargetValue::Number(income),
+        },
+        Target {
+            name: "Tỷ lệ hộ nghèo giảm",
+            unit: "%",
+            value: TargetValue::Text(poverty.into()),
+        },
+        Target {
+            name: "Tỷ lệ người dân tham gia bảo hiểm y tế",
+            unit: "%",
+            value: TargetValue::Number(100.0),
+        },
+        Target {
+            name: "Tỷ lệ hộ dân được sử dụng nước sạch",
+            unit: "%",
+            value: TargetValue::Number(100.0),
+        },
     ]
 }
 
@@ -222,7 +430,11 @@ struct Formats {
 
 fn formats() -> Formats {
     let base = Format::new().set_font_name("Times New Roman").set_font_size(12);
-    let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::VerticalCenter);
+    let cell = base
+        .clone()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter);
     Formats {
         title: base.clone().set_bold().set_align(FormatAlign::Center).set_font_size(13),
         italic_center: base.clone().set_italic().set_align(FormatAlign::Center),
@@ -242,7 +454,11 @@ fn formats() -> Formats {
 
 fn titles(ws: &mut Worksheet, f: &Formats, last_col: u16, lines: &[&str]) -> Result<(), XlsxError> {
     for (i, line) in lines.iter().enumerate() {
-        let fmt = if line.starts_with('(') { &f.italic_center } else { &f.title };
+        let fmt = if line.starts_with('(') {
+            &f.italic_center
+        } else {
+            &f.title
+        };
         ws.merge_range(i as u32, 0, i as u32, last_col, line, fmt)?;
     }
     Ok(())
@@ -259,7 +475,9 @@ fn saved(n: f64) -> String {
 
 /// The commune's workbook as .xlsx bytes.
 pub fn workbook_bytes(c: &Commune) -> Vec<u8> {
-    build(c).and_then(|mut wb| wb.save_to_buffer()).expect("sample workbook")
+    build(c)
+        .and_then(|mut wb| wb.save_to_buffer())
+        .expect("sample workbook")
 }
 
 fn build(c: &Commune) -> Result<Workbook, XlsxError> {
@@ -283,13 +501,37 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
             ("Tỉnh", Some(c.province.clone()), None),
             ("Năm báo cáo", None, Some(f64::from(c.year))),
             ("Số báo cáo", Some(c.report_no.clone()), None),
-            ("Ngày báo cáo", c.report_date.map(|(y, m, d)| format!("{d:02}/{m:02}/{y}")), None),
+            (
+                "Ngày báo cáo",
+                c.report_date.map(|(y, m, d)| format!("{d:02}/{m:02}/{y}")),
+                None,
+            ),
             ("Chủ tịch UBND xã", Some(c.chairman.clone()), None),
-            ("Số đợt tuyên truyền, vận động", None, Some(f64::from(c.campaign_rounds))),
-            ("Quyết định thành lập Ban quản lý", Some("209/QĐ-UBND ngày 10/8/2022".into()), None),
-            ("Quyết định kiện toàn Ban quản lý", Some(format!("41/QĐ-UBND ngày 17/4/{}", c.year)), None),
-            ("Quyết định kiện toàn Ban quản lý năm sau", Some(format!("45/QĐ-UBND ngày 12/3/{}", c.year + 1)), None),
-            ("Thông báo phân công nhiệm vụ", Some(format!("01/TB-BQL ngày 19/4/{}", c.year)), None),
+            (
+                "Số đợt tuyên truyền, vận động",
+                None,
+                Some(f64::from(c.campaign_rounds)),
+            ),
+            (
+                "Quyết định thành lập Ban quản lý",
+                Some("209/QĐ-UBND ngày 10/8/2022".into()),
+                None,
+            ),
+            (
+                "Quyết định kiện toàn Ban quản lý",
+                Some(format!("41/QĐ-UBND ngày 17/4/{}", c.year)),
+                None,
+            ),
+            (
+                "Quyết định kiện toàn Ban quản lý năm sau",
+                Some(format!("45/QĐ-UBND ngày 12/3/{}", c.year + 1)),
+                None,
+            ),
+            (
+                "Thông báo phân công nhiệm vụ",
+                Some(format!("01/TB-BQL ngày 19/4/{}", c.year)),
+                None,
+            ),
         ];
         for (i, (label, text, number)) in rows.into_iter().enumerate() {
             let r = 3 + i as u32;
@@ -360,7 +602,10 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
         for (col, w) in [5.0, 28.0, 16.0, 12.0, 12.0, 14.0, 14.0].iter().enumerate() {
             ws.set_column_width(col as u16, *w)?;
         }
-        let title = format!("KẾT QUẢ THỰC HIỆN BÊ TÔNG HÓA ĐƯỜNG GIAO THÔNG NÔNG THÔN NĂM {}", c.year);
+        let title = format!(
+            "KẾT QUẢ THỰC HIỆN BÊ TÔNG HÓA ĐƯỜNG GIAO THÔNG NÔNG THÔN NĂM {}",
+            c.year
+        );
         titles(ws, &f, 6, &["PHỤ LỤC II", &title, &kem_theo])?;
         let h = 4;
         ws.merge_range(h, 0, h + 1, 0, "STT", &f.header)?;
@@ -397,7 +642,12 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
         let total_len: u32 = c.roads.iter().map(|x| x.length_m).sum();
         let total_cement: u32 = c.roads.iter().map(|x| x.cement_dt).sum();
         ws.merge_range(r, 0, r, 2, "Tổng cộng", &f.bold_center)?;
-        ws.write_formula_with_format(r, 3, Formula::new(format!("=SUM(D{}:D{})", first + 1, r)).set_result(total_len.to_string()), &f.bold_int)?;
+        ws.write_formula_with_format(
+            r,
+            3,
+            Formula::new(format!("=SUM(D{}:D{})", first + 1, r)).set_result(total_len.to_string()),
+            &f.bold_int,
+        )?;
         ws.write_blank(r, 4, &f.text)?;
         ws.write_formula_with_format(
             r,
@@ -446,7 +696,12 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
             (4, 'E', c.funding.iter().map(|x| x.next).sum()),
         ] {
             let total = (total * 10.0).round() / 10.0;
-            ws.write_formula_with_format(r, col, Formula::new(format!("=SUM({letter}{}:{letter}{})", first + 1, r)).set_result(saved(total)), &f.bold_one)?;
+            ws.write_formula_with_format(
+                r,
+                col,
+                Formula::new(format!("=SUM({letter}{}:{letter}{})", first + 1, r)).set_result(saved(total)),
+                &f.bold_one,
+            )?;
         }
         ws.write_blank(r, 5, &f.text)?;
     }
@@ -460,7 +715,16 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
         let title = format!("MỘT SỐ CHỈ TIÊU CHỦ YẾU NĂM {}", c.year + 1);
         titles(ws, &f, 4, &["PHỤ LỤC IV", &title, &kem_theo])?;
         let h = 4;
-        for (col, text) in ["STT", "Chỉ tiêu", "Đơn vị tính", &format!("Kế hoạch năm {}", c.year + 1), "Ghi chú"].iter().enumerate() {
+        for (col, text) in [
+            "STT",
+            "Chỉ tiêu",
+            "Đơn vị tính",
+            &format!("Kế hoạch năm {}", c.year + 1),
+            "Ghi chú",
+        ]
+        .iter()
+        .enumerate()
+        {
             ws.write_string_with_format(h, col as u16, *text, &f.header)?;
         }
         for (i, t) in c.targets.iter().enumerate() {
@@ -500,8 +764,22 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
             ws.write_number_with_format(r, 2, f64::from(v.households), &f.int)?;
             ws.write_number_with_format(r, 3, f64::from(v.criteria_met), &f.center)?;
             let ratio = (f64::from(v.criteria_met) / 14.0 * 1000.0).round() / 10.0;
-            ws.write_formula_with_format(r, 4, Formula::new(format!("=ROUND(D{}/14*100,1)", r + 1)).set_result(saved(ratio)), &pct)?;
-            ws.write_string_with_format(r, 5, if v.criteria_met >= 14 { "Đạt chuẩn" } else { "Chưa đạt chuẩn" }, &f.center)?;
+            ws.write_formula_with_format(
+                r,
+                4,
+                Formula::new(format!("=ROUND(D{}/14*100,1)", r + 1)).set_result(saved(ratio)),
+                &pct,
+            )?;
+            ws.write_string_with_format(
+                r,
+                5,
+                if v.criteria_met >= 14 {
+                    "Đạt chuẩn"
+                } else {
+                    "Chưa đạt chuẩn"
+                },
+                &f.center,
+            )?;
         }
     }
 
@@ -511,6 +789,17 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
         ws.write_string(0, 0, "Đạt")?;
         ws.write_string(1, 0, "Chưa đạt")?;
         ws.set_hidden(true);
+    }
+    for patch in &c.patches {
+        match patch {
+            Patch::Text { sheet, row, col, text } => {
+                wb.worksheet_from_name(sheet)?.write_string(*row, *col, text)?;
+            }
+            Patch::Error { sheet, row, col, error } => {
+                wb.worksheet_from_name(sheet)?
+                    .write_formula(*row, *col, Formula::new("=1/0").set_result(*error))?;
+            }
+        }
     }
     Ok(wb)
 }

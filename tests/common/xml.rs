@@ -1,0 +1,153 @@
+//! A tiny XML tree for reading back the packages we write (docx, odt).
+#![allow(dead_code)]
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use std::collections::BTreeMap;
+use std::io::Read;
+
+#[derive(Debug, Default, Clone)]
+pub struct Node {
+    pub name: String,
+    pub attrs: BTreeMap<String, String>,
+    pub children: Vec<Child>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Child {
+    Node(Node),
+    Text(String),
+}
+
+pub fn parse(xml: &str) -> Node {
+    let mut reader = Reader::from_str(xml);
+    let mut stack = vec![Node::default()];
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => stack.push(node(&e)),
+            Event::Empty(e) => {
+                let n = node(&e);
+                stack.last_mut().unwrap().children.push(Child::Node(n));
+            }
+            Event::End(_) => {
+                let n = stack.pop().unwrap();
+                stack.last_mut().unwrap().children.push(Child::Node(n));
+            }
+            Event::Text(t) => {
+                let raw = String::from_utf8_lossy(&t).into_owned();
+                let text = quick_xml::escape::unescape(&raw).map(|c| c.into_owned()).unwrap_or(raw);
+                stack.last_mut().unwrap().children.push(Child::Text(text));
+            }
+            Event::GeneralRef(r) => {
+                let name = String::from_utf8_lossy(&r).into_owned();
+                let text = quick_xml::escape::unescape(&format!("&{name};"))
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default();
+                stack.last_mut().unwrap().children.push(Child::Text(text));
+            }
+            Event::CData(t) => stack
+                .last_mut()
+                .unwrap()
+                .children
+                .push(Child::Text(String::from_utf8_lossy(&t).into_owned())),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(stack.len(), 1, "unbalanced XML");
+    stack.pop().unwrap()
+}
+
+fn node(e: &quick_xml::events::BytesStart) -> Node {
+    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+    let attrs = e
+        .attributes()
+        .flatten()
+        .map(|a| {
+            let raw = String::from_utf8_lossy(&a.value).into_owned();
+            let v = quick_xml::escape::unescape(&raw).map(|c| c.into_owned()).unwrap_or(raw);
+            (String::from_utf8_lossy(a.key.as_ref()).into_owned(), v)
+        })
+        .collect();
+    Node {
+        name,
+        attrs,
+        children: Vec::new(),
+    }
+}
+
+impl Node {
+    /// All descendants (self excluded) with this element name, in document order.
+    pub fn all(&self, name: &str) -> Vec<&Node> {
+        let mut out = Vec::new();
+        self.walk(name, &mut out);
+        out
+    }
+
+    fn walk<'a>(&'a self, name: &str, out: &mut Vec<&'a Node>) {
+        for c in &self.children {
+            if let Child::Node(n) = c {
+                if n.name == name {
+                    out.push(n);
+                }
+                n.walk(name, out);
+            }
+        }
+    }
+
+    pub fn first(&self, name: &str) -> Option<&Node> {
+        self.all(name).into_iter().next()
+    }
+
+    /// Direct children with this name.
+    pub fn kids(&self, name: &str) -> Vec<&Node> {
+        self.children
+            .iter()
+            .filter_map(|c| match c {
+                Child::Node(n) if n.name == name => Some(n),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.get(name).map(String::as_str)
+    }
+
+    /// Text content; `w:br` and `text:line-break` as '\n', `text:s` as spaces.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        self.collect_text(&mut out);
+        out
+    }
+
+    fn collect_text(&self, out: &mut String) {
+        match self.name.as_str() {
+            "w:br" | "text:line-break" => out.push('\n'),
+            "w:tab" | "text:tab" => out.push('\t'),
+            "text:s" => out.push_str(&" ".repeat(self.attr("text:c").and_then(|c| c.parse().ok()).unwrap_or(1))),
+            "w:instrText" => return,
+            _ => {}
+        }
+        for c in &self.children {
+            match c {
+                Child::Text(t) => out.push_str(t),
+                Child::Node(n) => n.collect_text(out),
+            }
+        }
+    }
+}
+
+/// Every entry of a zip package, as text (binary parts lossily).
+pub fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip package");
+    let mut out = BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().map(|n| n.to_string()).unwrap_or_default();
+        let mut buf = Vec::new();
+        f.read_to_end(&mut buf).unwrap();
+        out.insert(name, String::from_utf8_lossy(&buf).into_owned());
+    }
+    out
+}
