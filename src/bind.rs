@@ -488,19 +488,7 @@ fn defined_name_target(reference: &str) -> Option<(String, (u32, u32))> {
 /// The header block starting at `row`: how many rows deep, and each column's
 /// header parts (top to bottom, merged cells repeated across their span).
 pub fn header_at(sheet: &Sheet, row: u32) -> (u32, Vec<(u32, Vec<String>)>) {
-    let mut depth = 1;
-    for m in &sheet.merges {
-        if m.first_row == row && m.last_row > row {
-            depth = depth.max((m.last_row - row + 1).min(3));
-        }
-        // A horizontal merge in this row with sub-headers under it.
-        if m.first_row == row && m.last_row == row && m.last_col > m.first_col {
-            let below = (m.first_col..=m.last_col).any(|c| matches!(sheet.value(row + 1, c), Value::Text(_)));
-            if below {
-                depth = depth.max(2);
-            }
-        }
-    }
+    let depth = header_depth(sheet, &sheet.merges, row);
     let columns = (sheet.origin.1..sheet.end_col())
         .map(|c| {
             let mut parts: Vec<String> = Vec::new();
@@ -530,6 +518,24 @@ fn header_matches(pattern: &str, parts: &[String]) -> bool {
 
 /// A table found in a sheet: the sheet, header row, header depth, column of each key.
 type Located<'a> = (&'a Sheet, u32, u32, BTreeMap<String, u32>);
+
+/// How many rows deep the header starting at `row` is: as deep as its vertical
+/// merges (at most 3), or two when a horizontal merge has sub-headers under it.
+pub fn header_depth(sheet: &Sheet, merges: &[workbook::Merge], row: u32) -> u32 {
+    let mut depth = 1;
+    for m in merges {
+        if m.first_row == row && m.last_row > row {
+            depth = depth.max((m.last_row - row + 1).min(3));
+        }
+        if m.first_row == row && m.last_row == row && m.last_col > m.first_col {
+            let below = (m.first_col..=m.last_col).any(|c| matches!(sheet.value(row + 1, c), Value::Text(_)));
+            if below {
+                depth = depth.max(2);
+            }
+        }
+    }
+    depth
+}
 
 /// Find the header row of a table whose columns match `cot`; returns the sheet, the
 /// header row, its depth and the column of each key.

@@ -10,6 +10,7 @@ pub mod doc;
 pub mod error;
 pub mod official;
 pub mod report;
+pub mod sheet_table;
 pub mod template;
 pub mod vi;
 pub mod workbook;

@@ -6,8 +6,8 @@
 //! appendices, each on its own page.
 
 use crate::doc::{
-    Align, Block, Body, BodyBlock, Cell, Document, Inline, PageSetup, ParaStyle, Paragraph, Properties, Row, Section,
-    Table, Twips, VAlign,
+    text_width, Align, Block, Body, BodyBlock, Cell, Document, Inline, PageSetup, ParaStyle, Paragraph, Properties,
+    Row, Section, Table, Twips, VAlign,
 };
 
 pub const QUOC_HIEU: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
@@ -123,25 +123,6 @@ fn centered(size: u32, bold: bool, italic: bool) -> ParaStyle {
 
 fn para(style: ParaStyle, text: &str) -> Paragraph {
     Paragraph::new(style, vec![Inline::plain(text)])
-}
-
-/// A rough width of a line of Times New Roman, in twips: enough to size the short
-/// lines under the agency name and the trích yếu, which the decree gives as a share
-/// of the text's length.
-pub fn text_width(text: &str, size_half_points: u32, bold: bool) -> Twips {
-    let em: f64 = text
-        .chars()
-        .map(|c| match c {
-            ' ' => 0.25,
-            'i' | 'l' | 'j' | 't' | 'f' | 'I' | '.' | ',' | ':' | ';' | '-' | '\'' => 0.3,
-            'm' | 'w' | 'M' | 'W' => 0.8,
-            c if c.is_uppercase() => 0.68,
-            c if c.is_ascii_digit() => 0.5,
-            _ => 0.48,
-        })
-        .sum();
-    let bold = if bold { 1.06 } else { 1.0 };
-    (em * f64::from(size_half_points) / 2.0 * 20.0 * bold) as Twips
 }
 
 /// An empty paragraph drawn as a centred solid line of `width` in a space `within` wide.

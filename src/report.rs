@@ -3,11 +3,16 @@
 use crate::bind;
 use crate::doc::{self, Document};
 use crate::error::Diagnostic;
+use crate::official::Appendix;
 use crate::official::{self, Meta};
-use crate::template::Pack;
+use crate::sheet_table::Area;
+use crate::template::tables::{self, Placed};
+use crate::template::{AppendixSpec, Pack};
 use crate::workbook::{self, Workbook};
 use serde_json::Value as Json;
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// A report ready to be written.
 #[derive(Clone, Debug)]
@@ -22,13 +27,18 @@ pub struct Report {
 /// Read a workbook and make its report; every problem found is returned.
 pub fn from_file(pack: &Pack, path: &Path) -> Result<Report, Vec<Diagnostic>> {
     let book = workbook::open(path).map_err(|e| vec![e])?;
-    from_workbook(pack, &book)
+    from_workbook(pack, book)
 }
 
-pub fn from_workbook(pack: &Pack, book: &Workbook) -> Result<Report, Vec<Diagnostic>> {
-    let bound = bind::bind(book, &pack.manifest.du_lieu)?;
-    let env = pack.environment();
-    let mut context = bound.context.clone();
+pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnostic>> {
+    let bound = bind::bind(&book, &pack.manifest.du_lieu)?;
+    let book = Arc::new(book);
+    let locations = Arc::new(bound.tables);
+    let placed = Arc::new(Mutex::new(Placed::default()));
+    let mut env = pack.environment();
+    tables::register(&mut env, book.clone(), locations.clone(), placed.clone());
+
+    let mut context = bound.context;
     let meta = metadata(pack, &env, &context).map_err(|e| vec![e])?;
     if let Json::Object(map) = &mut context {
         map.insert("van_ban".into(), meta_json(&meta));
@@ -39,18 +49,79 @@ pub fn from_workbook(pack: &Pack, book: &Workbook) -> Result<Report, Vec<Diagnos
     }
     let ctx = minijinja::Value::from(minijinja::value::Serde(&context));
     let markdown = pack.render_body(&env, &ctx).map_err(|e| vec![e])?;
-    let body = doc::build_body(&markdown, &[]);
     let stem = pack
         .render_field(&env, "ten_tep", &pack.manifest.van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
+    let placed = std::mem::take(&mut *placed.lock().unwrap_or_else(|e| e.into_inner()));
+    let body = doc::build_body(&markdown, &placed.tables);
+
+    let mut warnings = book.warnings.clone();
+    warnings.extend(placed.warnings);
+    let mut appendices = Vec::new();
+    let mut errors = Vec::new();
+    for (i, spec) in pack.manifest.phu_luc.iter().enumerate() {
+        match appendix(pack, &env, &ctx, &book, &locations, i, spec) {
+            Ok((a, w)) => {
+                appendices.push(a);
+                warnings.extend(w);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let created = timestamp(&meta);
-    let document = official::frame(&meta, &body, &[], &created);
+    let document = official::frame(&meta, &body, &appendices, &created);
     Ok(Report {
         document,
         meta,
         file_stem: slug(&stem),
-        warnings: book.warnings.clone(),
+        warnings,
     })
+}
+
+fn appendix(
+    pack: &Pack,
+    env: &minijinja::Environment,
+    ctx: &minijinja::Value,
+    book: &Workbook,
+    locations: &BTreeMap<String, bind::TableLocation>,
+    index: usize,
+    spec: &AppendixSpec,
+) -> Result<(Appendix, Vec<Diagnostic>), Diagnostic> {
+    let manifest = pack.file_path(crate::template::MANIFEST);
+    let area = match &spec.vung {
+        Some(r) => Some(Area::parse(r).ok_or_else(|| {
+            Diagnostic::error(
+                &manifest,
+                format!("phu_luc[{index}].vung"),
+                format!("vùng «{r}» không hợp lệ; cần dạng «A5:H30»."),
+            )
+        })?),
+        None => None,
+    };
+    let name = spec.bang.as_deref().or(spec.trang_tinh.as_deref()).ok_or_else(|| {
+        Diagnostic::error(
+            &manifest,
+            format!("phu_luc[{index}]"),
+            "cần khóa «bang» (tên bảng dữ liệu) hoặc «trang_tinh» (tên trang).",
+        )
+    })?;
+    let st = tables::locate(book, locations, name, area)?;
+    let title = match &spec.tieu_de {
+        Some(t) => pack.render_field(env, &format!("phu_luc[{index}].tieu_de"), t, ctx)?,
+        None => st.title.clone().unwrap_or_else(|| name.to_string()),
+    };
+    Ok((
+        Appendix {
+            title,
+            notes: st.notes,
+            table: st.table,
+            landscape: spec.ngang,
+        },
+        st.warnings,
+    ))
 }
 
 /// The time stamp written into the document: SOURCE_DATE_EPOCH when set (for

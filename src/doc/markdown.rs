@@ -345,7 +345,10 @@ mod tests {
             columns: vec![1, 2, 3],
             ..Table::default()
         };
-        let body = build_body(&format!("Trước\n\n{TABLE_MARK}0\n\nSau\n"), std::slice::from_ref(&table));
+        let body = build_body(
+            &format!("Trước\n\n{TABLE_MARK}0\n\nSau\n"),
+            std::slice::from_ref(&table),
+        );
         assert_eq!(body.blocks[1], BodyBlock::Table(table));
     }
 }

@@ -139,23 +139,90 @@ impl Table {
         self.columns.iter().sum()
     }
 
-    /// Scale the column widths so they add up to `width`, keeping proportions.
+    /// Scale the column widths so they add up to `width`, keeping proportions, but
+    /// never narrower than the longest word of a column's cells (so "STT" stays on
+    /// one line) when the page has room for that.
     pub fn fit_to(&mut self, width: Twips) {
-        let total: i64 = self.columns.iter().map(|&w| i64::from(w.max(1))).sum();
-        if total == 0 {
+        let n = self.columns.len();
+        if n == 0 {
             return;
         }
-        let mut used = 0;
-        let n = self.columns.len();
-        for (i, w) in self.columns.iter_mut().enumerate() {
-            *w = if i + 1 == n {
-                width - used
-            } else {
-                (i64::from((*w).max(1)) * i64::from(width) / total) as Twips
-            };
-            used += *w;
+        let min = self.min_widths();
+        let mut fixed = vec![false; n];
+        loop {
+            let free: Twips = width - (0..n).filter(|&i| fixed[i]).map(|i| min[i]).sum::<Twips>();
+            let weights: i64 = (0..n)
+                .filter(|&i| !fixed[i])
+                .map(|i| i64::from(self.columns[i].max(1)))
+                .sum();
+            if weights == 0 || free <= 0 {
+                break;
+            }
+            let scaled: Vec<Twips> = (0..n)
+                .map(|i| {
+                    if fixed[i] {
+                        min[i]
+                    } else {
+                        (i64::from(self.columns[i].max(1)) * i64::from(free) / weights) as Twips
+                    }
+                })
+                .collect();
+            let newly: Vec<usize> = (0..n).filter(|&i| !fixed[i] && scaled[i] < min[i]).collect();
+            if newly.is_empty() || min.iter().sum::<Twips>() > width {
+                self.columns = scaled;
+                break;
+            }
+            for i in newly {
+                fixed[i] = true;
+            }
         }
+        // Rounding: the last column takes what is left.
+        let used: Twips = self.columns[..n - 1].iter().sum();
+        self.columns[n - 1] = width - used;
     }
+
+    fn min_widths(&self) -> Vec<Twips> {
+        const CELL_MARGINS: Twips = 260;
+        let mut min = vec![0; self.columns.len()];
+        for row in &self.rows {
+            let mut col = 0usize;
+            for cell in &row.cells {
+                if cell.col_span == 1 && !cell.covered && col < min.len() {
+                    for p in &cell.paragraphs {
+                        for inline in &p.inlines {
+                            if let Inline::Text { text, bold, .. } = inline {
+                                for word in text.split_whitespace() {
+                                    let w = text_width(word, p.style.size, *bold || p.style.bold) + CELL_MARGINS;
+                                    min[col] = min[col].max(w);
+                                }
+                            }
+                        }
+                    }
+                }
+                col += cell.col_span.max(1) as usize;
+            }
+        }
+        min
+    }
+}
+
+/// A rough width of a line of Times New Roman, in twips: enough to size the short
+/// lines the decree asks for under the agency name and the trích yếu, and to keep
+/// table columns from breaking inside a word.
+pub fn text_width(text: &str, size_half_points: u32, bold: bool) -> Twips {
+    let em: f64 = text
+        .chars()
+        .map(|c| match c {
+            ' ' => 0.25,
+            'i' | 'l' | 'j' | 't' | 'f' | 'I' | '.' | ',' | ':' | ';' | '-' | '\'' | '(' | ')' => 0.3,
+            'm' | 'w' | 'M' | 'W' => 0.8,
+            c if c.is_uppercase() => 0.7,
+            c if c.is_ascii_digit() => 0.5,
+            _ => 0.5,
+        })
+        .sum();
+    let bold = if bold { 1.08 } else { 1.0 };
+    (em * f64::from(size_half_points) / 2.0 * 20.0 * bold) as Twips
 }
 
 // ---------------------------------------------------------------- laid-out document

@@ -4,6 +4,7 @@
 
 mod escape;
 mod filters;
+pub mod tables;
 
 pub use escape::escape_markdown;
 
@@ -38,6 +39,29 @@ pub struct Manifest {
     pub cai_dat: Settings,
     #[serde(default)]
     pub du_lieu: BTreeMap<String, DataSpec>,
+    /// The appendices, in order (Phụ lục I, II, …).
+    #[serde(default)]
+    pub phu_luc: Vec<AppendixSpec>,
+}
+
+/// One appendix: a bound table (`bang`) or a sheet found by name (`trang_tinh`),
+/// optionally limited to a range.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppendixSpec {
+    #[serde(default)]
+    pub bang: Option<String>,
+    #[serde(default)]
+    pub trang_tinh: Option<String>,
+    /// "A5:H30".
+    #[serde(default)]
+    pub vung: Option<String>,
+    /// The title (a small template); default: the title row above the table.
+    #[serde(default)]
+    pub tieu_de: Option<String>,
+    /// Landscape (true) or portrait (false); default: chosen from the table's width.
+    #[serde(default)]
+    pub ngang: Option<bool>,
 }
 
 /// The document's metadata; every text is a small template rendered against the

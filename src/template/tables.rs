@@ -1,0 +1,195 @@
+//! Template functions that hand a structured table to the Document (spans, header
+//! rows, widths survive; no Markdown pipes): `bang_tinh` places a sheet range as the
+//! clerk made it, `bang` a bound list with chosen columns.
+
+use crate::bind::TableLocation;
+use crate::doc::{Align, Cell, Inline, ParaStyle, Paragraph, Row, Table, TABLE_MARK};
+use crate::error::Diagnostic;
+use crate::sheet_table::{self, Area};
+use crate::workbook::Workbook;
+use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Tables placed by the template, in order, and the warnings they raised.
+#[derive(Default)]
+pub struct Placed {
+    pub tables: Vec<Table>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+fn invalid(msg: String) -> Error {
+    Error::new(ErrorKind::InvalidOperation, msg)
+}
+
+fn place(placed: &Mutex<Placed>, table: Table) -> Value {
+    let mut p = placed.lock().unwrap_or_else(|e| e.into_inner());
+    p.tables.push(table);
+    Value::from_safe_string(format!("\n\n{TABLE_MARK}{}\n\n", p.tables.len() - 1))
+}
+
+/// Register `bang_tinh` and `bang` for one report.
+pub fn register(
+    env: &mut Environment<'static>,
+    book: Arc<Workbook>,
+    locations: Arc<BTreeMap<String, TableLocation>>,
+    placed: Arc<Mutex<Placed>>,
+) {
+    let p = placed.clone();
+    env.add_function(
+        "bang_tinh",
+        move |name: String, kwargs: Kwargs| -> Result<Value, Error> {
+            let range: Option<String> = kwargs.get("vung")?;
+            kwargs.assert_all_used()?;
+            let area = match &range {
+                Some(r) => {
+                    Some(Area::parse(r).ok_or_else(|| invalid(format!("vùng «{r}» không hợp lệ; cần dạng «A5:H30»")))?)
+                }
+                None => None,
+            };
+            let st = locate(&book, &locations, &name, area).map_err(|d| invalid(d.to_string()))?;
+            let table = st.table;
+            p.lock().unwrap_or_else(|e| e.into_inner()).warnings.extend(st.warnings);
+            Ok(place(&p, table))
+        },
+    );
+    env.add_function("bang", move |rows: Value, kwargs: Kwargs| -> Result<Value, Error> {
+        let table = list_table(&rows, &kwargs)?;
+        kwargs.assert_all_used()?;
+        Ok(place(&placed, table))
+    });
+}
+
+/// A sheet table from a bound table's name or a sheet's name.
+pub fn locate(
+    book: &Workbook,
+    locations: &BTreeMap<String, TableLocation>,
+    name: &str,
+    area: Option<Area>,
+) -> Result<sheet_table::SheetTable, Diagnostic> {
+    if let Some(loc) = locations.get(name) {
+        let sheet = book
+            .sheet(&loc.sheet)
+            .ok_or_else(|| Diagnostic::error(&book.file, &loc.sheet, "trang tính không còn."))?;
+        let area = area.or(Some(Area {
+            first_row: sheet.origin.0,
+            first_col: loc.first_col,
+            end_row: loc.end_row,
+            end_col: loc.end_col,
+        }));
+        let header = area.filter(|a| a.first_row <= loc.first_row).map(|_| loc.first_row);
+        return sheet_table::from_sheet(&book.file, sheet, area, header);
+    }
+    let wanted = crate::bind::fold(name);
+    let sheet = book
+        .sheets
+        .iter()
+        .find(|s| crate::bind::fold(&s.name) == wanted)
+        .or_else(|| {
+            book.sheets
+                .iter()
+                .find(|s| crate::bind::fold(&s.name).contains(&wanted))
+        })
+        .ok_or_else(|| {
+            Diagnostic::error(
+                &book.file,
+                "",
+                format!("không có bảng dữ liệu hay trang tính tên «{name}» để đưa vào phụ lục."),
+            )
+        })?;
+    sheet_table::from_sheet(&book.file, sheet, area, None)
+}
+
+fn strings(kwargs: &Kwargs, key: &str) -> Result<Option<Vec<String>>, Error> {
+    let v: Option<Value> = kwargs.get(key)?;
+    v.map(|v| {
+        v.try_iter().map(|it| {
+            it.map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+                .collect()
+        })
+    })
+    .transpose()
+}
+
+/// `bang(duong, cot=["stt", "ten", "dai"], tieu_de=["STT", "Tên tuyến", "Chiều dài (m)"], rong=[1, 5, 2], can=["giua", "trai", "phai"])`
+fn list_table(rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
+    if rows.kind() != ValueKind::Seq {
+        return Err(invalid(format!(
+            "hàm «bang» cần một danh sách (bảng dữ liệu), nhận được «{}»",
+            rows.kind()
+        )));
+    }
+    let keys =
+        strings(kwargs, "cot")?.ok_or_else(|| invalid("hàm «bang» cần khóa «cot» (danh sách tên cột)".into()))?;
+    let labels = strings(kwargs, "tieu_de")?.unwrap_or_else(|| keys.clone());
+    let widths: Vec<i32> = strings(kwargs, "rong")?
+        .map(|w| {
+            w.iter()
+                .map(|x| x.parse::<f64>().map(|f| (f * 1000.0) as i32).unwrap_or(1000))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![1000; keys.len()]);
+    let aligns = strings(kwargs, "can")?.unwrap_or_default();
+    if labels.len() != keys.len() || widths.len() != keys.len() {
+        return Err(invalid(format!(
+            "hàm «bang»: «cot» có {} cột nhưng «tieu_de»/«rong» không cùng số cột",
+            keys.len()
+        )));
+    }
+    let para = |text: String, align: Align, bold: bool| {
+        Paragraph::new(
+            ParaStyle {
+                align,
+                size: 26,
+                bold,
+                ..ParaStyle::default()
+            },
+            vec![Inline::plain(text)],
+        )
+    };
+    let mut out = vec![Row {
+        cells: labels
+            .iter()
+            .map(|l| Cell::new(vec![para(l.clone(), Align::Center, true)]))
+            .collect(),
+    }];
+    for row in rows.try_iter()? {
+        let kind = row
+            .get_attr("_loai")
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let bold = kind == "nhom" || kind == "tong";
+        let mut cells = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            let v = row.get_attr(key)?;
+            if v.is_undefined() {
+                return Err(invalid(format!("hàm «bang»: dòng không có cột «{key}»")));
+            }
+            let numeric = v.kind() == ValueKind::Number;
+            let text = if v.is_none() {
+                String::new()
+            } else if numeric {
+                crate::vi::format_number_auto(f64::try_from(v.clone()).unwrap_or(0.0), 2)
+            } else {
+                v.to_string()
+            };
+            let align = match aligns.get(i).map(String::as_str) {
+                Some("giua") | Some("giữa") => Align::Center,
+                Some("phai") | Some("phải") => Align::Right,
+                Some("trai") | Some("trái") => Align::Left,
+                _ if numeric => Align::Right,
+                _ => Align::Left,
+            };
+            cells.push(Cell::new(vec![para(text, align, bold)]));
+        }
+        out.push(Row { cells });
+    }
+    Ok(Table {
+        columns: widths,
+        rows: out,
+        header_rows: 1,
+        borders: true,
+    })
+}
