@@ -404,7 +404,10 @@ mod tests {
                     Err(_) if t.starts_with('#') => Value::Error(t.into()),
                     Err(_) => Value::Text(t.into()),
                 };
-                cells.push(WCell { value, style: CellStyle::default() });
+                cells.push(WCell {
+                    value,
+                    style: CellStyle::default(),
+                });
             }
         }
         Sheet {
@@ -412,13 +415,24 @@ mod tests {
             height: rows.len() as u32,
             width,
             cells,
-            merges: merges.iter().map(|&(a, b, c, d)| Merge { first_row: a, first_col: b, last_row: c, last_col: d }).collect(),
+            merges: merges
+                .iter()
+                .map(|&(a, b, c, d)| Merge {
+                    first_row: a,
+                    first_col: b,
+                    last_row: c,
+                    last_col: d,
+                })
+                .collect(),
             ..Sheet::default()
         }
     }
 
     fn spans(t: &Table) -> Vec<Vec<(u32, u32, bool)>> {
-        t.rows.iter().map(|r| r.cells.iter().map(|c| (c.col_span, c.row_span, c.covered)).collect()).collect()
+        t.rows
+            .iter()
+            .map(|r| r.cells.iter().map(|c| (c.col_span, c.row_span, c.covered)).collect())
+            .collect()
     }
 
     #[test]
@@ -436,7 +450,15 @@ mod tests {
                 &["", "Tổng cộng", "10", "#DIV/0!"],
                 &["", "", "", ""],
             ],
-            &[(0, 0, 0, 3), (1, 0, 1, 3), (2, 0, 2, 3), (4, 0, 5, 0), (4, 1, 5, 1), (4, 2, 4, 3), (6, 1, 6, 3)],
+            &[
+                (0, 0, 0, 3),
+                (1, 0, 1, 3),
+                (2, 0, 2, 3),
+                (4, 0, 5, 0),
+                (4, 1, 5, 1),
+                (4, 2, 4, 3),
+                (6, 1, 6, 3),
+            ],
         );
         let st = from_sheet("x.xlsx", &s, None, None).unwrap();
         assert_eq!(st.title.as_deref(), Some("KẾT QUẢ NĂM 2024"));
@@ -458,17 +480,31 @@ mod tests {
         let n = &st.table.rows[3].cells[3].paragraphs[0];
         assert_eq!((n.text(), n.style.align), ("9,5".to_string(), Align::Right));
         assert_eq!(st.table.rows[4].cells[3].paragraphs[0].text(), "#DIV/0!");
-        assert!(st.warnings.iter().any(|w| w.place == "PL › D9" && w.message.contains("#DIV/0!")));
+        assert!(st
+            .warnings
+            .iter()
+            .any(|w| w.place == "PL › D9" && w.message.contains("#DIV/0!")));
     }
 
     #[test]
     fn hidden_rows_and_columns_are_left_out() {
-        let mut s = sheet(&[&["STT", "Tên", "Phụ", "Số"], &["1", "a", "x", "5"], &["2", "b", "y", "6"]], &[]);
+        let mut s = sheet(
+            &[
+                &["STT", "Tên", "Phụ", "Số"],
+                &["1", "a", "x", "5"],
+                &["2", "b", "y", "6"],
+            ],
+            &[],
+        );
         s.hidden_cols = vec![2];
         s.hidden_rows = vec![1];
         let st = from_sheet("x.xlsx", &s, None, None).unwrap();
-        let texts: Vec<Vec<String>> =
-            st.table.rows.iter().map(|r| r.cells.iter().map(|c| c.paragraphs[0].text()).collect()).collect();
+        let texts: Vec<Vec<String>> = st
+            .table
+            .rows
+            .iter()
+            .map(|r| r.cells.iter().map(|c| c.paragraphs[0].text()).collect())
+            .collect();
         assert_eq!(texts, [["STT", "Tên", "Số"], ["2", "b", "6"]]);
     }
 
@@ -476,14 +512,28 @@ mod tests {
     fn a_range_off_the_sheet_is_an_error() {
         let s = sheet(&[&["STT", "Tên"], &["1", "a"]], &[]);
         let err = from_sheet("x.xlsx", &s, Area::parse("A50:C60"), None).unwrap_err();
-        assert!(err.to_string().contains("x.xlsx › PL › A50:C60: vùng «A50:C60» nằm ngoài"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("x.xlsx › PL › A50:C60: vùng «A50:C60» nằm ngoài"),
+            "{err}"
+        );
         // A range that runs past the data is clipped to it.
-        assert_eq!(from_sheet("x.xlsx", &s, Area::parse("A1:Z99"), None).unwrap().table.rows.len(), 2);
+        assert_eq!(
+            from_sheet("x.xlsx", &s, Area::parse("A1:Z99"), None)
+                .unwrap()
+                .table
+                .rows
+                .len(),
+            2
+        );
     }
 
     #[test]
     fn overlapping_merges_are_reported_and_the_table_stays_sound() {
-        let s = sheet(&[&["STT", "Tên", "Số"], &["1", "a", "5"], &["2", "b", "6"]], &[(1, 0, 2, 1), (2, 1, 2, 2)]);
+        let s = sheet(
+            &[&["STT", "Tên", "Số"], &["1", "a", "5"], &["2", "b", "6"]],
+            &[(1, 0, 2, 1), (2, 1, 2, 2)],
+        );
         let st = from_sheet("x.xlsx", &s, None, None).unwrap();
         assert!(st.warnings.iter().any(|w| w.message.contains("chồng lên")));
         for row in &st.table.rows {
@@ -494,7 +544,10 @@ mod tests {
     #[test]
     fn an_empty_sheet_is_an_error() {
         let s = sheet(&[], &[]);
-        assert!(from_sheet("x.xlsx", &s, None, None).unwrap_err().message.contains("trống"));
+        assert!(from_sheet("x.xlsx", &s, None, None)
+            .unwrap_err()
+            .message
+            .contains("trống"));
     }
 
     #[test]

@@ -72,6 +72,11 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
     }
     let mut xml = docx.build();
     xml.document = mark_header_rows(&xml.document);
+    let mut next_id = 1;
+    xml.document = renumber_paragraph_ids(&xml.document, &mut next_id);
+    for header in &mut xml.headers {
+        *header = renumber_paragraph_ids(header, &mut next_id);
+    }
     xml.doc_props.core = core_properties(doc);
     let mut out = Cursor::new(Vec::new());
     // Writing to memory cannot fail but for a bug in docx-rs; an empty result is
@@ -214,6 +219,27 @@ fn mark_header_rows(document: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(document);
     text.replace("<w:cantSplit />", "<w:cantSplit /><w:tblHeader />")
         .into_bytes()
+}
+
+/// docx-rs numbers paragraphs (w14:paraId) from a per-thread counter that lives
+/// across documents, so the same report would get other ids after another one was
+/// built on the same thread. Number them afresh, in order, for identical bytes.
+fn renumber_paragraph_ids(xml: &[u8], next: &mut u32) -> Vec<u8> {
+    const KEY: &[u8] = b"w14:paraId=\"";
+    let mut out = Vec::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(at) = rest.windows(KEY.len()).position(|w| w == KEY) {
+        let value_start = at + KEY.len();
+        let Some(len) = rest[value_start..].iter().position(|&b| b == b'"') else {
+            break;
+        };
+        out.extend_from_slice(&rest[..value_start]);
+        out.extend_from_slice(format!("{:08X}", *next).as_bytes());
+        *next += 1;
+        rest = &rest[value_start + len..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 fn escape(text: &str) -> String {
