@@ -3,7 +3,6 @@
 
 mod common;
 
-use calamine::Reader;
 use common::xml::{parse, unzip, Node};
 use common::{render_docx, sample, soffice, temp_dir, to_pdf, write_workbook};
 use std::collections::BTreeSet;
