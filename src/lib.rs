@@ -5,6 +5,7 @@
 //! workbook (read) → bind (manifest → context) → template (minijinja → Markdown)
 //! → doc (Markdown → Document) → official (ND30 frame) → write (docx, odt).
 
+pub mod batch;
 pub mod bind;
 pub mod doc;
 pub mod error;

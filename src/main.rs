@@ -1,54 +1,170 @@
 //! The `baocao` command: thin; all the work is in the library.
 
+use baocao::batch::{self, Item};
 use baocao::error::{Diagnostic, Severity};
 use baocao::template::Pack;
-use baocao::{report, write};
-use clap::{Parser, Subcommand};
+use baocao::write::{self, OutputFormat};
+use baocao::{report, Result};
+use clap::{ArgAction, Parser, Subcommand};
+use std::error::Error as _;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const HELP_TEMPLATE: &str = "{about}\n\nCách dùng: {usage}\n\n{all-args}{after-help}";
 
 #[derive(Parser)]
 #[command(
     name = "baocao",
     version,
-    about = "Lập báo cáo hành chính (.docx) theo Nghị định 30/2020/NĐ-CP từ phụ lục Excel của xã.",
-    disable_help_subcommand = true
+    about = "Lập báo cáo hành chính (.docx) theo Nghị định 30/2020/NĐ-CP từ phụ lục Excel của các xã.",
+    help_template = HELP_TEMPLATE,
+    override_usage = "baocao LỆNH [TÙY_CHỌN]",
+    subcommand_help_heading = "Lệnh",
+    subcommand_value_name = "LỆNH",
+    disable_help_subcommand = true,
+    disable_help_flag = true,
+    disable_version_flag = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// In trợ giúp.
+    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true, help_heading = "Tùy chọn")]
+    help: Option<bool>,
+    /// In phiên bản.
+    #[arg(short = 'V', long = "version", action = ArgAction::Version, help_heading = "Tùy chọn")]
+    version: Option<bool>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Lập báo cáo của một xã từ một tệp bảng tính (.xlsx, .xls, .ods).
+    #[command(
+        help_template = HELP_TEMPLATE,
+        next_help_heading = "Tùy chọn",
+        override_usage = "baocao render TỆP_BẢNG_TÍNH [-t THƯ_MỤC_MẪU] [-o TỆP_KẾT_QUẢ] [-f ĐỊNH_DẠNG]"
+    )]
     Render {
         /// Tệp bảng tính của xã.
-        #[arg(value_name = "TỆP_BẢNG_TÍNH")]
+        #[arg(value_name = "TỆP_BẢNG_TÍNH", help_heading = "Tham số")]
         workbook: PathBuf,
         /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
-        #[arg(short = 't', long = "mau", value_name = "THƯ_MỤC_MẪU")]
+        #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
         pack: Option<PathBuf>,
         /// Tệp kết quả (mặc định: tên theo xã và năm, trong thư mục hiện tại).
-        #[arg(short = 'o', long = "ra", value_name = "TỆP_KẾT_QUẢ")]
+        #[arg(short = 'o', long = "ra", alias = "output", value_name = "TỆP_KẾT_QUẢ")]
         output: Option<PathBuf>,
+        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (mặc định: docx).
+        #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
+        formats: Formats,
     },
+    /// Lập báo cáo cho mọi xã trong một thư mục, và báo cáo tổng hợp của huyện.
+    #[command(
+        help_template = HELP_TEMPLATE,
+        next_help_heading = "Tùy chọn",
+        override_usage = "baocao batch THƯ_MỤC -o THƯ_MỤC_KẾT_QUẢ [-t THƯ_MỤC_MẪU] [-f ĐỊNH_DẠNG] [-q]"
+    )]
+    Batch {
+        /// Thư mục chứa các tệp bảng tính của các xã.
+        #[arg(value_name = "THƯ_MỤC", help_heading = "Tham số")]
+        input: PathBuf,
+        /// Thư mục ghi kết quả.
+        #[arg(short = 'o', long = "ra", alias = "output", value_name = "THƯ_MỤC_KẾT_QUẢ")]
+        output: PathBuf,
+        /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
+        #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
+        pack: Option<PathBuf>,
+        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (mặc định: docx).
+        #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
+        formats: Formats,
+        /// Không lập báo cáo tổng hợp của huyện.
+        #[arg(long = "khong-tong-hop")]
+        no_summary: bool,
+        /// Chỉ in lỗi và dòng tổng kết.
+        #[arg(short = 'q', long = "im-lang", alias = "quiet")]
+        quiet: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Formats(Vec<OutputFormat>);
+
+fn parse_formats(text: &str) -> std::result::Result<Formats, String> {
+    let mut out = Vec::new();
+    for name in text.split(',').filter(|s| !s.trim().is_empty()) {
+        let f = OutputFormat::parse(name).ok_or_else(|| format!("định dạng «{name}» không có; chọn trong: docx"))?;
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    if out.is_empty() {
+        return Err("cần ít nhất một định dạng".into());
+    }
+    Ok(Formats(out))
 }
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(e) => return clap_error(e),
     };
     match cli.command {
-        Command::Render { workbook, pack, output } => render(&workbook, pack.as_deref(), output.as_deref()),
+        Command::Render {
+            workbook,
+            pack,
+            output,
+            formats,
+        } => render(&workbook, pack.as_deref(), output.as_deref(), &formats.0),
+        Command::Batch {
+            input,
+            output,
+            pack,
+            formats,
+            no_summary,
+            quiet,
+        } => {
+            let options = batch::Options {
+                out_dir: output,
+                formats: formats.0,
+                summary: !no_summary,
+            };
+            run_batch(&input, pack.as_deref(), &options, quiet)
+        }
     }
 }
 
-fn load_pack(dir: Option<&Path>) -> Result<Pack, Diagnostic> {
+/// clap's own messages are English; say the common ones in Vietnamese.
+fn clap_error(e: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ErrorKind};
+    let detail = |kind| e.get(kind).map(|v| v.to_string()).unwrap_or_default();
+    let message = match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::MissingRequiredArgument => format!("thiếu tham số bắt buộc: {}", detail(ContextKind::InvalidArg)),
+        ErrorKind::MissingSubcommand => "thiếu lệnh: dùng «baocao render …» hoặc «baocao batch …»".to_string(),
+        ErrorKind::InvalidSubcommand => format!(
+            "lệnh «{}» không có; dùng «render» hoặc «batch»",
+            detail(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::UnknownArgument => format!("tùy chọn «{}» không có", detail(ContextKind::InvalidArg)),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue => format!(
+            "giá trị «{}» của {} không hợp lệ{}",
+            detail(ContextKind::InvalidValue),
+            detail(ContextKind::InvalidArg),
+            e.source().map(|s| format!(": {s}")).unwrap_or_default()
+        ),
+        _ => e.to_string(),
+    };
+    eprintln!("Lỗi: {message}.\nXem «baocao --help».");
+    ExitCode::from(2)
+}
+
+fn load_pack(dir: Option<&Path>) -> Result<Pack> {
     match dir {
         Some(d) => Pack::load(d),
         None => Pack::builtin(),
@@ -65,7 +181,7 @@ fn print(diagnostics: &[Diagnostic]) {
     }
 }
 
-fn render(workbook: &Path, pack: Option<&Path>, output: Option<&Path>) -> ExitCode {
+fn render(workbook: &Path, pack: Option<&Path>, output: Option<&Path>, formats: &[OutputFormat]) -> ExitCode {
     let pack = match load_pack(pack) {
         Ok(p) => p,
         Err(e) => {
@@ -82,14 +198,107 @@ fn render(workbook: &Path, pack: Option<&Path>, output: Option<&Path>) -> ExitCo
         }
     };
     print(&report.warnings);
-    let path = output
+    let base = output
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(format!("{}.docx", report.file_stem)));
-    let bytes = write::docx::to_bytes(&report.document);
-    if let Err(e) = write::write_atomic(&path, &bytes) {
-        print(&[e]);
-        return ExitCode::from(1);
+        .unwrap_or_else(|| PathBuf::from(&report.file_stem));
+    for &format in formats {
+        // "-o bao-cao.docx" names the .docx; other formats take the same stem.
+        let path = if output.is_some() && formats.len() == 1 {
+            base.clone()
+        } else {
+            base.with_extension(format.extension())
+        };
+        let written = write::render(&report.document, format).and_then(|bytes| write::write_atomic(&path, &bytes));
+        if let Err(e) = written {
+            print(&[e]);
+            return ExitCode::from(1);
+        }
+        eprintln!("Đã lập báo cáo: {}", path.display());
     }
-    eprintln!("Đã lập báo cáo: {}", path.display());
     ExitCode::SUCCESS
+}
+
+fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet: bool) -> ExitCode {
+    let prepared = load_pack(pack).and_then(|p| batch::scan(input).map(|found| (p, found)));
+    let (pack, (inputs, skipped)) = match prepared {
+        Ok(x) => x,
+        Err(e) => {
+            print(&[e]);
+            return ExitCode::from(2);
+        }
+    };
+    if !quiet {
+        for s in &skipped {
+            eprintln!("Bỏ qua: {} ({})", s.tep, s.ly_do);
+        }
+    }
+    let total = inputs.len();
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        let style = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} xã · {per_sec} · còn {eta} · {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    });
+    let done = Mutex::new(0usize);
+    let progress = |item: &Item| {
+        let mut n = done.lock().unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        match &bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.set_message(item.tep.clone());
+                if !item.ok() {
+                    bar.suspend(|| print(&item.loi));
+                }
+            }
+            None if !item.ok() => {
+                eprintln!("[{}/{total}] {}: LỖI", *n, item.tep);
+                print(&item.loi);
+            }
+            None if !quiet => eprintln!("[{}/{total}] {}: xong", *n, item.tep),
+            None => {}
+        }
+    };
+    let summary = match batch::run(&pack, &inputs, skipped, options, &progress) {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            print(&[e]);
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    print(&summary.loi_tong_hop);
+    let rate = if summary.giay > 0.0 {
+        summary.so_tep as f64 / summary.giay
+    } else {
+        0.0
+    };
+    eprintln!(
+        "Tổng kết: đã lập {} / {} báo cáo, lỗi {}, bỏ qua {} tệp; {:.2} giây ({:.0} báo cáo/giây).",
+        summary.da_ghi,
+        summary.so_tep,
+        summary.loi,
+        summary.bo_qua.len(),
+        summary.giay,
+        rate
+    );
+    for item in summary.cac_tep.iter().filter(|i| !i.ok()) {
+        eprintln!(
+            "  - {}: {}",
+            item.tep,
+            item.loi.first().map(|d| d.message.as_str()).unwrap_or("")
+        );
+    }
+    if let Some(file) = &summary.bao_cao_tong_hop {
+        eprintln!("Báo cáo tổng hợp: {file}");
+    }
+    eprintln!("Chi tiết: {}", options.out_dir.join(batch::SUMMARY_FILE).display());
+    ExitCode::from(summary.exit_code())
 }

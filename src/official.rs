@@ -158,6 +158,7 @@ fn layout_table(columns: Vec<Twips>, rows: Vec<Vec<Vec<Paragraph>>>) -> Table {
             .collect(),
         header_rows: 0,
         borders: false,
+        ..Table::default()
     }
 }
 

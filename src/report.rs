@@ -7,7 +7,7 @@ use crate::official::Appendix;
 use crate::official::{self, Meta};
 use crate::sheet_table::Area;
 use crate::template::tables::{self, Placed};
-use crate::template::{AppendixSpec, Pack};
+use crate::template::{AppendixSpec, DocumentSpec, Pack};
 use crate::workbook::{self, Workbook};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -22,6 +22,8 @@ pub struct Report {
     /// File name without extension, safe on every system ("bao-cao-ntm-2024-xa-ba-thanh").
     pub file_stem: String,
     pub warnings: Vec<Diagnostic>,
+    /// The bound data, for the district summary (see `keep`).
+    pub data: Json,
 }
 
 /// Read a workbook and make its report; every problem found is returned.
@@ -38,8 +40,9 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let mut env = pack.environment();
     tables::register(&mut env, book.clone(), locations.clone(), placed.clone());
 
-    let mut context = bound.context;
-    let meta = metadata(pack, &env, &context).map_err(|e| vec![e])?;
+    let data = bound.context;
+    let mut context = data.clone();
+    let meta = metadata(pack, &env, &context, &pack.manifest.van_ban).map_err(|e| vec![e])?;
     if let Json::Object(map) = &mut context {
         map.insert("van_ban".into(), meta_json(&meta));
         map.insert(
@@ -48,7 +51,9 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
         );
     }
     let ctx = minijinja::Value::from(minijinja::value::Serde(&context));
-    let markdown = pack.render_body(&env, &ctx).map_err(|e| vec![e])?;
+    let markdown = pack
+        .render_body(&env, &pack.manifest.noi_dung, &ctx)
+        .map_err(|e| vec![e])?;
     let stem = pack
         .render_field(&env, "ten_tep", &pack.manifest.van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
@@ -78,7 +83,92 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
         meta,
         file_stem: slug(&stem),
         warnings,
+        data,
     })
+}
+
+/// What the district summary keeps of one commune's data: the entries the manifest
+/// names in `tong_hop.giu`, plus the source file's name as `_tep`.
+pub fn keep(pack: &Pack, report: &Report, source: &str) -> Option<Json> {
+    let spec = pack.manifest.tong_hop.as_ref()?;
+    let mut kept = serde_json::Map::new();
+    for key in &spec.giu {
+        kept.insert(key.clone(), report.data.get(key).cloned().unwrap_or(Json::Null));
+    }
+    kept.insert("_tep".into(), Json::from(source));
+    Some(Json::Object(kept))
+}
+
+/// The district summary over the kept data of every commune, sorted in Vietnamese
+/// alphabetical order (CLDR "vi" collation) by the manifest's `sap_xep` path.
+pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagnostic>> {
+    let manifest = pack.file_path(crate::template::MANIFEST);
+    let spec = pack.manifest.tong_hop.as_ref().ok_or_else(|| {
+        vec![Diagnostic::error(
+            &manifest,
+            "tong_hop",
+            "mẫu không khai báo báo cáo tổng hợp (mục [tong_hop]).",
+        )]
+    })?;
+    if communes.is_empty() {
+        return Err(vec![Diagnostic::error(
+            &manifest,
+            "tong_hop",
+            "không có xã nào để tổng hợp.",
+        )]);
+    }
+    let key = |c: &Json| -> String {
+        spec.sap_xep
+            .split('.')
+            .try_fold(c, |v, k| v.get(k))
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let collator = vietnamese_collator();
+    communes.sort_by(|a, b| match &collator {
+        Some(c) => c.compare(&key(a), &key(b)).then_with(|| key(a).cmp(&key(b))),
+        None => key(a).cmp(&key(b)),
+    });
+    let env = pack.environment();
+    let mut context = serde_json::json!({ "xa": communes });
+    let meta = metadata(pack, &env, &context, &spec.van_ban).map_err(|e| vec![e])?;
+    if let Json::Object(map) = &mut context {
+        map.insert("van_ban".into(), meta_json(&meta));
+        map.insert(
+            "_linh_le".into(),
+            Json::from(pack.manifest.cai_dat.linh_le.clone().unwrap_or_default()),
+        );
+    }
+    let ctx = minijinja::Value::from(minijinja::value::Serde(&context));
+    let markdown = pack.render_body(&env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
+    let stem = pack
+        .render_field(&env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
+        .map_err(|e| vec![e])?;
+    let body = doc::build_body(&markdown, &[]);
+    let document = official::frame(&meta, &body, &[], &timestamp(&meta));
+    Ok(Report {
+        document,
+        meta,
+        file_stem: slug(&stem),
+        warnings: Vec::new(),
+        data: Json::Null,
+    })
+}
+
+fn vietnamese_collator() -> Option<icu_collator::CollatorBorrowed<'static>> {
+    let locale = icu_locale_core::locale!("vi");
+    icu_collator::Collator::try_new(locale.into(), icu_collator::options::CollatorOptions::default()).ok()
+}
+
+/// Sort names in Vietnamese alphabetical order: a ă â b c d đ e ê …, tones after
+/// letters (CLDR "vi").
+pub fn sort_vietnamese(names: &mut [String]) {
+    if let Some(c) = vietnamese_collator() {
+        names.sort_by(|a, b| c.compare(a, b));
+    } else {
+        names.sort();
+    }
 }
 
 fn appendix(
@@ -157,9 +247,8 @@ fn meta_json(meta: &Meta) -> Json {
     })
 }
 
-fn metadata(pack: &Pack, env: &minijinja::Environment, ctx: &Json) -> Result<Meta, Diagnostic> {
+fn metadata(pack: &Pack, env: &minijinja::Environment, ctx: &Json, spec: &DocumentSpec) -> Result<Meta, Diagnostic> {
     let ctx = minijinja::Value::from(minijinja::value::Serde(ctx));
-    let spec = &pack.manifest.van_ban;
     let field = |name: &str, source: &str| pack.render_field(env, name, source, &ctx);
     let bad = |name: &str, msg: String| {
         Diagnostic::error(
@@ -237,6 +326,37 @@ pub fn slug(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vietnamese_alphabetical_order() {
+        let mut names: Vec<String> = [
+            "Ba Động",
+            "Ba Điền",
+            "Ba Dinh",
+            "Ba Vì",
+            "Ba Bích",
+            "Ba Tô",
+            "Ba Tiêu",
+            "Ba Thành",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        sort_vietnamese(&mut names);
+        assert_eq!(
+            names,
+            [
+                "Ba Bích",
+                "Ba Dinh",
+                "Ba Điền",
+                "Ba Động",
+                "Ba Thành",
+                "Ba Tiêu",
+                "Ba Tô",
+                "Ba Vì"
+            ]
+        );
+    }
 
     #[test]
     fn slugs_are_safe_and_readable() {

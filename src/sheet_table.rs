@@ -246,6 +246,7 @@ pub fn from_sheet(
             rows: out_rows,
             header_rows,
             borders: true,
+            ..Table::default()
         },
         title,
         notes,

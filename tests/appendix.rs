@@ -15,7 +15,10 @@ fn report() -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
 }
 
 fn table_with<'a>(doc: &'a Node, header: &str) -> &'a Node {
-    doc.all("w:tbl").into_iter().find(|t| t.all("w:tc").iter().any(|c| c.text() == header)).unwrap()
+    doc.all("w:tbl")
+        .into_iter()
+        .find(|t| t.all("w:tc").iter().any(|c| c.text() == header))
+        .unwrap()
 }
 
 /// (row, grid column, gridSpan, vMerge) of every spanning or merged cell.
@@ -25,7 +28,10 @@ fn docx_spans(table: &Node) -> BTreeSet<(usize, usize, usize, &'static str)> {
         let mut col = 0;
         for tc in tr.kids("w:tc") {
             let pr = tc.first("w:tcPr").unwrap();
-            let span = pr.first("w:gridSpan").and_then(|g| g.attr("w:val")).map_or(1, |v| v.parse().unwrap());
+            let span = pr
+                .first("w:gridSpan")
+                .and_then(|g| g.attr("w:val"))
+                .map_or(1, |v| v.parse().unwrap());
             let vmerge = match pr.first("w:vMerge").map(|v| v.attr("w:val").unwrap_or("continue")) {
                 Some("restart") => "restart",
                 Some(_) => "continue",
@@ -48,7 +54,10 @@ fn criteria_sheet_becomes_appendix_one_as_in_the_workbook() {
     let texts: Vec<String> = doc.all("w:p").iter().map(|p| p.text()).collect();
     let at = texts.iter().position(|t| t == "Phụ lục I").expect("Phụ lục I heading");
     assert_eq!(texts[at + 1], "KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ XÃ NÔNG THÔN MỚI NĂM 2024");
-    assert_eq!(texts[at + 2], "(Kèm theo Báo cáo số …/BC-UBND ngày …/…/2024 của UBND xã Ba Thành)");
+    assert_eq!(
+        texts[at + 2],
+        "(Kèm theo Báo cáo số …/BC-UBND ngày …/…/2024 của UBND xã Ba Thành)"
+    );
 
     let table = table_with(&doc, "Tên tiêu chí");
     let rows = table.kids("w:tr");
@@ -61,7 +70,12 @@ fn criteria_sheet_becomes_appendix_one_as_in_the_workbook() {
     let header_row = 4;
     let mut expected = BTreeSet::new();
     for m in merges.iter().filter(|m| m.start.0 >= header_row) {
-        let (r0, c0, r1, c1) = (m.start.0 as usize - 4, m.start.1 as usize, m.end.0 as usize - 4, m.end.1 as usize);
+        let (r0, c0, r1, c1) = (
+            m.start.0 as usize - 4,
+            m.start.1 as usize,
+            m.end.0 as usize - 4,
+            m.end.1 as usize,
+        );
         let span = c1 - c0 + 1;
         if r1 == r0 {
             expected.insert((r0, c0, span, ""));
@@ -81,12 +95,19 @@ fn criteria_sheet_becomes_appendix_one_as_in_the_workbook() {
 
     // A group row is bold.
     let group = rows.iter().find(|r| r.text().contains("QUY HOẠCH")).unwrap();
-    assert!(group.all("w:r").iter().filter(|r| !r.text().is_empty()).all(|r| r.first("w:b").is_some()));
+    assert!(group
+        .all("w:r")
+        .iter()
+        .filter(|r| !r.text().is_empty())
+        .all(|r| r.first("w:b").is_some()));
 
     // The appendix is on its own landscape page (section break with swapped size).
     let sections = doc.all("w:sectPr");
     let size = sections[1].first("w:pgSz").unwrap();
-    assert_eq!((size.attr("w:w"), size.attr("w:h"), size.attr("w:orient")), (Some("16838"), Some("11906"), Some("landscape")));
+    assert_eq!(
+        (size.attr("w:w"), size.attr("w:h"), size.attr("w:orient")),
+        (Some("16838"), Some("11906"), Some("landscape"))
+    );
 }
 
 #[test]
@@ -100,11 +121,18 @@ fn numbers_keep_the_precision_the_cell_shows() {
     let funding = table_with(&doc, "Nguồn vốn");
     let first = &funding.kids("w:tr")[2];
     let cells: Vec<String> = first.kids("w:tc").iter().map(|c| c.text()).collect();
-    assert_eq!(cells, ["1", "Ngân sách trung ương", "1.250,0", "1.180,5", "1.400,0", ""]);
+    assert_eq!(
+        cells,
+        ["1", "Ngân sách trung ương", "1.250,0", "1.180,5", "1.400,0", ""]
+    );
     let right = first.kids("w:tc")[3].first("w:jc").unwrap().attr("w:val");
     assert_eq!(right, Some("right"));
     // "ĐVT: Triệu đồng" stays above the money table, right-aligned.
-    let unit = doc.all("w:p").into_iter().find(|p| p.text() == "ĐVT: Triệu đồng").unwrap();
+    let unit = doc
+        .all("w:p")
+        .into_iter()
+        .find(|p| p.text() == "ĐVT: Triệu đồng")
+        .unwrap();
     assert_eq!(unit.first("w:jc").unwrap().attr("w:val"), Some("right"));
 }
 

@@ -217,6 +217,12 @@ impl Builder {
 impl TableBuilder {
     fn finish(self) -> Table {
         let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        // Wide tables (a commune × criteria matrix) get a smaller font to fit the page.
+        let size = match columns {
+            0..=8 => 26,
+            9..=15 => 22,
+            _ => 18,
+        };
         let mut widths = vec![4; columns];
         for row in &self.rows {
             for (i, cell) in row.iter().enumerate() {
@@ -245,7 +251,7 @@ impl TableBuilder {
                         };
                         let style = ParaStyle {
                             align,
-                            size: 26,
+                            size,
                             bold: header,
                             ..ParaStyle::default()
                         };
@@ -255,7 +261,7 @@ impl TableBuilder {
                 while out.len() < columns {
                     out.push(Cell::new(vec![Paragraph::new(
                         ParaStyle {
-                            size: 26,
+                            size,
                             ..ParaStyle::default()
                         },
                         vec![],
@@ -269,6 +275,12 @@ impl TableBuilder {
             rows,
             header_rows: self.head_rows,
             borders: true,
+            auto_width: true,
+            cell_padding: if columns > 15 {
+                30
+            } else {
+                crate::doc::DEFAULT_CELL_PADDING
+            },
         }
     }
 }

@@ -83,7 +83,7 @@ pub fn inline_text(inlines: &[Inline]) -> String {
 /// Every row has one `Cell` per grid position that starts a cell: a cell spanning
 /// three columns is one entry with `col_span = 3`; a cell covered by a vertical
 /// merge from above is an entry with `covered = true` and the anchor's `col_span`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     /// Column widths; any unit, the frame scales them to the page.
     pub columns: Vec<Twips>,
@@ -91,7 +91,15 @@ pub struct Table {
     /// How many leading rows repeat at the top of every page.
     pub header_rows: usize,
     pub borders: bool,
+    /// Widths from the content (like an HTML table) rather than from `columns`'
+    /// proportions: for tables typed in a template, which have no widths of their own.
+    pub auto_width: bool,
+    /// Left and right padding inside each cell (Word's default is 108, 0.19 cm);
+    /// very wide tables use less to fit the page.
+    pub cell_padding: Twips,
 }
+
+pub const DEFAULT_CELL_PADDING: Twips = 108;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Row {
@@ -134,6 +142,19 @@ pub enum VAlign {
     Center,
 }
 
+impl Default for Table {
+    fn default() -> Self {
+        Table {
+            columns: Vec::new(),
+            rows: Vec::new(),
+            header_rows: 0,
+            borders: true,
+            auto_width: false,
+            cell_padding: DEFAULT_CELL_PADDING,
+        }
+    }
+}
+
 impl Table {
     pub fn width(&self) -> Twips {
         self.columns.iter().sum()
@@ -147,7 +168,13 @@ impl Table {
         if n == 0 {
             return;
         }
-        let min = self.min_widths();
+        let (min, preferred) = self.content_widths();
+        if self.auto_width {
+            self.columns = auto_widths(&min, &preferred, &self.columns, width);
+            let used: Twips = self.columns[..n - 1].iter().sum();
+            self.columns[n - 1] = width - used;
+            return;
+        }
         let mut fixed = vec![false; n];
         loop {
             let free: Twips = width - (0..n).filter(|&i| fixed[i]).map(|i| min[i]).sum::<Twips>();
@@ -181,9 +208,12 @@ impl Table {
         self.columns[n - 1] = width - used;
     }
 
-    fn min_widths(&self) -> Vec<Twips> {
-        const CELL_MARGINS: Twips = 260;
+    /// For each column: the longest word (the narrowest it can be without breaking a
+    /// word) and the longest line (the width it would like), cell margins included.
+    fn content_widths(&self) -> (Vec<Twips>, Vec<Twips>) {
+        let margins = 2 * self.cell_padding + 14;
         let mut min = vec![0; self.columns.len()];
+        let mut preferred = vec![0; self.columns.len()];
         for row in &self.rows {
             let mut col = 0usize;
             for cell in &row.cells {
@@ -191,10 +221,12 @@ impl Table {
                     for p in &cell.paragraphs {
                         for inline in &p.inlines {
                             if let Inline::Text { text, bold, .. } = inline {
+                                let bold = *bold || p.style.bold;
                                 for word in text.split_whitespace() {
-                                    let w = text_width(word, p.style.size, *bold || p.style.bold) + CELL_MARGINS;
-                                    min[col] = min[col].max(w);
+                                    min[col] = min[col].max(text_width(word, p.style.size, bold) + margins);
                                 }
+                                let line = text_width(text, p.style.size, bold).min(4000) + margins;
+                                preferred[col] = preferred[col].max(line);
                             }
                         }
                     }
@@ -202,8 +234,33 @@ impl Table {
                 col += cell.col_span.max(1) as usize;
             }
         }
-        min
+        (min, preferred)
     }
+}
+
+/// HTML-style automatic widths: every column gets its longest word; what is left goes
+/// to the columns that would like more, in proportion to how much more; anything
+/// beyond every column's wish is shared by `weights`.
+fn auto_widths(min: &[Twips], preferred: &[Twips], weights: &[Twips], width: Twips) -> Vec<Twips> {
+    let scale = |values: &[Twips], total: Twips| -> Vec<Twips> {
+        let sum: i64 = values.iter().map(|&v| i64::from(v.max(1))).sum();
+        values
+            .iter()
+            .map(|&v| (i64::from(v.max(1)) * i64::from(total) / sum.max(1)) as Twips)
+            .collect()
+    };
+    let sum_min: Twips = min.iter().sum();
+    let sum_pref: Twips = preferred.iter().sum();
+    if sum_min >= width {
+        return scale(min, width);
+    }
+    if sum_pref >= width {
+        let wants: Vec<Twips> = min.iter().zip(preferred).map(|(m, p)| (p - m).max(0)).collect();
+        let extra = scale(&wants, width - sum_min);
+        return min.iter().zip(extra).map(|(m, e)| m + e).collect();
+    }
+    let extra = scale(weights, width - sum_pref);
+    preferred.iter().zip(extra).map(|(p, e)| p + e).collect()
 }
 
 /// A rough width of a line of Times New Roman, in twips: enough to size the short

@@ -108,7 +108,7 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 fn rows(list: &Value, filter: &str) -> Result<Vec<Value>, Error> {
-    if list.kind() != ValueKind::Seq {
+    if !matches!(list.kind(), ValueKind::Seq | ValueKind::Iterable) {
         return Err(invalid(format!(
             "bộ lọc «{filter}» cần một danh sách (bảng), nhận được «{}»",
             list.kind()

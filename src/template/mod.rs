@@ -42,6 +42,23 @@ pub struct Manifest {
     /// The appendices, in order (Phụ lục I, II, …).
     #[serde(default)]
     pub phu_luc: Vec<AppendixSpec>,
+    /// The district's summary report over all communes of a batch.
+    #[serde(default)]
+    pub tong_hop: Option<SummarySpec>,
+}
+
+/// The summary (báo cáo tổng hợp) a batch writes beside the commune reports. Its
+/// templates see `xa`: the list of communes (what `giu` keeps of each one's data),
+/// sorted in Vietnamese alphabetical order by `sap_xep`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummarySpec {
+    pub noi_dung: String,
+    pub van_ban: DocumentSpec,
+    /// Which entries of each commune's data to keep for the summary.
+    pub giu: Vec<String>,
+    /// The path to sort communes by, e.g. "tt.ten_xa".
+    pub sap_xep: String,
 }
 
 /// One appendix: a bound table (`bang`) or a sheet found by name (`trang_tinh`),
@@ -118,6 +135,7 @@ pub struct Settings {
 const BUILTIN: &[(&str, &str)] = &[
     (MANIFEST, include_str!("../../templates/bao-cao-ntm/manifest.toml")),
     ("noi-dung.md", include_str!("../../templates/bao-cao-ntm/noi-dung.md")),
+    ("tong-hop.md", include_str!("../../templates/bao-cao-ntm/tong-hop.md")),
 ];
 pub const BUILTIN_NAME: &str = "bao-cao-ntm";
 
@@ -251,13 +269,12 @@ impl Pack {
         env
     }
 
-    /// Render the body template against the context.
-    pub fn render_body(&self, env: &Environment, context: &minijinja::Value) -> Result<String> {
-        let name = &self.manifest.noi_dung;
+    /// Render a body template (the report's or the summary's) against the context.
+    pub fn render_body(&self, env: &Environment, name: &str, context: &minijinja::Value) -> Result<String> {
         let result = match env.get_template(name) {
             Ok(t) => t.render(context),
             // Re-parse to get the syntax error with its position.
-            Err(_) => env.render_named_str(name, &self.files[name], context),
+            Err(_) => env.render_named_str(name, self.files.get(name).map_or("", String::as_str), context),
         };
         result.map_err(|e| self.template_error(name, &e))
     }

@@ -186,10 +186,13 @@ fn list_table(rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
         }
         out.push(Row { cells });
     }
+    let auto_width = strings(kwargs, "rong")?.is_none();
     Ok(Table {
         columns: widths,
         rows: out,
         header_rows: 1,
         borders: true,
+        auto_width,
+        ..Table::default()
     })
 }

@@ -4,6 +4,7 @@
 //! repaired from legacy Vietnamese encodings, with a warning per repaired cell.
 
 pub mod legacy;
+mod ods_layout;
 mod xlsx_layout;
 
 use crate::error::{Diagnostic, Result};
@@ -264,6 +265,11 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     } else {
         Default::default()
     };
+    let ods = if format == Format::Ods {
+        ods_layout::read(&bytes)
+    } else {
+        Vec::new()
+    };
     let cursor = Cursor::new(bytes);
     let mut book = match format {
         Format::Xlsx => {
@@ -333,7 +339,19 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         }
         Format::Ods => {
             let mut x = calamine::Ods::new(cursor).map_err(|e| broken(&e))?;
-            read_sheets(file, format, &mut x, false, |_| Vec::new()).map_err(|e| broken(&e))?
+            let found = |name: &str| ods.iter().find(|s| s.layout.sheet == name);
+            let mut book = read_sheets(file, format, &mut x, false, |name| {
+                found(name).map(|s| s.merges.clone()).unwrap_or_default()
+            })
+            .map_err(|e| broken(&e))?;
+            for sheet in &mut book.sheets {
+                if let Some(s) = found(&sheet.name) {
+                    sheet.col_widths = s.layout.col_widths.clone();
+                    sheet.hidden_rows = s.layout.hidden_rows.clone();
+                    sheet.hidden_cols = s.layout.hidden_cols.clone();
+                }
+            }
+            book
         }
     };
     repair_texts(&mut book);
@@ -589,7 +607,8 @@ fn repair_texts(book: &mut Workbook) {
         let width = sheet.width.max(1);
         for (i, cell) in sheet.cells.iter_mut().enumerate() {
             let Value::Text(text) = &cell.value else { continue };
-            let mut fixed = normalize_text(text);
+            // Legacy repair first: in TCVN3 "Ð" is "é", not a mistyped "Đ".
+            let mut fixed = tidy(text);
             if let Some((decoded, encoding)) = legacy::repair(&fixed, None) {
                 let (r, c) = (r0 + i as u32 / width, c0 + i as u32 % width);
                 book.warnings.push(repaired_warning(
@@ -602,6 +621,8 @@ fn repair_texts(book: &mut Workbook) {
                     encoding,
                 ));
                 fixed = decoded;
+            } else {
+                fixed = fixed.replace('\u{D0}', "Đ").replace('\u{F0}', "đ");
             }
             cell.value = if fixed.is_empty() {
                 Value::Empty
@@ -619,6 +640,11 @@ fn nfc(s: &str) -> String {
 /// NFC, "Ð/ð" → "Đ/đ", non-breaking and repeated spaces to one, trimmed lines,
 /// "\r\n" → "\n", and no private-use characters (the body markup reserves them).
 pub fn normalize_text(text: &str) -> String {
+    tidy(text).replace('\u{D0}', "Đ").replace('\u{F0}', "đ")
+}
+
+/// NFC, spaces and line ends as `normalize_text`, but "Ð/ð" kept as they are.
+fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
         if !out.is_empty() {
@@ -627,8 +653,6 @@ pub fn normalize_text(text: &str) -> String {
         let mut space = false;
         for ch in line.nfc() {
             let ch = match ch {
-                '\u{D0}' => 'Đ',
-                '\u{F0}' => 'đ',
                 '\u{A0}' | '\t' | '\u{2007}' | '\u{202F}' => ' ',
                 '\u{E000}'..='\u{F8FF}' => continue,
                 c => c,

@@ -207,7 +207,9 @@ fn table(t: &Table) -> docx_rs::Table {
     } else {
         docx_rs::Table::without_borders(rows)
     };
+    let pad = t.cell_padding.max(0) as usize;
     table
+        .margins(docx_rs::TableCellMargins::new().margin(0, pad, 0, pad))
         .set_grid(grid)
         .layout(TableLayoutType::Fixed)
         .width(width.max(0) as usize, WidthType::Dxa)

@@ -3,21 +3,64 @@
 
 pub mod docx;
 
+use crate::doc::Document;
 use crate::error::{Diagnostic, Result};
+use std::io::Write;
 use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum OutputFormat {
+    Docx,
+}
+
+impl OutputFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Docx => "docx",
+        }
+    }
+
+    /// "docx", "odt", "pdf" (any case).
+    pub fn parse(name: &str) -> Option<OutputFormat> {
+        match name.trim().to_lowercase().as_str() {
+            "docx" => Some(OutputFormat::Docx),
+            _ => None,
+        }
+    }
+}
+
+/// The bytes of a document in one format.
+pub fn render(doc: &Document, format: OutputFormat) -> Result<Vec<u8>> {
+    Ok(match format {
+        OutputFormat::Docx => docx::to_bytes(doc),
+    })
+}
+
+fn write_error(file: &str, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        "",
+        format!("không ghi được tệp kết quả ({e}); hãy kiểm tra thư mục đích có tồn tại và cho phép ghi."),
+    )
+}
+
+/// Bytes in a temporary file of `dir`, deleted unless persisted; the file handle is
+/// closed so thousands can wait for their final names.
+pub fn write_temp(dir: &Path, bytes: &[u8]) -> Result<tempfile::TempPath> {
+    let shown = dir.display().to_string();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".baocao-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| write_error(&shown, &e))?;
+    tmp.write_all(bytes).map_err(|e| write_error(&shown, &e))?;
+    Ok(tmp.into_temp_path())
+}
 
 /// Write bytes atomically: a temporary file in the same folder, then a rename, so an
 /// interrupted run never leaves a half-written report.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
     let file = path.display().to_string();
-    let fail = |e: std::io::Error| {
-        Diagnostic::error(
-            &file,
-            "",
-            format!("không ghi được tệp kết quả ({e}); hãy kiểm tra thư mục đích có tồn tại và cho phép ghi."),
-        )
-    };
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -26,9 +69,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .prefix(".baocao-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+        .map_err(|e| write_error(&file, &e))?;
+    tmp.write_all(bytes).map_err(|e| write_error(&file, &e))?;
+    tmp.persist(path).map_err(|e| write_error(&file, &e.error))?;
     Ok(())
 }

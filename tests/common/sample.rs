@@ -803,3 +803,155 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
     }
     Ok(wb)
 }
+
+/// A small deterministic generator (xorshift) so generated communes are the same on
+/// every machine.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// Uniform in lo..=hi.
+    pub fn range(&mut self, lo: u32, hi: u32) -> u32 {
+        lo + (self.next() % u64::from(hi - lo + 1)) as u32
+    }
+}
+
+const FAMILY: &[&str] = &[
+    "Nguyễn", "Trần", "Lê", "Phạm", "Đinh", "Hồ", "Võ", "Phạm", "Huỳnh", "Đặng",
+];
+const MIDDLE: &[&str] = &["Văn", "Thị", "Minh", "Đức", "Ngọc", "Thanh"];
+const GIVEN: &[&str] = &[
+    "Hùng", "Lan", "Dũng", "Bình", "Hoa", "Sơn", "Tâm", "Nam", "Thảo", "Phúc", "Vinh", "Hải",
+];
+const VILLAGES: &[&str] = &[
+    "Làng Mâm",
+    "Gò Nghênh",
+    "Nước Lô",
+    "Đồng Vào",
+    "Nước Đang",
+    "Đồng Dâu",
+    "Làng Trui",
+    "Gò Da",
+    "Mang Mu",
+    "Nước Y",
+    "Con Riêng",
+    "Đồng Răm",
+];
+
+/// A plausible commune with varied figures, the same for the same name and seed.
+pub fn commune(name: &str, seed: u64) -> Commune {
+    let mut rng = Rng::new(seed);
+    let mut c = ba_thanh();
+    c.name = name.to_string();
+    c.chairman = format!(
+        "{} {} {}",
+        FAMILY[rng.range(0, FAMILY.len() as u32 - 1) as usize],
+        MIDDLE[rng.range(0, MIDDLE.len() as u32 - 1) as usize],
+        GIVEN[rng.range(0, GIVEN.len() as u32 - 1) as usize]
+    );
+    c.campaign_rounds = rng.range(4, 16);
+    if rng.range(0, 2) == 0 {
+        c.report_no = rng.range(3, 150).to_string();
+        c.report_date = Some((2024, 12, rng.range(2, 20)));
+    }
+    let achieved = rng.range(7, 19);
+    let mut order: Vec<u32> = (1..=19).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.range(0, i as u32) as usize);
+    }
+    let done: Vec<u32> = order[..achieved as usize].to_vec();
+    let planned: Vec<u32> = order[achieved as usize..]
+        .iter()
+        .copied()
+        .take(rng.range(1, 5) as usize)
+        .collect();
+    for k in &mut c.criteria {
+        k.achieved = done.contains(&k.no);
+        k.result = if k.achieved {
+            "Đạt theo bộ tiêu chí".into()
+        } else {
+            "Chưa đạt theo bộ tiêu chí".into()
+        };
+        k.plan = if k.achieved {
+            "Giữ vững".into()
+        } else if planned.contains(&k.no) {
+            "Phấn đấu đạt".into()
+        } else {
+            "Tiếp tục thực hiện".into()
+        };
+    }
+    let villages: Vec<&str> = (0..rng.range(4, 7))
+        .map(|i| VILLAGES[(seed as usize * 3 + i as usize) % VILLAGES.len()])
+        .collect();
+    let lengths: Vec<u32> = (0..rng.range(10, 34)).map(|_| rng.range(45, 160)).collect();
+    let total: u32 = lengths.iter().sum();
+    c.roads = spread_roads(&villages, &lengths, total * rng.range(125, 140) / 100);
+    for f in &mut c.funding {
+        let scale = f64::from(rng.range(60, 160)) / 100.0;
+        f.plan = (f.plan * scale).round();
+        f.done = (f.plan * f64::from(rng.range(80, 105)) / 100.0 * 10.0).round() / 10.0;
+        f.next = (f.plan * f64::from(rng.range(100, 125)) / 100.0).round();
+    }
+    let lo = rng.range(1, 3);
+    c.targets = targets(
+        f64::from(rng.range(28, 45)),
+        &format!("{lo} - {}", lo + rng.range(1, 2)),
+    );
+    c.villages = villages
+        .iter()
+        .map(|v| Village {
+            name: v.to_string(),
+            households: rng.range(60, 220),
+            criteria_met: rng.range(7, 14),
+        })
+        .collect();
+    c
+}
+
+/// Huyện Ba Tơ: (file name as the clerk saved it, commune name).
+pub const BA_TO: &[(&str, &str)] = &[
+    ("Ba Bích.xlsx", "Ba Bích"),
+    ("Ba Cung.xlsx", "Ba Cung"),
+    ("Ba Dinh.xlsx", "Ba Dinh"),
+    ("Ba Điền.xls", "Ba Điền"),
+    ("BA ĐỘNG.xlsx", "Ba Động"),
+    ("Ba Giang - bao cao 2024.xlsx", "Ba Giang"),
+    ("Ba Khâm.xlsx", "Ba Khâm"),
+    ("Ba Lế.xlsx", "Ba Lế"),
+    ("Ba Liên.xlsx", "Ba Liên"),
+    ("Ba Nam.xlsx", "Ba Nam"),
+    ("Ba Ngạc.xlsx", "Ba Ngạc"),
+    ("Ba Thành.xlsx", "Ba Thành"),
+    ("Ba Tiêu.xlsx", "Ba Tiêu"),
+    ("Ba Tô.xlsx", "Ba Tô"),
+    ("Ba Trang.ods", "Ba Trang"),
+    ("Ba Vì.xlsx", "Ba Vì"),
+    ("ba vinh.ods", "Ba Vinh"),
+    ("PL Ba Xa.xlsx", "Ba Xa"),
+];
+
+/// The district's communes; Ba Thành is the single sample itself.
+pub fn district() -> Vec<(&'static str, Commune)> {
+    BA_TO
+        .iter()
+        .enumerate()
+        .map(|(i, &(file, name))| {
+            (
+                file,
+                if name == "Ba Thành" {
+                    ba_thanh()
+                } else {
+                    commune(name, 1000 + i as u64)
+                },
+            )
+        })
+        .collect()
+}

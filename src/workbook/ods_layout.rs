@@ -1,0 +1,198 @@
+//! What calamine does not read from an .ods: merged cells, column widths and hidden
+//! rows and columns, taken from content.xml (`table:number-columns-spanned`,
+//! `table:number-rows-spanned`, `style:column-width`, `table:visibility`).
+
+use super::xlsx_layout::Layout;
+use super::Merge;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
+
+/// An .ods sheet's layout and merged regions.
+#[derive(Debug, Default)]
+pub struct OdsSheet {
+    pub layout: Layout,
+    pub merges: Vec<Merge>,
+}
+
+fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+}
+
+fn count(e: &BytesStart, name: &[u8]) -> u32 {
+    attr(e, name).and_then(|v| v.parse().ok()).unwrap_or(1).max(1)
+}
+
+/// "2.258cm" / "0.889in" / "64pt" → centimetres.
+fn centimetres(length: &str) -> Option<f64> {
+    let split = length.find(|c: char| c.is_ascii_alphabetic())?;
+    let (n, unit) = length.split_at(split);
+    let n: f64 = n.parse().ok()?;
+    Some(match unit {
+        "cm" => n,
+        "mm" => n / 10.0,
+        "in" => n * 2.54,
+        "pt" => n * 2.54 / 72.0,
+        _ => return None,
+    })
+}
+
+pub fn read(bytes: &[u8]) -> Vec<OdsSheet> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Vec::new();
+    };
+    let mut xml = String::new();
+    match zip.by_name("content.xml") {
+        Ok(mut f) => {
+            if f.read_to_string(&mut xml).is_err() {
+                return Vec::new();
+            }
+        }
+        Err(_) => return Vec::new(),
+    }
+    parse(&xml)
+}
+
+fn parse(xml: &str) -> Vec<OdsSheet> {
+    let mut reader = Reader::from_str(xml);
+    let mut widths: BTreeMap<String, f64> = BTreeMap::new();
+    let mut current_style: Option<String> = None;
+    let mut sheets = Vec::new();
+    let mut sheet: Option<OdsSheet> = None;
+    let (mut row, mut col) = (0u32, 0u32);
+    let mut row_repeat = 1;
+    let mut depth_in_cell = 0u32;
+    while let Ok(event) = reader.read_event() {
+        let (e, empty) = match &event {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            Event::End(e) => {
+                match e.name().as_ref() {
+                    b"table:table" => sheets.extend(sheet.take()),
+                    b"table:table-row" => row += row_repeat,
+                    b"table:table-cell" | b"table:covered-table-cell" => {
+                        depth_in_cell = depth_in_cell.saturating_sub(1)
+                    }
+                    b"style:style" => current_style = None,
+                    _ => {}
+                }
+                (None, false)
+            }
+            Event::Eof => break,
+            _ => (None, false),
+        };
+        let Some(e) = e else { continue };
+        match e.name().as_ref() {
+            b"style:style" if !empty => current_style = attr(&e, b"style:name"),
+            b"style:table-column-properties" => {
+                if let (Some(name), Some(w)) = (
+                    &current_style,
+                    attr(&e, b"style:column-width").and_then(|w| centimetres(&w)),
+                ) {
+                    widths.insert(name.clone(), w);
+                }
+            }
+            b"table:table" if depth_in_cell == 0 => {
+                sheet = Some(OdsSheet {
+                    layout: Layout {
+                        sheet: attr(&e, b"table:name").unwrap_or_default(),
+                        ..Layout::default()
+                    },
+                    ..OdsSheet::default()
+                });
+                row = 0;
+                col = 0;
+            }
+            b"table:table-column" if depth_in_cell == 0 => {
+                if let Some(s) = sheet.as_mut() {
+                    let n = count(&e, b"table:number-columns-repeated").min(1024);
+                    let width = attr(&e, b"table:style-name").and_then(|st| widths.get(&st).copied());
+                    let hidden = attr(&e, b"table:visibility").is_some_and(|v| v != "visible");
+                    for _ in 0..n {
+                        // Excel's width unit is about 0.19 cm (one digit of the default font).
+                        if let Some(w) = width {
+                            s.layout.col_widths.push((col, w / 0.19));
+                        }
+                        if hidden {
+                            s.layout.hidden_cols.push(col);
+                        }
+                        col += 1;
+                    }
+                }
+            }
+            b"table:table-row" if depth_in_cell == 0 => {
+                col = 0;
+                row_repeat = count(&e, b"table:number-rows-repeated");
+                if let Some(s) = sheet.as_mut() {
+                    if attr(&e, b"table:visibility").is_some_and(|v| v != "visible") && row_repeat < 1024 {
+                        s.layout.hidden_rows.extend(row..row + row_repeat);
+                    }
+                }
+                if empty {
+                    row += row_repeat;
+                }
+            }
+            b"table:table-cell" | b"table:covered-table-cell" if depth_in_cell == 0 => {
+                let repeat = count(&e, b"table:number-columns-repeated");
+                let cols = count(&e, b"table:number-columns-spanned");
+                let rows = count(&e, b"table:number-rows-spanned");
+                if (cols > 1 || rows > 1) && e.name().as_ref() == b"table:table-cell" {
+                    if let Some(s) = sheet.as_mut() {
+                        s.merges.push(Merge {
+                            first_row: row,
+                            first_col: col,
+                            last_row: row + rows - 1,
+                            last_col: col + cols - 1,
+                        });
+                    }
+                }
+                col = col.saturating_add(repeat);
+                if !empty {
+                    depth_in_cell += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    sheets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_widths_and_hidden_rows() {
+        let xml = r#"<office:document-content><office:automatic-styles>
+            <style:style style:name="co1" style:family="table-column"><style:table-column-properties style:column-width="1.9cm"/></style:style>
+            </office:automatic-styles><office:body><office:spreadsheet>
+            <table:table table:name="PL1">
+              <table:table-column table:style-name="co1" table:number-columns-repeated="2"/>
+              <table:table-column table:visibility="collapse"/>
+              <table:table-row><table:table-cell table:number-columns-spanned="2" table:number-rows-spanned="2"><text:p>STT</text:p></table:table-cell><table:covered-table-cell/><table:table-cell/></table:table-row>
+              <table:table-row table:visibility="collapse"><table:covered-table-cell table:number-columns-repeated="2"/><table:table-cell table:number-columns-spanned="1"/></table:table-row>
+              <table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>
+            </table:table></office:spreadsheet></office:body></office:document-content>"#;
+        let sheets = parse(xml);
+        assert_eq!(sheets.len(), 1);
+        let s = &sheets[0];
+        assert_eq!(s.layout.sheet, "PL1");
+        assert_eq!(
+            s.merges,
+            vec![Merge {
+                first_row: 0,
+                first_col: 0,
+                last_row: 1,
+                last_col: 1
+            }]
+        );
+        assert_eq!(s.layout.hidden_rows, vec![1]);
+        assert_eq!(s.layout.hidden_cols, vec![2]);
+        assert_eq!(s.layout.col_widths.len(), 2);
+        assert!((s.layout.col_widths[0].1 - 10.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,167 @@
+//! A district's batch: every commune's report, failures kept local, safe names,
+//! the summary file and the district summary report.
+
+mod common;
+
+use common::sample::{self, Commune};
+use common::{baocao, docx_paragraphs, temp_dir, write_workbook};
+use serde_json::Value;
+use std::path::Path;
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+fn summary(out: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(out.join("tong-ket.json")).unwrap()).unwrap()
+}
+
+fn named(name: &str, seed: u64) -> Commune {
+    sample::commune(name, seed)
+}
+
+#[test]
+fn one_corrupt_workbook_fails_alone() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    for (i, name) in ["Ba Bích", "Ba Cung", "Ba Dinh", "Ba Điền"].iter().enumerate() {
+        write_workbook(&input, &format!("{name}.xlsx"), &named(name, i as u64));
+    }
+    let good = sample::workbook_bytes(&named("Ba Xa", 9));
+    std::fs::write(input.join("Ba Xa.xlsx"), &good[..good.len() / 3]).unwrap();
+    std::fs::write(input.join("Ghi chú.txt"), "không phải bảng tính").unwrap();
+    std::fs::write(input.join("~$Ba Bích.xlsx"), "lock").unwrap();
+
+    let out = baocao(&["batch", "vao", "-o", "ra"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Ba Xa.xlsx") && stderr.contains("bị hỏng"), "{stderr}");
+    assert!(stderr.contains("Bỏ qua: Ghi chú.txt") && stderr.contains("Bỏ qua: ~$Ba Bích.xlsx"), "{stderr}");
+
+    let out_dir = dir.path().join("ra");
+    assert_eq!(
+        files(&out_dir),
+        [
+            "bao-cao-ntm-2024-xa-ba-bich.docx",
+            "bao-cao-ntm-2024-xa-ba-cung.docx",
+            "bao-cao-ntm-2024-xa-ba-dien.docx",
+            "bao-cao-ntm-2024-xa-ba-dinh.docx",
+            "tong-hop-ntm-2024-huyen-ba-to.docx",
+            "tong-ket.json"
+        ],
+        "every other report written, no temporary file left"
+    );
+    let s = summary(&out_dir);
+    assert_eq!((s["so_tep"].as_u64(), s["da_ghi"].as_u64(), s["loi"].as_u64()), (Some(5), Some(4), Some(1)));
+    let failed: Vec<&Value> = s["cac_tep"].as_array().unwrap().iter().filter(|i| !i["loi"].as_array().unwrap().is_empty()).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["tep"], "Ba Xa.xlsx");
+    assert!(failed[0]["loi"][0]["message"].as_str().unwrap().contains("bị hỏng"));
+    assert_eq!(s["bo_qua"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn hostile_names_make_safe_files_and_duplicates_are_reported() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    let names = ["../../etc/passwd", "CON", "a/b\\c:*?\"<>|", "Ba Thành", "BA THÀNH"];
+    for (i, name) in names.iter().enumerate() {
+        write_workbook(&input, &format!("{i}.xlsx"), &named(name, i as u64));
+    }
+    let out = baocao(&["batch", "vao", "-o", "ra", "-q"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let out_dir = dir.path().join("ra");
+    let written = files(&out_dir);
+    for f in &written {
+        assert!(!f.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) && !f.contains(".."), "{f}");
+    }
+    assert!(written.contains(&"bao-cao-ntm-2024-xa-etc-passwd.docx".to_string()), "{written:?}");
+    assert!(written.contains(&"bao-cao-ntm-2024-xa-con.docx".to_string()));
+    assert!(written.contains(&"bao-cao-ntm-2024-xa-a-b-c.docx".to_string()));
+    // "Ba Thành" and "BA THÀNH" are the same commune: the second is reported, not written over the first.
+    let s = summary(&out_dir);
+    let dup = s["cac_tep"].as_array().unwrap().iter().find(|i| i["tep"] == "4.xlsx").unwrap();
+    assert!(dup["loi"][0]["message"].as_str().unwrap().contains("trùng xã và năm với tệp «3.xlsx»"), "{dup}");
+    // Nothing escaped the output folder.
+    assert!(!dir.path().join("etc").exists());
+}
+
+#[test]
+fn nothing_to_run_exits_2() {
+    let dir = temp_dir();
+    std::fs::create_dir(dir.path().join("rong")).unwrap();
+    let out = baocao(&["batch", "rong", "-o", "ra"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("không có tệp bảng tính nào"));
+
+    let out = baocao(&["batch", "khong-co", "-o", "ra"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    write_workbook(&input, "Ba Bích.xlsx", &named("Ba Bích", 1));
+    std::fs::write(dir.path().join("la-tep"), "").unwrap();
+    let out = baocao(&["batch", "vao", "-o", "la-tep/ra"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("không tạo được thư mục kết quả"));
+}
+
+#[test]
+fn district_summary_counts_in_vietnamese_order() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    // Achieved criteria per commune, chosen so that the order and totals are known.
+    let plan = [("Ba Động", 19), ("Ba Dinh", 12), ("Ba Điền", 19), ("Ba Bích", 7), ("Ba Tô", 15), ("Ba Thành", 10)];
+    for (i, (name, achieved)) in plan.iter().enumerate() {
+        let mut c = named(name, i as u64);
+        for k in &mut c.criteria {
+            k.achieved = k.no <= *achieved;
+        }
+        write_workbook(&input, &format!("{name}.xlsx"), &c);
+    }
+    let out = baocao(&["batch", "vao", "-o", "ra", "-q"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let docx = std::fs::read(dir.path().join("ra/tong-hop-ntm-2024-huyen-ba-to.docx")).unwrap();
+    let paragraphs = docx_paragraphs(&docx);
+    let text = paragraphs.join("\n");
+    assert!(text.contains("toàn huyện có 6 xã"), "{text}");
+    assert!(text.contains("Tổng số tiêu chí đạt của các xã là 82, bình quân 13,7 tiêu chí/xã"), "{text}");
+    assert!(text.contains("Số xã đạt đủ 19/19 tiêu chí: 2 xã (Ba Điền và Ba Động)"), "{text}");
+
+    // The matrix: communes in Vietnamese order, each row's count, the column totals.
+    let parts = common::xml::unzip(&docx);
+    let doc = common::xml::parse(&parts["word/document.xml"]);
+    let table = doc.all("w:tbl").into_iter().find(|t| t.text().contains("Tên xã")).unwrap();
+    let rows: Vec<Vec<String>> = table.kids("w:tr").iter().map(|r| r.kids("w:tc").iter().map(|c| c.text()).collect()).collect();
+    assert_eq!(rows[0].len(), 2 + 19 + 1);
+    let order: Vec<(&str, &str)> = rows[1..7].iter().map(|r| (r[1].as_str(), r[21].as_str())).collect();
+    assert_eq!(order, [("Ba Bích", "7"), ("Ba Dinh", "12"), ("Ba Điền", "19"), ("Ba Động", "19"), ("Ba Thành", "10"), ("Ba Tô", "15")]);
+    let totals = &rows[7];
+    assert_eq!(totals[1], "Cộng");
+    assert_eq!(totals[2], "6"); // criterion 1: every commune
+    assert_eq!(totals[9], "5"); // criterion 8: all but Ba Bích
+    assert_eq!(totals[20], "2"); // criterion 19: the two at 19/19
+    assert_eq!(totals[21], "82");
+    assert_eq!(rows[3][2], "x");
+}
+
+#[test]
+fn the_shipped_district_batch_runs() {
+    let dir = temp_dir();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/huyen-ba-to");
+    let out = baocao(&["batch", samples.to_str().unwrap(), "-o", "ra", "-q"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("đã lập 18 / 18 báo cáo"), "{stderr}");
+    let s = summary(&dir.path().join("ra"));
+    assert_eq!(s["da_ghi"], 18);
+    // Ba Thành in the district folder is the single sample itself.
+    let single = common::render_docx(&Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/Ba Thành.xlsx"));
+    let batch = std::fs::read(dir.path().join("ra/bao-cao-ntm-2024-xa-ba-thanh.docx")).unwrap();
+    assert_eq!(single, batch);
+}
