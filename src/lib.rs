@@ -7,8 +7,10 @@
 
 pub mod batch;
 pub mod bind;
+pub mod check;
 pub mod doc;
 pub mod error;
+pub mod inspect;
 pub mod official;
 pub mod report;
 pub mod sheet_table;

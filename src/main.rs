@@ -13,6 +13,21 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// Print to stdout; a closed pipe (`baocao inspect x.xlsx | head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 const HELP_TEMPLATE: &str = "{about}\n\nCách dùng: {usage}\n\n{all-args}{after-help}";
 
 #[derive(Parser)]
@@ -87,6 +102,52 @@ enum Command {
         #[arg(short = 'q', long = "im-lang", alias = "quiet")]
         quiet: bool,
     },
+    /// Kiểm tra một tệp hoặc một thư mục bảng tính mà không lập báo cáo: liệt kê mọi lỗi và cảnh báo.
+    #[command(
+        help_template = HELP_TEMPLATE,
+        next_help_heading = "Tùy chọn",
+        override_usage = "baocao check TỆP_HOẶC_THƯ_MỤC [-t THƯ_MỤC_MẪU] [-f text|json]"
+    )]
+    Check {
+        /// Tệp bảng tính hoặc thư mục các tệp bảng tính.
+        #[arg(value_name = "TỆP_HOẶC_THƯ_MỤC", help_heading = "Tham số")]
+        input: PathBuf,
+        /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
+        #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
+        pack: Option<PathBuf>,
+        /// Cách in kết quả: text hoặc json (mặc định: text).
+        #[arg(
+            short = 'f',
+            long = "format",
+            value_name = "KIỂU",
+            default_value = "text",
+            hide_default_value = true,
+            hide_possible_values = true
+        )]
+        format: CheckFormat,
+    },
+    /// Cho xem chương trình thấy gì trong một bảng tính: trang, vùng gộp ô, tên, bảng, chữ mã cũ.
+    #[command(
+        help_template = HELP_TEMPLATE,
+        next_help_heading = "Tùy chọn",
+        override_usage = "baocao inspect TỆP_BẢNG_TÍNH [--manifest THƯ_MỤC]"
+    )]
+    Inspect {
+        /// Tệp bảng tính.
+        #[arg(value_name = "TỆP_BẢNG_TÍNH", help_heading = "Tham số")]
+        workbook: PathBuf,
+        /// Ghi một mẫu báo cáo khởi đầu (manifest.toml, noi-dung.md) gắn các bảng tìm thấy vào thư mục này.
+        #[arg(long = "manifest", value_name = "THƯ_MỤC")]
+        manifest: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    /// Văn bản dễ đọc.
+    Text,
+    /// JSON cho chương trình khác.
+    Json,
 }
 
 #[derive(Clone, Debug)]
@@ -133,7 +194,77 @@ fn main() -> ExitCode {
             };
             run_batch(&input, pack.as_deref(), &options, quiet)
         }
+        Command::Check { input, pack, format } => check(&input, pack.as_deref(), format),
+        Command::Inspect { workbook, manifest } => inspect(&workbook, manifest.as_deref()),
     }
+}
+
+fn check(input: &Path, pack: Option<&Path>, format: CheckFormat) -> ExitCode {
+    let results = match load_pack(pack).and_then(|p| baocao::check::run(&p, input)) {
+        Ok(r) => r,
+        Err(e) => {
+            if format == CheckFormat::Json {
+                let all = serde_json::json!([{ "tep": e.file, "loi": [e], "canh_bao": [] }]);
+                say!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            } else {
+                print(&[e]);
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let code = baocao::check::exit_code(&results);
+    if format == CheckFormat::Json {
+        say!("{}", serde_json::to_string_pretty(&results).unwrap_or_default());
+        return ExitCode::from(code);
+    }
+    for r in &results {
+        if r.loi.is_empty() && r.canh_bao.is_empty() {
+            say!("{}: không có lỗi.", r.tep);
+            continue;
+        }
+        say!("{}: {} lỗi, {} cảnh báo", r.tep, r.loi.len(), r.canh_bao.len());
+        for d in r.loi.iter().chain(&r.canh_bao) {
+            let label = if d.severity == Severity::Error {
+                "Lỗi"
+            } else {
+                "Cảnh báo"
+            };
+            let place = if d.place.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", d.place)
+            };
+            say!("  - {label}: {place}{}", d.message);
+        }
+    }
+    let errors: usize = results.iter().map(|r| r.loi.len()).sum();
+    let warnings: usize = results.iter().map(|r| r.canh_bao.len()).sum();
+    say!("Tổng cộng: {} tệp, {errors} lỗi, {warnings} cảnh báo.", results.len());
+    ExitCode::from(code)
+}
+
+fn inspect(workbook: &Path, manifest: Option<&Path>) -> ExitCode {
+    let book = match baocao::workbook::open(workbook) {
+        Ok(b) => b,
+        Err(e) => {
+            print(&[e]);
+            return ExitCode::from(1);
+        }
+    };
+    say_raw!("{}", baocao::inspect::describe(&book));
+    if let Some(dir) = manifest {
+        let (toml, body) = baocao::inspect::starter_pack(&book);
+        let written = std::fs::create_dir_all(dir)
+            .map_err(|e| Diagnostic::error(dir.display().to_string(), "", format!("không tạo được thư mục ({e}).")))
+            .and_then(|_| write::write_atomic(&dir.join("manifest.toml"), toml.as_bytes()))
+            .and_then(|_| write::write_atomic(&dir.join("noi-dung.md"), body.as_bytes()));
+        if let Err(e) = written {
+            print(&[e]);
+            return ExitCode::from(1);
+        }
+        say!("\nĐã ghi mẫu khởi đầu: {}", dir.display());
+    }
+    ExitCode::SUCCESS
 }
 
 /// clap's own messages are English; say the common ones in Vietnamese.
@@ -146,9 +277,11 @@ fn clap_error(e: clap::Error) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         ErrorKind::MissingRequiredArgument => format!("thiếu tham số bắt buộc: {}", detail(ContextKind::InvalidArg)),
-        ErrorKind::MissingSubcommand => "thiếu lệnh: dùng «baocao render …» hoặc «baocao batch …»".to_string(),
+        ErrorKind::MissingSubcommand => {
+            "thiếu lệnh: dùng «baocao render …», «baocao batch …», «baocao check …» hoặc «baocao inspect …»".to_string()
+        }
         ErrorKind::InvalidSubcommand => format!(
-            "lệnh «{}» không có; dùng «render» hoặc «batch»",
+            "lệnh «{}» không có; dùng «render», «batch», «check» hoặc «inspect»",
             detail(ContextKind::InvalidSubcommand)
         ),
         ErrorKind::UnknownArgument => format!("tùy chọn «{}» không có", detail(ContextKind::InvalidArg)),

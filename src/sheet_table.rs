@@ -301,7 +301,7 @@ fn clean_merges(file: &str, sheet: &Sheet, area: &Area, warnings: &mut Vec<Diagn
 
 /// The first row under the title rows that looks like a table header: at least two
 /// separate non-empty cells, not one title merged across the width.
-fn detect_header(sheet: &Sheet, area: &Area, merges: &[Merge]) -> u32 {
+pub fn detect_header(sheet: &Sheet, area: &Area, merges: &[Merge]) -> u32 {
     for r in area.first_row..area.end_row {
         let mut anchors = 0;
         for c in area.first_col..area.end_col {

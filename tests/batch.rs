@@ -9,7 +9,11 @@ use serde_json::Value;
 use std::path::Path;
 
 fn files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }
@@ -39,7 +43,10 @@ fn one_corrupt_workbook_fails_alone() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("Ba Xa.xlsx") && stderr.contains("bị hỏng"), "{stderr}");
-    assert!(stderr.contains("Bỏ qua: Ghi chú.txt") && stderr.contains("Bỏ qua: ~$Ba Bích.xlsx"), "{stderr}");
+    assert!(
+        stderr.contains("Bỏ qua: Ghi chú.txt") && stderr.contains("Bỏ qua: ~$Ba Bích.xlsx"),
+        "{stderr}"
+    );
 
     let out_dir = dir.path().join("ra");
     assert_eq!(
@@ -55,8 +62,16 @@ fn one_corrupt_workbook_fails_alone() {
         "every other report written, no temporary file left"
     );
     let s = summary(&out_dir);
-    assert_eq!((s["so_tep"].as_u64(), s["da_ghi"].as_u64(), s["loi"].as_u64()), (Some(5), Some(4), Some(1)));
-    let failed: Vec<&Value> = s["cac_tep"].as_array().unwrap().iter().filter(|i| !i["loi"].as_array().unwrap().is_empty()).collect();
+    assert_eq!(
+        (s["so_tep"].as_u64(), s["da_ghi"].as_u64(), s["loi"].as_u64()),
+        (Some(5), Some(4), Some(1))
+    );
+    let failed: Vec<&Value> = s["cac_tep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| !i["loi"].as_array().unwrap().is_empty())
+        .collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["tep"], "Ba Xa.xlsx");
     assert!(failed[0]["loi"][0]["message"].as_str().unwrap().contains("bị hỏng"));
@@ -77,15 +92,32 @@ fn hostile_names_make_safe_files_and_duplicates_are_reported() {
     let out_dir = dir.path().join("ra");
     let written = files(&out_dir);
     for f in &written {
-        assert!(!f.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) && !f.contains(".."), "{f}");
+        assert!(
+            !f.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) && !f.contains(".."),
+            "{f}"
+        );
     }
-    assert!(written.contains(&"bao-cao-ntm-2024-xa-etc-passwd.docx".to_string()), "{written:?}");
+    assert!(
+        written.contains(&"bao-cao-ntm-2024-xa-etc-passwd.docx".to_string()),
+        "{written:?}"
+    );
     assert!(written.contains(&"bao-cao-ntm-2024-xa-con.docx".to_string()));
     assert!(written.contains(&"bao-cao-ntm-2024-xa-a-b-c.docx".to_string()));
     // "Ba Thành" and "BA THÀNH" are the same commune: the second is reported, not written over the first.
     let s = summary(&out_dir);
-    let dup = s["cac_tep"].as_array().unwrap().iter().find(|i| i["tep"] == "4.xlsx").unwrap();
-    assert!(dup["loi"][0]["message"].as_str().unwrap().contains("trùng xã và năm với tệp «3.xlsx»"), "{dup}");
+    let dup = s["cac_tep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["tep"] == "4.xlsx")
+        .unwrap();
+    assert!(
+        dup["loi"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("trùng xã và năm với tệp «3.xlsx»"),
+        "{dup}"
+    );
     // Nothing escaped the output folder.
     assert!(!dir.path().join("etc").exists());
 }
@@ -116,7 +148,14 @@ fn district_summary_counts_in_vietnamese_order() {
     let input = dir.path().join("vao");
     std::fs::create_dir(&input).unwrap();
     // Achieved criteria per commune, chosen so that the order and totals are known.
-    let plan = [("Ba Động", 19), ("Ba Dinh", 12), ("Ba Điền", 19), ("Ba Bích", 7), ("Ba Tô", 15), ("Ba Thành", 10)];
+    let plan = [
+        ("Ba Động", 19),
+        ("Ba Dinh", 12),
+        ("Ba Điền", 19),
+        ("Ba Bích", 7),
+        ("Ba Tô", 15),
+        ("Ba Thành", 10),
+    ];
     for (i, (name, achieved)) in plan.iter().enumerate() {
         let mut c = named(name, i as u64);
         for k in &mut c.criteria {
@@ -130,17 +169,41 @@ fn district_summary_counts_in_vietnamese_order() {
     let paragraphs = docx_paragraphs(&docx);
     let text = paragraphs.join("\n");
     assert!(text.contains("toàn huyện có 6 xã"), "{text}");
-    assert!(text.contains("Tổng số tiêu chí đạt của các xã là 82, bình quân 13,7 tiêu chí/xã"), "{text}");
-    assert!(text.contains("Số xã đạt đủ 19/19 tiêu chí: 2 xã (Ba Điền và Ba Động)"), "{text}");
+    assert!(
+        text.contains("Tổng số tiêu chí đạt của các xã là 82, bình quân 13,7 tiêu chí/xã"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Số xã đạt đủ 19/19 tiêu chí: 2 xã (Ba Điền và Ba Động)"),
+        "{text}"
+    );
 
     // The matrix: communes in Vietnamese order, each row's count, the column totals.
     let parts = common::xml::unzip(&docx);
     let doc = common::xml::parse(&parts["word/document.xml"]);
-    let table = doc.all("w:tbl").into_iter().find(|t| t.text().contains("Tên xã")).unwrap();
-    let rows: Vec<Vec<String>> = table.kids("w:tr").iter().map(|r| r.kids("w:tc").iter().map(|c| c.text()).collect()).collect();
+    let table = doc
+        .all("w:tbl")
+        .into_iter()
+        .find(|t| t.text().contains("Tên xã"))
+        .unwrap();
+    let rows: Vec<Vec<String>> = table
+        .kids("w:tr")
+        .iter()
+        .map(|r| r.kids("w:tc").iter().map(|c| c.text()).collect())
+        .collect();
     assert_eq!(rows[0].len(), 2 + 19 + 1);
     let order: Vec<(&str, &str)> = rows[1..7].iter().map(|r| (r[1].as_str(), r[21].as_str())).collect();
-    assert_eq!(order, [("Ba Bích", "7"), ("Ba Dinh", "12"), ("Ba Điền", "19"), ("Ba Động", "19"), ("Ba Thành", "10"), ("Ba Tô", "15")]);
+    assert_eq!(
+        order,
+        [
+            ("Ba Bích", "7"),
+            ("Ba Dinh", "12"),
+            ("Ba Điền", "19"),
+            ("Ba Động", "19"),
+            ("Ba Thành", "10"),
+            ("Ba Tô", "15")
+        ]
+    );
     let totals = &rows[7];
     assert_eq!(totals[1], "Cộng");
     assert_eq!(totals[2], "6"); // criterion 1: every commune

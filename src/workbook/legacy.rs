@@ -413,33 +413,33 @@ fn tone_fits(rhyme: &[char], at: usize) -> bool {
     }
 }
 
+/// Inverse of `decode`, for making legacy-encoded test workbooks; TCVN3 has no toned capitals, so they get the lower-case code
+/// as typists did.
+pub fn encode(text: &str, encoding: Legacy) -> String {
+    let t = tables();
+    let mut inverse: HashMap<char, String> = HashMap::new();
+    match encoding {
+        Legacy::Tcvn3 | Legacy::Tcvn3Upper => inverse.extend(t.tcvn3.iter().map(|(&k, &v)| (v, k.to_string()))),
+        Legacy::Vni => {
+            inverse.extend(t.vni_pairs.iter().map(|(&(b, m), &v)| (v, format!("{b}{m}"))));
+            inverse.extend(t.vni_single.iter().map(|(&k, &v)| (v, k.to_string())));
+        }
+    }
+    text.nfc()
+        .map(|c| match inverse.get(&c) {
+            Some(code) => code.clone(),
+            None if encoding != Legacy::Vni => {
+                let lower = c.to_lowercase().next().and_then(|l| inverse.get(&l));
+                lower.cloned().unwrap_or_else(|| c.to_string())
+            }
+            None => c.to_string(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Inverse of `decode`; TCVN3 has no toned capitals, so they get the lower-case code
-    /// as typists did.
-    fn encode(text: &str, encoding: Legacy) -> String {
-        let t = tables();
-        let mut inverse: HashMap<char, String> = HashMap::new();
-        match encoding {
-            Legacy::Tcvn3 | Legacy::Tcvn3Upper => inverse.extend(t.tcvn3.iter().map(|(&k, &v)| (v, k.to_string()))),
-            Legacy::Vni => {
-                inverse.extend(t.vni_pairs.iter().map(|(&(b, m), &v)| (v, format!("{b}{m}"))));
-                inverse.extend(t.vni_single.iter().map(|(&k, &v)| (v, k.to_string())));
-            }
-        }
-        text.nfc()
-            .map(|c| match inverse.get(&c) {
-                Some(code) => code.clone(),
-                None if encoding != Legacy::Vni => {
-                    let lower = c.to_lowercase().next().and_then(|l| inverse.get(&l));
-                    lower.cloned().unwrap_or_else(|| c.to_string())
-                }
-                None => c.to_string(),
-            })
-            .collect()
-    }
 
     const PHRASES: [&str; 24] = [
         "Ủy ban nhân dân xã Ba Thành",

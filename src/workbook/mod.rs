@@ -95,12 +95,13 @@ impl Value {
         }
     }
 
-    /// The value as a user would read it in the sheet (numbers unformatted).
+    /// The value as a user would read it in the sheet (numbers without grouping).
     pub fn display(&self) -> String {
         match self {
             Value::Empty => String::new(),
             Value::Text(t) => t.clone(),
-            Value::Number(n) => crate::vi::format_number_auto(*n, 10),
+            // As typed, without grouping: a year stays "2024", a decimal uses ",".
+            Value::Number(n) => format!("{n}").replace('.', ","),
             Value::Date { year, month, day } => crate::vi::format_date_short(*year, *month, *day),
             Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Value::Error(e) => e.clone(),

@@ -24,6 +24,9 @@ pub struct Commune {
     pub villages: Vec<Village>,
     /// Cells overwritten after the workbook is built, to make bad input on purpose.
     pub patches: Vec<Patch>,
+    /// Type the general information and the criteria names in a legacy font, as
+    /// old workbooks have them: (encoding, font name).
+    pub legacy: Option<(baocao::workbook::legacy::Legacy, &'static str)>,
 }
 
 #[derive(Clone, Debug)]
@@ -356,6 +359,7 @@ pub fn ba_thanh() -> Commune {
             })
             .collect(),
         patches: Vec::new(),
+        legacy: None,
     }
 }
 
@@ -473,6 +477,17 @@ fn saved(n: f64) -> String {
     format!("{n}")
 }
 
+/// The text as the commune's legacy font would store it, and the cell format with that font.
+fn legacy_text(c: &Commune, text: &str, format: &Format) -> (String, Format) {
+    match c.legacy {
+        Some((encoding, font)) => (
+            baocao::workbook::legacy::encode(text, encoding),
+            format.clone().set_font_name(font),
+        ),
+        None => (text.to_string(), format.clone()),
+    }
+}
+
 /// The commune's workbook as .xlsx bytes.
 pub fn workbook_bytes(c: &Commune) -> Vec<u8> {
     build(c)
@@ -539,7 +554,8 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
             ws.write_string_with_format(r, 1, label, &f.label)?;
             match (text, number) {
                 (Some(t), _) if !t.is_empty() => {
-                    ws.write_string_with_format(r, 2, &t, &f.text)?;
+                    let (t, fmt) = legacy_text(c, &t, &f.text);
+                    ws.write_string_with_format(r, 2, &t, &fmt)?;
                 }
                 (_, Some(n)) => {
                     ws.write_number_with_format(r, 2, n, &f.center)?;
@@ -579,7 +595,8 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
                 r += 1;
             }
             ws.write_number_with_format(r, 0, f64::from(crit.no), &f.center)?;
-            ws.write_string_with_format(r, 1, crit.name, &f.text)?;
+            let (name, fmt) = legacy_text(c, crit.name, &f.text);
+            ws.write_string_with_format(r, 1, &name, &fmt)?;
             ws.write_string_with_format(r, 2, crit.content, &f.text)?;
             ws.write_string_with_format(r, 3, crit.target, &f.center)?;
             ws.write_string_with_format(r, 4, &crit.result, &f.text)?;

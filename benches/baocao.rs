@@ -1,0 +1,136 @@
+//! Benchmarks (release build): `cargo bench --bench baocao`.
+//!
+//! 1. One report, workbook bytes → .docx bytes, single thread: median of many runs.
+//! 2. A batch of 1,000 generated commune workbooks → .docx, on all cores: wall time.
+//! 3. Peak memory (VmHWM) of batches of 100 and 1,000 communes, each in a fresh
+//!    process so that generating the workbooks does not count.
+
+#[path = "../tests/common/sample.rs"]
+mod sample;
+
+use baocao::batch;
+use baocao::template::Pack;
+use baocao::write::OutputFormat;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child-batch") {
+        child_batch(Path::new(&args[i + 1]), Path::new(&args[i + 2]));
+        return;
+    }
+    let data = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
+    println!(
+        "baocao benchmarks ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    single_report();
+    for n in [100, 1000] {
+        let input = communes(&data, n);
+        let out = data.join(format!("out-{n}"));
+        let _ = std::fs::remove_dir_all(&out);
+        let child = Command::new(std::env::current_exe().unwrap())
+            .arg("--child-batch")
+            .arg(&input)
+            .arg(&out)
+            .output()
+            .unwrap();
+        print!("{}", String::from_utf8_lossy(&child.stdout));
+        eprint!("{}", String::from_utf8_lossy(&child.stderr));
+    }
+}
+
+fn single_report() {
+    let pack = Pack::builtin().unwrap();
+    let bytes = sample::workbook_bytes(&sample::ba_thanh());
+    let mut times = Vec::new();
+    let mut size = 0;
+    for i in 0..220 {
+        let started = Instant::now();
+        let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
+        let report = baocao::report::from_workbook(&pack, book).unwrap();
+        let docx = baocao::write::docx::to_bytes(&report.document);
+        let elapsed = started.elapsed();
+        size = docx.len();
+        if i >= 20 {
+            times.push(elapsed.as_secs_f64() * 1000.0);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "one report (Ba Thành, workbook bytes → .docx bytes, 1 thread): median {:.2} ms, p90 {:.2} ms, min {:.2} ms ({} KB)",
+        times[times.len() / 2],
+        times[times.len() * 9 / 10],
+        times[0],
+        size / 1024
+    );
+}
+
+/// `n` generated commune workbooks, made once and kept between runs.
+fn communes(data: &Path, n: usize) -> PathBuf {
+    let dir = data.join(format!("communes-{n}"));
+    if dir.join(".done").exists() {
+        return dir;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..n {
+        let name = format!("Xã Thử {i:04}");
+        std::fs::write(
+            dir.join(format!("{name}.xlsx")),
+            sample::workbook_bytes(&sample::commune(&name, i as u64)),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join(".done"), "").unwrap();
+    dir
+}
+
+fn child_batch(input: &Path, out: &Path) {
+    let pack = Pack::builtin().unwrap();
+    let (inputs, skipped) = batch::scan(input).unwrap();
+    let options = batch::Options {
+        out_dir: out.to_path_buf(),
+        formats: vec![OutputFormat::Docx],
+        summary: true,
+    };
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let summary = batch::run(&pack, &inputs, skipped, &options, &|_| {}).unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    assert_eq!(summary.da_ghi, inputs.len());
+    println!(
+        "batch of {} communes → .docx + summary: {:.2} s wall, {:.0} reports/s, CPU {:.2} s ({:.1} cores busy), peak memory {} MB",
+        inputs.len(),
+        wall,
+        inputs.len() as f64 / wall,
+        cpu,
+        cpu / wall,
+        peak_rss_kb() / 1024
+    );
+}
+
+fn proc_status(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(key)
+                .map(|v| v.trim().trim_end_matches(" kB").trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0)
+}
+
+fn peak_rss_kb() -> u64 {
+    proc_status("VmHWM:")
+}
+
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}

@@ -1,0 +1,53 @@
+//! `baocao check`: read → bind → render without writing anything, and list every
+//! problem at once, grouped by file.
+
+use crate::batch;
+use crate::error::{Diagnostic, Severity};
+use crate::report;
+use crate::template::Pack;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Checked {
+    pub tep: String,
+    pub loi: Vec<Diagnostic>,
+    pub canh_bao: Vec<Diagnostic>,
+}
+
+/// Check a workbook, or every workbook of a folder.
+pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
+    let files: Vec<PathBuf> = if input.is_dir() {
+        batch::scan(input)?.0
+    } else {
+        vec![input.to_path_buf()]
+    };
+    Ok(files
+        .par_iter()
+        .map(|path| {
+            let tep = path.display().to_string();
+            match report::from_file(pack, path) {
+                Ok(r) => Checked {
+                    tep,
+                    loi: Vec::new(),
+                    canh_bao: r.warnings,
+                },
+                Err(all) => {
+                    let (loi, canh_bao) = all.into_iter().partition(|d| d.severity == Severity::Error);
+                    Checked { tep, loi, canh_bao }
+                }
+            }
+        })
+        .collect())
+}
+
+/// 0 clean, 1 warnings only, 2 errors.
+pub fn exit_code(results: &[Checked]) -> u8 {
+    if results.iter().any(|c| !c.loi.is_empty()) {
+        2
+    } else if results.iter().any(|c| !c.canh_bao.is_empty()) {
+        1
+    } else {
+        0
+    }
+}

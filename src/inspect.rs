@@ -1,0 +1,294 @@
+//! What the program sees in a workbook (`baocao inspect`), and a starter template
+//! pack that binds what it found (`--manifest`), so writing a pack for a new
+//! province's workbook starts from something real.
+
+use crate::bind::{self, fold, plain};
+use crate::sheet_table::{self, Area};
+use crate::workbook::{self, Sheet, Value, Workbook};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// A table found in a sheet.
+#[derive(Clone, Debug)]
+pub struct FoundTable {
+    pub sheet: String,
+    /// First header row (0-based) and how many rows the header takes.
+    pub header_row: u32,
+    pub header_rows: u32,
+    /// (column, header text "Trên / Dưới", mostly numbers below it)
+    pub columns: Vec<(u32, String, bool)>,
+    pub data_rows: usize,
+    /// A label | value sheet rather than a table.
+    pub labels: Vec<(String, Value)>,
+}
+
+/// Detect the table (or label list) of every visible sheet.
+pub fn tables(book: &Workbook) -> Vec<FoundTable> {
+    book.sheets
+        .iter()
+        .filter(|s| !s.hidden && s.height > 0)
+        .filter_map(table_of)
+        .collect()
+}
+
+fn table_of(sheet: &Sheet) -> Option<FoundTable> {
+    let area = Area {
+        first_row: sheet.origin.0,
+        first_col: sheet.origin.1,
+        end_row: sheet.end_row(),
+        end_col: sheet.end_col(),
+    };
+    let header_row = sheet_table::detect_header(sheet, &area, &sheet.merges);
+    let (depth, cols) = bind::header_at(sheet, header_row);
+    let columns: Vec<(u32, String, bool)> = cols
+        .into_iter()
+        .filter(|(_, parts)| !parts.is_empty())
+        .map(|(c, parts)| {
+            let values: Vec<&Value> = (header_row + depth..sheet.end_row())
+                .map(|r| sheet.value(r, c))
+                .filter(|v| !v.is_empty())
+                .collect();
+            let numbers = values.iter().filter(|v| matches!(v, Value::Number(_))).count();
+            (c, parts.join(" / "), !values.is_empty() && numbers == values.len())
+        })
+        .collect();
+    if columns.len() < 2 {
+        return None;
+    }
+    let data_rows = (header_row + depth..sheet.end_row())
+        .filter(|&r| columns.iter().any(|(c, ..)| !sheet.value(r, *c).is_empty()))
+        .count();
+    let is_labels =
+        fold(&sheet.name).contains("thong tin") || columns.last().is_some_and(|(_, h, _)| fold(h) == "gia tri");
+    let mut labels = Vec::new();
+    if is_labels {
+        for r in header_row + depth..sheet.end_row() {
+            let cells: Vec<(u32, &Value)> = (sheet.origin.1..sheet.end_col())
+                .map(|c| (c, sheet.value(r, c)))
+                .collect();
+            let label = cells.iter().find(|(_, v)| matches!(v, Value::Text(_)));
+            if let Some((lc, Value::Text(text))) = label {
+                let value = cells
+                    .iter()
+                    .find(|(c, v)| c > lc && !v.is_empty())
+                    .map(|(_, v)| (*v).clone())
+                    .unwrap_or_default();
+                labels.push((text.clone(), value));
+            }
+        }
+    }
+    Some(FoundTable {
+        sheet: sheet.name.clone(),
+        header_row,
+        header_rows: depth,
+        columns,
+        data_rows,
+        labels,
+    })
+}
+
+/// The human-readable report of `baocao inspect`.
+pub fn describe(book: &Workbook) -> String {
+    let mut out = String::new();
+    let format = format!("{:?}", book.format).to_lowercase();
+    let _ = writeln!(out, "Tệp: {} ({format})", book.file);
+    let _ = writeln!(out, "\nTrang tính:");
+    for s in &book.sheets {
+        let used = if s.height == 0 {
+            "trống".to_string()
+        } else {
+            format!(
+                "{}:{}",
+                workbook::cell_name(s.origin.0, s.origin.1),
+                workbook::cell_name(s.end_row() - 1, s.end_col() - 1)
+            )
+        };
+        let hidden = if s.hidden { " (ẩn)" } else { "" };
+        let _ = writeln!(out, "  - «{}»{hidden}: {used}, {} vùng gộp ô", s.name, s.merges.len());
+        if !s.merges.is_empty() {
+            let list: Vec<String> = s
+                .merges
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}:{}",
+                        workbook::cell_name(m.first_row, m.first_col),
+                        workbook::cell_name(m.last_row, m.last_col)
+                    )
+                })
+                .collect();
+            let _ = writeln!(out, "      gộp: {}", list.join(", "));
+        }
+        if !s.hidden_rows.is_empty() || !s.hidden_cols.is_empty() {
+            let _ = writeln!(
+                out,
+                "      ẩn: {} dòng, {} cột",
+                s.hidden_rows.len(),
+                s.hidden_cols.len()
+            );
+        }
+    }
+    if !book.names.is_empty() {
+        let _ = writeln!(out, "\nTên định nghĩa:");
+        for (name, target) in &book.names {
+            let _ = writeln!(out, "  - {name} → {target}");
+        }
+    }
+    let _ = writeln!(out, "\nBảng nhận ra:");
+    for t in tables(book) {
+        let rows = if t.header_rows > 1 {
+            format!("dòng tiêu đề {}–{}", t.header_row + 1, t.header_row + t.header_rows)
+        } else {
+            format!("dòng tiêu đề {}", t.header_row + 1)
+        };
+        if t.labels.is_empty() {
+            let _ = writeln!(out, "  - «{}»: {rows}, {} dòng dữ liệu; cột:", t.sheet, t.data_rows);
+            for (c, header, numeric) in &t.columns {
+                let kind = if *numeric { " (số)" } else { "" };
+                let _ = writeln!(out, "      {} «{header}»{kind}", workbook::column_name(*c));
+            }
+        } else {
+            let _ = writeln!(
+                out,
+                "  - «{}»: danh sách nhãn – giá trị ({} nhãn):",
+                t.sheet,
+                t.labels.len()
+            );
+            for (label, value) in &t.labels {
+                let _ = writeln!(out, "      «{label}»: {}", value.display());
+            }
+        }
+    }
+    let converted: Vec<_> = book
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("sang Unicode"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nChữ mã cũ (TCVN3, VNI) sẽ được chuyển sang Unicode: {}",
+        if converted.is_empty() { "không có" } else { "" }
+    );
+    for w in converted {
+        let _ = writeln!(out, "  - {} › {}", w.place, w.message);
+    }
+    out
+}
+
+/// An ASCII snake_case key from a Vietnamese label: "Tên tiêu chí" → "ten_tieu_chi".
+fn key(text: &str, taken: &mut BTreeSet<String>) -> String {
+    let base: String = plain(text)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    let base = if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("c_{base}")
+    } else {
+        base
+    };
+    let mut k = base.clone();
+    let mut n = 2;
+    while !taken.insert(k.clone()) {
+        k = format!("{base}_{n}");
+        n += 1;
+    }
+    k
+}
+
+fn toml_str(s: &str) -> String {
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    )
+}
+
+/// A starter pack: (manifest.toml, noi-dung.md) binding every table found.
+pub fn starter_pack(book: &Workbook) -> (String, String) {
+    let found = tables(book);
+    let mut manifest = String::new();
+    let mut body = String::new();
+    let mut data_keys = BTreeSet::new();
+    let mut name_field = None;
+    let mut year_field = None;
+    let mut sections = String::new();
+    for t in &found {
+        // "PL1 Tiêu chí xã" → "tieu_chi_xa": the appendix number is not a name.
+        let words: Vec<&str> = t.sheet.split_whitespace().collect();
+        let numbered = words.len() > 1
+            && fold(words[0])
+                .trim_start_matches("pl")
+                .chars()
+                .all(|c| c.is_ascii_digit());
+        let data = key(&words[usize::from(numbered)..].join(" "), &mut data_keys);
+        if !t.labels.is_empty() {
+            let _ = writeln!(sections, "\n# Trang «{}»: nhãn ở một ô, giá trị ở ô bên phải.\n[du_lieu.{data}]\nloai = \"nhan\"\ntrang_tinh = {}", t.sheet, toml_str(&t.sheet));
+            let _ = writeln!(sections, "[du_lieu.{data}.truong]");
+            let _ = writeln!(body, "## {}\n", t.sheet.to_uppercase());
+            let mut fields = BTreeSet::new();
+            for (label, value) in &t.labels {
+                let k = key(label, &mut fields);
+                let kieu = match value {
+                    Value::Number(n) if n.fract() == 0.0 => "so_nguyen",
+                    Value::Number(_) => "so",
+                    Value::Date { .. } => "ngay",
+                    _ => "chu",
+                };
+                let _ = writeln!(
+                    sections,
+                    "{k} = {{ nhan = {}, kieu = \"{kieu}\", bat_buoc = false }}",
+                    toml_str(label)
+                );
+                let _ = writeln!(body, "- {}: {{{{ {data}.{k} }}}}", label.replace(['{', '}'], ""));
+                let f = fold(label);
+                if name_field.is_none() && (f == "ten xa" || f.starts_with("ten don vi")) {
+                    name_field = Some(format!("{data}.{k}"));
+                }
+                if year_field.is_none() && f.starts_with("nam") && kieu == "so_nguyen" {
+                    year_field = Some(format!("{data}.{k}"));
+                }
+            }
+            body.push('\n');
+        } else {
+            let _ = writeln!(
+                sections,
+                "\n# Trang «{}»: tiêu đề ở dòng {}.\n[du_lieu.{data}]\nloai = \"bang\"\ntrang_tinh = {}",
+                t.sheet,
+                t.header_row + 1,
+                toml_str(&t.sheet)
+            );
+            let _ = writeln!(sections, "[du_lieu.{data}.cot]");
+            let mut cols = BTreeSet::new();
+            for (_, header, numeric) in &t.columns {
+                let leaf = header.rsplit(" / ").next().unwrap_or(header);
+                let k = key(leaf, &mut cols);
+                let kieu = if *numeric { ", kieu = \"so\"" } else { "" };
+                let _ = writeln!(sections, "{k} = {{ tieu_de = {}{kieu} }}", toml_str(header));
+            }
+            let _ = writeln!(
+                body,
+                "## {}\n\n{{{{ bang_tinh(\"{data}\") }}}}\n",
+                t.sheet.to_uppercase()
+            );
+            let _ = writeln!(sections, "\n[[phu_luc]]\nbang = \"{data}\"");
+        }
+    }
+    let place = name_field
+        .map(|f| format!("{{{{ {f} }}}}"))
+        .unwrap_or_else(|| "…".into());
+    let year = year_field
+        .map(|f| format!("{{{{ {f} }}}}"))
+        .unwrap_or_else(|| "2024".into());
+    let _ = writeln!(
+        manifest,
+        "# Mẫu khởi đầu do «baocao inspect --manifest» lập từ {}.\n# Hãy sửa các dòng văn bản và nội dung cho đúng thực tế.\nten = \"Mẫu khởi đầu\"\nnoi_dung = \"noi-dung.md\"\n",
+        book.file
+    );
+    let _ = writeln!(
+        manifest,
+        "[van_ban]\nco_quan_ban_hanh = \"ỦY BAN NHÂN DÂN\\nXÃ {}\"\ndia_danh = \"{place}\"\nnam = \"{year}\"\ntrich_yeu = \"Báo cáo số liệu năm {year}\"\nquyen_han_ky = \"TM. ỦY BAN NHÂN DÂN\"\nchuc_vu = \"CHỦ TỊCH\"\nnguoi_ky = \"\"\nnoi_nhan = [\"Lưu: VT.\"]\nten_tep = \"bao-cao-{year}-{place}\"",
+        if place == "…" { "…".to_string() } else { format!("{} | upper }}}}", place.trim_end_matches(" }}")) }
+    );
+    manifest.push_str(&sections);
+    (manifest, body)
+}
