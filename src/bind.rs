@@ -8,7 +8,6 @@ use crate::workbook::{self, Sheet, Value, Workbook};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
-use unicode_normalization::UnicodeNormalization;
 
 /// One entry of the manifest's `du_lieu` table.
 #[derive(Clone, Debug, Deserialize)]
@@ -174,7 +173,11 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
 /// Fold a text for loose matching: no accents, "đ" → "d", lower case, punctuation
 /// and line breaks as single spaces, and any year (19xx, 20xx) as "#".
 pub fn fold(text: &str) -> String {
-    plain(text)
+    let plain = plain(text);
+    if !plain.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) {
+        return plain;
+    }
+    plain
         .split(' ')
         .map(|w| {
             let is_year =
@@ -192,15 +195,31 @@ pub fn fold(text: &str) -> String {
 /// Like `fold`, but years are kept.
 pub fn plain(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for ch in text.nfd() {
+    let mut space = false;
+    let mut push = |c: char, out: &mut String| {
+        if c.is_alphanumeric() || c == '*' || c == '/' {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            space = true;
+        }
+    };
+    for ch in text.chars() {
         match ch {
-            '\u{300}'..='\u{36F}' => {}
-            'đ' | 'Đ' | 'ð' | 'Ð' => out.push('d'),
-            c if c.is_alphanumeric() || c == '*' || c == '/' => out.extend(c.to_lowercase()),
-            _ => out.push(' '),
+            'đ' | 'Đ' | 'ð' | 'Ð' => push('d', &mut out),
+            c if c.is_ascii() => push(c, &mut out),
+            // The base letter of a precomposed character; combining marks dropped.
+            c => unicode_normalization::char::decompose_canonical(c, |d| {
+                if !unicode_normalization::char::is_combining_mark(d) {
+                    push(d, &mut out);
+                }
+            }),
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    out
 }
 
 /// Does a folded header match a folded pattern ("*" matches any run of text)?
@@ -284,18 +303,18 @@ fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
 fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required: bool) -> Result<Json, Diagnostic> {
     let cell = sheet.get(row, col);
     let value = cell.map(|c| &c.value).unwrap_or(&Value::Empty);
-    let place = Workbook::place(&sheet.name, row, col);
+    let place = || Workbook::place(&sheet.name, row, col);
     let wrong = |found: &str| {
         Diagnostic::error(
             &book.file,
-            place.clone(),
+            place(),
             format!("cần {}, nhưng ô ghi «{found}».", ty.expected()),
         )
     };
     if let Value::Error(e) = value {
         return Err(Diagnostic::error(
             &book.file,
-            place.clone(),
+            place(),
             format!(
                 "ô có lỗi công thức {e}; cần {}. Hãy sửa công thức trong Excel rồi lưu lại.",
                 ty.expected()
@@ -306,7 +325,7 @@ fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required:
         if required {
             return Err(Diagnostic::error(
                 &book.file,
-                place,
+                place(),
                 format!("ô trống; cần {}.", ty.expected()),
             ));
         }
@@ -393,15 +412,18 @@ fn bind_labels(book: &Workbook, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -
         errors.push(missing_sheet(book, &names));
         return Json::Null;
     };
+    // Every text cell of the sheet folded once: label → its first cell.
+    let mut labels: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for r in sheet.origin.0..sheet.end_row() {
+        for c in sheet.origin.1..sheet.end_col() {
+            if let Value::Text(t) = sheet.value(r, c) {
+                labels.entry(fold(t.trim_end_matches(':'))).or_insert((r, c));
+            }
+        }
+    }
     let mut out = Map::new();
     for (key, field) in &spec.truong {
-        let wanted = fold(field.nhan.trim_end_matches(':'));
-        let found = (sheet.origin.0..sheet.end_row()).find_map(|r| {
-            (sheet.origin.1..sheet.end_col()).find_map(|c| match sheet.value(r, c) {
-                Value::Text(t) if fold(t) == wanted => Some((r, c)),
-                _ => None,
-            })
-        });
+        let found = labels.get(&fold(field.nhan.trim_end_matches(':'))).copied();
         let Some((r, c)) = found else {
             if field.bat_buoc {
                 errors.push(Diagnostic::error(
@@ -504,16 +526,34 @@ pub fn header_at(sheet: &Sheet, row: u32) -> (u32, Vec<(u32, Vec<String>)>) {
     (depth, columns)
 }
 
-fn header_matches(pattern: &str, parts: &[String]) -> bool {
-    if parts.is_empty() {
-        return false;
+/// A column header, folded once: each part (top to bottom) and the whole "Trên / Dưới".
+struct FoldedHeader {
+    col: u32,
+    parts: Vec<String>,
+    joined: String,
+}
+
+impl FoldedHeader {
+    fn new(col: u32, parts: &[String]) -> Self {
+        FoldedHeader {
+            col,
+            parts: parts.iter().map(|p| fold(p)).collect(),
+            joined: fold(&parts.join(" / ")),
+        }
     }
-    let p = fold(pattern);
-    let joined = fold(&parts.join(" / "));
-    if pattern.contains('/') {
-        return glob(&p, &joined);
+
+    /// 2: the pattern names this header exactly; 1: it matches with its wildcards or
+    /// names one part of a two-row header; 0: no match.
+    fn score(&self, pattern: &str, two_level: bool) -> u8 {
+        if self.parts.is_empty() {
+            return 0;
+        }
+        if self.joined == pattern || (!two_level && self.parts.last().is_some_and(|p| p == pattern)) {
+            return 2;
+        }
+        let hit = glob(pattern, &self.joined) || (!two_level && self.parts.iter().any(|p| glob(pattern, p)));
+        u8::from(hit)
     }
-    glob(&p, &joined) || parts.iter().any(|part| glob(&p, &fold(part)))
 }
 
 /// A table found in a sheet: the sheet, header row, header depth, column of each key.
@@ -541,25 +581,42 @@ pub fn header_depth(sheet: &Sheet, merges: &[workbook::Merge], row: u32) -> u32 
 /// header row, its depth and the column of each key.
 fn locate<'a>(sheets: &[&'a Sheet], cols: &BTreeMap<String, ColumnSpec>) -> Result<Located<'a>, (String, Vec<String>)> {
     let mut best: (usize, String, Vec<String>) = (0, String::new(), cols.values().map(|c| c.tieu_de.clone()).collect());
+    let patterns: Vec<(String, bool)> = cols
+        .values()
+        .map(|c| (fold(&c.tieu_de), c.tieu_de.contains('/')))
+        .collect();
     for sheet in sheets {
         let last = sheet.end_row().min(sheet.origin.0 + 60);
         for row in sheet.origin.0..last {
-            if !(sheet.origin.1..sheet.end_col()).any(|c| matches!(sheet.value(row, c), Value::Text(_))) {
+            // A header row has a separate cell per column; title rows (one text merged
+            // across the width) and blank rows are skipped without folding anything.
+            let anchors = (sheet.origin.1..sheet.end_col())
+                .filter(|&c| matches!(sheet.value(row, c), Value::Text(_)))
+                .filter(|&c| {
+                    sheet
+                        .merge_covering(row, c)
+                        .is_none_or(|m| m.first_col == c && m.first_row == row)
+                })
+                .count();
+            if anchors < cols.len().min(2) {
                 continue;
             }
             let (depth, columns) = header_at(sheet, row);
-            let mut found = BTreeMap::new();
+            let headers: Vec<FoldedHeader> = columns.iter().map(|(c, parts)| FoldedHeader::new(*c, parts)).collect();
+            let mut found: BTreeMap<String, u32> = BTreeMap::new();
             let mut missing = Vec::new();
-            for (key, spec) in cols {
-                // Prefer the most specific match: a column whose full header equals
-                // the pattern, else the first one that matches at all.
-                let hit = columns
+            for ((key, spec), (pattern, two_level)) in cols.iter().zip(&patterns) {
+                // The best match among the columns not taken yet: an exact header
+                // before one that only matches through a wildcard or a part.
+                let hit = headers
                     .iter()
-                    .filter(|(c, _)| !found.values().any(|v| v == c))
-                    .find(|(_, parts)| header_matches(&spec.tieu_de, parts));
+                    .filter(|h| !found.values().any(|&c| c == h.col))
+                    .map(|h| (h.score(pattern, *two_level), h.col))
+                    .filter(|(score, _)| *score > 0)
+                    .max_by_key(|(score, col)| (*score, std::cmp::Reverse(*col)));
                 match hit {
-                    Some((c, _)) => {
-                        found.insert(key.clone(), *c);
+                    Some((_, c)) => {
+                        found.insert(key.clone(), c);
                     }
                     None => missing.push(spec.tieu_de.clone()),
                 }
@@ -599,9 +656,13 @@ pub fn row_kind(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> &'stat
     let first = sheet.value(row, first_col).display();
     let first = first.trim().trim_end_matches('.');
     let roman = !first.is_empty() && first.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'));
-    let total = (first_col..end_col).any(|c| {
-        let f = fold(&sheet.value(row, c).display());
-        f.starts_with("tong") || f == "cong" || f.starts_with("cong ")
+    let total = (first_col..end_col).any(|c| match sheet.value(row, c) {
+        // Only text starting with T or C can read "Tổng …" or "Cộng": skip folding the rest.
+        Value::Text(t) if t.starts_with(['T', 't', 'C', 'c']) => {
+            let f = fold(t);
+            f.starts_with("tong") || f == "cong" || f.starts_with("cong ")
+        }
+        _ => false,
     });
     if total {
         "tong"

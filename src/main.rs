@@ -72,7 +72,7 @@ enum Command {
         /// Tệp kết quả (mặc định: tên theo xã và năm, trong thư mục hiện tại).
         #[arg(short = 'o', long = "ra", alias = "output", value_name = "TỆP_KẾT_QUẢ")]
         output: Option<PathBuf>,
-        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (mặc định: docx).
+        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt; mặc định: docx).
         #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
         formats: Formats,
     },
@@ -92,7 +92,7 @@ enum Command {
         /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
         #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
         pack: Option<PathBuf>,
-        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (mặc định: docx).
+        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt; mặc định: docx).
         #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
         formats: Formats,
         /// Không lập báo cáo tổng hợp của huyện.
@@ -156,7 +156,8 @@ struct Formats(Vec<OutputFormat>);
 fn parse_formats(text: &str) -> std::result::Result<Formats, String> {
     let mut out = Vec::new();
     for name in text.split(',').filter(|s| !s.trim().is_empty()) {
-        let f = OutputFormat::parse(name).ok_or_else(|| format!("định dạng «{name}» không có; chọn trong: docx"))?;
+        let f =
+            OutputFormat::parse(name).ok_or_else(|| format!("định dạng «{name}» không có; chọn trong: docx, odt"))?;
         if !out.contains(&f) {
             out.push(f);
         }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::xml::{parse, unzip, Node};
+use common::xml::{effective, parse, unzip, Node};
 use common::{render_docx, sample, soffice, temp_dir, to_pdf, write_workbook};
 use std::collections::BTreeSet;
 
@@ -51,6 +51,7 @@ fn criteria_sheet_becomes_appendix_one_as_in_the_workbook() {
     let (_dir, book, bytes) = report();
     let parts = unzip(&bytes);
     let doc = parse(&parts["word/document.xml"]);
+    let styles = parse(&parts["word/styles.xml"]);
     let texts: Vec<String> = doc.all("w:p").iter().map(|p| p.text()).collect();
     let at = texts.iter().position(|t| t == "Phụ lục I").expect("Phụ lục I heading");
     assert_eq!(texts[at + 1], "KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ XÃ NÔNG THÔN MỚI NĂM 2024");
@@ -96,10 +97,10 @@ fn criteria_sheet_becomes_appendix_one_as_in_the_workbook() {
     // A group row is bold.
     let group = rows.iter().find(|r| r.text().contains("QUY HOẠCH")).unwrap();
     assert!(group
-        .all("w:r")
+        .all("w:p")
         .iter()
-        .filter(|r| !r.text().is_empty())
-        .all(|r| r.first("w:b").is_some()));
+        .filter(|p| !p.text().is_empty())
+        .all(|p| effective(p, &styles).bold));
 
     // The appendix is on its own landscape page (section break with swapped size).
     let sections = doc.all("w:sectPr");
@@ -113,7 +114,9 @@ fn criteria_sheet_becomes_appendix_one_as_in_the_workbook() {
 #[test]
 fn numbers_keep_the_precision_the_cell_shows() {
     let (_dir, _book, bytes) = report();
-    let doc = parse(&unzip(&bytes)["word/document.xml"]);
+    let parts = unzip(&bytes);
+    let doc = parse(&parts["word/document.xml"]);
+    let styles = parse(&parts["word/styles.xml"]);
     let roads = table_with(&doc, "Tên tuyến");
     let total = roads.kids("w:tr").into_iter().last().unwrap();
     let cells: Vec<String> = total.kids("w:tc").iter().map(|c| c.text()).collect();
@@ -125,15 +128,15 @@ fn numbers_keep_the_precision_the_cell_shows() {
         cells,
         ["1", "Ngân sách trung ương", "1.250,0", "1.180,5", "1.400,0", ""]
     );
-    let right = first.kids("w:tc")[3].first("w:jc").unwrap().attr("w:val");
-    assert_eq!(right, Some("right"));
+    let number = first.kids("w:tc")[3].first("w:p").unwrap();
+    assert_eq!(effective(number, &styles).align.as_deref(), Some("right"));
     // "ĐVT: Triệu đồng" stays above the money table, right-aligned.
     let unit = doc
         .all("w:p")
         .into_iter()
         .find(|p| p.text() == "ĐVT: Triệu đồng")
         .unwrap();
-    assert_eq!(unit.first("w:jc").unwrap().attr("w:val"), Some("right"));
+    assert_eq!(effective(unit, &styles).align.as_deref(), Some("right"));
 }
 
 #[test]

@@ -2,12 +2,20 @@
 
 mod common;
 
-use common::xml::{parse, unzip, Node};
+use common::xml::{effective, parse, unzip, Format, Node};
 use common::{docx_paragraphs, docx_text, render_docx, sample, temp_dir, write_workbook};
 
 struct Docx {
     document: Node,
+    styles: Node,
     parts: std::collections::BTreeMap<String, String>,
+}
+
+impl Docx {
+    /// The formatting Word applies to a paragraph (its style and direct formatting).
+    fn fmt(&self, p: &Node) -> Format {
+        effective(p, &self.styles)
+    }
 }
 
 fn sample_docx() -> Docx {
@@ -17,6 +25,7 @@ fn sample_docx() -> Docx {
     let parts = unzip(&bytes);
     Docx {
         document: parse(&parts["word/document.xml"]),
+        styles: parse(&parts["word/styles.xml"]),
         parts,
     }
 }
@@ -30,28 +39,6 @@ fn para_with<'a>(doc: &'a Node, text: &str) -> &'a Node {
 
 fn ppr<'a>(p: &'a Node, name: &str) -> Option<&'a Node> {
     p.first("w:pPr").and_then(|pr| pr.first(name))
-}
-
-fn is_bold(p: &Node) -> bool {
-    p.all("w:r")
-        .iter()
-        .filter(|r| !r.text().is_empty())
-        .all(|r| r.first("w:b").is_some())
-}
-
-fn is_italic(p: &Node) -> bool {
-    p.all("w:r")
-        .iter()
-        .filter(|r| !r.text().is_empty())
-        .all(|r| r.first("w:i").is_some())
-}
-
-fn size(p: &Node) -> Option<&str> {
-    p.all("w:r")
-        .iter()
-        .find(|r| !r.text().is_empty())
-        .and_then(|r| r.first("w:sz"))
-        .and_then(|s| s.attr("w:val"))
 }
 
 #[test]
@@ -90,9 +77,7 @@ fn page_is_a4_with_nd30_margins_and_numbers_from_page_two() {
         "{default}"
     );
     assert_eq!(
-        ppr(parse(&default).first("w:p").unwrap(), "w:jc")
-            .unwrap()
-            .attr("w:val"),
+        d.fmt(parse(&default).first("w:p").unwrap()).align.as_deref(),
         Some("center")
     );
     // With titlePg on, the first page shows the first-page header: none, or one without PAGE.
@@ -123,14 +108,14 @@ fn header_block_has_agency_left_and_national_title_right() {
     let right = cells[0][1];
     let left_paras: Vec<String> = left.kids("w:p").iter().map(|p| p.text()).collect();
     assert_eq!(&left_paras[..2], ["ỦY BAN NHÂN DÂN", "XÃ BA THÀNH"]);
-    assert!(left.kids("w:p")[..2].iter().all(|p| is_bold(p)));
+    assert!(left.kids("w:p")[..2].iter().all(|p| d.fmt(p).bold));
     let right_paras: Vec<String> = right.kids("w:p").iter().map(|p| p.text()).collect();
     assert_eq!(
         &right_paras[..2],
         ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
     );
-    assert_eq!(size(right.kids("w:p")[0]), Some("26"));
-    assert_eq!(size(right.kids("w:p")[1]), Some("28"));
+    assert_eq!(d.fmt(right.kids("w:p")[0]).size.as_deref(), Some("26"));
+    assert_eq!(d.fmt(right.kids("w:p")[1]).size.as_deref(), Some("28"));
     // The lines under the agency name and under the Tiêu ngữ.
     for cell in [left, right] {
         let rule = cell
@@ -152,7 +137,7 @@ fn header_block_has_agency_left_and_national_title_right() {
         "{}",
         date.text()
     );
-    assert!(is_italic(date));
+    assert!(d.fmt(date).italic);
     // No borders on the header table.
     let borders = table.first("w:tblBorders").unwrap();
     assert!(borders.children.iter().all(|c| matches!(c, common::xml::Child::Node(n) if n.attr("w:val") == Some("none") || n.attr("w:val") == Some("nil"))));
@@ -167,14 +152,14 @@ fn title_and_trich_yeu_are_bold_centred() {
         .into_iter()
         .find(|p| p.text() == "BÁO CÁO")
         .unwrap();
-    assert!(is_bold(title));
-    assert_eq!(ppr(title, "w:jc").unwrap().attr("w:val"), Some("center"));
+    assert!(d.fmt(title).bold);
+    assert_eq!(d.fmt(title).align.as_deref(), Some("center"));
     let trich = para_with(
         &d.document,
         "Kết quả thực hiện Chương trình MTQG xây dựng nông thôn mới năm 2024 và Kế hoạch thực hiện năm 2025",
     );
-    assert!(is_bold(trich));
-    assert_eq!(ppr(trich, "w:jc").unwrap().attr("w:val"), Some("center"));
+    assert!(d.fmt(trich).bold);
+    assert_eq!(d.fmt(trich).align.as_deref(), Some("center"));
     let core = parse(&d.parts["docProps/core.xml"]);
     assert!(core
         .first("dc:title")
@@ -189,21 +174,19 @@ fn body_paragraphs_are_14pt_justified_indented_with_6pt_after() {
     let d = sample_docx();
     let p = para_with(&d.document, "Đảng ủy, chính quyền, đoàn thể của xã");
     assert!(p.text().starts_with("- "));
-    assert_eq!(ppr(p, "w:jc").unwrap().attr("w:val"), Some("both"));
-    assert_eq!(ppr(p, "w:ind").unwrap().attr("w:firstLine"), Some("720"));
-    assert_eq!(ppr(p, "w:spacing").unwrap().attr("w:after"), Some("120"));
-    assert_eq!(size(p), Some("28"));
+    assert_eq!(d.fmt(p).align.as_deref(), Some("both"));
+    assert_eq!(d.fmt(p).first_line.as_deref(), Some("720"));
+    assert_eq!(d.fmt(p).space_after.as_deref(), Some("120"));
+    assert_eq!(d.fmt(p).size.as_deref(), Some("28"));
     for heading in [
         "Phần thứ nhất",
         "I. TÌNH HÌNH TRIỂN KHAI",
         "1. Công tác tuyên truyền, vận động",
     ] {
-        assert!(is_bold(para_with(&d.document, heading)), "{heading}");
+        assert!(d.fmt(para_with(&d.document, heading)).bold, "{heading}");
     }
     assert_eq!(
-        ppr(para_with(&d.document, "Phần thứ nhất"), "w:jc")
-            .unwrap()
-            .attr("w:val"),
+        d.fmt(para_with(&d.document, "Phần thứ nhất")).align.as_deref(),
         Some("center")
     );
 }
@@ -220,10 +203,10 @@ fn closing_has_noi_nhan_left_and_signature_right() {
     let cells = table.first("w:tr").unwrap().kids("w:tc");
     let left = cells[0].kids("w:p");
     assert_eq!(left[0].text(), "Nơi nhận:");
-    assert!(is_bold(left[0]) && is_italic(left[0]));
-    assert_eq!(size(left[0]), Some("24"));
+    assert!(d.fmt(left[0]).bold && d.fmt(left[0]).italic);
+    assert_eq!(d.fmt(left[0]).size.as_deref(), Some("24"));
     assert_eq!(left[1].text(), "- UBND huyện Ba Tơ;");
-    assert_eq!(size(left[1]), Some("22"));
+    assert_eq!(d.fmt(left[1]).size.as_deref(), Some("22"));
     assert_eq!(left.last().unwrap().text(), "- Lưu: VT.");
     let right: Vec<String> = cells[1]
         .kids("w:p")
@@ -236,7 +219,7 @@ fn closing_has_noi_nhan_left_and_signature_right() {
         .kids("w:p")
         .iter()
         .filter(|p| !p.text().is_empty())
-        .all(|p| is_bold(p)));
+        .all(|p| d.fmt(p).bold));
 }
 
 #[test]

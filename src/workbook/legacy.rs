@@ -72,7 +72,9 @@ pub fn detect(text: &str) -> Option<Legacy> {
 /// fixes; otherwise the encoding is guessed with [`detect`]. Returns the NFC text and
 /// the encoding only when the text changes.
 pub fn repair(text: &str, font_name: Option<&str>) -> Option<(String, Legacy)> {
-    if has_unicode_vietnamese(text) {
+    // Every legacy code is a Latin-1 letter or sign: without one, nothing to repair.
+    let legacy_chars = text.chars().any(|c| ('\u{A1}'..='\u{FF}').contains(&c));
+    if has_unicode_vietnamese(text) || (font_name.is_none() && !legacy_chars) {
         return None;
     }
     if let Some(encoding) = font_name.and_then(encoding_of_font) {

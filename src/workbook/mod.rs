@@ -276,35 +276,19 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         Format::Xlsx => {
             let mut x = calamine::Xlsx::new(cursor).map_err(|e| broken(&e))?;
             let is_1904 = x.has_1904_epoch();
-            let merges: Vec<(String, Vec<Merge>)> = x
-                .sheet_names()
-                .into_iter()
-                .map(|name| {
-                    let m = x
-                        .merge_cells_by_sheet_name(&name)
-                        .unwrap_or_default()
-                        .iter()
-                        .map(merge_of)
-                        .collect();
-                    (name, m)
-                })
-                .collect();
+            let layout = |name: &str| layouts.iter().find(|l| l.sheet == name);
             let mut book = read_sheets(file, format, &mut x, is_1904, |name| {
-                merges
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, m)| m.clone())
-                    .unwrap_or_default()
+                layout(name).map(|l| l.merges.clone()).unwrap_or_default()
             })
             .map_err(|e| broken(&e))?;
             for sheet in &mut book.sheets {
                 if let Ok(styles) = x.worksheet_style(&sheet.name) {
                     apply_styles(file, sheet, &styles, &mut book.warnings);
                 }
-                if let Some(layout) = layouts.iter().find(|l| l.sheet == sheet.name) {
-                    sheet.col_widths = layout.col_widths.clone();
-                    sheet.hidden_rows = layout.hidden_rows.clone();
-                    sheet.hidden_cols = layout.hidden_cols.clone();
+                if let Some(l) = layout(&sheet.name) {
+                    sheet.col_widths = l.col_widths.clone();
+                    sheet.hidden_rows = l.hidden_rows.clone();
+                    sheet.hidden_cols = l.hidden_cols.clone();
                 }
             }
             book

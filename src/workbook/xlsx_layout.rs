@@ -1,5 +1,7 @@
 //! What calamine does not read from an .xlsx: column widths and hidden rows and
-//! columns, taken from each worksheet's XML (`<cols>` and `<row hidden="1">`).
+//! columns, taken from each worksheet's XML (`<cols>` and `<row hidden="1">`); and
+//! the merged regions (`<mergeCell>`), read in the same pass rather than by a
+//! second parse of the sheet in calamine.
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -8,6 +10,7 @@ use std::io::{Cursor, Read};
 #[derive(Debug, Default)]
 pub struct Layout {
     pub sheet: String,
+    pub merges: Vec<super::Merge>,
     pub col_widths: Vec<(u32, f64)>,
     pub hidden_rows: Vec<u32>,
     pub hidden_cols: Vec<u32>,
@@ -115,6 +118,18 @@ fn layout(sheet: String, xml: &str) -> Layout {
                         if hidden {
                             layout.hidden_cols.push(col);
                         }
+                    }
+                }
+                b"mergeCell" => {
+                    let range = attr(&e, b"ref").unwrap_or_default();
+                    let (a, b) = range.split_once(':').unwrap_or((&range, &range));
+                    if let (Some((r0, c0)), Some((r1, c1))) = (super::parse_cell_name(a), super::parse_cell_name(b)) {
+                        layout.merges.push(super::Merge {
+                            first_row: r0.min(r1),
+                            first_col: c0.min(c1),
+                            last_row: r0.max(r1),
+                            last_col: c0.max(c1),
+                        });
                     }
                 }
                 b"row" if truthy(attr(&e, b"hidden")) => {

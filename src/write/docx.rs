@@ -1,8 +1,12 @@
 //! Document → .docx (WordprocessingML) with docx-rs.
 //!
+//! Each distinct paragraph format of the Document becomes a paragraph style
+//! ("Baocao 1", "Baocao 2", …) that paragraphs refer to, as a văn thư would set up
+//! Word: the file stays small and runs carry only their bold/italic.
+//!
 //! docx-rs 0.4 has no API for a table row's "repeat as header row" flag nor for the
 //! title and author in docProps/core.xml; both are added to the parts docx-rs builds
-//! (see `mark_header_rows` and `core_properties`).
+//! (see `fix_part` and `core_properties`).
 
 use crate::doc::{Align, Block, Document, Inline, ParaStyle, Paragraph, Section, Table, VAlign};
 use docx_rs::{
@@ -23,10 +27,11 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
         .default_size(28)
         .created_at(&doc.properties.created)
         .updated_at(&doc.properties.created);
+    let mut styles = Styles::default();
     let header = doc
         .page_header
         .iter()
-        .fold(Header::new(), |h, p| h.add_paragraph(paragraph(p)));
+        .fold(Header::new(), |h, p| h.add_paragraph(styles.paragraph(p)));
     let last = doc.sections.len().saturating_sub(1);
     for (i, section) in doc.sections.iter().enumerate() {
         let (w, h) = size(section, &page);
@@ -52,8 +57,8 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
             }
             for block in &section.blocks {
                 s = match block {
-                    Block::Paragraph(p) => s.add_paragraph(paragraph(p)),
-                    Block::Table(t) => s.add_table(table(t)),
+                    Block::Paragraph(p) => s.add_paragraph(styles.paragraph(p)),
+                    Block::Table(t) => s.add_table(styles.table(t)),
                 };
             }
             docx = docx.add_section(s);
@@ -64,18 +69,20 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
             }
             for block in &section.blocks {
                 docx = match block {
-                    Block::Paragraph(p) => docx.add_paragraph(paragraph(p)),
-                    Block::Table(t) => docx.add_table(table(t)),
+                    Block::Paragraph(p) => docx.add_paragraph(styles.paragraph(p)),
+                    Block::Table(t) => docx.add_table(styles.table(t)),
                 };
             }
         }
     }
+    for style in styles.into_docx() {
+        docx = docx.add_style(style);
+    }
     let mut xml = docx.build();
-    xml.document = mark_header_rows(&xml.document);
     let mut next_id = 1;
-    xml.document = renumber_paragraph_ids(&xml.document, &mut next_id);
+    xml.document = fix_part(&xml.document, &mut next_id);
     for header in &mut xml.headers {
-        *header = renumber_paragraph_ids(header, &mut next_id);
+        *header = fix_part(header, &mut next_id);
     }
     xml.doc_props.core = core_properties(doc);
     let mut out = Cursor::new(Vec::new());
@@ -94,153 +101,202 @@ fn size(section: &Section, page: &crate::doc::PageSetup) -> (u32, u32) {
     }
 }
 
-fn paragraph(p: &Paragraph) -> docx_rs::Paragraph {
-    let s = &p.style;
-    let mut out = docx_rs::Paragraph::new()
-        .align(match s.align {
-            Align::Left => AlignmentType::Left,
-            Align::Center => AlignmentType::Center,
-            Align::Right => AlignmentType::Right,
-            Align::Justify => AlignmentType::Both,
-        })
-        .size(s.size as usize)
-        .line_spacing(
-            LineSpacing::new()
-                .before(s.space_before.max(0) as u32)
-                .after(s.space_after.max(0) as u32),
-        );
-    if s.first_line != 0 || s.indent_left != 0 || s.indent_right != 0 {
-        let special = (s.first_line != 0).then_some(SpecialIndentType::FirstLine(s.first_line));
-        out = out.indent(Some(s.indent_left), special, Some(s.indent_right), None);
-    }
-    if s.keep_next {
-        out = out.keep_next(true);
-    }
-    if s.page_break_before {
-        out = out.page_break_before(true);
-    }
-    if s.bold {
-        out = out.bold();
-    }
-    if s.italic {
-        out = out.italic();
-    }
-    if s.rule_below {
-        let border = ParagraphBorder::new(ParagraphBorderPosition::Bottom)
-            .val(BorderType::Single)
-            .size(6)
-            .space(1)
-            .color("000000");
-        out.property = out.property.set_borders(ParagraphBorders::with_empty().set(border));
-    }
-    for inline in &p.inlines {
-        out = match inline {
-            Inline::Text { text, bold, italic } => out.add_run(run(text, s, *bold, *italic)),
-            Inline::LineBreak => out.add_run(Run::new().add_break(BreakType::TextWrapping)),
-            Inline::PageNumber => out.add_page_num(PageNum::new()),
+/// The paragraph styles met so far, in order of first use.
+#[derive(Default)]
+struct Styles {
+    list: Vec<ParaStyle>,
+}
+
+impl Styles {
+    /// The style id of a paragraph format; what a style cannot hold (keep with next,
+    /// page break, the line under) stays on the paragraph.
+    fn id(&mut self, s: &ParaStyle) -> String {
+        let key = ParaStyle {
+            keep_next: false,
+            page_break_before: false,
+            rule_below: false,
+            ..*s
         };
-    }
-    out
-}
-
-fn run(text: &str, s: &ParaStyle, bold: bool, italic: bool) -> Run {
-    let mut r = Run::new().add_text(text).size(s.size as usize);
-    if bold || s.bold {
-        r = r.bold();
-    }
-    if italic || s.italic {
-        r = r.italic();
-    }
-    r
-}
-
-fn table(t: &Table) -> docx_rs::Table {
-    let rows: Vec<TableRow> = t
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(r, row)| {
-            let mut col = 0usize;
-            let cells = row
-                .cells
-                .iter()
-                .map(|c| {
-                    let span = c.col_span.max(1) as usize;
-                    let width: i32 = t.columns.iter().skip(col).take(span).sum();
-                    col += span;
-                    let mut cell = TableCell::new().width(width.max(0) as usize, WidthType::Dxa);
-                    if span > 1 {
-                        cell = cell.grid_span(span);
-                    }
-                    if c.covered {
-                        cell = cell.vertical_merge(VMergeType::Continue);
-                    } else if c.row_span > 1 {
-                        cell = cell.vertical_merge(VMergeType::Restart);
-                    }
-                    cell = cell.vertical_align(match c.v_align {
-                        VAlign::Top => VAlignType::Top,
-                        VAlign::Center => VAlignType::Center,
-                    });
-                    if c.paragraphs.is_empty() {
-                        let size = c.paragraphs.first().map_or(26, |p| p.style.size as usize);
-                        cell = cell.add_paragraph(docx_rs::Paragraph::new().size(size));
-                    }
-                    for p in &c.paragraphs {
-                        cell = cell.add_paragraph(paragraph(p));
-                    }
-                    cell
-                })
-                .collect();
-            let tr = TableRow::new(cells);
-            // Header rows are marked by cantSplit, which `mark_header_rows` turns into tblHeader.
-            if r < t.header_rows {
-                tr.cant_split()
-            } else {
-                tr
+        let index = match self.list.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                self.list.push(key);
+                self.list.len() - 1
             }
-        })
-        .collect();
-    let width: i32 = t.columns.iter().sum();
-    let grid = t.columns.iter().map(|&w| w.max(0) as usize).collect();
-    let table = if t.borders {
-        docx_rs::Table::new(rows)
-    } else {
-        docx_rs::Table::without_borders(rows)
-    };
-    let pad = t.cell_padding.max(0) as usize;
-    table
-        .margins(docx_rs::TableCellMargins::new().margin(0, pad, 0, pad))
-        .set_grid(grid)
-        .layout(TableLayoutType::Fixed)
-        .width(width.max(0) as usize, WidthType::Dxa)
-        .align(TableAlignmentType::Center)
-}
-
-/// Only header rows carry `<w:cantSplit/>` (see `table`); give them `<w:tblHeader/>` too.
-fn mark_header_rows(document: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(document);
-    text.replace("<w:cantSplit />", "<w:cantSplit /><w:tblHeader />")
-        .into_bytes()
-}
-
-/// docx-rs numbers paragraphs (w14:paraId) from a per-thread counter that lives
-/// across documents, so the same report would get other ids after another one was
-/// built on the same thread. Number them afresh, in order, for identical bytes.
-fn renumber_paragraph_ids(xml: &[u8], next: &mut u32) -> Vec<u8> {
-    const KEY: &[u8] = b"w14:paraId=\"";
-    let mut out = Vec::with_capacity(xml.len());
-    let mut rest = xml;
-    while let Some(at) = rest.windows(KEY.len()).position(|w| w == KEY) {
-        let value_start = at + KEY.len();
-        let Some(len) = rest[value_start..].iter().position(|&b| b == b'"') else {
-            break;
         };
-        out.extend_from_slice(&rest[..value_start]);
-        out.extend_from_slice(format!("{:08X}", *next).as_bytes());
-        *next += 1;
-        rest = &rest[value_start + len..];
+        format!("Baocao{}", index + 1)
     }
-    out.extend_from_slice(rest);
+
+    fn into_docx(self) -> Vec<docx_rs::Style> {
+        self.list
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut style = docx_rs::Style::new(format!("Baocao{}", i + 1), docx_rs::StyleType::Paragraph)
+                    .name(format!("Baocao {}", i + 1))
+                    .align(match s.align {
+                        Align::Left => AlignmentType::Left,
+                        Align::Center => AlignmentType::Center,
+                        Align::Right => AlignmentType::Right,
+                        Align::Justify => AlignmentType::Both,
+                    })
+                    .size(s.size as usize)
+                    .line_spacing(
+                        LineSpacing::new()
+                            .before(s.space_before.max(0) as u32)
+                            .after(s.space_after.max(0) as u32),
+                    );
+                if s.first_line != 0 || s.indent_left != 0 || s.indent_right != 0 {
+                    let special = (s.first_line != 0).then_some(SpecialIndentType::FirstLine(s.first_line));
+                    style = style.indent(Some(s.indent_left), special, Some(s.indent_right), None);
+                }
+                if s.bold {
+                    style = style.bold();
+                }
+                if s.italic {
+                    style = style.italic();
+                }
+                style
+            })
+            .collect()
+    }
+
+    fn paragraph(&mut self, p: &Paragraph) -> docx_rs::Paragraph {
+        let s = &p.style;
+        let mut out = docx_rs::Paragraph::new().style(&self.id(s));
+        if s.keep_next {
+            out = out.keep_next(true);
+        }
+        if s.page_break_before {
+            out = out.page_break_before(true);
+        }
+        if s.rule_below {
+            let border = ParagraphBorder::new(ParagraphBorderPosition::Bottom)
+                .val(BorderType::Single)
+                .size(6)
+                .space(1)
+                .color("000000");
+            out.property = out.property.set_borders(ParagraphBorders::with_empty().set(border));
+        }
+        for inline in &p.inlines {
+            out = match inline {
+                Inline::Text { text, bold, italic } => {
+                    let mut r = Run::new().add_text(text);
+                    if *bold && !s.bold {
+                        r = r.bold();
+                    }
+                    if *italic && !s.italic {
+                        r = r.italic();
+                    }
+                    out.add_run(r)
+                }
+                Inline::LineBreak => out.add_run(Run::new().add_break(BreakType::TextWrapping)),
+                Inline::PageNumber => out.add_page_num(PageNum::new()),
+            };
+        }
+        out
+    }
+
+    fn table(&mut self, t: &Table) -> docx_rs::Table {
+        let rows: Vec<TableRow> = t
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, row)| {
+                let mut col = 0usize;
+                let cells = row
+                    .cells
+                    .iter()
+                    .map(|c| {
+                        let span = c.col_span.max(1) as usize;
+                        let width: i32 = t.columns.iter().skip(col).take(span).sum();
+                        col += span;
+                        let mut cell = TableCell::new().width(width.max(0) as usize, WidthType::Dxa);
+                        if span > 1 {
+                            cell = cell.grid_span(span);
+                        }
+                        if c.covered {
+                            cell = cell.vertical_merge(VMergeType::Continue);
+                        } else if c.row_span > 1 {
+                            cell = cell.vertical_merge(VMergeType::Restart);
+                        }
+                        cell = cell.vertical_align(match c.v_align {
+                            VAlign::Top => VAlignType::Top,
+                            VAlign::Center => VAlignType::Center,
+                        });
+                        if c.paragraphs.is_empty() {
+                            let size = c.paragraphs.first().map_or(26, |p| p.style.size as usize);
+                            cell = cell.add_paragraph(docx_rs::Paragraph::new().size(size));
+                        }
+                        for p in &c.paragraphs {
+                            cell = cell.add_paragraph(self.paragraph(p));
+                        }
+                        cell
+                    })
+                    .collect();
+                let tr = TableRow::new(cells);
+                // Header rows are marked by cantSplit, which `fix_part` turns into tblHeader.
+                if r < t.header_rows {
+                    tr.cant_split()
+                } else {
+                    tr
+                }
+            })
+            .collect();
+        let width: i32 = t.columns.iter().sum();
+        let grid = t.columns.iter().map(|&w| w.max(0) as usize).collect();
+        let table = if t.borders {
+            docx_rs::Table::new(rows)
+        } else {
+            docx_rs::Table::without_borders(rows)
+        };
+        let pad = t.cell_padding.max(0) as usize;
+        table
+            .margins(docx_rs::TableCellMargins::new().margin(0, pad, 0, pad))
+            .set_grid(grid)
+            .layout(TableLayoutType::Fixed)
+            .width(width.max(0) as usize, WidthType::Dxa)
+            .align(TableAlignmentType::Center)
+    }
+}
+
+/// One pass over a part docx-rs built, for what it cannot express:
+/// - only header rows carry `<w:cantSplit />` (see `Styles::table`); they get
+///   `<w:tblHeader />` too, so they repeat on every page;
+/// - docx-rs numbers paragraphs (w14:paraId) from a per-thread counter that lives
+///   across documents, so the same report would get other ids after another one was
+///   built on the same thread: they are numbered afresh, in order.
+fn fix_part(xml: &[u8], next_id: &mut u32) -> Vec<u8> {
+    const HEADER_ROW: &[u8] = b"<w:cantSplit />";
+    const PARA_ID: &[u8] = b"w14:paraId=\"";
+    let mut out = Vec::with_capacity(xml.len() + 1024);
+    let mut i = 0;
+    while let Some(at) = xml[i..].iter().position(|&b| b == b'<') {
+        let start = i + at;
+        out.extend_from_slice(&xml[i..start]);
+        let rest = &xml[start..];
+        if rest.starts_with(HEADER_ROW) {
+            out.extend_from_slice(HEADER_ROW);
+            out.extend_from_slice(b"<w:tblHeader />");
+            i = start + HEADER_ROW.len();
+            continue;
+        }
+        // Copy the tag, renumbering a paragraph id inside it.
+        let end = rest.iter().position(|&b| b == b'>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[..end];
+        match tag.windows(PARA_ID.len()).position(|w| w == PARA_ID) {
+            Some(p) if tag.len() >= p + PARA_ID.len() + 8 => {
+                let value = p + PARA_ID.len();
+                out.extend_from_slice(&tag[..value]);
+                out.extend_from_slice(format!("{:08X}", *next_id).as_bytes());
+                *next_id += 1;
+                out.extend_from_slice(&tag[value + 8..]);
+            }
+            _ => out.extend_from_slice(tag),
+        }
+        i = start + end;
+    }
+    out.extend_from_slice(&xml[i..]);
     out
 }
 

@@ -2,6 +2,7 @@
 //! or of the decree; every rule has already been laid out in the Document.
 
 pub mod docx;
+pub mod odt;
 
 use crate::doc::Document;
 use crate::error::{Diagnostic, Result};
@@ -11,12 +12,14 @@ use std::path::Path;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum OutputFormat {
     Docx,
+    Odt,
 }
 
 impl OutputFormat {
     pub fn extension(self) -> &'static str {
         match self {
             OutputFormat::Docx => "docx",
+            OutputFormat::Odt => "odt",
         }
     }
 
@@ -24,6 +27,7 @@ impl OutputFormat {
     pub fn parse(name: &str) -> Option<OutputFormat> {
         match name.trim().to_lowercase().as_str() {
             "docx" => Some(OutputFormat::Docx),
+            "odt" => Some(OutputFormat::Odt),
             _ => None,
         }
     }
@@ -33,6 +37,7 @@ impl OutputFormat {
 pub fn render(doc: &Document, format: OutputFormat) -> Result<Vec<u8>> {
     Ok(match format {
         OutputFormat::Docx => docx::to_bytes(doc),
+        OutputFormat::Odt => odt::to_bytes(doc),
     })
 }
 

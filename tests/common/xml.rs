@@ -151,3 +151,59 @@ pub fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
     }
     out
 }
+
+/// A paragraph's formatting as Word applies it: direct formatting, else its
+/// paragraph style, else the document defaults.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Format {
+    pub align: Option<String>,
+    pub size: Option<String>,
+    pub bold: bool,
+    pub italic: bool,
+    pub first_line: Option<String>,
+    pub space_after: Option<String>,
+}
+
+pub fn effective(p: &Node, styles: &Node) -> Format {
+    let style_id = p
+        .first("w:pPr")
+        .and_then(|pr| pr.first("w:pStyle"))
+        .and_then(|s| s.attr("w:val"))
+        .map(str::to_string);
+    let style = style_id
+        .and_then(|id| {
+            styles
+                .all("w:style")
+                .into_iter()
+                .find(|s| s.attr("w:styleId") == Some(id.as_str()))
+                .cloned()
+        })
+        .unwrap_or_default();
+    let defaults = styles.first("w:docDefaults").cloned().unwrap_or_default();
+    let ppr = |n: &Node, name: &str| n.first("w:pPr").and_then(|pr| pr.first(name)).cloned();
+    let pick = |name: &str| ppr(p, name).or_else(|| ppr(&style, name));
+    // The first run with text decides size, bold and italic.
+    let run = p
+        .all("w:r")
+        .into_iter()
+        .find(|r| !r.text().is_empty())
+        .cloned()
+        .unwrap_or_default();
+    let rpr = |n: &Node, name: &str| n.first("w:rPr").and_then(|r| r.first(name)).cloned();
+    let on = |name: &str| {
+        rpr(&run, name)
+            .or_else(|| rpr(&style, name))
+            .is_some_and(|n| n.attr("w:val").is_none_or(|v| v != "false" && v != "0"))
+    };
+    Format {
+        align: pick("w:jc").and_then(|n| n.attr("w:val").map(str::to_string)),
+        size: rpr(&run, "w:sz")
+            .or_else(|| rpr(&style, "w:sz"))
+            .or_else(|| defaults.first("w:sz").cloned())
+            .and_then(|n| n.attr("w:val").map(str::to_string)),
+        bold: on("w:b"),
+        italic: on("w:i"),
+        first_line: pick("w:ind").and_then(|n| n.attr("w:firstLine").map(str::to_string)),
+        space_after: pick("w:spacing").and_then(|n| n.attr("w:after").map(str::to_string)),
+    }
+}
