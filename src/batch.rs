@@ -5,7 +5,7 @@
 use crate::error::Diagnostic;
 use crate::report::{self, Report};
 use crate::template::Pack;
-use crate::write::{self, OutputFormat};
+use crate::write::{self, pdf, OutputFormat};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -22,6 +22,8 @@ pub struct Options {
     pub formats: Vec<OutputFormat>,
     /// Also write the district summary report.
     pub summary: bool,
+    /// LibreOffice, when PDF is among the formats.
+    pub soffice: Option<PathBuf>,
 }
 
 /// What happened to one input.
@@ -128,7 +130,9 @@ pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
 struct Pending {
     stem: String,
     temps: Vec<(OutputFormat, tempfile::TempPath)>,
-    kept: Option<Json>,
+    /// What the district summary keeps of this commune, as compact JSON text: a
+    /// tenth of the memory of a JSON tree, so a batch's memory stays flat.
+    kept: Option<String>,
 }
 
 /// Render and write every workbook; `progress` is called once per input as it ends.
@@ -180,7 +184,10 @@ pub fn run(
                         Ok(temps) => Some(Pending {
                             stem: r.file_stem.clone(),
                             temps,
-                            kept: report::keep(pack, &r, &name),
+                            kept: options
+                                .summary
+                                .then(|| report::keep(pack, &r, &name).map(|k| k.to_string()))
+                                .flatten(),
                         }),
                         Err(e) => {
                             item.loi.push(e);
@@ -203,6 +210,8 @@ pub fn run(
     let mut claimed: BTreeMap<String, String> = BTreeMap::new();
     let mut items = Vec::with_capacity(results.len());
     let mut kept = Vec::new();
+    // PDFs to make, from the .docx kept as temporary files: (item, source, target).
+    let mut pdf_jobs: Vec<(usize, tempfile::TempPath, PathBuf)> = Vec::new();
     for (mut item, pending) in results {
         if let Some(p) = pending {
             if let Some(first) = claimed.get(&p.stem) {
@@ -215,6 +224,10 @@ pub fn run(
                 claimed.insert(p.stem.clone(), item.tep.clone());
                 for (format, temp) in p.temps {
                     let target = out.join(format!("{}.{}", p.stem, format.extension()));
+                    if format == OutputFormat::Pdf {
+                        pdf_jobs.push((items.len(), temp, target));
+                        continue;
+                    }
                     match temp.persist(&target) {
                         Ok(()) => item.ket_qua.push(target.display().to_string()),
                         Err(e) => item.loi.push(Diagnostic::error(
@@ -230,10 +243,29 @@ pub fn run(
         items.push(item);
     }
 
+    if let Some(soffice) = options.soffice.as_deref().filter(|_| !pdf_jobs.is_empty()) {
+        let jobs: Vec<(PathBuf, PathBuf)> = pdf_jobs
+            .iter()
+            .map(|(_, src, target)| (src.to_path_buf(), target.clone()))
+            .collect();
+        for ((i, _, target), result) in pdf_jobs.iter().zip(pdf::convert(soffice, &jobs, pdf::PER_FILE)) {
+            match result {
+                Ok(()) => items[*i].ket_qua.push(target.display().to_string()),
+                Err(mut e) => {
+                    e.file = items[*i].tep.clone();
+                    items[*i].loi.push(e);
+                }
+            }
+        }
+    }
+    drop(pdf_jobs);
+
     let mut summary_file = None;
     let mut summary_errors = Vec::new();
     if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() {
-        match report::summary(pack, kept).and_then(|r| write_final(&r, options).map_err(|e| vec![e])) {
+        let communes: Vec<Json> = kept.iter().filter_map(|k| serde_json::from_str(k).ok()).collect();
+        drop(kept);
+        match report::summary(pack, communes).and_then(|r| write_final(&r, options).map_err(|e| vec![e])) {
             Ok(files) => summary_file = files.into_iter().next(),
             Err(e) => summary_errors = e,
         }
@@ -260,18 +292,30 @@ fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tem
         .formats
         .iter()
         .map(|&format| {
-            let bytes = write::render(&r.document, format)?;
-            let temp = write::write_temp(&options.out_dir, &bytes)?;
+            // A PDF starts as a .docx that LibreOffice converts once every report is named.
+            let suffix = if format == OutputFormat::Pdf { ".docx" } else { ".tmp" };
+            let temp = write::write_temp(&options.out_dir, &write::render(&r.document, format), suffix)?;
             Ok((format, temp))
         })
         .collect()
 }
 
-fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnostic> {
+/// Write one report in every format (the district summary).
+pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnostic> {
     let mut files = Vec::new();
     for &format in &options.formats {
         let path = options.out_dir.join(format!("{}.{}", r.file_stem, format.extension()));
-        write::write_atomic(&path, &write::render(&r.document, format)?)?;
+        if format == OutputFormat::Pdf {
+            let soffice = options.soffice.as_deref().ok_or_else(|| pdf::find(None).unwrap_err())?;
+            let source = write::write_temp(&options.out_dir, &write::render(&r.document, format), ".docx")?;
+            let job = [(source.to_path_buf(), path.clone())];
+            pdf::convert(soffice, &job, pdf::PER_FILE)
+                .into_iter()
+                .next()
+                .unwrap_or(Ok(()))?;
+        } else {
+            write::write_atomic(&path, &write::render(&r.document, format))?;
+        }
         files.push(path.display().to_string());
     }
     Ok(files)

@@ -72,7 +72,10 @@ enum Command {
         /// Tệp kết quả (mặc định: tên theo xã và năm, trong thư mục hiện tại).
         #[arg(short = 'o', long = "ra", alias = "output", value_name = "TỆP_KẾT_QUẢ")]
         output: Option<PathBuf>,
-        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt; mặc định: docx).
+        /// Chương trình LibreOffice dùng để xuất PDF (mặc định: tìm «soffice» trong PATH).
+        #[arg(long = "soffice", value_name = "ĐƯỜNG_DẪN")]
+        soffice: Option<PathBuf>,
+        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt, pdf; mặc định: docx; pdf cần LibreOffice).
         #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
         formats: Formats,
     },
@@ -92,9 +95,12 @@ enum Command {
         /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
         #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
         pack: Option<PathBuf>,
-        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt; mặc định: docx).
+        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt, pdf; mặc định: docx; pdf cần LibreOffice).
         #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
         formats: Formats,
+        /// Chương trình LibreOffice dùng để xuất PDF (mặc định: tìm «soffice» trong PATH).
+        #[arg(long = "soffice", value_name = "ĐƯỜNG_DẪN")]
+        soffice: Option<PathBuf>,
         /// Không lập báo cáo tổng hợp của huyện.
         #[arg(long = "khong-tong-hop")]
         no_summary: bool,
@@ -156,8 +162,8 @@ struct Formats(Vec<OutputFormat>);
 fn parse_formats(text: &str) -> std::result::Result<Formats, String> {
     let mut out = Vec::new();
     for name in text.split(',').filter(|s| !s.trim().is_empty()) {
-        let f =
-            OutputFormat::parse(name).ok_or_else(|| format!("định dạng «{name}» không có; chọn trong: docx, odt"))?;
+        let f = OutputFormat::parse(name)
+            .ok_or_else(|| format!("định dạng «{name}» không có; chọn trong: docx, odt, pdf"))?;
         if !out.contains(&f) {
             out.push(f);
         }
@@ -179,19 +185,32 @@ fn main() -> ExitCode {
             pack,
             output,
             formats,
-        } => render(&workbook, pack.as_deref(), output.as_deref(), &formats.0),
+            soffice,
+        } => {
+            let soffice = match find_soffice(&formats.0, soffice.as_deref()) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            render(&workbook, pack.as_deref(), output.as_deref(), &formats.0, soffice)
+        }
         Command::Batch {
             input,
             output,
             pack,
             formats,
+            soffice,
             no_summary,
             quiet,
         } => {
+            let soffice = match find_soffice(&formats.0, soffice.as_deref()) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
             let options = batch::Options {
                 out_dir: output,
                 formats: formats.0,
                 summary: !no_summary,
+                soffice,
             };
             run_batch(&input, pack.as_deref(), &options, quiet)
         }
@@ -315,7 +334,24 @@ fn print(diagnostics: &[Diagnostic]) {
     }
 }
 
-fn render(workbook: &Path, pack: Option<&Path>, output: Option<&Path>, formats: &[OutputFormat]) -> ExitCode {
+/// LibreOffice, when PDF is asked for; a missing one ends the run before any work.
+fn find_soffice(formats: &[OutputFormat], explicit: Option<&Path>) -> std::result::Result<Option<PathBuf>, ExitCode> {
+    if !formats.contains(&OutputFormat::Pdf) {
+        return Ok(None);
+    }
+    write::pdf::find(explicit).map(Some).map_err(|e| {
+        print(&[e]);
+        ExitCode::from(2)
+    })
+}
+
+fn render(
+    workbook: &Path,
+    pack: Option<&Path>,
+    output: Option<&Path>,
+    formats: &[OutputFormat],
+    soffice: Option<PathBuf>,
+) -> ExitCode {
     let pack = match load_pack(pack) {
         Ok(p) => p,
         Err(e) => {
@@ -323,7 +359,7 @@ fn render(workbook: &Path, pack: Option<&Path>, output: Option<&Path>, formats: 
             return ExitCode::from(2);
         }
     };
-    let report = match report::from_file(&pack, workbook) {
+    let mut report = match report::from_file(&pack, workbook) {
         Ok(r) => r,
         Err(errors) => {
             print(&errors);
@@ -332,24 +368,32 @@ fn render(workbook: &Path, pack: Option<&Path>, output: Option<&Path>, formats: 
         }
     };
     print(&report.warnings);
-    let base = output
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(&report.file_stem));
-    for &format in formats {
-        // "-o bao-cao.docx" names the .docx; other formats take the same stem.
-        let path = if output.is_some() && formats.len() == 1 {
-            base.clone()
-        } else {
-            base.with_extension(format.extension())
-        };
-        let written = write::render(&report.document, format).and_then(|bytes| write::write_atomic(&path, &bytes));
-        if let Err(e) = written {
-            print(&[e]);
-            return ExitCode::from(1);
-        }
-        eprintln!("Đã lập báo cáo: {}", path.display());
+    // "-o thu-muc/bao-cao.docx" names the files; every format takes the same stem.
+    let out_dir = match output.and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => dir.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    if let Some(stem) = output.and_then(Path::file_stem) {
+        report.file_stem = stem.to_string_lossy().into_owned();
     }
-    ExitCode::SUCCESS
+    let options = batch::Options {
+        out_dir,
+        formats: formats.to_vec(),
+        summary: false,
+        soffice,
+    };
+    match batch::write_final(&report, &options) {
+        Ok(files) => {
+            for f in files {
+                eprintln!("Đã lập báo cáo: {}", f.trim_start_matches("./"));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            print(&[e]);
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet: bool) -> ExitCode {

@@ -6,13 +6,13 @@ use crate::error::Diagnostic;
 use crate::official::Appendix;
 use crate::official::{self, Meta};
 use crate::sheet_table::Area;
-use crate::template::tables::{self, Placed};
+use crate::template::tables::{self, Tables};
 use crate::template::{AppendixSpec, DocumentSpec, Pack};
 use crate::workbook::{self, Workbook};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// A report ready to be written.
 #[derive(Clone, Debug)]
@@ -36,13 +36,12 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let bound = bind::bind(&book, &pack.manifest.du_lieu)?;
     let book = Arc::new(book);
     let locations = Arc::new(bound.tables);
-    let placed = Arc::new(Mutex::new(Placed::default()));
-    let mut env = pack.environment();
-    tables::register(&mut env, book.clone(), locations.clone(), placed.clone());
+    let tables = Arc::new(Tables::new(Some(book.clone()), locations.clone()));
+    let env = pack.environment();
 
     let data = bound.context;
     let mut context = data.clone();
-    let meta = metadata(pack, &env, &context, &pack.manifest.van_ban).map_err(|e| vec![e])?;
+    let meta = metadata(pack, env, &context, &pack.manifest.van_ban).map_err(|e| vec![e])?;
     if let Json::Object(map) = &mut context {
         map.insert("van_ban".into(), meta_json(&meta));
         map.insert(
@@ -50,14 +49,14 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
             Json::from(pack.manifest.cai_dat.linh_le.clone().unwrap_or_default()),
         );
     }
-    let ctx = minijinja::Value::from(minijinja::value::Serde(&context));
+    let ctx = render_context(&context, &tables);
     let markdown = pack
-        .render_body(&env, &pack.manifest.noi_dung, &ctx)
+        .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
     let stem = pack
-        .render_field(&env, "ten_tep", &pack.manifest.van_ban.ten_tep, &ctx)
+        .render_field(env, "ten_tep", &pack.manifest.van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
-    let placed = std::mem::take(&mut *placed.lock().unwrap_or_else(|e| e.into_inner()));
+    let placed = tables.take();
     let body = doc::build_body(&markdown, &placed.tables);
 
     let mut warnings = book.warnings.clone();
@@ -65,7 +64,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let mut appendices = Vec::new();
     let mut errors = Vec::new();
     for (i, spec) in pack.manifest.phu_luc.iter().enumerate() {
-        match appendix(pack, &env, &ctx, &book, &locations, i, spec) {
+        match appendix(pack, env, &ctx, &book, &locations, i, spec) {
             Ok((a, w)) => {
                 appendices.push(a);
                 warnings.extend(w);
@@ -132,7 +131,7 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
     });
     let env = pack.environment();
     let mut context = serde_json::json!({ "xa": communes });
-    let meta = metadata(pack, &env, &context, &spec.van_ban).map_err(|e| vec![e])?;
+    let meta = metadata(pack, env, &context, &spec.van_ban).map_err(|e| vec![e])?;
     if let Json::Object(map) = &mut context {
         map.insert("van_ban".into(), meta_json(&meta));
         map.insert(
@@ -140,12 +139,13 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
             Json::from(pack.manifest.cai_dat.linh_le.clone().unwrap_or_default()),
         );
     }
-    let ctx = minijinja::Value::from(minijinja::value::Serde(&context));
-    let markdown = pack.render_body(&env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
+    let tables = Arc::new(Tables::default());
+    let ctx = render_context(&context, &tables);
+    let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
     let stem = pack
         .render_field(&env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
-    let body = doc::build_body(&markdown, &[]);
+    let body = doc::build_body(&markdown, &tables.take().tables);
     let document = official::frame(&meta, &body, &[], &timestamp(&meta));
     Ok(Report {
         document,
@@ -154,6 +154,14 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
         warnings: Vec::new(),
         data: Json::Null,
     })
+}
+
+/// The data as template values, with the table functions' state beside it.
+fn render_context(data: &Json, tables: &Arc<Tables>) -> minijinja::Value {
+    minijinja::context! {
+        _bang => minijinja::Value::from_dyn_object(tables.clone()),
+        ..minijinja::Value::from(minijinja::value::Serde(data))
+    }
 }
 
 fn vietnamese_collator() -> Option<icu_collator::CollatorBorrowed<'static>> {

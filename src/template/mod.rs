@@ -25,6 +25,8 @@ pub struct Pack {
     pub origin: String,
     pub manifest: Manifest,
     pub files: BTreeMap<String, String>,
+    /// Templates compiled once, on first use, for every report of a batch.
+    env: std::sync::OnceLock<Environment<'static>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -211,6 +213,7 @@ impl Pack {
             origin,
             manifest,
             files,
+            env: std::sync::OnceLock::new(),
         })
     }
 
@@ -219,8 +222,13 @@ impl Pack {
     }
 
     /// The minijinja environment of this pack: strict undefined, Markdown
-    /// auto-escaping for .md files, the Vietnamese filters, the pack's files.
-    pub fn environment(&self) -> Environment<'static> {
+    /// auto-escaping for .md files, the Vietnamese filters and table functions, the
+    /// pack's files. Built once.
+    pub fn environment(&self) -> &Environment<'static> {
+        self.env.get_or_init(|| self.build_environment())
+    }
+
+    fn build_environment(&self) -> Environment<'static> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -260,6 +268,7 @@ impl Pack {
         env.add_filter("loc", filters::loc);
         env.add_filter("dem", filters::dem);
         env.add_filter("noi", filters::noi);
+        tables::register(&mut env);
         for (name, source) in &self.files {
             if name.ends_with(".md") {
                 // Syntax errors surface, with their line, when the template is rendered.

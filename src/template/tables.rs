@@ -8,38 +8,68 @@ use crate::error::Diagnostic;
 use crate::sheet_table::{self, Area};
 use crate::workbook::Workbook;
 use minijinja::value::{Kwargs, Value, ValueKind};
-use minijinja::{Environment, Error, ErrorKind};
+use minijinja::{Environment, Error, ErrorKind, State};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// Tables placed by the template, in order, and the warnings they raised.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Placed {
     pub tables: Vec<Table>,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// What the table functions need from the report being rendered. It rides in the
+/// render context as `_bang`, so that one environment (templates compiled once per
+/// pack) serves every report.
+#[derive(Debug, Default)]
+pub struct Tables {
+    book: Option<Arc<Workbook>>,
+    locations: Arc<BTreeMap<String, TableLocation>>,
+    placed: Mutex<Placed>,
+}
+
+impl minijinja::value::Object for Tables {}
+
+pub const CONTEXT_KEY: &str = "_bang";
+
+impl Tables {
+    pub fn new(book: Option<Arc<Workbook>>, locations: Arc<BTreeMap<String, TableLocation>>) -> Self {
+        Tables {
+            book,
+            locations,
+            placed: Mutex::new(Placed::default()),
+        }
+    }
+
+    /// The tables placed so far, taken out.
+    pub fn take(&self) -> Placed {
+        std::mem::take(&mut *self.placed.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn place(&self, table: Table) -> Value {
+        let mut p = self.placed.lock().unwrap_or_else(|e| e.into_inner());
+        p.tables.push(table);
+        Value::from_safe_string(format!("\n\n{TABLE_MARK}{}\n\n", p.tables.len() - 1))
+    }
 }
 
 fn invalid(msg: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg)
 }
 
-fn place(placed: &Mutex<Placed>, table: Table) -> Value {
-    let mut p = placed.lock().unwrap_or_else(|e| e.into_inner());
-    p.tables.push(table);
-    Value::from_safe_string(format!("\n\n{TABLE_MARK}{}\n\n", p.tables.len() - 1))
+fn current(state: &State) -> Result<Arc<Tables>, Error> {
+    state
+        .lookup(CONTEXT_KEY)
+        .and_then(|v| v.downcast_object::<Tables>())
+        .ok_or_else(|| invalid("hàm bảng chỉ dùng được khi lập báo cáo".into()))
 }
 
-/// Register `bang_tinh` and `bang` for one report.
-pub fn register(
-    env: &mut Environment<'static>,
-    book: Arc<Workbook>,
-    locations: Arc<BTreeMap<String, TableLocation>>,
-    placed: Arc<Mutex<Placed>>,
-) {
-    let p = placed.clone();
+/// Register `bang_tinh` and `bang`.
+pub fn register(env: &mut Environment<'static>) {
     env.add_function(
         "bang_tinh",
-        move |name: String, kwargs: Kwargs| -> Result<Value, Error> {
+        |state: &State, name: String, kwargs: Kwargs| -> Result<Value, Error> {
             let range: Option<String> = kwargs.get("vung")?;
             kwargs.assert_all_used()?;
             let area = match &range {
@@ -48,17 +78,29 @@ pub fn register(
                 }
                 None => None,
             };
-            let st = locate(&book, &locations, &name, area).map_err(|d| invalid(d.to_string()))?;
-            let table = st.table;
-            p.lock().unwrap_or_else(|e| e.into_inner()).warnings.extend(st.warnings);
-            Ok(place(&p, table))
+            let tables = current(state)?;
+            let book = tables
+                .book
+                .as_ref()
+                .ok_or_else(|| invalid("«bang_tinh» cần một bảng tính (báo cáo của xã)".into()))?;
+            let st = locate(book, &tables.locations, &name, area).map_err(|d| invalid(d.to_string()))?;
+            tables
+                .placed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .warnings
+                .extend(st.warnings);
+            Ok(tables.place(st.table))
         },
     );
-    env.add_function("bang", move |rows: Value, kwargs: Kwargs| -> Result<Value, Error> {
-        let table = list_table(&rows, &kwargs)?;
-        kwargs.assert_all_used()?;
-        Ok(place(&placed, table))
-    });
+    env.add_function(
+        "bang",
+        |state: &State, rows: Value, kwargs: Kwargs| -> Result<Value, Error> {
+            let table = list_table(&rows, &kwargs)?;
+            kwargs.assert_all_used()?;
+            Ok(current(state)?.place(table))
+        },
+    );
 }
 
 /// A sheet table from a bound table's name or a sheet's name.

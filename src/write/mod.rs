@@ -3,6 +3,7 @@
 
 pub mod docx;
 pub mod odt;
+pub mod pdf;
 
 use crate::doc::Document;
 use crate::error::{Diagnostic, Result};
@@ -13,6 +14,8 @@ use std::path::Path;
 pub enum OutputFormat {
     Docx,
     Odt,
+    /// Through LibreOffice, from the .docx.
+    Pdf,
 }
 
 impl OutputFormat {
@@ -20,6 +23,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Docx => "docx",
             OutputFormat::Odt => "odt",
+            OutputFormat::Pdf => "pdf",
         }
     }
 
@@ -28,17 +32,19 @@ impl OutputFormat {
         match name.trim().to_lowercase().as_str() {
             "docx" => Some(OutputFormat::Docx),
             "odt" => Some(OutputFormat::Odt),
+            "pdf" => Some(OutputFormat::Pdf),
             _ => None,
         }
     }
 }
 
-/// The bytes of a document in one format.
-pub fn render(doc: &Document, format: OutputFormat) -> Result<Vec<u8>> {
-    Ok(match format {
-        OutputFormat::Docx => docx::to_bytes(doc),
+/// The bytes of a document in a format written in-process (PDF is made from the
+/// .docx by LibreOffice, see `pdf`).
+pub fn render(doc: &Document, format: OutputFormat) -> Vec<u8> {
+    match format {
+        OutputFormat::Docx | OutputFormat::Pdf => docx::to_bytes(doc),
         OutputFormat::Odt => odt::to_bytes(doc),
-    })
+    }
 }
 
 fn write_error(file: &str, e: &std::io::Error) -> Diagnostic {
@@ -51,11 +57,11 @@ fn write_error(file: &str, e: &std::io::Error) -> Diagnostic {
 
 /// Bytes in a temporary file of `dir`, deleted unless persisted; the file handle is
 /// closed so thousands can wait for their final names.
-pub fn write_temp(dir: &Path, bytes: &[u8]) -> Result<tempfile::TempPath> {
+pub fn write_temp(dir: &Path, bytes: &[u8], suffix: &str) -> Result<tempfile::TempPath> {
     let shown = dir.display().to_string();
     let mut tmp = tempfile::Builder::new()
         .prefix(".baocao-")
-        .suffix(".tmp")
+        .suffix(suffix)
         .tempfile_in(dir)
         .map_err(|e| write_error(&shown, &e))?;
     tmp.write_all(bytes).map_err(|e| write_error(&shown, &e))?;
