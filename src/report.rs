@@ -143,7 +143,7 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
     let ctx = render_context(&context, &tables);
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
     let stem = pack
-        .render_field(&env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
+        .render_field(env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
     let body = doc::build_body(&markdown, &tables.take().tables);
     let document = official::frame(&meta, &body, &[], &timestamp(&meta));
