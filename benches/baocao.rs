@@ -18,7 +18,11 @@ use std::time::Instant;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child-batch") {
-        child_batch(Path::new(&args[i + 1]), Path::new(&args[i + 2]));
+        child_batch(
+            Path::new(&args[i + 1]),
+            Path::new(&args[i + 2]),
+            args[i + 3] == "summary",
+        );
         return;
     }
     let data = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
@@ -27,18 +31,21 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     single_report();
-    for n in [100, 1000] {
-        let input = communes(&data, n);
-        let out = data.join(format!("out-{n}"));
-        let _ = std::fs::remove_dir_all(&out);
-        let child = Command::new(std::env::current_exe().unwrap())
-            .arg("--child-batch")
-            .arg(&input)
-            .arg(&out)
-            .output()
-            .unwrap();
-        print!("{}", String::from_utf8_lossy(&child.stdout));
-        eprint!("{}", String::from_utf8_lossy(&child.stderr));
+    for summary in ["summary", "no-summary"] {
+        for n in [100, 1000] {
+            let input = communes(&data, n);
+            let out = data.join(format!("out-{n}"));
+            let _ = std::fs::remove_dir_all(&out);
+            let child = Command::new(std::env::current_exe().unwrap())
+                .arg("--child-batch")
+                .arg(&input)
+                .arg(&out)
+                .arg(summary)
+                .output()
+                .unwrap();
+            print!("{}", String::from_utf8_lossy(&child.stdout));
+            eprint!("{}", String::from_utf8_lossy(&child.stderr));
+        }
     }
 }
 
@@ -110,23 +117,25 @@ fn communes(data: &Path, n: usize) -> PathBuf {
     dir
 }
 
-fn child_batch(input: &Path, out: &Path) {
+fn child_batch(input: &Path, out: &Path, summary: bool) {
     let pack = Pack::builtin().unwrap();
     let (inputs, skipped) = batch::scan(input).unwrap();
     let options = batch::Options {
         out_dir: out.to_path_buf(),
         formats: vec![OutputFormat::Docx],
-        summary: true,
+        summary,
+        soffice: None,
     };
     let cpu_before = cpu_seconds();
     let started = Instant::now();
-    let summary = batch::run(&pack, &inputs, skipped, &options, &|_| {}).unwrap();
+    let result = batch::run(&pack, &inputs, skipped, &options, &|_| {}).unwrap();
     let wall = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu_before;
-    assert_eq!(summary.da_ghi, inputs.len());
+    assert_eq!(result.da_ghi, inputs.len());
     println!(
-        "batch of {} communes → .docx + summary: {:.2} s wall, {:.0} reports/s, CPU {:.2} s ({:.1} cores busy), peak memory {} MB",
+        "batch of {} communes → .docx{}: {:.2} s wall, {:.0} reports/s, CPU {:.2} s ({:.1} cores busy), peak memory {} MB",
         inputs.len(),
+        if summary { " + district summary" } else { " (no summary)" },
         wall,
         inputs.len() as f64 / wall,
         cpu,
