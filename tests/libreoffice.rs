@@ -33,3 +33,88 @@ fn docx_converts_to_pdf_with_the_expected_text() {
         "page 2 has no number at its top"
     );
 }
+
+#[test]
+fn batch_writes_a_pdf_per_commune() {
+    let Some(_) = soffice() else { return };
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    for (i, name) in ["Ba Bích", "Ba Cung", "Ba Dinh"].iter().enumerate() {
+        write_workbook(&input, &format!("{name}.xlsx"), &sample::commune(name, i as u64));
+    }
+    let out = common::baocao(&["batch", "vao", "-o", "ra", "-f", "docx,pdf", "-q"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("ra"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bao-cao-ntm-2024-xa-ba-bich.docx",
+            "bao-cao-ntm-2024-xa-ba-bich.pdf",
+            "bao-cao-ntm-2024-xa-ba-cung.docx",
+            "bao-cao-ntm-2024-xa-ba-cung.pdf",
+            "bao-cao-ntm-2024-xa-ba-dinh.docx",
+            "bao-cao-ntm-2024-xa-ba-dinh.pdf",
+            "tong-hop-ntm-2024-huyen-ba-to.docx",
+            "tong-hop-ntm-2024-huyen-ba-to.pdf",
+            "tong-ket.json"
+        ],
+        "a PDF per report, no temporary file or folder left"
+    );
+    let pdf = std::fs::read(dir.path().join("ra/bao-cao-ntm-2024-xa-ba-cung.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_failed_conversion_is_reported_like_any_failure() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    write_workbook(&input, "Ba Bích.xlsx", &sample::commune("Ba Bích", 1));
+    // A LibreOffice that writes nothing.
+    let fake = dir.path().join("soffice-hong");
+    std::fs::write(&fake, "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = common::baocao(
+        &[
+            "batch",
+            "vao",
+            "-o",
+            "ra",
+            "-f",
+            "docx,pdf",
+            "--soffice",
+            fake.to_str().unwrap(),
+            "--khong-tong-hop",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Ba Bích.xlsx") && stderr.contains("không xuất được PDF"),
+        "{stderr}"
+    );
+    assert!(dir.path().join("ra/bao-cao-ntm-2024-xa-ba-bich.docx").is_file());
+
+    let missing = common::baocao(
+        &[
+            "render",
+            "vao/Ba Bích.xlsx",
+            "-f",
+            "pdf",
+            "--soffice",
+            "/khong/co/soffice",
+        ],
+        dir.path(),
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("không có chương trình LibreOffice"));
+}

@@ -65,6 +65,7 @@ pub fn write_temp(dir: &Path, bytes: &[u8], suffix: &str) -> Result<tempfile::Te
         .tempfile_in(dir)
         .map_err(|e| write_error(&shown, &e))?;
     tmp.write_all(bytes).map_err(|e| write_error(&shown, &e))?;
+    readable(tmp.as_file());
     Ok(tmp.into_temp_path())
 }
 
@@ -82,6 +83,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| write_error(&file, &e))?;
     tmp.write_all(bytes).map_err(|e| write_error(&file, &e))?;
+    readable(tmp.as_file());
     tmp.persist(path).map_err(|e| write_error(&file, &e.error))?;
     Ok(())
+}
+
+/// Temporary files are private (0600); a report is an ordinary file once written.
+fn readable(file: &std::fs::File) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    #[cfg(not(unix))]
+    let _ = file;
 }
