@@ -72,12 +72,8 @@ enum Command {
         /// Tệp kết quả (mặc định: tên theo xã và năm, trong thư mục hiện tại).
         #[arg(short = 'o', long = "ra", alias = "output", value_name = "TỆP_KẾT_QUẢ")]
         output: Option<PathBuf>,
-        /// Chương trình LibreOffice dùng để xuất PDF (mặc định: tìm «soffice» trong PATH).
-        #[arg(long = "soffice", value_name = "ĐƯỜNG_DẪN")]
-        soffice: Option<PathBuf>,
-        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt, pdf; mặc định: docx; pdf cần LibreOffice).
-        #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
-        formats: Formats,
+        #[command(flatten)]
+        output_formats: OutputArgs,
     },
     /// Lập báo cáo cho mọi xã trong một thư mục, và báo cáo tổng hợp của huyện.
     #[command(
@@ -95,12 +91,8 @@ enum Command {
         /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
         #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
         pack: Option<PathBuf>,
-        /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt, pdf; mặc định: docx; pdf cần LibreOffice).
-        #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
-        formats: Formats,
-        /// Chương trình LibreOffice dùng để xuất PDF (mặc định: tìm «soffice» trong PATH).
-        #[arg(long = "soffice", value_name = "ĐƯỜNG_DẪN")]
-        soffice: Option<PathBuf>,
+        #[command(flatten)]
+        output_formats: OutputArgs,
         /// Không lập báo cáo tổng hợp của huyện.
         #[arg(long = "khong-tong-hop")]
         no_summary: bool,
@@ -148,6 +140,35 @@ enum Command {
     },
 }
 
+/// The output formats of `render` and `batch`.
+#[derive(clap::Args)]
+struct OutputArgs {
+    /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt, pdf; mặc định: docx; pdf cần LibreOffice).
+    #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
+    formats: Formats,
+    /// Chương trình LibreOffice dùng để xuất PDF (mặc định: tìm «soffice» trong PATH).
+    #[arg(long = "soffice", value_name = "ĐƯỜNG_DẪN")]
+    soffice: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// The formats, and LibreOffice when PDF is asked for; a missing one ends the
+    /// run before any work.
+    fn resolve(self) -> std::result::Result<(Vec<OutputFormat>, Option<PathBuf>), ExitCode> {
+        let formats = self.formats.0;
+        if !formats.contains(&OutputFormat::Pdf) {
+            return Ok((formats, None));
+        }
+        match write::pdf::find(self.soffice.as_deref()) {
+            Ok(s) => Ok((formats, Some(s))),
+            Err(e) => {
+                print(&[e]);
+                Err(ExitCode::from(2))
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum CheckFormat {
     /// Văn bản dễ đọc.
@@ -184,36 +205,30 @@ fn main() -> ExitCode {
             workbook,
             pack,
             output,
-            formats,
-            soffice,
-        } => {
-            let soffice = match find_soffice(&formats.0, soffice.as_deref()) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            render(&workbook, pack.as_deref(), output.as_deref(), &formats.0, soffice)
-        }
+            output_formats,
+        } => match output_formats.resolve() {
+            Ok((formats, soffice)) => render(&workbook, pack.as_deref(), output.as_deref(), &formats, soffice),
+            Err(code) => code,
+        },
         Command::Batch {
             input,
             output,
             pack,
-            formats,
-            soffice,
+            output_formats,
             no_summary,
             quiet,
-        } => {
-            let soffice = match find_soffice(&formats.0, soffice.as_deref()) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            let options = batch::Options {
-                out_dir: output,
-                formats: formats.0,
-                summary: !no_summary,
-                soffice,
-            };
-            run_batch(&input, pack.as_deref(), &options, quiet)
-        }
+        } => match output_formats.resolve() {
+            Ok((formats, soffice)) => {
+                let options = batch::Options {
+                    out_dir: output,
+                    formats,
+                    summary: !no_summary,
+                    soffice,
+                };
+                run_batch(&input, pack.as_deref(), &options, quiet)
+            }
+            Err(code) => code,
+        },
         Command::Check { input, pack, format } => check(&input, pack.as_deref(), format),
         Command::Inspect { workbook, manifest } => inspect(&workbook, manifest.as_deref()),
     }
@@ -332,17 +347,6 @@ fn print(diagnostics: &[Diagnostic]) {
         };
         eprintln!("{label}: {d}");
     }
-}
-
-/// LibreOffice, when PDF is asked for; a missing one ends the run before any work.
-fn find_soffice(formats: &[OutputFormat], explicit: Option<&Path>) -> std::result::Result<Option<PathBuf>, ExitCode> {
-    if !formats.contains(&OutputFormat::Pdf) {
-        return Ok(None);
-    }
-    write::pdf::find(explicit).map(Some).map_err(|e| {
-        print(&[e]);
-        ExitCode::from(2)
-    })
 }
 
 fn render(
