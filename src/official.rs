@@ -40,13 +40,18 @@ pub struct Meta {
 impl Meta {
     /// "Số: 05/BC-UBND", or "Số:        /BC-UBND" when no number is given.
     pub fn so_line(&self) -> String {
-        let number = self.so.trim();
-        let number = match number.parse::<u32>() {
-            Ok(n) if n < 10 => format!("{n:02}"),
-            _ if number.is_empty() => "\u{a0}".repeat(8),
-            _ => number.to_string(),
-        };
+        let number = self.number().unwrap_or_else(|| "\u{a0}".repeat(8));
         format!("Số: {number}/{}-{}", self.ky_hieu, self.co_quan_viet_tat)
+    }
+
+    /// The number as written: under 10 with a leading zero; None when not given.
+    fn number(&self) -> Option<String> {
+        let number = self.so.trim();
+        match number.parse::<u32>() {
+            Ok(n) if n < 10 => Some(format!("{n:02}")),
+            _ if number.is_empty() => None,
+            _ => Some(number.to_string()),
+        }
     }
 
     /// "Ba Thành, ngày 05 tháng 12 năm 2024", with blanks when there is no date.
@@ -62,11 +67,7 @@ impl Meta {
 
     /// "…/BC-UBND ngày …" as an appendix cites its report.
     pub fn citation(&self) -> String {
-        let number = if self.so.trim().is_empty() {
-            "…".to_string()
-        } else {
-            self.so.trim().to_string()
-        };
+        let number = self.number().unwrap_or_else(|| "…".to_string());
         let date = match self.ngay {
             Some((y, m, d)) => crate::vi::format_date_short(y, m, d),
             None => format!("…/…/{}", self.nam),
@@ -503,7 +504,7 @@ mod tests {
         m.ngay = Some((2024, 12, 5));
         assert_eq!(m.so_line(), "Số: 05/BC-UBND");
         assert_eq!(m.date_line(), "Ba Thành, ngày 05 tháng 12 năm 2024");
-        assert_eq!(m.citation(), "5/BC-UBND ngày 05/12/2024");
+        assert_eq!(m.citation(), "05/BC-UBND ngày 05/12/2024");
         assert_eq!(title_case_place("XÃ BA THÀNH"), "xã Ba Thành");
     }
 }
