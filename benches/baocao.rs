@@ -119,7 +119,8 @@ fn communes(data: &Path, n: usize) -> PathBuf {
 
 fn child_batch(input: &Path, out: &Path, summary: bool) {
     let pack = Pack::builtin().unwrap();
-    let (inputs, skipped) = batch::scan(input).unwrap();
+    let (files, skipped) = batch::scan(input).unwrap();
+    let inputs: Vec<batch::Source> = files.into_iter().map(batch::Source::File).collect();
     let options = batch::Options {
         out_dir: out.to_path_buf(),
         formats: vec![OutputFormat::Docx],

@@ -2,9 +2,11 @@
 //! workbook reported while every other report still comes out, and the district
 //! summary written beside them.
 
+use crate::district;
 use crate::error::Diagnostic;
 use crate::report::{self, Report};
 use crate::template::Pack;
+use crate::workbook::Workbook;
 use crate::write::{self, pdf, OutputFormat};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -135,10 +137,53 @@ struct Pending {
     kept: Option<String>,
 }
 
+/// One commune to report on: its own workbook file, or its part of a district workbook.
+#[derive(Debug)]
+pub enum Source {
+    File(PathBuf),
+    /// A commune's part of a district workbook, named "huyện.xlsx › Ba Thành".
+    Commune(Box<Workbook>),
+}
+
+impl Source {
+    /// How the input is named in messages and in `tong-ket.json`.
+    fn label(&self) -> String {
+        match self {
+            Source::File(path) => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Source::Commune(book) => book.file.clone(),
+        }
+    }
+}
+
+/// The communes of a district workbook (one row each), as the pack's `[huyen]`
+/// section describes it.
+pub fn district_sources(pack: &Pack, path: &Path) -> Result<Vec<Source>, Diagnostic> {
+    let spec = pack.manifest.huyen.as_ref().ok_or_else(|| {
+        Diagnostic::error(
+            pack.file_path(crate::template::MANIFEST),
+            "huyen",
+            "mẫu không khai báo dạng bảng tính huyện (mục [huyen]); hãy đưa vào một thư mục các tệp của xã.",
+        )
+    })?;
+    let mut book = crate::workbook::open(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    book.file = name;
+    Ok(district::split(&book, spec)?
+        .into_iter()
+        .map(|(_, book)| Source::Commune(Box::new(book)))
+        .collect())
+}
+
 /// Render and write every workbook; `progress` is called once per input as it ends.
 pub fn run(
     pack: &Pack,
-    inputs: &[PathBuf],
+    inputs: &[Source],
     skipped: Vec<Skipped>,
     options: &Options,
     progress: &(dyn Fn(&Item) + Sync),
@@ -166,18 +211,19 @@ pub fn run(
 
     let results: Vec<(Item, Option<Pending>)> = inputs
         .par_iter()
-        .map(|path| {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        .map(|source| {
+            let name = source.label();
             let mut item = Item {
                 tep: name.clone(),
                 ket_qua: Vec::new(),
                 loi: Vec::new(),
                 canh_bao: Vec::new(),
             };
-            let pending = match report::from_file(pack, path) {
+            let made = match source {
+                Source::File(path) => report::from_file(pack, path),
+                Source::Commune(book) => report::from_workbook(pack, (**book).clone()),
+            };
+            let pending = match made {
                 Ok(r) => {
                     item.canh_bao = r.warnings.clone();
                     match write_pending(&r, options) {

@@ -401,7 +401,15 @@ fn render(
 }
 
 fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet: bool) -> ExitCode {
-    let prepared = load_pack(pack).and_then(|p| batch::scan(input).map(|found| (p, found)));
+    // A folder of commune workbooks, or one district workbook with a row per commune.
+    let prepared = load_pack(pack).and_then(|p| {
+        let found = if input.is_file() {
+            batch::district_sources(&p, input).map(|s| (s, Vec::new()))
+        } else {
+            batch::scan(input).map(|(files, skipped)| (files.into_iter().map(batch::Source::File).collect(), skipped))
+        };
+        found.map(|f| (p, f))
+    });
     let (pack, (inputs, skipped)) = match prepared {
         Ok(x) => x,
         Err(e) => {

@@ -47,6 +47,9 @@ pub struct Manifest {
     /// The district's summary report over all communes of a batch.
     #[serde(default)]
     pub tong_hop: Option<SummarySpec>,
+    /// How a district workbook (a row per commune) splits into communes.
+    #[serde(default)]
+    pub huyen: Option<crate::district::DistrictSpec>,
 }
 
 /// The summary (báo cáo tổng hợp) a batch writes beside the commune reports. Its

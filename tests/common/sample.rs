@@ -972,3 +972,144 @@ pub fn district() -> Vec<(&'static str, Commune)> {
         })
         .collect()
 }
+
+/// The same communes as one district workbook: a sheet "Các xã" with a row per
+/// commune (its general information as columns), and every table sheet holding all
+/// communes' rows, the commune named in a first column "Tên xã".
+pub fn district_workbook(communes: &[Commune]) -> Vec<u8> {
+    use baocao::workbook::{self, Value};
+    let books: Vec<workbook::Workbook> = communes
+        .iter()
+        .map(|c| workbook::read(&c.name, workbook_bytes(c)).expect("generated workbook"))
+        .collect();
+    let mut wb = Workbook::new();
+    let base = Format::new().set_font_name("Times New Roman").set_font_size(12);
+    let format_of = |style: &workbook::CellStyle| {
+        let mut f = base.clone();
+        if style.bold {
+            f = f.set_bold();
+        }
+        if style.wrap {
+            f = f.set_text_wrap();
+        }
+        if let Some(d) = style.decimals {
+            let mut code = if d == 0 {
+                "#,##0".to_string()
+            } else {
+                format!("#,##0.{}", "0".repeat(usize::from(d)))
+            };
+            if style.percent {
+                code = format!("{}%", code.trim_start_matches("#,##"));
+            }
+            f = f.set_num_format(code);
+        }
+        f
+    };
+    let write = |ws: &mut Worksheet, r: u32, c: u16, value: &Value, f: &Format| -> Result<(), XlsxError> {
+        match value {
+            Value::Text(t) => ws.write_string_with_format(r, c, t, f).map(|_| ()),
+            Value::Number(n) => ws.write_number_with_format(r, c, *n, f).map(|_| ()),
+            Value::Date { year, month, day } => ws
+                .write_string_with_format(r, c, format!("{day:02}/{month:02}/{year}"), f)
+                .map(|_| ()),
+            _ => ws.write_blank(r, c, f).map(|_| ()),
+        }
+    };
+    let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
+        // Các xã: the label | value pairs of each commune's first sheet as a row.
+        let info: Vec<(String, Vec<(Value, workbook::CellStyle)>)> = {
+            let first = &books[0].sheets[0];
+            let labels: Vec<u32> = (3..first.end_row()).collect();
+            let mut cols: Vec<(String, Vec<(Value, workbook::CellStyle)>)> = labels
+                .iter()
+                .map(|&r| (first.value(r, 1).display(), Vec::new()))
+                .collect();
+            for b in &books {
+                for (i, &r) in labels.iter().enumerate() {
+                    let cell = b.sheets[0].get(r, 2).cloned().unwrap_or_default();
+                    cols[i].1.push((cell.value, cell.style));
+                }
+            }
+            cols
+        };
+        let ws = wb.add_worksheet().set_name("Các xã")?;
+        for (c, (label, values)) in info.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, label, &base.clone().set_bold())?;
+            for (r, (v, st)) in values.iter().enumerate() {
+                write(ws, r as u32 + 1, c as u16, v, &format_of(st))?;
+            }
+        }
+        // Every table sheet: the first commune's title and header rows, then each
+        // commune's data rows, with a commune column in front.
+        for (s, sheet) in books[0].sheets.iter().enumerate().skip(1) {
+            let ws = wb.add_worksheet().set_name(&sheet.name)?;
+            if sheet.hidden {
+                for r in 0..sheet.end_row() {
+                    write(ws, r, 0, sheet.value(r, 0), &base)?;
+                }
+                ws.set_hidden(true);
+                continue;
+            }
+            let area = baocao::sheet_table::Area {
+                first_row: 0,
+                first_col: 0,
+                end_row: sheet.end_row(),
+                end_col: sheet.end_col(),
+            };
+            let header = baocao::sheet_table::detect_header(sheet, &area, &sheet.merges);
+            let depth = baocao::bind::header_depth(sheet, &sheet.merges, header);
+            let data_start = header + depth;
+            ws.set_column_width(0, 12)?;
+            for c in 0..sheet.end_col() {
+                ws.set_column_width(c as u16 + 1, sheet.col_width(c))?;
+            }
+            let merged = |sheet: &workbook::Sheet, r: u32, c: u32| sheet.merges.iter().any(|m| m.contains(r, c));
+            let mut out_row = 0u32;
+            let mut copy_rows = |ws: &mut Worksheet,
+                                 b: &workbook::Workbook,
+                                 rows: std::ops::Range<u32>,
+                                 commune: Option<&str>|
+             -> Result<(), XlsxError> {
+                let sheet = &b.sheets[s];
+                for r in rows {
+                    let offset = out_row as i64 - r as i64;
+                    for m in sheet.merges.iter().filter(|m| m.first_row == r) {
+                        let v = sheet.get(m.first_row, m.first_col).cloned().unwrap_or_default();
+                        ws.merge_range(
+                            (m.first_row as i64 + offset) as u32,
+                            m.first_col as u16 + 1,
+                            (m.last_row as i64 + offset) as u32,
+                            m.last_col as u16 + 1,
+                            "",
+                            &format_of(&v.style),
+                        )?;
+                    }
+                    for c in 0..sheet.end_col() {
+                        let cell = sheet.get(r, c).cloned().unwrap_or_default();
+                        if !cell.value.is_empty() || !merged(sheet, r, c) {
+                            write(ws, out_row, c as u16 + 1, &cell.value, &format_of(&cell.style))?;
+                        }
+                    }
+                    if let Some(name) = commune {
+                        ws.write_string_with_format(out_row, 0, name, &base)?;
+                    }
+                    out_row += 1;
+                }
+                Ok(())
+            };
+            copy_rows(ws, &books[0], 0..data_start, None)?;
+            if depth > 1 {
+                ws.merge_range(header, 0, header + depth - 1, 0, "Tên xã", &base.clone().set_bold())?;
+            } else {
+                ws.write_string_with_format(header, 0, "Tên xã", &base.clone().set_bold())?;
+            }
+            for (b, c) in books.iter().zip(communes) {
+                copy_rows(ws, b, data_start..b.sheets[s].end_row(), Some(&c.name))?;
+            }
+        }
+        Ok(())
+    };
+    build(&mut wb)
+        .and_then(|_| wb.save_to_buffer())
+        .expect("district workbook")
+}
