@@ -2,7 +2,9 @@
 //!
 //! Writes xã Ba Thành's workbook and the folder of huyện Ba Tơ (one workbook per
 //! commune). Files the clerks saved as .xls or .ods are converted from the
-//! generated .xlsx with LibreOffice (`soffice` must be on the PATH for those).
+//! generated .xlsx with LibreOffice (`soffice` must be on the PATH for those). The
+//! .xlsx and .xls files rebuild to the same bytes; LibreOffice stamps the .ods files
+//! with the time they were saved.
 
 #[path = "../tests/common/sample.rs"]
 mod sample;

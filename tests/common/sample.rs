@@ -498,6 +498,9 @@ pub fn workbook_bytes(c: &Commune) -> Vec<u8> {
 fn build(c: &Commune) -> Result<Workbook, XlsxError> {
     let f = formats();
     let mut wb = Workbook::new();
+    // A fixed creation time, so that the samples rebuild to the same bytes.
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 12, 1)?;
+    wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
     let kem_theo = format!("(Kèm theo Báo cáo số      /BC-UBND ngày      của UBND xã {})", c.name);
 
     // Thông tin chung: label | value.
