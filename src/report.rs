@@ -42,13 +42,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let data = bound.context;
     let mut context = data.clone();
     let meta = metadata(pack, env, &context, &pack.manifest.van_ban).map_err(|e| vec![e])?;
-    if let Json::Object(map) = &mut context {
-        map.insert("van_ban".into(), meta_json(&meta));
-        map.insert(
-            "_linh_le".into(),
-            Json::from(pack.manifest.cai_dat.linh_le.clone().unwrap_or_default()),
-        );
-    }
+    add_document_fields(&mut context, &meta, pack);
     let ctx = render_context(&context, &tables);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
@@ -132,13 +126,7 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
     let env = pack.environment();
     let mut context = serde_json::json!({ "xa": communes });
     let meta = metadata(pack, env, &context, &spec.van_ban).map_err(|e| vec![e])?;
-    if let Json::Object(map) = &mut context {
-        map.insert("van_ban".into(), meta_json(&meta));
-        map.insert(
-            "_linh_le".into(),
-            Json::from(pack.manifest.cai_dat.linh_le.clone().unwrap_or_default()),
-        );
-    }
+    add_document_fields(&mut context, &meta, pack);
     let tables = Arc::new(Tables::default());
     let ctx = render_context(&context, &tables);
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
@@ -240,6 +228,18 @@ fn timestamp(meta: &Meta) -> String {
     }
     let (y, m, d) = meta.ngay.unwrap_or((meta.nam, 1, 1));
     format!("{y:04}-{m:02}-{d:02}T00:00:00Z")
+}
+
+/// What templates see beside the data: `van_ban` (the rendered metadata) and the
+/// pack's "linh"/"lẻ" setting for `bang_chu`.
+fn add_document_fields(context: &mut Json, meta: &Meta, pack: &Pack) {
+    if let Json::Object(map) = context {
+        map.insert("van_ban".into(), meta_json(meta));
+        map.insert(
+            "_linh_le".into(),
+            Json::from(pack.manifest.cai_dat.linh_le.clone().unwrap_or_default()),
+        );
+    }
 }
 
 fn meta_json(meta: &Meta) -> Json {
