@@ -303,7 +303,7 @@ fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
 fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required: bool) -> Result<Json, Diagnostic> {
     let cell = sheet.get(row, col);
     let value = cell.map(|c| &c.value).unwrap_or(&Value::Empty);
-    let place = || Workbook::place(&sheet.name, row, col);
+    let place = || sheet.place(row, col);
     let wrong = |found: &str| {
         Diagnostic::error(
             &book.file,

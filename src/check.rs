@@ -1,12 +1,12 @@
 //! `baocao check`: read → bind → render without writing anything, and list every
-//! problem at once, grouped by file.
+//! problem at once, grouped by file (or by commune of a district workbook).
 
-use crate::batch;
+use crate::batch::{self, Source};
 use crate::error::{Diagnostic, Severity};
 use crate::report;
 use crate::template::Pack;
 use rayon::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Checked {
@@ -15,18 +15,21 @@ pub struct Checked {
     pub canh_bao: Vec<Diagnostic>,
 }
 
-/// Check a workbook, or every workbook of a folder.
+/// Check a workbook, a district workbook (each commune), or every workbook of a folder.
 pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
-    let files: Vec<PathBuf> = if input.is_dir() {
-        batch::scan(input)?.0
+    let sources: Vec<Source> = if input.is_dir() {
+        batch::scan(input)?.0.into_iter().map(Source::File).collect()
     } else {
-        vec![input.to_path_buf()]
+        batch::district_sources(pack, input).unwrap_or_else(|_| vec![Source::File(input.to_path_buf())])
     };
-    Ok(files
+    Ok(sources
         .par_iter()
-        .map(|path| {
-            let tep = path.display().to_string();
-            match report::from_file(pack, path) {
+        .map(|source| {
+            let (tep, made) = match source {
+                Source::File(path) => (path.display().to_string(), report::from_file(pack, path)),
+                Source::Commune(book) => (book.file.clone(), report::from_workbook(pack, (**book).clone())),
+            };
+            match made {
                 Ok(r) => Checked {
                     tep,
                     loi: Vec::new(),

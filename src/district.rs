@@ -6,7 +6,7 @@
 
 use crate::bind::{self, fold};
 use crate::error::Diagnostic;
-use crate::workbook::{Cell, Merge, Sheet, Value, Workbook};
+use crate::workbook::{Cell, Merge, Sheet, SourceMap, Value, Workbook};
 use serde::Deserialize;
 
 /// The manifest's `[huyen]` section.
@@ -69,7 +69,7 @@ pub fn split(book: &Workbook, spec: &DistrictSpec) -> Result<Vec<(String, Workbo
         if name.trim().is_empty() {
             continue;
         }
-        let mut sheets = vec![label_sheet(communes_sheet, r, &labels, &spec.trang_tinh_nhan)];
+        let mut sheets = vec![label_sheet(communes_sheet, header, r, &labels, &spec.trang_tinh_nhan)];
         for sheet in book.sheets.iter().filter(|s| s.name != communes_sheet.name) {
             sheets.push(match commune_column(sheet, &spec.cot_xa) {
                 Some((h, c)) => rows_of(sheet, h, c, &name),
@@ -98,21 +98,27 @@ pub fn split(book: &Workbook, spec: &DistrictSpec) -> Result<Vec<(String, Workbo
     Ok(out)
 }
 
-/// A commune's row as a label | value sheet.
-fn label_sheet(sheet: &Sheet, row: u32, labels: &[(u32, String)], name: &str) -> Sheet {
+/// A commune's row as a label | value sheet (each label its column's header).
+fn label_sheet(sheet: &Sheet, header: u32, row: u32, labels: &[(u32, String)], name: &str) -> Sheet {
     let mut cells = Vec::with_capacity(labels.len() * 2);
+    let mut source = Vec::with_capacity(labels.len() * 2);
     for (c, label) in labels {
         cells.push(Cell {
             value: Value::Text(label.clone()),
             ..Cell::default()
         });
         cells.push(sheet.get(row, *c).cloned().unwrap_or_default());
+        source.extend([(header, *c), (row, *c)]);
     }
     Sheet {
         name: name.to_string(),
         height: labels.len() as u32,
         width: 2,
         cells,
+        source: Some(Box::new(SourceMap {
+            sheet: sheet.name.clone(),
+            cells: source,
+        })),
         ..Sheet::default()
     }
 }
@@ -131,9 +137,11 @@ fn rows_of(sheet: &Sheet, header: u32, commune_col: u32, commune: &str) -> Sheet
     let new_col = |c: u32| if c > commune_col { c - 1 } else { c };
     let new_row = |r: u32| rows.binary_search(&r).ok().map(|i| i as u32);
     let mut cells = Vec::with_capacity(rows.len() * cols.len());
+    let mut source = Vec::with_capacity(rows.len() * cols.len());
     for &r in &rows {
         for &c in &cols {
             cells.push(sheet.get(r, c).cloned().unwrap_or_default());
+            source.push((r, c));
         }
     }
     let merges = sheet
@@ -172,5 +180,9 @@ fn rows_of(sheet: &Sheet, header: u32, commune_col: u32, commune: &str) -> Sheet
             .filter(|&&c| c != commune_col)
             .map(|&c| new_col(c))
             .collect(),
+        source: Some(Box::new(SourceMap {
+            sheet: sheet.name.clone(),
+            cells: source,
+        })),
     }
 }

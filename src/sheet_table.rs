@@ -357,7 +357,7 @@ fn cell(
         Value::Error(e) => {
             warnings.push(Diagnostic::warning(
                 file,
-                workbook::Workbook::place(&sheet.name, r, c),
+                sheet.place(r, c),
                 format!("ô có lỗi công thức {e}; phụ lục ghi nguyên «{e}» như trong bảng tính."),
             ));
             (e.clone(), Align::Center)

@@ -75,3 +75,39 @@ fn batch_runs_on_a_district_workbook() {
         assert!(dir.path().join("ra").join(f).is_file(), "{f}");
     }
 }
+
+#[test]
+fn check_splits_a_district_workbook_by_commune() {
+    let dir = temp_dir();
+    let mut broken = sample::commune("Ba Xa", 5);
+    broken.patches.push(sample::Patch::Text {
+        sheet: "PL2 Bê tông nông thôn",
+        row: 7,
+        col: 3,
+        text: "khoảng 200".into(),
+    });
+    std::fs::write(
+        dir.path().join("huyen.xlsx"),
+        sample::district_workbook(&[sample::commune("Ba Cung", 3), broken]),
+    )
+    .unwrap();
+    let out = baocao(&["check", "huyen.xlsx"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("huyen.xlsx › Ba Cung: không có lỗi."), "{stdout}");
+    assert!(stdout.contains("huyen.xlsx › Ba Xa: 1 lỗi"), "{stdout}");
+    // The message names the district workbook's own cell: column E (after "Tên xã"),
+    // on Ba Xa's rows below Ba Cung's.
+    let line = stdout.lines().find(|l| l.contains("khoảng 200")).unwrap();
+    assert!(line.contains("PL2 Bê tông nông thôn › E"), "{line}");
+    let row: u32 = line
+        .split("› E")
+        .nth(1)
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(row > 8, "{line}");
+}

@@ -219,3 +219,37 @@ fn success_writes_the_default_name() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.path().join("bao-cao-ntm-2024-xa-ba-thanh.docx").is_file());
 }
+
+#[test]
+fn no_panic_on_damaged_workbooks() {
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let mut rng = sample::Rng::new(42);
+    let mut cases: Vec<Vec<u8>> = (1..20).map(|i| good[..good.len() * i / 20].to_vec()).collect();
+    for _ in 0..20 {
+        // Flip a few bytes here and there.
+        let mut bytes = good.clone();
+        for _ in 0..8 {
+            let at = rng.range(0, bytes.len() as u32 - 1) as usize;
+            bytes[at] ^= 0x5A;
+        }
+        cases.push(bytes);
+    }
+    cases.push(Vec::new());
+    cases.push(b"PK\x03\x04".to_vec());
+    cases.push(vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0]);
+    for (i, bytes) in cases.into_iter().enumerate() {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match baocao::workbook::read("x.xlsx", bytes) {
+                Ok(book) => baocao::report::from_workbook(&pack, book)
+                    .map(|_| ())
+                    .map_err(|e| e[0].to_string()),
+                Err(e) => Err(e.to_string()),
+            }
+        }));
+        let result = outcome.unwrap_or_else(|_| panic!("case {i} panicked"));
+        if let Err(message) = result {
+            assert!(message.starts_with("x.xlsx"), "case {i}: {message}");
+        }
+    }
+}

@@ -47,6 +47,16 @@ pub struct Sheet {
     pub col_widths: Vec<(u32, f64)>,
     pub hidden_rows: Vec<u32>,
     pub hidden_cols: Vec<u32>,
+    /// For a sheet cut out of another one (a commune's rows of a district
+    /// workbook): where each cell really is, so that messages name the real cell.
+    pub source: Option<Box<SourceMap>>,
+}
+
+/// The real sheet and cell of every cell of a derived sheet, row-major.
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    pub sheet: String,
+    pub cells: Vec<(u32, u32)>,
 }
 
 /// A merged region, inclusive, absolute 0-based rows and columns.
@@ -167,6 +177,18 @@ impl Sheet {
             return None;
         }
         self.cells.get((r * self.width + c) as usize)
+    }
+
+    /// "PL1 Tiêu chí xã › E9": where a cell is, as the user finds it in the file.
+    pub fn place(&self, row: u32, col: u32) -> String {
+        let real = self.source.as_ref().and_then(|map| {
+            let (r, c) = (row.checked_sub(self.origin.0)?, col.checked_sub(self.origin.1)?);
+            (r < self.height && c < self.width).then(|| (&map.sheet, map.cells.get((r * self.width + c) as usize)))
+        });
+        match real {
+            Some((sheet, Some(&(r, c)))) => Workbook::place(sheet, r, c),
+            _ => Workbook::place(&self.name, row, col),
+        }
     }
 
     pub fn value(&self, row: u32, col: u32) -> &Value {
