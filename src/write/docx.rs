@@ -6,8 +6,10 @@
 //!
 //! docx-rs 0.4 has no API for a table row's "repeat as header row" flag nor for the
 //! title and author in docProps/core.xml; both are added to the parts docx-rs builds
-//! (see `fix_part` and `core_properties`).
+//! (see `fix_part` and `core_properties`); and it writes the children of some
+//! property elements out of the schema's order, which `ooxml_order` puts right.
 
+use super::ooxml_order::canonical;
 use crate::doc::{Align, Block, Document, Inline, ParaStyle, Paragraph, Section, Table, VAlign};
 use docx_rs::{
     AlignmentType, BorderType, BreakType, Docx, Header, LineSpacing, PageMargin, PageNum, PageOrientationType,
@@ -80,10 +82,11 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
     }
     let mut xml = docx.build();
     let mut next_id = 1;
-    xml.document = fix_part(&xml.document, &mut next_id);
+    xml.document = canonical(&fix_part(&xml.document, &mut next_id));
     for header in &mut xml.headers {
-        *header = fix_part(header, &mut next_id);
+        *header = canonical(&fix_part(header, &mut next_id));
     }
+    xml.styles = canonical(&xml.styles);
     xml.doc_props.core = core_properties(doc);
     let mut out = Cursor::new(Vec::new());
     // Writing to memory cannot fail but for a bug in docx-rs; an empty result is

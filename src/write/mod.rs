@@ -3,6 +3,7 @@
 
 pub mod docx;
 pub mod odt;
+mod ooxml_order;
 pub mod pdf;
 
 use crate::doc::Document;

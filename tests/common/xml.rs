@@ -180,7 +180,9 @@ pub fn effective(p: &Node, styles: &Node) -> Format {
         })
         .unwrap_or_default();
     let defaults = styles.first("w:docDefaults").cloned().unwrap_or_default();
-    let ppr = |n: &Node, name: &str| n.first("w:pPr").and_then(|pr| pr.first(name)).cloned();
+    // Direct children only: a paragraph style's w:pPr holds a w:rPr of its own.
+    let child = |n: &Node, name: &str| n.kids(name).into_iter().next().cloned();
+    let ppr = |n: &Node, name: &str| child(n, "w:pPr").and_then(|pr| child(&pr, name));
     let pick = |name: &str| ppr(p, name).or_else(|| ppr(&style, name));
     // The first run with text decides size, bold and italic.
     let run = p
@@ -189,7 +191,7 @@ pub fn effective(p: &Node, styles: &Node) -> Format {
         .find(|r| !r.text().is_empty())
         .cloned()
         .unwrap_or_default();
-    let rpr = |n: &Node, name: &str| n.first("w:rPr").and_then(|r| r.first(name)).cloned();
+    let rpr = |n: &Node, name: &str| child(n, "w:rPr").and_then(|r| child(&r, name));
     let on = |name: &str| {
         rpr(&run, name)
             .or_else(|| rpr(&style, name))
