@@ -9,7 +9,7 @@
 //! (see `fix_part` and `core_properties`); and it writes the children of some
 //! property elements out of the schema's order, which `ooxml_order` puts right.
 
-use super::ooxml_order::canonical;
+use super::ooxml_order::{canonical, sorted_at};
 use crate::doc::{Align, Block, Document, Inline, ParaStyle, Paragraph, Section, Table, VAlign};
 use docx_rs::{
     AlignmentType, BorderType, BreakType, Docx, Header, LineSpacing, PageMargin, PageNum, PageOrientationType,
@@ -82,9 +82,9 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
     }
     let mut xml = docx.build();
     let mut next_id = 1;
-    xml.document = canonical(&fix_part(&xml.document, &mut next_id));
+    xml.document = fix_part(&xml.document, &mut next_id);
     for header in &mut xml.headers {
-        *header = canonical(&fix_part(header, &mut next_id));
+        *header = fix_part(header, &mut next_id);
     }
     xml.styles = canonical(&xml.styles);
     xml.doc_props.core = core_properties(doc);
@@ -263,7 +263,8 @@ impl Styles {
     }
 }
 
-/// One pass over a part docx-rs built, for what it cannot express:
+/// One pass over a part docx-rs built, for what it cannot express, and to put its
+/// property elements in the schema's order:
 /// - only header rows carry `<w:cantSplit />` (see `Styles::table`); they get
 ///   `<w:tblHeader />` too, so they repeat on every page;
 /// - docx-rs numbers paragraphs (w14:paraId) from a per-thread counter that lives
@@ -277,6 +278,12 @@ fn fix_part(xml: &[u8], next_id: &mut u32) -> Vec<u8> {
     while let Some(at) = xml[i..].iter().position(|&b| b == b'<') {
         let start = i + at;
         out.extend_from_slice(&xml[i..start]);
+        // Property elements: their children in the schema's order (see ooxml_order).
+        if let Some((sorted, after)) = sorted_at(xml, start) {
+            out.extend_from_slice(&sorted);
+            i = after;
+            continue;
+        }
         let rest = &xml[start..];
         if rest.starts_with(HEADER_ROW) {
             out.extend_from_slice(HEADER_ROW);

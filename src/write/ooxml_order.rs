@@ -4,9 +4,6 @@
 //! before its `w:pPr` — which LibreOffice accepts but validators reject and Word may
 //! silently ignore. This pass sorts them, leaving everything else byte for byte.
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::{Reader, Writer};
-
 const PPR: &[&str] = &[
     "pStyle",
     "keepNext",
@@ -183,75 +180,148 @@ fn rank(order: &[&str], name: &[u8]) -> usize {
     order.iter().position(|n| n.as_bytes() == local).unwrap_or(order.len())
 }
 
-/// The part with the children of its property elements in schema order; the part
-/// unchanged if it cannot be read (it came from docx-rs, so it can).
+/// A tag starting at `at` (on its '<'): its name, where it ends (past '>'), and
+/// whether it opens an element (not "</…>" nor "<…/>").
+fn tag(xml: &[u8], at: usize) -> Option<(&[u8], usize, Kind)> {
+    // The closing '>' outside quoted attribute values (where '>' may stand as is).
+    let mut quote = None;
+    let end =
+        at + xml[at..].iter().position(|&b| match (quote, b) {
+            (None, b'"' | b'\'') => {
+                quote = Some(b);
+                false
+            }
+            (Some(q), _) if b == q => {
+                quote = None;
+                false
+            }
+            (None, b'>') => true,
+            _ => false,
+        })? + 1;
+    let inner = &xml[at + 1..end - 1];
+    let (kind, inner) = match inner {
+        [b'/', rest @ ..] => (Kind::Close, rest),
+        [.., b'/'] => (Kind::Empty, &inner[..inner.len() - 1]),
+        [b'?' | b'!', ..] => (Kind::Other, inner),
+        _ => (Kind::Open, inner),
+    };
+    let name_end = inner
+        .iter()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(inner.len());
+    Some((&inner[..name_end], end, kind))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Open,
+    Close,
+    Empty,
+    Other,
+}
+
+/// The part with the children of its property elements in schema order; other
+/// bytes are copied as they are.
 pub fn canonical(xml: &[u8]) -> Vec<u8> {
-    sorted(xml).unwrap_or_else(|| xml.to_vec())
-}
-
-fn sorted(xml: &[u8]) -> Option<Vec<u8>> {
-    let mut reader = Reader::from_reader(xml);
-    let mut writer = Writer::new(Vec::with_capacity(xml.len()));
-    loop {
-        match reader.read_event().ok()? {
-            Event::Eof => break,
-            Event::Start(e) => match order_of(e.name().as_ref()) {
-                Some(order) => {
-                    let chunk = element(&mut reader, e.into_owned(), Some(order))?;
-                    writer.get_mut().extend_from_slice(&chunk);
-                }
-                None => writer.write_event(Event::Start(e)).ok()?,
-            },
-            other => writer.write_event(other).ok()?,
+    let mut out = Vec::with_capacity(xml.len());
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(next) = xml[at..].iter().position(|&b| b == b'<') {
+        let start = at + next;
+        match sorted_at(xml, start) {
+            Some((sorted, after)) => {
+                out.extend_from_slice(&xml[copied..start]);
+                out.extend_from_slice(&sorted);
+                copied = after;
+                at = after;
+            }
+            None => at = start + 1,
         }
     }
-    Some(writer.into_inner())
+    out.extend_from_slice(&xml[copied..]);
+    out
 }
 
-/// An element whose start tag was just read, serialised with its subtree; the
-/// children sorted by `order` when given.
-fn element(reader: &mut Reader<&[u8]>, start: BytesStart<'static>, order: Option<&[&str]>) -> Option<Vec<u8>> {
+/// If a property element opens at `start` (on its '<'): the element with its
+/// children in schema order, and where it ends. A cheap prefix test first, as this
+/// is asked of every tag of the document.
+pub fn sorted_at(xml: &[u8], start: usize) -> Option<(Vec<u8>, usize)> {
+    const OPENING: [&[u8]; 6] = [b"w:pPr", b"w:rPr", b"w:tcPr", b"w:tblPr", b"w:sectPr", b"w:style"];
+    let rest = xml.get(start + 1..)?;
+    let name = OPENING
+        .iter()
+        .find(|n| rest.starts_with(n) && matches!(rest.get(n.len()), Some(b' ' | b'>')))?;
+    element(xml, start, order_of(name)?)
+}
+
+/// The element opening at `start`, its children sorted by `order` (property
+/// elements inside sorted too); and where it ends.
+fn element(xml: &[u8], start: usize, order: &[&str]) -> Option<(Vec<u8>, usize)> {
+    let (_, open_end, _) = tag(xml, start)?;
     let mut children: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut at = open_end;
     loop {
-        match reader.read_event().ok()? {
-            Event::End(end) => {
-                let mut out = Writer::new(Vec::new());
-                out.write_event(Event::Start(start.borrow())).ok()?;
-                if order.is_some() {
-                    children.sort_by_key(|(r, _)| *r);
-                }
+        let next = at + xml[at..].iter().position(|&b| b == b'<')?;
+        let (name, end, kind) = tag(xml, next)?;
+        match kind {
+            Kind::Close => {
+                children.sort_by_key(|(r, _)| *r);
+                let mut out = Vec::with_capacity(end - start);
+                out.extend_from_slice(&xml[start..open_end]);
                 for (_, chunk) in children {
-                    out.get_mut().extend_from_slice(&chunk);
+                    out.extend_from_slice(&chunk);
                 }
-                out.write_event(Event::End(end)).ok()?;
-                return Some(out.into_inner());
+                out.extend_from_slice(&xml[next..end]);
+                return Some((out, end));
             }
-            Event::Start(e) => {
-                let r = order.map_or(0, |o| rank(o, e.name().as_ref()));
-                let nested = order_of(e.name().as_ref());
-                let chunk = element(reader, e.into_owned(), nested)?;
+            Kind::Empty | Kind::Other => {
+                children.push((rank(order, name), xml[next..end].to_vec()));
+                at = end;
+            }
+            Kind::Open => {
+                let r = rank(order, name);
+                let (chunk, after) = match order_of(name) {
+                    Some(inner) => element(xml, next, inner)?,
+                    None => {
+                        let after = subtree_end(xml, end)?;
+                        (xml[next..after].to_vec(), after)
+                    }
+                };
                 children.push((r, chunk));
-            }
-            Event::Empty(e) => {
-                let r = order.map_or(0, |o| rank(o, e.name().as_ref()));
-                let mut w = Writer::new(Vec::new());
-                w.write_event(Event::Empty(e)).ok()?;
-                children.push((r, w.into_inner()));
-            }
-            Event::Eof => return None,
-            // Text only occurs in leaf elements; keep it in place.
-            other => {
-                let mut w = Writer::new(Vec::new());
-                w.write_event(other).ok()?;
-                children.push((order.map_or(0, |o| o.len()), w.into_inner()));
+                at = after;
             }
         }
     }
+}
+
+/// Where the element whose start tag ends at `at` closes.
+fn subtree_end(xml: &[u8], mut at: usize) -> Option<usize> {
+    let mut depth = 1;
+    while depth > 0 {
+        let next = at + xml[at..].iter().position(|&b| b == b'<')?;
+        let (_, end, kind) = tag(xml, next)?;
+        match kind {
+            Kind::Open => depth += 1,
+            Kind::Close => depth -= 1,
+            _ => {}
+        }
+        at = end;
+    }
+    Some(at)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_greater_than_sign_in_an_attribute_is_not_the_end_of_the_tag() {
+        let xml = br#"<w:pPr><w:jc w:val="a>b" /><w:pStyle w:val="x" /></w:pPr>"#;
+        assert_eq!(
+            canonical(xml),
+            br#"<w:pPr><w:pStyle w:val="x" /><w:jc w:val="a>b" /></w:pPr>"#
+        );
+    }
 
     #[test]
     fn sorts_property_children_only() {
