@@ -9,7 +9,7 @@
 //! (see `fix_part` and `core_properties`); and it writes the children of some
 //! property elements out of the schema's order, which `ooxml_order` puts right.
 
-use super::ooxml_order::{canonical, sorted_at};
+use super::ooxml_order::{canonical, write_sorted_at};
 use crate::doc::{Align, Block, Document, Inline, ParaStyle, Paragraph, Section, Table, VAlign};
 use docx_rs::{
     AlignmentType, BorderType, BreakType, Docx, Header, LineSpacing, PageMargin, PageNum, PageOrientationType,
@@ -272,15 +272,13 @@ impl Styles {
 ///   built on the same thread: they are numbered afresh, in order.
 fn fix_part(xml: &[u8], next_id: &mut u32) -> Vec<u8> {
     const HEADER_ROW: &[u8] = b"<w:cantSplit />";
-    const PARA_ID: &[u8] = b"w14:paraId=\"";
     let mut out = Vec::with_capacity(xml.len() + 1024);
     let mut i = 0;
     while let Some(at) = xml[i..].iter().position(|&b| b == b'<') {
         let start = i + at;
         out.extend_from_slice(&xml[i..start]);
         // Property elements: their children in the schema's order (see ooxml_order).
-        if let Some((sorted, after)) = sorted_at(xml, start) {
-            out.extend_from_slice(&sorted);
+        if let Some(after) = write_sorted_at(xml, start, &mut out) {
             i = after;
             continue;
         }
@@ -291,20 +289,17 @@ fn fix_part(xml: &[u8], next_id: &mut u32) -> Vec<u8> {
             i = start + HEADER_ROW.len();
             continue;
         }
-        // Copy the tag, renumbering a paragraph id inside it.
-        let end = rest.iter().position(|&b| b == b'>').map_or(rest.len(), |e| e + 1);
-        let tag = &rest[..end];
-        match tag.windows(PARA_ID.len()).position(|w| w == PARA_ID) {
-            Some(p) if tag.len() >= p + PARA_ID.len() + 8 => {
-                let value = p + PARA_ID.len();
-                out.extend_from_slice(&tag[..value]);
-                out.extend_from_slice(format!("{:08X}", *next_id).as_bytes());
-                *next_id += 1;
-                out.extend_from_slice(&tag[value + 8..]);
-            }
-            _ => out.extend_from_slice(tag),
+        // A paragraph's start tag, as docx-rs writes it: renumber its id.
+        const PARAGRAPH: &[u8] = b"<w:p w14:paraId=\"";
+        if rest.starts_with(PARAGRAPH) && rest.len() >= PARAGRAPH.len() + 8 {
+            out.extend_from_slice(PARAGRAPH);
+            out.extend_from_slice(format!("{:08X}", *next_id).as_bytes());
+            *next_id += 1;
+            i = start + PARAGRAPH.len() + 8;
+            continue;
         }
-        i = start + end;
+        out.push(b'<');
+        i = start + 1;
     }
     out.extend_from_slice(&xml[i..]);
     out
