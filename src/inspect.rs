@@ -273,12 +273,15 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
             let _ = writeln!(sections, "\n[[phu_luc]]\nbang = \"{data}\"");
         }
     }
-    let place = name_field
-        .map(|f| format!("{{{{ {f} }}}}"))
-        .unwrap_or_else(|| "…".into());
-    let year = year_field
-        .map(|f| format!("{{{{ {f} }}}}"))
-        .unwrap_or_else(|| "2024".into());
+    // A field bound from the label sheet, or "…" for the user to fill in (a "…" year
+    // stops rendering with a message naming van_ban.nam, rather than guessing one).
+    let field = |path: &Option<String>, filter: &str| {
+        path.as_ref()
+            .map_or("…".to_string(), |f| format!("{{{{ {f}{filter} }}}}"))
+    };
+    let place = field(&name_field, "");
+    let place_upper = field(&name_field, " | upper");
+    let year = field(&year_field, "");
     let _ = writeln!(
         manifest,
         "# Mẫu khởi đầu do «baocao inspect --manifest» lập từ {}.\n# Hãy sửa các dòng văn bản và nội dung cho đúng thực tế.\nten = \"Mẫu khởi đầu\"\nnoi_dung = \"noi-dung.md\"\n",
@@ -286,8 +289,7 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
     );
     let _ = writeln!(
         manifest,
-        "[van_ban]\nco_quan_ban_hanh = \"ỦY BAN NHÂN DÂN\\nXÃ {}\"\ndia_danh = \"{place}\"\nnam = \"{year}\"\ntrich_yeu = \"Báo cáo số liệu năm {year}\"\nquyen_han_ky = \"TM. ỦY BAN NHÂN DÂN\"\nchuc_vu = \"CHỦ TỊCH\"\nnguoi_ky = \"\"\nnoi_nhan = [\"Lưu: VT.\"]\nten_tep = \"bao-cao-{year}-{place}\"",
-        if place == "…" { "…".to_string() } else { format!("{} | upper }}}}", place.trim_end_matches(" }}")) }
+        "[van_ban]\nco_quan_ban_hanh = \"ỦY BAN NHÂN DÂN\\nXÃ {place_upper}\"\ndia_danh = \"{place}\"\nnam = \"{year}\"\ntrich_yeu = \"Báo cáo số liệu năm {year}\"\nquyen_han_ky = \"TM. ỦY BAN NHÂN DÂN\"\nchuc_vu = \"CHỦ TỊCH\"\nnguoi_ky = \"\"\nnoi_nhan = [\"Lưu: VT.\"]\nten_tep = \"bao-cao-{year}-{place}\"",
     );
     manifest.push_str(&sections);
     (manifest, body)
