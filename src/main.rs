@@ -75,15 +75,15 @@ enum Command {
         #[command(flatten)]
         output_formats: OutputArgs,
     },
-    /// Lập báo cáo cho mọi xã trong một thư mục, và báo cáo tổng hợp của huyện.
+    /// Lập báo cáo cho mọi xã của một thư mục hoặc một tệp của huyện, và báo cáo tổng hợp của huyện.
     #[command(
         help_template = HELP_TEMPLATE,
         next_help_heading = "Tùy chọn",
-        override_usage = "baocao batch THƯ_MỤC -o THƯ_MỤC_KẾT_QUẢ [-t THƯ_MỤC_MẪU] [-f ĐỊNH_DẠNG] [-q]"
+        override_usage = "baocao batch THƯ_MỤC_HOẶC_TỆP_HUYỆN -o THƯ_MỤC_KẾT_QUẢ [-t THƯ_MỤC_MẪU] [-f ĐỊNH_DẠNG] [-q]"
     )]
     Batch {
-        /// Thư mục chứa các tệp bảng tính của các xã.
-        #[arg(value_name = "THƯ_MỤC", help_heading = "Tham số")]
+        /// Thư mục chứa các tệp bảng tính của các xã, hoặc một tệp bảng tính của huyện (mỗi xã một dòng).
+        #[arg(value_name = "THƯ_MỤC_HOẶC_TỆP_HUYỆN", help_heading = "Tham số")]
         input: PathBuf,
         /// Thư mục ghi kết quả.
         #[arg(short = 'o', long = "ra", alias = "output", value_name = "THƯ_MỤC_KẾT_QUẢ")]
