@@ -99,11 +99,20 @@ pub fn bang_chu(state: &State, value: Value) -> Result<String, Error> {
     vi::amount_in_words(n, zero_tens).ok_or_else(|| invalid(format!("bộ lọc «bang_chu»: số tiền «{value}» quá lớn")))
 }
 
-/// Loose equality for statuses and labels: case, accents and spaces ignored.
-fn same(a: &Value, b: &Value) -> bool {
-    match (a.as_str(), b.as_str()) {
-        (Some(x), Some(y)) => crate::bind::fold(x) == crate::bind::fold(y),
-        _ => a == b,
+fn alphanumeric(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Loose equality for statuses and labels: case, accents, spaces and punctuation
+/// ignored (years are not: "2024" is not "2025"). `wanted` is folded once by the
+/// caller; equal texts and plain ASCII words are settled without folding, as these
+/// filters run over every row of a district's communes.
+fn same(value: &Value, wanted: &Value, wanted_folded: Option<&str>) -> bool {
+    match (value.as_str(), wanted.as_str(), wanted_folded) {
+        (Some(x), Some(y), _) if x == y => true,
+        (Some(x), Some(y), _) if alphanumeric(x) && alphanumeric(y) => x.eq_ignore_ascii_case(y),
+        (Some(x), Some(_), Some(folded)) => crate::bind::plain(x) == folded,
+        _ => value == wanted,
     }
 }
 
@@ -120,13 +129,14 @@ fn rows(list: &Value, filter: &str) -> Result<Vec<Value>, Error> {
 /// `{{ tieu_chi | loc("danh_gia", "Đạt") }}`: the rows whose field equals the value
 /// (ignoring case and accents).
 pub fn loc(list: Value, field: String, wanted: Value) -> Result<Value, Error> {
+    let folded = wanted.as_str().map(crate::bind::plain);
     let mut out = Vec::new();
     for row in rows(&list, "loc")? {
         let v = row.get_attr(&field)?;
         if v.is_undefined() {
             return Err(invalid(format!("bộ lọc «loc»: dòng không có cột «{field}»")));
         }
-        if same(&v, &wanted) {
+        if same(&v, &wanted, folded.as_deref()) {
             out.push(row);
         }
     }
@@ -151,4 +161,22 @@ pub fn noi(list: Value, sep: Option<String>, kwargs: Kwargs) -> Result<String, E
         1 => items[0].clone(),
         n => format!("{}{}{}", items[..n - 1].join(&sep), last, items[n - 1]),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(values: &[&str]) -> Value {
+        let row = |v: &str| Value::from(std::collections::BTreeMap::from([("a".to_string(), Value::from(v))]));
+        Value::from(values.iter().map(|v| row(v)).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn loc_ignores_case_accents_and_punctuation_but_not_years() {
+        let list = rows(&["Đạt", "đạt", "ĐẠT", "Chưa đạt", "dat", "1.", "1", "2024", "2025"]);
+        assert_eq!(dem(list.clone(), "a".into(), Value::from("Đạt")).unwrap(), 4);
+        assert_eq!(dem(list.clone(), "a".into(), Value::from("1")).unwrap(), 2);
+        assert_eq!(dem(list, "a".into(), Value::from("2024")).unwrap(), 1);
+    }
 }
