@@ -129,16 +129,17 @@ fn child_batch(input: &Path, out: &Path, summary: bool) {
     };
     let cpu_before = cpu_seconds();
     let started = Instant::now();
-    let result = batch::run(&pack, &inputs, skipped, &options, &|_| {}).unwrap();
+    let count = inputs.len();
+    let result = batch::run(&pack, inputs, skipped, &options, &|_| {}).unwrap();
     let wall = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu_before;
-    assert_eq!(result.da_ghi, inputs.len());
+    assert_eq!(result.da_ghi, count);
     println!(
         "batch of {} communes → .docx{}: {:.2} s wall, {:.0} reports/s, CPU {:.2} s ({:.1} cores busy), peak memory {} MB",
-        inputs.len(),
+        count,
         if summary { " + district summary" } else { " (no summary)" },
         wall,
-        inputs.len() as f64 / wall,
+        count as f64 / wall,
         cpu,
         cpu / wall,
         peak_rss_kb() / 1024

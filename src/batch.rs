@@ -183,7 +183,7 @@ pub fn district_sources(pack: &Pack, path: &Path) -> Result<Vec<Source>, Diagnos
 /// Render and write every workbook; `progress` is called once per input as it ends.
 pub fn run(
     pack: &Pack,
-    inputs: &[Source],
+    inputs: Vec<Source>,
     skipped: Vec<Skipped>,
     options: &Options,
     progress: &(dyn Fn(&Item) + Sync),
@@ -210,7 +210,7 @@ pub fn run(
         })?;
 
     let results: Vec<(Item, Option<Pending>)> = inputs
-        .par_iter()
+        .into_par_iter()
         .map(|source| {
             let name = source.label();
             let mut item = Item {
@@ -220,8 +220,8 @@ pub fn run(
                 canh_bao: Vec::new(),
             };
             let made = match source {
-                Source::File(path) => report::from_file(pack, path),
-                Source::Commune(book) => report::from_workbook(pack, (**book).clone()),
+                Source::File(path) => report::from_file(pack, &path),
+                Source::Commune(book) => report::from_workbook(pack, *book),
             };
             let pending = match made {
                 Ok(r) => {

@@ -23,11 +23,11 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
         batch::district_sources(pack, input).unwrap_or_else(|_| vec![Source::File(input.to_path_buf())])
     };
     Ok(sources
-        .par_iter()
+        .into_par_iter()
         .map(|source| {
             let (tep, made) = match source {
-                Source::File(path) => (path.display().to_string(), report::from_file(pack, path)),
-                Source::Commune(book) => (book.file.clone(), report::from_workbook(pack, (**book).clone())),
+                Source::File(path) => (path.display().to_string(), report::from_file(pack, &path)),
+                Source::Commune(book) => (book.file.clone(), report::from_workbook(pack, *book)),
             };
             match made {
                 Ok(r) => Checked {

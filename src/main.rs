@@ -451,7 +451,7 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
             None => {}
         }
     };
-    let summary = match batch::run(&pack, &inputs, skipped, options, &progress) {
+    let summary = match batch::run(&pack, inputs, skipped, options, &progress) {
         Ok(s) => s,
         Err(e) => {
             if let Some(bar) = &bar {
