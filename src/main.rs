@@ -66,9 +66,8 @@ enum Command {
         /// Tệp bảng tính của xã.
         #[arg(value_name = "TỆP_BẢNG_TÍNH", help_heading = "Tham số")]
         workbook: PathBuf,
-        /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
-        #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
-        pack: Option<PathBuf>,
+        #[command(flatten)]
+        pack: PackArg,
         /// Tệp kết quả (mặc định: tên theo xã và năm, trong thư mục hiện tại).
         #[arg(short = 'o', long = "ra", alias = "output", value_name = "TỆP_KẾT_QUẢ")]
         output: Option<PathBuf>,
@@ -88,9 +87,8 @@ enum Command {
         /// Thư mục ghi kết quả.
         #[arg(short = 'o', long = "ra", alias = "output", value_name = "THƯ_MỤC_KẾT_QUẢ")]
         output: PathBuf,
-        /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
-        #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
-        pack: Option<PathBuf>,
+        #[command(flatten)]
+        pack: PackArg,
         #[command(flatten)]
         output_formats: OutputArgs,
         /// Không lập báo cáo tổng hợp của huyện.
@@ -110,9 +108,8 @@ enum Command {
         /// Tệp bảng tính hoặc thư mục các tệp bảng tính.
         #[arg(value_name = "TỆP_HOẶC_THƯ_MỤC", help_heading = "Tham số")]
         input: PathBuf,
-        /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
-        #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
-        pack: Option<PathBuf>,
+        #[command(flatten)]
+        pack: PackArg,
         /// Cách in kết quả: text hoặc json (mặc định: text).
         #[arg(
             short = 'f',
@@ -138,6 +135,14 @@ enum Command {
         #[arg(long = "manifest", value_name = "THƯ_MỤC")]
         manifest: Option<PathBuf>,
     },
+}
+
+/// The template pack of `render`, `batch` and `check`.
+#[derive(clap::Args)]
+struct PackArg {
+    /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
+    #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
+    dir: Option<PathBuf>,
 }
 
 /// The output formats of `render` and `batch`.
@@ -207,7 +212,7 @@ fn main() -> ExitCode {
             output,
             output_formats,
         } => match output_formats.resolve() {
-            Ok((formats, soffice)) => render(&workbook, pack.as_deref(), output.as_deref(), &formats, soffice),
+            Ok((formats, soffice)) => render(&workbook, pack.dir.as_deref(), output.as_deref(), &formats, soffice),
             Err(code) => code,
         },
         Command::Batch {
@@ -225,11 +230,11 @@ fn main() -> ExitCode {
                     summary: !no_summary,
                     soffice,
                 };
-                run_batch(&input, pack.as_deref(), &options, quiet)
+                run_batch(&input, pack.dir.as_deref(), &options, quiet)
             }
             Err(code) => code,
         },
-        Command::Check { input, pack, format } => check(&input, pack.as_deref(), format),
+        Command::Check { input, pack, format } => check(&input, pack.dir.as_deref(), format),
         Command::Inspect { workbook, manifest } => inspect(&workbook, manifest.as_deref()),
     }
 }
