@@ -300,7 +300,7 @@ pub fn canonical(xml: &[u8]) -> Vec<u8> {
 /// If a property element opens at `start` (on its '<'), write it to `out` with its
 /// children in schema order and return where it ends; None (and nothing written)
 /// otherwise. A cheap prefix test first, as this is asked of every tag.
-pub fn write_sorted_at(xml: &[u8], start: usize, out: &mut Vec<u8>) -> Option<usize> {
+fn write_sorted_at(xml: &[u8], start: usize, out: &mut Vec<u8>) -> Option<usize> {
     const OPENING: [&[u8]; 6] = [b"w:pPr", b"w:rPr", b"w:tcPr", b"w:tblPr", b"w:sectPr", b"w:style"];
     let rest = xml.get(start + 1..)?;
     let name = OPENING
