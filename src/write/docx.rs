@@ -40,6 +40,9 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
     for p in &doc.page_header {
         header.paragraph(&mut styles, p);
     }
+    if doc.page_header.is_empty() {
+        header.push("<w:p/>");
+    }
     header.push("</w:hdr>");
     // Page numbers from page 2: the first page has a header of its own, empty.
     let mut first_header = Xml::new(HEADER_START);
