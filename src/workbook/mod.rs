@@ -9,6 +9,7 @@ mod xlsx_layout;
 
 use crate::error::{Diagnostic, Result};
 use calamine::{Data, Reader};
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::path::Path;
 use unicode_normalization::UnicodeNormalization;
@@ -703,27 +704,29 @@ fn repair_texts(book: &mut Workbook) {
         for (i, cell) in sheet.cells.iter_mut().enumerate() {
             let Value::Text(text) = &cell.value else { continue };
             // Legacy repair first: in TCVN3 "Ð" is "é", not a mistyped "Đ".
-            let mut fixed = tidy(text);
-            if let Some((decoded, encoding)) = legacy::repair(&fixed, None) {
+            let tidied = tidy(text);
+            let fixed = if let Some((decoded, encoding)) = legacy::repair(&tidied, None) {
                 let (r, c) = (r0 + i as u32 / width, c0 + i as u32 % width);
                 book.warnings.push(repaired_warning(
                     &book.file,
                     &sheet.name,
                     r,
                     c,
-                    &fixed,
+                    &tidied,
                     &decoded,
                     encoding,
                 ));
-                fixed = decoded;
+                Cow::Owned(decoded)
+            } else if tidied.contains(['\u{D0}', '\u{F0}']) {
+                Cow::Owned(tidied.replace('\u{D0}', "Đ").replace('\u{F0}', "đ"))
             } else {
-                fixed = fixed.replace('\u{D0}', "Đ").replace('\u{F0}', "đ");
-            }
-            cell.value = if fixed.is_empty() {
-                Value::Empty
-            } else {
-                Value::Text(fixed)
+                tidied
             };
+            if fixed.is_empty() {
+                cell.value = Value::Empty;
+            } else if let Cow::Owned(fixed) = fixed {
+                cell.value = Value::Text(fixed);
+            }
         }
     }
 }
@@ -739,7 +742,10 @@ pub fn normalize_text(text: &str) -> String {
 }
 
 /// NFC, spaces and line ends as `normalize_text`, but "Ð/ð" kept as they are.
-fn tidy(text: &str) -> String {
+fn tidy(text: &str) -> Cow<'_, str> {
+    if is_tidy(text) {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     for line in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
         if !out.is_empty() {
@@ -763,7 +769,24 @@ fn tidy(text: &str) -> String {
             out.push(ch);
         }
     }
-    out.trim().to_string()
+    Cow::Owned(out.trim().to_string())
+}
+
+/// Whether `tidy` would leave `text` as it is: NFC, trimmed, no space or line break
+/// to fold and no character to replace or drop.
+fn is_tidy(text: &str) -> bool {
+    if text.trim().len() != text.len() {
+        return false;
+    }
+    let mut last = '\0';
+    for c in text.chars() {
+        match (last, c) {
+            (_, '\r' | '\t' | '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{E000}'..='\u{F8FF}') => return false,
+            (' ', ' ' | '\n') | ('\n', ' ') => return false,
+            _ => last = c,
+        }
+    }
+    text.is_ascii() || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
 }
 
 #[cfg(test)]
