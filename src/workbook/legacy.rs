@@ -153,7 +153,8 @@ struct Tables {
     tcvn3: HashMap<char, char>,
     vni_pairs: HashMap<(char, char), char>,
     vni_single: HashMap<char, char>,
-    rhymes: HashSet<&'static str>,
+    initials: Vec<Vec<char>>,
+    rhymes: HashSet<Vec<char>>,
 }
 
 fn tables() -> &'static Tables {
@@ -195,24 +196,39 @@ fn tables() -> &'static Tables {
             tcvn3,
             vni_pairs,
             vni_single: VNI_SINGLE.into_iter().collect(),
-            rhymes: RHYMES.split_whitespace().collect(),
+            initials: INITIALS.iter().map(|i| i.chars().collect()).collect(),
+            rhymes: RHYMES.split_whitespace().map(|r| r.chars().collect()).collect(),
         }
     })
+}
+
+/// Whether `c` may be a legacy code: every TCVN3 code and VNI mark or letter is one.
+fn is_code(c: char) -> bool {
+    ('\u{A1}'..='\u{FF}').contains(&c)
 }
 
 fn map_chars(text: &str, encoding: Legacy) -> String {
     let t = tables();
     match encoding {
-        Legacy::Tcvn3 | Legacy::Tcvn3Upper => text.chars().map(|c| *t.tcvn3.get(&c).unwrap_or(&c)).collect(),
+        Legacy::Tcvn3 | Legacy::Tcvn3Upper => text
+            .chars()
+            .map(|c| if is_code(c) { *t.tcvn3.get(&c).unwrap_or(&c) } else { c })
+            .collect(),
         Legacy::Vni => {
             let mut out = String::with_capacity(text.len());
             let mut chars = text.chars().peekable();
             while let Some(c) = chars.next() {
-                if let Some(&pair) = chars.peek().and_then(|&next| t.vni_pairs.get(&(c, next))) {
+                let pair = chars
+                    .peek()
+                    .filter(|&&next| is_code(next))
+                    .and_then(|&next| t.vni_pairs.get(&(c, next)));
+                if let Some(&pair) = pair {
                     chars.next();
                     out.push(pair);
-                } else {
+                } else if is_code(c) {
                     out.push(*t.vni_single.get(&c).unwrap_or(&c));
+                } else {
+                    out.push(c);
                 }
             }
             out
@@ -231,7 +247,7 @@ fn has_unicode_vietnamese(text: &str) -> bool {
 /// Words as the encoding sees them: TCVN3 codes such as "µ" or "¸" are letters there.
 fn words(text: &str, encoding: Legacy) -> impl Iterator<Item = &str> {
     let tcvn3 = &tables().tcvn3;
-    text.split(move |c: char| !(c.is_alphabetic() || (encoding != Legacy::Vni && tcvn3.contains_key(&c))))
+    text.split(move |c: char| !(c.is_alphabetic() || (encoding != Legacy::Vni && is_code(c) && tcvn3.contains_key(&c))))
         .filter(|w| !w.is_empty())
 }
 
@@ -252,13 +268,13 @@ fn assess(text: &str, encoding: Legacy) -> Option<Reading> {
     let (mut touched, mut valid, mut bad, mut evidence, mut strong) = (0, 0, 0, false, false);
     let (mut evidence_letters, mut all_letters) = (0, 0);
     for word in words(text, encoding) {
-        let decoded = map_chars(word, encoding);
-        if decoded == word {
-            if word.chars().any(is_foreign) {
-                bad += 1;
-            } else if is_syllable(word) {
-                all_letters += word.chars().count();
-            }
+        let decoded = if word.chars().any(is_code) {
+            map_chars(word, encoding)
+        } else {
+            String::new()
+        };
+        if decoded.is_empty() || decoded == word {
+            bad += usize::from(word.chars().any(is_foreign));
             continue;
         }
         touched += 1;
@@ -275,15 +291,28 @@ fn assess(text: &str, encoding: Legacy) -> Option<Reading> {
             strong |= has_strong_code(word, encoding);
         }
     }
+    if !(evidence && bad * 10 <= touched + bad) {
+        return None;
+    }
     // One word in ten may stay unknown (a name, an abbreviation) in long texts. Short
     // foreign words ("Hën", "Sèp", "Meán") can read as syllables, hence the length
     // thresholds, higher when no code is one that other languages never write.
     let enough = if strong {
-        evidence_letters >= 4 || (evidence_letters >= 3 && all_letters >= 5)
+        evidence_letters >= 4
+            || (evidence_letters >= 3 && all_letters + untouched_syllable_letters(text, encoding) >= 5)
     } else {
         evidence_letters >= 7
     };
-    (evidence && bad * 10 <= touched + bad).then_some(Reading { valid, enough })
+    Some(Reading { valid, enough })
+}
+
+/// Letters of the words that `encoding` leaves as they are and that are syllables
+/// already; only a short text's length needs them.
+fn untouched_syllable_letters(text: &str, encoding: Legacy) -> usize {
+    words(text, encoding)
+        .filter(|word| !word.chars().any(is_foreign) && map_chars(word, encoding) == *word && is_syllable(word))
+        .map(|word| word.chars().count())
+        .sum()
 }
 
 const VNI_FOREIGN_PAIRS: [&str; 8] = ["eä", "aú", "aë", "aï", "oï", "uï", "où", "oû"];
@@ -342,14 +371,12 @@ const RHYMES: &str = "a ac ach ai am an ang anh ao ap at au ay ăc ăm ăn ăng 
 /// consonant, a known rhyme, at most one tone on the right vowel, and only sắc/nặng
 /// before -c/-ch/-p/-t.
 fn is_syllable(word: &str) -> bool {
-    let mut base = Vec::new();
+    let mut base = Vec::with_capacity(8);
     let mut tone = None;
-    for c in word.chars().flat_map(char::to_lowercase).nfd() {
+    let mut add = |c: char| -> bool {
         match c {
             '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}' => {
-                if base.is_empty() || tone.replace((c, base.len() - 1)).is_some() {
-                    return false;
-                }
+                !base.is_empty() && tone.replace((c, base.len() - 1)).is_none()
             }
             '\u{302}' | '\u{306}' | '\u{31B}' => {
                 let modified = match (base.pop(), c) {
@@ -362,35 +389,62 @@ fn is_syllable(word: &str) -> bool {
                     _ => return false,
                 };
                 base.push(modified);
+                true
             }
-            'a'..='z' | 'đ' => base.push(c),
-            _ => return false,
+            'a'..='z' | 'đ' => {
+                base.push(c);
+                true
+            }
+            _ => false,
+        }
+    };
+    // Each letter decomposed on its own: NFD would also sort the marks after a letter,
+    // but what they make of it does not depend on their order.
+    for c in word.chars().flat_map(char::to_lowercase) {
+        let mut ok = true;
+        if c.is_ascii() {
+            ok = add(c);
+        } else {
+            unicode_normalization::char::decompose_canonical(c, |d| ok = ok && add(d));
+        }
+        if !ok {
+            return false;
         }
     }
-    let rhymes = &tables().rhymes;
-    INITIALS.iter().any(|initial| {
-        let n = initial.chars().count();
-        if base.len() < n || !base[..n].iter().copied().eq(initial.chars()) {
+    let t = tables();
+    t.initials.iter().zip(INITIALS).any(|(initial, name)| {
+        let n = initial.len();
+        if base.len() < n || !base.iter().zip(initial).all(|(a, b)| a == b) {
             return false;
         }
         // "qu" already holds the medial: "qua" = q + "oa", "quân" = q + "uân".
-        let medial = match (*initial, base.get(n)) {
+        let medial = match (name, base.get(n)) {
             ("qu", _) if base[n..] == ['i'] => return tone.is_none_or(|(_, at)| at == n),
             ("qu", Some('a' | 'ă' | 'e')) => Some('o'),
             ("qu", _) => Some('u'),
             _ => None,
         };
-        let rhyme: Vec<char> = medial.into_iter().chain(base[n..].iter().copied()).collect();
-        let text: String = rhyme.iter().collect();
-        if !rhymes.contains(text.as_str()) {
+        let mut rhyme = ['\0'; 8];
+        let len = usize::from(medial.is_some()) + base.len() - n;
+        if len > rhyme.len() {
             return false;
         }
-        let stop = ["c", "ch", "p", "t"].iter().any(|f| text.ends_with(f));
+        for (slot, c) in rhyme
+            .iter_mut()
+            .zip(medial.into_iter().chain(base[n..].iter().copied()))
+        {
+            *slot = c;
+        }
+        let rhyme = &rhyme[..len];
+        if !t.rhymes.contains(rhyme) {
+            return false;
+        }
+        let stop = matches!(rhyme, [.., 'c' | 'p' | 't'] | [.., 'c', 'h']);
         match tone {
             None => !stop,
             Some((mark, at)) => {
                 at >= n
-                    && tone_fits(&rhyme, at - n + usize::from(medial.is_some()))
+                    && tone_fits(rhyme, at - n + usize::from(medial.is_some()))
                     && (!stop || matches!(mark, '\u{301}' | '\u{323}'))
             }
         }

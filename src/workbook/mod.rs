@@ -9,6 +9,7 @@ mod xlsx_layout;
 
 use crate::error::{Diagnostic, Result};
 use calamine::{Data, Reader};
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::path::Path;
 use unicode_normalization::UnicodeNormalization;
@@ -297,23 +298,7 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     let mut book = match format {
         Format::Xlsx => {
             let mut x = calamine::Xlsx::new(cursor).map_err(|e| broken(&e))?;
-            let is_1904 = x.has_1904_epoch();
-            let layout = |name: &str| layouts.iter().find(|l| l.sheet == name);
-            let mut book = read_sheets(file, format, &mut x, is_1904, |name| {
-                layout(name).map(|l| l.merges.clone()).unwrap_or_default()
-            })
-            .map_err(|e| broken(&e))?;
-            for sheet in &mut book.sheets {
-                if let Ok(styles) = x.worksheet_style(&sheet.name) {
-                    apply_styles(file, sheet, &styles, &mut book.warnings);
-                }
-                if let Some(l) = layout(&sheet.name) {
-                    sheet.col_widths = l.col_widths.clone();
-                    sheet.hidden_rows = l.hidden_rows.clone();
-                    sheet.hidden_cols = l.hidden_cols.clone();
-                }
-            }
-            book
+            read_xlsx(file, &mut x, &layouts).map_err(|e| broken(&e))?
         }
         Format::Xlsb => {
             let mut x = calamine::Xlsb::new(cursor).map_err(|e| broken(&e))?;
@@ -453,6 +438,120 @@ where
     })
 }
 
+/// An .xlsx workbook, each sheet's values and styles read in one pass over its XML.
+fn read_xlsx<RS: std::io::Read + std::io::Seek>(
+    file: &str,
+    x: &mut calamine::Xlsx<RS>,
+    layouts: &[xlsx_layout::Layout],
+) -> std::result::Result<Workbook, calamine::XlsxError> {
+    let names = x.defined_names().iter().map(|(n, r)| (nfc(n), r.clone())).collect();
+    let metadata: Vec<calamine::Sheet> = x.sheets_metadata().to_vec();
+    let is_1904 = x.has_1904_epoch();
+    let mut book = Workbook {
+        file: file.to_string(),
+        format: Format::Xlsx,
+        sheets: Vec::new(),
+        names,
+        warnings: Vec::new(),
+    };
+    for meta in metadata {
+        if meta.typ != calamine::SheetType::WorkSheet {
+            continue;
+        }
+        let mut sheet = Sheet {
+            name: nfc(&meta.name),
+            hidden: meta.visible != calamine::SheetVisible::Visible,
+            ..Sheet::default()
+        };
+        match x.worksheet_cells_reader(&meta.name) {
+            Ok(mut cells) => read_xlsx_cells(&mut cells, is_1904, &mut sheet, file, &mut book.warnings)?,
+            Err(calamine::XlsxError::NotAWorksheet(_)) => {}
+            Err(e) => return Err(e),
+        }
+        if let Some(l) = layouts.iter().find(|l| l.sheet == meta.name) {
+            sheet.merges = l.merges.clone();
+            sheet.col_widths = l.col_widths.clone();
+            sheet.hidden_rows = l.hidden_rows.clone();
+            sheet.hidden_cols = l.hidden_cols.clone();
+        }
+        book.sheets.push(sheet);
+    }
+    Ok(book)
+}
+
+/// Fill `sheet` as calamine's `worksheet_range` and `worksheet_style` would: the grid
+/// spans the non-empty values, and styles apply inside the box of the cells that have
+/// a style of their own, where any other cell has the default style (palette entry 0).
+fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
+    reader: &mut calamine::XlsxCellReader<'_, RS>,
+    is_1904: bool,
+    sheet: &mut Sheet,
+    file: &str,
+    warnings: &mut Vec<Diagnostic>,
+) -> std::result::Result<(), calamine::XlsxError> {
+    let palette_len = reader.styles().len();
+    let mut read = Vec::new();
+    while let Some((cell, style)) = reader.next_cell_with_style_id()? {
+        let value = match cell.get_value() {
+            calamine::DataRef::Empty => None,
+            data => Some(value_of_ref(data, is_1904)),
+        };
+        let style = if style > 0 && style < palette_len { style } else { 0 };
+        read.push((cell.get_position(), value, style));
+    }
+    let bounds = |cells: &mut dyn Iterator<Item = (u32, u32)>| {
+        cells.fold(None, |b: Option<((u32, u32), (u32, u32))>, (r, c)| {
+            Some(match b {
+                None => ((r, c), (r, c)),
+                Some((s, e)) => ((s.0.min(r), s.1.min(c)), (e.0.max(r), e.1.max(c))),
+            })
+        })
+    };
+    let Some((start, end)) = bounds(&mut read.iter().filter(|c| c.1.is_some()).map(|c| c.0)) else {
+        return Ok(());
+    };
+    let styled = bounds(&mut read.iter().filter(|c| c.2 > 0).map(|c| c.0));
+    sheet.origin = start;
+    sheet.height = end.0 - start.0 + 1;
+    sheet.width = end.1 - start.1 + 1;
+    let len = sheet.height as usize * sheet.width as usize;
+    sheet.cells = vec![Cell::default(); len];
+    let mut style_ids = vec![0; len];
+    for ((r, c), value, style) in read {
+        if r < start.0 || r > end.0 || c < start.1 || c > end.1 {
+            continue;
+        }
+        let i = (r - start.0) as usize * sheet.width as usize + (c - start.1) as usize;
+        if let Some(value) = value {
+            sheet.cells[i].value = value;
+        }
+        // A repeated cell keeps its first style but its last value, as in calamine.
+        if style_ids[i] == 0 {
+            style_ids[i] = style;
+        }
+    }
+    let Some((s0, s1)) = styled else {
+        return Ok(());
+    };
+    let palette = reader.styles();
+    for r in start.0.max(s0.0)..=end.0.min(s1.0) {
+        for c in start.1.max(s0.1)..=end.1.min(s1.1) {
+            let i = (r - start.0) as usize * sheet.width as usize + (c - start.1) as usize;
+            let cell = &mut sheet.cells[i];
+            apply_style(file, &sheet.name, r, c, cell, &palette[style_ids[i]], warnings);
+        }
+    }
+    Ok(())
+}
+
+fn value_of_ref(data: &calamine::DataRef<'_>, is_1904: bool) -> Value {
+    match data {
+        calamine::DataRef::SharedString(s) => Value::Text(s.to_string()),
+        calamine::DataRef::String(s) => Value::Text(s.clone()),
+        data => value_of(&data.clone().into(), is_1904),
+    }
+}
+
 fn value_of(data: &Data, is_1904: bool) -> Value {
     match data {
         Data::Empty => Value::Empty,
@@ -516,41 +615,31 @@ pub fn valid_date(y: i32, m: u32, d: u32) -> bool {
     (1..=days).contains(&d) && (1..=9999).contains(&y)
 }
 
-fn apply_styles(file: &str, sheet: &mut Sheet, styles: &calamine::StyleRange, warnings: &mut Vec<Diagnostic>) {
-    let (r0, c0) = sheet.origin;
-    for r in 0..sheet.height {
-        for c in 0..sheet.width {
-            let Some(style) = styles.get((r0 + r, c0 + c)) else {
-                continue;
-            };
-            let idx = (r * sheet.width + c) as usize;
-            let cell = &mut sheet.cells[idx];
-            if let Some(font) = &style.font {
-                cell.style.bold = font.is_bold();
-                if let (Value::Text(text), Some(font_name)) = (&cell.value, &font.name) {
-                    if let Some((fixed, encoding)) = legacy::repair(text, Some(font_name)) {
-                        warnings.push(repaired_warning(
-                            file,
-                            &sheet.name,
-                            r0 + r,
-                            c0 + c,
-                            text,
-                            &fixed,
-                            encoding,
-                        ));
-                        cell.value = Value::Text(fixed);
-                    }
-                }
-            }
-            if let Some(a) = &style.alignment {
-                cell.style.wrap = a.wrap_text;
-            }
-            if let Some(nf) = &style.number_format {
-                let (decimals, percent) = number_format_precision(&nf.format_code);
-                cell.style.decimals = decimals;
-                cell.style.percent = percent;
+fn apply_style(
+    file: &str,
+    sheet: &str,
+    row: u32,
+    col: u32,
+    cell: &mut Cell,
+    style: &calamine::Style,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    if let Some(font) = &style.font {
+        cell.style.bold = font.is_bold();
+        if let (Value::Text(text), Some(font_name)) = (&cell.value, &font.name) {
+            if let Some((fixed, encoding)) = legacy::repair(text, Some(font_name)) {
+                warnings.push(repaired_warning(file, sheet, row, col, text, &fixed, encoding));
+                cell.value = Value::Text(fixed);
             }
         }
+    }
+    if let Some(a) = &style.alignment {
+        cell.style.wrap = a.wrap_text;
+    }
+    if let Some(nf) = &style.number_format {
+        let (decimals, percent) = number_format_precision(&nf.format_code);
+        cell.style.decimals = decimals;
+        cell.style.percent = percent;
     }
 }
 
@@ -615,27 +704,29 @@ fn repair_texts(book: &mut Workbook) {
         for (i, cell) in sheet.cells.iter_mut().enumerate() {
             let Value::Text(text) = &cell.value else { continue };
             // Legacy repair first: in TCVN3 "Ð" is "é", not a mistyped "Đ".
-            let mut fixed = tidy(text);
-            if let Some((decoded, encoding)) = legacy::repair(&fixed, None) {
+            let tidied = tidy(text);
+            let fixed = if let Some((decoded, encoding)) = legacy::repair(&tidied, None) {
                 let (r, c) = (r0 + i as u32 / width, c0 + i as u32 % width);
                 book.warnings.push(repaired_warning(
                     &book.file,
                     &sheet.name,
                     r,
                     c,
-                    &fixed,
+                    &tidied,
                     &decoded,
                     encoding,
                 ));
-                fixed = decoded;
+                Cow::Owned(decoded)
+            } else if tidied.contains(['\u{D0}', '\u{F0}']) {
+                Cow::Owned(tidied.replace('\u{D0}', "Đ").replace('\u{F0}', "đ"))
             } else {
-                fixed = fixed.replace('\u{D0}', "Đ").replace('\u{F0}', "đ");
-            }
-            cell.value = if fixed.is_empty() {
-                Value::Empty
-            } else {
-                Value::Text(fixed)
+                tidied
             };
+            if fixed.is_empty() {
+                cell.value = Value::Empty;
+            } else if let Cow::Owned(fixed) = fixed {
+                cell.value = Value::Text(fixed);
+            }
         }
     }
 }
@@ -651,7 +742,10 @@ pub fn normalize_text(text: &str) -> String {
 }
 
 /// NFC, spaces and line ends as `normalize_text`, but "Ð/ð" kept as they are.
-fn tidy(text: &str) -> String {
+fn tidy(text: &str) -> Cow<'_, str> {
+    if is_tidy(text) {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     for line in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
         if !out.is_empty() {
@@ -675,7 +769,24 @@ fn tidy(text: &str) -> String {
             out.push(ch);
         }
     }
-    out.trim().to_string()
+    Cow::Owned(out.trim().to_string())
+}
+
+/// Whether `tidy` would leave `text` as it is: NFC, trimmed, no space or line break
+/// to fold and no character to replace or drop.
+fn is_tidy(text: &str) -> bool {
+    if text.trim().len() != text.len() {
+        return false;
+    }
+    let mut last = '\0';
+    for c in text.chars() {
+        match (last, c) {
+            (_, '\r' | '\t' | '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{E000}'..='\u{F8FF}') => return false,
+            (' ', ' ' | '\n') | ('\n', ' ') => return false,
+            _ => last = c,
+        }
+    }
+    text.is_ascii() || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
 }
 
 #[cfg(test)]

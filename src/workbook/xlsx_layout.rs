@@ -1,7 +1,8 @@
 //! What calamine does not read from an .xlsx: column widths and hidden rows and
 //! columns, taken from each worksheet's XML (`<cols>` and `<row hidden="1">`); and
 //! the merged regions (`<mergeCell>`), read in the same pass rather than by a
-//! second parse of the sheet in calamine.
+//! second parse of the sheet in calamine. The pass only looks at those three
+//! elements: the cells, most of the XML, are skipped without parsing them.
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -22,28 +23,36 @@ pub fn read(bytes: &[u8]) -> Vec<Layout> {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Vec::new();
     };
-    let workbook = part(&mut zip, "xl/workbook.xml").unwrap_or_default();
-    let rels = part(&mut zip, "xl/_rels/workbook.xml.rels").unwrap_or_default();
+    let mut xml = Vec::new();
+    let text = |xml: &[u8]| String::from_utf8(xml.to_vec()).unwrap_or_default();
+    let workbook = part(&mut zip, "xl/workbook.xml", &mut xml)
+        .then(|| text(&xml))
+        .unwrap_or_default();
+    let rels = part(&mut zip, "xl/_rels/workbook.xml.rels", &mut xml)
+        .then(|| text(&xml))
+        .unwrap_or_default();
     let targets = relationships(&rels);
     sheets(&workbook)
         .into_iter()
         .filter_map(|(name, rid)| {
-            let target = targets.iter().find(|(id, _)| *id == rid)?.1.clone();
+            let target = &targets.iter().find(|(id, _)| *id == rid)?.1;
             let path = match target.strip_prefix('/') {
                 Some(abs) => abs.to_string(),
                 None => format!("xl/{target}"),
             };
-            let xml = part(&mut zip, &path)?;
-            Some(layout(name, &xml))
+            part(&mut zip, &path, &mut xml).then(|| layout(name, &xml))
         })
         .collect()
 }
 
-fn part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
-    let mut file = zip.by_name(name).ok()?;
-    let mut text = String::new();
-    file.read_to_string(&mut text).ok()?;
-    Some(text)
+/// Inflate the part `name` into `out`; false if it is missing or unreadable.
+fn part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let Ok(mut file) = zip.by_name(name) else {
+        return false;
+    };
+    out.reserve(file.size().min(1 << 26) as usize);
+    file.read_to_end(out).is_ok()
 }
 
 fn attr(e: &quick_xml::events::BytesStart, name: &[u8]) -> Option<String> {
@@ -95,16 +104,19 @@ fn relationships(xml: &str) -> Vec<(String, String)> {
     out
 }
 
-fn layout(sheet: String, xml: &str) -> Layout {
+fn layout(sheet: String, xml: &[u8]) -> Layout {
     let mut layout = Layout {
         sheet,
         ..Layout::default()
     };
-    let mut reader = Reader::from_str(xml);
     let truthy = |v: Option<String>| matches!(v.as_deref(), Some("1" | "true"));
-    while let Ok(event) = reader.read_event() {
-        match event {
-            Event::Empty(e) | Event::Start(e) => match e.local_name().as_ref() {
+    for (name, tag) in start_tags(xml, |name| matches!(name, b"col" | b"row" | b"mergeCell")) {
+        // Most rows are not hidden: leave them unparsed.
+        if name == b"row" && !tag.windows(6).any(|w| w == b"hidden") {
+            continue;
+        }
+        match Reader::from_reader(tag).read_event() {
+            Ok(Event::Empty(e) | Event::Start(e)) => match e.local_name().as_ref() {
                 b"col" => {
                     let min: u32 = attr(&e, b"min").and_then(|v| v.parse().ok()).unwrap_or(1);
                     let max: u32 = attr(&e, b"max").and_then(|v| v.parse().ok()).unwrap_or(min);
@@ -139,9 +151,64 @@ fn layout(sheet: String, xml: &str) -> Layout {
                 }
                 _ => {}
             },
-            Event::Eof => break,
             _ => {}
         }
     }
     layout
+}
+
+/// The local names and start tags ("<row r=\"5\" hidden=\"1\">") of the elements
+/// whose local name passes `wanted`, in document order. Other tags are passed over
+/// by their name; comments, CDATA and processing instructions are skipped whole as
+/// they may hold a "<".
+fn start_tags<'a>(
+    xml: &'a [u8],
+    wanted: impl Fn(&[u8]) -> bool + 'a,
+) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+    let mut at = 0;
+    std::iter::from_fn(move || loop {
+        let open = at + xml.get(at..)?.iter().position(|&b| b == b'<')?;
+        let rest = &xml[open + 1..];
+        at = open + 1;
+        match rest.first()? {
+            b'/' => continue,
+            b'!' | b'?' => {
+                let skip_to = |end: &[u8]| rest.windows(end.len()).position(|w| w == end).map(|i| i + end.len());
+                if rest.starts_with(b"!--") {
+                    at += skip_to(b"-->")?;
+                } else if rest.starts_with(b"![CDATA[") {
+                    at += skip_to(b"]]>")?;
+                } else if rest[0] == b'?' {
+                    at += skip_to(b"?>")?;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let name_len = rest
+            .iter()
+            .position(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
+            .unwrap_or(rest.len());
+        let name = &rest[..name_len];
+        let local = name.iter().rposition(|&b| b == b':').map_or(name, |i| &name[i + 1..]);
+        if wanted(local) {
+            at += tag_end(rest)?;
+            return Some((local, &xml[open..at]));
+        }
+    })
+}
+
+/// Length of a start tag's rest after its "<", up to and including its ">" (one in
+/// a quoted attribute value does not end it).
+fn tag_end(rest: &[u8]) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in rest.iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if q == b => quote = None,
+            (None, b'>') => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
 }
