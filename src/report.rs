@@ -70,7 +70,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
         return Err(errors);
     }
     let created = timestamp(&meta);
-    let document = official::frame(&meta, &body, &appendices, &created);
+    let document = official::frame(&meta, body, appendices, &created);
     Ok(Report {
         document,
         meta,
@@ -134,7 +134,7 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
         .render_field(env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
     let body = doc::build_body(&markdown, &tables.take().tables);
-    let document = official::frame(&meta, &body, &[], &timestamp(&meta));
+    let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));
     Ok(Report {
         document,
         meta,
