@@ -144,11 +144,12 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
     let mut errors = Vec::new();
     let mut context = Map::new();
     let mut tables = BTreeMap::new();
+    let sheet_names: Vec<String> = book.sheets.iter().map(|s| fold(&s.name)).collect();
     for (name, spec) in specs {
         let value = match spec.loai {
-            DataKind::Labels => bind_labels(book, spec, &mut errors),
-            DataKind::Cell => bind_cell(book, name, spec, &mut errors),
-            DataKind::Table => match bind_table(book, name, spec, &mut errors) {
+            DataKind::Labels => bind_labels(book, &sheet_names, spec, &mut errors),
+            DataKind::Cell => bind_cell(book, &sheet_names, name, spec, &mut errors),
+            DataKind::Table => match bind_table(book, &sheet_names, name, spec, &mut errors) {
                 Some((rows, location)) => {
                     tables.insert(name.clone(), location);
                     rows
@@ -265,25 +266,25 @@ fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Sheets to search: those whose name matches one of `names` (exact, then contained),
-/// or all sheets when no name is given.
-fn candidate_sheets<'a>(book: &'a Workbook, names: &[&str]) -> Vec<&'a Sheet> {
+/// or all sheets when no name is given. `sheet_names` are the book's sheet names folded.
+fn candidate_sheets<'a>(book: &'a Workbook, sheet_names: &[String], names: &[&str]) -> Vec<&'a Sheet> {
     if names.is_empty() {
         return book.sheets.iter().collect();
     }
     let wanted: Vec<String> = names.iter().map(|n| fold(n)).collect();
-    let mut exact: Vec<&Sheet> = book.sheets.iter().filter(|s| wanted.contains(&fold(&s.name))).collect();
-    if exact.is_empty() {
-        exact = book
-            .sheets
+    let matching = |matches: &dyn Fn(&String) -> bool| -> Vec<&'a Sheet> {
+        book.sheets
             .iter()
-            .filter(|s| {
-                wanted
-                    .iter()
-                    .any(|w| !w.is_empty() && fold(&s.name).contains(w.as_str()))
-            })
-            .collect();
+            .zip(sheet_names)
+            .filter(|(_, folded)| matches(folded))
+            .map(|(s, _)| s)
+            .collect()
+    };
+    let exact = matching(&|folded| wanted.contains(folded));
+    if !exact.is_empty() {
+        return exact;
     }
-    exact
+    matching(&|folded| wanted.iter().any(|w| !w.is_empty() && folded.contains(w.as_str())))
 }
 
 fn sheet_list(book: &Workbook) -> String {
@@ -418,9 +419,9 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
 
 // ------------------------------------------------------------------ labels
 
-fn bind_labels(book: &Workbook, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -> Json {
+fn bind_labels(book: &Workbook, sheet_names: &[String], spec: &DataSpec, errors: &mut Vec<Diagnostic>) -> Json {
     let names = spec.trang_tinh.names();
-    let sheets = candidate_sheets(book, &names);
+    let sheets = candidate_sheets(book, sheet_names, &names);
     let Some(sheet) = sheets.first() else {
         errors.push(missing_sheet(book, &names));
         return Json::Null;
@@ -468,11 +469,17 @@ fn bind_labels(book: &Workbook, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -
 
 // ------------------------------------------------------------------ cells
 
-fn bind_cell(book: &Workbook, name: &str, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -> Json {
+fn bind_cell(
+    book: &Workbook,
+    sheet_names: &[String],
+    name: &str,
+    spec: &DataSpec,
+    errors: &mut Vec<Diagnostic>,
+) -> Json {
     let target = match (&spec.o, &spec.ten) {
         (Some(cell), _) => {
             let names = spec.trang_tinh.names();
-            match candidate_sheets(book, &names).first() {
+            match candidate_sheets(book, sheet_names, &names).first() {
                 Some(sheet) => workbook::parse_cell_name(cell).map(|rc| (sheet.name.clone(), rc)),
                 None => {
                     errors.push(missing_sheet(book, &names));
@@ -685,11 +692,15 @@ pub fn row_kind(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> &'stat
     }
 }
 
-/// Does a cell read "Tổng …" or "Cộng"? Only text starting with T or C can: the rest
-/// is not folded. A year is never the first word, so `plain` decides like `fold`, and
-/// its first six bytes are all that is needed.
+/// Does a cell read "Tổng …" or "Cộng"? Only text starting with T or C, then an "o"
+/// (accented ones are not ASCII), can: the rest is not folded. A year is never the
+/// first word, so `plain` decides like `fold`, and its first six bytes are enough.
 fn reads_total(text: &str) -> bool {
-    if !text.starts_with(['T', 't', 'C', 'c']) {
+    let mut chars = text.chars();
+    let (Some('T' | 't' | 'C' | 'c'), Some(second)) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    if second.is_ascii() && !matches!(second, 'o' | 'O') {
         return false;
     }
     let f = plain_upto(text, 5);
@@ -698,12 +709,13 @@ fn reads_total(text: &str) -> bool {
 
 fn bind_table(
     book: &Workbook,
+    sheet_names: &[String],
     name: &str,
     spec: &DataSpec,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<(Json, TableLocation)> {
     let names = spec.trang_tinh.names();
-    let mut sheets = candidate_sheets(book, &names);
+    let mut sheets = candidate_sheets(book, sheet_names, &names);
     if sheets.is_empty() {
         // The sheet may be named differently in this commune's file: look everywhere.
         sheets = book.sheets.iter().collect();
