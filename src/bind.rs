@@ -200,7 +200,7 @@ pub fn plain(text: &str) -> String {
 
 /// `plain`, but it may stop once more than `limit` bytes are out: enough to test
 /// what a folded text starts with, since a prefix of the text folds to a prefix.
-fn plain_upto(text: &str, limit: usize) -> String {
+pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
     let mut out = String::with_capacity(text.len().min(limit.saturating_add(4)));
     let mut space = false;
     let mut push = |c: char, out: &mut String| {

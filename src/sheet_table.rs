@@ -5,7 +5,7 @@
 //! dates as dd/mm/yyyy, saved values of formulas, error cells kept and reported,
 //! empty trailing rows and columns dropped, hidden rows and columns left out.
 
-use crate::bind::{self, fold};
+use crate::bind;
 use crate::doc::{Align, Cell, Inline, ParaStyle, Paragraph, Row, Table, VAlign};
 use crate::error::Diagnostic;
 use crate::workbook::{self, Merge, Sheet, Value};
@@ -111,7 +111,9 @@ pub fn from_sheet(
             .filter(|t| !t.trim().is_empty())
             .collect();
         let line = texts.join(" ");
-        let f = fold(&line);
+        // Only the start of the line is tested, with words that are not years, so the
+        // first bytes of `plain` decide as `fold` would.
+        let f = bind::plain_upto(&line, "don vi tinh".len());
         if line.is_empty() || f.starts_with("phu luc") || f.starts_with("kem theo") || line.starts_with('(') {
             continue;
         }
