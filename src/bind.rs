@@ -238,10 +238,10 @@ pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
 
 /// Does a folded header match a folded pattern ("*" matches any run of text)?
 fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
+    if !pattern.contains('*') {
         return pattern == text;
     }
+    let parts: Vec<&str> = pattern.split('*').collect();
     let mut rest = text;
     for (i, part) in parts.iter().enumerate() {
         let part = part.trim();
@@ -555,10 +555,15 @@ struct FoldedHeader {
 
 impl FoldedHeader {
     fn new(col: u32, parts: &[String]) -> Self {
+        let folded: Vec<String> = parts.iter().map(|p| fold(p)).collect();
+        let joined = match folded.as_slice() {
+            [one] => one.clone(),
+            _ => fold(&parts.join(" / ")),
+        };
         FoldedHeader {
             col,
-            parts: parts.iter().map(|p| fold(p)).collect(),
-            joined: fold(&parts.join(" / ")),
+            parts: folded,
+            joined,
         }
     }
 
