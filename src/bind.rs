@@ -144,11 +144,12 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
     let mut errors = Vec::new();
     let mut context = Map::new();
     let mut tables = BTreeMap::new();
+    let sheet_names: Vec<String> = book.sheets.iter().map(|s| fold(&s.name)).collect();
     for (name, spec) in specs {
         let value = match spec.loai {
-            DataKind::Labels => bind_labels(book, spec, &mut errors),
-            DataKind::Cell => bind_cell(book, name, spec, &mut errors),
-            DataKind::Table => match bind_table(book, name, spec, &mut errors) {
+            DataKind::Labels => bind_labels(book, &sheet_names, spec, &mut errors),
+            DataKind::Cell => bind_cell(book, &sheet_names, name, spec, &mut errors),
+            DataKind::Table => match bind_table(book, &sheet_names, name, spec, &mut errors) {
                 Some((rows, location)) => {
                     tables.insert(name.clone(), location);
                     rows
@@ -194,7 +195,13 @@ pub fn fold(text: &str) -> String {
 
 /// Like `fold`, but years are kept.
 pub fn plain(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    plain_upto(text, usize::MAX)
+}
+
+/// `plain`, but it may stop once more than `limit` bytes are out: enough to test
+/// what a folded text starts with, since a prefix of the text folds to a prefix.
+pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(limit.saturating_add(4)));
     let mut space = false;
     let mut push = |c: char, out: &mut String| {
         if c.is_alphanumeric() || c == '*' || c == '/' {
@@ -202,12 +209,19 @@ pub fn plain(text: &str) -> String {
                 out.push(' ');
             }
             space = false;
-            out.extend(c.to_lowercase());
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
         } else {
             space = true;
         }
     };
     for ch in text.chars() {
+        if out.len() > limit {
+            break;
+        }
         match ch {
             'đ' | 'Đ' | 'ð' | 'Ð' => push('d', &mut out),
             c if c.is_ascii() => push(c, &mut out),
@@ -224,10 +238,10 @@ pub fn plain(text: &str) -> String {
 
 /// Does a folded header match a folded pattern ("*" matches any run of text)?
 fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
+    if !pattern.contains('*') {
         return pattern == text;
     }
+    let parts: Vec<&str> = pattern.split('*').collect();
     let mut rest = text;
     for (i, part) in parts.iter().enumerate() {
         let part = part.trim();
@@ -252,25 +266,25 @@ fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Sheets to search: those whose name matches one of `names` (exact, then contained),
-/// or all sheets when no name is given.
-fn candidate_sheets<'a>(book: &'a Workbook, names: &[&str]) -> Vec<&'a Sheet> {
+/// or all sheets when no name is given. `sheet_names` are the book's sheet names folded.
+fn candidate_sheets<'a>(book: &'a Workbook, sheet_names: &[String], names: &[&str]) -> Vec<&'a Sheet> {
     if names.is_empty() {
         return book.sheets.iter().collect();
     }
     let wanted: Vec<String> = names.iter().map(|n| fold(n)).collect();
-    let mut exact: Vec<&Sheet> = book.sheets.iter().filter(|s| wanted.contains(&fold(&s.name))).collect();
-    if exact.is_empty() {
-        exact = book
-            .sheets
+    let matching = |matches: &dyn Fn(&String) -> bool| -> Vec<&'a Sheet> {
+        book.sheets
             .iter()
-            .filter(|s| {
-                wanted
-                    .iter()
-                    .any(|w| !w.is_empty() && fold(&s.name).contains(w.as_str()))
-            })
-            .collect();
+            .zip(sheet_names)
+            .filter(|(_, folded)| matches(folded))
+            .map(|(s, _)| s)
+            .collect()
+    };
+    let exact = matching(&|folded| wanted.contains(folded));
+    if !exact.is_empty() {
+        return exact;
     }
-    exact
+    matching(&|folded| wanted.iter().any(|w| !w.is_empty() && folded.contains(w.as_str())))
 }
 
 fn sheet_list(book: &Workbook) -> String {
@@ -405,9 +419,9 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
 
 // ------------------------------------------------------------------ labels
 
-fn bind_labels(book: &Workbook, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -> Json {
+fn bind_labels(book: &Workbook, sheet_names: &[String], spec: &DataSpec, errors: &mut Vec<Diagnostic>) -> Json {
     let names = spec.trang_tinh.names();
-    let sheets = candidate_sheets(book, &names);
+    let sheets = candidate_sheets(book, sheet_names, &names);
     let Some(sheet) = sheets.first() else {
         errors.push(missing_sheet(book, &names));
         return Json::Null;
@@ -455,11 +469,17 @@ fn bind_labels(book: &Workbook, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -
 
 // ------------------------------------------------------------------ cells
 
-fn bind_cell(book: &Workbook, name: &str, spec: &DataSpec, errors: &mut Vec<Diagnostic>) -> Json {
+fn bind_cell(
+    book: &Workbook,
+    sheet_names: &[String],
+    name: &str,
+    spec: &DataSpec,
+    errors: &mut Vec<Diagnostic>,
+) -> Json {
     let target = match (&spec.o, &spec.ten) {
         (Some(cell), _) => {
             let names = spec.trang_tinh.names();
-            match candidate_sheets(book, &names).first() {
+            match candidate_sheets(book, sheet_names, &names).first() {
                 Some(sheet) => workbook::parse_cell_name(cell).map(|rc| (sheet.name.clone(), rc)),
                 None => {
                     errors.push(missing_sheet(book, &names));
@@ -535,10 +555,15 @@ struct FoldedHeader {
 
 impl FoldedHeader {
     fn new(col: u32, parts: &[String]) -> Self {
+        let folded: Vec<String> = parts.iter().map(|p| fold(p)).collect();
+        let joined = match folded.as_slice() {
+            [one] => one.clone(),
+            _ => fold(&parts.join(" / ")),
+        };
         FoldedHeader {
             col,
-            parts: parts.iter().map(|p| fold(p)).collect(),
-            joined: fold(&parts.join(" / ")),
+            parts: folded,
+            joined,
         }
     }
 
@@ -653,17 +678,16 @@ fn is_numbering_row(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> bo
 /// Kind of a data row: a group ("I", "II" in the first column), a total ("Tổng …",
 /// "Cộng"), or an item.
 pub fn row_kind(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> &'static str {
-    let first = sheet.value(row, first_col).display();
-    let first = first.trim().trim_end_matches('.');
-    let roman = !first.is_empty() && first.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'));
-    let total = (first_col..end_col).any(|c| match sheet.value(row, c) {
-        // Only text starting with T or C can read "Tổng …" or "Cộng": skip folding the rest.
-        Value::Text(t) if t.starts_with(['T', 't', 'C', 'c']) => {
-            let f = fold(t);
-            f.starts_with("tong") || f == "cong" || f.starts_with("cong ")
+    // Only a text can be a Roman numeral (other values display as digits, dates,
+    // TRUE/FALSE or an error code).
+    let roman = match sheet.value(row, first_col) {
+        Value::Text(t) => {
+            let first = t.trim().trim_end_matches('.');
+            !first.is_empty() && first.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
         }
         _ => false,
-    });
+    };
+    let total = (first_col..end_col).any(|c| matches!(sheet.value(row, c), Value::Text(t) if reads_total(t)));
     if total {
         "tong"
     } else if roman {
@@ -673,14 +697,30 @@ pub fn row_kind(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> &'stat
     }
 }
 
+/// Does a cell read "Tổng …" or "Cộng"? Only text starting with T or C, then an "o"
+/// (accented ones are not ASCII), can: the rest is not folded. A year is never the
+/// first word, so `plain` decides like `fold`, and its first six bytes are enough.
+fn reads_total(text: &str) -> bool {
+    let mut chars = text.chars();
+    let (Some('T' | 't' | 'C' | 'c'), Some(second)) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    if second.is_ascii() && !matches!(second, 'o' | 'O') {
+        return false;
+    }
+    let f = plain_upto(text, 5);
+    f.starts_with("tong") || f == "cong" || f.starts_with("cong ")
+}
+
 fn bind_table(
     book: &Workbook,
+    sheet_names: &[String],
     name: &str,
     spec: &DataSpec,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<(Json, TableLocation)> {
     let names = spec.trang_tinh.names();
-    let mut sheets = candidate_sheets(book, &names);
+    let mut sheets = candidate_sheets(book, sheet_names, &names);
     if sheets.is_empty() {
         // The sheet may be named differently in this commune's file: look everywhere.
         sheets = book.sheets.iter().collect();
@@ -770,6 +810,36 @@ mod tests {
             &fold("Kết quả thực hiện năm 2024 / Tự đánh giá")
         ));
         assert!(!glob(&fold("Kết quả"), &fold("Kết quả thực hiện")));
+    }
+
+    #[test]
+    fn totals_are_told_from_the_start_of_the_fold() {
+        for t in [
+            "Tổng cộng",
+            "TỔNG",
+            "Tổng2024",
+            "Cộng",
+            "Cộng:",
+            "cộng 2024",
+            "Cộngx",
+            "Cong.",
+            "C ộng",
+            "Tong",
+            "To ng",
+            "Thôn",
+            "C",
+            "T",
+            "Cơ sở",
+            "  Cộng",
+            "Cộng\nsố",
+            "CỘNG - TỔNG",
+            "tổng số",
+        ] {
+            let f = fold(t);
+            let by_fold =
+                t.starts_with(['T', 't', 'C', 'c']) && (f.starts_with("tong") || f == "cong" || f.starts_with("cong "));
+            assert_eq!(reads_total(t), by_fold, "{t}");
+        }
     }
 
     #[test]

@@ -261,21 +261,21 @@ fn heading_style(level: u8) -> ParaStyle {
 }
 
 /// Body blocks in the report's styles; tables fitted to `width`.
-fn body_blocks(body: &Body, width: Twips) -> Vec<Block> {
+fn body_blocks(body: Body, width: Twips) -> Vec<Block> {
     let mut out = Vec::new();
     let mut break_next = false;
-    for block in &body.blocks {
-        let mut styled = |style: ParaStyle, inlines: &Vec<Inline>| {
+    for block in body.blocks {
+        let mut styled = |style: ParaStyle, inlines: Vec<Inline>| {
             let style = ParaStyle {
                 page_break_before: std::mem::take(&mut break_next),
                 ..style
             };
-            Block::Paragraph(Paragraph::new(style, inlines.clone()))
+            Block::Paragraph(Paragraph::new(style, inlines))
         };
         let b = match block {
-            BodyBlock::Heading { level, inlines } => styled(heading_style(*level), inlines),
+            BodyBlock::Heading { level, inlines } => styled(heading_style(level), inlines),
             BodyBlock::Paragraph(inlines) | BodyBlock::Dash(inlines) => styled(BODY, inlines),
-            BodyBlock::Table(table) => {
+            BodyBlock::Table(mut table) => {
                 if std::mem::take(&mut break_next) {
                     out.push(Block::Paragraph(Paragraph::new(
                         ParaStyle {
@@ -286,9 +286,8 @@ fn body_blocks(body: &Body, width: Twips) -> Vec<Block> {
                         vec![],
                     )));
                 }
-                let mut t = table.clone();
-                t.fit_to(width);
-                out.push(Block::Table(t));
+                table.fit_to(width);
+                out.push(Block::Table(table));
                 // Keep the following text off the table's bottom border.
                 Block::Paragraph(Paragraph::new(
                     ParaStyle {
@@ -362,7 +361,7 @@ fn closing(meta: &Meta, page: &PageSetup) -> Table {
     layout_table(vec![left_w, width - left_w], vec![vec![left, right]])
 }
 
-fn appendix_section(meta: &Meta, index: usize, appendix: &Appendix, page: &PageSetup) -> Section {
+fn appendix_section(meta: &Meta, index: usize, appendix: Appendix, page: &PageSetup) -> Section {
     let portrait = page.text_width(false);
     let landscape = appendix
         .landscape
@@ -410,7 +409,7 @@ fn appendix_section(meta: &Meta, index: usize, appendix: &Appendix, page: &PageS
             note,
         )));
     }
-    let mut table = appendix.table.clone();
+    let mut table = appendix.table;
     table.fit_to(width);
     blocks.push(Block::Table(table));
     Section { landscape, blocks }
@@ -431,7 +430,7 @@ fn title_case_place(upper: &str) -> String {
 }
 
 /// Lay the ND30 frame around a body and its appendices.
-pub fn frame(meta: &Meta, body: &Body, appendices: &[Appendix], created: &str) -> Document {
+pub fn frame(meta: &Meta, body: Body, appendices: Vec<Appendix>, created: &str) -> Document {
     let page = PageSetup::default();
     let mut blocks = vec![Block::Table(header(meta, &page))];
     blocks.extend(title(meta, &page).into_iter().map(Block::Paragraph));
@@ -443,7 +442,7 @@ pub fn frame(meta: &Meta, body: &Body, appendices: &[Appendix], created: &str) -
     }];
     sections.extend(
         appendices
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, a)| appendix_section(meta, i, a, &page)),
     );

@@ -40,10 +40,10 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let env = pack.environment();
 
     let data = bound.context;
-    let mut context = data.clone();
-    let meta = metadata(pack, env, &context, &pack.manifest.van_ban).map_err(|e| vec![e])?;
-    add_document_fields(&mut context, &meta, pack);
-    let ctx = render_context(&context, &tables);
+    // The data as template values once, for the metadata and then the body.
+    let values = minijinja::Value::from(minijinja::value::Serde(&data));
+    let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
+    let ctx = render_context(&values, &meta, pack, &tables);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
@@ -70,7 +70,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
         return Err(errors);
     }
     let created = timestamp(&meta);
-    let document = official::frame(&meta, &body, &appendices, &created);
+    let document = official::frame(&meta, body, appendices, &created);
     Ok(Report {
         document,
         meta,
@@ -124,17 +124,16 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
         None => key(a).cmp(&key(b)),
     });
     let env = pack.environment();
-    let mut context = serde_json::json!({ "xa": communes });
-    let meta = metadata(pack, env, &context, &spec.van_ban).map_err(|e| vec![e])?;
-    add_document_fields(&mut context, &meta, pack);
+    let values = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({ "xa": communes })));
+    let meta = metadata(pack, env, &values, &spec.van_ban).map_err(|e| vec![e])?;
     let tables = Arc::new(Tables::default());
-    let ctx = render_context(&context, &tables);
+    let ctx = render_context(&values, &meta, pack, &tables);
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
     let stem = pack
         .render_field(env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
     let body = doc::build_body(&markdown, &tables.take().tables);
-    let document = official::frame(&meta, &body, &[], &timestamp(&meta));
+    let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));
     Ok(Report {
         document,
         meta,
@@ -144,11 +143,14 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
     })
 }
 
-/// The data as template values, with the table functions' state beside it.
-fn render_context(data: &Json, tables: &Arc<Tables>) -> minijinja::Value {
+/// What templates see: the data, `van_ban` (the rendered metadata), the pack's
+/// "linh"/"lẻ" setting for `bang_chu`, and the table functions' state.
+fn render_context(data: &minijinja::Value, meta: &Meta, pack: &Pack, tables: &Arc<Tables>) -> minijinja::Value {
     minijinja::context! {
         _bang => minijinja::Value::from_dyn_object(tables.clone()),
-        ..minijinja::Value::from(minijinja::value::Serde(data))
+        van_ban => minijinja::Value::from(minijinja::value::Serde(meta_json(meta))),
+        _linh_le => pack.manifest.cai_dat.linh_le.clone().unwrap_or_default(),
+        ..data.clone()
     }
 }
 
@@ -230,18 +232,6 @@ fn timestamp(meta: &Meta) -> String {
     format!("{y:04}-{m:02}-{d:02}T00:00:00Z")
 }
 
-/// What templates see beside the data: `van_ban` (the rendered metadata) and the
-/// pack's "linh"/"lẻ" setting for `bang_chu`.
-fn add_document_fields(context: &mut Json, meta: &Meta, pack: &Pack) {
-    if let Json::Object(map) = context {
-        map.insert("van_ban".into(), meta_json(meta));
-        map.insert(
-            "_linh_le".into(),
-            Json::from(pack.manifest.cai_dat.linh_le.clone().unwrap_or_default()),
-        );
-    }
-}
-
 fn meta_json(meta: &Meta) -> Json {
     serde_json::json!({
         "so": meta.so,
@@ -255,9 +245,13 @@ fn meta_json(meta: &Meta) -> Json {
     })
 }
 
-fn metadata(pack: &Pack, env: &minijinja::Environment, ctx: &Json, spec: &DocumentSpec) -> Result<Meta, Diagnostic> {
-    let ctx = minijinja::Value::from(minijinja::value::Serde(ctx));
-    let field = |name: &str, source: &str| pack.render_field(env, name, source, &ctx);
+fn metadata(
+    pack: &Pack,
+    env: &minijinja::Environment,
+    ctx: &minijinja::Value,
+    spec: &DocumentSpec,
+) -> Result<Meta, Diagnostic> {
+    let field = |name: &str, source: &str| pack.render_field(env, name, source, ctx);
     let bad = |name: &str, msg: String| {
         Diagnostic::error(
             pack.file_path(crate::template::MANIFEST),

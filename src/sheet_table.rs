@@ -5,10 +5,11 @@
 //! dates as dd/mm/yyyy, saved values of formulas, error cells kept and reported,
 //! empty trailing rows and columns dropped, hidden rows and columns left out.
 
-use crate::bind::{self, fold};
+use crate::bind;
 use crate::doc::{Align, Cell, Inline, ParaStyle, Paragraph, Row, Table, VAlign};
 use crate::error::Diagnostic;
 use crate::workbook::{self, Merge, Sheet, Value};
+use std::borrow::Cow;
 
 /// Font size of appendix tables, in half-points (12 pt).
 const SIZE: u32 = 24;
@@ -110,7 +111,9 @@ pub fn from_sheet(
             .filter(|t| !t.trim().is_empty())
             .collect();
         let line = texts.join(" ");
-        let f = fold(&line);
+        // Only the start of the line is tested, with words that are not years, so the
+        // first bytes of `plain` decide as `fold` would.
+        let f = bind::plain_upto(&line, "don vi tinh".len());
         if line.is_empty() || f.starts_with("phu luc") || f.starts_with("kem theo") || line.starts_with('(') {
             continue;
         }
@@ -333,7 +336,7 @@ fn cell(
     let source = sheet.get(r, c);
     let value = source.map(|x| &x.value).unwrap_or(&Value::Empty);
     let style = source.map(|x| x.style.clone()).unwrap_or_default();
-    let (text, align) = match value {
+    let (text, align): (Cow<str>, Align) = match value {
         Value::Number(n) => {
             let text = if style.percent {
                 let d = style.decimals.map(usize::from);
@@ -351,31 +354,38 @@ fn cell(
                     None => crate::vi::format_number_auto(*n, 2),
                 }
             };
-            (text, if first_col { Align::Center } else { Align::Right })
+            (text.into(), if first_col { Align::Center } else { Align::Right })
         }
-        Value::Date { year, month, day } => (crate::vi::format_date_short(*year, *month, *day), Align::Center),
+        Value::Date { year, month, day } => (crate::vi::format_date_short(*year, *month, *day).into(), Align::Center),
         Value::Error(e) => {
             warnings.push(Diagnostic::warning(
                 file,
                 sheet.place(r, c),
                 format!("ô có lỗi công thức {e}; phụ lục ghi nguyên «{e}» như trong bảng tính."),
             ));
-            (e.clone(), Align::Center)
+            (e.into(), Align::Center)
         }
-        Value::Bool(b) => ((if *b { "Có" } else { "Không" }).to_string(), Align::Center),
-        Value::Text(t) => (t.clone(), if first_col { Align::Center } else { Align::Left }),
-        Value::Empty => (String::new(), Align::Left),
+        Value::Bool(b) => ((if *b { "Có" } else { "Không" }).into(), Align::Center),
+        Value::Text(t) => (t.into(), if first_col { Align::Center } else { Align::Left }),
+        Value::Empty => ("".into(), Align::Left),
     };
     let align = if header { Align::Center } else { align };
-    let mut inlines = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            inlines.push(Inline::LineBreak);
+    let inlines = if text.contains('\n') {
+        let mut inlines = Vec::new();
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                inlines.push(Inline::LineBreak);
+            }
+            if !line.is_empty() {
+                inlines.push(Inline::plain(line));
+            }
         }
-        if !line.is_empty() {
-            inlines.push(Inline::plain(line));
-        }
-    }
+        inlines
+    } else if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![Inline::plain(text.into_owned())]
+    };
     let style = ParaStyle {
         align,
         size: SIZE,

@@ -31,7 +31,27 @@ pub fn format_number(value: f64, decimals: usize) -> String {
 /// Like [`format_number`], but with the fewest decimals (0..=`max_decimals`) that represent the
 /// value rounded to `max_decimals`: (289.30, 2) -> "289,3"; (2165.0, 2) -> "2.165".
 pub fn format_number_auto(value: f64, max_decimals: usize) -> String {
+    // Whole numbers (counts, lengths, order numbers: most cells) have nothing to round.
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        return format_whole(value as i64);
+    }
     trim_decimal_zeros(format_number(value, max_decimals))
+}
+
+/// A whole number with "." grouping thousands, as `format_number(n, 0)` writes it.
+fn format_whole(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Percentage with at most two decimals and no space before "%": a fraction when `is_fraction`
@@ -492,6 +512,33 @@ mod tests {
         assert_eq!(format_number(f64::NAN, 2), "NaN");
         assert_eq!(format_number(f64::INFINITY, 2), "inf");
         assert_eq!(format_number(f64::NEG_INFINITY, 0), "-inf");
+    }
+
+    #[test]
+    fn whole_numbers_are_formatted_as_by_the_general_path() {
+        let whole = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            12.0,
+            999.0,
+            1000.0,
+            -1000.0,
+            2165.0,
+            123_456.0,
+            1e15 - 1.0,
+            -(1e15 - 1.0),
+        ];
+        for n in whole {
+            for decimals in [0, 2, 10] {
+                assert_eq!(
+                    format_number_auto(n, decimals),
+                    trim_decimal_zeros(format_number(n, decimals)),
+                    "{n} {decimals}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -108,7 +108,7 @@ fn report() -> Document {
         table: appendix_table(),
         landscape: Some(true),
     };
-    frame(&meta(), &body, &[appendix], "2024-12-05T08:00:00Z")
+    frame(&meta(), body, vec![appendix], "2024-12-05T08:00:00Z")
 }
 
 struct Odt {

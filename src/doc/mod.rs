@@ -222,10 +222,11 @@ impl Table {
                         for inline in &p.inlines {
                             if let Inline::Text { text, bold, .. } = inline {
                                 let bold = *bold || p.style.bold;
-                                for word in text.split_whitespace() {
-                                    min[col] = min[col].max(text_width(word, p.style.size, bold) + margins);
+                                let (line, word) = line_and_widest_word(text);
+                                if word > 0.0 {
+                                    min[col] = min[col].max(twips(word, p.style.size, bold) + margins);
                                 }
-                                let line = text_width(text, p.style.size, bold).min(4000) + margins;
+                                let line = twips(line, p.style.size, bold).min(4000) + margins;
                                 preferred[col] = preferred[col].max(line);
                             }
                         }
@@ -267,17 +268,37 @@ fn auto_widths(min: &[Twips], preferred: &[Twips], weights: &[Twips], width: Twi
 /// lines the decree asks for under the agency name and the trích yếu, and to keep
 /// table columns from breaking inside a word.
 pub fn text_width(text: &str, size_half_points: u32, bold: bool) -> Twips {
-    let em: f64 = text
-        .chars()
-        .map(|c| match c {
-            ' ' => 0.25,
-            'i' | 'l' | 'j' | 't' | 'f' | 'I' | '.' | ',' | ':' | ';' | '-' | '\'' | '(' | ')' => 0.3,
-            'm' | 'w' | 'M' | 'W' => 0.8,
-            c if c.is_uppercase() => 0.7,
-            c if c.is_ascii_digit() => 0.5,
-            _ => 0.5,
-        })
-        .sum();
+    twips(text.chars().map(char_em).sum(), size_half_points, bold)
+}
+
+/// The ems of a line and of its widest word (0 when it has none), each summed in the
+/// same order as `text_width` sums them, in one pass.
+fn line_and_widest_word(text: &str) -> (f64, f64) {
+    let (mut line, mut word, mut widest) = (0.0, 0.0, 0.0f64);
+    for c in text.chars() {
+        let em = char_em(c);
+        line += em;
+        if c.is_whitespace() {
+            widest = widest.max(word);
+            word = 0.0;
+        } else {
+            word += em;
+        }
+    }
+    (line, widest.max(word))
+}
+
+fn char_em(c: char) -> f64 {
+    match c {
+        ' ' => 0.25,
+        'i' | 'l' | 'j' | 't' | 'f' | 'I' | '.' | ',' | ':' | ';' | '-' | '\'' | '(' | ')' => 0.3,
+        'm' | 'w' | 'M' | 'W' => 0.8,
+        c if c.is_uppercase() => 0.7,
+        _ => 0.5,
+    }
+}
+
+fn twips(em: f64, size_half_points: u32, bold: bool) -> Twips {
     let bold = if bold { 1.08 } else { 1.0 };
     (em * f64::from(size_half_points) / 2.0 * 20.0 * bold) as Twips
 }

@@ -299,6 +299,10 @@ impl Pack {
         source: &str,
         context: &minijinja::Value,
     ) -> Result<String> {
+        // Without a tag delimiter the text is a literal and renders as itself.
+        if !source.contains('{') {
+            return Ok(source.trim().to_string());
+        }
         let name = format!("{MANIFEST} › van_ban.{field}");
         env.render_named_str(&name, source, context)
             .map(|s| s.trim().to_string())
