@@ -10,7 +10,6 @@ use crate::workbook::Workbook;
 use crate::write::{self, pdf, OutputFormat};
 use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -230,10 +229,7 @@ pub fn run(
                         Ok(temps) => Some(Pending {
                             stem: r.file_stem.clone(),
                             temps,
-                            kept: options
-                                .summary
-                                .then(|| report::keep(pack, &r, &name).map(|k| k.to_string()))
-                                .flatten(),
+                            kept: options.summary.then(|| report::keep(pack, &r, &name)).flatten(),
                         }),
                         Err(e) => {
                             item.loi.push(e);
@@ -309,9 +305,7 @@ pub fn run(
     let mut summary_file = None;
     let mut summary_errors = Vec::new();
     if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() {
-        let communes: Vec<Json> = kept.iter().filter_map(|k| serde_json::from_str(k).ok()).collect();
-        drop(kept);
-        match report::summary(pack, communes).and_then(|r| write_final(&r, options).map_err(|e| vec![e])) {
+        match report::summary(pack, kept).and_then(|r| write_final(&r, options).map_err(|e| vec![e])) {
             Ok(files) => summary_file = files.into_iter().next(),
             Err(e) => summary_errors = e,
         }

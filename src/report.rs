@@ -80,21 +80,58 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     })
 }
 
-/// What the district summary keeps of one commune's data: the entries the manifest
-/// names in `tong_hop.giu`, plus the source file's name as `_tep`.
-pub fn keep(pack: &Pack, report: &Report, source: &str) -> Option<Json> {
+/// What the district summary keeps of one commune's data, as compact JSON text: the
+/// paths the manifest names in `tong_hop.giu` plus the source file's name as `_tep`.
+/// A path keeps an entry whole ("tt") or part of it ("tt.ten_xa"); through a table it
+/// keeps that column of every row ("tieu_chi.danh_gia"). A batch holds this for every
+/// commune until the summary, so it should be no more than the summary reads.
+pub fn keep(pack: &Pack, report: &Report, source: &str) -> Option<String> {
     let spec = pack.manifest.tong_hop.as_ref()?;
-    let mut kept = serde_json::Map::new();
-    for key in &spec.giu {
-        kept.insert(key.clone(), report.data.get(key).cloned().unwrap_or(Json::Null));
+    let mut kept = Json::Object(serde_json::Map::new());
+    for path in &spec.giu {
+        let keys: Vec<&str> = path.split('.').collect();
+        project(&report.data, &keys, &mut kept);
     }
-    kept.insert("_tep".into(), Json::from(source));
-    Some(Json::Object(kept))
+    if let Json::Object(map) = &mut kept {
+        map.insert("_tep".into(), Json::from(source));
+    }
+    Some(kept.to_string())
 }
 
-/// The district summary over the kept data of every commune, sorted in Vietnamese
+/// Copy what `path` reaches in `from` to the same place in `into`; a list is gone
+/// through item by item. A missing key keeps a null, so templates see it as empty.
+fn project(from: &Json, path: &[&str], into: &mut Json) {
+    let Some((first, rest)) = path.split_first() else {
+        *into = from.clone();
+        return;
+    };
+    match from {
+        Json::Array(items) => {
+            if !matches!(into, Json::Array(slots) if slots.len() == items.len()) {
+                *into = Json::Array(vec![Json::Null; items.len()]);
+            }
+            if let Json::Array(slots) = into {
+                for (item, slot) in items.iter().zip(slots) {
+                    project(item, path, slot);
+                }
+            }
+        }
+        Json::Object(map) => {
+            if !into.is_object() {
+                *into = Json::Object(serde_json::Map::new());
+            }
+            if let Json::Object(out) = into {
+                let slot = out.entry(*first).or_insert(Json::Null);
+                project(map.get(*first).unwrap_or(&Json::Null), rest, slot);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The district summary over what `keep` kept of every commune, sorted in Vietnamese
 /// alphabetical order (CLDR "vi" collation) by the manifest's `sap_xep` path.
-pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagnostic>> {
+pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>> {
     let manifest = pack.file_path(crate::template::MANIFEST);
     let spec = pack.manifest.tong_hop.as_ref().ok_or_else(|| {
         vec![Diagnostic::error(
@@ -103,6 +140,21 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
             "mẫu không khai báo báo cáo tổng hợp (mục [tong_hop]).",
         )]
     })?;
+    // Straight from the kept text to template values, one commune at a time: the
+    // summary's memory is one copy of what was kept.
+    let mut communes: Vec<(String, minijinja::Value)> = kept
+        .into_iter()
+        .filter_map(|text| serde_json::from_str::<minijinja::Value>(&text).ok())
+        .map(|value| {
+            let key = spec
+                .sap_xep
+                .split('.')
+                .try_fold(value.clone(), |v, k| v.get_attr(k).ok())
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            (key, value)
+        })
+        .collect();
     if communes.is_empty() {
         return Err(vec![Diagnostic::error(
             &manifest,
@@ -110,21 +162,14 @@ pub fn summary(pack: &Pack, mut communes: Vec<Json>) -> Result<Report, Vec<Diagn
             "không có xã nào để tổng hợp.",
         )]);
     }
-    let key = |c: &Json| -> String {
-        spec.sap_xep
-            .split('.')
-            .try_fold(c, |v, k| v.get(k))
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
     let collator = vietnamese_collator();
-    communes.sort_by(|a, b| match &collator {
-        Some(c) => c.compare(&key(a), &key(b)).then_with(|| key(a).cmp(&key(b))),
-        None => key(a).cmp(&key(b)),
+    communes.sort_by(|(a, _), (b, _)| match &collator {
+        Some(c) => c.compare(a, b).then_with(|| a.cmp(b)),
+        None => a.cmp(b),
     });
+    let communes: Vec<minijinja::Value> = communes.into_iter().map(|(_, v)| v).collect();
     let env = pack.environment();
-    let values = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({ "xa": communes })));
+    let values = minijinja::context! { xa => communes };
     let meta = metadata(pack, env, &values, &spec.van_ban).map_err(|e| vec![e])?;
     let tables = Arc::new(Tables::default());
     let ctx = render_context(&values, &meta, pack, &tables);
@@ -328,6 +373,33 @@ pub fn slug(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_paths_go_through_tables_row_by_row() {
+        let data = serde_json::json!({
+            "tt": { "ten_xa": "Ba Thành", "chu_tich": "Phạm Văn Hùng" },
+            "tieu_chi": [
+                { "stt": "1", "ten": "Quy hoạch", "danh_gia": "Đạt" },
+                { "stt": "2", "ten": "Giao thông", "danh_gia": "Chưa đạt" }
+            ],
+            "duong": [{ "ten": "ĐH 01" }]
+        });
+        let mut kept = Json::Null;
+        for path in ["tt.ten_xa", "tieu_chi.stt", "tieu_chi.danh_gia", "khong_co.x"] {
+            project(&data, &path.split('.').collect::<Vec<_>>(), &mut kept);
+        }
+        assert_eq!(
+            kept,
+            serde_json::json!({
+                "tt": { "ten_xa": "Ba Thành" },
+                "tieu_chi": [{ "stt": "1", "danh_gia": "Đạt" }, { "stt": "2", "danh_gia": "Chưa đạt" }],
+                "khong_co": null
+            })
+        );
+        let mut whole = Json::Null;
+        project(&data, &["duong"], &mut whole);
+        assert_eq!(whole, serde_json::json!({ "duong": [{ "ten": "ĐH 01" }] }));
+    }
 
     #[test]
     fn vietnamese_alphabetical_order() {
