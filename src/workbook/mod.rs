@@ -149,7 +149,11 @@ pub fn column_name(col: u32) -> String {
 
 /// Parse "E9" / "$E$9" into (row, col), 0-based.
 pub fn parse_cell_name(name: &str) -> Option<(u32, u32)> {
-    let name = name.replace('$', "");
+    let name = if name.contains('$') {
+        Cow::Owned(name.replace('$', ""))
+    } else {
+        Cow::Borrowed(name)
+    };
     let split = name.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = name.split_at(split);
     if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
