@@ -24,14 +24,15 @@ pub fn read(bytes: &[u8]) -> Vec<Layout> {
         return Vec::new();
     };
     let mut xml = Vec::new();
-    let text = |xml: &[u8]| String::from_utf8(xml.to_vec()).unwrap_or_default();
-    let workbook = part(&mut zip, "xl/workbook.xml", &mut xml)
-        .then(|| text(&xml))
-        .unwrap_or_default();
-    let rels = part(&mut zip, "xl/_rels/workbook.xml.rels", &mut xml)
-        .then(|| text(&xml))
-        .unwrap_or_default();
-    let targets = relationships(&rels);
+    let mut text = |name| {
+        if part(&mut zip, name, &mut xml) {
+            String::from_utf8(std::mem::take(&mut xml)).unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let workbook = text("xl/workbook.xml");
+    let targets = relationships(&text("xl/_rels/workbook.xml.rels"));
     sheets(&workbook)
         .into_iter()
         .filter_map(|(name, rid)| {
@@ -126,8 +127,8 @@ fn layout(sheet: String, xml: &[u8]) -> Layout {
         if name == b"row" && !tag.windows(6).any(|w| w == b"hidden") {
             continue;
         }
-        match Reader::from_reader(tag).read_event() {
-            Ok(Event::Empty(e) | Event::Start(e)) => match e.local_name().as_ref() {
+        if let Ok(Event::Empty(e) | Event::Start(e)) = Reader::from_reader(tag).read_event() {
+            match e.local_name().as_ref() {
                 b"col" => {
                     let [min, max, width, hidden] = attrs(&e, [b"min", b"max", b"width", b"hidden"]);
                     let min: u32 = min.and_then(|v| v.parse().ok()).unwrap_or(1);
@@ -162,8 +163,7 @@ fn layout(sheet: String, xml: &[u8]) -> Layout {
                     }
                 }
                 _ => {}
-            },
-            _ => {}
+            }
         }
     }
     layout
