@@ -149,18 +149,40 @@ const VNI_SINGLE: [(char, char); 14] = [
     ('Î', 'Ỵ'),
 ];
 
+/// FNV-1a: the tables' keys are a char or a few, which SipHash is slow to hash.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 struct Tables {
-    tcvn3: HashMap<char, char>,
-    vni_pairs: HashMap<(char, char), char>,
-    vni_single: HashMap<char, char>,
+    tcvn3: FnvMap<char, char>,
+    vni_pairs: FnvMap<(char, char), char>,
+    vni_single: FnvMap<char, char>,
     initials: Vec<Vec<char>>,
-    rhymes: HashSet<Vec<char>>,
+    rhymes: HashSet<Vec<char>, std::hash::BuildHasherDefault<Fnv>>,
 }
 
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let mut tcvn3: HashMap<char, char> = (0xA1u8..).map(char::from).zip(TCVN3_PLAIN.chars()).collect();
+        let mut tcvn3: FnvMap<char, char> = (0xA1u8..).map(char::from).zip(TCVN3_PLAIN.chars()).collect();
         for (letters, bytes) in TCVN3_TONED {
             tcvn3.extend(bytes.into_iter().map(char::from).zip(letters.chars()));
         }
@@ -170,7 +192,7 @@ fn tables() -> &'static Tables {
                 .filter(|_| s.next().is_none())
                 .expect("VNI table composes to one char")
         };
-        let mut vni_pairs = HashMap::new();
+        let mut vni_pairs = FnvMap::default();
         let bases = [
             ("a", 'a', 'A'),
             ("e", 'e', 'E'),

@@ -149,7 +149,11 @@ pub fn column_name(col: u32) -> String {
 
 /// Parse "E9" / "$E$9" into (row, col), 0-based.
 pub fn parse_cell_name(name: &str) -> Option<(u32, u32)> {
-    let name = name.replace('$', "");
+    let name = if name.contains('$') {
+        Cow::Owned(name.replace('$', ""))
+    } else {
+        Cow::Borrowed(name)
+    };
     let split = name.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = name.split_at(split);
     if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -295,10 +299,13 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         Vec::new()
     };
     let cursor = Cursor::new(bytes);
+    let mut checked = Vec::new();
     let mut book = match format {
         Format::Xlsx => {
             let mut x = calamine::Xlsx::new(cursor).map_err(|e| broken(&e))?;
-            read_xlsx(file, &mut x, &layouts).map_err(|e| broken(&e))?
+            let (book, font_checked) = read_xlsx(file, &mut x, &layouts).map_err(|e| broken(&e))?;
+            checked = font_checked;
+            book
         }
         Format::Xlsb => {
             let mut x = calamine::Xlsb::new(cursor).map_err(|e| broken(&e))?;
@@ -346,7 +353,7 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             book
         }
     };
-    repair_texts(&mut book);
+    repair_texts(&mut book, &checked);
     Ok(book)
 }
 
@@ -438,12 +445,13 @@ where
     })
 }
 
-/// An .xlsx workbook, each sheet's values and styles read in one pass over its XML.
+/// An .xlsx workbook, each sheet's values and styles read in one pass over its XML;
+/// with, for each sheet, which cells' texts their font's legacy repair left alone.
 fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     file: &str,
     x: &mut calamine::Xlsx<RS>,
     layouts: &[xlsx_layout::Layout],
-) -> std::result::Result<Workbook, calamine::XlsxError> {
+) -> std::result::Result<(Workbook, Vec<Vec<bool>>), calamine::XlsxError> {
     let names = x.defined_names().iter().map(|(n, r)| (nfc(n), r.clone())).collect();
     let metadata: Vec<calamine::Sheet> = x.sheets_metadata().to_vec();
     let is_1904 = x.has_1904_epoch();
@@ -454,6 +462,7 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         names,
         warnings: Vec::new(),
     };
+    let mut checked = Vec::new();
     for meta in metadata {
         if meta.typ != calamine::SheetType::WorkSheet {
             continue;
@@ -463,11 +472,11 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             hidden: meta.visible != calamine::SheetVisible::Visible,
             ..Sheet::default()
         };
-        match x.worksheet_cells_reader(&meta.name) {
+        checked.push(match x.worksheet_cells_reader(&meta.name) {
             Ok(mut cells) => read_xlsx_cells(&mut cells, is_1904, &mut sheet, file, &mut book.warnings)?,
-            Err(calamine::XlsxError::NotAWorksheet(_)) => {}
+            Err(calamine::XlsxError::NotAWorksheet(_)) => Vec::new(),
             Err(e) => return Err(e),
-        }
+        });
         if let Some(l) = layouts.iter().find(|l| l.sheet == meta.name) {
             sheet.merges = l.merges.clone();
             sheet.col_widths = l.col_widths.clone();
@@ -476,19 +485,20 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         }
         book.sheets.push(sheet);
     }
-    Ok(book)
+    Ok((book, checked))
 }
 
 /// Fill `sheet` as calamine's `worksheet_range` and `worksheet_style` would: the grid
 /// spans the non-empty values, and styles apply inside the box of the cells that have
 /// a style of their own, where any other cell has the default style (palette entry 0).
+/// Returns which cells' texts their font's legacy repair left alone.
 fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
     reader: &mut calamine::XlsxCellReader<'_, RS>,
     is_1904: bool,
     sheet: &mut Sheet,
     file: &str,
     warnings: &mut Vec<Diagnostic>,
-) -> std::result::Result<(), calamine::XlsxError> {
+) -> std::result::Result<Vec<bool>, calamine::XlsxError> {
     let palette_len = reader.styles().len();
     let mut read = Vec::new();
     while let Some((cell, style)) = reader.next_cell_with_style_id()? {
@@ -508,7 +518,7 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
         })
     };
     let Some((start, end)) = bounds(&mut read.iter().filter(|c| c.1.is_some()).map(|c| c.0)) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let styled = bounds(&mut read.iter().filter(|c| c.2 > 0).map(|c| c.0));
     sheet.origin = start;
@@ -530,18 +540,39 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
             style_ids[i] = style;
         }
     }
+    let mut checked = vec![false; len];
     let Some((s0, s1)) = styled else {
-        return Ok(());
+        return Ok(checked);
     };
     let palette = reader.styles();
+    let mut precisions = vec![None; palette.len()];
     for r in start.0.max(s0.0)..=end.0.min(s1.0) {
         for c in start.1.max(s0.1)..=end.1.min(s1.1) {
             let i = (r - start.0) as usize * sheet.width as usize + (c - start.1) as usize;
-            let cell = &mut sheet.cells[i];
-            apply_style(file, &sheet.name, r, c, cell, &palette[style_ids[i]], warnings);
+            let (cell, style) = (&mut sheet.cells[i], &palette[style_ids[i]]);
+            if let Some(font) = &style.font {
+                cell.style.bold = font.is_bold();
+                if let (Value::Text(text), Some(font_name)) = (&cell.value, &font.name) {
+                    match legacy::repair(text, Some(font_name)) {
+                        Some((fixed, encoding)) => {
+                            warnings.push(repaired_warning(file, &sheet.name, r, c, text, &fixed, encoding));
+                            cell.value = Value::Text(fixed);
+                        }
+                        None => checked[i] = true,
+                    }
+                }
+            }
+            if let Some(a) = &style.alignment {
+                cell.style.wrap = a.wrap_text;
+            }
+            if let Some(nf) = &style.number_format {
+                let precision =
+                    precisions[style_ids[i]].get_or_insert_with(|| number_format_precision(&nf.format_code));
+                (cell.style.decimals, cell.style.percent) = *precision;
+            }
         }
     }
-    Ok(())
+    Ok(checked)
 }
 
 fn value_of_ref(data: &calamine::DataRef<'_>, is_1904: bool) -> Value {
@@ -615,34 +646,6 @@ pub fn valid_date(y: i32, m: u32, d: u32) -> bool {
     (1..=days).contains(&d) && (1..=9999).contains(&y)
 }
 
-fn apply_style(
-    file: &str,
-    sheet: &str,
-    row: u32,
-    col: u32,
-    cell: &mut Cell,
-    style: &calamine::Style,
-    warnings: &mut Vec<Diagnostic>,
-) {
-    if let Some(font) = &style.font {
-        cell.style.bold = font.is_bold();
-        if let (Value::Text(text), Some(font_name)) = (&cell.value, &font.name) {
-            if let Some((fixed, encoding)) = legacy::repair(text, Some(font_name)) {
-                warnings.push(repaired_warning(file, sheet, row, col, text, &fixed, encoding));
-                cell.value = Value::Text(fixed);
-            }
-        }
-    }
-    if let Some(a) = &style.alignment {
-        cell.style.wrap = a.wrap_text;
-    }
-    if let Some(nf) = &style.number_format {
-        let (decimals, percent) = number_format_precision(&nf.format_code);
-        cell.style.decimals = decimals;
-        cell.style.percent = percent;
-    }
-}
-
 fn repaired_warning(
     file: &str,
     sheet: &str,
@@ -696,16 +699,24 @@ pub fn number_format_precision(code: &str) -> (Option<u8>, bool) {
 }
 
 /// Normalise every text and repair legacy encodings found by statistics (cells whose
-/// font already told us were repaired while reading styles).
-fn repair_texts(book: &mut Workbook) {
-    for sheet in &mut book.sheets {
+/// font already told us were repaired while reading styles). `checked` tells, sheet
+/// by sheet, which texts their font's repair left alone: if tidying does not change
+/// them either, detection has already found nothing in them.
+fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
+    for (s, sheet) in book.sheets.iter_mut().enumerate() {
         let (r0, c0) = sheet.origin;
         let width = sheet.width.max(1);
+        let checked = checked.get(s).map_or(&[][..], Vec::as_slice);
         for (i, cell) in sheet.cells.iter_mut().enumerate() {
             let Value::Text(text) = &cell.value else { continue };
             // Legacy repair first: in TCVN3 "Ð" is "é", not a mistyped "Đ".
             let tidied = tidy(text);
-            let fixed = if let Some((decoded, encoding)) = legacy::repair(&tidied, None) {
+            let repaired = if checked.get(i) == Some(&true) && matches!(tidied, Cow::Borrowed(_)) {
+                None
+            } else {
+                legacy::repair(&tidied, None)
+            };
+            let fixed = if let Some((decoded, encoding)) = repaired {
                 let (r, c) = (r0 + i as u32 / width, c0 + i as u32 % width);
                 book.warnings.push(repaired_warning(
                     &book.file,
@@ -778,15 +789,19 @@ fn is_tidy(text: &str) -> bool {
     if text.trim().len() != text.len() {
         return false;
     }
-    let mut last = '\0';
+    // Letters below U+0300 and Vietnamese letters (U+1E00..=U+1EFF) are NFC starters,
+    // so a text of only those is NFC without looking each one up.
+    let (mut last, mut starters) = ('\0', true);
     for c in text.chars() {
         match (last, c) {
             (_, '\r' | '\t' | '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{E000}'..='\u{F8FF}') => return false,
             (' ', ' ' | '\n') | ('\n', ' ') => return false,
-            _ => last = c,
+            _ => {}
         }
+        starters &= c < '\u{300}' || ('\u{1E00}'..='\u{1EFF}').contains(&c);
+        last = c;
     }
-    text.is_ascii() || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+    starters || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
 }
 
 #[cfg(test)]
@@ -813,6 +828,15 @@ mod tests {
         assert_eq!(normalize_text("  Ba\u{A0}\u{A0}Tha\u{300}nh  "), "Ba Thành");
         assert_eq!(normalize_text("\u{D0}ạt"), "Đạt");
         assert_eq!(normalize_text("a\r\nb"), "a\nb");
+    }
+
+    #[test]
+    fn letters_taken_for_nfc_are() {
+        use unicode_normalization::{char::canonical_combining_class, is_nfc_quick, IsNormalized};
+        for c in ('\0'..'\u{300}').chain('\u{1E00}'..='\u{1EFF}') {
+            assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+        }
     }
 
     #[test]

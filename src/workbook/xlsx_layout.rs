@@ -24,14 +24,15 @@ pub fn read(bytes: &[u8]) -> Vec<Layout> {
         return Vec::new();
     };
     let mut xml = Vec::new();
-    let text = |xml: &[u8]| String::from_utf8(xml.to_vec()).unwrap_or_default();
-    let workbook = part(&mut zip, "xl/workbook.xml", &mut xml)
-        .then(|| text(&xml))
-        .unwrap_or_default();
-    let rels = part(&mut zip, "xl/_rels/workbook.xml.rels", &mut xml)
-        .then(|| text(&xml))
-        .unwrap_or_default();
-    let targets = relationships(&rels);
+    let mut text = |name| {
+        if part(&mut zip, name, &mut xml) {
+            String::from_utf8(std::mem::take(&mut xml)).unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let workbook = text("xl/workbook.xml");
+    let targets = relationships(&text("xl/_rels/workbook.xml.rels"));
     sheets(&workbook)
         .into_iter()
         .filter_map(|(name, rid)| {
@@ -56,18 +57,29 @@ fn part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, out: &mut Vec<u8>)
 }
 
 fn attr(e: &quick_xml::events::BytesStart, name: &[u8]) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| {
-            let key: &[u8] = a.key.as_ref();
-            let local: &[u8] = a.key.local_name().into_inner();
-            key == name || local == name
-        })
-        .and_then(|a| {
-            quick_xml::escape::unescape(&String::from_utf8_lossy(&a.value))
-                .ok()
-                .map(|v| v.into_owned())
-        })
+    let [value] = attrs(e, [name]);
+    value
+}
+
+/// The values of the attributes named `names` (full or local name), each from the
+/// first attribute with its name, in one pass over the attributes.
+fn attrs<const N: usize>(e: &quick_xml::events::BytesStart, names: [&[u8]; N]) -> [Option<String>; N] {
+    let mut values = std::array::from_fn(|_| None);
+    let mut found = [false; N];
+    // The first attribute with a name is never a duplicate: no need to check.
+    let mut attributes = e.attributes();
+    for a in attributes.with_checks(false).flatten() {
+        let (key, local) = (a.key.as_ref(), a.key.local_name().into_inner());
+        for i in 0..N {
+            if !found[i] && (key == names[i] || local == names[i]) {
+                found[i] = true;
+                values[i] = quick_xml::escape::unescape(&String::from_utf8_lossy(&a.value))
+                    .ok()
+                    .map(|v| v.into_owned());
+            }
+        }
+    }
+    values
 }
 
 fn sheets(xml: &str) -> Vec<(String, String)> {
@@ -110,18 +122,19 @@ fn layout(sheet: String, xml: &[u8]) -> Layout {
         ..Layout::default()
     };
     let truthy = |v: Option<String>| matches!(v.as_deref(), Some("1" | "true"));
-    for (name, tag) in start_tags(xml, |name| matches!(name, b"col" | b"row" | b"mergeCell")) {
+    for (name, tag) in layout_tags(xml) {
         // Most rows are not hidden: leave them unparsed.
         if name == b"row" && !tag.windows(6).any(|w| w == b"hidden") {
             continue;
         }
-        match Reader::from_reader(tag).read_event() {
-            Ok(Event::Empty(e) | Event::Start(e)) => match e.local_name().as_ref() {
+        if let Ok(Event::Empty(e) | Event::Start(e)) = Reader::from_reader(tag).read_event() {
+            match e.local_name().as_ref() {
                 b"col" => {
-                    let min: u32 = attr(&e, b"min").and_then(|v| v.parse().ok()).unwrap_or(1);
-                    let max: u32 = attr(&e, b"max").and_then(|v| v.parse().ok()).unwrap_or(min);
-                    let width: Option<f64> = attr(&e, b"width").and_then(|v| v.parse().ok());
-                    let hidden = truthy(attr(&e, b"hidden"));
+                    let [min, max, width, hidden] = attrs(&e, [b"min", b"max", b"width", b"hidden"]);
+                    let min: u32 = min.and_then(|v| v.parse().ok()).unwrap_or(1);
+                    let max: u32 = max.and_then(|v| v.parse().ok()).unwrap_or(min);
+                    let width: Option<f64> = width.and_then(|v| v.parse().ok());
+                    let hidden = truthy(hidden);
                     // A trailing <col> often covers every column up to 16384: keep it bounded.
                     for col in (min..=max.min(min + 1024)).map(|c| c - 1) {
                         if let Some(w) = width {
@@ -150,29 +163,25 @@ fn layout(sheet: String, xml: &[u8]) -> Layout {
                     }
                 }
                 _ => {}
-            },
-            _ => {}
+            }
         }
     }
     layout
 }
 
-/// The local names and start tags ("<row r=\"5\" hidden=\"1\">") of the elements
-/// whose local name passes `wanted`, in document order. Other tags are passed over
-/// by their name; comments, CDATA and processing instructions are skipped whole as
-/// they may hold a "<".
-fn start_tags<'a>(
-    xml: &'a [u8],
-    wanted: impl Fn(&[u8]) -> bool + 'a,
-) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+/// The local names and start tags ("<row r=\"5\" hidden=\"1\">") of the `col`, `row`
+/// and `mergeCell` elements, in document order. Other tags are passed over by their
+/// name; comments, CDATA and processing instructions are skipped whole as they may
+/// hold a "<".
+fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     let mut at = 0;
     std::iter::from_fn(move || loop {
-        let open = at + xml.get(at..)?.iter().position(|&b| b == b'<')?;
+        let open = at + find_lt(xml.get(at..)?)?;
         let rest = &xml[open + 1..];
         at = open + 1;
-        match rest.first()? {
-            b'/' => continue,
-            b'!' | b'?' => {
+        match rest {
+            [b'/', ..] => continue,
+            [b'!' | b'?', ..] => {
                 let skip_to = |end: &[u8]| rest.windows(end.len()).position(|w| w == end).map(|i| i + end.len());
                 if rest.starts_with(b"!--") {
                     at += skip_to(b"-->")?;
@@ -183,6 +192,8 @@ fn start_tags<'a>(
                 }
                 continue;
             }
+            // Most tags of a sheet are one letter long: <c>, <v>, <f>.
+            [_, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => continue,
             _ => {}
         }
         let name_len = rest
@@ -191,11 +202,32 @@ fn start_tags<'a>(
             .unwrap_or(rest.len());
         let name = &rest[..name_len];
         let local = name.iter().rposition(|&b| b == b':').map_or(name, |i| &name[i + 1..]);
-        if wanted(local) {
+        if matches!(local, b"col" | b"row" | b"mergeCell") {
             at += tag_end(rest)?;
             return Some((local, &xml[open..at]));
         }
     })
+}
+
+/// Offset of the first "<" in `bytes`, looking at eight bytes at a time (a sheet is
+/// mostly text between tags).
+fn find_lt(bytes: &[u8]) -> Option<usize> {
+    const LT: u64 = u64::from_ne_bytes([b'<'; 8]);
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut chunks = bytes.chunks_exact(8);
+    for (i, chunk) in (&mut chunks).enumerate() {
+        // The lowest byte flagged is the first "<" (a flag above it may be a false one).
+        let x = u64::from_le_bytes(chunk.try_into().ok()?) ^ LT;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(i * 8 + found.trailing_zeros() as usize / 8);
+        }
+    }
+    let rest = chunks.remainder();
+    rest.iter()
+        .position(|&b| b == b'<')
+        .map(|i| bytes.len() - rest.len() + i)
 }
 
 /// Length of a start tag's rest after its "<", up to and including its ">" (one in
@@ -211,4 +243,41 @@ fn tag_end(rest: &[u8]) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_lt() {
+        let text = b"ab\xBC=;<x<\x80\x3D<<\xFF\x01\x00<";
+        for start in 0..text.len() {
+            for end in start..=text.len() {
+                let bytes = &text[start..end];
+                assert_eq!(find_lt(bytes), bytes.iter().position(|&b| b == b'<'), "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn reads_only_layout_tags() {
+        let xml = br#"<?xml version="1.0"?><x:worksheet xmlns:x="s"><x:cols><x:col min="2" max="3" width="9.5" hidden="1"/></x:cols>
+            <x:sheetData><!-- <row r="1" hidden="1"> --><x:row r="2" a="x>y" hidden="true"><x:c r="A2"><x:is><x:t>&lt;row r="9" hidden="1"&gt;</x:t></x:is></x:c></x:row>
+            <x:row r="3" hidden="0"/><![CDATA[<row r="4" hidden="1">]]><row hidden='1' r='5'></row></x:sheetData>
+            <x:mergeCells><x:mergeCell ref="C1:A2"/></x:mergeCells></x:worksheet>"#;
+        let layout = layout("S".into(), xml);
+        assert_eq!(layout.col_widths, [(1, 9.5), (2, 9.5)]);
+        assert_eq!(layout.hidden_cols, [1, 2]);
+        assert_eq!(layout.hidden_rows, [1, 4]);
+        assert_eq!(
+            layout.merges,
+            [super::super::Merge {
+                first_row: 0,
+                first_col: 0,
+                last_row: 1,
+                last_col: 2
+            }]
+        );
+    }
 }
