@@ -287,6 +287,11 @@ struct Reading {
 
 /// How `text` reads in `encoding`, or None when the reading is not plausible.
 fn assess(text: &str, encoding: Legacy) -> Option<Reading> {
+    // Most texts are Unicode, whose words are syllables as they are: without evidence
+    // the reading is None, and looking for it first spares decoding every word.
+    if !words(text, encoding).any(|word| is_evidence(word, encoding)) {
+        return None;
+    }
     let (mut touched, mut valid, mut bad, mut evidence, mut strong) = (0, 0, 0, false, false);
     let (mut evidence_letters, mut all_letters) = (0, 0);
     for word in words(text, encoding) {
@@ -326,6 +331,19 @@ fn assess(text: &str, encoding: Legacy) -> Option<Reading> {
         evidence_letters >= 7
     };
     Some(Reading { valid, enough })
+}
+
+/// Whether `word` cannot be Unicode Vietnamese yet decodes to a syllable, as the
+/// words counted as evidence in `assess`.
+fn is_evidence(word: &str, encoding: Legacy) -> bool {
+    word.chars().any(is_code)
+        && word.chars().nth(1).is_some()
+        && word.chars().any(char::is_alphabetic)
+        && !is_syllable(word)
+        && {
+            let decoded = map_chars(word, encoding);
+            decoded != word && is_syllable(&decoded)
+        }
 }
 
 /// Letters of the words that `encoding` leaves as they are and that are syllables

@@ -371,7 +371,16 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
     if head.windows(ods_mime.len()).any(|w| w == ods_mime) {
         return Some(Format::Ods);
     }
-    let has = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
+    let has = |name: &[u8]| {
+        let mut at = 0;
+        while let Some(i) = xlsx_layout::find_byte(&bytes[at..], name[0]) {
+            if bytes[at + i..].starts_with(name) {
+                return true;
+            }
+            at += i + 1;
+        }
+        false
+    };
     if has(b"xl/workbook.bin") {
         Some(Format::Xlsb)
     } else {
@@ -743,7 +752,19 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
 }
 
 fn nfc(s: &str) -> String {
-    s.nfc().collect()
+    if is_nfc(s) {
+        s.to_string()
+    } else {
+        s.nfc().collect()
+    }
+}
+
+/// Whether `text` is NFC by the quick check. Letters below U+0300 and Vietnamese
+/// letters (U+1E00..=U+1EFF) are NFC starters: a text of only those needs no look-up.
+fn is_nfc(text: &str) -> bool {
+    text.chars()
+        .all(|c| c < '\u{300}' || ('\u{1E00}'..='\u{1EFF}').contains(&c))
+        || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
 }
 
 /// NFC, "Ð/ð" → "Đ/đ", non-breaking and repeated spaces to one, trimmed lines,
@@ -755,8 +776,13 @@ pub fn normalize_text(text: &str) -> String {
 /// NFC, spaces and line ends as `normalize_text`, but "Ð/ð" kept as they are.
 fn tidy(text: &str) -> Cow<'_, str> {
     if is_tidy(text) {
-        return Cow::Borrowed(text);
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(retidy(text))
     }
+}
+
+fn retidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
         if !out.is_empty() {
@@ -780,28 +806,36 @@ fn tidy(text: &str) -> Cow<'_, str> {
             out.push(ch);
         }
     }
-    Cow::Owned(out.trim().to_string())
+    out.trim().to_string()
 }
 
 /// Whether `tidy` would leave `text` as it is: NFC, trimmed, no space or line break
-/// to fold and no character to replace or drop.
+/// to fold and no character to replace or drop. Looks at the UTF-8 bytes: most texts
+/// are ASCII but for a few Vietnamese letters.
 fn is_tidy(text: &str) -> bool {
     if text.trim().len() != text.len() {
         return false;
     }
-    // Letters below U+0300 and Vietnamese letters (U+1E00..=U+1EFF) are NFC starters,
-    // so a text of only those is NFC without looking each one up.
-    let (mut last, mut starters) = ('\0', true);
-    for c in text.chars() {
-        match (last, c) {
-            (_, '\r' | '\t' | '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{E000}'..='\u{F8FF}') => return false,
-            (' ', ' ' | '\n') | ('\n', ' ') => return false,
+    let bytes = text.as_bytes();
+    let mut starters = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+        match b {
+            b'!'..=b'~' => {}
+            b'\r' | b'\t' => return false,
+            b' ' if matches!(next(1), b' ' | b'\n') => return false,
+            b'\n' if next(1) == b' ' => return false,
+            // U+00A0; U+2007 and U+202F; the private use area U+E000..=U+F8FF.
+            0xC2 if next(1) == 0xA0 => return false,
+            0xE2 if next(1) == 0x80 && matches!(next(2), 0x87 | 0xAF) => return false,
+            0xEE => return false,
+            0xEF if next(1) <= 0xA3 => return false,
+            // Letters from U+0300 up, but for U+1E00..=U+1EFF, may not be NFC starters.
+            0xCC.. if !(b == 0xE1 && (0xB8..=0xBB).contains(&next(1))) => starters = false,
             _ => {}
         }
-        starters &= c < '\u{300}' || ('\u{1E00}'..='\u{1EFF}').contains(&c);
-        last = c;
     }
-    starters || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+    starters || is_nfc(text)
 }
 
 #[cfg(test)]
@@ -836,6 +870,49 @@ mod tests {
         for c in ('\0'..'\u{300}').chain('\u{1E00}'..='\u{1EFF}') {
             assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
             assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn tidy_text_is_left_alone() {
+        let corpus = include_str!("../../tests/data/vi-words.txt");
+        let odd = [
+            "",
+            " ",
+            "a",
+            "a b",
+            "a  b",
+            "a \nb",
+            "a\n b",
+            "a\n\nb",
+            "a\r\nb",
+            "a\tb",
+            "a\u{A0}b",
+            "a\u{2007}b",
+            "a\u{202F}b",
+            "a\u{E000}b",
+            "a\u{F8FF}b",
+            "a\u{F900}b",
+            "a\u{EFFF}",
+            "\u{3000}a",
+            "a\u{3000}",
+            "a\u{3000}b",
+            "Tha\u{300}nh",
+            "Thành",
+            "ĐẠT",
+            "\u{1E9E}",
+            "\u{1F00}",
+            "\u{2126}",
+            "\u{212B}",
+            "x\u{0344}",
+            "\u{2028}",
+        ];
+        for text in corpus.lines().chain(odd) {
+            for form in [text.to_string(), text.nfd().collect(), format!("{text} {text}\n{text}")] {
+                if is_tidy(&form) {
+                    assert_eq!(retidy(&form), form, "{form:?}");
+                }
+            }
         }
     }
 
