@@ -295,15 +295,12 @@ fn assess(text: &str, encoding: Legacy) -> Option<Reading> {
     let (mut touched, mut valid, mut bad, mut evidence, mut strong) = (0, 0, 0, false, false);
     let (mut evidence_letters, mut all_letters) = (0, 0);
     for word in words(text, encoding) {
-        let decoded = if word.chars().any(is_code) {
-            map_chars(word, encoding)
-        } else {
-            String::new()
-        };
-        if decoded.is_empty() || decoded == word {
+        // Only a word with a code can change.
+        let decoded = word.chars().any(is_code).then(|| map_chars(word, encoding));
+        let Some(decoded) = decoded.filter(|decoded| decoded != word) else {
             bad += usize::from(word.chars().any(is_foreign));
             continue;
-        }
+        };
         touched += 1;
         if !is_syllable(&decoded) {
             bad += 1;
