@@ -81,7 +81,7 @@ fn single_report() {
         size / 1024
     );
     println!(
-        "  where the time goes (mean): read workbook {:.2} ms, bind + render + frame {:.2} ms, .docx (docx-rs) {:.2} ms",
+        "  where the time goes (mean): read workbook {:.2} ms, bind + render + frame {:.2} ms, .docx {:.2} ms",
         stages[0] / n,
         stages[1] / n,
         stages[2] / n

@@ -5,7 +5,7 @@
 //! 0xA1..=0xFE, where Windows-1252 and Latin-1 agree, so a byte is simply the char
 //! with the same number.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 
@@ -149,40 +149,21 @@ const VNI_SINGLE: [(char, char); 14] = [
     ('Î', 'Ỵ'),
 ];
 
-/// FNV-1a: the tables' keys are a char or a few, which SipHash is slow to hash.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+/// The tables' keys are a char or a few, which the default SipHash is slow to hash.
+type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 struct Tables {
-    tcvn3: FnvMap<char, char>,
-    vni_pairs: FnvMap<(char, char), char>,
-    vni_single: FnvMap<char, char>,
+    tcvn3: FastMap<char, char>,
+    vni_pairs: FastMap<(char, char), char>,
+    vni_single: FastMap<char, char>,
     initials: Vec<Vec<char>>,
-    rhymes: HashSet<Vec<char>, std::hash::BuildHasherDefault<Fnv>>,
+    rhymes: rustc_hash::FxHashSet<Vec<char>>,
 }
 
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let mut tcvn3: FnvMap<char, char> = (0xA1u8..).map(char::from).zip(TCVN3_PLAIN.chars()).collect();
+        let mut tcvn3: FastMap<char, char> = (0xA1u8..).map(char::from).zip(TCVN3_PLAIN.chars()).collect();
         for (letters, bytes) in TCVN3_TONED {
             tcvn3.extend(bytes.into_iter().map(char::from).zip(letters.chars()));
         }
@@ -192,7 +173,7 @@ fn tables() -> &'static Tables {
                 .filter(|_| s.next().is_none())
                 .expect("VNI table composes to one char")
         };
-        let mut vni_pairs = FnvMap::default();
+        let mut vni_pairs = FastMap::default();
         let bases = [
             ("a", 'a', 'A'),
             ("e", 'e', 'E'),

@@ -371,16 +371,7 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
     if head.windows(ods_mime.len()).any(|w| w == ods_mime) {
         return Some(Format::Ods);
     }
-    let has = |name: &[u8]| {
-        let mut at = 0;
-        while let Some(i) = xlsx_layout::find_byte(&bytes[at..], name[0]) {
-            if bytes[at + i..].starts_with(name) {
-                return true;
-            }
-            at += i + 1;
-        }
-        false
-    };
+    let has = |name: &[u8]| memchr::memmem::find(bytes, name).is_some();
     if has(b"xl/workbook.bin") {
         Some(Format::Xlsb)
     } else {

@@ -176,7 +176,7 @@ fn layout(sheet: String, xml: &[u8]) -> Layout {
 fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     let mut at = 0;
     std::iter::from_fn(move || loop {
-        let open = at + find_byte(xml.get(at..)?, b'<')?;
+        let open = at + memchr::memchr(b'<', xml.get(at..)?)?;
         let rest = &xml[open + 1..];
         at = open + 1;
         match rest {
@@ -209,26 +209,6 @@ fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     })
 }
 
-/// Offset of the first `byte` in `bytes`, looking at eight bytes at a time.
-pub(super) fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let pattern = u64::from_ne_bytes([byte; 8]);
-    let mut chunks = bytes.chunks_exact(8);
-    for (i, chunk) in (&mut chunks).enumerate() {
-        // The lowest byte flagged is the first match (a flag above it may be a false one).
-        let x = u64::from_le_bytes(chunk.try_into().ok()?) ^ pattern;
-        let found = x.wrapping_sub(ONES) & !x & HIGHS;
-        if found != 0 {
-            return Some(i * 8 + found.trailing_zeros() as usize / 8);
-        }
-    }
-    let rest = chunks.remainder();
-    rest.iter()
-        .position(|&b| b == byte)
-        .map(|i| bytes.len() - rest.len() + i)
-}
-
 /// Length of a start tag's rest after its "<", up to and including its ">" (one in
 /// a quoted attribute value does not end it).
 fn tag_end(rest: &[u8]) -> Option<usize> {
@@ -247,23 +227,6 @@ fn tag_end(rest: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_the_first_byte() {
-        let text = b"ab\xBC=;<x<\x80\x3D<<\xFF\x01\x00<\x00";
-        for start in 0..text.len() {
-            for end in start..=text.len() {
-                let bytes = &text[start..end];
-                for byte in [b'<', 0, 0xFF, 0x80, b'z'] {
-                    assert_eq!(
-                        find_byte(bytes, byte),
-                        bytes.iter().position(|&b| b == byte),
-                        "{bytes:?}"
-                    );
-                }
-            }
-        }
-    }
 
     #[test]
     fn reads_only_layout_tags() {
