@@ -60,7 +60,9 @@ fn package(parts: &[(&str, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
     let stored = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Stored)
         .last_modified_time(zip::DateTime::default());
-    let deflated = stored.compression_method(CompressionMethod::Deflated);
+    let deflated = stored
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(1));
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     zip.start_file("mimetype", stored)?;
     zip.write_all(MIMETYPE.as_bytes())?;
