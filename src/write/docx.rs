@@ -34,8 +34,7 @@ const HEADER_START: &str = concat!(
 /// The .docx bytes of a document. Same document, same bytes.
 pub fn to_bytes(doc: &Document) -> Vec<u8> {
     let mut styles = Styles::default();
-    // The header parts first: their relationships are named by docx-rs below, and
-    // the body refers to them.
+    // The page header first, so that its style is "Baocao1" as it always was.
     let mut header = Xml::new(HEADER_START);
     for p in &doc.page_header {
         header.paragraph(&mut styles, p);
@@ -70,6 +69,7 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
     let mut document = body.out;
     document.splice(references_at..references_at, references.iter().copied());
     xml.document = document;
+    // docx-rs numbers the header parts in the order they were given to it.
     xml.headers = vec![header.out, first_header.out];
     xml.styles = canonical(&xml.styles);
     xml.doc_props.core = core_properties(doc);
@@ -85,18 +85,14 @@ fn header_references(document: &[u8]) -> Vec<u8> {
     const TAG: &[u8] = b"<w:headerReference ";
     let mut out = Vec::new();
     let mut at = 0;
-    while let Some(start) = find(&document[at..], TAG).map(|i| at + i) {
-        let Some(end) = find(&document[start..], b"/>").map(|i| start + i + 2) else {
+    while let Some(start) = memchr::memmem::find(&document[at..], TAG).map(|i| at + i) {
+        let Some(end) = memchr::memmem::find(&document[start..], b"/>").map(|i| start + i + 2) else {
             break;
         };
         out.extend_from_slice(&document[start..end]);
         at = end;
     }
     out
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The paragraph styles met so far, in order of first use.
