@@ -2,7 +2,7 @@
 //! workbook reported while every other report still comes out, and the district
 //! summary written beside them.
 
-use crate::district;
+use crate::district::{self, DistrictSpec};
 use crate::error::Diagnostic;
 use crate::report::{self, Report};
 use crate::template::Pack;
@@ -148,13 +148,24 @@ impl Source {
     /// How the input is named in messages and in `tong-ket.json`.
     fn label(&self) -> String {
         match self {
-            Source::File(path) => path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            Source::File(path) => file_name(path),
             Source::Commune(book) => book.file.clone(),
         }
     }
+
+    /// This commune's report.
+    pub fn report(self, pack: &Pack) -> Result<Report, Vec<Diagnostic>> {
+        match self {
+            Source::File(path) => report::from_file(pack, &path),
+            Source::Commune(book) => report::from_workbook(pack, *book),
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The communes of a district workbook (one row each), as the pack's `[huyen]`
@@ -167,13 +178,13 @@ pub fn district_sources(pack: &Pack, path: &Path) -> Result<Vec<Source>, Diagnos
             "mẫu không khai báo dạng bảng tính huyện (mục [huyen]); hãy đưa vào một thư mục các tệp của xã.",
         )
     })?;
-    let mut book = crate::workbook::open(path)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    book.file = name;
-    Ok(district::split(&book, spec)?
+    district_communes(spec, &crate::workbook::open(path)?, path)
+}
+
+/// The communes of a district workbook already read from `path`, each named
+/// "huyện.xlsx › Ba Thành".
+pub fn district_communes(spec: &DistrictSpec, book: &Workbook, path: &Path) -> Result<Vec<Source>, Diagnostic> {
+    Ok(district::split(book, spec, &file_name(path))?
         .into_iter()
         .map(|(_, book)| Source::Commune(Box::new(book)))
         .collect())
@@ -218,11 +229,7 @@ pub fn run(
                 loi: Vec::new(),
                 canh_bao: Vec::new(),
             };
-            let made = match source {
-                Source::File(path) => report::from_file(pack, &path),
-                Source::Commune(book) => report::from_workbook(pack, *book),
-            };
-            let pending = match made {
+            let pending = match source.report(pack) {
                 Ok(r) => {
                     item.canh_bao = r.warnings.clone();
                     match write_pending(&r, options) {

@@ -3,7 +3,6 @@
 
 use crate::batch::{self, Source};
 use crate::error::{Diagnostic, Severity};
-use crate::report;
 use crate::template::Pack;
 use rayon::prelude::*;
 use std::path::Path;
@@ -20,16 +19,27 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
     let sources: Vec<Source> = if input.is_dir() {
         batch::scan(input)?.0.into_iter().map(Source::File).collect()
     } else {
-        batch::district_sources(pack, input).unwrap_or_else(|_| vec![Source::File(input.to_path_buf())])
+        // Read once: a district workbook the pack describes gives its communes, any
+        // other workbook is checked as it is.
+        match crate::workbook::open(input) {
+            Ok(book) => pack
+                .manifest
+                .huyen
+                .as_ref()
+                .and_then(|spec| batch::district_communes(spec, &book, input).ok())
+                .unwrap_or_else(|| vec![Source::Commune(Box::new(book))]),
+            // Checked as a file, which reports why it cannot be read.
+            Err(_) => vec![Source::File(input.to_path_buf())],
+        }
     };
     Ok(sources
         .into_par_iter()
         .map(|source| {
-            let (tep, made) = match source {
-                Source::File(path) => (path.display().to_string(), report::from_file(pack, &path)),
-                Source::Commune(book) => (book.file.clone(), report::from_workbook(pack, *book)),
+            let tep = match &source {
+                Source::File(path) => path.display().to_string(),
+                Source::Commune(book) => book.file.clone(),
             };
-            match made {
+            match source.report(pack) {
                 Ok(r) => Checked {
                     tep,
                     loi: Vec::new(),

@@ -34,8 +34,9 @@ fn commune_column(sheet: &Sheet, header: &str) -> Option<(u32, u32)> {
     })
 }
 
-/// One workbook per commune, in the order of the communes sheet.
-pub fn split(book: &Workbook, spec: &DistrictSpec) -> Result<Vec<(String, Workbook)>, Diagnostic> {
+/// One workbook per commune, in the order of the communes sheet; `file` names the
+/// district workbook in messages and in each commune's name ("huyện.xlsx › Ba Thành").
+pub fn split(book: &Workbook, spec: &DistrictSpec, file: &str) -> Result<Vec<(String, Workbook)>, Diagnostic> {
     let wanted = fold(&spec.trang_tinh_xa);
     let communes_sheet = book
         .sheets
@@ -44,7 +45,7 @@ pub fn split(book: &Workbook, spec: &DistrictSpec) -> Result<Vec<(String, Workbo
         .or_else(|| book.sheets.iter().find(|s| fold(&s.name).contains(&wanted)))
         .ok_or_else(|| {
             Diagnostic::error(
-                &book.file,
+                file,
                 "",
                 format!(
                     "bảng tính huyện không có trang «{}» (mỗi xã một dòng).",
@@ -54,7 +55,7 @@ pub fn split(book: &Workbook, spec: &DistrictSpec) -> Result<Vec<(String, Workbo
         })?;
     let (header, col) = commune_column(communes_sheet, &spec.cot_xa).ok_or_else(|| {
         Diagnostic::error(
-            &book.file,
+            file,
             communes_sheet.name.clone(),
             format!("không tìm thấy cột «{}» (tên xã) trong dòng tiêu đề.", spec.cot_xa),
         )
@@ -76,7 +77,7 @@ pub fn split(book: &Workbook, spec: &DistrictSpec) -> Result<Vec<(String, Workbo
                 None => sheet.clone(),
             });
         }
-        let file = format!("{} › {}", book.file, name.trim());
+        let file = format!("{file} › {}", name.trim());
         out.push((
             name.trim().to_string(),
             Workbook {
@@ -90,7 +91,7 @@ pub fn split(book: &Workbook, spec: &DistrictSpec) -> Result<Vec<(String, Workbo
     }
     if out.is_empty() {
         return Err(Diagnostic::error(
-            &book.file,
+            file,
             communes_sheet.name.clone(),
             "trang các xã không có dòng nào ghi tên xã.",
         ));

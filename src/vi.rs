@@ -45,13 +45,18 @@ fn format_whole(n: i64) -> String {
     if n < 0 {
         out.push('-');
     }
-    for (i, d) in digits.chars().enumerate() {
+    push_grouped(&mut out, digits.as_bytes());
+    out
+}
+
+/// ASCII digits with "." between groups of three.
+fn push_grouped(out: &mut String, digits: &[u8]) {
+    for (i, &d) in digits.iter().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
-        out.push(d);
+        out.push(char::from(d));
     }
-    out
 }
 
 /// Percentage with at most two decimals and no space before "%": a fraction when `is_fraction`
@@ -112,12 +117,7 @@ fn format_scaled(value: f64, shift: usize, decimals: usize) -> String {
         out.push('-');
     }
     let (int, frac) = digits.split_at(int_len);
-    for (i, &d) in int.iter().enumerate() {
-        if i > 0 && (int_len - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(char::from(d));
-    }
+    push_grouped(&mut out, int);
     if decimals > 0 {
         out.push(',');
         out.extend(frac.iter().map(|&d| char::from(d)));

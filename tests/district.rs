@@ -80,12 +80,7 @@ fn batch_runs_on_a_district_workbook() {
 fn check_splits_a_district_workbook_by_commune() {
     let dir = temp_dir();
     let mut broken = sample::commune("Ba Xa", 5);
-    broken.patches.push(sample::Patch::Text {
-        sheet: "PL2 Bê tông nông thôn",
-        row: 7,
-        col: 3,
-        text: "khoảng 200".into(),
-    });
+    broken.patches.push(sample::Patch::length_as_text());
     std::fs::write(
         dir.path().join("huyen.xlsx"),
         sample::district_workbook(&[sample::commune("Ba Cung", 3), broken]),

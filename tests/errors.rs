@@ -105,12 +105,7 @@ fn missing_header_column() {
 fn number_cell_holding_text() {
     let dir = temp_dir();
     let mut c = sample::ba_thanh();
-    c.patches.push(Patch::Text {
-        sheet: "PL2 Bê tông nông thôn",
-        row: 7,
-        col: 3,
-        text: "khoảng 200".into(),
-    });
+    c.patches.push(Patch::length_as_text());
     write_workbook(dir.path(), "Ba Thành.xlsx", &c);
     let err = fails(dir.path(), &["render", "Ba Thành.xlsx"]);
     assert!(
@@ -138,12 +133,7 @@ fn error_cell() {
 fn every_problem_is_listed_not_just_the_first() {
     let dir = temp_dir();
     let mut c = sample::ba_thanh();
-    c.patches.push(Patch::Text {
-        sheet: "PL2 Bê tông nông thôn",
-        row: 7,
-        col: 3,
-        text: "khoảng 200".into(),
-    });
+    c.patches.push(Patch::length_as_text());
     c.patches.push(Patch::Error {
         sheet: "PL3 Nguồn vốn",
         row: 6,

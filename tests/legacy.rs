@@ -66,12 +66,7 @@ fn check_a_folder_good_legacy_broken() {
     old.legacy = Some((Legacy::Vni, "VNI-Times"));
     write_workbook(&input, "Cũ.xlsx", &old);
     let mut bad = sample::commune("Ba Xa", 4);
-    bad.patches.push(sample::Patch::Text {
-        sheet: "PL2 Bê tông nông thôn",
-        row: 7,
-        col: 3,
-        text: "khoảng 200".into(),
-    });
+    bad.patches.push(sample::Patch::length_as_text());
     write_workbook(&input, "Hỏng.xlsx", &bad);
 
     let out = baocao(&["check", "vao", "--format", "json"], dir.path());

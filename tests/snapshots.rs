@@ -40,12 +40,7 @@ fn outline_of_the_sample_report() {
 fn messages_for_bad_cells() {
     let dir = temp_dir();
     let mut c = sample::ba_thanh();
-    c.patches.push(sample::Patch::Text {
-        sheet: "PL2 Bê tông nông thôn",
-        row: 7,
-        col: 3,
-        text: "khoảng 200".into(),
-    });
+    c.patches.push(sample::Patch::length_as_text());
     c.patches.push(sample::Patch::Error {
         sheet: "PL3 Nguồn vốn",
         row: 6,

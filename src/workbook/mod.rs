@@ -303,7 +303,7 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     let mut book = match format {
         Format::Xlsx => {
             let mut x = calamine::Xlsx::new(cursor).map_err(|e| broken(&e))?;
-            let (book, font_checked) = read_xlsx(file, &mut x, &layouts).map_err(|e| broken(&e))?;
+            let (book, font_checked) = read_xlsx(file, &mut x, layouts).map_err(|e| broken(&e))?;
             checked = font_checked;
             book
         }
@@ -450,7 +450,7 @@ where
 fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     file: &str,
     x: &mut calamine::Xlsx<RS>,
-    layouts: &[xlsx_layout::Layout],
+    mut layouts: Vec<xlsx_layout::Layout>,
 ) -> std::result::Result<(Workbook, Vec<Vec<bool>>), calamine::XlsxError> {
     let names = x.defined_names().iter().map(|(n, r)| (nfc(n), r.clone())).collect();
     let metadata: Vec<calamine::Sheet> = x.sheets_metadata().to_vec();
@@ -477,11 +477,11 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             Err(calamine::XlsxError::NotAWorksheet(_)) => Vec::new(),
             Err(e) => return Err(e),
         });
-        if let Some(l) = layouts.iter().find(|l| l.sheet == meta.name) {
-            sheet.merges = l.merges.clone();
-            sheet.col_widths = l.col_widths.clone();
-            sheet.hidden_rows = l.hidden_rows.clone();
-            sheet.hidden_cols = l.hidden_cols.clone();
+        if let Some(l) = layouts.iter_mut().find(|l| l.sheet == meta.name) {
+            sheet.merges = std::mem::take(&mut l.merges);
+            sheet.col_widths = std::mem::take(&mut l.col_widths);
+            sheet.hidden_rows = std::mem::take(&mut l.hidden_rows);
+            sheet.hidden_cols = std::mem::take(&mut l.hidden_cols);
         }
         book.sheets.push(sheet);
     }

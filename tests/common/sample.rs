@@ -47,6 +47,19 @@ pub enum Patch {
     },
 }
 
+impl Patch {
+    /// A road's length typed as words ("khoảng 200", cell D8 of the roads appendix)
+    /// where the binding expects a number.
+    pub fn length_as_text() -> Patch {
+        Patch::Text {
+            sheet: "PL2 Bê tông nông thôn",
+            row: 7,
+            col: 3,
+            text: "khoảng 200".into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Criterion {
     pub no: u32,
