@@ -2,7 +2,9 @@
 //! (ECMA-376) gives. docx-rs writes some of them in its own order — `w:rPr` first in
 //! `w:pPr`, `w:sz` before `w:b`, `w:headerReference` after `w:pgSz`, a style's `w:rPr`
 //! before its `w:pPr` — which LibreOffice accepts but validators reject and Word may
-//! silently ignore. This pass sorts them, leaving everything else byte for byte.
+//! silently ignore. This pass sorts them, leaving everything else byte for byte. It
+//! runs on the styles part docx-rs builds; the body, written by `docx`, is in order
+//! as written, which its tests check with this same order.
 
 /// A property element, whose children the schema orders.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
