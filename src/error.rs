@@ -1,5 +1,6 @@
-//! Diagnostics: every problem names its place (file, sheet, cell or template line)
-//! and says, in Vietnamese, what was expected.
+//! Diagnostics as data: every problem has a kind that code matches on, a typed place
+//! (cell, range, sheet, template line, manifest key) and a Vietnamese message saying
+//! what was expected. Messages are rendered from this at the edge (CLI, JSON).
 
 use std::fmt;
 
@@ -10,40 +11,206 @@ pub enum Severity {
     Error,
 }
 
+/// What went wrong, for code to match on; the message says it to people.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A file that could not be opened or read (missing, no permission, a FIFO…).
+    Unreadable,
+    /// Not a spreadsheet (or not a template, a form…) at all.
+    NotSpreadsheet,
+    /// A damaged or truncated file.
+    Corrupt,
+    /// Over one of the reader's or writer's limits (cells, size, time, fuel).
+    TooLarge,
+    /// A sheet the pack needs is not in the workbook.
+    MissingSheet,
+    /// A table's header or column was not found.
+    MissingColumn,
+    /// A label of a label | value sheet was not found.
+    MissingLabel,
+    /// Two equally good candidates; the file must say which.
+    Ambiguous,
+    /// A cell whose value is not of the declared type, or is impossible (a date
+    /// serial out of range, a bad shared-string index).
+    BadValue,
+    /// A formula with no saved result.
+    NoCachedValue,
+    /// An error cell (#DIV/0!, #REF!…).
+    ErrorCell,
+    /// Text converted from a legacy encoding (TCVN3, VNI) or otherwise repaired.
+    Repaired,
+    /// A template: syntax, an undefined name, a failed filter.
+    Template,
+    /// A pack's manifest.
+    Manifest,
+    /// A check the pack declares (a stale total, …).
+    Check,
+    /// Two inputs of the same commune and year.
+    Duplicate,
+    /// Writing an output file.
+    Output,
+    /// PDF conversion.
+    Converter,
+    /// The run was interrupted.
+    Interrupted,
+    #[default]
+    Other,
+}
+
+/// Where inside a file a problem is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "loai", rename_all = "snake_case")]
+pub enum Place {
+    /// The whole file.
+    #[default]
+    File,
+    Sheet {
+        sheet: String,
+    },
+    /// A cell, 0-based row and column.
+    Cell {
+        sheet: String,
+        row: u32,
+        col: u32,
+    },
+    /// Several cells that together are the problem (two equally good candidates).
+    Cells {
+        sheet: String,
+        cells: Vec<(u32, u32)>,
+    },
+    /// An inclusive range, 0-based.
+    Range {
+        sheet: String,
+        first: (u32, u32),
+        last: (u32, u32),
+    },
+    /// A line of a template (1-based) with the text around it.
+    TemplateLine {
+        line: u32,
+        excerpt: String,
+    },
+    /// A key of a pack's manifest, such as `van_ban.so` or `du_lieu.tt`.
+    ManifestKey {
+        key: String,
+    },
+    /// A place that has no structure of its own (a commune's name, an output file).
+    Text {
+        text: String,
+    },
+}
+
+impl Place {
+    pub fn cell(sheet: impl Into<String>, row: u32, col: u32) -> Self {
+        Place::Cell {
+            sheet: sheet.into(),
+            row,
+            col,
+        }
+    }
+
+    pub fn sheet(sheet: impl Into<String>) -> Self {
+        Place::Sheet { sheet: sheet.into() }
+    }
+
+    pub fn is_file(&self) -> bool {
+        matches!(self, Place::File) || matches!(self, Place::Text { text } if text.is_empty())
+    }
+}
+
+impl From<String> for Place {
+    fn from(text: String) -> Self {
+        if text.is_empty() {
+            Place::File
+        } else {
+            Place::Text { text }
+        }
+    }
+}
+
+impl From<&str> for Place {
+    fn from(text: &str) -> Self {
+        Place::from(text.to_string())
+    }
+}
+
+impl From<&String> for Place {
+    fn from(text: &String) -> Self {
+        Place::from(text.clone())
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::workbook::cell_name;
+        match self {
+            Place::File => Ok(()),
+            Place::Sheet { sheet } => f.write_str(sheet),
+            Place::Cell { sheet, row, col } => write!(f, "{sheet} › {}", cell_name(*row, *col)),
+            Place::Cells { sheet, cells } => {
+                let names: Vec<String> = cells.iter().map(|&(r, c)| cell_name(r, c)).collect();
+                write!(f, "{sheet} › {}", names.join(", "))
+            }
+            Place::Range { sheet, first, last } => write!(
+                f,
+                "{sheet} › {}:{}",
+                cell_name(first.0, first.1),
+                cell_name(last.0, last.1)
+            ),
+            Place::TemplateLine { line, excerpt } if excerpt.is_empty() => write!(f, "dòng {line}"),
+            Place::TemplateLine { line, excerpt } => write!(f, "dòng {line} «{excerpt}»"),
+            Place::ManifestKey { key } => f.write_str(key),
+            Place::Text { text } => f.write_str(text),
+        }
+    }
+}
+
 /// One problem found while reading, binding, rendering or writing.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,
+    pub kind: Kind,
     /// File the problem is in (workbook, template or output file).
     pub file: String,
-    /// Where inside the file: "PL1 Tiêu chí › E9", "dòng 12", …; empty when the whole file is meant.
-    pub place: String,
+    /// Where inside the file; `Place::File` when the whole file is meant.
+    pub place: Place,
     /// What is wrong and what was expected, in Vietnamese.
     pub message: String,
 }
 
 impl Diagnostic {
-    pub fn error(file: impl Into<String>, place: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(file: impl Into<String>, place: impl Into<Place>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
+            kind: Kind::Other,
             file: file.into(),
             place: place.into(),
             message: message.into(),
         }
     }
 
-    pub fn warning(file: impl Into<String>, place: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(file: impl Into<String>, place: impl Into<Place>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(file, place, message)
         }
+    }
+
+    /// The same diagnostic with its kind set.
+    pub fn kind(mut self, kind: Kind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;
-        if !self.place.is_empty() {
+        if !self.place.is_file() {
             write!(f, " › {}", self.place)?;
         }
         write!(f, ": {}", self.message)
@@ -51,5 +218,45 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// JSON for `check --format json` and `tong-ket.json`: the place both as the text a
+/// person reads (`place`) and typed (`vi_tri`).
+impl serde::Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Diagnostic", 6)?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("place", &self.place.to_string())?;
+        st.serialize_field("vi_tri", &self.place)?;
+        st.serialize_field("message", &self.message)?;
+        st.end()
+    }
+}
+
+/// An output together with the warnings met while making it (typst's `Warned<T>`):
+/// warnings never vanish because the same run also produced something.
+#[derive(Clone, Debug)]
+pub struct Warned<T> {
+    pub output: T,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl<T> Warned<T> {
+    pub fn new(output: T) -> Self {
+        Warned {
+            output,
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Warned<U> {
+        Warned {
+            output: f(self.output),
+            warnings: self.warnings,
+        }
+    }
+}
 
 pub type Result<T> = std::result::Result<T, Diagnostic>;

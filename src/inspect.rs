@@ -162,7 +162,7 @@ pub fn describe(book: &Workbook) -> String {
     let converted: Vec<_> = book
         .warnings
         .iter()
-        .filter(|w| w.message.contains("sang Unicode"))
+        .filter(|w| w.kind == crate::error::Kind::Repaired)
         .collect();
     let _ = writeln!(
         out,

@@ -20,4 +20,4 @@ pub mod vi;
 pub mod workbook;
 pub mod write;
 
-pub use error::{Diagnostic, Result, Severity};
+pub use error::{Diagnostic, Kind, Place, Result, Severity, Warned};

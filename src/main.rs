@@ -269,7 +269,7 @@ fn check(input: &Path, pack: Option<&Path>, format: CheckFormat) -> ExitCode {
             } else {
                 "Cảnh báo"
             };
-            let place = if d.place.is_empty() {
+            let place = if d.place.is_file() {
                 String::new()
             } else {
                 format!("{}: ", d.place)

@@ -494,7 +494,7 @@ mod tests {
         assert!(st
             .warnings
             .iter()
-            .any(|w| w.place == "PL › D9" && w.message.contains("#DIV/0!")));
+            .any(|w| w.place == crate::Place::cell("PL", 8, 3) && w.message.contains("#DIV/0!")));
     }
 
     #[test]

@@ -309,7 +309,9 @@ impl Pack {
             .map_err(|e| {
                 let mut d = self.template_error(&name, &e);
                 d.file = self.file_path(MANIFEST);
-                d.place = format!("van_ban.{field}");
+                d.place = crate::error::Place::ManifestKey {
+                    key: format!("van_ban.{field}"),
+                };
                 d
             })
     }
@@ -319,12 +321,16 @@ impl Pack {
         let file_name = err.name().unwrap_or(name).to_string();
         let source = self.files.get(&file_name);
         let line = err.line();
-        let mut place = line.map(|l| format!("dòng {l}")).unwrap_or_default();
-        if let (Some(src), Some(l)) = (source, line) {
-            if let Some(text) = src.lines().nth(l.saturating_sub(1)) {
-                place.push_str(&format!(" «{}»", excerpt(text)));
-            }
-        }
+        let place = match line {
+            Some(l) => crate::error::Place::TemplateLine {
+                line: l as u32,
+                excerpt: source
+                    .and_then(|src| src.lines().nth(l.saturating_sub(1)))
+                    .map(excerpt)
+                    .unwrap_or_default(),
+            },
+            None => crate::error::Place::File,
+        };
         let what = match err.kind() {
             minijinja::ErrorKind::SyntaxError => "lỗi cú pháp trong mẫu",
             minijinja::ErrorKind::UndefinedError => "mẫu dùng một biến hoặc thuộc tính không có trong dữ liệu",

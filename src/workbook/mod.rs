@@ -7,7 +7,7 @@ pub mod legacy;
 mod ods_layout;
 mod xlsx_layout;
 
-use crate::error::{Diagnostic, Result};
+use crate::error::{Diagnostic, Kind, Place, Result};
 use calamine::{Data, Reader};
 use std::borrow::Cow;
 use std::io::Cursor;
@@ -185,7 +185,7 @@ impl Sheet {
     }
 
     /// "PL1 Tiêu chí xã › E9": where a cell is, as the user finds it in the file.
-    pub fn place(&self, row: u32, col: u32) -> String {
+    pub fn place(&self, row: u32, col: u32) -> Place {
         let real = self.source.as_ref().and_then(|map| {
             let (r, c) = (row.checked_sub(self.origin.0)?, col.checked_sub(self.origin.1)?);
             (r < self.height && c < self.width).then(|| (&map.sheet, map.cells.get((r * self.width + c) as usize)))
@@ -249,8 +249,8 @@ impl Workbook {
     }
 
     /// "Ba Thành.xlsx › PL1 Tiêu chí › E9"-style place of a cell, without the file.
-    pub fn place(sheet: &str, row: u32, col: u32) -> String {
-        format!("{sheet} › {}", cell_name(row, col))
+    pub fn place(sheet: &str, row: u32, col: u32) -> Place {
+        Place::cell(sheet, row, col)
     }
 }
 
@@ -664,6 +664,7 @@ fn repaired_warning(
         Workbook::place(sheet, row, col),
         format!("đã chuyển chữ mã {name} sang Unicode: «{before}» → «{after}»"),
     )
+    .kind(Kind::Repaired)
 }
 
 /// Decimals shown and whether it is a percentage, from an Excel number format code.
