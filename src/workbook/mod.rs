@@ -5,6 +5,9 @@
 
 pub mod legacy;
 mod ods_layout;
+mod ods_styles;
+mod styles;
+mod xls_layout;
 mod xlsx_layout;
 
 use crate::error::{Diagnostic, Kind, Place, Result};
@@ -298,6 +301,11 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     } else {
         Vec::new()
     };
+    let styles = match format {
+        Format::Xls => xls_layout::read(&bytes),
+        Format::Ods => ods_styles::read(&bytes),
+        _ => Vec::new(),
+    };
     let cursor = Cursor::new(bytes);
     let mut checked = Vec::new();
     let mut book = match format {
@@ -353,6 +361,7 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             book
         }
     };
+    styles::apply(&mut book, styles);
     repair_texts(&mut book, &checked);
     Ok(book)
 }
