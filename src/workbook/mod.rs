@@ -276,7 +276,7 @@ pub fn open(path: &Path) -> Result<Workbook> {
 }
 
 /// Read a workbook from its bytes; `file` names it in messages.
-pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
+pub fn read(file: &str, mut bytes: Vec<u8>) -> Result<Workbook> {
     let format = sniff(&bytes).ok_or_else(|| {
         Diagnostic::error(
             file,
@@ -302,7 +302,10 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         Vec::new()
     };
     let styles = match format {
-        Format::Xls => xls_layout::read(&bytes),
+        Format::Xls => {
+            xls_layout::pad_to_sectors(&mut bytes);
+            xls_layout::read(&bytes)
+        }
         Format::Ods => ods_styles::read(&bytes),
         _ => Vec::new(),
     };

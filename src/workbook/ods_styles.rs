@@ -31,7 +31,11 @@ pub fn read(bytes: &[u8]) -> Vec<SheetStyles> {
     let mut part = |name: &str| {
         let mut xml = String::new();
         match zip.by_name(name) {
-            Ok(f) => f.take(bytes.len() as u64 * 1024).read_to_string(&mut xml).ok().map(|_| xml),
+            Ok(f) => f
+                .take(bytes.len() as u64 * 1024)
+                .read_to_string(&mut xml)
+                .ok()
+                .map(|_| xml),
             Err(_) => None,
         }
     };
@@ -54,7 +58,10 @@ fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
 
 /// A repeat count: at least 1, at most `max`.
 fn count(e: &BytesStart, name: &[u8], max: u32) -> u32 {
-    attr(e, name).and_then(|v| v.parse::<u32>().ok()).unwrap_or(1).clamp(1, max)
+    attr(e, name)
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(1)
+        .clamp(1, max)
 }
 
 #[derive(Debug, Default)]
@@ -184,7 +191,9 @@ fn cells(xml: &str, defs: &Definitions) -> Vec<SheetStyles> {
             Event::Empty(e) => (e, true),
             Event::End(e) => {
                 match e.name().as_ref() {
-                    b"table:table-cell" | b"table:covered-table-cell" => depth_in_cell = depth_in_cell.saturating_sub(1),
+                    b"table:table-cell" | b"table:covered-table-cell" => {
+                        depth_in_cell = depth_in_cell.saturating_sub(1)
+                    }
                     b"table:table-row" if depth_in_cell == 0 => row = row.saturating_add(row_repeat),
                     _ => {}
                 }
@@ -323,7 +332,9 @@ mod tests {
             s.runs
                 .iter()
                 .rev()
-                .find(|r| (r.row..r.row.saturating_add(r.rows)).contains(&row) && (r.col..r.col + r.cols).contains(&col))
+                .find(|r| {
+                    (r.row..r.row.saturating_add(r.rows)).contains(&row) && (r.col..r.col + r.cols).contains(&col)
+                })
                 .map(|r| s.palette[r.style].clone())
                 .unwrap_or_default()
         };

@@ -31,6 +31,13 @@ const CELLS: [u16; 7] = [0x0203, 0x027E, 0x00FD, 0x0006, 0x0204, 0x0205, 0x00D6]
 /// BIFF8 has 256 columns; a COLINFO claiming more is clipped to them.
 const MAX_COLS: u32 = 256;
 
+/// Pad a compound file cut short to whole sectors (4096 bytes covers both sector
+/// sizes): calamine panics on a partial sector of its allocation tables, where
+/// zeros give it a file it refuses or reads as far as it goes.
+pub fn pad_to_sectors(bytes: &mut Vec<u8>) {
+    bytes.resize(bytes.len().next_multiple_of(4096), 0);
+}
+
 /// Layout and styles of every worksheet of an .xls; none if the file is not a
 /// readable BIFF8 workbook.
 pub fn read(bytes: &[u8]) -> Vec<SheetStyles> {
@@ -154,7 +161,11 @@ fn parse(stream: &[u8]) -> Vec<SheetStyles> {
         .iter()
         .map(|&(font, format, wrap)| {
             // Font index 4 is never written: indexes from 5 on are one further.
-            let font = if font >= 4 { usize::from(font) - 1 } else { usize::from(font) };
+            let font = if font >= 4 {
+                usize::from(font) - 1
+            } else {
+                usize::from(font)
+            };
             let code = formats
                 .iter()
                 .rev()
@@ -245,8 +256,10 @@ fn sheet(stream: &[u8], offset: usize, name: String, palette: &[CellStyle]) -> S
                 // (XF index, RK value) pairs of 6 bytes each, then the last column.
                 let pairs = data.get(4..data.len().saturating_sub(2)).unwrap_or_default();
                 for (i, pair) in pairs.chunks_exact(6).enumerate() {
-                    let (Some(col), Some(xf)) = (u16::try_from(i).ok().and_then(|i| first.checked_add(i)), u16_at(pair, 0))
-                    else {
+                    let (Some(col), Some(xf)) = (
+                        u16::try_from(i).ok().and_then(|i| first.checked_add(i)),
+                        u16_at(pair, 0),
+                    ) else {
                         break;
                     };
                     cell(row, col, xf);
