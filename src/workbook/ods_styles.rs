@@ -21,6 +21,8 @@ const MAX_ROWS: u32 = 1 << 20;
 const MAX_COLS: u32 = 1 << 14;
 /// Past this many style runs in a workbook the rest of its cells keep the default style.
 const MAX_RUNS: usize = 1 << 20;
+/// Column defaults looked at for cells without a style of their own, in a workbook.
+const MAX_VISITS: usize = 1 << 24;
 /// Longest parent chain followed (a loop of parents ends there too).
 const MAX_PARENTS: usize = 16;
 
@@ -32,7 +34,7 @@ pub fn read(bytes: &[u8]) -> Vec<SheetStyles> {
         let mut xml = String::new();
         match zip.by_name(name) {
             Ok(f) => f
-                .take(bytes.len() as u64 * 1024)
+                .take((bytes.len() as u64).saturating_mul(1024))
                 .read_to_string(&mut xml)
                 .ok()
                 .map(|_| xml),
@@ -178,7 +180,7 @@ fn cells(xml: &str, defs: &Definitions) -> Vec<SheetStyles> {
     let mut reader = Reader::from_str(xml);
     let mut sheets: Vec<SheetStyles> = Vec::new();
     let mut palette_of: HashMap<String, Option<usize>> = HashMap::new();
-    let mut runs = 0usize;
+    let (mut runs, mut visits) = (0usize, 0usize);
     // Columns' default cell styles: (first column, count, style name).
     let mut columns: Vec<(u32, u32, Option<String>)> = Vec::new();
     let mut row_default: Option<String> = None;
@@ -223,7 +225,9 @@ fn cells(xml: &str, defs: &Definitions) -> Vec<SheetStyles> {
             }
             b"table:table-column" => {
                 let n = count(e, b"table:number-columns-repeated", MAX_COLS);
-                columns.push((col, n, attr(e, b"table:default-cell-style-name")));
+                if col < MAX_COLS {
+                    columns.push((col, n, attr(e, b"table:default-cell-style-name")));
+                }
                 col = col.saturating_add(n);
             }
             b"table:table-row" => {
@@ -240,9 +244,11 @@ fn cells(xml: &str, defs: &Definitions) -> Vec<SheetStyles> {
                     depth_in_cell = 1;
                 }
                 let Some(sheet) = sheets.last_mut() else { continue };
-                if attr(e, b"office:value-type").is_some() && runs < MAX_RUNS {
+                if attr(e, b"office:value-type").is_some() {
                     let mut push = |style: Option<&str>, first: u32, cols: u32| {
-                        let Some(style) = style else { return };
+                        let Some(style) = style.filter(|_| runs < MAX_RUNS) else {
+                            return;
+                        };
                         let index = *palette_of.entry(style.to_string()).or_insert_with(|| {
                             let resolved = defs.resolve(style);
                             (resolved != CellStyle::default()).then(|| {
@@ -267,7 +273,13 @@ fn cells(xml: &str, defs: &Definitions) -> Vec<SheetStyles> {
                             // Each column's default, where the cells cross columns.
                             let end = col.saturating_add(repeat);
                             let mut at = col;
-                            for (first, n, style) in &columns {
+                            // The columns are in order: start at the first that reaches `col`.
+                            let from = columns.partition_point(|(first, n, _)| first.saturating_add(*n) <= col);
+                            for (first, n, style) in &columns[from..] {
+                                visits += 1;
+                                if *first >= end || visits > MAX_VISITS {
+                                    break;
+                                }
                                 let (lo, hi) = ((*first).max(at), first.saturating_add(*n).min(end));
                                 if lo < hi {
                                     push(style.as_deref().or(row_default.as_deref()), lo, hi - lo);

@@ -181,20 +181,23 @@ fn parse(stream: &[u8]) -> Vec<SheetStyles> {
             }
         })
         .collect();
+    // Sheets are read from their own offsets: a file whose sheets all point into one
+    // long substream must not be walked once per sheet. Each record is 4 bytes at
+    // least, so a sound file never needs more than this.
+    let mut budget = stream.len() / 4;
     sheets
         .into_iter()
-        .map(|(name, offset)| sheet(stream, offset, name, &palette))
+        .map(|(name, offset)| sheet(stream, offset, name, &palette, &mut budget))
         .collect()
 }
 
-fn sheet(stream: &[u8], offset: usize, name: String, palette: &[CellStyle]) -> SheetStyles {
+fn sheet(stream: &[u8], offset: usize, name: String, palette: &[CellStyle], budget: &mut usize) -> SheetStyles {
     let mut out = SheetStyles {
         layout: Layout {
             sheet: name,
             ..Layout::default()
         },
-        palette: palette.to_vec(),
-        runs: Vec::new(),
+        ..SheetStyles::default()
     };
     let mut records = records(stream, offset);
     if !matches!(records.next(), Some((BOF, data)) if u16_at(data, 2) == Some(0x0010)) {
@@ -203,12 +206,20 @@ fn sheet(stream: &[u8], offset: usize, name: String, palette: &[CellStyle]) -> S
     let (mut default_width, mut standard_width) = (None, None);
     let mut used_cols = 0..0;
     let mut widths = [None; MAX_COLS as usize];
+    let mut hidden_cols = [false; MAX_COLS as usize];
     let layout = &mut out.layout;
+    // The sheet's palette holds the styles its cells use: XF index → palette index.
+    let mut local: std::collections::HashMap<u16, Option<usize>> = Default::default();
+    let (runs, sheet_palette) = (&mut out.runs, &mut out.palette);
     let mut cell = |row: u16, col: u16, xf: u16| {
-        let style = usize::from(xf);
-        // Cells of the default style need no run.
-        if palette.get(style).is_some_and(|s| *s != CellStyle::default()) {
-            out.runs.push(Run {
+        let style = *local.entry(xf).or_insert_with(|| {
+            // Cells of the default style need no run.
+            let style = palette.get(usize::from(xf)).filter(|s| **s != CellStyle::default())?;
+            sheet_palette.push(style.clone());
+            Some(sheet_palette.len() - 1)
+        });
+        if let Some(style) = style {
+            runs.push(Run {
                 row: u32::from(row),
                 col: u32::from(col),
                 rows: 1,
@@ -218,6 +229,8 @@ fn sheet(stream: &[u8], offset: usize, name: String, palette: &[CellStyle]) -> S
         }
     };
     for (typ, data) in records {
+        let Some(left) = budget.checked_sub(1) else { break };
+        *budget = left;
         match typ {
             EOF => break,
             COLINFO => {
@@ -228,11 +241,10 @@ fn sheet(stream: &[u8], offset: usize, name: String, palette: &[CellStyle]) -> S
                 };
                 for col in u32::from(first)..=u32::from(last).min(MAX_COLS - 1) {
                     widths[col as usize] = Some(f64::from(width) / 256.0);
-                    if flags & 0x0001 != 0 {
-                        layout.hidden_cols.push(col);
-                    }
+                    hidden_cols[col as usize] = flags & 0x0001 != 0;
                 }
             }
+            // In characters, without the padding that the other widths include.
             DEFCOLWIDTH => default_width = u16_at(data, 0).map(|w| f64::from(w) + 0.71),
             STANDARDWIDTH => standard_width = u16_at(data, 0).map(|w| f64::from(w) / 256.0),
             DIMENSIONS => {
@@ -285,6 +297,7 @@ fn sheet(stream: &[u8], offset: usize, name: String, palette: &[CellStyle]) -> S
             layout.col_widths.push((col, w));
         }
     }
+    layout.hidden_cols = (0..MAX_COLS).filter(|&c| hidden_cols[c as usize]).collect();
     out
 }
 
@@ -314,6 +327,119 @@ mod tests {
         assert_eq!(string_at(&[0, b'a', b'b'], 0, 2).as_deref(), Some("ab"));
         assert_eq!(string_at(&[1, 0x10, 0x01], 0, 1).as_deref(), Some("Đ"));
         assert_eq!(string_at(&[1, 0x10], 0, 1), None);
+    }
+
+    /// A workbook stream: globals with a bold font, a "#,##0.0" format and three XFs
+    /// (default, one decimal, bold "0.0%"), and one sheet.
+    fn stream(sheet: &[Vec<u8>], sheets: usize) -> Vec<u8> {
+        let mut globals = record(BOF, &[0x00, 0x06, 0x05, 0x00]);
+        for weight in [400u16, 400, 400, 400, 700] {
+            let mut font = vec![0; 14];
+            font[6..8].copy_from_slice(&weight.to_le_bytes());
+            globals.extend(record(FONT, &font));
+        }
+        let mut format = vec![164, 0, 7, 0, 0];
+        format.extend(b"#,##0.0");
+        globals.extend(record(FORMAT, &format));
+        for (font, fmt) in [(0u16, 0u16), (0, 164), (5, 10)] {
+            let mut xf = vec![0; 20];
+            xf[0..2].copy_from_slice(&font.to_le_bytes());
+            xf[2..4].copy_from_slice(&fmt.to_le_bytes());
+            globals.extend(record(XF, &xf));
+        }
+        let boundsheet_len = 4 + 10;
+        let start = globals.len() + sheets * boundsheet_len + 4;
+        for _ in 0..sheets {
+            let mut bs = (start as u32).to_le_bytes().to_vec();
+            bs.extend([0, 0, 2, 0, b'P', b'1']);
+            globals.extend(record(BOUNDSHEET, &bs));
+        }
+        globals.extend(record(EOF, &[]));
+        assert_eq!(globals.len(), start);
+        globals.extend(record(BOF, &[0x00, 0x06, 0x10, 0x00]));
+        for r in sheet {
+            globals.extend(r);
+        }
+        globals.extend(record(EOF, &[]));
+        globals
+    }
+
+    fn cell(typ: u16, row: u16, col: u16, xf: u16, rest: &[u8]) -> Vec<u8> {
+        let mut data = [row.to_le_bytes(), col.to_le_bytes(), xf.to_le_bytes()].concat();
+        data.extend(rest);
+        record(typ, &data)
+    }
+
+    #[test]
+    fn widths_hidden_rows_and_formats() {
+        let mut colinfo = [0u8; 12];
+        colinfo[2] = 1; // columns A:B
+        colinfo[4..6].copy_from_slice(&(6 * 256u16).to_le_bytes());
+        let mut hidden = colinfo;
+        hidden[0..4].copy_from_slice(&[2, 0, 2, 0]);
+        hidden[4..6].copy_from_slice(&(40 * 256u16).to_le_bytes());
+        hidden[8] = 1;
+        let mut row = [0u8; 16];
+        row[0] = 3;
+        row[12] = 0x20;
+        let mut mulrk = [4u8, 0, 0, 0].to_vec();
+        for xf in [2u16, 1, 0] {
+            mulrk.extend(xf.to_le_bytes());
+            mulrk.extend([0; 4]);
+        }
+        mulrk.extend([2, 0]);
+        let sheets = parse(&stream(
+            &[
+                record(COLINFO, &colinfo),
+                record(COLINFO, &hidden),
+                record(ROW, &row),
+                cell(0x0203, 1, 1, 1, &[0; 8]),
+                cell(0x00FD, 1, 2, 0, &[0; 4]),
+                record(MULRK, &mulrk),
+            ],
+            1,
+        ));
+        let [s] = &sheets[..] else { panic!("{sheets:?}") };
+        assert_eq!(s.layout.sheet, "P1");
+        assert_eq!(s.layout.col_widths, [(0, 6.0), (1, 6.0), (2, 40.0)]);
+        assert_eq!(s.layout.hidden_cols, [2]);
+        assert_eq!(s.layout.hidden_rows, [3]);
+        let style = |row: u32, col: u32| {
+            s.runs
+                .iter()
+                .find(|r| (r.row, r.col) == (row, col))
+                .map(|r| s.palette[r.style].clone())
+                .unwrap_or_default()
+        };
+        let one = CellStyle {
+            decimals: Some(1),
+            ..CellStyle::default()
+        };
+        assert_eq!(style(1, 1), one);
+        assert_eq!(style(1, 2), CellStyle::default());
+        assert_eq!(
+            style(4, 0),
+            CellStyle {
+                bold: true,
+                decimals: Some(2),
+                percent: true,
+                ..CellStyle::default()
+            }
+        );
+        assert_eq!(style(4, 1), one);
+        // The sheet's palette holds only the styles it uses.
+        assert_eq!(s.palette.len(), 2);
+    }
+
+    #[test]
+    fn sheets_sharing_one_substream_are_not_walked_again_and_again() {
+        let cells: Vec<Vec<u8>> = (0..1000).map(|c| cell(0x0203, 0, c, 1, &[0; 8])).collect();
+        let stream = stream(&cells, 50);
+        let sheets = parse(&stream);
+        assert_eq!(sheets.len(), 50);
+        // Not 50 × 1000: no more records than the stream could hold.
+        let walked: usize = sheets.iter().map(|s| s.runs.len()).sum();
+        assert!(walked <= stream.len() / 4, "{walked} cells read");
     }
 
     #[test]
