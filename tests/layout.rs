@@ -7,6 +7,7 @@ mod common;
 
 use baocao::sheet_table;
 use baocao::workbook::{self, Value, Workbook};
+use common::xml::{parse, unzip, Node};
 use common::{docx_paragraphs, render_docx, sample, soffice, temp_dir, to_pdf};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
@@ -59,14 +60,53 @@ fn xls_columns_keep_the_widths_of_the_xlsx_they_were_saved_from() {
     assert!(pl1.col_width(2) > 6.0 * pl1.col_width(0), "{:?}", pl1.col_widths);
 }
 
+fn document(docx: &[u8]) -> Node {
+    parse(&unzip(docx)["word/document.xml"])
+}
+
+/// Each section's page size and orientation.
+fn page_geometry(docx: &[u8]) -> Vec<String> {
+    document(docx)
+        .all("w:pgSz")
+        .iter()
+        .map(|p| format!("{:?}", (p.attr("w:w"), p.attr("w:h"), p.attr("w:orient"))))
+        .collect()
+}
+
+/// Each table's column widths in twips.
+fn column_widths(docx: &[u8]) -> Vec<Vec<u32>> {
+    document(docx)
+        .all("w:tblGrid")
+        .iter()
+        .map(|g| {
+            g.all("w:gridCol")
+                .iter()
+                .map(|c| c.attr("w:w").unwrap().parse().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn xls_and_ods_reports_read_the_same_as_from_xlsx() {
     let dir = temp_dir();
     for file in ["Ba Điền.xls", "Ba Trang.ods", "ba vinh.ods"] {
         let source = dir.path().join(file).with_extension("xlsx");
         std::fs::write(&source, source_xlsx(file)).unwrap();
-        let want = docx_paragraphs(&render_docx(&source));
-        let got = docx_paragraphs(&render_docx(&sample_path(file)));
+        let (want, got) = (render_docx(&source), render_docx(&sample_path(file)));
+        assert_eq!(page_geometry(&got), page_geometry(&want), "{file}: page orientations");
+        let (want_cols, got_cols) = (column_widths(&want), column_widths(&got));
+        assert_eq!(got_cols.len(), want_cols.len(), "{file}");
+        for (g, w) in got_cols.iter().zip(&want_cols) {
+            assert_eq!(g.len(), w.len(), "{file}");
+            for (a, b) in g.iter().zip(w) {
+                assert!(
+                    a.abs_diff(*b) * 100 <= *b,
+                    "{file}: table columns {g:?}, from .xlsx {w:?}"
+                );
+            }
+        }
+        let (want, got) = (docx_paragraphs(&want), docx_paragraphs(&got));
         assert_eq!(got.len(), want.len(), "{file}");
         for (g, w) in got.iter().zip(&want) {
             assert_eq!(g, w, "{file}");
