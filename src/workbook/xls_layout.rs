@@ -390,6 +390,9 @@ mod tests {
         mulrk.extend([2, 0]);
         let sheets = parse(&stream(
             &[
+                record(DEFCOLWIDTH, &[8, 0]),
+                // Rows 0..5, columns A:D.
+                record(DIMENSIONS, &[0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 4, 0, 0, 0]),
                 record(COLINFO, &colinfo),
                 record(COLINFO, &hidden),
                 record(ROW, &row),
@@ -401,7 +404,8 @@ mod tests {
         ));
         let [s] = &sheets[..] else { panic!("{sheets:?}") };
         assert_eq!(s.layout.sheet, "P1");
-        assert_eq!(s.layout.col_widths, [(0, 6.0), (1, 6.0), (2, 40.0)]);
+        // Column D has no COLINFO: the default 8 characters and their padding.
+        assert_eq!(s.layout.col_widths, [(0, 6.0), (1, 6.0), (2, 40.0), (3, 8.71)]);
         assert_eq!(s.layout.hidden_cols, [2]);
         assert_eq!(s.layout.hidden_rows, [3]);
         let style = |row: u32, col: u32| {
