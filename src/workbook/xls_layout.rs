@@ -125,7 +125,8 @@ fn parse(stream: &[u8]) -> Vec<SheetStyles> {
         _ => return Vec::new(),
     }
     let mut bold_fonts = Vec::new();
-    let mut formats: Vec<(u16, String)> = Vec::new();
+    // Format id → (decimals, percentage); a later FORMAT with the same id wins.
+    let mut formats: std::collections::HashMap<u16, (Option<u8>, bool)> = Default::default();
     let mut xfs: Vec<(u16, u16, bool)> = Vec::new();
     let mut sheets: Vec<(String, usize)> = Vec::new();
     for (typ, data) in globals {
@@ -137,7 +138,7 @@ fn parse(stream: &[u8]) -> Vec<SheetStyles> {
             FORMAT => {
                 if let (Some(id), Some(cch)) = (u16_at(data, 0), u16_at(data, 2)) {
                     if let Some(code) = string_at(data, 4, usize::from(cch)) {
-                        formats.push((id, code));
+                        formats.insert(id, super::number_format_precision(&code));
                     }
                 }
             }
@@ -166,13 +167,10 @@ fn parse(stream: &[u8]) -> Vec<SheetStyles> {
             } else {
                 usize::from(font)
             };
-            let code = formats
-                .iter()
-                .rev()
-                .find(|(id, _)| *id == format)
-                .map(|(_, code)| code.as_str())
-                .or_else(|| builtin_format(format));
-            let (decimals, percent) = code.map_or((None, false), super::number_format_precision);
+            let (decimals, percent) = formats
+                .get(&format)
+                .copied()
+                .unwrap_or_else(|| builtin_format(format).map_or((None, false), super::number_format_precision));
             CellStyle {
                 bold: bold_fonts.get(font).copied().unwrap_or(false),
                 wrap,
