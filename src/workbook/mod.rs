@@ -5,6 +5,9 @@
 
 pub mod legacy;
 mod ods_layout;
+mod ods_styles;
+mod styles;
+mod xls_layout;
 mod xlsx_layout;
 
 use crate::error::{Diagnostic, Kind, Place, Result};
@@ -273,7 +276,7 @@ pub fn open(path: &Path) -> Result<Workbook> {
 }
 
 /// Read a workbook from its bytes; `file` names it in messages.
-pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
+pub fn read(file: &str, mut bytes: Vec<u8>) -> Result<Workbook> {
     let format = sniff(&bytes).ok_or_else(|| {
         Diagnostic::error(
             file,
@@ -297,6 +300,14 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         ods_layout::read(&bytes)
     } else {
         Vec::new()
+    };
+    let styles = match format {
+        Format::Xls => {
+            xls_layout::pad_to_sectors(&mut bytes);
+            xls_layout::read(&bytes)
+        }
+        Format::Ods => ods_styles::read(&bytes),
+        _ => Vec::new(),
     };
     let cursor = Cursor::new(bytes);
     let mut checked = Vec::new();
@@ -353,6 +364,7 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             book
         }
     };
+    styles::apply(&mut book, styles);
     repair_texts(&mut book, &checked);
     Ok(book)
 }

@@ -41,6 +41,10 @@ fn centimetres(length: &str) -> Option<f64> {
     })
 }
 
+/// Excel's width unit as LibreOffice converts it both ways: 7 pt (a column 8.43
+/// wide in Excel, "9.140625" in its XML, is LibreOffice's default 2.258 cm).
+const CM_PER_CHAR: f64 = 7.0 / 72.0 * 2.54;
+
 pub fn read(bytes: &[u8]) -> Vec<OdsSheet> {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Vec::new();
@@ -113,9 +117,8 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                     let width = attr(&e, b"table:style-name").and_then(|st| widths.get(&st).copied());
                     let hidden = attr(&e, b"table:visibility").is_some_and(|v| v != "visible");
                     for _ in 0..n {
-                        // Excel's width unit is about 0.19 cm (one digit of the default font).
                         if let Some(w) = width {
-                            s.layout.col_widths.push((col, w / 0.19));
+                            s.layout.col_widths.push((col, w / CM_PER_CHAR));
                         }
                         if hidden {
                             s.layout.hidden_cols.push(col);
@@ -193,6 +196,6 @@ mod tests {
         assert_eq!(s.layout.hidden_rows, vec![1]);
         assert_eq!(s.layout.hidden_cols, vec![2]);
         assert_eq!(s.layout.col_widths.len(), 2);
-        assert!((s.layout.col_widths[0].1 - 10.0).abs() < 1e-9);
+        assert!((s.layout.col_widths[0].1 - 1.9 / CM_PER_CHAR).abs() < 1e-9);
     }
 }
