@@ -36,6 +36,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let bound = bind::bind(&book, &pack.manifest.du_lieu)?;
     let book = Arc::new(book);
     let locations = Arc::new(bound.tables);
+    let precisions = Arc::new(crate::template::Precisions(bound.precisions));
     let tables = Arc::new(Tables::new(Some(book.clone()), locations.clone()));
     let env = pack.environment();
 
@@ -43,7 +44,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     // The data as template values once, for the metadata and then the body.
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
     let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
-    let ctx = render_context(&values, &meta, pack, &tables);
+    let ctx = render_context(&values, &meta, pack, &tables, &precisions);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
@@ -54,6 +55,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let body = doc::build_body(&markdown, &placed.tables);
 
     let mut warnings = book.warnings.clone();
+    warnings.extend(bound.warnings);
     warnings.extend(placed.warnings);
     let mut appendices = Vec::new();
     let mut errors = Vec::new();
@@ -172,7 +174,7 @@ pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>
     let values = minijinja::context! { xa => communes };
     let meta = metadata(pack, env, &values, &spec.van_ban).map_err(|e| vec![e])?;
     let tables = Arc::new(Tables::default());
-    let ctx = render_context(&values, &meta, pack, &tables);
+    let ctx = render_context(&values, &meta, pack, &tables, &Arc::default());
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
     let stem = pack
         .render_field(env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
@@ -190,9 +192,16 @@ pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>
 
 /// What templates see: the data, `van_ban` (the rendered metadata), the pack's
 /// "linh"/"lẻ" setting for `bang_chu`, and the table functions' state.
-fn render_context(data: &minijinja::Value, meta: &Meta, pack: &Pack, tables: &Arc<Tables>) -> minijinja::Value {
+fn render_context(
+    data: &minijinja::Value,
+    meta: &Meta,
+    pack: &Pack,
+    tables: &Arc<Tables>,
+    precisions: &Arc<crate::template::Precisions>,
+) -> minijinja::Value {
     minijinja::context! {
         _bang => minijinja::Value::from_dyn_object(tables.clone()),
+        _chu_so => minijinja::Value::from_dyn_object(precisions.clone()),
         van_ban => minijinja::Value::from(minijinja::value::Serde(meta_json(meta))),
         _linh_le => pack.manifest.cai_dat.linh_le.clone().unwrap_or_default(),
         ..data.clone()

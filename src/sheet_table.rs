@@ -72,6 +72,7 @@ pub fn from_sheet(
         end_row: sheet.end_row(),
         end_col: sheet.end_col(),
     };
+    let explicit_area = area.is_some();
     let area = match area {
         Some(a) if a.first_row >= used.end_row.max(1) || a.first_col >= used.end_col.max(1) => {
             return Err(Diagnostic::error(
@@ -134,6 +135,30 @@ pub fn from_sheet(
         (header..area.end_row).all(|r| sheet.value(r, c).is_empty() && !merges.iter().any(|m| m.contains(r, c)))
     };
     let mut end_row = area.end_row;
+    if !explicit_area {
+        // A long run of empty rows ends the table: a stray cell far below is not data.
+        let mut empty_run = 0;
+        for r in header..area.end_row {
+            if !row_empty(r) {
+                empty_run = 0;
+                continue;
+            }
+            empty_run += 1;
+            if empty_run == bind::EMPTY_ROWS_END_TABLE {
+                let cols = area.first_col..area.end_col;
+                if let Some(stray) = bind::next_filled(sheet, r + 1, cols) {
+                    warnings.push(bind::gap_warning(
+                        file,
+                        sheet,
+                        stray,
+                        &format!("bảng ở trang «{}»", sheet.name),
+                    ));
+                }
+                end_row = r + 1;
+                break;
+            }
+        }
+    }
     while end_row > header && row_empty(end_row - 1) {
         end_row -= 1;
     }
@@ -144,6 +169,14 @@ pub fn from_sheet(
     let mut first_col = area.first_col;
     while first_col < end_col && col_empty(first_col) {
         first_col += 1;
+    }
+    if (end_row - header) as usize > bind::MAX_TABLE_ROWS {
+        return Err(bind::too_many_rows(
+            file,
+            sheet,
+            header + bind::MAX_TABLE_ROWS as u32,
+            &format!("bảng ở trang «{}»", sheet.name),
+        ));
     }
     let rows: Vec<u32> = (header..end_row).filter(|&r| !sheet.is_row_hidden(r)).collect();
     let cols: Vec<u32> = (first_col..end_col).filter(|&c| !sheet.is_col_hidden(c)).collect();
@@ -179,12 +212,7 @@ pub fn from_sheet(
     let mut out_rows = Vec::with_capacity(rows.len());
     for (ri, &r) in rows.iter().enumerate() {
         let is_header = ri < header_rows;
-        let kind = if is_header {
-            ""
-        } else {
-            bind::row_kind(sheet, r, first_data_col, end_col)
-        };
-        let emphasis = is_header || kind == "nhom" || kind == "tong";
+        let emphasis = is_header || bind::row_kind(sheet, r, first_data_col, end_col).is_emphasised();
         let mut cells = Vec::new();
         let mut ci = 0;
         while ci < cols.len() {
@@ -344,14 +372,16 @@ fn cell(
                 format!(
                     "{}%",
                     d.map_or_else(
-                        || crate::vi::format_number_auto(shown, 2),
+                        || crate::vi::format_number_exact(shown),
                         |d| crate::vi::format_number(shown, d)
                     )
                 )
             } else {
+                // The cell's own format; without one (.xls, General) every significant
+                // decimal, never fewer than the file holds.
                 match style.decimals {
                     Some(d) => crate::vi::format_number(*n, usize::from(d)),
-                    None => crate::vi::format_number_auto(*n, 2),
+                    None => crate::vi::format_number_exact(*n),
                 }
             };
             (text.into(), if first_col { Align::Center } else { Align::Right })
