@@ -266,7 +266,10 @@ fn report_year(book: &Workbook, sheet_names: &[String], specs: &BTreeMap<String,
         };
         let mut scratch = Sink::default();
         let bound = bind_labels(book, sheet_names, name, &only, None, &mut scratch);
-        let year = bound.get("nam")?.as_f64()?;
+        let value = bound.get("nam")?;
+        let year = value
+            .as_f64()
+            .or_else(|| value.as_str().and_then(|t| t.trim().parse().ok()))?;
         (year.fract() == 0.0 && (1900.0..=2999.0).contains(&year)).then_some(year as i32)
     })
 }
@@ -844,6 +847,9 @@ impl FoldedHeader {
 /// A table found in a sheet: the sheet, header row, header depth, column of each key.
 type Located<'a> = (&'a Sheet, u32, u32, BTreeMap<String, u32>);
 
+/// How well a header fits a pattern (see `FoldedHeader::score`) and its column.
+type Hit = ((bool, u8), u32);
+
 /// Why a table was not found.
 enum NotLocated {
     /// The closest header row ("PL2 › dòng 5", or empty) and the headers missing there.
@@ -908,12 +914,11 @@ fn locate<'a>(
             let (depth, columns) = header_at(sheet, row);
             let headers: Vec<FoldedHeader> = columns.iter().map(|(c, parts)| FoldedHeader::new(*c, parts)).collect();
             // Every key's candidates, best first.
-            let mut candidates: Vec<(usize, Vec<((bool, u8), u32)>)> = patterns
+            let mut candidates: Vec<(usize, Vec<Hit>)> = patterns
                 .iter()
                 .enumerate()
                 .map(|(i, (_, _, p))| {
-                    let mut hits: Vec<((bool, u8), u32)> =
-                        headers.iter().filter_map(|h| Some((h.score(p)?, h.col))).collect();
+                    let mut hits: Vec<Hit> = headers.iter().filter_map(|h| Some((h.score(p)?, h.col))).collect();
                     hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
                     (i, hits)
                 })
@@ -1183,7 +1188,8 @@ pub fn too_many_rows(file: &str, sheet: &Sheet, row: u32, what: &str) -> Diagnos
             sheet: sheet.name.clone(),
         },
         format!(
-            "{what} có hơn {MAX_TABLE_ROWS} dòng dữ liệu (đến dòng {}); bảng quá lớn để đưa vào báo cáo, hãy chọn vùng (khóa «vung») hoặc tách bảng.",
+            "{what} có hơn {} dòng dữ liệu (đến dòng {}); bảng quá lớn để đưa vào báo cáo, hãy chọn vùng (khóa «vung») hoặc tách bảng.",
+            crate::vi::format_number(MAX_TABLE_ROWS as f64, 0),
             row + 1
         ),
     )
@@ -1244,6 +1250,27 @@ mod tests {
         assert_eq!(parse_date("05/12/2024"), Some((2024, 12, 5)));
         assert_eq!(parse_date("2024-12-05"), Some((2024, 12, 5)));
         assert_eq!(parse_date("31/02/2024"), None);
+    }
+
+    #[test]
+    fn row_kinds_reach_templates_as_before() {
+        assert_eq!(json!(RowKind::Nhom), json!("nhom"));
+        assert_eq!(json!(RowKind::Tong), json!("tong"));
+        assert_eq!(json!(RowKind::Muc), json!("muc"));
+    }
+
+    #[test]
+    fn report_year_placeholders() {
+        assert_eq!(resolve_years("Kế hoạch năm {nam+1}", Some(2024)), "Kế hoạch năm 2025");
+        assert_eq!(
+            resolve_years("Năm { nam } / Kế hoạch", Some(2024)),
+            "Năm 2024 / Kế hoạch"
+        );
+        assert_eq!(resolve_years("Năm {nam-1}", Some(2024)), "Năm 2023");
+        assert_eq!(resolve_years("Kế hoạch năm {nam}", None), "Kế hoạch năm *");
+        assert_eq!(resolve_years("{khac} {nam", Some(2024)), "{khac} {nam");
+        let p = Pattern::new("Kế hoạch năm {nam+1}", Some(2024));
+        assert_eq!((p.folded.as_str(), p.years.as_slice()), ("ke hoach nam #", &[2025][..]));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::bind;
 use crate::doc::{self, Document};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Kind, Place};
 use crate::official::Appendix;
 use crate::official::{self, Meta};
 use crate::sheet_table::Area;
@@ -138,9 +138,10 @@ pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>
     let spec = pack.manifest.tong_hop.as_ref().ok_or_else(|| {
         vec![Diagnostic::error(
             &manifest,
-            "tong_hop",
+            Place::ManifestKey { key: "tong_hop".into() },
             "mẫu không khai báo báo cáo tổng hợp (mục [tong_hop]).",
-        )]
+        )
+        .kind(Kind::Manifest)]
     })?;
     // Straight from the kept text to template values, one commune at a time: the
     // summary's memory is one copy of what was kept.
@@ -160,9 +161,10 @@ pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>
     if communes.is_empty() {
         return Err(vec![Diagnostic::error(
             &manifest,
-            "tong_hop",
+            Place::ManifestKey { key: "tong_hop".into() },
             "không có xã nào để tổng hợp.",
-        )]);
+        )
+        .kind(Kind::Other)]);
     }
     let collator = vietnamese_collator();
     communes.sort_by(|(a, _), (b, _)| match &collator {
@@ -237,18 +239,24 @@ fn appendix(
         Some(r) => Some(Area::parse(r).ok_or_else(|| {
             Diagnostic::error(
                 &manifest,
-                format!("phu_luc[{index}].vung"),
+                Place::ManifestKey {
+                    key: format!("phu_luc[{index}].vung"),
+                },
                 format!("vùng «{r}» không hợp lệ; cần dạng «A5:H30»."),
             )
+            .kind(Kind::Manifest)
         })?),
         None => None,
     };
     let name = spec.bang.as_deref().or(spec.trang_tinh.as_deref()).ok_or_else(|| {
         Diagnostic::error(
             &manifest,
-            format!("phu_luc[{index}]"),
+            Place::ManifestKey {
+                key: format!("phu_luc[{index}]"),
+            },
             "cần khóa «bang» (tên bảng dữ liệu) hoặc «trang_tinh» (tên trang).",
         )
+        .kind(Kind::Manifest)
     })?;
     let st = tables::locate(book, locations, name, area)?;
     let title = match &spec.tieu_de {
@@ -309,9 +317,12 @@ fn metadata(
     let bad = |name: &str, msg: String| {
         Diagnostic::error(
             pack.file_path(crate::template::MANIFEST),
-            format!("van_ban.{name}"),
+            Place::ManifestKey {
+                key: format!("van_ban.{name}"),
+            },
             msg,
         )
+        .kind(Kind::Manifest)
     };
     let nam_text = field("nam", &spec.nam)?;
     let nam: i32 = nam_text.parse().map_err(|_| {

@@ -7,7 +7,7 @@
 
 use crate::bind;
 use crate::doc::{Align, Cell, Inline, ParaStyle, Paragraph, Row, Table, VAlign};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Kind, Place};
 use crate::workbook::{self, Merge, Sheet, Value};
 use std::borrow::Cow;
 
@@ -77,13 +77,18 @@ pub fn from_sheet(
         Some(a) if a.first_row >= used.end_row.max(1) || a.first_col >= used.end_col.max(1) => {
             return Err(Diagnostic::error(
                 file,
-                format!("{} › {}", sheet.name, a.name()),
+                Place::Range {
+                    sheet: sheet.name.clone(),
+                    first: (a.first_row, a.first_col),
+                    last: (a.end_row.saturating_sub(1), a.end_col.saturating_sub(1)),
+                },
                 format!(
                     "vùng «{}» nằm ngoài phần có dữ liệu của trang (dữ liệu ở {}).",
                     a.name(),
                     used.name()
                 ),
-            ))
+            )
+            .kind(Kind::MissingColumn))
         }
         Some(a) => Area {
             end_row: a.end_row.min(used.end_row),
@@ -95,9 +100,10 @@ pub fn from_sheet(
     if sheet.height == 0 || area.first_row >= area.end_row {
         return Err(Diagnostic::error(
             file,
-            sheet.name.clone(),
+            Place::sheet(&sheet.name),
             "trang tính trống, không có bảng nào để đưa vào phụ lục.",
-        ));
+        )
+        .kind(Kind::MissingColumn));
     }
     let mut warnings = Vec::new();
     let merges = clean_merges(file, sheet, &area, &mut warnings);
@@ -183,9 +189,10 @@ pub fn from_sheet(
     if rows.is_empty() || cols.is_empty() {
         return Err(Diagnostic::error(
             file,
-            sheet.name.clone(),
+            Place::sheet(&sheet.name),
             "trang tính không có bảng nào (chỉ có dòng tiêu đề hoặc ô trống).",
-        ));
+        )
+        .kind(Kind::MissingColumn));
     }
     let header_rows = bind::header_depth(sheet, &merges, header).min(rows.len() as u32) as usize;
 
@@ -264,7 +271,7 @@ pub fn from_sheet(
     if cols.len() > 30 {
         warnings.push(Diagnostic::warning(
             file,
-            sheet.name.clone(),
+            Place::sheet(&sheet.name),
             format!(
                 "bảng có {} cột, quá rộng để in rõ trên một trang; nên chọn vùng (khóa «vung») hoặc tách bảng.",
                 cols.len()
@@ -290,11 +297,10 @@ fn clean_merges(file: &str, sheet: &Sheet, area: &Area, warnings: &mut Vec<Diagn
     let mut kept: Vec<Merge> = Vec::new();
     for m in &sheet.merges {
         if m.last_row < m.first_row || m.last_col < m.first_col {
-            warnings.push(Diagnostic::warning(
-                file,
-                sheet.name.clone(),
-                "bỏ qua một vùng gộp ô không hợp lệ.",
-            ));
+            warnings.push(
+                Diagnostic::warning(file, Place::sheet(&sheet.name), "bỏ qua một vùng gộp ô không hợp lệ.")
+                    .kind(Kind::Corrupt),
+            );
             continue;
         }
         let clipped = Merge {
@@ -313,16 +319,18 @@ fn clean_merges(file: &str, sheet: &Sheet, area: &Area, warnings: &mut Vec<Diagn
                 && clipped.first_col <= k.last_col
         });
         if overlaps {
-            let name = format!(
-                "{}:{}",
-                workbook::cell_name(m.first_row, m.first_col),
-                workbook::cell_name(m.last_row, m.last_col)
+            warnings.push(
+                Diagnostic::warning(
+                    file,
+                    Place::Range {
+                        sheet: sheet.name.clone(),
+                        first: (m.first_row, m.first_col),
+                        last: (m.last_row, m.last_col),
+                    },
+                    "vùng gộp ô chồng lên một vùng gộp khác; bỏ qua vùng này.",
+                )
+                .kind(Kind::Corrupt),
             );
-            warnings.push(Diagnostic::warning(
-                file,
-                format!("{} › {name}", sheet.name),
-                "vùng gộp ô chồng lên một vùng gộp khác; bỏ qua vùng này.",
-            ));
             continue;
         }
         kept.push(clipped);
@@ -388,11 +396,14 @@ fn cell(
         }
         Value::Date { year, month, day } => (crate::vi::format_date_short(*year, *month, *day).into(), Align::Center),
         Value::Error(e) => {
-            warnings.push(Diagnostic::warning(
-                file,
-                sheet.place(r, c),
-                format!("ô có lỗi công thức {e}; phụ lục ghi nguyên «{e}» như trong bảng tính."),
-            ));
+            warnings.push(
+                Diagnostic::warning(
+                    file,
+                    sheet.place(r, c),
+                    format!("ô có lỗi công thức {e}; phụ lục ghi nguyên «{e}» như trong bảng tính."),
+                )
+                .kind(Kind::ErrorCell),
+            );
             (e.into(), Align::Center)
         }
         Value::Bool(b) => ((if *b { "Có" } else { "Không" }).into(), Align::Center),
@@ -589,6 +600,41 @@ mod tests {
             .unwrap_err()
             .message
             .contains("trống"));
+    }
+
+    #[test]
+    fn a_long_gap_ends_the_table_and_names_the_stray_cell() {
+        let mut rows: Vec<Vec<&str>> = vec![vec!["STT", "Tên"], vec!["1", "a"], vec!["2", "b"]];
+        rows.extend((0..60).map(|_| vec!["", ""]));
+        rows.push(vec!["", "lạc"]);
+        let refs: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let st = from_sheet("x.xlsx", &sheet(&refs, &[]), None, None).unwrap();
+        assert_eq!(st.table.rows.len(), 3);
+        assert!(
+            st.warnings
+                .iter()
+                .any(|w| w.place == crate::Place::cell("PL", 63, 1) && w.message.contains("50 dòng trống")),
+            "{:?}",
+            st.warnings
+        );
+        // A gap shorter than that is part of the table.
+        let mut rows: Vec<Vec<&str>> = vec![vec!["STT", "Tên"], vec!["1", "a"]];
+        rows.extend((0..49).map(|_| vec!["", ""]));
+        rows.push(vec!["2", "b"]);
+        let refs: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let st = from_sheet("x.xlsx", &sheet(&refs, &[]), None, None).unwrap();
+        assert_eq!(st.table.rows.len(), 52);
+        assert!(st.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_table_over_the_row_limit_is_an_error() {
+        let mut rows: Vec<Vec<&str>> = vec![vec!["STT", "Tên"]];
+        rows.extend((0..bind::MAX_TABLE_ROWS + 1).map(|_| vec!["1", "a"]));
+        let refs: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let err = from_sheet("x.xlsx", &sheet(&refs, &[]), None, None).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::TooLarge);
+        assert!(err.message.contains("hơn 20.000 dòng"), "{err}");
     }
 
     #[test]

@@ -21,9 +21,10 @@ pub const MANIFEST: &str = "manifest.toml";
 
 /// The work one render of a template may do (minijinja fuel: about one unit per
 /// instruction and per 64 bytes made). Packs are handed around between provinces, so
-/// a loop that would run for hours stops instead. The default report uses about
-/// 0.05 M; a district summary of 2,000 communes a few M.
-pub const FUEL: u64 = 30_000_000;
+/// a loop that would run for hours stops instead (after a few seconds). Measured: a
+/// commune's report uses about 1,300, the district summary about 600 per commune,
+/// so a summary of 10,000 communes still fits.
+pub const FUEL: u64 = 10_000_000;
 
 /// The most text one rendered template may produce (16 MB, about 5,000 pages).
 pub const MAX_OUTPUT: usize = 16 << 20;
@@ -168,7 +169,7 @@ impl Pack {
         let entries = std::fs::read_dir(dir).map_err(|e| {
             Diagnostic::error(
                 &origin,
-                "",
+                Place::File,
                 format!("không mở được thư mục mẫu báo cáo ({e}); cần một thư mục có tệp {MANIFEST}."),
             )
             .kind(Kind::Unreadable)
@@ -199,7 +200,7 @@ impl Pack {
                 let text = std::fs::read_to_string(&path).map_err(|e| {
                     Diagnostic::error(
                         path.display().to_string(),
-                        "",
+                        Place::File,
                         format!("không đọc được tệp mẫu ({e}); cần một tệp văn bản UTF-8."),
                     )
                     .kind(Kind::Unreadable)
@@ -215,30 +216,36 @@ impl Pack {
         let text = files.get(MANIFEST).ok_or_else(|| {
             Diagnostic::error(
                 &origin,
-                "",
+                Place::File,
                 format!("thư mục mẫu thiếu tệp {MANIFEST} (khai báo văn bản và dữ liệu)."),
             )
+            .kind(Kind::Manifest)
         })?;
         let manifest: Manifest = toml::from_str(text).map_err(|e| {
-            let place = e
-                .span()
-                .map(|s| format!("dòng {}", line_of(text, s.start)))
-                .unwrap_or_default();
+            let place = e.span().map_or(Place::File, |s| {
+                let line = line_of(text, s.start);
+                Place::TemplateLine {
+                    line: line as u32,
+                    excerpt: text.lines().nth(line - 1).map(excerpt).unwrap_or_default(),
+                }
+            });
             Diagnostic::error(
                 &manifest_file,
                 place,
                 format!("tệp khai báo không đúng cú pháp TOML hoặc sai khóa: {}", e.message()),
             )
+            .kind(Kind::Manifest)
         })?;
         if !files.contains_key(&manifest.noi_dung) {
             return Err(Diagnostic::error(
                 &manifest_file,
-                "",
+                Place::ManifestKey { key: "noi_dung".into() },
                 format!(
                     "khóa «noi_dung» chỉ tới tệp «{}» nhưng thư mục mẫu không có tệp này.",
                     manifest.noi_dung
                 ),
-            ));
+            )
+            .kind(Kind::Manifest));
         }
         Ok(Pack {
             origin,

@@ -157,9 +157,7 @@ pub fn locate(
     area: Option<Area>,
 ) -> Result<sheet_table::SheetTable, Diagnostic> {
     if let Some(loc) = locations.get(name) {
-        let sheet = book
-            .sheet(&loc.sheet)
-            .ok_or_else(|| Diagnostic::error(&book.file, &loc.sheet, "trang tính không còn."))?;
+        let sheet = book.sheet(&loc.sheet).ok_or_else(|| missing_sheet(book, &loc.sheet))?;
         let area = area.or(Some(Area {
             first_row: sheet.origin.0,
             first_col: loc.first_col,
@@ -179,14 +177,21 @@ pub fn locate(
                 .iter()
                 .find(|s| crate::bind::fold(&s.name).contains(&wanted))
         })
-        .ok_or_else(|| {
-            Diagnostic::error(
-                &book.file,
-                "",
-                format!("không có bảng dữ liệu hay trang tính tên «{name}» để đưa vào phụ lục."),
-            )
-        })?;
+        .ok_or_else(|| missing_sheet(book, name))?;
     sheet_table::from_sheet(&book.file, sheet, area, None)
+}
+
+fn missing_sheet(book: &Workbook, name: &str) -> Diagnostic {
+    let sheets: Vec<String> = book.sheets.iter().map(|s| format!("«{}»", s.name)).collect();
+    Diagnostic::error(
+        &book.file,
+        Place::File,
+        format!(
+            "không có bảng dữ liệu hay trang tính tên «{name}» để đưa vào phụ lục; tệp có các trang: {}.",
+            sheets.join(", ")
+        ),
+    )
+    .kind(Kind::MissingSheet)
 }
 
 fn strings(kwargs: &Kwargs, key: &str) -> Result<Option<Vec<String>>, Error> {
