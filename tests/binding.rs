@@ -304,3 +304,36 @@ fn inspect_writes_sheet_names_and_labels_as_text() {
     assert!(text.contains("{{ 6+36 }}") && !text.contains("42"), "{text}");
     assert!(text.contains(label), "{text}");
 }
+
+#[test]
+fn a_template_writing_too_much_stops_with_a_clear_error() {
+    let dir = temp_dir();
+    write_workbook(dir.path(), "x.xlsx", &sample::ba_thanh());
+    let p = pack(dir.path(), BUILTIN_MANIFEST, "{{ \"x\" * 17000000 }}\n");
+    let err = render(dir.path(), "x.xlsx", &p).unwrap_err();
+    assert!(
+        err.contains("noi-dung.md") && err.contains("quá giới hạn 16 MB"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bound_table_over_the_row_limit_is_an_error() {
+    let dir = temp_dir();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Thông tin chung").unwrap();
+    ws.write_string(0, 0, "Năm báo cáo").unwrap();
+    ws.write_number(0, 1, 2024.0).unwrap();
+    let ws = wb.add_worksheet().set_name("Kế hoạch").unwrap();
+    ws.write_string(0, 0, "STT").unwrap();
+    ws.write_string(0, 1, "Nội dung").unwrap();
+    for r in 1..=20_001u32 {
+        ws.write_number(r, 0, f64::from(r)).unwrap();
+        ws.write_string(r, 1, "x").unwrap();
+    }
+    wb.save(dir.path().join("dai.xlsx")).unwrap();
+    let manifest = year_manifest("", "nd = { tieu_de = \"Nội dung\" }");
+    let p = pack(dir.path(), &manifest, "{{ kh | length }}\n");
+    let err = render(dir.path(), "dai.xlsx", &p).unwrap_err();
+    assert!(err.contains("Kế hoạch") && err.contains("hơn 20.000 dòng"), "{err}");
+}
