@@ -75,6 +75,8 @@ impl OneOrMany {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
+    /// Label text; a year matches any year, but the year as written (or `{nam}` /
+    /// `{nam+1}`, see `ColumnSpec::tieu_de`) beats another year.
     pub nhan: String,
     #[serde(default)]
     pub kieu: Type,
