@@ -691,11 +691,24 @@ fn bind_labels(
 
 /// Two (or more) cells that fit equally well: an error naming them all.
 fn ambiguous(book: &Workbook, sheet: &Sheet, cells: &[(u32, u32)], message: String) -> Diagnostic {
+    // Through the sheet's source map: a commune cut from a district workbook names
+    // the district workbook's cells.
+    let mut real_sheet = sheet.name.clone();
+    let mut real_cells = Vec::with_capacity(cells.len());
+    for &(r, c) in cells {
+        match sheet.place(r, c) {
+            Place::Cell { sheet, row, col } => {
+                real_sheet = sheet;
+                real_cells.push((row, col));
+            }
+            _ => real_cells.push((r, c)),
+        }
+    }
     Diagnostic::error(
         &book.file,
         Place::Cells {
-            sheet: sheet.name.clone(),
-            cells: cells.to_vec(),
+            sheet: real_sheet,
+            cells: real_cells,
         },
         message,
     )
