@@ -3,11 +3,17 @@
 //! header texts, tolerant of case, accents, spaces, line breaks and years; every
 //! value is checked against its declared type and a wrong one names its cell.
 
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Kind, Place};
 use crate::workbook::{self, Sheet, Value, Workbook};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+/// A table ends at this many empty rows in a row: what lies below is not its data
+/// (a stray cell far down the sheet would otherwise make thousands of empty rows).
+pub const EMPTY_ROWS_END_TABLE: u32 = 50;
+/// The most data rows a bound table or an appendix may have.
+pub const MAX_TABLE_ROWS: usize = 20_000;
 
 /// One entry of the manifest's `du_lieu` table.
 #[derive(Clone, Debug, Deserialize)]
@@ -69,6 +75,8 @@ impl OneOrMany {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
+    /// Label text; a year matches any year, but the year as written (or `{nam}` /
+    /// `{nam+1}`, see `ColumnSpec::tieu_de`) beats another year.
     pub nhan: String,
     #[serde(default)]
     pub kieu: Type,
@@ -80,7 +88,8 @@ pub struct FieldSpec {
 #[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
     /// Header text; "Trên / Dưới" names a column under a two-row merged header;
-    /// "*" matches anything; a year matches any year.
+    /// "*" matches anything; a year matches any year, but the year as written (or
+    /// `{nam}` / `{nam+1}`: the report year, the next one) beats another year.
     pub tieu_de: String,
     #[serde(default)]
     pub kieu: Type,
@@ -130,6 +139,44 @@ pub struct TableLocation {
     pub end_row: u32,
     pub first_col: u32,
     pub end_col: u32,
+    /// The sheet column of each bound key.
+    pub columns: BTreeMap<String, u32>,
+}
+
+/// Display precision of bound numbers: how many decimals the cell a number came from
+/// shows, keyed by the number's bits (see `precision_key`). A side map rather than
+/// pre-formatted text, so templates still do arithmetic on the numbers; a number
+/// computed in a template is not in it and prints every significant decimal. Two
+/// cells with the same number and different formats keep the larger precision, so
+/// no digit is lost.
+pub type Precisions = HashMap<u64, u8>;
+
+/// The key of a number in `Precisions` (0.0 and -0.0 are one).
+pub fn precision_key(n: f64) -> u64 {
+    if n == 0.0 {
+        0
+    } else {
+        n.to_bits()
+    }
+}
+
+/// Kind of a data row, as templates see it in `_loai`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowKind {
+    /// A group row numbered I, II, …
+    Nhom,
+    /// A total row ("Tổng …", "Cộng").
+    Tong,
+    /// Any other row.
+    Muc,
+}
+
+impl RowKind {
+    /// Group and total rows are printed bold.
+    pub fn is_emphasised(self) -> bool {
+        matches!(self, RowKind::Nhom | RowKind::Tong)
+    }
 }
 
 /// The data context of one workbook.
@@ -137,19 +184,56 @@ pub struct TableLocation {
 pub struct Bound {
     pub context: Json,
     pub tables: BTreeMap<String, TableLocation>,
+    pub precisions: Precisions,
+    /// Problems that do not stop the report (a table cut at a long gap, …).
+    pub warnings: Vec<Diagnostic>,
 }
 
-/// Bind every declared entry; all problems are collected, not just the first.
+/// What binding collects besides the values.
+#[derive(Default)]
+struct Sink {
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+    precisions: Precisions,
+}
+
+impl Sink {
+    /// Remember the precision the cell of a bound number shows.
+    fn note_precision(&mut self, sheet: &Sheet, row: u32, col: u32, value: &Json) {
+        let Some(n) = value.as_f64() else { return };
+        let Some(style) = sheet.get(row, col).map(|c| &c.style) else {
+            return;
+        };
+        if let Some(d) = style.decimals {
+            // A percentage cell shows the number times 100.
+            let d = if style.percent { d.saturating_add(2) } else { d };
+            let slot = self.precisions.entry(precision_key(n)).or_insert(d);
+            *slot = (*slot).max(d);
+        }
+    }
+}
+
+/// Bind every declared entry; all problems are collected, not just the first. Label
+/// sheets are bound first, so that the report year (`nam` of a label sheet) is known
+/// when headers and labels say `{nam}`.
 pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
+    let mut sink = Sink::default();
     let mut context = Map::new();
     let mut tables = BTreeMap::new();
     let sheet_names: Vec<String> = book.sheets.iter().map(|s| fold(&s.name)).collect();
-    for (name, spec) in specs {
+    let year = report_year(book, &sheet_names, specs);
+    let order = |k: DataKind| match k {
+        DataKind::Labels => 0,
+        DataKind::Cell => 1,
+        DataKind::Table => 2,
+    };
+    let mut entries: Vec<(&String, &DataSpec)> = specs.iter().collect();
+    entries.sort_by_key(|(_, spec)| order(spec.loai));
+    for (name, spec) in entries {
         let value = match spec.loai {
-            DataKind::Labels => bind_labels(book, &sheet_names, spec, &mut errors),
-            DataKind::Cell => bind_cell(book, &sheet_names, name, spec, &mut errors),
-            DataKind::Table => match bind_table(book, &sheet_names, name, spec, &mut errors) {
+            DataKind::Labels => bind_labels(book, &sheet_names, name, spec, year, &mut sink),
+            DataKind::Cell => bind_cell(book, &sheet_names, name, spec, &mut sink),
+            DataKind::Table => match bind_table(book, &sheet_names, name, spec, year, &mut sink) {
                 Some((rows, location)) => {
                     tables.insert(name.clone(), location);
                     rows
@@ -159,14 +243,37 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         };
         context.insert(name.clone(), value);
     }
-    if errors.is_empty() {
+    if sink.errors.is_empty() {
         Ok(Bound {
             context: Json::Object(context),
             tables,
+            precisions: sink.precisions,
+            warnings: sink.warnings,
         })
     } else {
-        Err(errors)
+        sink.errors.extend(sink.warnings);
+        Err(sink.errors)
     }
+}
+
+/// The report year: the integer field `nam` of a label sheet (`tt.nam` in the default
+/// pack), read before anything else is bound. None when no label sheet has one or its
+/// cell holds no year; `{nam}` in a pattern then matches any year, like `*`.
+fn report_year(book: &Workbook, sheet_names: &[String], specs: &BTreeMap<String, DataSpec>) -> Option<i32> {
+    specs.iter().find_map(|(name, spec)| {
+        let field = spec.truong.get("nam").filter(|_| spec.loai == DataKind::Labels)?;
+        let only = DataSpec {
+            truong: BTreeMap::from([("nam".to_string(), field.clone())]),
+            ..spec.clone()
+        };
+        let mut scratch = Sink::default();
+        let bound = bind_labels(book, sheet_names, name, &only, None, &mut scratch);
+        let value = bound.get("nam")?;
+        let year = value
+            .as_f64()
+            .or_else(|| value.as_str().and_then(|t| t.trim().parse().ok()))?;
+        (year.fract() == 0.0 && (1900.0..=2999.0).contains(&year)).then_some(year as i32)
+    })
 }
 
 // ------------------------------------------------------------------ matching
@@ -236,6 +343,82 @@ pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
     out
 }
 
+/// The years (19xx, 20xx written as a word of their own) in a text, in order.
+fn years_in(text: &str) -> Vec<u16> {
+    if !text.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) {
+        return Vec::new();
+    }
+    plain(text)
+        .split(' ')
+        .filter(|w| w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
+        .filter_map(|w| w.parse().ok())
+        .collect()
+}
+
+/// A header or label text of the manifest, ready to match: folded (any year matches
+/// any year, `*` any text) and the years it names. `{nam}` and `{nam+1}` (also
+/// `{nam-1}`, spaces allowed) stand for the report year and its neighbours; when the
+/// report year is not known they match any year, as `*` would.
+struct Pattern {
+    text: String,
+    folded: String,
+    years: Vec<u16>,
+    two_level: bool,
+}
+
+impl Pattern {
+    fn new(text: &str, year: Option<i32>) -> Self {
+        let resolved = resolve_years(text, year);
+        Pattern {
+            text: text.to_string(),
+            folded: fold(&resolved),
+            years: years_in(&resolved),
+            two_level: text.contains('/'),
+        }
+    }
+
+    /// Only "*": any column, the leftmost one left.
+    fn is_any(&self) -> bool {
+        self.folded == "*"
+    }
+
+    /// Does a candidate with these years name the years the pattern names?
+    fn years_fit(&self, years: &[u16]) -> bool {
+        self.years.iter().all(|y| years.contains(y))
+    }
+}
+
+/// "Kế hoạch năm {nam+1}" with 2024 → "Kế hoạch năm 2025"; with no year → "… năm *".
+fn resolve_years(text: &str, year: Option<i32>) -> String {
+    if !text.contains('{') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let inner: String = after[..close].chars().filter(|c| !c.is_whitespace()).collect();
+        let offset = match inner.strip_prefix("nam") {
+            Some("") => Some(0),
+            Some(n) if n.starts_with(['+', '-']) => n.parse::<i32>().ok(),
+            _ => None,
+        };
+        match (offset, year) {
+            (Some(k), Some(y)) => out.push_str(&(y + k).to_string()),
+            (Some(_), None) => out.push('*'),
+            (None, _) => out.push_str(&rest[open..open + close + 2]),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Does a folded header match a folded pattern ("*" matches any run of text)?
 fn glob(pattern: &str, text: &str) -> bool {
     if !pattern.contains('*') {
@@ -298,9 +481,9 @@ fn sheet_list(book: &Workbook) -> String {
 fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
     Diagnostic::error(
         &book.file,
-        "",
+        Place::File,
         format!(
-            "không tìm thấy trang tính {}; tệp có các trang: {}.",
+            "không có trang tính {}; tệp có các trang: {}.",
             names
                 .iter()
                 .map(|n| format!("«{n}»"))
@@ -309,6 +492,7 @@ fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
             sheet_list(book)
         ),
     )
+    .kind(Kind::MissingSheet)
 }
 
 // ------------------------------------------------------------------ values
@@ -324,6 +508,7 @@ fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required:
             place(),
             format!("cần {}, nhưng ô ghi «{found}».", ty.expected()),
         )
+        .kind(Kind::BadValue)
     };
     if let Value::Error(e) = value {
         return Err(Diagnostic::error(
@@ -333,15 +518,14 @@ fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required:
                 "ô có lỗi công thức {e}; cần {}. Hãy sửa công thức trong Excel rồi lưu lại.",
                 ty.expected()
             ),
-        ));
+        )
+        .kind(Kind::ErrorCell));
     }
     if value.is_empty() {
         if required {
-            return Err(Diagnostic::error(
-                &book.file,
-                place(),
-                format!("ô trống; cần {}.", ty.expected()),
-            ));
+            return Err(
+                Diagnostic::error(&book.file, place(), format!("ô trống; cần {}.", ty.expected())).kind(Kind::BadValue),
+            );
         }
         return Ok(Json::Null);
     }
@@ -419,38 +603,75 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
 
 // ------------------------------------------------------------------ labels
 
-fn bind_labels(book: &Workbook, sheet_names: &[String], spec: &DataSpec, errors: &mut Vec<Diagnostic>) -> Json {
+fn bind_labels(
+    book: &Workbook,
+    sheet_names: &[String],
+    name: &str,
+    spec: &DataSpec,
+    year: Option<i32>,
+    sink: &mut Sink,
+) -> Json {
     let names = spec.trang_tinh.names();
     let sheets = candidate_sheets(book, sheet_names, &names);
     let Some(sheet) = sheets.first() else {
-        errors.push(missing_sheet(book, &names));
+        sink.errors.push(missing_sheet(book, &names));
         return Json::Null;
     };
-    // Every text cell of the sheet folded once: label → its first cell.
-    let mut labels: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    // Every text cell of the sheet folded once: label → its cells and their years.
+    let mut labels: HashMap<String, Vec<(u32, u32, Vec<u16>)>> = HashMap::new();
     for r in sheet.origin.0..sheet.end_row() {
         for c in sheet.origin.1..sheet.end_col() {
             if let Value::Text(t) = sheet.value(r, c) {
-                labels.entry(fold(t.trim_end_matches(':'))).or_insert((r, c));
+                let t = t.trim_end_matches(':');
+                labels.entry(fold(t)).or_default().push((r, c, years_in(t)));
             }
         }
     }
     let mut out = Map::new();
     for (key, field) in &spec.truong {
-        let found = labels.get(&fold(field.nhan.trim_end_matches(':'))).copied();
-        let Some((r, c)) = found else {
-            if field.bat_buoc {
-                errors.push(Diagnostic::error(
-                    &book.file,
-                    sheet.name.clone(),
+        let pattern = Pattern::new(field.nhan.trim_end_matches(':'), year);
+        let cells = labels.get(&pattern.folded).map(Vec::as_slice).unwrap_or_default();
+        // A label naming the pattern's years beats one that matches any year; two
+        // equally good ones are the file's to settle.
+        let fitting: Vec<&(u32, u32, Vec<u16>)> = cells.iter().filter(|(.., y)| pattern.years_fit(y)).collect();
+        let best: Vec<(u32, u32)> = if fitting.is_empty() {
+            cells.iter().map(|&(r, c, _)| (r, c)).collect()
+        } else {
+            fitting.iter().map(|&&(r, c, _)| (r, c)).collect()
+        };
+        let (r, c) = match best.as_slice() {
+            [] => {
+                if field.bat_buoc {
+                    sink.errors.push(
+                        Diagnostic::error(
+                            &book.file,
+                            Place::sheet(&sheet.name),
+                            format!(
+                                "không tìm thấy dòng có nhãn «{}»; cần nhãn đó ở một ô và giá trị ở ô bên phải.",
+                                field.nhan
+                            ),
+                        )
+                        .kind(Kind::MissingLabel),
+                    );
+                }
+                out.insert(key.clone(), Json::Null);
+                continue;
+            }
+            [one] => *one,
+            several => {
+                sink.errors.push(ambiguous(
+                    book,
+                    sheet,
+                    several,
                     format!(
-                        "không tìm thấy dòng có nhãn «{}»; cần nhãn đó ở một ô và giá trị ở ô bên phải.",
-                        field.nhan
+                        "nhãn «{}» ({name}.{key}) khớp với {} ô như nhau; hãy ghi rõ năm trên nhãn hoặc trong tệp khai báo.",
+                        field.nhan,
+                        several.len()
                     ),
                 ));
+                out.insert(key.clone(), Json::Null);
+                continue;
             }
-            out.insert(key.clone(), Json::Null);
-            continue;
         };
         // The value: the first non-empty cell right of the label (past its merge).
         let start = sheet.merge_covering(r, c).map_or(c, |m| m.last_col) + 1;
@@ -459,23 +680,45 @@ fn bind_labels(book: &Workbook, sheet_names: &[String], spec: &DataSpec, errors:
             .unwrap_or(start);
         match typed(book, sheet, r, value_col, field.kieu, field.bat_buoc) {
             Ok(v) => {
+                sink.note_precision(sheet, r, value_col, &v);
                 out.insert(key.clone(), v);
             }
-            Err(e) => errors.push(e),
+            Err(e) => sink.errors.push(e),
         }
     }
     Json::Object(out)
 }
 
+/// Two (or more) cells that fit equally well: an error naming them all.
+fn ambiguous(book: &Workbook, sheet: &Sheet, cells: &[(u32, u32)], message: String) -> Diagnostic {
+    // Through the sheet's source map: a commune cut from a district workbook names
+    // the district workbook's cells.
+    let mut real_sheet = sheet.name.clone();
+    let mut real_cells = Vec::with_capacity(cells.len());
+    for &(r, c) in cells {
+        match sheet.place(r, c) {
+            Place::Cell { sheet, row, col } => {
+                real_sheet = sheet;
+                real_cells.push((row, col));
+            }
+            _ => real_cells.push((r, c)),
+        }
+    }
+    Diagnostic::error(
+        &book.file,
+        Place::Cells {
+            sheet: real_sheet,
+            cells: real_cells,
+        },
+        message,
+    )
+    .kind(Kind::Ambiguous)
+}
+
 // ------------------------------------------------------------------ cells
 
-fn bind_cell(
-    book: &Workbook,
-    sheet_names: &[String],
-    name: &str,
-    spec: &DataSpec,
-    errors: &mut Vec<Diagnostic>,
-) -> Json {
+fn bind_cell(book: &Workbook, sheet_names: &[String], name: &str, spec: &DataSpec, sink: &mut Sink) -> Json {
+    let errors = &mut sink.errors;
     let target = match (&spec.o, &spec.ten) {
         (Some(cell), _) => {
             let names = spec.trang_tinh.names();
@@ -500,7 +743,16 @@ fn bind_cell(
             (None, Some(defined)) => format!("không tìm thấy tên định nghĩa «{defined}» (Formulas › Name Manager)"),
             (None, None) => format!("mục «{name}» cần khóa «o» (địa chỉ ô) hoặc «ten» (tên định nghĩa)"),
         };
-        errors.push(Diagnostic::error(&book.file, "", format!("{what}.")));
+        errors.push(
+            Diagnostic::error(
+                &book.file,
+                Place::ManifestKey {
+                    key: format!("du_lieu.{name}"),
+                },
+                format!("{what}."),
+            )
+            .kind(Kind::Manifest),
+        );
         return Json::Null;
     };
     let Some(sheet) = book
@@ -511,10 +763,16 @@ fn bind_cell(
         errors.push(missing_sheet(book, &[sheet_name.as_str()]));
         return Json::Null;
     };
-    typed(book, sheet, row, col, spec.kieu, true).unwrap_or_else(|e| {
-        errors.push(e);
-        Json::Null
-    })
+    match typed(book, sheet, row, col, spec.kieu, true) {
+        Ok(v) => {
+            sink.note_precision(sheet, row, col, &v);
+            v
+        }
+        Err(e) => {
+            errors.push(e);
+            Json::Null
+        }
+    }
 }
 
 /// "'PL2 BTNT'!$E$20" → ("PL2 BTNT", (19, 4)).
@@ -546,43 +804,78 @@ pub fn header_at(sheet: &Sheet, row: u32) -> (u32, Vec<(u32, Vec<String>)>) {
     (depth, columns)
 }
 
-/// A column header, folded once: each part (top to bottom) and the whole "Trên / Dưới".
+/// A column header, folded once: each part (top to bottom) and the whole "Trên / Dưới",
+/// with the years each names.
 struct FoldedHeader {
     col: u32,
-    parts: Vec<String>,
+    parts: Vec<(String, Vec<u16>)>,
     joined: String,
+    joined_years: Vec<u16>,
 }
 
 impl FoldedHeader {
     fn new(col: u32, parts: &[String]) -> Self {
-        let folded: Vec<String> = parts.iter().map(|p| fold(p)).collect();
-        let joined = match folded.as_slice() {
+        let folded: Vec<(String, Vec<u16>)> = parts.iter().map(|p| (fold(p), years_in(p))).collect();
+        let (joined, joined_years) = match folded.as_slice() {
             [one] => one.clone(),
-            _ => fold(&parts.join(" / ")),
+            _ => {
+                let whole = parts.join(" / ");
+                (fold(&whole), years_in(&whole))
+            }
         };
         FoldedHeader {
             col,
             parts: folded,
             joined,
+            joined_years,
         }
     }
 
-    /// 2: the pattern names this header exactly; 1: it matches with its wildcards or
-    /// names one part of a two-row header; 0: no match.
-    fn score(&self, pattern: &str, two_level: bool) -> u8 {
+    /// How well the pattern names this header, best first: whether it names the years
+    /// the pattern names, then 2 for the whole header (or the last part of a one-level
+    /// pattern) and 1 for a match through the wildcard or one part. None: no match.
+    fn score(&self, p: &Pattern) -> Option<(bool, u8)> {
         if self.parts.is_empty() {
-            return 0;
+            return None;
         }
-        if self.joined == pattern || (!two_level && self.parts.last().is_some_and(|p| p == pattern)) {
-            return 2;
+        let mut best = None;
+        let mut consider = |years: &[u16], level: u8| best = best.max(Some((p.years_fit(years), level)));
+        if self.joined == p.folded {
+            consider(&self.joined_years, 2);
+        } else if glob(&p.folded, &self.joined) {
+            consider(&self.joined_years, 1);
         }
-        let hit = glob(pattern, &self.joined) || (!two_level && self.parts.iter().any(|p| glob(pattern, p)));
-        u8::from(hit)
+        if !p.two_level {
+            let last = self.parts.len() - 1;
+            for (i, (part, years)) in self.parts.iter().enumerate() {
+                if i == last && *part == p.folded {
+                    consider(years, 2);
+                } else if glob(&p.folded, part) {
+                    consider(years, 1);
+                }
+            }
+        }
+        best
     }
 }
 
 /// A table found in a sheet: the sheet, header row, header depth, column of each key.
 type Located<'a> = (&'a Sheet, u32, u32, BTreeMap<String, u32>);
+
+/// How well a header fits a pattern (see `FoldedHeader::score`) and its column.
+type Hit = ((bool, u8), u32);
+
+/// Why a table was not found.
+enum NotLocated {
+    /// The closest header row ("PL2 › dòng 5", or empty) and the headers missing there.
+    Missing(String, Vec<String>),
+    /// A header matched by two columns equally well.
+    Ambiguous {
+        sheet: String,
+        pattern: String,
+        cells: Vec<(u32, u32)>,
+    },
+}
 
 /// How many rows deep the header starting at `row` is: as deep as its vertical
 /// merges (at most 3), or two when a horizontal merge has sub-headers under it.
@@ -603,12 +896,19 @@ pub fn header_depth(sheet: &Sheet, merges: &[workbook::Merge], row: u32) -> u32 
 }
 
 /// Find the header row of a table whose columns match `cot`; returns the sheet, the
-/// header row, its depth and the column of each key.
-fn locate<'a>(sheets: &[&'a Sheet], cols: &BTreeMap<String, ColumnSpec>) -> Result<Located<'a>, (String, Vec<String>)> {
+/// header row, its depth and the column of each key. Keys are given their columns
+/// best match first (a header naming the report year before one that matches any
+/// year), so the result never depends on the keys' names; two columns that fit a key
+/// equally well are an error, never a pick.
+fn locate<'a>(
+    sheets: &[&'a Sheet],
+    cols: &BTreeMap<String, ColumnSpec>,
+    year: Option<i32>,
+) -> Result<Located<'a>, NotLocated> {
     let mut best: (usize, String, Vec<String>) = (0, String::new(), cols.values().map(|c| c.tieu_de.clone()).collect());
-    let patterns: Vec<(String, bool)> = cols
-        .values()
-        .map(|c| (fold(&c.tieu_de), c.tieu_de.contains('/')))
+    let patterns: Vec<(&String, &ColumnSpec, Pattern)> = cols
+        .iter()
+        .map(|(k, c)| (k, c, Pattern::new(&c.tieu_de, year)))
         .collect();
     for sheet in sheets {
         let last = sheet.end_row().min(sheet.origin.0 + 60);
@@ -628,33 +928,73 @@ fn locate<'a>(sheets: &[&'a Sheet], cols: &BTreeMap<String, ColumnSpec>) -> Resu
             }
             let (depth, columns) = header_at(sheet, row);
             let headers: Vec<FoldedHeader> = columns.iter().map(|(c, parts)| FoldedHeader::new(*c, parts)).collect();
+            // Every key's candidates, best first.
+            let mut candidates: Vec<(usize, Vec<Hit>)> = patterns
+                .iter()
+                .enumerate()
+                .map(|(i, (_, _, p))| {
+                    let mut hits: Vec<Hit> = headers.iter().filter_map(|h| Some((h.score(p)?, h.col))).collect();
+                    hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                    (i, hits)
+                })
+                .collect();
+            candidates.sort_by(|(ia, a), (ib, b)| {
+                let any = |i: &usize| patterns[*i].2.is_any();
+                any(ia)
+                    .cmp(&any(ib))
+                    .then(b.first().map(|h| h.0).cmp(&a.first().map(|h| h.0)))
+                    .then(ia.cmp(ib))
+            });
             let mut found: BTreeMap<String, u32> = BTreeMap::new();
             let mut missing = Vec::new();
-            for ((key, spec), (pattern, two_level)) in cols.iter().zip(&patterns) {
-                // The best match among the columns not taken yet: an exact header
-                // before one that only matches through a wildcard or a part.
-                let hit = headers
-                    .iter()
-                    .filter(|h| !found.values().any(|&c| c == h.col))
-                    .map(|h| (h.score(pattern, *two_level), h.col))
-                    .filter(|(score, _)| *score > 0)
-                    .max_by_key(|(score, col)| (*score, std::cmp::Reverse(*col)));
-                match hit {
-                    Some((_, c)) => {
-                        found.insert(key.clone(), c);
-                    }
-                    None => missing.push(spec.tieu_de.clone()),
+            let mut tie = None;
+            for (i, hits) in &candidates {
+                let (key, spec, pattern) = &patterns[*i];
+                let mut free = hits.iter().filter(|(_, c)| !found.values().any(|f| f == c));
+                let Some(&(top, col)) = free.next() else {
+                    missing.push(spec.tieu_de.clone());
+                    continue;
+                };
+                let rivals: Vec<u32> = free.take_while(|(s, _)| *s == top).map(|(_, c)| *c).collect();
+                if !rivals.is_empty() && !pattern.is_any() && tie.is_none() {
+                    let cells = std::iter::once(col)
+                        .chain(rivals)
+                        .map(|c| header_cell(sheet, row, depth, c))
+                        .collect();
+                    tie = Some(NotLocated::Ambiguous {
+                        sheet: sheet.name.clone(),
+                        pattern: pattern.text.clone(),
+                        cells,
+                    });
                 }
+                found.insert((*key).clone(), col);
             }
             if missing.is_empty() {
-                return Ok((sheet, row, depth, found));
+                return match tie {
+                    Some(t) => Err(t),
+                    None => Ok((sheet, row, depth, found)),
+                };
             }
             if found.len() > best.0 {
                 best = (found.len(), format!("{} › dòng {}", sheet.name, row + 1), missing);
             }
         }
     }
-    Err((best.1, best.2))
+    Err(NotLocated::Missing(best.1, best.2))
+}
+
+/// The cell holding a column's own header text (its lowest part), for messages.
+fn header_cell(sheet: &Sheet, row: u32, depth: u32, col: u32) -> (u32, u32) {
+    for r in (row..row + depth).rev() {
+        if let Some(m) = sheet.merge_covering(r, col) {
+            if !sheet.value(m.first_row, m.first_col).is_empty() {
+                return (m.first_row, m.first_col);
+            }
+        } else if !sheet.value(r, col).is_empty() {
+            return (r, col);
+        }
+    }
+    (row, col)
 }
 
 /// A row of column numbers "(1) (2) (3)" or "1 2 3" right under a header.
@@ -677,7 +1017,7 @@ fn is_numbering_row(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> bo
 
 /// Kind of a data row: a group ("I", "II" in the first column), a total ("Tổng …",
 /// "Cộng"), or an item.
-pub fn row_kind(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> &'static str {
+pub fn row_kind(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> RowKind {
     // Only a text can be a Roman numeral (other values display as digits, dates,
     // TRUE/FALSE or an error code).
     let roman = match sheet.value(row, first_col) {
@@ -689,11 +1029,11 @@ pub fn row_kind(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> &'stat
     };
     let total = (first_col..end_col).any(|c| matches!(sheet.value(row, c), Value::Text(t) if reads_total(t)));
     if total {
-        "tong"
+        RowKind::Tong
     } else if roman {
-        "nhom"
+        RowKind::Nhom
     } else {
-        "muc"
+        RowKind::Muc
     }
 }
 
@@ -717,25 +1057,46 @@ fn bind_table(
     sheet_names: &[String],
     name: &str,
     spec: &DataSpec,
-    errors: &mut Vec<Diagnostic>,
+    year: Option<i32>,
+    sink: &mut Sink,
 ) -> Option<(Json, TableLocation)> {
     let names = spec.trang_tinh.names();
-    let mut sheets = candidate_sheets(book, sheet_names, &names);
+    // With sheet names given, only those sheets: a table with the same headers on
+    // another sheet is not this one.
+    let sheets = candidate_sheets(book, sheet_names, &names);
     if sheets.is_empty() {
-        // The sheet may be named differently in this commune's file: look everywhere.
-        sheets = book.sheets.iter().collect();
-    }
-    if spec.cot.is_empty() {
-        errors.push(Diagnostic::error(
-            &book.file,
-            "",
-            format!("bảng «{name}» không khai báo cột nào (khóa «cot»)."),
-        ));
+        sink.errors.push(missing_sheet(book, &names));
         return None;
     }
-    let (sheet, header_row, depth, columns) = match locate(&sheets, &spec.cot) {
+    if spec.cot.is_empty() {
+        sink.errors.push(
+            Diagnostic::error(
+                &book.file,
+                Place::ManifestKey {
+                    key: format!("du_lieu.{name}.cot"),
+                },
+                format!("bảng «{name}» không khai báo cột nào (khóa «cot»)."),
+            )
+            .kind(Kind::Manifest),
+        );
+        return None;
+    }
+    let (sheet, header_row, depth, columns) = match locate(&sheets, &spec.cot, year) {
         Ok(found) => found,
-        Err((best, missing)) => {
+        Err(NotLocated::Ambiguous { sheet, pattern, cells }) => {
+            let sheet = book.sheets.iter().find(|s| s.name == sheet)?;
+            sink.errors.push(ambiguous(
+                book,
+                sheet,
+                &cells,
+                format!(
+                    "tiêu đề «{pattern}» của bảng «{name}» khớp với {} cột như nhau; hãy ghi rõ năm (hoặc {{nam}}, {{nam+1}}) trong tệp khai báo.",
+                    cells.len()
+                ),
+            ));
+            return None;
+        }
+        Err(NotLocated::Missing(best, missing)) => {
             let list = missing.iter().map(|m| format!("«{m}»")).collect::<Vec<_>>().join(", ");
             let where_ = if best.is_empty() {
                 if names.is_empty() {
@@ -746,14 +1107,21 @@ fn bind_table(
             } else {
                 format!("ở dòng tiêu đề gần đúng nhất ({best})")
             };
-            errors.push(Diagnostic::error(
-                &book.file,
-                "",
-                format!(
-                    "không tìm thấy bảng «{name}»: thiếu cột {list} {where_}; tệp có các trang: {}.",
-                    sheet_list(book)
-                ),
-            ));
+            let place = match sheets.as_slice() {
+                [one] => Place::sheet(&one.name),
+                _ => Place::File,
+            };
+            sink.errors.push(
+                Diagnostic::error(
+                    &book.file,
+                    place,
+                    format!(
+                        "không tìm thấy bảng «{name}»: thiếu cột {list} {where_}; tệp có các trang: {}.",
+                        sheet_list(book)
+                    ),
+                )
+                .kind(Kind::MissingColumn),
+            );
             return None;
         }
     };
@@ -767,7 +1135,19 @@ fn bind_table(
     let mut last_data_row = start;
     for r in start..sheet.end_row() {
         if columns.values().all(|&c| sheet.value(r, c).is_empty()) {
+            if r - last_data_row.max(start) + 1 >= EMPTY_ROWS_END_TABLE {
+                if let Some(stray) = next_filled(sheet, r + 1, columns.values().copied()) {
+                    sink.warnings
+                        .push(gap_warning(&book.file, sheet, stray, &format!("bảng «{name}»")));
+                }
+                break;
+            }
             continue;
+        }
+        if rows.len() == MAX_TABLE_ROWS {
+            sink.errors
+                .push(too_many_rows(&book.file, sheet, r, &format!("bảng «{name}»")));
+            return None;
         }
         last_data_row = r + 1;
         let mut obj = Map::new();
@@ -775,9 +1155,10 @@ fn bind_table(
             let spec = &spec.cot[key];
             match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc) {
                 Ok(v) => {
+                    sink.note_precision(sheet, r, c, &v);
                     obj.insert(key.clone(), v);
                 }
-                Err(e) => errors.push(e),
+                Err(e) => sink.errors.push(e),
             }
         }
         obj.insert("_loai".into(), json!(row_kind(sheet, r, first_col, end_col)));
@@ -792,8 +1173,42 @@ fn bind_table(
         end_row: last_data_row,
         first_col: min_col.min(first_col),
         end_col,
+        columns,
     };
     Some((Json::Array(rows), location))
+}
+
+/// The first non-empty cell at or below `row` in these columns, row by row.
+pub fn next_filled(sheet: &Sheet, row: u32, cols: impl Iterator<Item = u32> + Clone) -> Option<(u32, u32)> {
+    (row..sheet.end_row()).find_map(|r| cols.clone().find(|&c| !sheet.value(r, c).is_empty()).map(|c| (r, c)))
+}
+
+/// A table cut at a long run of empty rows, with data further down.
+pub fn gap_warning(file: &str, sheet: &Sheet, (row, col): (u32, u32), what: &str) -> Diagnostic {
+    Diagnostic::warning(
+        file,
+        sheet.place(row, col),
+        format!(
+            "{what} dừng ở {EMPTY_ROWS_END_TABLE} dòng trống liền nhau; ô này và các ô bên dưới không được đưa vào. Nếu đó là dữ liệu của bảng, hãy xóa các dòng trống; nếu không, hãy xóa ô thừa."
+        ),
+    )
+    .kind(Kind::TooLarge)
+}
+
+/// A table longer than `MAX_TABLE_ROWS`.
+pub fn too_many_rows(file: &str, sheet: &Sheet, row: u32, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Place::Sheet {
+            sheet: sheet.name.clone(),
+        },
+        format!(
+            "{what} có hơn {} dòng dữ liệu (đến dòng {}); bảng quá lớn để đưa vào báo cáo, hãy chọn vùng (khóa «vung») hoặc tách bảng.",
+            crate::vi::format_number(MAX_TABLE_ROWS as f64, 0),
+            row + 1
+        ),
+    )
+    .kind(Kind::TooLarge)
 }
 
 #[cfg(test)]
@@ -850,6 +1265,27 @@ mod tests {
         assert_eq!(parse_date("05/12/2024"), Some((2024, 12, 5)));
         assert_eq!(parse_date("2024-12-05"), Some((2024, 12, 5)));
         assert_eq!(parse_date("31/02/2024"), None);
+    }
+
+    #[test]
+    fn row_kinds_reach_templates_as_before() {
+        assert_eq!(json!(RowKind::Nhom), json!("nhom"));
+        assert_eq!(json!(RowKind::Tong), json!("tong"));
+        assert_eq!(json!(RowKind::Muc), json!("muc"));
+    }
+
+    #[test]
+    fn report_year_placeholders() {
+        assert_eq!(resolve_years("Kế hoạch năm {nam+1}", Some(2024)), "Kế hoạch năm 2025");
+        assert_eq!(
+            resolve_years("Năm { nam } / Kế hoạch", Some(2024)),
+            "Năm 2024 / Kế hoạch"
+        );
+        assert_eq!(resolve_years("Năm {nam-1}", Some(2024)), "Năm 2023");
+        assert_eq!(resolve_years("Kế hoạch năm {nam}", None), "Kế hoạch năm *");
+        assert_eq!(resolve_years("{khac} {nam", Some(2024)), "{khac} {nam");
+        let p = Pattern::new("Kế hoạch năm {nam+1}", Some(2024));
+        assert_eq!((p.folded.as_str(), p.years.as_slice()), ("ke hoach nam #", &[2025][..]));
     }
 
     #[test]

@@ -196,11 +196,32 @@ fn key(text: &str, taken: &mut BTreeSet<String>) -> String {
     k
 }
 
+/// A TOML string for any text (quotes, backslashes, control characters), written
+/// by the toml crate.
 fn toml_str(s: &str) -> String {
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-    )
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A line of a TOML comment: no line breaks or control characters in it.
+fn comment(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Text from the workbook (a sheet name, a label) placed in a Markdown template as
+/// itself: plain words as they are; anything else as a template string, which the
+/// template prints Markdown-escaped, so `{{ 6*7 }}` or `*x*` in a sheet name is text.
+fn template_text(s: &str) -> String {
+    let plain = s
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == ' ' || ".,:;()/%–-".contains(c))
+        && !s.starts_with(['-', ' '])
+        && !s.trim().is_empty();
+    if plain {
+        s.to_string()
+    } else {
+        // A JSON string is a valid minijinja string literal.
+        format!("{{{{ {} }}}}", serde_json::Value::String(s.to_string()))
+    }
 }
 
 /// A starter pack: (manifest.toml, noi-dung.md) binding every table found.
@@ -222,9 +243,9 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
                 .all(|c| c.is_ascii_digit());
         let data = key(&words[usize::from(numbered)..].join(" "), &mut data_keys);
         if !t.labels.is_empty() {
-            let _ = writeln!(sections, "\n# Trang «{}»: nhãn ở một ô, giá trị ở ô bên phải.\n[du_lieu.{data}]\nloai = \"nhan\"\ntrang_tinh = {}", t.sheet, toml_str(&t.sheet));
+            let _ = writeln!(sections, "\n# Trang «{}»: nhãn ở một ô, giá trị ở ô bên phải.\n[du_lieu.{data}]\nloai = \"nhan\"\ntrang_tinh = {}", comment(&t.sheet), toml_str(&t.sheet));
             let _ = writeln!(sections, "[du_lieu.{data}.truong]");
-            let _ = writeln!(body, "## {}\n", t.sheet.to_uppercase());
+            let _ = writeln!(body, "## {}\n", template_text(&t.sheet.to_uppercase()));
             let mut fields = BTreeSet::new();
             for (label, value) in &t.labels {
                 let k = key(label, &mut fields);
@@ -239,7 +260,7 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
                     "{k} = {{ nhan = {}, kieu = \"{kieu}\", bat_buoc = false }}",
                     toml_str(label)
                 );
-                let _ = writeln!(body, "- {}: {{{{ {data}.{k} }}}}", label.replace(['{', '}'], ""));
+                let _ = writeln!(body, "- {}: {{{{ {data}.{k} }}}}", template_text(label));
                 let f = fold(label);
                 if name_field.is_none() && (f == "ten xa" || f.starts_with("ten don vi")) {
                     name_field = Some(format!("{data}.{k}"));
@@ -253,7 +274,7 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
             let _ = writeln!(
                 sections,
                 "\n# Trang «{}»: tiêu đề ở dòng {}.\n[du_lieu.{data}]\nloai = \"bang\"\ntrang_tinh = {}",
-                t.sheet,
+                comment(&t.sheet),
                 t.header_row + 1,
                 toml_str(&t.sheet)
             );
@@ -268,7 +289,7 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
             let _ = writeln!(
                 body,
                 "## {}\n\n{{{{ bang_tinh(\"{data}\") }}}}\n",
-                t.sheet.to_uppercase()
+                template_text(&t.sheet.to_uppercase())
             );
             let _ = writeln!(sections, "\n[[phu_luc]]\nbang = \"{data}\"");
         }
@@ -285,7 +306,7 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
     let _ = writeln!(
         manifest,
         "# Mẫu khởi đầu do «baocao inspect --manifest» lập từ {}.\n# Hãy sửa các dòng văn bản và nội dung cho đúng thực tế.\nten = \"Mẫu khởi đầu\"\nnoi_dung = \"noi-dung.md\"\n",
-        book.file
+        comment(&book.file)
     );
     let _ = writeln!(
         manifest,

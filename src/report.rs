@@ -2,7 +2,7 @@
 
 use crate::bind;
 use crate::doc::{self, Document};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Kind, Place};
 use crate::official::Appendix;
 use crate::official::{self, Meta};
 use crate::sheet_table::Area;
@@ -36,6 +36,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let bound = bind::bind(&book, &pack.manifest.du_lieu)?;
     let book = Arc::new(book);
     let locations = Arc::new(bound.tables);
+    let precisions = Arc::new(crate::template::Precisions(bound.precisions));
     let tables = Arc::new(Tables::new(Some(book.clone()), locations.clone()));
     let env = pack.environment();
 
@@ -43,7 +44,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     // The data as template values once, for the metadata and then the body.
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
     let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
-    let ctx = render_context(&values, &meta, pack, &tables);
+    let ctx = render_context(&values, &meta, pack, &tables, &precisions);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
@@ -54,6 +55,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let body = doc::build_body(&markdown, &placed.tables);
 
     let mut warnings = book.warnings.clone();
+    warnings.extend(bound.warnings);
     warnings.extend(placed.warnings);
     let mut appendices = Vec::new();
     let mut errors = Vec::new();
@@ -136,9 +138,10 @@ pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>
     let spec = pack.manifest.tong_hop.as_ref().ok_or_else(|| {
         vec![Diagnostic::error(
             &manifest,
-            "tong_hop",
+            Place::ManifestKey { key: "tong_hop".into() },
             "mẫu không khai báo báo cáo tổng hợp (mục [tong_hop]).",
-        )]
+        )
+        .kind(Kind::Manifest)]
     })?;
     // Straight from the kept text to template values, one commune at a time: the
     // summary's memory is one copy of what was kept.
@@ -158,9 +161,10 @@ pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>
     if communes.is_empty() {
         return Err(vec![Diagnostic::error(
             &manifest,
-            "tong_hop",
+            Place::ManifestKey { key: "tong_hop".into() },
             "không có xã nào để tổng hợp.",
-        )]);
+        )
+        .kind(Kind::Other)]);
     }
     let collator = vietnamese_collator();
     communes.sort_by(|(a, _), (b, _)| match &collator {
@@ -172,7 +176,7 @@ pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>
     let values = minijinja::context! { xa => communes };
     let meta = metadata(pack, env, &values, &spec.van_ban).map_err(|e| vec![e])?;
     let tables = Arc::new(Tables::default());
-    let ctx = render_context(&values, &meta, pack, &tables);
+    let ctx = render_context(&values, &meta, pack, &tables, &Arc::default());
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
     let stem = pack
         .render_field(env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
@@ -190,9 +194,16 @@ pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>
 
 /// What templates see: the data, `van_ban` (the rendered metadata), the pack's
 /// "linh"/"lẻ" setting for `bang_chu`, and the table functions' state.
-fn render_context(data: &minijinja::Value, meta: &Meta, pack: &Pack, tables: &Arc<Tables>) -> minijinja::Value {
+fn render_context(
+    data: &minijinja::Value,
+    meta: &Meta,
+    pack: &Pack,
+    tables: &Arc<Tables>,
+    precisions: &Arc<crate::template::Precisions>,
+) -> minijinja::Value {
     minijinja::context! {
         _bang => minijinja::Value::from_dyn_object(tables.clone()),
+        _chu_so => minijinja::Value::from_dyn_object(precisions.clone()),
         van_ban => minijinja::Value::from(minijinja::value::Serde(meta_json(meta))),
         _linh_le => pack.manifest.cai_dat.linh_le.clone().unwrap_or_default(),
         ..data.clone()
@@ -228,18 +239,24 @@ fn appendix(
         Some(r) => Some(Area::parse(r).ok_or_else(|| {
             Diagnostic::error(
                 &manifest,
-                format!("phu_luc[{index}].vung"),
+                Place::ManifestKey {
+                    key: format!("phu_luc[{index}].vung"),
+                },
                 format!("vùng «{r}» không hợp lệ; cần dạng «A5:H30»."),
             )
+            .kind(Kind::Manifest)
         })?),
         None => None,
     };
     let name = spec.bang.as_deref().or(spec.trang_tinh.as_deref()).ok_or_else(|| {
         Diagnostic::error(
             &manifest,
-            format!("phu_luc[{index}]"),
+            Place::ManifestKey {
+                key: format!("phu_luc[{index}]"),
+            },
             "cần khóa «bang» (tên bảng dữ liệu) hoặc «trang_tinh» (tên trang).",
         )
+        .kind(Kind::Manifest)
     })?;
     let st = tables::locate(book, locations, name, area)?;
     let title = match &spec.tieu_de {
@@ -300,9 +317,12 @@ fn metadata(
     let bad = |name: &str, msg: String| {
         Diagnostic::error(
             pack.file_path(crate::template::MANIFEST),
-            format!("van_ban.{name}"),
+            Place::ManifestKey {
+                key: format!("van_ban.{name}"),
+            },
             msg,
         )
+        .kind(Kind::Manifest)
     };
     let nam_text = field("nam", &spec.nam)?;
     let nam: i32 = nam_text.parse().map_err(|_| {

@@ -7,7 +7,7 @@
 
 use crate::bind;
 use crate::doc::{Align, Cell, Inline, ParaStyle, Paragraph, Row, Table, VAlign};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Kind, Place};
 use crate::workbook::{self, Merge, Sheet, Value};
 use std::borrow::Cow;
 
@@ -72,17 +72,23 @@ pub fn from_sheet(
         end_row: sheet.end_row(),
         end_col: sheet.end_col(),
     };
+    let explicit_area = area.is_some();
     let area = match area {
         Some(a) if a.first_row >= used.end_row.max(1) || a.first_col >= used.end_col.max(1) => {
             return Err(Diagnostic::error(
                 file,
-                format!("{} › {}", sheet.name, a.name()),
+                Place::Range {
+                    sheet: sheet.name.clone(),
+                    first: (a.first_row, a.first_col),
+                    last: (a.end_row.saturating_sub(1), a.end_col.saturating_sub(1)),
+                },
                 format!(
                     "vùng «{}» nằm ngoài phần có dữ liệu của trang (dữ liệu ở {}).",
                     a.name(),
                     used.name()
                 ),
-            ))
+            )
+            .kind(Kind::MissingColumn))
         }
         Some(a) => Area {
             end_row: a.end_row.min(used.end_row),
@@ -94,9 +100,10 @@ pub fn from_sheet(
     if sheet.height == 0 || area.first_row >= area.end_row {
         return Err(Diagnostic::error(
             file,
-            sheet.name.clone(),
+            Place::sheet(&sheet.name),
             "trang tính trống, không có bảng nào để đưa vào phụ lục.",
-        ));
+        )
+        .kind(Kind::MissingColumn));
     }
     let mut warnings = Vec::new();
     let merges = clean_merges(file, sheet, &area, &mut warnings);
@@ -134,6 +141,30 @@ pub fn from_sheet(
         (header..area.end_row).all(|r| sheet.value(r, c).is_empty() && !merges.iter().any(|m| m.contains(r, c)))
     };
     let mut end_row = area.end_row;
+    if !explicit_area {
+        // A long run of empty rows ends the table: a stray cell far below is not data.
+        let mut empty_run = 0;
+        for r in header..area.end_row {
+            if !row_empty(r) {
+                empty_run = 0;
+                continue;
+            }
+            empty_run += 1;
+            if empty_run == bind::EMPTY_ROWS_END_TABLE {
+                let cols = area.first_col..area.end_col;
+                if let Some(stray) = bind::next_filled(sheet, r + 1, cols) {
+                    warnings.push(bind::gap_warning(
+                        file,
+                        sheet,
+                        stray,
+                        &format!("bảng ở trang «{}»", sheet.name),
+                    ));
+                }
+                end_row = r + 1;
+                break;
+            }
+        }
+    }
     while end_row > header && row_empty(end_row - 1) {
         end_row -= 1;
     }
@@ -145,14 +176,23 @@ pub fn from_sheet(
     while first_col < end_col && col_empty(first_col) {
         first_col += 1;
     }
+    if (end_row - header) as usize > bind::MAX_TABLE_ROWS {
+        return Err(bind::too_many_rows(
+            file,
+            sheet,
+            header + bind::MAX_TABLE_ROWS as u32,
+            &format!("bảng ở trang «{}»", sheet.name),
+        ));
+    }
     let rows: Vec<u32> = (header..end_row).filter(|&r| !sheet.is_row_hidden(r)).collect();
     let cols: Vec<u32> = (first_col..end_col).filter(|&c| !sheet.is_col_hidden(c)).collect();
     if rows.is_empty() || cols.is_empty() {
         return Err(Diagnostic::error(
             file,
-            sheet.name.clone(),
+            Place::sheet(&sheet.name),
             "trang tính không có bảng nào (chỉ có dòng tiêu đề hoặc ô trống).",
-        ));
+        )
+        .kind(Kind::MissingColumn));
     }
     let header_rows = bind::header_depth(sheet, &merges, header).min(rows.len() as u32) as usize;
 
@@ -179,12 +219,7 @@ pub fn from_sheet(
     let mut out_rows = Vec::with_capacity(rows.len());
     for (ri, &r) in rows.iter().enumerate() {
         let is_header = ri < header_rows;
-        let kind = if is_header {
-            ""
-        } else {
-            bind::row_kind(sheet, r, first_data_col, end_col)
-        };
-        let emphasis = is_header || kind == "nhom" || kind == "tong";
+        let emphasis = is_header || bind::row_kind(sheet, r, first_data_col, end_col).is_emphasised();
         let mut cells = Vec::new();
         let mut ci = 0;
         while ci < cols.len() {
@@ -236,7 +271,7 @@ pub fn from_sheet(
     if cols.len() > 30 {
         warnings.push(Diagnostic::warning(
             file,
-            sheet.name.clone(),
+            Place::sheet(&sheet.name),
             format!(
                 "bảng có {} cột, quá rộng để in rõ trên một trang; nên chọn vùng (khóa «vung») hoặc tách bảng.",
                 cols.len()
@@ -262,11 +297,10 @@ fn clean_merges(file: &str, sheet: &Sheet, area: &Area, warnings: &mut Vec<Diagn
     let mut kept: Vec<Merge> = Vec::new();
     for m in &sheet.merges {
         if m.last_row < m.first_row || m.last_col < m.first_col {
-            warnings.push(Diagnostic::warning(
-                file,
-                sheet.name.clone(),
-                "bỏ qua một vùng gộp ô không hợp lệ.",
-            ));
+            warnings.push(
+                Diagnostic::warning(file, Place::sheet(&sheet.name), "bỏ qua một vùng gộp ô không hợp lệ.")
+                    .kind(Kind::Corrupt),
+            );
             continue;
         }
         let clipped = Merge {
@@ -285,16 +319,18 @@ fn clean_merges(file: &str, sheet: &Sheet, area: &Area, warnings: &mut Vec<Diagn
                 && clipped.first_col <= k.last_col
         });
         if overlaps {
-            let name = format!(
-                "{}:{}",
-                workbook::cell_name(m.first_row, m.first_col),
-                workbook::cell_name(m.last_row, m.last_col)
+            warnings.push(
+                Diagnostic::warning(
+                    file,
+                    Place::Range {
+                        sheet: sheet.name.clone(),
+                        first: (m.first_row, m.first_col),
+                        last: (m.last_row, m.last_col),
+                    },
+                    "vùng gộp ô chồng lên một vùng gộp khác; bỏ qua vùng này.",
+                )
+                .kind(Kind::Corrupt),
             );
-            warnings.push(Diagnostic::warning(
-                file,
-                format!("{} › {name}", sheet.name),
-                "vùng gộp ô chồng lên một vùng gộp khác; bỏ qua vùng này.",
-            ));
             continue;
         }
         kept.push(clipped);
@@ -344,25 +380,30 @@ fn cell(
                 format!(
                     "{}%",
                     d.map_or_else(
-                        || crate::vi::format_number_auto(shown, 2),
+                        || crate::vi::format_number_exact(shown),
                         |d| crate::vi::format_number(shown, d)
                     )
                 )
             } else {
+                // The cell's own format; without one (.xls, General) every significant
+                // decimal, never fewer than the file holds.
                 match style.decimals {
                     Some(d) => crate::vi::format_number(*n, usize::from(d)),
-                    None => crate::vi::format_number_auto(*n, 2),
+                    None => crate::vi::format_number_exact(*n),
                 }
             };
             (text.into(), if first_col { Align::Center } else { Align::Right })
         }
         Value::Date { year, month, day } => (crate::vi::format_date_short(*year, *month, *day).into(), Align::Center),
         Value::Error(e) => {
-            warnings.push(Diagnostic::warning(
-                file,
-                sheet.place(r, c),
-                format!("ô có lỗi công thức {e}; phụ lục ghi nguyên «{e}» như trong bảng tính."),
-            ));
+            warnings.push(
+                Diagnostic::warning(
+                    file,
+                    sheet.place(r, c),
+                    format!("ô có lỗi công thức {e}; phụ lục ghi nguyên «{e}» như trong bảng tính."),
+                )
+                .kind(Kind::ErrorCell),
+            );
             (e.into(), Align::Center)
         }
         Value::Bool(b) => ((if *b { "Có" } else { "Không" }).into(), Align::Center),
@@ -559,6 +600,41 @@ mod tests {
             .unwrap_err()
             .message
             .contains("trống"));
+    }
+
+    #[test]
+    fn a_long_gap_ends_the_table_and_names_the_stray_cell() {
+        let mut rows: Vec<Vec<&str>> = vec![vec!["STT", "Tên"], vec!["1", "a"], vec!["2", "b"]];
+        rows.extend((0..60).map(|_| vec!["", ""]));
+        rows.push(vec!["", "lạc"]);
+        let refs: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let st = from_sheet("x.xlsx", &sheet(&refs, &[]), None, None).unwrap();
+        assert_eq!(st.table.rows.len(), 3);
+        assert!(
+            st.warnings
+                .iter()
+                .any(|w| w.place == crate::Place::cell("PL", 63, 1) && w.message.contains("50 dòng trống")),
+            "{:?}",
+            st.warnings
+        );
+        // A gap shorter than that is part of the table.
+        let mut rows: Vec<Vec<&str>> = vec![vec!["STT", "Tên"], vec!["1", "a"]];
+        rows.extend((0..49).map(|_| vec!["", ""]));
+        rows.push(vec!["2", "b"]);
+        let refs: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let st = from_sheet("x.xlsx", &sheet(&refs, &[]), None, None).unwrap();
+        assert_eq!(st.table.rows.len(), 52);
+        assert!(st.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_table_over_the_row_limit_is_an_error() {
+        let mut rows: Vec<Vec<&str>> = vec![vec!["STT", "Tên"]];
+        rows.extend((0..bind::MAX_TABLE_ROWS + 1).map(|_| vec!["1", "a"]));
+        let refs: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let err = from_sheet("x.xlsx", &sheet(&refs, &[]), None, None).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::TooLarge);
+        assert!(err.message.contains("hơn 20.000 dòng"), "{err}");
     }
 
     #[test]

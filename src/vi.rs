@@ -38,6 +38,21 @@ pub fn format_number_auto(value: f64, max_decimals: usize) -> String {
     trim_decimal_zeros(format_number(value, max_decimals))
 }
 
+/// Every significant decimal of a number (as read from a file), without the noise of
+/// binary floating point: 7216.898 → "7.216,898", 0.1 + 0.2 → "0,3". At most 15
+/// significant digits and 10 decimals.
+pub fn format_number_exact(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let int_digits = if value.abs() < 1.0 {
+        0
+    } else {
+        value.abs().log10().floor() as i32 + 1
+    };
+    format_number_auto(value, (15 - int_digits).clamp(0, 10) as usize)
+}
+
 /// A whole number with "." grouping thousands, as `format_number(n, 0)` writes it.
 fn format_whole(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

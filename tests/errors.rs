@@ -79,7 +79,7 @@ fn missing_sheet() {
     let err = fails(dir.path(), &["render", "x.xlsx", "-t", &p]);
     assert!(
         err.contains("x.xlsx")
-            && err.contains("không tìm thấy trang tính «Thông tin xã»")
+            && err.contains("không có trang tính «Thông tin xã»")
             && err.contains("«PL1 Tiêu chí xã»"),
         "{err}"
     );

@@ -235,7 +235,7 @@ fn figures_come_from_the_workbook() {
         "- Tỷ lệ hộ nghèo giảm: 2 - 4%.",
         "- Tỷ lệ người dân tham gia bảo hiểm y tế: 100%.",
         "- Tỷ lệ hộ dân được sử dụng nước sạch: 100%.",
-        "4.725 triệu đồng (Bốn tỷ bảy trăm hai mươi lăm triệu đồng)",
+        "4.725,0 triệu đồng (Bốn tỷ bảy trăm hai mươi lăm triệu đồng)",
         "hơn 10 đợt",
         "(Có phụ lục kèm theo)",
         "Kính báo cáo./.",

@@ -25,12 +25,35 @@ fn number(value: &Value, filter: &str) -> Result<f64, Error> {
     Err(invalid(format!("bộ lọc «{filter}» cần một số, nhận được «{value}»")))
 }
 
-/// `{{ x | so }}`: 1.234.567,5 — the fewest decimals up to 2; `so(1)`: exactly one.
-pub fn so(value: Value, decimals: Option<u32>) -> Result<String, Error> {
+/// The bound numbers' display precision (`bind::Precisions`), in the render context
+/// as `_chu_so`.
+#[derive(Debug, Default)]
+pub struct Precisions(pub crate::bind::Precisions);
+
+impl minijinja::value::Object for Precisions {}
+
+pub const PRECISIONS_KEY: &str = "_chu_so";
+
+/// A number as a template prints it by default: with the decimals its cell shows when
+/// it was bound from a formatted cell, else every significant decimal.
+pub fn format_default(state: &State, n: f64) -> String {
+    let decimals = state
+        .lookup(PRECISIONS_KEY)
+        .and_then(|v| v.downcast_object::<Precisions>())
+        .and_then(|p| p.0.get(&crate::bind::precision_key(n)).copied());
+    match decimals {
+        Some(d) => vi::format_number(n, usize::from(d)),
+        None => vi::format_number_exact(n),
+    }
+}
+
+/// `{{ x | so }}`: 1.234.567,898 — as its cell shows it, or every significant
+/// decimal; `so(1)`: rounded to exactly one.
+pub fn so(state: &State, value: Value, decimals: Option<u32>) -> Result<String, Error> {
     let n = number(&value, "so")?;
     Ok(match decimals {
         Some(d) => vi::format_number(n, d.min(10) as usize),
-        None => vi::format_number_auto(n, 2),
+        None => format_default(state, n),
     })
 }
 

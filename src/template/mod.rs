@@ -7,9 +7,10 @@ mod filters;
 pub mod tables;
 
 pub use escape::escape_markdown;
+pub use filters::Precisions;
 
 use crate::bind::DataSpec;
-use crate::error::{Diagnostic, Result};
+use crate::error::{Diagnostic, Kind, Place, Result};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -17,6 +18,16 @@ use std::path::{Path, PathBuf};
 
 /// The name of the manifest file inside a pack folder.
 pub const MANIFEST: &str = "manifest.toml";
+
+/// The work one render of a template may do (minijinja fuel: about one unit per
+/// instruction and per 64 bytes made). Packs are handed around between provinces, so
+/// a loop that would run for hours stops instead (after a few seconds). Measured: a
+/// commune's report uses about 1,300, the district summary about 600 per commune,
+/// so a summary of 10,000 communes still fits.
+pub const FUEL: u64 = 10_000_000;
+
+/// The most text one rendered template may produce (16 MB, about 5,000 pages).
+pub const MAX_OUTPUT: usize = 16 << 20;
 
 /// A template pack: its manifest and its template files (body and partials).
 #[derive(Clone, Debug)]
@@ -150,31 +161,49 @@ impl Pack {
         Pack::from_files(format!("(mẫu có sẵn) {BUILTIN_NAME}"), files)
     }
 
-    /// Load a pack folder: its manifest and every .md file in it.
+    /// Load a pack folder: its manifest and every .md file in it. Only regular files
+    /// are read: a symbolic link, a FIFO or a device in a pack (which is handed from
+    /// one office to another) is refused, not followed.
     pub fn load(dir: &Path) -> Result<Pack> {
         let origin = dir.display().to_string();
         let entries = std::fs::read_dir(dir).map_err(|e| {
             Diagnostic::error(
                 &origin,
-                "",
+                Place::File,
                 format!("không mở được thư mục mẫu báo cáo ({e}); cần một thư mục có tệp {MANIFEST}."),
             )
+            .kind(Kind::Unreadable)
         })?;
         let mut files = BTreeMap::new();
-        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        paths.sort();
-        for path in paths {
+        let mut found: Vec<(PathBuf, Option<std::fs::FileType>)> =
+            entries.flatten().map(|e| (e.path(), e.file_type().ok())).collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, file_type) in found {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if name == MANIFEST || name.ends_with(".md") {
+                if !file_type.is_some_and(|t| t.is_file()) {
+                    let what = match file_type {
+                        Some(t) if t.is_symlink() => "một liên kết (symlink)",
+                        Some(t) if t.is_dir() => "một thư mục",
+                        _ => "một tệp đặc biệt (FIFO, thiết bị…)",
+                    };
+                    return Err(Diagnostic::error(
+                        path.display().to_string(),
+                        Place::File,
+                        format!("tệp mẫu là {what}, không phải tệp thường; vì an toàn, mẫu chỉ dùng tệp thường nằm ngay trong thư mục mẫu."),
+                    )
+                    .kind(Kind::Unreadable));
+                }
                 let text = std::fs::read_to_string(&path).map_err(|e| {
                     Diagnostic::error(
                         path.display().to_string(),
-                        "",
+                        Place::File,
                         format!("không đọc được tệp mẫu ({e}); cần một tệp văn bản UTF-8."),
                     )
+                    .kind(Kind::Unreadable)
                 })?;
                 files.insert(name, text);
             }
@@ -187,30 +216,36 @@ impl Pack {
         let text = files.get(MANIFEST).ok_or_else(|| {
             Diagnostic::error(
                 &origin,
-                "",
+                Place::File,
                 format!("thư mục mẫu thiếu tệp {MANIFEST} (khai báo văn bản và dữ liệu)."),
             )
+            .kind(Kind::Manifest)
         })?;
         let manifest: Manifest = toml::from_str(text).map_err(|e| {
-            let place = e
-                .span()
-                .map(|s| format!("dòng {}", line_of(text, s.start)))
-                .unwrap_or_default();
+            let place = e.span().map_or(Place::File, |s| {
+                let line = line_of(text, s.start);
+                Place::TemplateLine {
+                    line: line as u32,
+                    excerpt: text.lines().nth(line - 1).map(excerpt).unwrap_or_default(),
+                }
+            });
             Diagnostic::error(
                 &manifest_file,
                 place,
                 format!("tệp khai báo không đúng cú pháp TOML hoặc sai khóa: {}", e.message()),
             )
+            .kind(Kind::Manifest)
         })?;
         if !files.contains_key(&manifest.noi_dung) {
             return Err(Diagnostic::error(
                 &manifest_file,
-                "",
+                Place::ManifestKey { key: "noi_dung".into() },
                 format!(
                     "khóa «noi_dung» chỉ tới tệp «{}» nhưng thư mục mẫu không có tệp này.",
                     manifest.noi_dung
                 ),
-            ));
+            )
+            .kind(Kind::Manifest));
         }
         Ok(Pack {
             origin,
@@ -234,6 +269,7 @@ impl Pack {
     fn build_environment(&self) -> Environment<'static> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
         let syntax = minijinja::syntax::SyntaxConfig::builder()
             .keep_trailing_newline(true)
             .trim_blocks(true)
@@ -288,7 +324,24 @@ impl Pack {
             // Re-parse to get the syntax error with its position.
             Err(_) => env.render_named_str(name, self.files.get(name).map_or("", String::as_str), context),
         };
-        result.map_err(|e| self.template_error(name, &e))
+        let text = result.map_err(|e| self.template_error(name, &e))?;
+        self.check_size(name, text)
+    }
+
+    fn check_size(&self, name: &str, text: String) -> Result<String> {
+        if text.len() > MAX_OUTPUT {
+            return Err(Diagnostic::error(
+                self.file_path(name),
+                Place::File,
+                format!(
+                    "mẫu «{name}» sinh ra {} MB văn bản, quá giới hạn {} MB; hãy xem lại các vòng lặp trong mẫu.",
+                    text.len() >> 20,
+                    MAX_OUTPUT >> 20
+                ),
+            )
+            .kind(Kind::TooLarge));
+        }
+        Ok(text)
     }
 
     /// Render one metadata field ("so", "trich_yeu", …) of the manifest, no escaping.
@@ -305,9 +358,11 @@ impl Pack {
         }
         let name = format!("{MANIFEST} › van_ban.{field}");
         env.render_named_str(&name, source, context)
+            .map_err(|e| self.template_error(&name, &e))
+            .and_then(|s| self.check_size(&name, s))
             .map(|s| s.trim().to_string())
             .map_err(|e| {
-                let mut d = self.template_error(&name, &e);
+                let mut d = e;
                 d.file = self.file_path(MANIFEST);
                 d.place = crate::error::Place::ManifestKey {
                     key: format!("van_ban.{field}"),
@@ -340,8 +395,19 @@ impl Pack {
             minijinja::ErrorKind::InvalidOperation => "giá trị không dùng được ở đây",
             _ => "lỗi khi điền dữ liệu vào mẫu",
         };
+        if err.kind() == minijinja::ErrorKind::OutOfFuel {
+            return Diagnostic::error(
+                self.file_path(&file_name),
+                place,
+                format!(
+                    "mẫu «{file_name}» chạy quá lâu (quá {} triệu bước), có lẽ do vòng lặp quá lớn hoặc lồng nhau; đã dừng.",
+                    FUEL / 1_000_000
+                ),
+            )
+            .kind(Kind::TooLarge);
+        }
         let detail = err.detail().map(|d| format!(": {d}")).unwrap_or_default();
-        Diagnostic::error(self.file_path(&file_name), place, format!("{what}{detail}."))
+        Diagnostic::error(self.file_path(&file_name), place, format!("{what}{detail}.")).kind(Kind::Template)
     }
 }
 

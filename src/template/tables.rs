@@ -4,7 +4,7 @@
 
 use crate::bind::TableLocation;
 use crate::doc::{Align, Cell, Inline, ParaStyle, Paragraph, Row, Table, TABLE_MARK};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Kind, Place};
 use crate::sheet_table::{self, Area};
 use crate::workbook::Workbook;
 use minijinja::value::{Kwargs, Value, ValueKind};
@@ -93,14 +93,60 @@ pub fn register(env: &mut Environment<'static>) {
             Ok(tables.place(st.table))
         },
     );
+    env.add_function("canh_bao", canh_bao);
     env.add_function(
         "bang",
         |state: &State, rows: Value, kwargs: Kwargs| -> Result<Value, Error> {
-            let table = list_table(&rows, &kwargs)?;
+            let table = list_table(state, &rows, &kwargs)?;
             kwargs.assert_all_used()?;
             Ok(current(state)?.place(table))
         },
     );
+}
+
+/// `{{ canh_bao("Ô tổng ghi 19 nhưng có 18 tiêu chí đạt", bang="tieu_chi", dong=tong._dong, cot="danh_gia") }}`:
+/// a warning of the pack's own check (a stale total, …) that `check` lists and the
+/// report carries; it prints nothing. `bang`, `dong` (the row number, `_dong`) and
+/// `cot` (a bound key) name the cell; without them the warning is about the file.
+fn canh_bao(state: &State, message: String, kwargs: Kwargs) -> Result<Value, Error> {
+    let table: Option<String> = kwargs.get("bang")?;
+    let row: Option<u32> = kwargs.get("dong")?;
+    let column: Option<String> = kwargs.get("cot")?;
+    kwargs.assert_all_used()?;
+    let tables = current(state)?;
+    let file = tables.book.as_ref().map(|b| b.file.clone()).unwrap_or_default();
+    let place = match table.as_deref() {
+        None => Place::File,
+        Some(name) => {
+            let loc = tables
+                .locations
+                .get(name)
+                .ok_or_else(|| invalid(format!("hàm «canh_bao»: không có bảng dữ liệu «{name}»")))?;
+            let col = match column.as_deref() {
+                Some(key) => *loc
+                    .columns
+                    .get(key)
+                    .ok_or_else(|| invalid(format!("hàm «canh_bao»: bảng «{name}» không có cột «{key}»")))?,
+                None => loc.first_col,
+            };
+            match row {
+                Some(r) if r >= 1 => tables
+                    .book
+                    .as_ref()
+                    .and_then(|b| b.sheet(&loc.sheet))
+                    .map_or_else(|| Place::cell(&loc.sheet, r - 1, col), |s| s.place(r - 1, col)),
+                _ => Place::sheet(&loc.sheet),
+            }
+        }
+    };
+    let warning = Diagnostic::warning(file, place, message).kind(Kind::Check);
+    tables
+        .placed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .warnings
+        .push(warning);
+    Ok(Value::from(""))
 }
 
 /// A sheet table from a bound table's name or a sheet's name.
@@ -111,9 +157,7 @@ pub fn locate(
     area: Option<Area>,
 ) -> Result<sheet_table::SheetTable, Diagnostic> {
     if let Some(loc) = locations.get(name) {
-        let sheet = book
-            .sheet(&loc.sheet)
-            .ok_or_else(|| Diagnostic::error(&book.file, &loc.sheet, "trang tính không còn."))?;
+        let sheet = book.sheet(&loc.sheet).ok_or_else(|| missing_sheet(book, &loc.sheet))?;
         let area = area.or(Some(Area {
             first_row: sheet.origin.0,
             first_col: loc.first_col,
@@ -133,14 +177,21 @@ pub fn locate(
                 .iter()
                 .find(|s| crate::bind::fold(&s.name).contains(&wanted))
         })
-        .ok_or_else(|| {
-            Diagnostic::error(
-                &book.file,
-                "",
-                format!("không có bảng dữ liệu hay trang tính tên «{name}» để đưa vào phụ lục."),
-            )
-        })?;
+        .ok_or_else(|| missing_sheet(book, name))?;
     sheet_table::from_sheet(&book.file, sheet, area, None)
+}
+
+fn missing_sheet(book: &Workbook, name: &str) -> Diagnostic {
+    let sheets: Vec<String> = book.sheets.iter().map(|s| format!("«{}»", s.name)).collect();
+    Diagnostic::error(
+        &book.file,
+        Place::File,
+        format!(
+            "không có bảng dữ liệu hay trang tính tên «{name}» để đưa vào phụ lục; tệp có các trang: {}.",
+            sheets.join(", ")
+        ),
+    )
+    .kind(Kind::MissingSheet)
 }
 
 fn strings(kwargs: &Kwargs, key: &str) -> Result<Option<Vec<String>>, Error> {
@@ -155,7 +206,7 @@ fn strings(kwargs: &Kwargs, key: &str) -> Result<Option<Vec<String>>, Error> {
 }
 
 /// `bang(duong, cot=["stt", "ten", "dai"], tieu_de=["STT", "Tên tuyến", "Chiều dài (m)"], rong=[1, 5, 2], can=["giua", "trai", "phai"])`
-fn list_table(rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
+fn list_table(state: &State, rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
     if rows.kind() != ValueKind::Seq {
         return Err(invalid(format!(
             "hàm «bang» cần một danh sách (bảng dữ liệu), nhận được «{}»",
@@ -213,7 +264,7 @@ fn list_table(rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
             let text = if v.is_none() {
                 String::new()
             } else if numeric {
-                crate::vi::format_number_auto(f64::try_from(v.clone()).unwrap_or(0.0), 2)
+                super::filters::format_default(state, f64::try_from(v.clone()).unwrap_or(0.0))
             } else {
                 v.to_string()
             };
