@@ -228,3 +228,97 @@ fn the_shipped_district_batch_runs() {
     let batch = std::fs::read(dir.path().join("ra/bao-cao-ntm-2024-xa-ba-thanh.docx")).unwrap();
     assert_eq!(single, batch);
 }
+
+/// The promise of a batch: whatever bad files lie among the good ones, every good
+/// commune's report is written, `tong-ket.json` too, and the district summary says
+/// which communes it lacks; nothing is announced as done that then fails; exit 1.
+#[test]
+fn a_folder_with_every_kind_of_bad_file_still_gives_every_good_report() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/huyen-ba-to");
+    for name in ["Ba Thành.xlsx", "Ba Trang.ods", "Ba Điền.xls"] {
+        std::fs::copy(samples.join(name), input.join(name)).unwrap();
+    }
+    for (i, name) in ["Ba Bích", "Ba Cung"].iter().enumerate() {
+        write_workbook(&input, &format!("{name}.xlsx"), &named(name, i as u64));
+    }
+    // Not a spreadsheet at all, but named like one; and one skipped by its name.
+    std::fs::write(input.join("Bảng giả.xlsx"), "đây là văn bản, không phải bảng tính").unwrap();
+    std::fs::write(input.join("Ghi chú.txt"), "ghi chú").unwrap();
+    // Cut short in transit.
+    let good = sample::workbook_bytes(&named("Ba Xa", 9));
+    std::fs::write(input.join("Ba Xa.xlsx"), &good[..good.len() / 2]).unwrap();
+    // A wrong cell: a length written as words.
+    let mut wrong = named("Ba Khâm", 4);
+    wrong.patches.push(sample::Patch::length_as_text());
+    write_workbook(&input, "Ba Khâm.xlsx", &wrong);
+    // The same commune twice (sorted after the first), and Excel's lock file.
+    std::fs::copy(samples.join("Ba Thành.xlsx"), input.join("Ba Thành_ban sao.xlsx")).unwrap();
+    std::fs::write(input.join("~$Ba Bích.xlsx"), "lock").unwrap();
+
+    let out = baocao(&["batch", "vao", "-o", "ra"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let out_dir = dir.path().join("ra");
+    assert_eq!(
+        files(&out_dir),
+        [
+            "bao-cao-ntm-2024-xa-ba-bich.docx",
+            "bao-cao-ntm-2024-xa-ba-cung.docx",
+            "bao-cao-ntm-2024-xa-ba-dien.docx",
+            "bao-cao-ntm-2024-xa-ba-thanh.docx",
+            "bao-cao-ntm-2024-xa-ba-trang.docx",
+            "tong-hop-ntm-2024-huyen-ba-to.docx",
+            "tong-ket.json"
+        ],
+        "{stderr}"
+    );
+    // Progress: a failed input is never announced as done, the duplicate included.
+    for bad in ["Bảng giả.xlsx", "Ba Xa.xlsx", "Ba Khâm.xlsx", "Ba Thành_ban sao.xlsx"] {
+        assert!(stderr.contains(&format!("] {bad}: LỖI")), "{bad}: {stderr}");
+        assert!(!stderr.contains(&format!("{bad}: xong")), "{bad}: {stderr}");
+    }
+    assert!(stderr.contains("] Ba Thành.xlsx: xong"), "{stderr}");
+
+    let s = summary(&out_dir);
+    assert_eq!(
+        (s["so_tep"].as_u64(), s["da_ghi"].as_u64(), s["loi"].as_u64()),
+        (Some(9), Some(5), Some(4))
+    );
+    assert_eq!(s["so_xa_tong_hop"], 5);
+    assert_eq!(
+        s["xa_thieu"],
+        serde_json::json!(["Ba Khâm.xlsx", "Ba Xa.xlsx", "Bảng giả.xlsx"])
+    );
+    let kinds: Vec<(String, String)> = s["cac_tep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| !i["loi"].as_array().unwrap().is_empty())
+        .map(|i| {
+            (
+                i["tep"].as_str().unwrap().to_string(),
+                i["loi"][0]["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("Ba Thành_ban sao.xlsx".into(), "duplicate".into())),
+        "{kinds:?}"
+    );
+    assert_eq!(s["bo_qua"].as_array().unwrap().len(), 2);
+
+    // The summary agrees with tong-ket.json and names what it lacks.
+    let docx = std::fs::read(out_dir.join("tong-hop-ntm-2024-huyen-ba-to.docx")).unwrap();
+    let text = docx_paragraphs(&docx).join("\n");
+    assert!(text.contains("toàn huyện có 5 xã báo cáo"), "{text}");
+    assert!(
+        text.contains(
+            "còn 3 xã chưa lập được báo cáo nên chưa được tổng hợp: Ba Khâm.xlsx, Ba Xa.xlsx và Bảng giả.xlsx"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("không tính lần thứ hai: Ba Thành_ban sao.xlsx"), "{text}");
+}
