@@ -322,3 +322,135 @@ fn a_folder_with_every_kind_of_bad_file_still_gives_every_good_report() {
     );
     assert!(text.contains("không tính lần thứ hai: Ba Thành_ban sao.xlsx"), "{text}");
 }
+
+/// Run `baocao`, killed if it is not done within `limit` (a FIFO read forever).
+#[cfg(unix)]
+fn baocao_within(args: &[&str], cwd: &Path, limit: std::time::Duration) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("baocao {args:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_among_the_workbooks_is_skipped_not_read_forever() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    write_workbook(&input, "Ba Bích.xlsx", &named("Ba Bích", 1));
+    let fifo = input.join("Ba Treo.xlsx");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let out = baocao_within(
+        &["batch", "vao", "-o", "ra", "--khong-tong-hop"],
+        dir.path(),
+        std::time::Duration::from_secs(60),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("Bỏ qua: Ba Treo.xlsx (không phải tệp thông thường"),
+        "{stderr}"
+    );
+    assert!(dir.path().join("ra/bao-cao-ntm-2024-xa-ba-bich.docx").is_file());
+}
+
+/// Ctrl-C or SIGTERM in the middle of a batch: what is finished stays (whole), no
+/// temporary file is left, tong-ket.json says the run was stopped, exit 130; the
+/// temporaries a killed earlier run left are swept at the start, and said so.
+#[cfg(unix)]
+#[test]
+fn a_stopped_batch_keeps_whole_reports_and_no_temporaries() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    let total = 120;
+    for i in 0..total {
+        let name = format!("Xã Thử {i:03}");
+        write_workbook(&input, &format!("{name}.xlsx"), &named(&name, i));
+    }
+    let out_dir = dir.path().join("ra");
+    std::fs::create_dir(&out_dir).unwrap();
+    // What a SIGKILLed run leaves, and files that are not ours.
+    std::fs::write(out_dir.join(".baocao-a1B2c3.tmp"), "nửa tệp").unwrap();
+    std::fs::write(out_dir.join(".baocao-d4E5f6.docx"), "nửa tệp").unwrap();
+    std::fs::create_dir(out_dir.join(".baocao-pdf-g7H8i9")).unwrap();
+    std::fs::write(out_dir.join(".baocao-pdf-g7H8i9/0.docx"), "x").unwrap();
+    std::fs::write(out_dir.join("ghi-chu.txt"), "của người dùng").unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args(["batch", "vao", "-o", "ra", "-f", "docx,odt"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        seen.push_str(&line);
+        if line.contains(": xong") {
+            break;
+        }
+        line.clear();
+    }
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    seen.push_str(&rest);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("Đã xóa 3 tệp tạm"), "{seen}");
+
+    let s = summary(&out_dir);
+    assert_eq!(s["bi_dung"], true);
+    let written: Vec<String> = s["cac_tep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["ket_qua"].as_array().unwrap().iter())
+        .map(|f| {
+            Path::new(f.as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert!(
+        !written.is_empty() && written.len() < 2 * total as usize,
+        "{}",
+        written.len()
+    );
+    let mut expected = written.clone();
+    expected.extend(["ghi-chu.txt".to_string(), "tong-ket.json".to_string()]);
+    expected.sort();
+    assert_eq!(files(&out_dir), expected, "only whole reports, no temporaries");
+    for f in &written {
+        let bytes = std::fs::read(out_dir.join(f)).unwrap();
+        assert!(
+            zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok(),
+            "{f} is not a whole package"
+        );
+    }
+}
