@@ -1,7 +1,7 @@
 //! The `baocao` command: thin; all the work is in the library.
 
 use baocao::batch::{self, Item};
-use baocao::error::{Diagnostic, Kind, Severity};
+use baocao::error::{Diagnostic, Kind, Place, Severity};
 use baocao::template::Pack;
 use baocao::write::{self, OutputFormat};
 use baocao::{report, Result};
@@ -295,7 +295,14 @@ fn inspect(workbook: &Path, manifest: Option<&Path>) -> ExitCode {
     if let Some(dir) = manifest {
         let (toml, body) = baocao::inspect::starter_pack(&book);
         let written = std::fs::create_dir_all(dir)
-            .map_err(|e| Diagnostic::error(dir.display().to_string(), "", format!("không tạo được thư mục ({e}).")))
+            .map_err(|e| {
+                Diagnostic::error(
+                    dir.display().to_string(),
+                    Place::File,
+                    format!("không tạo được thư mục ({e})."),
+                )
+                .kind(Kind::Output)
+            })
             .and_then(|_| write::write_atomic(&dir.join("manifest.toml"), toml.as_bytes()))
             .and_then(|_| write::write_atomic(&dir.join("noi-dung.md"), body.as_bytes()));
         if let Err(e) = written {
