@@ -454,3 +454,53 @@ fn a_stopped_batch_keeps_whole_reports_and_no_temporaries() {
         );
     }
 }
+
+/// SIGKILL cannot be caught: what it leaves must already be whole reports (each is
+/// renamed as soon as written, not at the end), and the next run clears the rest.
+#[cfg(unix)]
+#[test]
+fn a_killed_batch_leaves_finished_reports_and_the_next_run_sweeps_the_rest() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    for i in 0..80 {
+        let name = format!("Xã Giết {i:03}");
+        write_workbook(&input, &format!("{name}.xlsx"), &named(&name, i));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args(["batch", "vao", "-o", "ra", "-f", "docx,odt"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut done = 0;
+    let mut line = String::new();
+    while done < 3 && stderr.read_line(&mut line).unwrap() > 0 {
+        done += usize::from(line.contains(": xong"));
+        line.clear();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out_dir = dir.path().join("ra");
+    let left = files(&out_dir);
+    let reports: Vec<&String> = left.iter().filter(|f| f.starts_with("bao-cao-")).collect();
+    assert!(reports.len() >= 3, "{left:?}");
+    for f in &reports {
+        let bytes = std::fs::read(out_dir.join(f)).unwrap();
+        assert!(zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok(), "{f}");
+    }
+    let temps = left.iter().filter(|f| f.starts_with(".baocao-")).count();
+    assert!(temps <= 16, "{temps} temporaries: {left:?}");
+
+    let out = baocao(&["batch", "vao", "-o", "ra", "-q", "--khong-tong-hop"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    if temps > 0 {
+        assert!(stderr.contains(&format!("Đã xóa {temps} tệp tạm")), "{stderr}");
+    }
+    assert!(!files(&out_dir).iter().any(|f| f.starts_with(".baocao-")));
+}
