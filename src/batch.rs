@@ -406,9 +406,9 @@ pub fn run(
             .iter()
             .map(|(_, src, target)| (src.to_path_buf(), target.clone()))
             .collect();
-        let results = match options.soffice.as_deref() {
-            Some(soffice) => pdf::convert(soffice, &jobs, pdf::PER_FILE),
-            None => jobs.iter().map(|_| Err(pdf::find(None).unwrap_err())).collect(),
+        let results = match soffice(options) {
+            Ok(soffice) => pdf::convert(&soffice, &jobs, pdf::PER_FILE),
+            Err(e) => jobs.iter().map(|_| Err(e.clone())).collect(),
         };
         for ((i, _, target), result) in pdf_jobs.iter().zip(results) {
             let item = &mut items[*i];
@@ -465,7 +465,16 @@ pub fn run(
             }
         }
     }
-    let xa_thieu = missing.iter().map(|i| i.tep.clone()).collect();
+    // What the summary lacks, when there is a summary.
+    let xa_thieu = match summary_file {
+        Some(_) => missing.iter().map(|i| i.tep.clone()).collect(),
+        None => Vec::new(),
+    };
+    if summary_file.is_none() {
+        for item in &mut items {
+            item.trong_tong_hop = false;
+        }
+    }
 
     let failed = items.iter().filter(|i| !i.ok()).count();
     let summary = Summary {
@@ -566,17 +575,25 @@ fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tem
         .collect()
 }
 
+/// LibreOffice as the options give it, or as found on the PATH.
+fn soffice(options: &Options) -> Result<PathBuf, Diagnostic> {
+    match &options.soffice {
+        Some(path) => Ok(path.clone()),
+        None => pdf::find(None),
+    }
+}
+
 /// Write one report in every format (the district summary, `render`).
 pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnostic> {
     let mut files = Vec::new();
     for &format in &options.formats {
         let path = options.out_dir.join(format!("{}.{}", r.file_stem, format.extension()));
         if format == OutputFormat::Pdf {
-            let soffice = options.soffice.as_deref().ok_or_else(|| pdf::find(None).unwrap_err())?;
+            let soffice = soffice(options)?;
             let source = write::write_temp(&options.out_dir, &write::render(&r.document, format), ".docx")
                 .map_err(|e| e.kind(Kind::Output))?;
             let job = [(source.to_path_buf(), path.clone())];
-            pdf::convert(soffice, &job, pdf::PER_FILE)
+            pdf::convert(&soffice, &job, pdf::PER_FILE)
                 .into_iter()
                 .next()
                 .unwrap_or(Ok(()))?;
