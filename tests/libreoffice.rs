@@ -217,3 +217,64 @@ fn a_converter_that_writes_no_pdf_has_failed() {
     names.sort();
     assert_eq!(names, ["bao-cao-ntm-2024-xa-ba-bich.docx", "tong-ket.json"]);
 }
+
+/// Stopping a run (Ctrl-C, SIGTERM) while LibreOffice works ends LibreOffice too,
+/// and leaves no temporary file.
+#[cfg(unix)]
+#[test]
+fn a_stopped_conversion_ends_libreoffice_and_leaves_nothing() {
+    let dir = temp_dir();
+    write_workbook(dir.path(), "Ba Bích.xlsx", &sample::commune("Ba Bích", 1));
+    let pid_file = dir.path().join("bin.pid");
+    let fake = fake_soffice(
+        dir.path(),
+        "soffice-treo",
+        &format!("sleep 300 &\necho $! > '{}'\nsleep 300\n", pid_file.display()),
+    );
+    let out_dir = dir.path().join("ra");
+    std::fs::create_dir(&out_dir).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args([
+            "render",
+            "Ba Bích.xlsx",
+            "-o",
+            "ra/bao-cao.pdf",
+            "-f",
+            "pdf",
+            "--soffice",
+        ])
+        .arg(&fake)
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !pid_file.exists() || std::fs::read_to_string(&pid_file).unwrap().trim().is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the converter never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let output = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let gone = (0..40).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        !running(pid.trim())
+    });
+    assert!(gone, "LibreOffice's child still runs");
+    assert_eq!(
+        std::fs::read_dir(&out_dir).unwrap().count(),
+        0,
+        "nothing left in the output folder"
+    );
+}
