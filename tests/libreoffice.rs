@@ -233,7 +233,7 @@ fn a_stopped_conversion_ends_libreoffice_and_leaves_nothing() {
     );
     let out_dir = dir.path().join("ra");
     std::fs::create_dir(&out_dir).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
         .args([
             "render",
             "Ba Bích.xlsx",
