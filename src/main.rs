@@ -400,8 +400,9 @@ fn render(
     };
     stop_on_signals();
     let written = batch::write_final(&report, &options);
-    if batch::stop_requested() {
-        eprintln!("Đã dừng theo yêu cầu (Ctrl-C hoặc tín hiệu dừng).");
+    // A report finished before the stop took effect is kept and said so.
+    if batch::stop_requested() && written.is_err() {
+        eprintln!("Đã dừng theo yêu cầu (Ctrl-C hoặc tín hiệu dừng); không có tệp nào được ghi.");
         return ExitCode::from(batch::EXIT_INTERRUPTED);
     }
     match written {
