@@ -1,9 +1,10 @@
-//! Many communes → many reports: in parallel, each file written atomically, a bad
-//! workbook reported while every other report still comes out, and the district
-//! summary written beside them.
+//! Many communes → many reports: in parallel, each file renamed into place as soon
+//! as it is written, a bad workbook reported while every other report still comes
+//! out, the district summary written beside them and naming what is missing, and a
+//! run stopped by Ctrl-C or SIGTERM ending cleanly.
 
 use crate::district::{self, DistrictSpec};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Kind, Place, Warned};
 use crate::report::{self, Report};
 use crate::template::Pack;
 use crate::workbook::Workbook;
@@ -12,10 +13,29 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Extensions taken as workbooks; anything else in the folder is skipped with a note.
 const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "xlsb", "ods"];
+
+/// Our temporaries in the output folder start with this (`.baocao-…​.tmp`, the .docx
+/// waiting for LibreOffice, `.baocao-pdf-…` work folders).
+const TEMP_PREFIX: &str = ".baocao-";
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Ask a running batch (and any PDF conversion) to stop: inputs not started are
+/// left, those in progress end, temporaries are removed and `tong-ket.json` says so.
+/// Returns whether a stop had already been asked for.
+pub fn request_stop() -> bool {
+    STOP.swap(true, Ordering::SeqCst)
+}
+
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -36,11 +56,27 @@ pub struct Item {
     pub ket_qua: Vec<String>,
     pub loi: Vec<Diagnostic>,
     pub canh_bao: Vec<Diagnostic>,
+    /// Whether this commune is counted in the district summary.
+    pub trong_tong_hop: bool,
 }
 
 impl Item {
+    fn new(tep: String) -> Item {
+        Item {
+            tep,
+            ket_qua: Vec::new(),
+            loi: Vec::new(),
+            canh_bao: Vec::new(),
+            trong_tong_hop: false,
+        }
+    }
+
     pub fn ok(&self) -> bool {
         self.loi.is_empty()
+    }
+
+    fn is_duplicate(&self) -> bool {
+        self.loi.iter().any(|d| d.kind == Kind::Duplicate)
     }
 }
 
@@ -50,8 +86,16 @@ pub struct Summary {
     pub so_tep: usize,
     pub da_ghi: usize,
     pub loi: usize,
+    /// Stopped by Ctrl-C or SIGTERM before every input was done.
+    pub bi_dung: bool,
+    /// Temporaries an earlier, killed run had left in the output folder, removed.
+    pub tep_tam_da_xoa: usize,
     pub bo_qua: Vec<Skipped>,
     pub bao_cao_tong_hop: Option<String>,
+    /// How many communes the district summary counts, and the inputs it lacks (every
+    /// failed input but a duplicate, whose commune is counted from the first file).
+    pub so_xa_tong_hop: usize,
+    pub xa_thieu: Vec<String>,
     pub loi_tong_hop: Vec<Diagnostic>,
     pub giay: f64,
     pub cac_tep: Vec<Item>,
@@ -63,10 +107,15 @@ pub struct Skipped {
     pub ly_do: String,
 }
 
+/// Exit status of a batch stopped by Ctrl-C or SIGTERM (as a shell reports SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
 impl Summary {
-    /// 0: all written; 1: some failed.
+    /// 0: all written; 1: some failed; 130: interrupted.
     pub fn exit_code(&self) -> u8 {
-        if self.loi == 0 && self.loi_tong_hop.is_empty() {
+        if self.bi_dung {
+            EXIT_INTERRUPTED
+        } else if self.loi == 0 && self.loi_tong_hop.is_empty() {
             0
         } else {
             1
@@ -82,36 +131,44 @@ pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Diagnostic::error(
             &shown,
-            "",
+            Place::File,
             format!("không mở được thư mục ({e}); cần thư mục chứa các tệp bảng tính của các xã."),
         )
+        .kind(Kind::Unreadable)
     })?;
     let mut found = Vec::new();
     let mut skipped = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
+        // Through symlinks: a link to a workbook is a workbook.
+        let meta = std::fs::metadata(&path);
+        if meta.as_ref().is_ok_and(|m| m.is_dir()) {
             continue;
         }
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
+        let skip = |why: &str| Skipped {
+            tep: name.clone(),
+            ly_do: why.to_string(),
+        };
         if name.starts_with("~$") || name.starts_with(".~lock.") {
-            skipped.push(Skipped {
-                tep: name,
-                ly_do: "tệp khóa của Excel/LibreOffice (bảng tính đang mở), bỏ qua".into(),
-            });
+            skipped.push(skip("tệp khóa của Excel/LibreOffice (bảng tính đang mở), bỏ qua"));
         } else if name.starts_with('.') {
             continue;
-        } else if WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
-            found.push(path);
+        } else if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+            skipped.push(skip("không phải tệp bảng tính (.xlsx, .xls, .ods), bỏ qua"));
+        } else if let Err(e) = &meta {
+            skipped.push(skip(&format!("không đọc được tệp ({e}), bỏ qua")));
+        } else if !meta.as_ref().is_ok_and(|m| m.is_file()) {
+            // A FIFO would be read forever, a device is not a workbook.
+            skipped.push(skip(
+                "không phải tệp thông thường (ống FIFO, thiết bị hoặc socket), bỏ qua",
+            ));
         } else {
-            skipped.push(Skipped {
-                tep: name,
-                ly_do: "không phải tệp bảng tính (.xlsx, .xls, .ods), bỏ qua".into(),
-            });
+            found.push(path);
         }
     }
     found.sort();
@@ -119,9 +176,10 @@ pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
     if found.is_empty() {
         return Err(Diagnostic::error(
             &shown,
-            "",
+            Place::File,
             "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo.",
-        ));
+        )
+        .kind(Kind::NotSpreadsheet));
     }
     Ok((found, skipped))
 }
@@ -153,12 +211,18 @@ impl Source {
         }
     }
 
-    /// This commune's report.
-    pub fn report(self, pack: &Pack) -> Result<Report, Vec<Diagnostic>> {
-        match self {
-            Source::File(path) => report::from_file(pack, &path),
-            Source::Commune(book) => report::from_workbook(pack, *book),
-        }
+    /// This commune's report; when there is none, its errors together with the
+    /// warnings met on the way (text converted from TCVN3 before a bad cell…).
+    pub fn report(self, pack: &Pack) -> Result<Report, Warned<Vec<Diagnostic>>> {
+        let book = match self {
+            Source::File(path) => crate::workbook::open(&path).map_err(|e| Warned::new(vec![e]))?,
+            Source::Commune(book) => *book,
+        };
+        let warnings = book.warnings.clone();
+        report::from_workbook(pack, book).map_err(|errors| Warned {
+            output: errors,
+            warnings,
+        })
     }
 }
 
@@ -174,9 +238,10 @@ pub fn district_sources(pack: &Pack, path: &Path) -> Result<Vec<Source>, Diagnos
     let spec = pack.manifest.huyen.as_ref().ok_or_else(|| {
         Diagnostic::error(
             pack.file_path(crate::template::MANIFEST),
-            "huyen",
+            Place::ManifestKey { key: "huyen".into() },
             "mẫu không khai báo dạng bảng tính huyện (mục [huyen]); hãy đưa vào một thư mục các tệp của xã.",
         )
+        .kind(Kind::Manifest)
     })?;
     district_communes(spec, &crate::workbook::open(path)?, path)
 }
@@ -190,7 +255,96 @@ pub fn district_communes(spec: &DistrictSpec, book: &Workbook, path: &Path) -> R
         .collect())
 }
 
-/// Render and write every workbook; `progress` is called once per input as it ends.
+/// What a worker hands to the commit step.
+enum Outcome {
+    Rendered(Item, Option<Pending>),
+    /// Not started: the run was stopped first.
+    NotStarted(Item),
+}
+
+/// Gives each report its final name in input order as soon as every earlier input
+/// is decided, so that of two workbooks of the same commune the first in the folder
+/// is written and the second reported, whichever finished first; and announces an
+/// input only once its fate is known.
+struct Commit<'a> {
+    out: &'a Path,
+    progress: &'a (dyn Fn(&Item) + Sync),
+    next: usize,
+    waiting: BTreeMap<usize, Outcome>,
+    claimed: BTreeMap<String, String>,
+    items: Vec<Item>,
+    kept: Vec<String>,
+    /// PDFs to make, from the .docx kept as temporary files: (item, source, target).
+    pdf_jobs: Vec<(usize, tempfile::TempPath, PathBuf)>,
+}
+
+impl Commit<'_> {
+    fn accept(&mut self, index: usize, outcome: Outcome) {
+        self.waiting.insert(index, outcome);
+        while let Some(outcome) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            let item = match outcome {
+                Outcome::NotStarted(item) => item,
+                Outcome::Rendered(item, pending) => self.place(item, pending),
+            };
+            let awaits_pdf = self.pdf_jobs.last().is_some_and(|(i, ..)| *i == self.items.len());
+            if !awaits_pdf {
+                (self.progress)(&item);
+            }
+            self.items.push(item);
+        }
+    }
+
+    /// Rename a rendered report's files to their final names, unless another input
+    /// of the same commune and year came first.
+    fn place(&mut self, mut item: Item, pending: Option<Pending>) -> Item {
+        let Some(p) = pending else { return item };
+        if let Some(first) = self.claimed.get(&p.stem) {
+            item.loi.push(
+                Diagnostic::error(
+                    &item.tep,
+                    Place::File,
+                    format!("trùng xã và năm với tệp «{first}» (cùng tên báo cáo «{}»); không ghi đè, hãy kiểm tra lại hai tệp.", p.stem),
+                )
+                .kind(Kind::Duplicate),
+            );
+            return item;
+        }
+        self.claimed.insert(p.stem.clone(), item.tep.clone());
+        let mut pdf = None;
+        for (format, temp) in p.temps {
+            let target = self.out.join(format!("{}.{}", p.stem, format.extension()));
+            if format == OutputFormat::Pdf {
+                pdf = Some((self.items.len(), temp, target));
+                continue;
+            }
+            match temp.persist(&target) {
+                Ok(()) => item.ket_qua.push(target.display().to_string()),
+                Err(e) => item.loi.push(
+                    Diagnostic::error(
+                        &item.tep,
+                        Place::Text {
+                            text: file_name(&target),
+                        },
+                        format!("không ghi được tệp kết quả «{}» ({e}).", target.display()),
+                    )
+                    .kind(Kind::Output),
+                ),
+            }
+        }
+        if item.loi.is_empty() {
+            if let Some(kept) = p.kept {
+                self.kept.push(kept);
+                item.trong_tong_hop = true;
+            }
+            self.pdf_jobs.extend(pdf);
+        }
+        item
+    }
+}
+
+/// Render and write every workbook; `progress` is called once per input, in input
+/// order, once everything about it is known (written, duplicate, failed).
 pub fn run(
     pack: &Pack,
     inputs: Vec<Source>,
@@ -200,121 +354,125 @@ pub fn run(
 ) -> Result<Summary, Diagnostic> {
     let started = Instant::now();
     let out = &options.out_dir;
+    let shown = out.display().to_string();
     std::fs::create_dir_all(out).map_err(|e| {
         Diagnostic::error(
-            out.display().to_string(),
-            "",
+            &shown,
+            Place::File,
             format!("không tạo được thư mục kết quả ({e}); hãy chọn thư mục khác hoặc kiểm tra quyền ghi."),
         )
+        .kind(Kind::Output)
     })?;
+    let swept = sweep_stale(out);
     // Fail early, once, when the folder cannot be written.
     tempfile::Builder::new()
-        .prefix(".baocao-")
+        .prefix(TEMP_PREFIX)
+        .suffix(".tmp")
         .tempfile_in(out)
         .map_err(|e| {
             Diagnostic::error(
-                out.display().to_string(),
-                "",
+                &shown,
+                Place::File,
                 format!("không ghi được vào thư mục kết quả ({e}); hãy kiểm tra quyền ghi."),
             )
+            .kind(Kind::Output)
         })?;
 
-    let results: Vec<(Item, Option<Pending>)> = inputs
-        .into_par_iter()
-        .map(|source| {
-            let name = source.label();
-            let mut item = Item {
-                tep: name.clone(),
-                ket_qua: Vec::new(),
-                loi: Vec::new(),
-                canh_bao: Vec::new(),
-            };
-            let pending = match source.report(pack) {
-                Ok(r) => {
-                    item.canh_bao = r.warnings.clone();
-                    match write_pending(&r, options) {
-                        Ok(temps) => Some(Pending {
-                            stem: r.file_stem.clone(),
-                            temps,
-                            kept: options.summary.then(|| report::keep(pack, &r, &name)).flatten(),
-                        }),
-                        Err(e) => {
-                            item.loi.push(e);
-                            None
-                        }
-                    }
-                }
-                Err(errors) => {
-                    item.loi = errors;
-                    None
-                }
-            };
-            progress(&item);
-            (item, pending)
-        })
-        .collect();
+    let total = inputs.len();
+    let commit = Mutex::new(Commit {
+        out,
+        progress,
+        next: 0,
+        waiting: BTreeMap::new(),
+        claimed: BTreeMap::new(),
+        items: Vec::with_capacity(total),
+        kept: Vec::new(),
+        pdf_jobs: Vec::new(),
+    });
+    // par_bridge hands inputs out in order, so the commit step waits for few.
+    inputs.into_iter().enumerate().par_bridge().for_each(|(index, source)| {
+        let outcome = make(pack, source, options);
+        commit.lock().unwrap_or_else(|e| e.into_inner()).accept(index, outcome);
+    });
+    let Commit {
+        mut items,
+        kept,
+        pdf_jobs,
+        ..
+    } = commit.into_inner().unwrap_or_else(|e| e.into_inner());
 
-    // Give each report its final name, in input order, so that two workbooks of the
-    // same commune are reported, never silently overwritten.
-    let mut claimed: BTreeMap<String, String> = BTreeMap::new();
-    let mut items = Vec::with_capacity(results.len());
-    let mut kept = Vec::new();
-    // PDFs to make, from the .docx kept as temporary files: (item, source, target).
-    let mut pdf_jobs: Vec<(usize, tempfile::TempPath, PathBuf)> = Vec::new();
-    for (mut item, pending) in results {
-        if let Some(p) = pending {
-            if let Some(first) = claimed.get(&p.stem) {
-                item.loi.push(Diagnostic::error(
-                    &item.tep,
-                    "",
-                    format!("trùng xã và năm với tệp «{first}» (cùng tên báo cáo «{}»); không ghi đè, hãy kiểm tra lại hai tệp.", p.stem),
-                ));
-            } else {
-                claimed.insert(p.stem.clone(), item.tep.clone());
-                for (format, temp) in p.temps {
-                    let target = out.join(format!("{}.{}", p.stem, format.extension()));
-                    if format == OutputFormat::Pdf {
-                        pdf_jobs.push((items.len(), temp, target));
-                        continue;
-                    }
-                    match temp.persist(&target) {
-                        Ok(()) => item.ket_qua.push(target.display().to_string()),
-                        Err(e) => item.loi.push(Diagnostic::error(
-                            target.display().to_string(),
-                            "",
-                            format!("không ghi được tệp kết quả ({e})."),
-                        )),
-                    }
-                }
-                kept.extend(p.kept);
-            }
-        }
-        items.push(item);
-    }
-
-    if let Some(soffice) = options.soffice.as_deref().filter(|_| !pdf_jobs.is_empty()) {
+    if !pdf_jobs.is_empty() {
         let jobs: Vec<(PathBuf, PathBuf)> = pdf_jobs
             .iter()
             .map(|(_, src, target)| (src.to_path_buf(), target.clone()))
             .collect();
-        for ((i, _, target), result) in pdf_jobs.iter().zip(pdf::convert(soffice, &jobs, pdf::PER_FILE)) {
+        let results = match soffice(options) {
+            Ok(soffice) => pdf::convert(&soffice, &jobs, pdf::PER_FILE),
+            Err(e) => jobs.iter().map(|_| Err(e.clone())).collect(),
+        };
+        for ((i, _, target), result) in pdf_jobs.iter().zip(results) {
+            let item = &mut items[*i];
             match result {
-                Ok(()) => items[*i].ket_qua.push(target.display().to_string()),
+                Ok(()) => item.ket_qua.push(target.display().to_string()),
                 Err(mut e) => {
-                    e.file = items[*i].tep.clone();
-                    items[*i].loi.push(e);
+                    // Named by the input, like every other failure of this commune.
+                    e.file = item.tep.clone();
+                    item.loi.push(e);
                 }
             }
+            progress(item);
         }
     }
     drop(pdf_jobs);
 
+    let interrupted = stop_requested();
+    let missing: Vec<&Item> = items
+        .iter()
+        .filter(|i| !i.trong_tong_hop && !i.is_duplicate())
+        .collect();
     let mut summary_file = None;
     let mut summary_errors = Vec::new();
-    if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() {
-        match report::summary(pack, kept).and_then(|r| write_final(&r, options).map_err(|e| vec![e])) {
+    let mut counted = 0;
+    if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() && !interrupted {
+        counted = kept.len();
+        let absent: Vec<report::Missing> = missing
+            .iter()
+            .map(|i| report::Missing {
+                tep: i.tep.clone(),
+                ly_do: i.loi.first().map(|d| d.message.clone()).unwrap_or_default(),
+            })
+            .collect();
+        let duplicates: Vec<report::Missing> = items
+            .iter()
+            .filter(|i| i.is_duplicate())
+            .map(|i| report::Missing {
+                tep: i.tep.clone(),
+                ly_do: i
+                    .loi
+                    .iter()
+                    .find(|d| d.kind == Kind::Duplicate)
+                    .map(|d| d.message.clone())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        match report::summary(pack, kept, &absent, &duplicates)
+            .and_then(|r| write_final(&r, options).map_err(|e| vec![e]))
+        {
             Ok(files) => summary_file = files.into_iter().next(),
-            Err(e) => summary_errors = e,
+            Err(e) => {
+                summary_errors = e;
+                counted = 0;
+            }
+        }
+    }
+    // What the summary lacks, when there is a summary.
+    let xa_thieu = match summary_file {
+        Some(_) => missing.iter().map(|i| i.tep.clone()).collect(),
+        None => Vec::new(),
+    };
+    if summary_file.is_none() {
+        for item in &mut items {
+            item.trong_tong_hop = false;
         }
     }
 
@@ -323,8 +481,12 @@ pub fn run(
         so_tep: items.len(),
         da_ghi: items.len() - failed,
         loi: failed,
+        bi_dung: interrupted,
+        tep_tam_da_xoa: swept,
         bo_qua: skipped,
         bao_cao_tong_hop: summary_file,
+        so_xa_tong_hop: counted,
+        xa_thieu,
         loi_tong_hop: summary_errors,
         giay: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
         cac_tep: items,
@@ -334,6 +496,71 @@ pub fn run(
     Ok(summary)
 }
 
+/// One input: its report written to temporary files, or why not.
+fn make(pack: &Pack, source: Source, options: &Options) -> Outcome {
+    let name = source.label();
+    let mut item = Item::new(name.clone());
+    if stop_requested() {
+        item.loi.push(
+            Diagnostic::error(
+                &name,
+                Place::File,
+                "chưa lập: lần chạy bị dừng (Ctrl-C hoặc tín hiệu dừng) trước khi đến tệp này.",
+            )
+            .kind(Kind::Interrupted),
+        );
+        return Outcome::NotStarted(item);
+    }
+    let pending = match source.report(pack) {
+        Ok(r) => {
+            item.canh_bao = r.warnings.clone();
+            match write_pending(&r, options) {
+                Ok(temps) => Some(Pending {
+                    stem: r.file_stem.clone(),
+                    temps,
+                    kept: options.summary.then(|| report::keep(pack, &r, &name)).flatten(),
+                }),
+                Err(e) => {
+                    item.loi.push(e);
+                    None
+                }
+            }
+        }
+        Err(failed) => {
+            item.loi = failed.output;
+            item.canh_bao = failed.warnings;
+            None
+        }
+    };
+    Outcome::Rendered(item, pending)
+}
+
+/// Remove what an earlier run, killed before its end, left in the output folder:
+/// our own temporaries only (`.baocao-….tmp`, `.baocao-….docx`, `.baocao-pdf-…/`).
+/// Returns how many were removed.
+pub fn sweep_stale(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(TEMP_PREFIX) else {
+            continue;
+        };
+        let Ok(kind) = entry.file_type() else { continue };
+        let gone = if kind.is_dir() && rest.starts_with("pdf-") {
+            std::fs::remove_dir_all(entry.path()).is_ok()
+        } else if kind.is_file() && (rest.ends_with(".tmp") || rest.ends_with(".docx")) {
+            std::fs::remove_file(entry.path()).is_ok()
+        } else {
+            false
+        };
+        removed += usize::from(gone);
+    }
+    removed
+}
+
 fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tempfile::TempPath)>, Diagnostic> {
     options
         .formats
@@ -341,27 +568,37 @@ fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tem
         .map(|&format| {
             // A PDF starts as a .docx that LibreOffice converts once every report is named.
             let suffix = if format == OutputFormat::Pdf { ".docx" } else { ".tmp" };
-            let temp = write::write_temp(&options.out_dir, &write::render(&r.document, format), suffix)?;
+            let temp = write::write_temp(&options.out_dir, &write::render(&r.document, format), suffix)
+                .map_err(|e| e.kind(Kind::Output))?;
             Ok((format, temp))
         })
         .collect()
 }
 
-/// Write one report in every format (the district summary).
+/// LibreOffice as the options give it, or as found on the PATH.
+fn soffice(options: &Options) -> Result<PathBuf, Diagnostic> {
+    match &options.soffice {
+        Some(path) => Ok(path.clone()),
+        None => pdf::find(None),
+    }
+}
+
+/// Write one report in every format (the district summary, `render`).
 pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnostic> {
     let mut files = Vec::new();
     for &format in &options.formats {
         let path = options.out_dir.join(format!("{}.{}", r.file_stem, format.extension()));
         if format == OutputFormat::Pdf {
-            let soffice = options.soffice.as_deref().ok_or_else(|| pdf::find(None).unwrap_err())?;
-            let source = write::write_temp(&options.out_dir, &write::render(&r.document, format), ".docx")?;
+            let soffice = soffice(options)?;
+            let source = write::write_temp(&options.out_dir, &write::render(&r.document, format), ".docx")
+                .map_err(|e| e.kind(Kind::Output))?;
             let job = [(source.to_path_buf(), path.clone())];
-            pdf::convert(soffice, &job, pdf::PER_FILE)
+            pdf::convert(&soffice, &job, pdf::PER_FILE)
                 .into_iter()
                 .next()
                 .unwrap_or(Ok(()))?;
         } else {
-            write::write_atomic(&path, &write::render(&r.document, format))?;
+            write::write_atomic(&path, &write::render(&r.document, format)).map_err(|e| e.kind(Kind::Output))?;
         }
         files.push(path.display().to_string());
     }

@@ -452,7 +452,7 @@ fn glob(pattern: &str, text: &str) -> bool {
 /// or all sheets when no name is given. `sheet_names` are the book's sheet names folded.
 fn candidate_sheets<'a>(book: &'a Workbook, sheet_names: &[String], names: &[&str]) -> Vec<&'a Sheet> {
     if names.is_empty() {
-        return book.sheets.iter().collect();
+        return book.sheets.iter().map(|s| &**s).collect();
     }
     let wanted: Vec<String> = names.iter().map(|n| fold(n)).collect();
     let matching = |matches: &dyn Fn(&String) -> bool| -> Vec<&'a Sheet> {
@@ -460,7 +460,7 @@ fn candidate_sheets<'a>(book: &'a Workbook, sheet_names: &[String], names: &[&st
             .iter()
             .zip(sheet_names)
             .filter(|(_, folded)| matches(folded))
-            .map(|(s, _)| s)
+            .map(|(s, _)| &**s)
             .collect()
     };
     let exact = matching(&|folded| wanted.contains(folded));

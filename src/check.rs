@@ -45,8 +45,11 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
                     loi: Vec::new(),
                     canh_bao: r.warnings,
                 },
-                Err(all) => {
-                    let (loi, canh_bao) = all.into_iter().partition(|d| d.severity == Severity::Error);
+                // The warnings met before the errors (text converted from TCVN3…) too.
+                Err(failed) => {
+                    let (loi, mut canh_bao): (Vec<_>, Vec<_>) =
+                        failed.output.into_iter().partition(|d| d.severity == Severity::Error);
+                    canh_bao.extend(failed.warnings);
                     Checked { tep, loi, canh_bao }
                 }
             }

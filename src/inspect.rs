@@ -27,7 +27,7 @@ pub fn tables(book: &Workbook) -> Vec<FoundTable> {
     book.sheets
         .iter()
         .filter(|s| !s.hidden && s.height > 0)
-        .filter_map(table_of)
+        .filter_map(|s| table_of(s))
         .collect()
 }
 

@@ -1,7 +1,7 @@
 //! The `baocao` command: thin; all the work is in the library.
 
 use baocao::batch::{self, Item};
-use baocao::error::{Diagnostic, Severity};
+use baocao::error::{Diagnostic, Kind, Place, Severity};
 use baocao::template::Pack;
 use baocao::write::{self, OutputFormat};
 use baocao::{report, Result};
@@ -295,7 +295,14 @@ fn inspect(workbook: &Path, manifest: Option<&Path>) -> ExitCode {
     if let Some(dir) = manifest {
         let (toml, body) = baocao::inspect::starter_pack(&book);
         let written = std::fs::create_dir_all(dir)
-            .map_err(|e| Diagnostic::error(dir.display().to_string(), "", format!("không tạo được thư mục ({e}).")))
+            .map_err(|e| {
+                Diagnostic::error(
+                    dir.display().to_string(),
+                    Place::File,
+                    format!("không tạo được thư mục ({e})."),
+                )
+                .kind(Kind::Output)
+            })
             .and_then(|_| write::write_atomic(&dir.join("manifest.toml"), toml.as_bytes()))
             .and_then(|_| write::write_atomic(&dir.join("noi-dung.md"), body.as_bytes()));
         if let Err(e) = written {
@@ -391,7 +398,14 @@ fn render(
         summary: false,
         soffice,
     };
-    match batch::write_final(&report, &options) {
+    stop_on_signals();
+    let written = batch::write_final(&report, &options);
+    // A report finished before the stop took effect is kept and said so.
+    if batch::stop_requested() && written.is_err() {
+        eprintln!("Đã dừng theo yêu cầu (Ctrl-C hoặc tín hiệu dừng); không có tệp nào được ghi.");
+        return ExitCode::from(batch::EXIT_INTERRUPTED);
+    }
+    match written {
         Ok(files) => {
             for f in files {
                 eprintln!("Đã lập báo cáo: {}", f.trim_start_matches("./"));
@@ -403,6 +417,22 @@ fn render(
             ExitCode::from(1)
         }
     }
+}
+
+/// Ctrl-C or SIGTERM: the first asks the work to stop cleanly (temporaries removed,
+/// `tong-ket.json` written, LibreOffice ended); a second one ends at once.
+fn stop_on_signals() {
+    let _ = ctrlc::set_handler(|| {
+        if batch::request_stop() {
+            std::process::exit(i32::from(batch::EXIT_INTERRUPTED));
+        }
+        eprintln!("Đang dừng: chờ các tệp đang lập xong và xóa tệp tạm (nhấn Ctrl-C lần nữa để dừng ngay).");
+    });
+}
+
+/// An input a stopped batch never reached.
+fn not_started(item: &Item) -> bool {
+    !item.loi.is_empty() && item.loi.iter().all(|d| d.kind == Kind::Interrupted)
 }
 
 fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet: bool) -> ExitCode {
@@ -440,6 +470,10 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
     let progress = |item: &Item| {
         let mut n = done.lock().unwrap_or_else(|e| e.into_inner());
         *n += 1;
+        if not_started(item) {
+            // Counted once at the end, not one line per file left.
+            return;
+        }
         match &bar {
             Some(bar) => {
                 bar.inc(1);
@@ -456,6 +490,7 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
             None => {}
         }
     };
+    stop_on_signals();
     let summary = match batch::run(&pack, inputs, skipped, options, &progress) {
         Ok(s) => s,
         Err(e) => {
@@ -475,6 +510,16 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
     } else {
         0.0
     };
+    if summary.tep_tam_da_xoa > 0 {
+        eprintln!(
+            "Đã xóa {} tệp tạm còn sót lại từ một lần chạy bị ngắt trước đó trong {}.",
+            summary.tep_tam_da_xoa,
+            options.out_dir.display()
+        );
+    }
+    if summary.bi_dung {
+        eprintln!("Đã dừng theo yêu cầu (Ctrl-C hoặc tín hiệu dừng): các báo cáo đã xong được giữ, tệp tạm đã xóa, không lập báo cáo tổng hợp.");
+    }
     eprintln!(
         "Tổng kết: đã lập {} / {} báo cáo, lỗi {}, bỏ qua {} tệp; {:.2} giây ({:.0} báo cáo/giây).",
         summary.da_ghi,
@@ -484,7 +529,11 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
         summary.giay,
         rate
     );
-    for item in summary.cac_tep.iter().filter(|i| !i.ok()) {
+    let left = summary.cac_tep.iter().filter(|i| not_started(i)).count();
+    if left > 0 {
+        eprintln!("  - {left} tệp chưa lập vì lần chạy bị dừng.");
+    }
+    for item in summary.cac_tep.iter().filter(|i| !i.ok() && !not_started(i)) {
         eprintln!(
             "  - {}: {}",
             item.tep,
@@ -493,6 +542,14 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
     }
     if let Some(file) = &summary.bao_cao_tong_hop {
         eprintln!("Báo cáo tổng hợp: {file}");
+        if !summary.xa_thieu.is_empty() {
+            eprintln!(
+                "  (tổng hợp {} xã; thiếu {} tệp không lập được báo cáo: {})",
+                summary.so_xa_tong_hop,
+                summary.xa_thieu.len(),
+                summary.xa_thieu.join(", ")
+            );
+        }
     }
     eprintln!("Chi tiết: {}", options.out_dir.join(batch::SUMMARY_FILE).display());
     ExitCode::from(summary.exit_code())

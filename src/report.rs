@@ -131,9 +131,24 @@ fn project(from: &Json, path: &[&str], into: &mut Json) {
     }
 }
 
+/// An input of a batch that the district summary does not count, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Missing {
+    pub tep: String,
+    pub ly_do: String,
+}
+
 /// The district summary over what `keep` kept of every commune, sorted in Vietnamese
-/// alphabetical order (CLDR "vi" collation) by the manifest's `sap_xep` path.
-pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>> {
+/// alphabetical order (CLDR "vi" collation) by the manifest's `sap_xep` path. Its
+/// templates also see `thieu`, the inputs that gave no report (so that a partial
+/// summary says it is partial), and `trung`, inputs left out as duplicates of a
+/// commune already counted.
+pub fn summary(
+    pack: &Pack,
+    kept: Vec<String>,
+    missing: &[Missing],
+    duplicates: &[Missing],
+) -> Result<Report, Vec<Diagnostic>> {
     let manifest = pack.file_path(crate::template::MANIFEST);
     let spec = pack.manifest.tong_hop.as_ref().ok_or_else(|| {
         vec![Diagnostic::error(
@@ -173,7 +188,11 @@ pub fn summary(pack: &Pack, kept: Vec<String>) -> Result<Report, Vec<Diagnostic>
     });
     let communes: Vec<minijinja::Value> = communes.into_iter().map(|(_, v)| v).collect();
     let env = pack.environment();
-    let values = minijinja::context! { xa => communes };
+    let values = minijinja::context! {
+        xa => communes,
+        thieu => minijinja::Value::from(minijinja::value::Serde(missing)),
+        trung => minijinja::Value::from(minijinja::value::Serde(duplicates)),
+    };
     let meta = metadata(pack, env, &values, &spec.van_ban).map_err(|e| vec![e])?;
     let tables = Arc::new(Tables::default());
     let ctx = render_context(&values, &meta, pack, &tables, &Arc::default());

@@ -228,3 +228,279 @@ fn the_shipped_district_batch_runs() {
     let batch = std::fs::read(dir.path().join("ra/bao-cao-ntm-2024-xa-ba-thanh.docx")).unwrap();
     assert_eq!(single, batch);
 }
+
+/// The promise of a batch: whatever bad files lie among the good ones, every good
+/// commune's report is written, `tong-ket.json` too, and the district summary says
+/// which communes it lacks; nothing is announced as done that then fails; exit 1.
+#[test]
+fn a_folder_with_every_kind_of_bad_file_still_gives_every_good_report() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/huyen-ba-to");
+    for name in ["Ba Thành.xlsx", "Ba Trang.ods", "Ba Điền.xls"] {
+        std::fs::copy(samples.join(name), input.join(name)).unwrap();
+    }
+    for (i, name) in ["Ba Bích", "Ba Cung"].iter().enumerate() {
+        write_workbook(&input, &format!("{name}.xlsx"), &named(name, i as u64));
+    }
+    // Not a spreadsheet at all, but named like one; and one skipped by its name.
+    std::fs::write(input.join("Bảng giả.xlsx"), "đây là văn bản, không phải bảng tính").unwrap();
+    std::fs::write(input.join("Ghi chú.txt"), "ghi chú").unwrap();
+    // Cut short in transit.
+    let good = sample::workbook_bytes(&named("Ba Xa", 9));
+    std::fs::write(input.join("Ba Xa.xlsx"), &good[..good.len() / 2]).unwrap();
+    // A wrong cell: a length written as words.
+    let mut wrong = named("Ba Khâm", 4);
+    wrong.patches.push(sample::Patch::length_as_text());
+    write_workbook(&input, "Ba Khâm.xlsx", &wrong);
+    // The same commune twice (sorted after the first), and Excel's lock file.
+    std::fs::copy(samples.join("Ba Thành.xlsx"), input.join("Ba Thành_ban sao.xlsx")).unwrap();
+    std::fs::write(input.join("~$Ba Bích.xlsx"), "lock").unwrap();
+
+    let out = baocao(&["batch", "vao", "-o", "ra"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let out_dir = dir.path().join("ra");
+    assert_eq!(
+        files(&out_dir),
+        [
+            "bao-cao-ntm-2024-xa-ba-bich.docx",
+            "bao-cao-ntm-2024-xa-ba-cung.docx",
+            "bao-cao-ntm-2024-xa-ba-dien.docx",
+            "bao-cao-ntm-2024-xa-ba-thanh.docx",
+            "bao-cao-ntm-2024-xa-ba-trang.docx",
+            "tong-hop-ntm-2024-huyen-ba-to.docx",
+            "tong-ket.json"
+        ],
+        "{stderr}"
+    );
+    // Progress: a failed input is never announced as done, the duplicate included.
+    for bad in ["Bảng giả.xlsx", "Ba Xa.xlsx", "Ba Khâm.xlsx", "Ba Thành_ban sao.xlsx"] {
+        assert!(stderr.contains(&format!("] {bad}: LỖI")), "{bad}: {stderr}");
+        assert!(!stderr.contains(&format!("{bad}: xong")), "{bad}: {stderr}");
+    }
+    assert!(stderr.contains("] Ba Thành.xlsx: xong"), "{stderr}");
+
+    let s = summary(&out_dir);
+    assert_eq!(
+        (s["so_tep"].as_u64(), s["da_ghi"].as_u64(), s["loi"].as_u64()),
+        (Some(9), Some(5), Some(4))
+    );
+    assert_eq!(s["so_xa_tong_hop"], 5);
+    assert_eq!(
+        s["xa_thieu"],
+        serde_json::json!(["Ba Khâm.xlsx", "Ba Xa.xlsx", "Bảng giả.xlsx"])
+    );
+    let kinds: Vec<(String, String)> = s["cac_tep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| !i["loi"].as_array().unwrap().is_empty())
+        .map(|i| {
+            (
+                i["tep"].as_str().unwrap().to_string(),
+                i["loi"][0]["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("Ba Thành_ban sao.xlsx".into(), "duplicate".into())),
+        "{kinds:?}"
+    );
+    assert_eq!(s["bo_qua"].as_array().unwrap().len(), 2);
+
+    // The summary agrees with tong-ket.json and names what it lacks.
+    let docx = std::fs::read(out_dir.join("tong-hop-ntm-2024-huyen-ba-to.docx")).unwrap();
+    let text = docx_paragraphs(&docx).join("\n");
+    assert!(text.contains("toàn huyện có 5 xã báo cáo"), "{text}");
+    assert!(
+        text.contains(
+            "còn 3 xã chưa lập được báo cáo nên chưa được tổng hợp: Ba Khâm.xlsx, Ba Xa.xlsx và Bảng giả.xlsx"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("không tính lần thứ hai: Ba Thành_ban sao.xlsx"), "{text}");
+}
+
+/// Run `baocao`, killed if it is not done within `limit` (a FIFO read forever).
+#[cfg(unix)]
+fn baocao_within(args: &[&str], cwd: &Path, limit: std::time::Duration) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("baocao {args:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_among_the_workbooks_is_skipped_not_read_forever() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    write_workbook(&input, "Ba Bích.xlsx", &named("Ba Bích", 1));
+    let fifo = input.join("Ba Treo.xlsx");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let out = baocao_within(
+        &["batch", "vao", "-o", "ra", "--khong-tong-hop"],
+        dir.path(),
+        std::time::Duration::from_secs(60),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("Bỏ qua: Ba Treo.xlsx (không phải tệp thông thường"),
+        "{stderr}"
+    );
+    assert!(dir.path().join("ra/bao-cao-ntm-2024-xa-ba-bich.docx").is_file());
+}
+
+/// Ctrl-C or SIGTERM in the middle of a batch: what is finished stays (whole), no
+/// temporary file is left, tong-ket.json says the run was stopped, exit 130; the
+/// temporaries a killed earlier run left are swept at the start, and said so.
+#[cfg(unix)]
+#[test]
+fn a_stopped_batch_keeps_whole_reports_and_no_temporaries() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    let total = 120;
+    for i in 0..total {
+        let name = format!("Xã Thử {i:03}");
+        write_workbook(&input, &format!("{name}.xlsx"), &named(&name, i));
+    }
+    let out_dir = dir.path().join("ra");
+    std::fs::create_dir(&out_dir).unwrap();
+    // What a SIGKILLed run leaves, and files that are not ours.
+    std::fs::write(out_dir.join(".baocao-a1B2c3.tmp"), "nửa tệp").unwrap();
+    std::fs::write(out_dir.join(".baocao-d4E5f6.docx"), "nửa tệp").unwrap();
+    std::fs::create_dir(out_dir.join(".baocao-pdf-g7H8i9")).unwrap();
+    std::fs::write(out_dir.join(".baocao-pdf-g7H8i9/0.docx"), "x").unwrap();
+    std::fs::write(out_dir.join("ghi-chu.txt"), "của người dùng").unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args(["batch", "vao", "-o", "ra", "-f", "docx,odt"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        seen.push_str(&line);
+        if line.contains(": xong") {
+            break;
+        }
+        line.clear();
+    }
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    seen.push_str(&rest);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("Đã xóa 3 tệp tạm"), "{seen}");
+
+    let s = summary(&out_dir);
+    assert_eq!(s["bi_dung"], true);
+    let written: Vec<String> = s["cac_tep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["ket_qua"].as_array().unwrap().iter())
+        .map(|f| {
+            Path::new(f.as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert!(
+        !written.is_empty() && written.len() < 2 * total as usize,
+        "{}",
+        written.len()
+    );
+    let mut expected = written.clone();
+    expected.extend(["ghi-chu.txt".to_string(), "tong-ket.json".to_string()]);
+    expected.sort();
+    assert_eq!(files(&out_dir), expected, "only whole reports, no temporaries");
+    for f in &written {
+        let bytes = std::fs::read(out_dir.join(f)).unwrap();
+        assert!(
+            zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok(),
+            "{f} is not a whole package"
+        );
+    }
+}
+
+/// SIGKILL cannot be caught: what it leaves must already be whole reports (each is
+/// renamed as soon as written, not at the end), and the next run clears the rest.
+#[cfg(unix)]
+#[test]
+fn a_killed_batch_leaves_finished_reports_and_the_next_run_sweeps_the_rest() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    for i in 0..80 {
+        let name = format!("Xã Giết {i:03}");
+        write_workbook(&input, &format!("{name}.xlsx"), &named(&name, i));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args(["batch", "vao", "-o", "ra", "-f", "docx,odt"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut done = 0;
+    let mut line = String::new();
+    while done < 3 && stderr.read_line(&mut line).unwrap() > 0 {
+        done += usize::from(line.contains(": xong"));
+        line.clear();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out_dir = dir.path().join("ra");
+    let left = files(&out_dir);
+    let reports: Vec<&String> = left.iter().filter(|f| f.starts_with("bao-cao-")).collect();
+    assert!(reports.len() >= 3, "{left:?}");
+    for f in &reports {
+        let bytes = std::fs::read(out_dir.join(f)).unwrap();
+        assert!(zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok(), "{f}");
+    }
+    let temps = left.iter().filter(|f| f.starts_with(".baocao-")).count();
+    assert!(temps <= 16, "{temps} temporaries: {left:?}");
+
+    let out = baocao(&["batch", "vao", "-o", "ra", "-q", "--khong-tong-hop"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    if temps > 0 {
+        assert!(stderr.contains(&format!("Đã xóa {temps} tệp tạm")), "{stderr}");
+    }
+    assert!(!files(&out_dir).iter().any(|f| f.starts_with(".baocao-")));
+}

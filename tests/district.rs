@@ -106,3 +106,70 @@ fn check_splits_a_district_workbook_by_commune() {
         .unwrap();
     assert!(row > 8, "{line}");
 }
+
+/// A sheet without a commune column is shared by every commune's workbook, not
+/// copied into each (500 communes and one big unrelated sheet took 3.9 GB); a
+/// commune named once over its rows (merged cells) still gets all of them.
+#[test]
+fn communes_share_the_sheets_that_are_not_split() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Các xã").unwrap();
+    for (c, label) in ["Tên xã", "Huyện", "Năm báo cáo"].iter().enumerate() {
+        ws.write_string(0, c as u16, *label).unwrap();
+    }
+    for (r, name) in ["Ba Cung", "Ba Vì", "Ba Tô"].iter().enumerate() {
+        ws.write_string(r as u32 + 1, 0, *name).unwrap();
+        ws.write_string(r as u32 + 1, 1, "Ba Tơ").unwrap();
+        ws.write_number(r as u32 + 1, 2, 2024.0).unwrap();
+    }
+    let ws = wb.add_worksheet().set_name("PL2 Bê tông").unwrap();
+    for (c, h) in ["Tên xã", "STT", "Tên tuyến", "Chiều dài (m)"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    // Ba Cung named once over its three rows; Ba Vì on each of its rows; Ba Tô none.
+    ws.merge_range(1, 0, 3, 0, "Ba Cung", &Format::new()).unwrap();
+    for (r, (stt, road, len)) in [(1, "ĐX 01", 120.0), (2, "ĐX 02", 80.0), (3, "ĐX 03", 60.0)]
+        .iter()
+        .enumerate()
+    {
+        ws.write_number(r as u32 + 1, 1, *stt as f64).unwrap();
+        ws.write_string(r as u32 + 1, 2, *road).unwrap();
+        ws.write_number(r as u32 + 1, 3, *len).unwrap();
+    }
+    for (r, road) in ["ĐX Vì 1", "ĐX Vì 2"].iter().enumerate() {
+        ws.write_string(r as u32 + 4, 0, "BA VÌ").unwrap();
+        ws.write_string(r as u32 + 4, 2, *road).unwrap();
+    }
+    let ws = wb.add_worksheet().set_name("Hướng dẫn").unwrap();
+    for r in 0..2000 {
+        ws.write_string(r, 0, format!("Dòng hướng dẫn {r}")).unwrap();
+    }
+    let dir = temp_dir();
+    let path = dir.path().join("huyen.xlsx");
+    std::fs::write(&path, wb.save_to_buffer().unwrap()).unwrap();
+
+    let pack = Pack::builtin().unwrap();
+    let books: Vec<Box<baocao::workbook::Workbook>> = batch::district_sources(&pack, &path)
+        .unwrap()
+        .into_iter()
+        .map(|s| match s {
+            Source::Commune(book) => book,
+            Source::File(_) => panic!("a commune of the district workbook"),
+        })
+        .collect();
+    assert_eq!(books.len(), 3);
+    let guide = |b: &baocao::workbook::Workbook| b.sheets.iter().find(|s| s.name == "Hướng dẫn").unwrap().clone();
+    assert!(std::sync::Arc::ptr_eq(&guide(&books[0]), &guide(&books[1])));
+    assert!(std::sync::Arc::ptr_eq(&guide(&books[0]), &guide(&books[2])));
+    let roads = |b: &baocao::workbook::Workbook| -> Vec<String> {
+        let s = b.sheet("PL2 Bê tông").unwrap();
+        (1..s.end_row()).map(|r| s.value(r, 1).display()).collect()
+    };
+    assert_eq!(roads(&books[0]), ["ĐX 01", "ĐX 02", "ĐX 03"]);
+    assert_eq!(roads(&books[1]), ["ĐX Vì 1", "ĐX Vì 2"]);
+    assert!(roads(&books[2]).is_empty());
+    // Messages still name the district workbook's own cell.
+    let s = books[1].sheet("PL2 Bê tông").unwrap();
+    assert_eq!(s.place(2, 1).to_string(), "PL2 Bê tông › C6");
+}

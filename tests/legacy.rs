@@ -97,3 +97,18 @@ fn check_a_folder_good_legacy_broken() {
     // Nothing was written.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn check_keeps_the_conversions_of_a_file_that_also_has_an_error() {
+    let dir = temp_dir();
+    let mut c = sample::ba_thanh();
+    c.legacy = Some((Legacy::Tcvn3, ".VnTime"));
+    c.patches.push(sample::Patch::length_as_text());
+    write_workbook(dir.path(), "Ba Thành cũ.xlsx", &c);
+    let out = baocao(&["check", "Ba Thành cũ.xlsx"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("1 lỗi, 27 cảnh báo"), "{stdout}");
+    assert!(stdout.contains("«Ba Thµnh» → «Ba Thành»"), "{stdout}");
+    assert!(stdout.contains("khoảng 200"), "{stdout}");
+}

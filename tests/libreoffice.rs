@@ -118,3 +118,163 @@ fn a_failed_conversion_is_reported_like_any_failure() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("không có chương trình LibreOffice"));
 }
+
+#[cfg(unix)]
+fn fake_soffice(dir: &std::path::Path, name: &str, script: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = dir.join(name);
+    std::fs::write(&fake, format!("#!/bin/sh\n{script}")).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    fake
+}
+
+/// Whether a process still runs (a zombie waiting for a reaper does not).
+#[cfg(unix)]
+fn running(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        .unwrap_or(false)
+}
+
+/// LibreOffice's `soffice` is a launcher: the real work is a child (`soffice.bin`)
+/// that would outlive a launcher killed alone.
+#[cfg(unix)]
+#[test]
+fn a_timed_out_conversion_ends_every_process_it_started() {
+    let dir = temp_dir();
+    let pid_file = dir.path().join("bin.pid");
+    let fake = fake_soffice(
+        dir.path(),
+        "soffice-treo",
+        &format!("sleep 300 &\necho $! > '{}'\nsleep 300\n", pid_file.display()),
+    );
+    let source = dir.path().join(".baocao-abc.docx");
+    std::fs::write(&source, b"PK").unwrap();
+    let target = dir.path().join("bao-cao-ntm-2024-xa-ba-bich.pdf");
+    let started = std::time::Instant::now();
+    let results = baocao::write::pdf::convert(
+        &fake,
+        &[(source.clone(), target.clone())],
+        std::time::Duration::from_secs(1),
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let e = results[0].as_ref().unwrap_err();
+    assert!(e.message.contains("thời gian cho phép"), "{e}");
+    assert_eq!(e.kind, baocao::error::Kind::Converter);
+    // Named by the report, not by the temporary file it was made from.
+    assert!(e.to_string().contains("bao-cao-ntm-2024-xa-ba-bich.pdf"), "{e}");
+    assert!(!e.to_string().contains(".baocao-"), "{e}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let pid = pid.trim();
+    let gone = (0..40).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        !running(pid)
+    });
+    assert!(gone, "the converter's child {pid} still runs");
+    assert!(!target.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_converter_that_writes_no_pdf_has_failed() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    write_workbook(&input, "Ba Bích.xlsx", &sample::commune("Ba Bích", 1));
+    // Writes "<name>.pdf" for each input, holding an error page in plain text.
+    let fake = fake_soffice(
+        dir.path(),
+        "soffice-sai",
+        "out=''\nnext=0\nfor a in \"$@\"; do\n  if [ \"$next\" = 1 ]; then out=\"$a\"; next=0; fi\n  [ \"$a\" = --outdir ] && next=1\ndone\nmkdir -p \"$out\"\nfor a in \"$@\"; do\n  case \"$a\" in *.docx) b=$(basename \"$a\" .docx); echo 'Error: source file could not be loaded' > \"$out/$b.pdf\";; esac\ndone\n",
+    );
+    let out = common::baocao(
+        &[
+            "batch",
+            "vao",
+            "-o",
+            "ra",
+            "-f",
+            "docx,pdf",
+            "--soffice",
+            fake.to_str().unwrap(),
+            "--khong-tong-hop",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("không xuất được PDF «bao-cao-ntm-2024-xa-ba-bich.pdf»") && stderr.contains("không phải PDF"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(".baocao-"), "{stderr}");
+    assert!(!stderr.contains("Ba Bích.xlsx: xong"), "{stderr}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("ra"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["bao-cao-ntm-2024-xa-ba-bich.docx", "tong-ket.json"]);
+}
+
+/// Stopping a run (Ctrl-C, SIGTERM) while LibreOffice works ends LibreOffice too,
+/// and leaves no temporary file.
+#[cfg(unix)]
+#[test]
+fn a_stopped_conversion_ends_libreoffice_and_leaves_nothing() {
+    let dir = temp_dir();
+    write_workbook(dir.path(), "Ba Bích.xlsx", &sample::commune("Ba Bích", 1));
+    let pid_file = dir.path().join("bin.pid");
+    let fake = fake_soffice(
+        dir.path(),
+        "soffice-treo",
+        &format!("sleep 300 &\necho $! > '{}'\nsleep 300\n", pid_file.display()),
+    );
+    let out_dir = dir.path().join("ra");
+    std::fs::create_dir(&out_dir).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args([
+            "render",
+            "Ba Bích.xlsx",
+            "-o",
+            "ra/bao-cao.pdf",
+            "-f",
+            "pdf",
+            "--soffice",
+        ])
+        .arg(&fake)
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !pid_file.exists() || std::fs::read_to_string(&pid_file).unwrap().trim().is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the converter never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let output = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let gone = (0..40).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        !running(pid.trim())
+    });
+    assert!(gone, "LibreOffice's child still runs");
+    assert_eq!(
+        std::fs::read_dir(&out_dir).unwrap().count(),
+        0,
+        "nothing left in the output folder"
+    );
+}

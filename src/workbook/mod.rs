@@ -15,6 +15,7 @@ use calamine::{Data, Reader};
 use std::borrow::Cow;
 use std::io::Cursor;
 use std::path::Path;
+use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -30,7 +31,9 @@ pub struct Workbook {
     /// The file name as given (used in every message).
     pub file: String,
     pub format: Format,
-    pub sheets: Vec<Sheet>,
+    /// Shared, so that the communes cut from a district workbook share its sheets
+    /// that are not split (see `district`).
+    pub sheets: Vec<Arc<Sheet>>,
     /// Defined names and what they refer to, e.g. ("TongChieuDai", "'PL2 BTNT'!$E$20").
     pub names: Vec<(String, String)>,
     /// Repaired legacy text and other things worth telling the user.
@@ -248,7 +251,7 @@ impl Sheet {
 
 impl Workbook {
     pub fn sheet(&self, name: &str) -> Option<&Sheet> {
-        self.sheets.iter().find(|s| s.name == name)
+        self.sheets.iter().find(|s| s.name == name).map(|s| &**s)
     }
 
     /// "Ba Thành.xlsx › PL1 Tiêu chí › E9"-style place of a cell, without the file.
@@ -355,6 +358,7 @@ pub fn read(file: &str, mut bytes: Vec<u8>) -> Result<Workbook> {
             })
             .map_err(|e| broken(&e))?;
             for sheet in &mut book.sheets {
+                let sheet = Arc::make_mut(sheet);
                 if let Some(s) = found(&sheet.name) {
                     sheet.col_widths = s.layout.col_widths.clone();
                     sheet.hidden_rows = s.layout.hidden_rows.clone();
@@ -437,7 +441,7 @@ where
                 style: CellStyle::default(),
             })
             .collect();
-        sheets.push(Sheet {
+        sheets.push(Arc::new(Sheet {
             name: nfc(&meta.name),
             hidden: meta.visible != calamine::SheetVisible::Visible,
             origin,
@@ -446,7 +450,7 @@ where
             cells,
             merges: merges(&meta.name),
             ..Sheet::default()
-        });
+        }));
     }
     Ok(Workbook {
         file: file.to_string(),
@@ -495,7 +499,7 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             sheet.hidden_rows = std::mem::take(&mut l.hidden_rows);
             sheet.hidden_cols = std::mem::take(&mut l.hidden_cols);
         }
-        book.sheets.push(sheet);
+        book.sheets.push(Arc::new(sheet));
     }
     Ok((book, checked))
 }
@@ -717,6 +721,7 @@ pub fn number_format_precision(code: &str) -> (Option<u8>, bool) {
 /// them either, detection has already found nothing in them.
 fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
     for (s, sheet) in book.sheets.iter_mut().enumerate() {
+        let sheet = Arc::make_mut(sheet);
         let (r0, c0) = sheet.origin;
         let width = sheet.width.max(1);
         let checked = checked.get(s).map_or(&[][..], Vec::as_slice);

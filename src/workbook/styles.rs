@@ -32,6 +32,7 @@ pub fn apply(book: &mut Workbook, styles: Vec<SheetStyles>) {
         let Some(sheet) = book.sheets.iter_mut().find(|s| s.name == name) else {
             continue;
         };
+        let sheet = std::sync::Arc::make_mut(sheet);
         let layout = &mut found.layout;
         if !layout.col_widths.is_empty() {
             sheet.col_widths = std::mem::take(&mut layout.col_widths);

@@ -2,15 +2,19 @@
 //! LibreOffice process per core (not one per file), each with its own throw-away
 //! user profile so that a LibreOffice open on the desktop does not interfere, with a
 //! time limit, and each file that does not come out is reported.
+//!
+//! `soffice` is a launcher that starts `soffice.bin`; killing the launcher alone
+//! leaves the real LibreOffice running. Each converter therefore runs in its own
+//! process group, and the whole group is ended: on time-out, when the run is
+//! stopped, and after a normal exit (anything it left behind).
 
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Kind, Place};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Time allowed per file, on top of LibreOffice's start-up.
+/// Time allowed per file; LibreOffice's start-up is given as much again.
 pub const PER_FILE: Duration = Duration::from_secs(60);
-const START_UP: Duration = Duration::from_secs(60);
 
 /// `soffice` as given, or found on the PATH.
 pub fn find(explicit: Option<&Path>) -> Result<PathBuf, Diagnostic> {
@@ -20,9 +24,10 @@ pub fn find(explicit: Option<&Path>) -> Result<PathBuf, Diagnostic> {
         } else {
             Err(Diagnostic::error(
                 path.display().to_string(),
-                "",
+                Place::File,
                 "không có chương trình LibreOffice (soffice) ở đường dẫn này.",
-            ))
+            )
+            .kind(Kind::Converter))
         };
     }
     let found = std::env::var_os("PATH").and_then(|paths| {
@@ -33,9 +38,10 @@ pub fn find(explicit: Option<&Path>) -> Result<PathBuf, Diagnostic> {
     found.ok_or_else(|| {
         Diagnostic::error(
             "soffice",
-            "",
+            Place::File,
             "không tìm thấy LibreOffice (soffice) để xuất PDF; hãy cài LibreOffice hoặc chỉ đường dẫn bằng --soffice.",
         )
+        .kind(Kind::Converter)
     })
 }
 
@@ -52,19 +58,50 @@ fn file_url(path: &Path) -> String {
     url
 }
 
+/// How one LibreOffice process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    Exited,
+    TimedOut,
+    /// The run was stopped (Ctrl-C, SIGTERM).
+    Stopped,
+    /// It could not be started.
+    NotStarted,
+}
+
+/// A PDF is a file that starts with "%PDF-"; anything else LibreOffice left is a
+/// failed conversion.
+fn is_pdf(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 5];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == b"%PDF-"
+}
+
 /// Convert each (source .docx/.odt, target .pdf) pair; the targets appear whole (a
-/// rename from a temporary folder beside them) or not at all.
+/// rename from a temporary folder beside them) or not at all. Messages name the
+/// target (the report), never the temporary source.
 pub fn convert(soffice: &Path, jobs: &[(PathBuf, PathBuf)], per_file: Duration) -> Vec<Result<(), Diagnostic>> {
     if jobs.is_empty() {
         return Vec::new();
     }
+    let failed = |target: &Path, why: String, kind: Kind| {
+        Diagnostic::error(
+            target.display().to_string(),
+            Place::File,
+            format!("không xuất được PDF «{}»: {why}.", file_name(target)),
+        )
+        .kind(kind)
+    };
     let fail_all = |e: std::io::Error| {
         jobs.iter()
             .map(|(_, t)| {
-                Err(Diagnostic::error(
-                    t.display().to_string(),
-                    "",
-                    format!("không chuẩn bị được việc xuất PDF ({e})."),
+                Err(failed(
+                    t,
+                    format!("không chuẩn bị được việc xuất PDF ({e})"),
+                    Kind::Converter,
                 ))
             })
             .collect()
@@ -91,7 +128,7 @@ pub fn convert(soffice: &Path, jobs: &[(PathBuf, PathBuf)], per_file: Duration) 
     let pools = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(jobs.len());
-    let timed_out: Vec<bool> = std::thread::scope(|scope| {
+    let ended: Vec<Ended> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..pools)
             .map(|k| {
                 let chunk: Vec<&PathBuf> = inputs.iter().skip(k).step_by(pools).collect();
@@ -99,47 +136,59 @@ pub fn convert(soffice: &Path, jobs: &[(PathBuf, PathBuf)], per_file: Duration) 
                 scope.spawn(move || run_pool(soffice, &chunk, &out, per_file))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or(true)).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Ended::NotStarted))
+            .collect()
     });
     jobs.iter()
         .enumerate()
-        .map(|(i, (source, target))| {
+        .map(|(i, (_, target))| {
             let k = i % pools;
             let pdf = work.path().join(format!("pdf-{k}")).join(format!("{i}.pdf"));
-            let made = std::fs::metadata(&pdf).map(|m| m.len() > 0).unwrap_or(false);
-            if made {
-                std::fs::rename(&pdf, target).map_err(|e| {
-                    Diagnostic::error(
-                        target.display().to_string(),
-                        "",
-                        format!("không ghi được tệp PDF ({e})."),
-                    )
-                })
-            } else {
-                let why = if timed_out[k] {
+            let made = pdf.is_file();
+            if made && is_pdf(&pdf) {
+                return std::fs::rename(&pdf, target)
+                    .map_err(|e| failed(target, format!("không ghi được tệp PDF ({e})"), Kind::Output));
+            }
+            let (why, kind) = match ended[k] {
+                Ended::Stopped => (
+                    "lần chạy bị dừng trước khi LibreOffice xong".to_string(),
+                    Kind::Interrupted,
+                ),
+                Ended::TimedOut => (
                     format!(
                         "LibreOffice không xong trong thời gian cho phép ({} giây mỗi tệp)",
                         per_file.as_secs()
-                    )
-                } else {
-                    "LibreOffice không chuyển được tệp này".to_string()
-                };
-                Err(Diagnostic::error(
-                    source.display().to_string(),
-                    "",
-                    format!("không xuất được PDF: {why}."),
-                ))
-            }
+                    ),
+                    Kind::Converter,
+                ),
+                Ended::NotStarted => ("không chạy được LibreOffice".to_string(), Kind::Converter),
+                Ended::Exited if made => (
+                    "LibreOffice trả về một tệp không phải PDF (không bắt đầu bằng «%PDF-»)".to_string(),
+                    Kind::Converter,
+                ),
+                Ended::Exited => ("LibreOffice không chuyển được tệp này".to_string(), Kind::Converter),
+            };
+            Err(failed(target, why, kind))
         })
         .collect()
 }
 
-/// One LibreOffice process converting a chunk of files; true when it ran out of time.
-fn run_pool(soffice: &Path, inputs: &[&PathBuf], out: &Path, per_file: Duration) -> bool {
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// One LibreOffice process converting a chunk of files, in a process group of its
+/// own that is ended with it.
+fn run_pool(soffice: &Path, inputs: &[&PathBuf], out: &Path, per_file: Duration) -> Ended {
     let Ok(profile) = tempfile::Builder::new().prefix("baocao-lo-").tempdir() else {
-        return false;
+        return Ended::NotStarted;
     };
-    let child = Command::new(soffice)
+    let mut command = Command::new(soffice);
+    command
         .arg(format!("-env:UserInstallation={}", file_url(profile.path())))
         .args([
             "--headless",
@@ -153,20 +202,37 @@ fn run_pool(soffice: &Path, inputs: &[&PathBuf], out: &Path, per_file: Duration)
         .args(inputs)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else { return false };
-    let deadline = Instant::now() + START_UP + per_file * inputs.len() as u32;
-    loop {
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let Ok(mut child) = command.spawn() else {
+        return Ended::NotStarted;
+    };
+    let deadline = Instant::now() + per_file * (inputs.len() as u32 + 1);
+    let ended = loop {
         match child.try_wait() {
-            Ok(Some(_)) => return false,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return true;
-            }
+            Ok(Some(_)) => break Ended::Exited,
+            Ok(None) if crate::batch::stop_requested() => break Ended::Stopped,
+            Ok(None) if Instant::now() >= deadline => break Ended::TimedOut,
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(_) => return false,
+            Err(_) => break Ended::Exited,
+        }
+    };
+    end_group(&mut child);
+    ended
+}
+
+/// End the converter and every process it started (its process group), and reap it.
+fn end_group(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(group) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: killpg only sends a signal. The group is the one made for this
+        // child (process_group(0)); while any member lives its id stays reserved,
+        // and when none does the call finds no group (ESRCH).
+        unsafe {
+            libc::killpg(group, libc::SIGKILL);
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
 }
