@@ -11,6 +11,7 @@ pub mod check;
 pub mod district;
 pub mod doc;
 pub mod error;
+pub mod form;
 pub mod inspect;
 pub mod official;
 pub mod report;

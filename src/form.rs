@@ -1,0 +1,1059 @@
+//! Word forms (mẫu biểu .docx) as the body of a pack: the province's own document,
+//! with docxtpl-style tags, filled at the XML-event level. Every part without tags is
+//! copied byte for byte (styles, numbering, images, section settings, fields); the
+//! parts with tags are turned into minijinja templates and rendered with the pack's
+//! filters, strict undefined and an XML auto-escape.
+//!
+//! Tags as in docxtpl: `{{ expr }}`, `{% … %}`, `{# … #}`, and the structural
+//! `{%p … %}`, `{%tr … %}`, `{%tc … %}`, `{%r … %}`, which stand for the whole
+//! paragraph, table row, table cell or run that holds them; `{% vm %}` and `{% hm %}`
+//! merge a cell vertically (in a row loop) or horizontally (in a cell loop). Word
+//! splits a tag over several runs (spell-check marks, rsid, formatting changes,
+//! bookmarks): the paragraph's text is joined, tags are found in it, and each tag is
+//! moved whole into the run where it begins, so its value takes that run's formatting.
+
+use crate::error::{Diagnostic, Kind, Place};
+use minijinja::{AutoEscape, Environment};
+use quick_xml::events::Event;
+use std::io::{Read, Write};
+
+/// The most a filled part may grow to.
+const MAX_PART_BYTES: usize = 64 << 20;
+/// The most a form part may inflate to when read.
+const MAX_FORM_PART_BYTES: u64 = 64 << 20;
+
+/// A form, ready to fill: its package and its parts with tags as templates.
+#[derive(Clone, Debug)]
+pub struct Form {
+    /// The form's file name, for messages.
+    pub file: String,
+    bytes: Vec<u8>,
+    parts: Vec<TemplatePart>,
+}
+
+/// One XML part of the form that holds tags, as a minijinja template.
+#[derive(Clone, Debug)]
+struct TemplatePart {
+    name: String,
+    source: String,
+    /// Where each paragraph ended up in `source`, with its place for messages.
+    places: Vec<Span>,
+}
+
+#[derive(Clone, Debug)]
+struct Span {
+    start: usize,
+    end: usize,
+    place: String,
+}
+
+/// Is this a part whose text can hold tags?
+fn fillable(name: &str) -> bool {
+    name == "word/document.xml"
+        || name == "word/footnotes.xml"
+        || name == "word/endnotes.xml"
+        || (name.starts_with("word/header") && name.ends_with(".xml"))
+        || (name.starts_with("word/footer") && name.ends_with(".xml"))
+}
+
+/// What people call a part.
+fn part_label(name: &str) -> String {
+    let stem = name.trim_start_matches("word/").trim_end_matches(".xml");
+    match stem {
+        "document" => "thân văn bản".to_string(),
+        "footnotes" => "chú thích cuối trang".to_string(),
+        "endnotes" => "chú thích cuối văn bản".to_string(),
+        s if s.starts_with("header") => format!("đầu trang {}", &s[6..]),
+        s if s.starts_with("footer") => format!("chân trang {}", &s[6..]),
+        s => s.to_string(),
+    }
+}
+
+impl Form {
+    /// Read a .docx form and turn each part that holds tags into a template. Every
+    /// problem of the form is returned at once: unclosed tags, structural tags in the
+    /// wrong place, and syntax errors of each tag.
+    pub fn load(file: &str, bytes: Vec<u8>) -> Result<Form, Vec<Diagnostic>> {
+        let broken = |why: String| {
+            vec![Diagnostic::error(
+                file,
+                Place::File,
+                format!("mẫu Word bị hỏng hoặc không phải tệp .docx ({why}); hãy mở mẫu bằng Word và lưu lại dưới dạng .docx."),
+            )
+            .kind(Kind::Corrupt)]
+        };
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).map_err(|e| broken(e.to_string()))?;
+        if zip.index_for_name("word/document.xml").is_none() {
+            return Err(broken("không có word/document.xml".into()));
+        }
+        let mut parts = Vec::new();
+        let mut errors = Vec::new();
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).map_err(|e| broken(e.to_string()))?;
+            let name = entry.name().map_err(|e| broken(e.to_string()))?.to_string();
+            if !fillable(&name) {
+                continue;
+            }
+            let mut xml = Vec::new();
+            (&mut entry)
+                .take(MAX_FORM_PART_BYTES + 1)
+                .read_to_end(&mut xml)
+                .map_err(|e| broken(format!("{name}: {e}")))?;
+            if xml.len() as u64 > MAX_FORM_PART_BYTES {
+                return Err(vec![Diagnostic::error(
+                    file,
+                    Place::Text { text: name.clone() },
+                    format!("phần {name} của mẫu lớn quá {} MB.", MAX_FORM_PART_BYTES >> 20),
+                )
+                .kind(Kind::TooLarge)]);
+            }
+            let xml = String::from_utf8(xml).map_err(|_| broken(format!("{name} không phải UTF-8")))?;
+            match prepare(&xml, &part_label(&name)) {
+                Ok(Some((source, places))) => parts.push(TemplatePart { name, source, places }),
+                Ok(None) => {}
+                Err(mut e) => {
+                    for d in &mut e {
+                        d.file = file.to_string();
+                    }
+                    errors.extend(e);
+                }
+            }
+        }
+        let form = Form {
+            file: file.to_string(),
+            bytes,
+            parts,
+        };
+        errors.extend(form.syntax_errors());
+        if errors.is_empty() {
+            Ok(form)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Syntax errors: each `{{ … }}` tag on its own first (so every bad one is named),
+    /// then each part as a whole (unbalanced blocks, bad statements).
+    fn syntax_errors(&self) -> Vec<Diagnostic> {
+        let env = Environment::new();
+        let mut errors = Vec::new();
+        for part in &self.parts {
+            let before = errors.len();
+            for tag in tags_in(&part.source) {
+                if tag.starts_with("{{") {
+                    if let Err(e) = env.template_from_str(tag) {
+                        let offset = tag.as_ptr() as usize - part.source.as_ptr() as usize;
+                        errors.push(self.error_at(part, offset, &e));
+                    }
+                }
+            }
+            if errors.len() == before {
+                if let Err(e) = env.template_from_str(&part.source) {
+                    let at = e.range().map_or(0, |r| r.start);
+                    errors.push(self.error_at(part, at, &e));
+                }
+            }
+        }
+        errors
+    }
+
+    fn place_of(part: &TemplatePart, offset: usize) -> String {
+        // The innermost paragraph holding the offset: the last one that starts before it
+        // and has not ended.
+        let label = part_label(&part.name);
+        part.places
+            .iter()
+            .filter(|s| s.start <= offset && offset <= s.end)
+            .min_by_key(|s| s.end - s.start)
+            .map(|s| s.place.clone())
+            .unwrap_or(label)
+    }
+
+    fn error_at(&self, part: &TemplatePart, offset: usize, e: &minijinja::Error) -> Diagnostic {
+        let what = match e.kind() {
+            minijinja::ErrorKind::SyntaxError => "lỗi cú pháp trong thẻ của mẫu",
+            minijinja::ErrorKind::UndefinedError => "mẫu dùng một biến hoặc thuộc tính không có trong dữ liệu",
+            minijinja::ErrorKind::UnknownFilter => "mẫu dùng một bộ lọc không có",
+            minijinja::ErrorKind::UnknownFunction => "mẫu gọi một hàm không có",
+            minijinja::ErrorKind::InvalidOperation => "giá trị không dùng được ở đây",
+            _ => "lỗi khi điền dữ liệu vào mẫu",
+        };
+        let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
+        Diagnostic::error(
+            &self.file,
+            Place::Text {
+                text: Form::place_of(part, offset),
+            },
+            format!("{what}{detail}."),
+        )
+        .kind(Kind::Template)
+    }
+
+    /// Fill the form with `context`: the .docx bytes. `base` is the pack's environment
+    /// (filters, functions, strict undefined, fuel); values are XML-escaped, and a
+    /// newline or a tab in a value becomes a line break or a tab in Word.
+    pub fn fill(&self, base: &Environment<'static>, context: &minijinja::Value) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        let mut env = base.clone();
+        env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
+        env.set_formatter(|out, state, value| {
+            if value.is_none() {
+                return Ok(());
+            }
+            if value.is_safe() || !matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "ooxml") {
+                return minijinja::escape_formatter(out, state, value);
+            }
+            let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+            out.write_str(&escape_run_text(&text)).map_err(minijinja::Error::from)
+        });
+        let mut filled = Vec::new();
+        let mut errors = Vec::new();
+        for part in &self.parts {
+            match env.render_named_str(&part.name, &part.source, context) {
+                Ok(xml) if xml.len() > MAX_PART_BYTES => errors.push(
+                    Diagnostic::error(
+                        &self.file,
+                        Place::Text {
+                            text: part_label(&part.name),
+                        },
+                        format!(
+                            "phần {} sau khi điền lớn quá {} MB; hãy kiểm tra các vòng lặp của mẫu.",
+                            part_label(&part.name),
+                            MAX_PART_BYTES >> 20
+                        ),
+                    )
+                    .kind(Kind::TooLarge),
+                ),
+                Ok(xml) => filled.push((part.name.clone(), xml)),
+                Err(e) => {
+                    let at = e.range().map_or(0, |r| r.start);
+                    errors.push(self.error_at(part, at, &e));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        self.package(&filled).map_err(|e| {
+            vec![Diagnostic::error(
+                &self.file,
+                Place::File,
+                format!("không đóng gói được văn bản đã điền ({e})."),
+            )
+            .kind(Kind::Output)]
+        })
+    }
+
+    /// The form's package with the filled parts in place of the templates; every other
+    /// entry is copied as it is, compressed bytes included.
+    fn package(&self, filled: &[(String, String)]) -> zip::result::ZipResult<Vec<u8>> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&self.bytes))?;
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let entry = zip.by_index_raw(i)?;
+            let name = entry.name()?.to_string();
+            match filled.iter().find(|(n, _)| *n == name) {
+                Some((_, xml)) => {
+                    drop(entry);
+                    let options = zip::write::SimpleFileOptions::default()
+                        .compression_method(zip::CompressionMethod::Deflated)
+                        .last_modified_time(zip::DateTime::default());
+                    out.start_file(name.as_str(), options)?;
+                    out.write_all(xml.as_bytes())?;
+                }
+                None => out.raw_copy_file(entry)?,
+            }
+        }
+        Ok(out.finish()?.into_inner())
+    }
+}
+
+/// A value as run text: XML-escaped, with the characters XML forbids dropped, a
+/// newline as a line break and a tab as a tab.
+fn escape_run_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("</w:t><w:br/><w:t xml:space=\"preserve\">"),
+            '\t' => out.push_str("</w:t><w:tab/><w:t xml:space=\"preserve\">"),
+            '\r' => {}
+            c if is_xml_char(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// The tags of a template text, in order.
+fn tags_in(text: &str) -> Vec<&str> {
+    let mut tags = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = text[rest..].find('{').map(|i| rest + i) {
+        let close = match text.as_bytes().get(open + 1) {
+            Some(b'{') => "}}",
+            Some(b'%') => "%}",
+            Some(b'#') => "#}",
+            _ => {
+                rest = open + 1;
+                continue;
+            }
+        };
+        match text[open + 2..].find(close) {
+            Some(i) => {
+                let end = open + 2 + i + 2;
+                tags.push(&text[open..end]);
+                rest = end;
+            }
+            None => break,
+        }
+    }
+    tags
+}
+
+// ---------------------------------------------------------------------------------
+// Turning a part's XML into a template.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ElemKind {
+    P,
+    R,
+    T,
+    Tr,
+    Tc,
+    TcPr,
+    Tbl,
+    /// A child of `w:tcPr`, for placing merge properties in schema order.
+    TcPrChild,
+}
+
+#[derive(Clone, Debug)]
+struct Elem {
+    kind: ElemKind,
+    /// The element's local name (for `TcPrChild`).
+    local: String,
+    start: usize,
+    /// Just after the start tag.
+    content_start: usize,
+    /// Where the end tag begins (== content_start for an empty element).
+    content_end: usize,
+    /// Just after the end tag.
+    end: usize,
+    parent: Option<usize>,
+    empty: bool,
+}
+
+/// One character of a paragraph's joined text and where it is in the XML.
+#[derive(Clone, Copy)]
+struct TextChar {
+    ch: char,
+    start: usize,
+    end: usize,
+    /// The `w:t` element it is in.
+    t: usize,
+}
+
+/// An edit of the part's XML: replace `start..end` with `text`. Insertions have
+/// `start == end` and go before a replacement that starts at the same offset.
+#[derive(Clone, Debug)]
+struct Edit {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Structural {
+    Paragraph,
+    Row,
+    Cell,
+    Run,
+}
+
+fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    reader.config_mut().check_end_names = true;
+    let mut elems: Vec<Elem> = Vec::new();
+    // Every open element, with its index in `elems` when it is one we track.
+    let mut stack: Vec<Option<usize>> = Vec::new();
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| e.to_string())?;
+        let after = reader.buffer_position() as usize;
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                let name = e.name();
+                let name = std::str::from_utf8(name.as_ref()).unwrap_or("");
+                let parent_tcpr = stack
+                    .last()
+                    .copied()
+                    .flatten()
+                    .is_some_and(|i| elems[i].kind == ElemKind::TcPr);
+                let kind = match name {
+                    "w:p" => Some(ElemKind::P),
+                    "w:r" => Some(ElemKind::R),
+                    "w:t" => Some(ElemKind::T),
+                    "w:tr" => Some(ElemKind::Tr),
+                    "w:tc" => Some(ElemKind::Tc),
+                    "w:tcPr" => Some(ElemKind::TcPr),
+                    "w:tbl" => Some(ElemKind::Tbl),
+                    _ if parent_tcpr => Some(ElemKind::TcPrChild),
+                    _ => None,
+                };
+                let index = kind.map(|kind| {
+                    let parent = stack.iter().rev().find_map(|s| *s);
+                    elems.push(Elem {
+                        kind,
+                        local: name.trim_start_matches("w:").to_string(),
+                        start: before,
+                        content_start: after,
+                        content_end: after,
+                        end: after,
+                        parent,
+                        empty,
+                    });
+                    elems.len() - 1
+                });
+                if !empty {
+                    stack.push(index);
+                }
+            }
+            Event::End(_) => {
+                if let Some(Some(i)) = stack.pop() {
+                    elems[i].content_end = before;
+                    elems[i].end = after;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(elems)
+}
+
+/// The nearest ancestor (or self) of `i` of a kind.
+fn enclosing(elems: &[Elem], mut i: usize, kind: ElemKind) -> Option<usize> {
+    loop {
+        if elems[i].kind == kind {
+            return Some(i);
+        }
+        i = elems[i].parent?;
+    }
+}
+
+/// The characters of a `w:t`'s content, entities decoded.
+fn decode_text(xml: &str, t: usize, e: &Elem, out: &mut Vec<TextChar>) {
+    let content = &xml[e.content_start..e.content_end];
+    let mut i = 0;
+    while i < content.len() {
+        let start = e.content_start + i;
+        if content.as_bytes()[i] == b'&' {
+            if let Some(semi) = content[i..].find(';') {
+                let entity = &content[i..=i + semi];
+                if let Ok(decoded) = quick_xml::escape::unescape(entity) {
+                    for ch in decoded.chars() {
+                        out.push(TextChar {
+                            ch,
+                            start,
+                            end: start + entity.len(),
+                            t,
+                        });
+                    }
+                    i += entity.len();
+                    continue;
+                }
+            }
+        }
+        let ch = content[i..].chars().next().unwrap_or('\u{FFFD}');
+        out.push(TextChar {
+            ch,
+            start,
+            end: start + ch.len_utf8(),
+            t,
+        });
+        i += ch.len_utf8().max(1);
+    }
+}
+
+/// Word's typographic quotes and spaces, as the template language wants them.
+fn plain_tag(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}' => '"',
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => '\'',
+            '\u{00A0}' | '\u{2002}' | '\u{2003}' | '\u{2009}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// `{%tr for x in y %}` → (Row, "{% for x in y %}").
+fn structural(tag: &str) -> Option<(Structural, String)> {
+    let inner = tag.strip_prefix("{%")?.strip_suffix("%}")?;
+    let (kind, rest) = if let Some(r) = inner.strip_prefix("tr") {
+        (Structural::Row, r)
+    } else if let Some(r) = inner.strip_prefix("tc") {
+        (Structural::Cell, r)
+    } else if let Some(r) = inner.strip_prefix('p') {
+        (Structural::Paragraph, r)
+    } else if let Some(r) = inner.strip_prefix('r') {
+        (Structural::Run, r)
+    } else {
+        return None;
+    };
+    // `{%raw%}` or `{%print%}` are not structural: the prefix must stand alone.
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    Some((kind, format!("{{%{rest}%}}")))
+}
+
+fn merge_tag(tag: &str) -> Option<&'static str> {
+    let inner = tag
+        .strip_prefix("{%")?
+        .strip_suffix("%}")?
+        .trim()
+        .trim_matches('-')
+        .trim();
+    match inner {
+        "vm" => Some("vm"),
+        "hm" => Some("hm"),
+        _ => None,
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.chars().count() > 60 {
+        format!("{}…", t.chars().take(60).collect::<String>())
+    } else {
+        t
+    }
+}
+
+/// Where a paragraph is, as a person finds it: "thân văn bản › bảng 1, hàng 3, ô 2
+/// «…»" or "thân văn bản › đoạn 12 «…»".
+fn describe(elems: &[Elem], p: usize, label: &str, numbers: &Numbering, text: &str) -> String {
+    let mut at = String::from(label);
+    match enclosing(elems, p, ElemKind::Tc) {
+        Some(tc) => {
+            let tr = enclosing(elems, tc, ElemKind::Tr);
+            let tbl = enclosing(elems, tc, ElemKind::Tbl);
+            at.push_str(&format!(
+                " › bảng {}, hàng {}, ô {}",
+                tbl.map_or(0, |t| numbers.of(t)),
+                tr.map_or(0, |r| numbers.of(r)),
+                numbers.of(tc)
+            ));
+        }
+        None => at.push_str(&format!(" › đoạn {}", numbers.of(p))),
+    }
+    let text = excerpt(text);
+    if !text.is_empty() {
+        at.push_str(&format!(" «{text}»"));
+    }
+    at
+}
+
+/// 1-based ordinal of each element among its kind: paragraphs and tables in the part,
+/// rows in their table, cells in their row.
+struct Numbering(Vec<usize>);
+
+impl Numbering {
+    fn new(elems: &[Elem]) -> Self {
+        let mut n = vec![0; elems.len()];
+        let (mut paragraphs, mut tables) = (0, 0);
+        let mut children: std::collections::HashMap<(Option<usize>, u8), usize> = Default::default();
+        for (i, e) in elems.iter().enumerate() {
+            n[i] = match e.kind {
+                ElemKind::P => {
+                    paragraphs += 1;
+                    paragraphs
+                }
+                ElemKind::Tbl => {
+                    tables += 1;
+                    tables
+                }
+                ElemKind::Tr => {
+                    let c = children.entry((enclosing(elems, i, ElemKind::Tbl), 0)).or_default();
+                    *c += 1;
+                    *c
+                }
+                ElemKind::Tc => {
+                    let c = children.entry((enclosing(elems, i, ElemKind::Tr), 1)).or_default();
+                    *c += 1;
+                    *c
+                }
+                _ => 0,
+            };
+        }
+        Numbering(n)
+    }
+
+    fn of(&self, i: usize) -> usize {
+        self.0[i]
+    }
+}
+
+/// A part's XML as a template: None when it has no tags.
+fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Diagnostic>> {
+    if !xml.contains("{{") && !xml.contains("{%") && !xml.contains("{#") && !has_split_brace(xml) {
+        return Ok(None);
+    }
+    let elems = parse_elements(xml).map_err(|e| {
+        vec![Diagnostic::error(
+            "",
+            Place::Text { text: label.into() },
+            format!("XML của mẫu bị hỏng ({e})."),
+        )
+        .kind(Kind::Corrupt)]
+    })?;
+    let numbers = Numbering::new(&elems);
+    // The text of each paragraph, from its own runs (not those of a text box inside it).
+    let mut texts: Vec<(usize, Vec<TextChar>)> = Vec::new();
+    for (i, e) in elems.iter().enumerate() {
+        if e.kind == ElemKind::P {
+            texts.push((i, Vec::new()));
+        }
+    }
+    for (t, e) in elems.iter().enumerate() {
+        if e.kind != ElemKind::T || e.empty {
+            continue;
+        }
+        if let Some(p) = enclosing(&elems, t, ElemKind::P) {
+            if let Ok(k) = texts.binary_search_by_key(&p, |(i, _)| *i) {
+                decode_text(xml, t, e, &mut texts[k].1);
+            }
+        }
+    }
+
+    let mut edits: Vec<Edit> = Vec::new();
+    // Whole elements replaced by a structural tag: (element, its paragraph).
+    let mut replaced: Vec<(usize, usize, String)> = Vec::new();
+    let mut preserve = std::collections::BTreeSet::new();
+    let mut errors = Vec::new();
+    let mut places = Vec::new();
+    for (p, chars) in &texts {
+        let joined: String = chars.iter().map(|c| c.ch).collect();
+        let place = describe(&elems, *p, label, &numbers, &joined);
+        places.push((*p, place.clone()));
+        // Char index of each byte offset of `joined`.
+        let index: Vec<usize> = joined.char_indices().map(|(b, _)| b).collect();
+        let char_at = |byte: usize| index.partition_point(|&b| b < byte);
+        let mut rest = 0;
+        while let Some(open) = joined[rest..].find('{').map(|i| rest + i) {
+            let close = match joined.as_bytes().get(open + 1) {
+                Some(b'{') => "}}",
+                Some(b'%') => "%}",
+                Some(b'#') => "#}",
+                _ => {
+                    rest = open + 1;
+                    continue;
+                }
+            };
+            let Some(end) = joined[open + 2..].find(close).map(|i| open + 2 + i + 2) else {
+                errors.push(
+                    Diagnostic::error(
+                        "",
+                        Place::Text { text: place.clone() },
+                        format!(
+                            "thẻ «{}» mở nhưng không đóng trong cùng đoạn (cần «{close}»); một thẻ không được trải qua hai đoạn.",
+                            excerpt(&joined[open..])
+                        ),
+                    )
+                    .kind(Kind::Template),
+                );
+                break;
+            };
+            rest = end;
+            let (first, last) = (char_at(open), char_at(end) - 1);
+            let tag = plain_tag(&joined[open..end]);
+            if let Some((kind, inner)) = structural(&tag) {
+                let target = match kind {
+                    Structural::Paragraph => Some(*p),
+                    Structural::Row => enclosing(&elems, *p, ElemKind::Tr),
+                    Structural::Cell => enclosing(&elems, *p, ElemKind::Tc),
+                    Structural::Run => enclosing(&elems, chars[first].t, ElemKind::R),
+                };
+                let Some(target) = target else {
+                    let what = match kind {
+                        Structural::Row => "một hàng của bảng",
+                        Structural::Cell => "một ô của bảng",
+                        _ => "một đoạn",
+                    };
+                    errors.push(
+                        Diagnostic::error(
+                            "",
+                            Place::Text { text: place.clone() },
+                            format!("thẻ «{tag}» phải nằm trong {what}."),
+                        )
+                        .kind(Kind::Template),
+                    );
+                    continue;
+                };
+                replaced.push((target, *p, inner));
+                continue;
+            }
+            if let Some(merge) = merge_tag(&tag) {
+                let Some(tc) = enclosing(&elems, *p, ElemKind::Tc) else {
+                    errors.push(
+                        Diagnostic::error(
+                            "",
+                            Place::Text { text: place.clone() },
+                            format!("thẻ «{tag}» phải nằm trong một ô của bảng."),
+                        )
+                        .kind(Kind::Template),
+                    );
+                    continue;
+                };
+                for c in &chars[first..=last] {
+                    edits.push(Edit {
+                        start: c.start,
+                        end: c.end,
+                        text: String::new(),
+                    });
+                }
+                merge_edits(&elems, tc, merge, &mut edits);
+                continue;
+            }
+            // An ordinary tag: whole in the `w:t` where it begins, gone from the others.
+            for (k, c) in chars[first..=last].iter().enumerate() {
+                edits.push(Edit {
+                    start: c.start,
+                    end: c.end,
+                    text: if k == 0 { tag.clone() } else { String::new() },
+                });
+            }
+            preserve.insert(chars[first].t);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if edits.is_empty() && replaced.is_empty() {
+        return Ok(None);
+    }
+    for t in preserve {
+        let e = &elems[t];
+        edits.push(Edit {
+            start: e.start,
+            end: e.content_start,
+            text: "<w:t xml:space=\"preserve\">".into(),
+        });
+    }
+    // A structural tag takes its whole element; two in one element, or other tags in
+    // it, would be lost silently.
+    replaced.sort_by_key(|(target, _, _)| elems[*target].start);
+    for pair in replaced.windows(2) {
+        let (a, b) = (&elems[pair[0].0], &elems[pair[1].0]);
+        if b.start < a.end {
+            let place = places
+                .iter()
+                .find(|(p, _)| *p == pair[1].1)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_default();
+            return Err(vec![Diagnostic::error(
+                "",
+                Place::Text { text: place },
+                "hai thẻ cấu trúc ({%p, {%tr, {%tc, {%r) nằm trong cùng một đoạn, hàng, ô hoặc đoạn chữ; mỗi thẻ cấu trúc cần một chỗ riêng.",
+            )
+            .kind(Kind::Template)]);
+        }
+    }
+    let mut kept = Vec::new();
+    for edit in edits {
+        match replaced
+            .iter()
+            .find(|(t, _, _)| elems[*t].start <= edit.start && edit.end <= elems[*t].end)
+        {
+            Some((_, p, _)) if !edit.text.is_empty() && edit.text.starts_with('{') => {
+                let place = places
+                    .iter()
+                    .find(|(q, _)| q == p)
+                    .map(|(_, s)| s.clone())
+                    .unwrap_or_default();
+                return Err(vec![Diagnostic::error(
+                    "",
+                    Place::Text { text: place },
+                    format!(
+                        "thẻ «{}» nằm cùng chỗ với một thẻ cấu trúc ({{%p, {{%tr, {{%tc, {{%r}}), nên sẽ bị mất; hãy đặt nó ở đoạn, hàng hoặc ô khác.",
+                        edit.text
+                    ),
+                )
+                .kind(Kind::Template)]);
+            }
+            Some(_) => {}
+            None => kept.push(edit),
+        }
+    }
+    for (target, _, inner) in &replaced {
+        kept.push(Edit {
+            start: elems[*target].start,
+            end: elems[*target].end,
+            text: inner.clone(),
+        });
+    }
+    kept.sort_by_key(|e| (e.start, e.end));
+    let (source, map) = apply(xml, &kept);
+    let mut spans = Vec::new();
+    for (p, place) in places {
+        let e = &elems[p];
+        let (start, end) = (map(e.start), map(e.end));
+        spans.push(Span { start, end, place });
+    }
+    // A structural tag's text belongs to the paragraph that held it.
+    for (target, p, inner) in &replaced {
+        let start = map(elems[*target].start);
+        if let Some(place) = spans
+            .iter()
+            .find(|s| s.start == map(elems[*p].start))
+            .map(|s| s.place.clone())
+        {
+            spans.push(Span {
+                start,
+                end: start + inner.len(),
+                place,
+            });
+        }
+    }
+    Ok(Some((source, spans)))
+}
+
+/// Braces Word may have split from each other (`{` in one run, `{` in the next).
+fn has_split_brace(xml: &str) -> bool {
+    xml.contains('{') && xml.contains('}')
+}
+
+/// The edits that merge cell `tc`: `vm` in a row loop (restart on the first row,
+/// continue after, text only on the first row), `hm` in a cell loop (the first cell
+/// spans the loop's length, the others are left out).
+fn merge_edits(elems: &[Elem], tc: usize, merge: &str, edits: &mut Vec<Edit>) {
+    let cell = &elems[tc];
+    let tcpr = elems
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.kind == ElemKind::TcPr && e.parent == Some(tc))
+        .map(|(i, _)| i);
+    let (property, before) = match merge {
+        "vm" => (
+            "<w:vMerge w:val=\"{% if loop.first %}restart{% else %}continue{% endif %}\"/>",
+            &["cnfStyle", "tcW", "gridSpan", "hMerge"][..],
+        ),
+        _ => ("<w:gridSpan w:val=\"{{ loop.length }}\"/>", &["cnfStyle", "tcW"][..]),
+    };
+    let content_from = match tcpr {
+        Some(pr) => {
+            // After the children that come before it in the schema.
+            let at = elems
+                .iter()
+                .filter(|e| e.kind == ElemKind::TcPrChild && e.parent == Some(pr) && before.contains(&e.local.as_str()))
+                .map(|e| e.end)
+                .max()
+                .unwrap_or(elems[pr].content_start);
+            edits.push(Edit {
+                start: at,
+                end: at,
+                text: property.into(),
+            });
+            elems[pr].end
+        }
+        None => {
+            edits.push(Edit {
+                start: cell.content_start,
+                end: cell.content_start,
+                text: format!("<w:tcPr>{property}</w:tcPr>"),
+            });
+            cell.content_start
+        }
+    };
+    match merge {
+        "vm" => {
+            edits.push(Edit {
+                start: content_from,
+                end: content_from,
+                text: "{% if loop.first %}".into(),
+            });
+            edits.push(Edit {
+                start: cell.content_end,
+                end: cell.content_end,
+                text: "{% else %}<w:p/>{% endif %}".into(),
+            });
+        }
+        _ => {
+            edits.push(Edit {
+                start: cell.start,
+                end: cell.start,
+                text: "{% if loop.first %}".into(),
+            });
+            edits.push(Edit {
+                start: cell.end,
+                end: cell.end,
+                text: "{% endif %}".into(),
+            });
+        }
+    }
+}
+
+/// Apply sorted, non-overlapping edits; also returns the map from an offset of the
+/// original to the same place in the result.
+fn apply(xml: &str, edits: &[Edit]) -> (String, impl Fn(usize) -> usize) {
+    let mut out = String::with_capacity(xml.len() + 256);
+    // (original offset, output offset) at the end of each edit.
+    let mut marks: Vec<(usize, usize)> = vec![(0, 0)];
+    let mut at = 0;
+    for e in edits {
+        if e.start < at {
+            continue;
+        }
+        out.push_str(&xml[at..e.start]);
+        marks.push((e.start, out.len()));
+        out.push_str(&e.text);
+        at = e.end;
+        marks.push((at, out.len()));
+    }
+    out.push_str(&xml[at..]);
+    let map = move |offset: usize| {
+        let i = marks.partition_point(|&(o, _)| o <= offset).saturating_sub(1);
+        let (o, out) = marks[i];
+        out + (offset - o)
+    };
+    (out, map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(body: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}<w:sectPr/></w:body></w:document>"
+        )
+    }
+
+    fn render(xml: &str, ctx: minijinja::Value) -> String {
+        let (source, _) = prepare(xml, "thân văn bản").unwrap().unwrap();
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
+        env.set_formatter(|out, _, value| {
+            let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+            out.write_str(&escape_run_text(&text)).map_err(minijinja::Error::from)
+        });
+        let out = env.render_str(&source, ctx).unwrap();
+        roxmltree::Document::parse(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        out
+    }
+
+    fn text_of(xml: &str) -> String {
+        let d = roxmltree::Document::parse(xml).unwrap();
+        d.descendants()
+            .filter(|n| n.tag_name().name() == "p")
+            .map(|p| {
+                p.descendants()
+                    .filter(|n| n.is_text() && n.parent().is_some_and(|t| t.tag_name().name() == "t"))
+                    .map(|n| n.text().unwrap_or(""))
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn a_tag_split_over_runs_takes_the_first_runs_formatting() {
+        let xml = doc(concat!(
+            "<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>Xã {{ tt.</w:t></w:r>",
+            "<w:proofErr w:type=\"spellStart\"/><w:bookmarkStart w:id=\"0\" w:name=\"x\"/>",
+            "<w:r w:rsidR=\"00AB\"><w:rPr><w:i/></w:rPr><w:t>ten_xa</w:t></w:r><w:bookmarkEnd w:id=\"0\"/>",
+            "<w:r><w:lastRenderedPageBreak/><w:t xml:space=\"preserve\"> }} có</w:t></w:r></w:p>"
+        ));
+        let out = render(
+            &xml,
+            minijinja::context! { tt => minijinja::context! { ten_xa => "Ba Thành" } },
+        );
+        assert_eq!(text_of(&out), "Xã Ba Thành có");
+        assert!(
+            out.contains("<w:b/></w:rPr><w:t xml:space=\"preserve\">Xã Ba Thành</w:t>"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn values_are_literal_and_newlines_break_lines() {
+        let xml = doc("<w:p><w:r><w:t>{{ x }}</w:t></w:r></w:p>");
+        let out = render(&xml, minijinja::context! { x => "a < b & \"c\"\n{{ y }}</w:t>\u{1}" });
+        assert_eq!(text_of(&out), "a < b & \"c\"{{ y }}</w:t>");
+        assert!(out.contains("<w:br/>"));
+    }
+
+    #[test]
+    fn curly_quotes_in_a_tag_work() {
+        let xml = doc("<w:p><w:r><w:t>{{ “a” ~ ‘b’ }}</w:t></w:r></w:p>");
+        assert_eq!(text_of(&render(&xml, minijinja::context! {})), "ab");
+    }
+
+    #[test]
+    fn a_row_loop_repeats_the_row_with_its_formatting() {
+        let row = |t: &str| {
+            format!("<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc></w:tr>")
+        };
+        let xml = doc(&format!(
+            "<w:tbl>{}{}{}</w:tbl>",
+            row("{%tr for x in xs %}"),
+            row("{{ x }}"),
+            row("{%tr endfor %}")
+        ));
+        let out = render(&xml, minijinja::context! { xs => vec!["một", "hai", "ba"] });
+        assert_eq!(text_of(&out), "một\nhai\nba");
+        assert_eq!(out.matches("<w:cantSplit/>").count(), 3);
+    }
+
+    #[test]
+    fn a_paragraph_condition_removes_the_whole_paragraph() {
+        let xml = doc(concat!(
+            "<w:p><w:r><w:t>{%p if show %}</w:t></w:r></w:p>",
+            "<w:p><w:r><w:t>có</w:t></w:r></w:p>",
+            "<w:p><w:r><w:t>{%p endif %}</w:t></w:r></w:p>",
+            "<w:p><w:r><w:t>sau</w:t></w:r></w:p>"
+        ));
+        assert_eq!(text_of(&render(&xml, minijinja::context! { show => false })), "sau");
+        assert_eq!(text_of(&render(&xml, minijinja::context! { show => true })), "có\nsau");
+    }
+
+    #[test]
+    fn vertical_merge_in_a_row_loop() {
+        let xml = doc(concat!(
+            "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>{%tr for x in xs %}</w:t></w:r></w:p></w:tc></w:tr>",
+            "<w:tr><w:tc><w:tcPr><w:tcW w:w=\"100\" w:type=\"dxa\"/><w:vAlign w:val=\"center\"/></w:tcPr><w:p><w:r><w:t>{% vm %}Nhóm</w:t></w:r></w:p></w:tc>",
+            "<w:tc><w:p><w:r><w:t>{{ x }}</w:t></w:r></w:p></w:tc></w:tr>",
+            "<w:tr><w:tc><w:p><w:r><w:t>{%tr endfor %}</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+        ));
+        let out = render(&xml, minijinja::context! { xs => vec!["a", "b"] });
+        assert!(
+            out.contains("<w:tcW w:w=\"100\" w:type=\"dxa\"/><w:vMerge w:val=\"restart\"/><w:vAlign"),
+            "{out}"
+        );
+        assert!(out.contains("<w:vMerge w:val=\"continue\"/>"));
+        assert_eq!(out.matches("Nhóm").count(), 1);
+    }
+
+    #[test]
+    fn unclosed_and_misplaced_tags_name_the_paragraph() {
+        let xml =
+            doc("<w:p><w:r><w:t>Số {{ tt.so</w:t></w:r></w:p><w:p><w:r><w:t>{%tr for x in y %}</w:t></w:r></w:p>");
+        let errors = prepare(&xml, "thân văn bản").unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].place.to_string().contains("đoạn 1 «Số {{ tt.so»"),
+            "{errors:?}"
+        );
+        assert!(errors[1].message.contains("một hàng của bảng"));
+        assert!(errors[1].place.to_string().contains("đoạn 2"));
+    }
+}

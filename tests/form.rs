@@ -1,0 +1,224 @@
+//! Word forms: a .docx made as Word makes them (tags split over runs by spell-check
+//! marks, bookmarks and rsid changes; curly quotes; tags in the header and in a
+//! footnote; a table-row loop), filled with data; everything without tags is kept.
+
+use std::io::{Read, Write};
+
+const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+
+fn part(body: &str, root: &str) -> String {
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n<w:{root} xmlns:w=\"{W}\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">{body}</w:{root}>")
+}
+
+fn run(text: &str) -> String {
+    format!("<w:r w:rsidR=\"00C41F2A\"><w:t xml:space=\"preserve\">{text}</w:t></w:r>")
+}
+
+/// A form as Word saves it after some editing: tags cut into several runs.
+fn form() -> Vec<u8> {
+    let document = part(
+        &format!(
+            concat!(
+                "<w:body>",
+                "<w:p><w:pPr><w:jc w:val=\"center\"/></w:pPr><w:r><w:rPr><w:b/></w:rPr><w:t>BÁO CÁO XÃ {{{{ tt.ten_</w:t></w:r>",
+                "<w:proofErr w:type=\"spellStart\"/><w:r><w:rPr><w:b/><w:i/></w:rPr><w:t>xa</w:t></w:r><w:proofErr w:type=\"spellEnd\"/>",
+                "<w:bookmarkStart w:id=\"0\" w:name=\"_GoBack\"/><w:r><w:t xml:space=\"preserve\"> | upper }}}}</w:t></w:r><w:bookmarkEnd w:id=\"0\"/></w:p>",
+                "<w:p>{}{}{}</w:p>",
+                "<w:p>{}<w:r><w:footnoteReference w:id=\"1\"/></w:r></w:p>",
+                "<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/></w:tblPr><w:tblGrid><w:gridCol w:w=\"4000\"/><w:gridCol w:w=\"4000\"/></w:tblGrid>",
+                "<w:tr><w:tc><w:p>{}</w:p></w:tc><w:tc><w:p/></w:tc></w:tr>",
+                "<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:p>{}</w:p></w:tc><w:tc><w:p><w:pPr><w:jc w:val=\"right\"/></w:pPr>{}</w:p></w:tc></w:tr>",
+                "<w:tr><w:tc><w:p>{}</w:p></w:tc><w:tc><w:p/></w:tc></w:tr>",
+                "</w:tbl>",
+                "<w:p>{}</w:p>",
+                "<w:sectPr><w:headerReference w:type=\"default\" r:id=\"rIdH\"/><w:pgSz w:w=\"11906\" w:h=\"16838\"/></w:sectPr>",
+                "</w:body>"
+            ),
+            run("Năm báo cáo: {{ tt.n"),
+            run("am }}, số đợt: {{ tt.so_dot | so"),
+            run(" }}"),
+            run("Ghi chú: {{ “ghi ” ~ tt.ghi_chu }}"),
+            run("{%tr for d in duong %}"),
+            run("{{ d.ten }}"),
+            run("{{ d.dai | so }}"),
+            run("{%tr endfor %}"),
+            run("Tổng: {{ duong | map(attribute=\"dai\") | sum | so }} m"),
+        ),
+        "document",
+    );
+    let header = part(&format!("<w:p>{}</w:p>", run("UBND XÃ {{ tt.ten_xa | upper }}")), "hdr");
+    let footnotes = part(
+        &format!(
+            "<w:footnote w:id=\"1\"><w:p>{}</w:p></w:footnote>",
+            run("Số liệu của {{ tt.ten_xa }}.")
+        ),
+        "footnotes",
+    );
+    let styles = part(
+        "<w:style w:type=\"paragraph\" w:styleId=\"Normal\" w:default=\"1\"><w:name w:val=\"Normal\"/></w:style>",
+        "styles",
+    );
+    let content_types = concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">",
+        "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>",
+        "<Default Extension=\"xml\" ContentType=\"application/xml\"/>",
+        "<Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>",
+        "<Override PartName=\"/word/header1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml\"/>",
+        "<Override PartName=\"/word/footnotes.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml\"/>",
+        "<Override PartName=\"/word/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml\"/>",
+        "</Types>"
+    );
+    let rels = concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
+        "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/>",
+        "</Relationships>"
+    );
+    let doc_rels = concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
+        "<Relationship Id=\"rIdH\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/header\" Target=\"header1.xml\"/>",
+        "<Relationship Id=\"rIdF\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes\" Target=\"footnotes.xml\"/>",
+        "<Relationship Id=\"rIdS\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/>",
+        "</Relationships>"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in [
+        ("[Content_Types].xml", content_types.to_string()),
+        ("_rels/.rels", rels.to_string()),
+        ("word/_rels/document.xml.rels", doc_rels.to_string()),
+        ("word/document.xml", document),
+        ("word/header1.xml", header),
+        ("word/footnotes.xml", footnotes),
+        ("word/styles.xml", styles),
+    ] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(data.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+fn parts(docx: &[u8]) -> Vec<(String, Vec<u8>, u64)> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            (f.name().unwrap().to_string(), data, f.compressed_size())
+        })
+        .collect()
+}
+
+/// The text of each paragraph of a part.
+fn paragraphs(xml: &[u8]) -> Vec<String> {
+    let text = std::str::from_utf8(xml).unwrap();
+    let doc = roxmltree::Document::parse(text).unwrap();
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "p")
+        .map(|p| {
+            p.descendants()
+                .filter(|n| n.tag_name().name() == "t" || n.tag_name().name() == "br")
+                .map(|n| {
+                    if n.tag_name().name() == "br" {
+                        "\n".to_string()
+                    } else {
+                        n.text().unwrap_or("").to_string()
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect()
+}
+
+fn context() -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(serde_json::json!({
+        "tt": { "ten_xa": "Ba Thành", "nam": 2024, "so_dot": 1250, "ghi_chu": "dòng một\ndòng <hai> & ba" },
+        "duong": [ { "ten": "Tuyến 1", "dai": 1200.5 }, { "ten": "Tuyến 2", "dai": 964.5 } ]
+    })))
+}
+
+#[test]
+fn a_word_form_is_filled_and_keeps_everything_else() {
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let original = form();
+    let form = baocao::form::Form::load("mau.docx", original.clone()).unwrap_or_else(|e| panic!("{e:?}"));
+    let filled = form
+        .fill(pack.environment(), &context())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let out = parts(&filled);
+    let get = |name: &str| &out.iter().find(|(n, _, _)| n == name).unwrap().1;
+
+    let body = paragraphs(get("word/document.xml"));
+    assert_eq!(body[0], "BÁO CÁO XÃ BA THÀNH");
+    assert_eq!(body[1], "Năm báo cáo: 2024, số đợt: 1.250");
+    assert_eq!(body[2], "Ghi chú: ghi dòng một\ndòng <hai> & ba");
+    let cells: Vec<&str> = body[3..7].iter().map(String::as_str).collect();
+    assert_eq!(cells, ["Tuyến 1", "1.200,5", "Tuyến 2", "964,5"]);
+    assert_eq!(body[7], "Tổng: 2.165 m");
+    // The row loop kept the row's own properties.
+    let xml = String::from_utf8(get("word/document.xml").clone()).unwrap();
+    assert_eq!(xml.matches("<w:cantSplit/>").count(), 2);
+    // The value took the formatting of the run where the tag began (bold, not italic).
+    assert!(xml.contains("<w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">BÁO CÁO XÃ BA THÀNH</w:t>"));
+    assert!(xml.contains("<w:bookmarkStart w:id=\"0\" w:name=\"_GoBack\"/>"));
+
+    assert_eq!(paragraphs(get("word/header1.xml")), ["UBND XÃ BA THÀNH"]);
+    assert_eq!(paragraphs(get("word/footnotes.xml")), ["Số liệu của Ba Thành."]);
+
+    // Parts without tags are the form's own bytes, compressed bytes included.
+    let before = parts(&original);
+    for name in [
+        "word/styles.xml",
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "word/_rels/document.xml.rels",
+    ] {
+        let a = before.iter().find(|(n, _, _)| n == name).unwrap();
+        let b = out.iter().find(|(n, _, _)| n == name).unwrap();
+        assert_eq!((&a.1, a.2), (&b.1, b.2), "{name} changed");
+    }
+    // Same data, same bytes.
+    assert_eq!(filled, form.fill(pack.environment(), &context()).unwrap());
+}
+
+#[test]
+fn errors_point_into_the_form() {
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let form = baocao::form::Form::load("mau.docx", form()).unwrap();
+    let ctx = minijinja::Value::from(minijinja::value::Serde(
+        serde_json::json!({ "tt": { "ten_xa": "Ba Thành" } }),
+    ));
+    let errors = form.fill(pack.environment(), &ctx).unwrap_err();
+    let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        shown.iter().any(
+            |e| e.starts_with("mau.docx › thân văn bản › đoạn 2 «Năm báo cáo: {{ tt.nam }}")
+                && e.contains("không có trong dữ liệu")
+        ),
+        "{shown:?}"
+    );
+
+    // A bad tag and an unclosed one, split over runs, are both named at once.
+    let broken = form_bytes_with("{{ tt.ten_xa | upper }}", "{{ tt.ten_xa | }}");
+    let errors = baocao::form::Form::load("mau.docx", broken).unwrap_err();
+    let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        shown.iter().any(|e| e.contains("đầu trang 1") && e.contains("cú pháp")),
+        "{shown:?}"
+    );
+}
+
+/// The form with one text of the header replaced (its parts are stored, not deflated,
+/// so the bytes can be edited).
+fn form_bytes_with(from: &str, to: &str) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data, _) in parts(&form()) {
+        let data = if name == "word/header1.xml" {
+            String::from_utf8(data).unwrap().replace(from, to).into_bytes()
+        } else {
+            data
+        };
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
