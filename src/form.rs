@@ -176,6 +176,7 @@ impl Form {
             minijinja::ErrorKind::UnknownFilter => "mẫu dùng một bộ lọc không có",
             minijinja::ErrorKind::UnknownFunction => "mẫu gọi một hàm không có",
             minijinja::ErrorKind::InvalidOperation => "giá trị không dùng được ở đây",
+            minijinja::ErrorKind::OutOfFuel => "mẫu chạy quá lâu (vòng lặp quá lớn)",
             _ => "lỗi khi điền dữ liệu vào mẫu",
         };
         let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
