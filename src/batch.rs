@@ -341,7 +341,7 @@ fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tem
         .map(|&format| {
             // A PDF starts as a .docx that LibreOffice converts once every report is named.
             let suffix = if format == OutputFormat::Pdf { ".docx" } else { ".tmp" };
-            let temp = write::write_temp(&options.out_dir, &write::render(&r.document, format), suffix)?;
+            let temp = write::write_temp(&options.out_dir, &write::render(&r.document, format)?, suffix)?;
             Ok((format, temp))
         })
         .collect()
@@ -354,14 +354,14 @@ pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnos
         let path = options.out_dir.join(format!("{}.{}", r.file_stem, format.extension()));
         if format == OutputFormat::Pdf {
             let soffice = options.soffice.as_deref().ok_or_else(|| pdf::find(None).unwrap_err())?;
-            let source = write::write_temp(&options.out_dir, &write::render(&r.document, format), ".docx")?;
+            let source = write::write_temp(&options.out_dir, &write::render(&r.document, format)?, ".docx")?;
             let job = [(source.to_path_buf(), path.clone())];
             pdf::convert(soffice, &job, pdf::PER_FILE)
                 .into_iter()
                 .next()
                 .unwrap_or(Ok(()))?;
         } else {
-            write::write_atomic(&path, &write::render(&r.document, format))?;
+            write::write_atomic(&path, &write::render(&r.document, format)?)?;
         }
         files.push(path.display().to_string());
     }
