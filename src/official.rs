@@ -32,9 +32,9 @@ pub const FONT: &str = "Times New Roman";
 pub const FONT_SIZE: u32 = 28;
 /// Page numbers from page 2: the first page shows none.
 pub const NUMBER_ON_FIRST_PAGE: bool = false;
-/// Top and bottom padding of a table cell (about 1 mm), so that the marks above and
+/// Top and bottom padding of a table cell (0.7 mm), so that the marks above and
 /// below Vietnamese letters stay clear of the lines.
-pub const CELL_PADDING_VERTICAL: Twips = 57;
+pub const CELL_PADDING_VERTICAL: Twips = 40;
 
 /// The document's metadata, rendered from the manifest.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -316,7 +316,7 @@ fn header_block_title_and_body_text() {
         "Số: 05/BC-UBND",
         "Ba Thành, ngày 05 tháng 12 năm 2024",
         "BÁO CÁO",
-        "- Đã cứng hóa 2,8 km đường giao thông nông thôn;",
+        "- Đã cứng hóa 2,8\u{a0}km đường giao thông nông thôn;",
         "Nơi nhận:",
         "Nguyễn Văn An",
         "Phụ lục I",

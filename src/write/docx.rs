@@ -224,7 +224,11 @@ impl Styles {
         x.push("<w:docDefaults><w:rPrDefault><w:rPr>");
         x.fonts(&doc.font);
         x.size(doc.font_size);
-        x.push(r#"<w:lang w:val="vi-VN" w:eastAsia="vi-VN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault></w:docDefaults>"#);
+        x.push(r#"<w:lang w:val="vi-VN" w:eastAsia="vi-VN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>"#);
+        // At least two lines of a paragraph on each side of a page break, as the .odt
+        // says (fo:orphans, fo:widows); Word's own default, which LibreOffice only
+        // applies when told.
+        x.push("<w:pPrDefault><w:pPr><w:widowControl/></w:pPr></w:pPrDefault></w:docDefaults>");
         x.push(r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style>"#);
         for (s, id) in &self.list {
             let (name, heading) = match s.role {
