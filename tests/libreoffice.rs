@@ -13,6 +13,8 @@ fn docx_converts_to_pdf_with_the_expected_text() {
     std::fs::write(&docx, render_docx(&book)).unwrap();
     let (text, pages) = to_pdf(&soffice, &docx);
     let text = text.replace('\u{a0}', " ");
+    // Words as read across line ends: where a line breaks is LibreOffice's choice.
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for expected in [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
@@ -22,7 +24,7 @@ fn docx_converts_to_pdf_with_the_expected_text() {
         "289,3",
         "Nơi nhận:",
     ] {
-        assert!(text.contains(expected), "PDF text lacks {expected:?}");
+        assert!(words.contains(expected), "PDF text lacks {expected:?}");
     }
     assert!(pages >= 5, "{pages} pages");
     // Page numbers from page 2: the first page has none, the second shows "2".
