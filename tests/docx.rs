@@ -187,3 +187,80 @@ fn a_number_and_its_unit_stay_on_one_line() {
     assert!(text.contains("2.165\u{a0}m"), "no non-breaking space in «2.165 m»");
     assert!(!text.contains("2.165 m"));
 }
+
+/// The page, font and first-page rules come from `official` through the Document;
+/// the writers only translate them, so changing them there changes both outputs.
+#[test]
+fn a_rule_changed_in_the_document_changes_both_writers() {
+    let dir = temp_dir();
+    let path = write_workbook(dir.path(), "Ba Thành.xlsx", &sample::ba_thanh());
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let mut doc = baocao::report::from_file(&pack, &path).unwrap().document;
+    assert_eq!(doc.page, baocao::official::PAGE);
+    assert_eq!(doc.font, baocao::official::FONT);
+    doc.page.left = 2000;
+    doc.font = "Arial".into();
+    doc.header_on_first_page = true;
+
+    let docx = unzip(&baocao::write::docx::to_bytes(&doc).unwrap());
+    let body = parse(&docx["word/document.xml"]);
+    let first = body.first("w:sectPr").unwrap();
+    assert_eq!(first.first("w:pgMar").unwrap().attr("w:left"), Some("2000"));
+    assert!(first.first("w:titlePg").is_none(), "the first page still has no number");
+    let styles = parse(&docx["word/styles.xml"]);
+    let fonts = styles.first("w:docDefaults").unwrap().first("w:rFonts").unwrap();
+    assert_eq!(fonts.attr("w:ascii"), Some("Arial"));
+
+    let odt = unzip(&baocao::write::odt::to_bytes(&doc).unwrap());
+    let odt_styles = parse(&odt["styles.xml"]);
+    let portrait = odt_styles
+        .all("style:page-layout")
+        .into_iter()
+        .find(|l| l.attr("style:name") == Some("PagePortrait"))
+        .unwrap();
+    let margin = portrait
+        .first("style:page-layout-properties")
+        .unwrap()
+        .attr("fo:margin-left");
+    assert_eq!(margin, Some("3.53cm"), "2000 twips");
+    let face = odt_styles.first("style:font-face").unwrap();
+    assert_eq!(face.attr("style:name"), Some("Arial"));
+    let content = parse(&odt["content.xml"]);
+    assert!(
+        !content
+            .all("style:style")
+            .iter()
+            .any(|s| s.attr("style:master-page-name") == Some("First_20_Page")),
+        "the first page still uses the master page without a number"
+    );
+}
+
+#[test]
+fn the_extension_of_the_output_chooses_the_format() {
+    let dir = temp_dir();
+    write_workbook(dir.path(), "Ba Thành.xlsx", &sample::ba_thanh());
+    let run = |args: &[&str]| {
+        let mut all = vec!["render", "Ba Thành.xlsx"];
+        all.extend_from_slice(args);
+        common::baocao(&all, dir.path())
+    };
+    let out = run(&["-o", "bao-cao.odt"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let odt = std::fs::read(dir.path().join("bao-cao.odt")).unwrap();
+    assert!(odt[30..].starts_with(b"mimetypeapplication/vnd.oasis.opendocument.text"));
+    assert!(!dir.path().join("bao-cao.docx").exists());
+
+    for (args, says) in [
+        (&["-o", "bao-cao.pdf", "-f", "docx"][..], "-f chọn docx"),
+        (&["-o", "bao-cao.doc"][..], "đuôi .doc"),
+    ] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    assert!(
+        !dir.path().join("bao-cao.docx").exists(),
+        "nothing written on a conflict"
+    );
+}
