@@ -216,6 +216,23 @@ fn meta_has_title_author_dates_and_generator() {
 }
 
 #[test]
+fn characters_xml_forbids_are_left_out_of_the_properties() {
+    let mut doc = report();
+    doc.properties.title = "Báo\u{1} cáo\u{fffe}\u{ffff}".into();
+    doc.properties.author = "UBND\u{b} xã".into();
+    let odt = read(&baocao::write::odt::to_bytes(&doc).unwrap());
+    let raw = &odt.parts["meta.xml"];
+    assert!(!raw.contains(['\u{1}', '\u{b}', '\u{fffe}', '\u{ffff}']), "{raw}");
+    let meta = parse(raw);
+    assert_eq!(meta.first("dc:title").unwrap().text(), "Báo cáo");
+    assert_eq!(meta.first("dc:creator").unwrap().text(), "UBND xã");
+    let docx = unzip(&baocao::write::docx::to_bytes(&doc).unwrap());
+    let core = &docx["docProps/core.xml"];
+    assert!(!core.contains(['\u{1}', '\u{b}', '\u{fffe}', '\u{ffff}']), "{core}");
+    assert_eq!(parse(core).first("dc:title").unwrap().text(), "Báo cáo");
+}
+
+#[test]
 fn pages_are_a4_with_nd30_margins_in_times_new_roman() {
     let odt = read(&baocao::write::odt::to_bytes(&report()).unwrap());
     let layouts: BTreeMap<&str, &Node> = odt
