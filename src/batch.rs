@@ -568,8 +568,8 @@ fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tem
         .map(|&format| {
             // A PDF starts as a .docx that LibreOffice converts once every report is named.
             let suffix = if format == OutputFormat::Pdf { ".docx" } else { ".tmp" };
-            let temp = write::write_temp(&options.out_dir, &write::render(&r.document, format), suffix)
-                .map_err(|e| e.kind(Kind::Output))?;
+            let bytes = write::render(&r.document, format)?;
+            let temp = write::write_temp(&options.out_dir, &bytes, suffix).map_err(|e| e.kind(Kind::Output))?;
             Ok((format, temp))
         })
         .collect()
@@ -590,15 +590,16 @@ pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnos
         let path = options.out_dir.join(format!("{}.{}", r.file_stem, format.extension()));
         if format == OutputFormat::Pdf {
             let soffice = soffice(options)?;
-            let source = write::write_temp(&options.out_dir, &write::render(&r.document, format), ".docx")
-                .map_err(|e| e.kind(Kind::Output))?;
+            let bytes = write::render(&r.document, format)?;
+            let source = write::write_temp(&options.out_dir, &bytes, ".docx").map_err(|e| e.kind(Kind::Output))?;
             let job = [(source.to_path_buf(), path.clone())];
             pdf::convert(&soffice, &job, pdf::PER_FILE)
                 .into_iter()
                 .next()
                 .unwrap_or(Ok(()))?;
         } else {
-            write::write_atomic(&path, &write::render(&r.document, format)).map_err(|e| e.kind(Kind::Output))?;
+            let bytes = write::render(&r.document, format)?;
+            write::write_atomic(&path, &bytes).map_err(|e| e.kind(Kind::Output))?;
         }
         files.push(path.display().to_string());
     }

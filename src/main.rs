@@ -148,9 +148,9 @@ struct PackArg {
 /// The output formats of `render` and `batch`.
 #[derive(clap::Args)]
 struct OutputArgs {
-    /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt, pdf; mặc định: docx; pdf cần LibreOffice).
-    #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", default_value = "docx", hide_default_value = true, value_parser = parse_formats)]
-    formats: Formats,
+    /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt, pdf; mặc định: theo đuôi tệp của -o, không có thì docx; pdf cần LibreOffice).
+    #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", value_parser = parse_formats)]
+    formats: Option<Formats>,
     /// Chương trình LibreOffice dùng để xuất PDF (mặc định: tìm «soffice» trong PATH).
     #[arg(long = "soffice", value_name = "ĐƯỜNG_DẪN")]
     soffice: Option<PathBuf>,
@@ -160,7 +160,7 @@ impl OutputArgs {
     /// The formats, and LibreOffice when PDF is asked for; a missing one ends the
     /// run before any work.
     fn resolve(self) -> std::result::Result<(Vec<OutputFormat>, Option<PathBuf>), ExitCode> {
-        let formats = self.formats.0;
+        let formats = self.formats.map_or_else(|| vec![OutputFormat::Docx], |f| f.0);
         if !formats.contains(&OutputFormat::Pdf) {
             return Ok((formats, None));
         }
@@ -172,6 +172,34 @@ impl OutputArgs {
             }
         }
     }
+}
+
+/// `render -o bao-cao.pdf`: the extension of the output names the format, unless
+/// `-f` names it too; an extension that is no format, or that `-f` leaves out, is an
+/// error (exit 2) rather than a file of another kind than its name says.
+fn formats_of_output(output: Option<&Path>, mut args: OutputArgs) -> std::result::Result<OutputArgs, ExitCode> {
+    let Some(extension) = output.and_then(Path::extension) else {
+        return Ok(args);
+    };
+    let shown = output.map(|o| o.display().to_string()).unwrap_or_default();
+    let message = match (OutputFormat::parse(&extension.to_string_lossy()), &args.formats) {
+        (Some(format), None) => {
+            args.formats = Some(Formats(vec![format]));
+            return Ok(args);
+        }
+        (Some(format), Some(formats)) if formats.0.contains(&format) => return Ok(args),
+        (Some(format), Some(formats)) => format!(
+            "tệp kết quả «{shown}» có đuôi .{} nhưng -f chọn {}; hãy bỏ -f hoặc đổi đuôi tệp cho khớp.",
+            format.extension(),
+            formats.0.iter().map(|f| f.extension()).collect::<Vec<_>>().join(", ")
+        ),
+        (None, _) => format!(
+            "tệp kết quả «{shown}» có đuôi .{} mà baocao không ghi được; hãy dùng .docx, .odt hoặc .pdf.",
+            extension.to_string_lossy()
+        ),
+    };
+    eprintln!("Lỗi: {message}");
+    Err(ExitCode::from(2))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -211,7 +239,7 @@ fn main() -> ExitCode {
             pack,
             output,
             output_formats,
-        } => match output_formats.resolve() {
+        } => match formats_of_output(output.as_deref(), output_formats).and_then(OutputArgs::resolve) {
             Ok((formats, soffice)) => render(&workbook, pack.dir.as_deref(), output.as_deref(), &formats, soffice),
             Err(code) => code,
         },

@@ -7,11 +7,35 @@
 
 use crate::doc::{
     text_width, Align, Block, Body, BodyBlock, Cell, Document, Inline, PageSetup, ParaStyle, Paragraph, Properties,
-    Row, Section, Table, Twips, VAlign,
+    Role, Row, Section, Table, Twips, VAlign,
 };
 
 pub const QUOC_HIEU: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
 pub const TIEU_NGU: &str = "Độc lập - Tự do - Hạnh phúc";
+
+/// A4 portrait; margins top and bottom 20 mm, left 30 mm, right 15 mm (ND30,
+/// Phụ lục I: 20–25, 20–25, 30–35, 15–20 mm); the page number 10 mm from the top edge.
+/// Landscape appendix pages turn this page.
+pub const PAGE: PageSetup = PageSetup {
+    width: 11906,
+    height: 16838,
+    top: 1134,
+    bottom: 1134,
+    left: 1701,
+    right: 850,
+    header: 567,
+};
+
+/// Times New Roman, Unicode (TCVN 6909:2001).
+pub const FONT: &str = "Times New Roman";
+/// 14 pt, in half-points: the size of a paragraph that sets none.
+pub const FONT_SIZE: u32 = 28;
+/// Page numbers from page 2: the first page shows none.
+pub const NUMBER_ON_FIRST_PAGE: bool = false;
+/// Top and bottom padding of a table cell (1 pt), so that the marks above and
+/// below Vietnamese letters stay clear of the lines. 2 pt pushed the last row and
+/// the total of Ba Thành's Phụ lục I and II onto a page of their own.
+pub const CELL_PADDING_VERTICAL: Twips = 20;
 
 /// The document's metadata, rendered from the manifest.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -98,6 +122,7 @@ pub struct Appendix {
 }
 
 const BODY: ParaStyle = ParaStyle {
+    role: Role::Body,
     align: Align::Justify,
     size: 28,
     bold: false,
@@ -234,25 +259,30 @@ fn title(meta: &Meta, page: &PageSetup) -> Vec<Paragraph> {
 }
 
 fn heading_style(level: u8) -> ParaStyle {
+    let role = Role::Heading(level.clamp(1, 4));
     match level {
         1 => ParaStyle {
+            role,
             space_before: 120,
             space_after: 120,
             keep_next: true,
             ..centered(28, true, false)
         },
         2 | 3 => ParaStyle {
+            role,
             bold: true,
             keep_next: true,
             ..BODY
         },
         4 => ParaStyle {
+            role,
             bold: true,
             italic: true,
             keep_next: true,
             ..BODY
         },
         _ => ParaStyle {
+            role,
             italic: true,
             keep_next: true,
             ..BODY
@@ -274,8 +304,20 @@ fn body_blocks(body: Body, width: Twips) -> Vec<Block> {
         };
         let b = match block {
             BodyBlock::Heading { level, inlines } => styled(heading_style(level), inlines),
-            BodyBlock::Paragraph(inlines) | BodyBlock::Dash(inlines) => styled(BODY, inlines),
+            BodyBlock::Paragraph(mut inlines) | BodyBlock::Dash(mut inlines) => {
+                bind_units(&mut inlines);
+                styled(BODY, inlines)
+            }
             BodyBlock::Table(mut table) => {
+                for p in table
+                    .rows
+                    .iter_mut()
+                    .flat_map(|r| &mut r.cells)
+                    .flat_map(|c| &mut c.paragraphs)
+                {
+                    bind_units(&mut p.inlines);
+                }
+                table_rules(&mut table);
                 if std::mem::take(&mut break_next) {
                     out.push(Block::Paragraph(Paragraph::new(
                         ParaStyle {
@@ -358,7 +400,69 @@ fn closing(meta: &Meta, page: &PageSetup) -> Table {
         right.push(para(centered(28, false, false), ""));
     }
     right.push(para(centered(28, true, false), meta.nguoi_ky.trim()));
-    layout_table(vec![left_w, width - left_w], vec![vec![left, right]])
+    let mut table = layout_table(vec![left_w, width - left_w], vec![vec![left, right]]);
+    table_rules(&mut table);
+    table
+}
+
+/// Units that stay on the line of the number before them, longest first.
+const UNITS: [&str; 20] = [
+    "triệu đồng",
+    "tỷ đồng",
+    "nghìn đồng",
+    "triệu",
+    "tỷ",
+    "nghìn",
+    "đồng",
+    "km²",
+    "km2",
+    "km",
+    "m²",
+    "m³",
+    "m2",
+    "m3",
+    "m",
+    "ha",
+    "tấn",
+    "kg",
+    "cm",
+    "%",
+];
+
+/// A non-breaking space between a number and its unit («2.165 m», «289,3 triệu
+/// đồng»), so that a line never ends between them.
+fn bind_units(inlines: &mut [Inline]) {
+    for inline in inlines {
+        let Inline::Text { text, .. } = inline else { continue };
+        if !text.contains(' ') {
+            continue;
+        }
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(' ') {
+            let (before, after) = (&rest[..at], &rest[at + 1..]);
+            out.push_str(before);
+            let number_before = before.ends_with(|c: char| c.is_ascii_digit());
+            let unit = UNITS.iter().find(|u| {
+                after
+                    .strip_prefix(**u)
+                    .is_some_and(|tail| !tail.starts_with(char::is_alphanumeric))
+            });
+            match unit.filter(|_| number_before) {
+                Some(unit) => {
+                    out.push('\u{a0}');
+                    out.push_str(&unit.replace(' ', "\u{a0}"));
+                    rest = &after[unit.len()..];
+                }
+                None => {
+                    out.push(' ');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        *text = out;
+    }
 }
 
 fn appendix_section(meta: &Meta, index: usize, appendix: Appendix, page: &PageSetup) -> Section {
@@ -410,6 +514,7 @@ fn appendix_section(meta: &Meta, index: usize, appendix: Appendix, page: &PageSe
         )));
     }
     let mut table = appendix.table;
+    table_rules(&mut table);
     table.fit_to(width);
     blocks.push(Block::Table(table));
     Section { landscape, blocks }
@@ -431,10 +536,11 @@ fn title_case_place(upper: &str) -> String {
 
 /// Lay the ND30 frame around a body and its appendices.
 pub fn frame(meta: &Meta, body: Body, appendices: Vec<Appendix>, created: &str) -> Document {
-    let page = PageSetup::default();
+    let page = PAGE;
     let mut blocks = vec![Block::Table(header(meta, &page))];
     blocks.extend(title(meta, &page).into_iter().map(Block::Paragraph));
     blocks.extend(body_blocks(body, page.text_width(false)));
+    keep_end_with_next(&mut blocks);
     blocks.push(Block::Table(closing(meta, &page)));
     let mut sections = vec![Section {
         landscape: false,
@@ -459,9 +565,66 @@ pub fn frame(meta: &Meta, body: Body, appendices: Vec<Appendix>, created: &str) 
             created: created.to_string(),
         },
         page,
+        font: FONT.to_string(),
+        font_size: FONT_SIZE,
         sections,
         page_header,
+        header_on_first_page: NUMBER_ON_FIRST_PAGE,
     }
+}
+
+/// How many lines of text above Nơi nhận and the signature go to their page with
+/// them, so that the closing block never stands alone on a page.
+const KEPT_WITH_CLOSING: usize = 2;
+
+/// Keep the end of the body with what follows it: its last paragraphs, or the last
+/// row of a table it ends with.
+fn keep_end_with_next(blocks: &mut [Block]) {
+    let mut kept = 0;
+    for block in blocks.iter_mut().rev() {
+        match block {
+            Block::Paragraph(p) => {
+                p.style.keep_next = true;
+                if !p.inlines.is_empty() {
+                    kept += 1;
+                }
+            }
+            Block::Table(t) => {
+                if let Some(last) = t.rows.len().checked_sub(1) {
+                    t.keep_with_next_rows.push(last);
+                }
+                break;
+            }
+        }
+        if kept == KEPT_WITH_CLOSING {
+            break;
+        }
+    }
+}
+
+/// Table rules of every bordered table: padding above and below the text, rows that
+/// do not split, and group rows (numbered I, II, …) kept with the row below them.
+fn table_rules(table: &mut Table) {
+    table.rows_keep_together = true;
+    if !table.borders {
+        return;
+    }
+    table.cell_padding_vertical = CELL_PADDING_VERTICAL;
+    for (i, row) in table.rows.iter().enumerate().skip(table.header_rows) {
+        if i + 1 < table.rows.len() && is_group_row(row) && !table.keep_with_next_rows.contains(&i) {
+            table.keep_with_next_rows.push(i);
+        }
+    }
+}
+
+/// A row whose first cell is a Roman numeral: "I", "II", … "XX".
+fn is_group_row(row: &Row) -> bool {
+    let Some(first) = row.cells.first().filter(|c| !c.covered) else {
+        return false;
+    };
+    let text: String = first.paragraphs.iter().map(Paragraph::text).collect();
+    let text = text.trim().trim_end_matches('.');
+    !text.is_empty() && (1..=20).any(|n| crate::vi::roman(n).is_some_and(|r| r == text))
 }
 
 fn lower_first(s: &str) -> String {
@@ -505,5 +668,21 @@ mod tests {
         assert_eq!(m.date_line(), "Ba Thành, ngày 05 tháng 12 năm 2024");
         assert_eq!(m.citation(), "05/BC-UBND ngày 05/12/2024");
         assert_eq!(title_case_place("XÃ BA THÀNH"), "xã Ba Thành");
+    }
+
+    #[test]
+    fn a_number_keeps_its_unit_on_its_line() {
+        let mut inlines = vec![Inline::plain(
+            "dài 2.165 m, vốn 289,3 triệu đồng, đạt 85,7 %, 3 mét, 12 thôn, 5 mục",
+        )];
+        bind_units(&mut inlines);
+        assert_eq!(
+            inline_text_of(&inlines),
+            "dài 2.165\u{a0}m, vốn 289,3\u{a0}triệu\u{a0}đồng, đạt 85,7\u{a0}%, 3 mét, 12 thôn, 5 mục"
+        );
+    }
+
+    fn inline_text_of(inlines: &[Inline]) -> String {
+        crate::doc::inline_text(inlines)
     }
 }

@@ -74,7 +74,7 @@ cot = { stt = { tieu_de = "STT" }, v = { tieu_de = "Giá trị" } }
 
     let pack = baocao::template::Pack::load(&pack).unwrap();
     let report = baocao::report::from_file(&pack, &book).unwrap_or_else(|e| panic!("{e:?}"));
-    let paragraphs = docx_paragraphs(&baocao::write::docx::to_bytes(&report.document));
+    let paragraphs = docx_paragraphs(&baocao::write::docx::to_bytes(&report.document).unwrap());
     for v in VALUES {
         for prefix in ["Đoạn: ", "- Dòng: ", "Mục "] {
             let wanted = format!("{prefix}{v}");

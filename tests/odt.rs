@@ -140,7 +140,7 @@ fn style<'a>(part: &'a Node, family: &str, name: &str) -> &'a Node {
 
 #[test]
 fn package_starts_with_a_stored_mimetype_and_lists_every_part() {
-    let bytes = baocao::write::odt::to_bytes(&report());
+    let bytes = baocao::write::odt::to_bytes(&report()).unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
     {
         let first = zip.by_index(0).unwrap();
@@ -195,14 +195,14 @@ fn package_starts_with_a_stored_mimetype_and_lists_every_part() {
 #[test]
 fn same_document_same_bytes() {
     let doc = report();
-    let bytes = baocao::write::odt::to_bytes(&doc);
+    let bytes = baocao::write::odt::to_bytes(&doc).unwrap();
     assert!(!bytes.is_empty());
-    assert_eq!(bytes, baocao::write::odt::to_bytes(&doc));
+    assert_eq!(bytes, baocao::write::odt::to_bytes(&doc).unwrap());
 }
 
 #[test]
 fn meta_has_title_author_dates_and_generator() {
-    let odt = read(&baocao::write::odt::to_bytes(&report()));
+    let odt = read(&baocao::write::odt::to_bytes(&report()).unwrap());
     let meta = parse(&odt.parts["meta.xml"]);
     let text = |name: &str| meta.first(name).map(Node::text).unwrap_or_default();
     assert_eq!(
@@ -216,8 +216,25 @@ fn meta_has_title_author_dates_and_generator() {
 }
 
 #[test]
+fn characters_xml_forbids_are_left_out_of_the_properties() {
+    let mut doc = report();
+    doc.properties.title = "Báo\u{1} cáo\u{fffe}\u{ffff}".into();
+    doc.properties.author = "UBND\u{b} xã".into();
+    let odt = read(&baocao::write::odt::to_bytes(&doc).unwrap());
+    let raw = &odt.parts["meta.xml"];
+    assert!(!raw.contains(['\u{1}', '\u{b}', '\u{fffe}', '\u{ffff}']), "{raw}");
+    let meta = parse(raw);
+    assert_eq!(meta.first("dc:title").unwrap().text(), "Báo cáo");
+    assert_eq!(meta.first("dc:creator").unwrap().text(), "UBND xã");
+    let docx = unzip(&baocao::write::docx::to_bytes(&doc).unwrap());
+    let core = &docx["docProps/core.xml"];
+    assert!(!core.contains(['\u{1}', '\u{b}', '\u{fffe}', '\u{ffff}']), "{core}");
+    assert_eq!(parse(core).first("dc:title").unwrap().text(), "Báo cáo");
+}
+
+#[test]
 fn pages_are_a4_with_nd30_margins_in_times_new_roman() {
-    let odt = read(&baocao::write::odt::to_bytes(&report()));
+    let odt = read(&baocao::write::odt::to_bytes(&report()).unwrap());
     let layouts: BTreeMap<&str, &Node> = odt
         .styles
         .all("style:page-layout")
@@ -268,7 +285,7 @@ fn pages_are_a4_with_nd30_margins_in_times_new_roman() {
 
 #[test]
 fn page_numbers_from_page_two_in_the_header() {
-    let odt = read(&baocao::write::odt::to_bytes(&report()));
+    let odt = read(&baocao::write::odt::to_bytes(&report()).unwrap());
     let masters: BTreeMap<&str, &Node> = odt
         .styles
         .all("style:master-page")
@@ -306,7 +323,7 @@ fn page_numbers_from_page_two_in_the_header() {
 
 #[test]
 fn header_block_title_and_body_text() {
-    let odt = read(&baocao::write::odt::to_bytes(&report()));
+    let odt = read(&baocao::write::odt::to_bytes(&report()).unwrap());
     let paragraphs: Vec<String> = odt.content.all("text:p").iter().map(|p| p.text()).collect();
     for expected in [
         QUOC_HIEU,
@@ -316,7 +333,7 @@ fn header_block_title_and_body_text() {
         "Số: 05/BC-UBND",
         "Ba Thành, ngày 05 tháng 12 năm 2024",
         "BÁO CÁO",
-        "- Đã cứng hóa 2,8 km đường giao thông nông thôn;",
+        "- Đã cứng hóa 2,8\u{a0}km đường giao thông nông thôn;",
         "Nơi nhận:",
         "Nguyễn Văn An",
         "Phụ lục I",
@@ -349,7 +366,7 @@ fn header_block_title_and_body_text() {
 
 #[test]
 fn appendix_is_landscape_with_repeated_two_row_header_and_spans() {
-    let odt = read(&baocao::write::odt::to_bytes(&report()));
+    let odt = read(&baocao::write::odt::to_bytes(&report()).unwrap());
     let heading = odt
         .content
         .all("text:p")
@@ -416,7 +433,7 @@ fn appendix_is_landscape_with_repeated_two_row_header_and_spans() {
 
 #[test]
 fn paragraph_spacing_is_the_larger_of_after_and_before_as_in_word() {
-    let odt = read(&baocao::write::odt::to_bytes(&report()));
+    let odt = read(&baocao::write::odt::to_bytes(&report()).unwrap());
     let margins = |text: &str| {
         let p = odt
             .content
@@ -453,7 +470,7 @@ fn spaces_breaks_and_odd_characters_survive() {
         }],
         ..Document::default()
     };
-    let odt = read(&baocao::write::odt::to_bytes(&doc));
+    let odt = read(&baocao::write::odt::to_bytes(&doc).unwrap());
     let p = odt.content.first("text:p").unwrap();
     assert_eq!(p.text(), "  Số:\u{a0}\u{a0}\u{a0}/BC  a <b> & \"c\"\n x  y  z");
     assert!(p.all("text:s").iter().any(|s| s.attr("text:c") == Some("2")));
@@ -486,7 +503,7 @@ fn odd_documents_still_give_well_formed_packages() {
             ..Document::default()
         },
     ] {
-        let odt = read(&baocao::write::odt::to_bytes(&doc));
+        let odt = read(&baocao::write::odt::to_bytes(&doc).unwrap());
         assert!(odt.content.first("office:text").is_some());
         parse(&odt.parts["meta.xml"]);
     }
@@ -537,8 +554,8 @@ fn pdf_like_the_docx(soffice: &Path, doc: &Document) -> Pdf {
     let dir = temp_dir();
     let odt = dir.path().join("bao-cao.odt");
     let docx = dir.path().join("bao-cao-docx.docx");
-    std::fs::write(&odt, baocao::write::odt::to_bytes(doc)).unwrap();
-    std::fs::write(&docx, baocao::write::docx::to_bytes(doc)).unwrap();
+    std::fs::write(&odt, baocao::write::odt::to_bytes(doc).unwrap()).unwrap();
+    std::fs::write(&docx, baocao::write::docx::to_bytes(doc).unwrap()).unwrap();
     let (text, _) = to_pdf(soffice, &odt);
     to_pdf(soffice, &docx);
     let (pages, lines) = layout(&odt.with_extension("pdf"));

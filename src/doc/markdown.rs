@@ -281,6 +281,7 @@ impl TableBuilder {
             } else {
                 crate::doc::DEFAULT_CELL_PADDING
             },
+            ..Table::default()
         }
     }
 }

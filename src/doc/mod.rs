@@ -97,6 +97,13 @@ pub struct Table {
     /// Left and right padding inside each cell (Word's default is 108, 0.19 cm);
     /// very wide tables use less to fit the page.
     pub cell_padding: Twips,
+    /// Top and bottom padding inside each cell.
+    pub cell_padding_vertical: Twips,
+    /// No row is split across two pages.
+    pub rows_keep_together: bool,
+    /// Rows (by index) kept on the same page as the row after them, such as the
+    /// group rows of an appendix.
+    pub keep_with_next_rows: Vec<usize>,
 }
 
 pub const DEFAULT_CELL_PADDING: Twips = 108;
@@ -151,6 +158,9 @@ impl Default for Table {
             borders: true,
             auto_width: false,
             cell_padding: DEFAULT_CELL_PADDING,
+            cell_padding_vertical: 0,
+            rows_keep_together: false,
+            keep_with_next_rows: Vec::new(),
         }
     }
 }
@@ -305,14 +315,21 @@ fn twips(em: f64, size_half_points: u32, bold: bool) -> Twips {
 
 // ---------------------------------------------------------------- laid-out document
 
-/// A finished document: properties and sections of styled blocks.
+/// A finished document: properties and sections of styled blocks, with every rule
+/// of its layout (page, font, page numbers) decided; the writers only translate.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Document {
     pub properties: Properties,
     pub page: PageSetup,
+    /// The font of all text.
+    pub font: String,
+    /// The text size of a paragraph that sets none, in half-points.
+    pub font_size: u32,
     pub sections: Vec<Section>,
-    /// Text of the page header from page 2 on (the page number, centred).
+    /// Text of the page header (the page number, centred).
     pub page_header: Vec<Paragraph>,
+    /// Whether the page header also shows on the first page.
+    pub header_on_first_page: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -326,7 +343,7 @@ pub struct Properties {
 }
 
 /// Page size and margins of a portrait page; landscape sections swap width and height.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PageSetup {
     pub width: Twips,
     pub height: Twips,
@@ -336,20 +353,6 @@ pub struct PageSetup {
     pub right: Twips,
     /// Distance from the page edge to the page header.
     pub header: Twips,
-}
-
-impl Default for PageSetup {
-    fn default() -> Self {
-        PageSetup {
-            width: 11906,
-            height: 16838,
-            top: 1134,
-            bottom: 1134,
-            left: 1701,
-            right: 850,
-            header: 567,
-        }
-    }
 }
 
 impl PageSetup {
@@ -395,10 +398,23 @@ pub enum Align {
     Justify,
 }
 
+/// What a paragraph is, for the writers' named styles and outline: a heading is
+/// listed in a navigation pane and a table of contents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Role {
+    #[default]
+    Plain,
+    /// Running text of the body.
+    Body,
+    /// A heading of level 1 to 4.
+    Heading(u8),
+}
+
 /// Direct paragraph formatting. Bold and italic here apply to the whole paragraph,
 /// on top of what each inline says.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParaStyle {
+    pub role: Role,
     pub align: Align,
     /// Font size in half-points (14 pt = 28).
     pub size: u32,
@@ -420,6 +436,7 @@ pub struct ParaStyle {
 impl Default for ParaStyle {
     fn default() -> Self {
         ParaStyle {
+            role: Role::Plain,
             align: Align::Left,
             size: 28,
             bold: false,

@@ -1,41 +1,67 @@
 //! Document → .docx (WordprocessingML).
 //!
-//! docx-rs assembles the package: content types, relationships, the styles part,
-//! settings, fonts, properties and the zip. Each distinct paragraph format of the
-//! Document becomes a paragraph style there ("Baocao 1", "Baocao 2", …) that
-//! paragraphs refer to, as a văn thư would set up Word: the file stays small and runs
-//! carry only their bold/italic.
+//! The parts are ours: the body (word/document.xml) and page headers, written
+//! straight into bytes in the schema's element order; the styles and settings;
+//! the content types, the document's relationships and the core properties.
+//! docx-rs supplies the parts it writes validly (the package relationships, the font
+//! table, the extended and custom properties). We zip the package ourselves: docx-rs's
+//! packer stores every part uncompressed and always adds comments, numbering and
+//! footnotes parts that nothing refers to (README, Architecture).
 //!
-//! The parts that grow with the report, the body (word/document.xml) and the page
-//! headers, are written here straight into bytes, in the schema's element order.
-//! Through docx-rs's model they took more than half of a report's time (its XML
-//! builder moves the writer by value for every element, see README, Performance),
-//! came out with some property children out of the schema's order, and could not
-//! mark a table row as a repeated header row.
+//! Each distinct paragraph format of the Document is a paragraph style: headings use
+//! Word's built-in `Heading1`…`Heading4` (so the navigation pane and a table of
+//! contents see them), running text `BodyText`, the rest "Baocao 1", "Baocao 2", …;
+//! paragraphs refer to them and runs carry only their bold/italic.
 
-use super::ooxml_order::canonical;
-use crate::doc::{Align, Block, Document, Inline, PageSetup, ParaStyle, Paragraph, Section, Table, VAlign};
-use docx_rs::{AlignmentType, Docx, Header, LineSpacing, RunFonts, SpecialIndentType};
+use super::{package_error, xml_text, OutputFormat};
+use crate::doc::{Align, Block, Document, Inline, PageSetup, ParaStyle, Paragraph, Role, Section, Table, VAlign};
+use crate::error::Result;
 use std::io::{Cursor, Write};
+use zip::write::SimpleFileOptions;
+use zip::CompressionMethod;
 
-const FONT: &str = "Times New Roman";
+const W_NS: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+const R_NS: &str = r#"xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#;
 
-const DOCUMENT_START: &str = concat!(
-    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-    r#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" "#,
-    r#"xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:body>"#
+const RELS: &str = "application/vnd.openxmlformats-package.relationships+xml";
+const OFFICE_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+/// The parts of the package besides the headers, with their content types.
+const DOCUMENT: (&str, &str) = (
+    "word/document.xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
 );
-const HEADER_START: &str = concat!(
-    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-    r#"<w:hdr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" "#,
-    r#"xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
+const STYLES: (&str, &str) = (
+    "word/styles.xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml",
+);
+const SETTINGS: (&str, &str) = (
+    "word/settings.xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml",
+);
+const FONT_TABLE: (&str, &str) = (
+    "word/fontTable.xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml",
+);
+const HEADER_TYPE: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml";
+const CORE: (&str, &str) = (
+    "docProps/core.xml",
+    "application/vnd.openxmlformats-package.core-properties+xml",
+);
+const APP: (&str, &str) = (
+    "docProps/app.xml",
+    "application/vnd.openxmlformats-officedocument.extended-properties+xml",
+);
+const CUSTOM: (&str, &str) = (
+    "docProps/custom.xml",
+    "application/vnd.openxmlformats-officedocument.custom-properties+xml",
 );
 
 /// The .docx bytes of a document. Same document, same bytes.
-pub fn to_bytes(doc: &Document) -> Vec<u8> {
+pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
     let mut styles = Styles::default();
-    // The page header first, so that its style is "Baocao1" as it always was.
-    let mut header = Xml::new(HEADER_START);
+    let mut header = Xml::new(&format!("{DECLARATION}<w:hdr {W_NS} {R_NS}>"));
     for p in &doc.page_header {
         header.paragraph(&mut styles, p);
     }
@@ -43,115 +69,230 @@ pub fn to_bytes(doc: &Document) -> Vec<u8> {
         header.push("<w:p/>");
     }
     header.push("</w:hdr>");
-    // Page numbers from page 2: the first page has a header of its own, empty.
-    let mut first_header = Xml::new(HEADER_START);
-    first_header.push("<w:p/></w:hdr>");
+    let mut headers = vec![header.out];
+    if !doc.header_on_first_page {
+        // The first page has a header of its own, empty.
+        headers.push(format!("{DECLARATION}<w:hdr {W_NS} {R_NS}><w:p/></w:hdr>").into_bytes());
+    }
 
-    let mut body = Xml::new(DOCUMENT_START);
-    let references_at = body.sections(doc, &mut styles);
+    let mut body = Xml::new(&format!("{DECLARATION}<w:document {W_NS} {R_NS}><w:body>"));
+    body.sections(doc, &mut styles);
     body.push("</w:body></w:document>");
 
-    let fonts = RunFonts::new().ascii(FONT).hi_ansi(FONT).east_asia(FONT).cs(FONT);
-    let mut docx = Docx::new()
-        .default_fonts(fonts)
-        .default_size(28)
-        .created_at(&doc.properties.created)
-        .updated_at(&doc.properties.created)
-        .header(Header::new())
-        .first_header(Header::new());
-    for style in styles.into_docx() {
-        docx = docx.add_style(style);
+    // docx-rs's parts that are valid as it writes them.
+    let built = docx_rs::Docx::new().build();
+
+    let mut parts: Vec<(String, &str, Vec<u8>)> = vec![
+        (DOCUMENT.0.into(), DOCUMENT.1, body.out),
+        (STYLES.0.into(), STYLES.1, styles.part(doc)),
+        (SETTINGS.0.into(), SETTINGS.1, settings().into_bytes()),
+        (FONT_TABLE.0.into(), FONT_TABLE.1, built.font_table),
+    ];
+    for (i, h) in headers.into_iter().enumerate() {
+        parts.push((format!("word/header{}.xml", i + 1), HEADER_TYPE, h));
     }
-    let mut xml = docx.build();
-    // docx-rs's own body is empty but for its section, whose header references name
-    // the relationships it wrote; the first section of ours takes them.
-    let references = header_references(&xml.document);
-    let mut document = body.out;
-    document.splice(references_at..references_at, references.iter().copied());
-    xml.document = document;
-    // docx-rs numbers the header parts in the order they were given to it.
-    xml.headers = vec![header.out, first_header.out];
-    xml.styles = canonical(&xml.styles);
-    xml.doc_props.core = core_properties(doc);
-    let mut out = Cursor::new(Vec::new());
-    // Writing to memory cannot fail but for a bug in docx-rs; an empty result is
-    // caught by the caller's read-back check.
-    let _ = xml.pack(&mut out);
-    out.into_inner()
+    parts.push((CORE.0.into(), CORE.1, core_properties(doc)));
+    parts.push((APP.0.into(), APP.1, built.doc_props.app));
+    parts.push((CUSTOM.0.into(), CUSTOM.1, built.doc_props.custom));
+    let content_types = content_types(&parts);
+    let document_rels = document_relationships(parts.iter().map(|(name, _, _)| name.as_str()));
+
+    let mut all: Vec<(&str, &[u8])> = vec![
+        ("[Content_Types].xml", &content_types),
+        ("_rels/.rels", &built.rels),
+        ("word/_rels/document.xml.rels", &document_rels),
+    ];
+    all.extend(parts.iter().map(|(name, _, bytes)| (name.as_str(), bytes.as_slice())));
+    package(&all).map_err(|e| package_error(OutputFormat::Docx, e))
 }
 
-/// The `w:headerReference` elements of a body docx-rs built, in order.
-fn header_references(document: &[u8]) -> Vec<u8> {
-    const TAG: &[u8] = b"<w:headerReference ";
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(start) = memchr::memmem::find(&document[at..], TAG).map(|i| at + i) {
-        let Some(end) = memchr::memmem::find(&document[start..], b"/>").map(|i| start + i + 2) else {
-            break;
-        };
-        out.extend_from_slice(&document[start..end]);
-        at = end;
+/// The zip, deflated, with a fixed timestamp so that the bytes are reproducible.
+fn package(parts: &[(&str, &[u8])]) -> zip::result::ZipResult<Vec<u8>> {
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .last_modified_time(zip::DateTime::default());
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in parts {
+        zip.start_file(*name, options)?;
+        zip.write_all(bytes)?;
     }
+    Ok(zip.finish()?.into_inner())
+}
+
+fn content_types(parts: &[(String, &str, Vec<u8>)]) -> Vec<u8> {
+    let mut out = format!(
+        concat!(
+            "{}",
+            r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">"#,
+            r#"<Default Extension="rels" ContentType="{}"/>"#,
+            r#"<Default Extension="xml" ContentType="application/xml"/>"#
+        ),
+        DECLARATION, RELS
+    );
+    for (name, kind, _) in parts {
+        out.push_str(&format!(r#"<Override PartName="/{name}" ContentType="{kind}"/>"#));
+    }
+    out.push_str("</Types>");
+    out.into_bytes()
+}
+
+/// The main document's relationships: styles, settings, font table and the headers,
+/// `rIdHeader1`, `rIdHeader2` in the order of the header parts.
+fn document_relationships<'a>(parts: impl Iterator<Item = &'a str>) -> Vec<u8> {
+    let mut out =
+        format!(r#"{DECLARATION}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#);
+    for name in parts {
+        let Some(target) = name.strip_prefix("word/").filter(|t| *t != "document.xml") else {
+            continue;
+        };
+        let (id, kind) = match target {
+            "styles.xml" => ("rIdStyles".to_string(), "styles"),
+            "settings.xml" => ("rIdSettings".to_string(), "settings"),
+            "fontTable.xml" => ("rIdFontTable".to_string(), "fontTable"),
+            header => {
+                let n = header.trim_start_matches("header").trim_end_matches(".xml");
+                (format!("rIdHeader{n}"), "header")
+            }
+        };
+        out.push_str(&format!(
+            r#"<Relationship Id="{id}" Type="{OFFICE_REL}/{kind}" Target="{target}"/>"#
+        ));
+    }
+    out.push_str("</Relationships>");
+    out.into_bytes()
+}
+
+/// Settings in the schema's order: Word 2013+ layout (no compatibility mode).
+fn settings() -> String {
+    const COMPAT: &str = "http://schemas.microsoft.com/office/word";
+    let mut out = format!("{DECLARATION}<w:settings {W_NS}>");
+    out.push_str(r#"<w:zoom w:percent="100"/><w:defaultTabStop w:val="720"/>"#);
+    out.push_str(r#"<w:characterSpacingControl w:val="doNotCompress"/><w:compat>"#);
+    for (name, value) in [
+        ("compatibilityMode", 15),
+        ("overrideTableStyleFontSizeAndJustification", 1),
+        ("enableOpenTypeFeatures", 1),
+        ("doNotFlipMirrorIndents", 1),
+        ("differentiateMultirowTableHeaders", 1),
+    ] {
+        out.push_str(&format!(
+            r#"<w:compatSetting w:name="{name}" w:uri="{COMPAT}" w:val="{value}"/>"#
+        ));
+    }
+    out.push_str("</w:compat></w:settings>");
     out
 }
 
-/// The paragraph styles met so far, in order of first use.
+/// The paragraph styles met so far, in order of first use, with their ids.
 #[derive(Default)]
 struct Styles {
-    list: Vec<ParaStyle>,
+    list: Vec<(ParaStyle, String)>,
+    plain: usize,
 }
 
 impl Styles {
-    /// The style number of a paragraph format; what a style cannot hold (keep with
+    /// The style id of a paragraph format; what a style does not hold (keep with
     /// next, page break, the line under) stays on the paragraph.
-    fn number(&mut self, s: &ParaStyle) -> usize {
+    fn id(&mut self, s: &ParaStyle) -> &str {
         let key = ParaStyle {
             keep_next: false,
             page_break_before: false,
             rule_below: false,
             ..*s
         };
-        match self.list.iter().position(|k| *k == key) {
-            Some(i) => i + 1,
-            None => {
-                self.list.push(key);
-                self.list.len()
-            }
+        if let Some(i) = self.list.iter().position(|(k, _)| *k == key) {
+            return &self.list[i].1;
         }
+        let taken = |id: &str| self.list.iter().any(|(_, i)| i == id);
+        let id = match key.role {
+            Role::Heading(n) if !taken(&format!("Heading{n}")) => format!("Heading{n}"),
+            Role::Body if !taken("BodyText") => "BodyText".to_string(),
+            _ => {
+                self.plain += 1;
+                format!("Baocao{}", self.plain)
+            }
+        };
+        self.list.push((key, id));
+        &self.list[self.list.len() - 1].1
     }
 
-    fn into_docx(self) -> Vec<docx_rs::Style> {
-        self.list
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let mut style = docx_rs::Style::new(format!("Baocao{}", i + 1), docx_rs::StyleType::Paragraph)
-                    .name(format!("Baocao {}", i + 1))
-                    .align(match s.align {
-                        Align::Left => AlignmentType::Left,
-                        Align::Center => AlignmentType::Center,
-                        Align::Right => AlignmentType::Right,
-                        Align::Justify => AlignmentType::Both,
-                    })
-                    .size(s.size as usize)
-                    .line_spacing(
-                        LineSpacing::new()
-                            .before(s.space_before.max(0) as u32)
-                            .after(s.space_after.max(0) as u32),
-                    );
-                if s.first_line != 0 || s.indent_left != 0 || s.indent_right != 0 {
-                    let special = (s.first_line != 0).then_some(SpecialIndentType::FirstLine(s.first_line));
-                    style = style.indent(Some(s.indent_left), special, Some(s.indent_right), None);
-                }
-                if s.bold {
-                    style = style.bold();
-                }
-                if s.italic {
-                    style = style.italic();
-                }
-                style
-            })
-            .collect()
+    /// The styles part: the document's font and size as defaults, `Normal` as the
+    /// default paragraph style, then every style used, each stating its whole format.
+    fn part(&self, doc: &Document) -> Vec<u8> {
+        let mut x = Xml::new(&format!("{DECLARATION}<w:styles {W_NS}>"));
+        x.push("<w:docDefaults><w:rPrDefault><w:rPr>");
+        x.fonts(&doc.font);
+        x.size(doc.font_size);
+        x.push(r#"<w:lang w:val="vi-VN" w:eastAsia="vi-VN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>"#);
+        // At least two lines of a paragraph on each side of a page break, as the .odt
+        // says (fo:orphans, fo:widows); Word's own default, which LibreOffice only
+        // applies when told.
+        x.push("<w:pPrDefault><w:pPr><w:widowControl/></w:pPr></w:pPrDefault></w:docDefaults>");
+        x.push(r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style>"#);
+        for (s, id) in &self.list {
+            let (name, heading) = match s.role {
+                Role::Heading(n) if *id == format!("Heading{n}") => (format!("heading {n}"), Some(n)),
+                Role::Body if id == "BodyText" => ("Body Text".to_string(), None),
+                _ => (format!("Baocao {}", id.trim_start_matches("Baocao")), None),
+            };
+            x.push(r#"<w:style w:type="paragraph""#);
+            if id.starts_with("Baocao") {
+                x.push(r#" w:customStyle="1""#);
+            }
+            x.attr("w:styleId", id);
+            x.push("><w:name");
+            x.attr("w:val", &name);
+            x.push(r#"/><w:basedOn w:val="Normal"/>"#);
+            if heading.is_some() {
+                x.push(r#"<w:next w:val="BodyText"/><w:uiPriority w:val="9"/>"#);
+            }
+            x.push("<w:qFormat/><w:pPr>");
+            if heading.is_some() {
+                x.push("<w:keepNext/><w:keepLines/>");
+            }
+            x.push("<w:spacing");
+            x.attr("w:before", s.space_before.max(0));
+            x.attr("w:after", s.space_after.max(0));
+            x.push("/><w:ind");
+            x.attr("w:left", s.indent_left);
+            x.attr("w:right", s.indent_right);
+            if s.first_line < 0 {
+                x.attr("w:hanging", -s.first_line);
+            } else {
+                x.attr("w:firstLine", s.first_line);
+            }
+            x.push("/><w:jc");
+            x.attr(
+                "w:val",
+                match s.align {
+                    Align::Left => "left",
+                    Align::Center => "center",
+                    Align::Right => "right",
+                    Align::Justify => "both",
+                },
+            );
+            x.push("/>");
+            if let Some(n) = heading {
+                x.push("<w:outlineLvl");
+                x.attr("w:val", n.saturating_sub(1));
+                x.push("/>");
+            }
+            x.push("</w:pPr><w:rPr>");
+            x.fonts(&doc.font);
+            let on = |b: bool| if b { "1" } else { "0" };
+            for (tag, value) in [("b", s.bold), ("bCs", s.bold), ("i", s.italic), ("iCs", s.italic)] {
+                x.push("<w:");
+                x.push(tag);
+                x.attr("w:val", on(value));
+                x.push("/>");
+            }
+            x.push(r#"<w:color w:val="000000"/>"#);
+            x.size(s.size);
+            x.push("</w:rPr></w:style>");
+        }
+        x.push("</w:styles>");
+        x.out
     }
 }
 
@@ -176,16 +317,15 @@ impl Xml {
         let _ = write!(self.out, " {name}=\"{value}\"");
     }
 
-    /// Character data, escaped; control characters, which XML cannot hold, left out.
+    /// Character data, escaped; characters XML cannot hold left out.
     fn text(&mut self, text: &str) {
+        let text = xml_text(text);
         let mut from = 0;
         for (i, b) in text.bytes().enumerate() {
             let escaped: &[u8] = match b {
                 b'&' => b"&amp;",
                 b'<' => b"&lt;",
                 b'>' => b"&gt;",
-                b'\t' | b'\n' | b'\r' => continue,
-                0..0x20 => b"",
                 _ => continue,
             };
             self.out.extend_from_slice(&text.as_bytes()[from..i]);
@@ -195,11 +335,29 @@ impl Xml {
         self.out.extend_from_slice(&text.as_bytes()[from..]);
     }
 
+    fn fonts(&mut self, font: &str) {
+        self.push("<w:rFonts");
+        for key in ["w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"] {
+            self.push(" ");
+            self.push(key);
+            self.push("=\"");
+            self.text(font);
+            self.push("\"");
+        }
+        self.push("/>");
+    }
+
+    fn size(&mut self, half_points: u32) {
+        self.push("<w:sz");
+        self.attr("w:val", half_points);
+        self.push("/><w:szCs");
+        self.attr("w:val", half_points);
+        self.push("/>");
+    }
+
     /// Every section's blocks, each section ended by its properties (the last one's
-    /// at the end of the body, the others' in an empty paragraph). Returns where the
-    /// header references of the first section belong.
-    fn sections(&mut self, doc: &Document, styles: &mut Styles) -> usize {
-        let mut references_at = 0;
+    /// at the end of the body, the others' in an empty paragraph).
+    fn sections(&mut self, doc: &Document, styles: &mut Styles) {
         let last = doc.sections.len().saturating_sub(1);
         for (i, section) in doc.sections.iter().enumerate() {
             for block in &section.blocks {
@@ -211,25 +369,27 @@ impl Xml {
             if i < last {
                 self.push("<w:p><w:pPr>");
             }
-            self.push("<w:sectPr>");
-            if i == 0 {
-                references_at = self.out.len();
-            }
-            self.section_properties(section, &doc.page, i == 0);
+            self.section_properties(section, doc, i == 0);
             if i < last {
                 self.push("</w:pPr></w:p>");
             }
         }
         if doc.sections.is_empty() {
-            self.push("<w:sectPr>");
-            references_at = self.out.len();
-            self.section_properties(&Section::default(), &doc.page, true);
+            self.section_properties(&Section::default(), doc, true);
         }
-        references_at
     }
 
-    /// A section's properties after its header references, and the closing tag.
-    fn section_properties(&mut self, section: &Section, page: &PageSetup, first: bool) {
+    /// A section's properties. The first names the page headers; the others
+    /// inherit them.
+    fn section_properties(&mut self, section: &Section, doc: &Document, first: bool) {
+        let page: &PageSetup = &doc.page;
+        self.push("<w:sectPr>");
+        if first {
+            self.push(r#"<w:headerReference w:type="default" r:id="rIdHeader1"/>"#);
+            if !doc.header_on_first_page {
+                self.push(r#"<w:headerReference w:type="first" r:id="rIdHeader2"/>"#);
+            }
+        }
         let (w, h) = if section.landscape {
             (page.height, page.width)
         } else {
@@ -251,18 +411,23 @@ impl Xml {
         self.attr("w:header", page.header);
         self.attr("w:footer", page.header);
         self.push(" w:gutter=\"0\"/><w:cols w:space=\"425\"/>");
-        if first {
+        if first && !doc.header_on_first_page {
             self.push("<w:titlePg/>");
         }
         self.push("</w:sectPr>");
     }
 
     fn paragraph(&mut self, styles: &mut Styles, p: &Paragraph) {
+        self.paragraph_kept(styles, p, false);
+    }
+
+    /// A paragraph, kept with the next one when `keep` or its style says so.
+    fn paragraph_kept(&mut self, styles: &mut Styles, p: &Paragraph, keep: bool) {
         let s = &p.style;
         self.push("<w:p><w:pPr><w:pStyle");
-        self.attr("w:val", format_args!("Baocao{}", styles.number(s)));
+        self.attr("w:val", styles.id(s));
         self.push("/>");
-        if s.keep_next {
+        if s.keep_next || keep {
             self.push("<w:keepNext/>");
         }
         if s.page_break_before {
@@ -324,9 +489,14 @@ impl Xml {
             self.push(edge);
             self.push(line);
         }
-        self.push(r#"</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left"#);
+        let pad_y = t.cell_padding_vertical.max(0);
+        self.push(r#"</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top"#);
+        self.attr("w:w", pad_y);
+        self.push(r#" w:type="dxa"/><w:left"#);
         self.attr("w:w", pad);
-        self.push(r#" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right"#);
+        self.push(r#" w:type="dxa"/><w:bottom"#);
+        self.attr("w:w", pad_y);
+        self.push(r#" w:type="dxa"/><w:right"#);
         self.attr("w:w", pad);
         self.push(r#" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>"#);
         for &w in &t.columns {
@@ -337,10 +507,17 @@ impl Xml {
         self.push("</w:tblGrid>");
         for (r, row) in t.rows.iter().enumerate() {
             self.push("<w:tr>");
-            if r < t.header_rows {
-                // Repeated at the top of every page, and never split across two.
-                self.push("<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>");
+            let header = r < t.header_rows;
+            if header || t.rows_keep_together {
+                self.push("<w:trPr><w:cantSplit/>");
+                if header {
+                    // Repeated at the top of every page.
+                    self.push("<w:tblHeader/>");
+                }
+                self.push("</w:trPr>");
             }
+            // A row is kept with the next one through its paragraphs.
+            let keep = t.keep_with_next_rows.contains(&r);
             let mut col = 0usize;
             for c in &row.cells {
                 let span = c.col_span.max(1) as usize;
@@ -366,10 +543,14 @@ impl Xml {
                 if c.paragraphs.is_empty() {
                     // A cell holds at least one paragraph; its mark sets the height
                     // of an empty row, so it takes the table's text size.
-                    self.push(r#"<w:p><w:pPr><w:rPr><w:sz w:val="26"/><w:szCs w:val="26"/></w:rPr></w:pPr></w:p>"#);
+                    self.push("<w:p><w:pPr>");
+                    if keep {
+                        self.push("<w:keepNext/>");
+                    }
+                    self.push(r#"<w:rPr><w:sz w:val="26"/><w:szCs w:val="26"/></w:rPr></w:pPr></w:p>"#);
                 }
                 for p in &c.paragraphs {
-                    self.paragraph(styles, p);
+                    self.paragraph_kept(styles, p, keep);
                 }
                 self.push("</w:tc>");
             }
@@ -380,7 +561,8 @@ impl Xml {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    xml_text(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -388,23 +570,29 @@ fn escape(text: &str) -> String {
 
 fn core_properties(doc: &Document) -> Vec<u8> {
     let p = &doc.properties;
+    let dates = if p.created.is_empty() {
+        String::new()
+    } else {
+        let at = escape(&p.created);
+        format!(
+            r#"<dcterms:created xsi:type="dcterms:W3CDTF">{at}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">{at}</dcterms:modified>"#
+        )
+    };
     format!(
         concat!(
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            "{}",
             r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" "#,
             r#"xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" "#,
             r#"xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
             "<dc:title>{}</dc:title><dc:subject>{}</dc:subject><dc:creator>{}</dc:creator><cp:lastModifiedBy>{}</cp:lastModifiedBy>",
-            "<dc:language>vi-VN</dc:language>",
-            r#"<dcterms:created xsi:type="dcterms:W3CDTF">{}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">{}</dcterms:modified>"#,
-            "</cp:coreProperties>"
+            "<dc:language>vi-VN</dc:language>{}</cp:coreProperties>"
         ),
+        DECLARATION,
         escape(&p.title),
         escape(&p.subject),
         escape(&p.author),
         escape(&p.author),
-        escape(&p.created),
-        escape(&p.created)
+        dates,
     )
     .into_bytes()
 }
@@ -428,7 +616,7 @@ mod tests {
                 Inline::bold("Đạt & <chuẩn>"),
                 Inline::LineBreak,
                 Inline::Text {
-                    text: "nghiêng\u{1}".into(),
+                    text: "nghiêng\u{1}\u{ffff}".into(),
                     bold: false,
                     italic: true,
                 },
@@ -463,6 +651,13 @@ mod tests {
                 },
             ],
             page_header: vec![Paragraph::new(ParaStyle::default(), vec![Inline::PageNumber])],
+            page: crate::official::PAGE,
+            font: "Times New Roman".into(),
+            font_size: 28,
+            properties: crate::doc::Properties {
+                title: "Báo cáo\u{1}\u{fffe}".into(),
+                ..Default::default()
+            },
             ..Document::default()
         }
     }
@@ -476,8 +671,14 @@ mod tests {
 
     #[test]
     fn body_is_well_formed_and_in_schema_order() {
-        let docx = to_bytes(&sample());
-        for name in ["word/document.xml", "word/header1.xml", "word/header2.xml"] {
+        let docx = to_bytes(&sample()).unwrap();
+        for name in [
+            "word/document.xml",
+            "word/header1.xml",
+            "word/header2.xml",
+            "word/styles.xml",
+            "docProps/core.xml",
+        ] {
             let xml = part(&docx, name);
             let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
             reader.config_mut().check_end_names = true;
@@ -489,11 +690,12 @@ mod tests {
                     Err(e) => panic!("{name}: {e}"),
                 }
             }
-            assert_eq!(canonical(&xml), xml, "{name} is not in schema order");
         }
         let body = String::from_utf8(part(&docx, "word/document.xml")).unwrap();
         assert!(body.contains("Đạt &amp; &lt;chuẩn&gt;"));
-        assert!(body.contains(">nghiêng<"), "control characters are left out");
+        assert!(body.contains(">nghiêng<"), "characters XML forbids are left out");
+        let core = String::from_utf8(part(&docx, "docProps/core.xml")).unwrap();
+        assert!(core.contains("<dc:title>Báo cáo</dc:title>"), "{core}");
         assert_eq!(body.matches("<w:sectPr>").count(), 2);
         assert_eq!(body.matches("<w:headerReference").count(), 2);
         assert!(body.contains(r#"<w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>"#));
@@ -501,7 +703,7 @@ mod tests {
 
     #[test]
     fn header_references_name_the_packaged_headers() {
-        let docx = to_bytes(&sample());
+        let docx = to_bytes(&sample()).unwrap();
         let body = String::from_utf8(part(&docx, "word/document.xml")).unwrap();
         let rels = String::from_utf8(part(&docx, "word/_rels/document.xml.rels")).unwrap();
         for kind in ["default", "first"] {
@@ -520,6 +722,6 @@ mod tests {
 
     #[test]
     fn same_document_same_bytes() {
-        assert_eq!(to_bytes(&sample()), to_bytes(&sample()));
+        assert_eq!(to_bytes(&sample()).unwrap(), to_bytes(&sample()).unwrap());
     }
 }

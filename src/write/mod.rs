@@ -3,11 +3,11 @@
 
 pub mod docx;
 pub mod odt;
-mod ooxml_order;
 pub mod pdf;
 
 use crate::doc::Document;
-use crate::error::{Diagnostic, Result};
+use crate::error::{Diagnostic, Kind, Result};
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -28,6 +28,11 @@ impl OutputFormat {
         }
     }
 
+    /// The format a file name's extension names ("bao-cao.pdf"), if any.
+    pub fn from_path(path: &std::path::Path) -> Option<OutputFormat> {
+        path.extension().and_then(|e| e.to_str()).and_then(OutputFormat::parse)
+    }
+
     /// "docx", "odt", "pdf" (any case).
     pub fn parse(name: &str) -> Option<OutputFormat> {
         match name.trim().to_lowercase().as_str() {
@@ -41,10 +46,37 @@ impl OutputFormat {
 
 /// The bytes of a document in a format written in-process (PDF is made from the
 /// .docx by LibreOffice, see `pdf`).
-pub fn render(doc: &Document, format: OutputFormat) -> Vec<u8> {
+pub fn render(doc: &Document, format: OutputFormat) -> Result<Vec<u8>> {
     match format {
         OutputFormat::Docx | OutputFormat::Pdf => docx::to_bytes(doc),
         OutputFormat::Odt => odt::to_bytes(doc),
+    }
+}
+
+/// A zip package that could not be put together: a bug rather than bad input, but
+/// reported, never written as an empty file.
+fn package_error(format: OutputFormat, e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::error(
+        "",
+        "",
+        format!("không đóng gói được tệp .{} ({e}).", format.extension()),
+    )
+    .kind(Kind::Output)
+}
+
+/// Whether XML 1.0 can hold a character: tab, line feed, carriage return and
+/// everything from U+0020 but U+FFFE and U+FFFF (a Rust string holds no surrogates).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// Text without the characters XML 1.0 forbids; the readers already drop them, this
+/// keeps a file well-formed whatever reaches a writer.
+fn xml_text(text: &str) -> Cow<'_, str> {
+    if text.chars().all(xml_char) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().filter(|&c| xml_char(c)).collect())
     }
 }
 

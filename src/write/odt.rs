@@ -6,14 +6,15 @@
 //! The first block of every later section names its master page, which starts a new
 //! page; page numbers run on.
 
+use super::{package_error, xml_text, OutputFormat};
 use crate::doc::{Align, Block, Document, Inline, PageSetup, ParaStyle, Paragraph, Row, Table, Twips, VAlign};
+use crate::error::Result;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
 
 const MIMETYPE: &str = "application/vnd.oasis.opendocument.text";
-const FONT: &str = "Times New Roman";
 /// Lines as the .docx draws them, so that both lay out alike: the rule under a
 /// paragraph is w:sz 6, docx-rs's table borders are w:sz 2 (5 twips).
 const RULE: &str = "0.75pt solid #000000";
@@ -45,13 +46,13 @@ const NAMESPACES: [(&str, &str); 9] = [
 ///
 /// No settings.xml: LibreOffice reads one without its compatibility items as written by
 /// an old version and falls back to legacy layout rules.
-pub fn to_bytes(doc: &Document) -> Vec<u8> {
+pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
     let parts = [
         ("content.xml", content(doc)),
         ("styles.xml", styles(doc)),
         ("meta.xml", meta(doc)),
     ];
-    package(&parts).unwrap_or_default()
+    package(&parts).map_err(|e| package_error(OutputFormat::Odt, e))
 }
 
 /// The zip package: `mimetype` first and stored, so that the file type can be read at
@@ -111,9 +112,10 @@ impl Xml {
         self.event(Event::End(BytesEnd::new(name)));
     }
 
+    /// Character data, escaped; characters XML cannot hold left out.
     fn text(&mut self, text: &str) {
         if !text.is_empty() {
-            self.event(Event::Text(BytesText::new(text)));
+            self.event(Event::Text(BytesText::new(&xml_text(text))));
         }
     }
 
@@ -239,22 +241,23 @@ fn styles(doc: &Document) -> Vec<u8> {
     masters.close("office:master-styles");
 
     let mut x = Xml::document("office:document-styles");
-    font_faces(&mut x);
+    font_faces(&mut x, &doc.font);
     x.open("office:styles", []);
     x.open("style:default-style", [("style:family", "paragraph")]);
     // Word keeps at least two lines of a paragraph together at a page break.
     x.empty("style:paragraph-properties", [("fo:orphans", "2"), ("fo:widows", "2")]);
-    let size = font_size(28);
+    let size = font_size(doc.font_size);
+    let font = doc.font.as_str();
     x.empty(
         "style:text-properties",
         [
-            ("style:font-name", FONT),
+            ("style:font-name", font),
             ("fo:font-size", size.as_str()),
             ("fo:language", "vi"),
             ("fo:country", "VN"),
-            ("style:font-name-asian", FONT),
+            ("style:font-name-asian", font),
             ("style:font-size-asian", size.as_str()),
-            ("style:font-name-complex", FONT),
+            ("style:font-name-complex", font),
             ("style:font-size-complex", size.as_str()),
         ],
     );
@@ -280,13 +283,14 @@ fn styles(doc: &Document) -> Vec<u8> {
     x.into_bytes()
 }
 
-fn font_faces(x: &mut Xml) {
+fn font_faces(x: &mut Xml, font: &str) {
     x.open("office:font-face-decls", []);
+    let family = format!("'{font}'");
     x.empty(
         "style:font-face",
         [
-            ("style:name", FONT),
-            ("svg:font-family", "'Times New Roman'"),
+            ("style:name", font),
+            ("svg:font-family", family.as_str()),
             ("style:font-family-generic", "roman"),
             ("style:font-pitch", "variable"),
         ],
@@ -343,7 +347,7 @@ fn content(doc: &Document) -> Vec<u8> {
     let mut after = 0;
     for (i, section) in doc.sections.iter().enumerate() {
         let master = match i {
-            0 => FIRST,
+            0 if !doc.header_on_first_page => FIRST,
             _ if section.landscape => LANDSCAPE,
             _ => PORTRAIT,
         };
@@ -385,9 +389,11 @@ struct Styles {
     texts: Vec<(bool, bool)>,
     /// Per table: its master page and column widths.
     tables: Vec<(Option<&'static str>, Vec<Twips>)>,
-    /// Vertical alignment, lines (top, right, bottom, left) and side padding of a cell.
-    cells: Vec<(VAlign, [bool; 4], Twips)>,
-    header_row: bool,
+    /// Vertical alignment, lines (top, right, bottom, left) and side and top/bottom
+    /// padding of a cell.
+    cells: Vec<(VAlign, [bool; 4], Twips, Twips)>,
+    /// Whether a row style that keeps rows together is used.
+    kept_row: bool,
 }
 
 /// The 1-based position of `item` in `list`, added if new.
@@ -422,16 +428,16 @@ impl Styles {
         format!("{}Table{}", self.prefix, self.tables.len())
     }
 
-    fn cell(&mut self, v_align: VAlign, lines: [bool; 4], padding: Twips) -> String {
+    fn cell(&mut self, v_align: VAlign, lines: [bool; 4], padding: Twips, padding_vertical: Twips) -> String {
         format!(
             "{}Cell{}",
             self.prefix,
-            position(&mut self.cells, (v_align, lines, padding))
+            position(&mut self.cells, (v_align, lines, padding, padding_vertical))
         )
     }
 
-    fn header_row(&mut self) -> String {
-        self.header_row = true;
+    fn kept_row(&mut self) -> String {
+        self.kept_row = true;
         format!("{}Row1", self.prefix)
     }
 
@@ -486,7 +492,7 @@ impl Styles {
                 x.close("style:style");
             }
         }
-        if self.header_row {
+        if self.kept_row {
             let name = format!("{}Row1", self.prefix);
             x.open(
                 "style:style",
@@ -495,7 +501,8 @@ impl Styles {
             x.empty("style:table-row-properties", [("fo:keep-together", "always")]);
             x.close("style:style");
         }
-        for (i, &(v_align, [top, right, bottom, left], padding)) in self.cells.iter().enumerate() {
+        for (i, &(v_align, [top, right, bottom, left], padding, padding_vertical)) in self.cells.iter().enumerate() {
+            let padding_vertical = pt(padding_vertical.max(0));
             let line = |on: bool| if on { CELL_LINE } else { "none" };
             // Word's text area is the column less the padding, lines or not; ODF also
             // takes off the lines, so the padding gives their width back.
@@ -522,8 +529,8 @@ impl Styles {
                     ("fo:border-left", line(left)),
                     ("fo:padding-left", padding_left.as_str()),
                     ("fo:padding-right", padding_right.as_str()),
-                    ("fo:padding-top", "0cm"),
-                    ("fo:padding-bottom", "0cm"),
+                    ("fo:padding-top", padding_vertical.as_str()),
+                    ("fo:padding-bottom", padding_vertical.as_str()),
                 ],
             );
             x.close("style:style");
@@ -714,12 +721,15 @@ fn table(x: &mut Xml, styles: &mut Styles, t: &Table, master: Option<&'static st
 }
 
 fn table_row(x: &mut Xml, styles: &mut Styles, t: &Table, r: usize, row: &Row) {
-    if r < t.header_rows {
-        let name = styles.header_row();
+    if r < t.header_rows || t.rows_keep_together {
+        let name = styles.kept_row();
         x.open("table:table-row", [("table:style-name", name.as_str())]);
     } else {
         x.open("table:table-row", []);
     }
+    // ODF has no keep-with-next for a row: its paragraphs keep with the next row, as
+    // in the .docx.
+    let keep = t.keep_with_next_rows.contains(&r);
     let mut col = 0;
     for cell in &row.cells {
         let span = cell.col_span.max(1);
@@ -734,7 +744,7 @@ fn table_row(x: &mut Xml, styles: &mut Styles, t: &Table, r: usize, row: &Row) {
         // column its right: each line once, as LibreOffice writes tables, since two
         // neighbours both drawing a shared edge show a double line next to merged cells.
         let lines = [r == 0, col >= t.columns.len(), true, true].map(|on| on && t.borders);
-        let style = styles.cell(cell.v_align, lines, t.cell_padding.max(0));
+        let style = styles.cell(cell.v_align, lines, t.cell_padding.max(0), t.cell_padding_vertical);
         let (cols, rows) = (span.to_string(), cell.row_span.to_string());
         let mut attrs = vec![("table:style-name", style.as_str())];
         if span > 1 {
@@ -749,6 +759,7 @@ fn table_row(x: &mut Xml, styles: &mut Styles, t: &Table, r: usize, row: &Row) {
             let empty = Paragraph::new(
                 ParaStyle {
                     size: 26,
+                    keep_next: keep,
                     ..ParaStyle::default()
                 },
                 vec![],
@@ -757,7 +768,13 @@ fn table_row(x: &mut Xml, styles: &mut Styles, t: &Table, r: usize, row: &Row) {
         }
         let mut after = 0;
         for p in &cell.paragraphs {
-            paragraph(x, styles, p, None, &mut after);
+            if keep && !p.style.keep_next {
+                let mut kept = p.clone();
+                kept.style.keep_next = true;
+                paragraph(x, styles, &kept, None, &mut after);
+            } else {
+                paragraph(x, styles, p, None, &mut after);
+            }
         }
         x.close("table:table-cell");
         for _ in 1..span {
