@@ -146,6 +146,19 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
     let mut tables = BTreeMap::new();
     let sheet_names: Vec<String> = book.sheets.iter().map(|s| fold(&s.name)).collect();
     for (name, spec) in specs {
+        // A sheet named for this entry that was too large to read: say so, not
+        // that its labels or header are missing.
+        let names = spec.trang_tinh.names();
+        if spec.loai != DataKind::Cell && !names.is_empty() {
+            let unread = candidate_sheets(book, &sheet_names, &names)
+                .into_iter()
+                .find_map(|s| s.problem());
+            if let Some(problem) = unread {
+                errors.push(problem.clone());
+                context.insert(name.clone(), Json::Null);
+                continue;
+            }
+        }
         let value = match spec.loai {
             DataKind::Labels => bind_labels(book, &sheet_names, spec, &mut errors),
             DataKind::Cell => bind_cell(book, &sheet_names, name, spec, &mut errors),
@@ -317,6 +330,9 @@ fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
 fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required: bool) -> Result<Json, Diagnostic> {
     let cell = sheet.get(row, col);
     let value = cell.map(|c| &c.value).unwrap_or(&Value::Empty);
+    if let Some(problem) = sheet.problem().or_else(|| value.problem()) {
+        return Err(problem.clone());
+    }
     let place = || sheet.place(row, col);
     let wrong = |found: &str| {
         Diagnostic::error(

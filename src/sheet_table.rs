@@ -66,6 +66,9 @@ pub fn from_sheet(
     area: Option<Area>,
     header_row: Option<u32>,
 ) -> Result<SheetTable, Diagnostic> {
+    if let Some(problem) = sheet.problem() {
+        return Err(problem.clone());
+    }
     let used = Area {
         first_row: sheet.origin.0,
         first_col: sheet.origin.1,
@@ -91,6 +94,14 @@ pub fn from_sheet(
         },
         None => used,
     };
+    // A cell whose value cannot be trusted is the error.
+    if let Some(problem) = {
+        (area.first_row..area.end_row)
+            .flat_map(|r| (area.first_col..area.end_col).map(move |c| (r, c)))
+            .find_map(|(r, c)| sheet.value(r, c).problem())
+    } {
+        return Err(problem.clone());
+    }
     if sheet.height == 0 || area.first_row >= area.end_row {
         return Err(Diagnostic::error(
             file,
@@ -367,7 +378,8 @@ fn cell(
         }
         Value::Bool(b) => ((if *b { "Có" } else { "Không" }).into(), Align::Center),
         Value::Text(t) => (t.into(), if first_col { Align::Center } else { Align::Left }),
-        Value::Empty => ("".into(), Align::Left),
+        // `from_sheet` refuses an area holding such a cell before it gets here.
+        Value::Empty | Value::Invalid(_) => ("".into(), Align::Left),
     };
     let align = if header { Align::Center } else { align };
     let inlines = if text.contains('\n') {

@@ -4,6 +4,7 @@
 //! repaired from legacy Vietnamese encodings, with a warning per repaired cell.
 
 pub mod legacy;
+pub mod limits;
 mod ods_layout;
 mod xlsx_layout;
 
@@ -39,6 +40,8 @@ pub struct Sheet {
     pub name: String,
     pub hidden: bool,
     /// Dense grid of the used range, row-major; `origin` is its top-left cell (0-based).
+    /// A sheet that was not read (over `limits::MAX_SHEET_CELLS`) has an empty box and
+    /// one cell here, whose `Value::Invalid` says why: see `Sheet::problem`.
     pub origin: (u32, u32),
     pub height: u32,
     pub width: u32,
@@ -95,6 +98,10 @@ pub enum Value {
     Bool(bool),
     /// An error cell such as "#DIV/0!", as Excel shows it.
     Error(String),
+    /// A cell whose value cannot be trusted (an impossible date, a bad shared-string
+    /// index, a formula with no saved result, a text over the limit): whoever uses
+    /// the cell raises this error, which names it.
+    Invalid(Box<Diagnostic>),
 }
 
 impl Value {
@@ -116,6 +123,15 @@ impl Value {
             Value::Date { year, month, day } => crate::vi::format_date_short(*year, *month, *day),
             Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Value::Error(e) => e.clone(),
+            Value::Invalid(_) => String::new(),
+        }
+    }
+
+    /// The error a cell that cannot be trusted carries, if it is one.
+    pub fn problem(&self) -> Option<&Diagnostic> {
+        match self {
+            Value::Invalid(d) => Some(d),
+            _ => None,
         }
     }
 }
@@ -173,6 +189,25 @@ pub fn parse_cell_name(name: &str) -> Option<(u32, u32)> {
 }
 
 impl Sheet {
+    /// A sheet that could not be read (too large): its error, to raise when the
+    /// sheet is used (bound, shown as an appendix).
+    pub fn problem(&self) -> Option<&Diagnostic> {
+        match self.cells.as_slice() {
+            [cell] if self.height == 0 && self.width == 0 => cell.value.problem(),
+            _ => None,
+        }
+    }
+
+    /// Mark the sheet as not read, for `problem`.
+    fn unread(&mut self, problem: Diagnostic) {
+        (self.origin, self.height, self.width) = ((0, 0), 0, 0);
+        self.merges.clear();
+        self.cells = vec![Cell {
+            value: Value::Invalid(Box::new(problem)),
+            style: CellStyle::default(),
+        }];
+    }
+
     pub fn get(&self, row: u32, col: u32) -> Option<&Cell> {
         if row < self.origin.0 || col < self.origin.1 {
             return None;
@@ -257,7 +292,7 @@ impl Workbook {
 /// Open a workbook by its content, whatever its extension says.
 pub fn open(path: &Path) -> Result<Workbook> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         let what = match e.kind() {
             std::io::ErrorKind::NotFound => "không tìm thấy tệp".to_string(),
             std::io::ErrorKind::PermissionDenied => "không có quyền đọc tệp".to_string(),
@@ -265,29 +300,108 @@ pub fn open(path: &Path) -> Result<Workbook> {
         };
         Diagnostic::error(
             &file,
-            "",
+            Place::File,
             format!("{what}; cần một tệp bảng tính Excel (.xlsx, .xls) hoặc OpenDocument (.ods)."),
         )
-    })?;
+        .kind(Kind::Unreadable)
+    };
+    // A FIFO or a device would be read forever (or block): only regular files.
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(Diagnostic::error(
+            &file,
+            Place::File,
+            "không phải là tệp thường (có thể là thư mục, ống dẫn FIFO hay thiết bị); cần một tệp bảng tính .xlsx, .xls hoặc .ods.",
+        )
+        .kind(Kind::Unreadable));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
     read(&file, bytes)
 }
 
-/// Read a workbook from its bytes; `file` names it in messages.
+/// Read a workbook from its bytes; `file` names it in messages. Never panics: a
+/// panic inside a reader (calamine on a truncated .xls) becomes a "broken file" error.
 pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
+    match quietly(|| read_unguarded(file, bytes)) {
+        Ok(result) => result,
+        Err(_) => Err(broken(file, &"trình đọc dừng giữa chừng")),
+    }
+}
+
+fn broken(file: &str, e: &dyn std::fmt::Display) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Place::File,
+        format!("tệp bảng tính bị hỏng hoặc không đầy đủ, không đọc được ({e}); hãy mở tệp bằng Excel, kiểm tra và lưu lại."),
+    )
+    .kind(Kind::Corrupt)
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f`, catching a panic without printing it: the panic hook stays quiet on this
+/// thread meanwhile (panics elsewhere are reported as before).
+fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info)
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result
+}
+
+/// Refuse a package whose parts declare more than the limits once inflated. The zip
+/// reader stops a part at its declared size, so a part that lies fails there.
+fn check_package(file: &str, bytes: &[u8]) -> Result<()> {
+    use limits::{MAX_PACKAGE_BYTES, MAX_PART_BYTES};
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // calamine says what is wrong with it
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index_raw(i) else { continue };
+        let size = part.size();
+        total = total.saturating_add(size);
+        if size > MAX_PART_BYTES || total > MAX_PACKAGE_BYTES {
+            let (what, limit) = if size > MAX_PART_BYTES {
+                let name = part.name().map(|n| n.to_string()).unwrap_or_default();
+                (format!("phần «{name}» của tệp giải nén ra {size} byte"), MAX_PART_BYTES)
+            } else {
+                ("các phần của tệp giải nén ra quá nhiều".to_string(), MAX_PACKAGE_BYTES)
+            };
+            return Err(Diagnostic::error(
+                file,
+                Place::File,
+                format!("{what}, quá giới hạn {limit} byte; tệp bị hỏng hoặc không phải bảng tính của xã."),
+            )
+            .kind(Kind::TooLarge));
+        }
+    }
+    Ok(())
+}
+
+fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     let format = sniff(&bytes).ok_or_else(|| {
         Diagnostic::error(
             file,
-            "",
+            Place::File,
             "tệp không phải là bảng tính (nội dung không phải Excel .xlsx/.xls hay OpenDocument .ods, dù tên tệp có thể ghi như vậy); hãy mở tệp bằng Excel và lưu lại dưới dạng .xlsx.",
         )
+        .kind(Kind::NotSpreadsheet)
     })?;
-    let broken = |e: &dyn std::fmt::Display| {
-        Diagnostic::error(
-            file,
-            "",
-            format!("tệp bảng tính bị hỏng hoặc không đầy đủ, không đọc được ({e}); hãy mở tệp bằng Excel, kiểm tra và lưu lại."),
-        )
-    };
+    if format != Format::Xls {
+        check_package(file, &bytes)?;
+    }
+    let broken = |e: &dyn std::fmt::Display| broken(file, e);
     let layouts = if format == Format::Xlsx {
         xlsx_layout::read(&bytes)
     } else {
@@ -353,6 +467,9 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             book
         }
     };
+    for sheet in &mut book.sheets {
+        clip_merges(sheet);
+    }
     repair_texts(&mut book, &checked);
     Ok(book)
 }
@@ -404,7 +521,7 @@ where
     let names = reader
         .defined_names()
         .iter()
-        .map(|(n, r)| (nfc(n), r.clone()))
+        .map(|(n, r)| (clean_name(n), clean_name(r)))
         .collect();
     let metadata: Vec<calamine::Sheet> = reader.sheets_metadata().to_vec();
     let mut sheets = Vec::new();
@@ -414,7 +531,19 @@ where
         }
         let range = reader.worksheet_range(&meta.name)?;
         let (origin, height, width) = match (range.start(), range.end()) {
-            (Some(s), Some(e)) => (s, e.0 - s.0 + 1, e.1 - s.1 + 1),
+            (Some(s), Some(e)) => {
+                if let Some(problem) = too_large(file, &clean_name(&meta.name), s, e) {
+                    let mut sheet = Sheet {
+                        name: clean_name(&meta.name),
+                        hidden: meta.visible != calamine::SheetVisible::Visible,
+                        ..Sheet::default()
+                    };
+                    sheet.unread(problem);
+                    sheets.push(sheet);
+                    continue;
+                }
+                (s, e.0 - s.0 + 1, e.1 - s.1 + 1)
+            }
             _ => ((0, 0), 0, 0),
         };
         let cells = range
@@ -426,7 +555,7 @@ where
             })
             .collect();
         sheets.push(Sheet {
-            name: nfc(&meta.name),
+            name: clean_name(&meta.name),
             hidden: meta.visible != calamine::SheetVisible::Visible,
             origin,
             height,
@@ -445,6 +574,59 @@ where
     })
 }
 
+/// The error of a sheet whose used box, from `start` to `end`, is over the limit.
+fn too_large(file: &str, sheet: &str, start: (u32, u32), end: (u32, u32)) -> Option<Diagnostic> {
+    let cells = (u64::from(end.0) - u64::from(start.0) + 1) * (u64::from(end.1) - u64::from(start.1) + 1);
+    (cells > limits::MAX_SHEET_CELLS).then(|| {
+        Diagnostic::error(
+            file,
+            Place::Range {
+                sheet: sheet.to_string(),
+                first: start,
+                last: end,
+            },
+            format!(
+                "trang tính quá lớn để đọc: phần có dữ liệu trải từ ô {} đến ô {} ({cells} ô), quá giới hạn {} ô. Có thể có một ô lạc ở {}: hãy xóa các dòng, cột thừa trong Excel rồi lưu lại.",
+                cell_name(start.0, start.1),
+                cell_name(end.0, end.1),
+                limits::MAX_SHEET_CELLS,
+                cell_name(end.0, end.1),
+            ),
+        )
+        .kind(Kind::TooLarge)
+    })
+}
+
+fn too_many_cells(file: &str, sheet: &str) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Place::sheet(sheet),
+        format!(
+            "trang tính quá lớn để đọc: có hơn {} ô; hãy xóa các dòng, cột thừa trong Excel rồi lưu lại.",
+            limits::MAX_SHEET_CELLS
+        ),
+    )
+    .kind(Kind::TooLarge)
+}
+
+/// Keep the merged regions that reach the used box, cut at its end: a region
+/// declared over billions of columns costs nothing then.
+fn clip_merges(sheet: &mut Sheet) {
+    let (end_row, end_col) = (sheet.end_row(), sheet.end_col());
+    if sheet.height == 0 || sheet.width == 0 {
+        sheet.merges.clear();
+        return;
+    }
+    sheet.merges.retain_mut(|m| {
+        m.last_row = m.last_row.min(end_row - 1);
+        m.last_col = m.last_col.min(end_col - 1);
+        m.first_row <= m.last_row
+            && m.first_col <= m.last_col
+            && m.last_row >= sheet.origin.0
+            && m.last_col >= sheet.origin.1
+    });
+}
+
 /// An .xlsx workbook, each sheet's values and styles read in one pass over its XML;
 /// with, for each sheet, which cells' texts their font's legacy repair left alone.
 fn read_xlsx<RS: std::io::Read + std::io::Seek>(
@@ -452,7 +634,11 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     x: &mut calamine::Xlsx<RS>,
     mut layouts: Vec<xlsx_layout::Layout>,
 ) -> std::result::Result<(Workbook, Vec<Vec<bool>>), calamine::XlsxError> {
-    let names = x.defined_names().iter().map(|(n, r)| (nfc(n), r.clone())).collect();
+    let names = x
+        .defined_names()
+        .iter()
+        .map(|(n, r)| (clean_name(n), clean_name(r)))
+        .collect();
     let metadata: Vec<calamine::Sheet> = x.sheets_metadata().to_vec();
     let is_1904 = x.has_1904_epoch();
     let mut book = Workbook {
@@ -468,7 +654,7 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             continue;
         }
         let mut sheet = Sheet {
-            name: nfc(&meta.name),
+            name: clean_name(&meta.name),
             hidden: meta.visible != calamine::SheetVisible::Visible,
             ..Sheet::default()
         };
@@ -508,6 +694,10 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
         };
         let style = if style > 0 && style < palette_len { style } else { 0 };
         read.push((cell.get_position(), value, style));
+        if read.len() as u64 > limits::MAX_SHEET_CELLS {
+            sheet.unread(too_many_cells(file, &sheet.name));
+            return Ok(Vec::new());
+        }
     }
     let bounds = |cells: &mut dyn Iterator<Item = (u32, u32)>| {
         cells.fold(None, |b: Option<((u32, u32), (u32, u32))>, (r, c)| {
@@ -521,6 +711,10 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
         return Ok(Vec::new());
     };
     let styled = bounds(&mut read.iter().filter(|c| c.2 > 0).map(|c| c.0));
+    if let Some(problem) = too_large(file, &sheet.name, start, end) {
+        sheet.unread(problem);
+        return Ok(Vec::new());
+    }
     sheet.origin = start;
     sheet.height = end.0 - start.0 + 1;
     sheet.width = end.1 - start.1 + 1;
@@ -593,6 +787,13 @@ fn value_of(data: &Data, is_1904: bool) -> Value {
         Data::Error(e) => Value::Error(e.to_string()),
         Data::DateTime(dt) if dt.is_datetime() => {
             let serial = dt.as_f64() + if is_1904 { 1462.0 } else { 0.0 };
+            // 1 is 1900-01-01, 2958465 is 9999-12-31; 0 and below Excel shows as "#####".
+            if !(1.0..2_958_466.0).contains(&serial) {
+                return invalid(
+                    Kind::BadValue,
+                    format!("ô định dạng ngày tháng nhưng giá trị {} không phải một ngày có thật (cần từ 01/01/1900 đến 31/12/9999); hãy nhập lại ngày trong Excel.", dt.as_f64()),
+                );
+            }
             let (year, month, day) = date_from_serial(serial.floor() as i64);
             Value::Date { year, month, day }
         }
@@ -602,6 +803,11 @@ fn value_of(data: &Data, is_1904: bool) -> Value {
             .unwrap_or_else(|| Value::Text(s.clone())),
         Data::DurationIso(s) => Value::Text(s.clone()),
     }
+}
+
+/// A cell that cannot be trusted; its file and place are filled in by `finish`.
+fn invalid(kind: Kind, message: String) -> Value {
+    Value::Invalid(Box::new(Diagnostic::error("", Place::File, message).kind(kind)))
 }
 
 /// Excel's serial day (1900 system, counting its phantom 29 Feb 1900) → civil date.
@@ -687,7 +893,7 @@ pub fn number_format_precision(code: &str) -> (Option<u8>, bool) {
             '.' if !in_quote && decimals.is_none() => {
                 let mut n = 0u8;
                 while matches!(chars.peek(), Some('0' | '#' | '?')) {
-                    n += 1;
+                    n = (n + 1).min(limits::MAX_DECIMALS);
                     chars.next();
                 }
                 decimals = Some(n);
@@ -709,7 +915,29 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
         let width = sheet.width.max(1);
         let checked = checked.get(s).map_or(&[][..], Vec::as_slice);
         for (i, cell) in sheet.cells.iter_mut().enumerate() {
-            let Value::Text(text) = &cell.value else { continue };
+            let at = || (r0 + i as u32 / width, c0 + i as u32 % width);
+            let text = match &mut cell.value {
+                Value::Text(text) => text,
+                Value::Invalid(problem) if problem.place.is_file() => {
+                    let (r, c) = at();
+                    problem.file = book.file.clone();
+                    problem.place = Place::cell(&sheet.name, r, c);
+                    continue;
+                }
+                _ => continue,
+            };
+            if text.len() > limits::MAX_CELL_CHARS && text.chars().count() > limits::MAX_CELL_CHARS {
+                let (r, c) = at();
+                let message = format!(
+                    "ô có {} ký tự, quá giới hạn {} ký tự của một ô Excel; tệp bị hỏng hoặc ô chứa dữ liệu không phải của báo cáo.",
+                    text.chars().count(),
+                    limits::MAX_CELL_CHARS
+                );
+                cell.value = Value::Invalid(Box::new(
+                    Diagnostic::error(&book.file, Place::cell(&sheet.name, r, c), message).kind(Kind::TooLarge),
+                ));
+                continue;
+            }
             // Legacy repair first: in TCVN3 "Ð" is "é", not a mistyped "Đ".
             let tidied = tidy(text);
             let repaired = if checked.get(i) == Some(&true) && matches!(tidied, Cow::Borrowed(_)) {
@@ -718,7 +946,7 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
                 legacy::repair(&tidied, None)
             };
             let fixed = if let Some((decoded, encoding)) = repaired {
-                let (r, c) = (r0 + i as u32 / width, c0 + i as u32 % width);
+                let (r, c) = at();
                 book.warnings.push(repaired_warning(
                     &book.file,
                     &sheet.name,
@@ -741,6 +969,26 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
             }
         }
     }
+}
+
+/// A sheet or defined name: NFC, control characters and line breaks as spaces,
+/// noncharacters dropped (a name is one line of text in every output).
+fn clean_name(name: &str) -> String {
+    if !name.contains(|c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}')) {
+        return nfc(name);
+    }
+    let spaced: String = name
+        .chars()
+        .filter(|c| !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    nfc(&spaced)
 }
 
 fn nfc(s: &str) -> String {
@@ -776,15 +1024,22 @@ fn tidy(text: &str) -> Cow<'_, str> {
 
 fn retidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for line in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+    // Excel's "_x000B_" (a line break typed with Alt+Enter in some versions), form
+    // feeds and Unicode line/paragraph separators end a line.
+    let text = text
+        .replace("\r\n", "\n")
+        .replace(['\r', '\u{B}', '\u{C}', '\u{2028}', '\u{2029}'], "\n");
+    for line in text.split('\n') {
         if !out.is_empty() {
             out.push('\n');
         }
         let mut space = false;
         for ch in line.nfc() {
             let ch = match ch {
-                '\u{A0}' | '\t' | '\u{2007}' | '\u{202F}' => ' ',
-                '\u{E000}'..='\u{F8FF}' => continue,
+                // Other control characters (XML 1.0 forbids them) separate words.
+                '\u{A0}' | '\u{2007}' | '\u{202F}' | '\0'..='\u{1F}' => ' ',
+                // Noncharacters XML forbids too; private use: the body markup reserves it.
+                '\u{E000}'..='\u{F8FF}' | '\u{FFFE}' | '\u{FFFF}' => continue,
                 c => c,
             };
             if ch == ' ' {
@@ -814,14 +1069,15 @@ fn is_tidy(text: &str) -> bool {
         let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
         match b {
             b'!'..=b'~' => {}
-            b'\r' | b'\t' => return false,
+            0..=0x1F if b != b'\n' => return false,
             b' ' if matches!(next(1), b' ' | b'\n') => return false,
             b'\n' if next(1) == b' ' => return false,
-            // U+00A0; U+2007 and U+202F; the private use area U+E000..=U+F8FF.
+            // U+00A0; U+2007, U+2028, U+2029 and U+202F; the private use area
+            // U+E000..=U+F8FF; U+FFFE and U+FFFF.
             0xC2 if next(1) == 0xA0 => return false,
-            0xE2 if next(1) == 0x80 && matches!(next(2), 0x87 | 0xAF) => return false,
+            0xE2 if next(1) == 0x80 && matches!(next(2), 0x87 | 0xA8 | 0xA9 | 0xAF) => return false,
             0xEE => return false,
-            0xEF if next(1) <= 0xA3 => return false,
+            0xEF if next(1) <= 0xA3 || (next(1) == 0xBF && matches!(next(2), 0xBE | 0xBF)) => return false,
             // Letters from U+0300 up, but for U+1E00..=U+1EFF, may not be NFC starters.
             0xCC.. if !(b == 0xE1 && (0xB8..=0xBB).contains(&next(1))) => starters = false,
             _ => {}
@@ -915,6 +1171,50 @@ mod tests {
         assert_eq!(number_format_precision("#,##0.0"), (Some(1), false));
         assert_eq!(number_format_precision("0.00%"), (Some(2), true));
         assert_eq!(number_format_precision("#,##0.0\" tấn\""), (Some(1), false));
+    }
+
+    #[test]
+    fn a_format_of_many_decimals_is_capped() {
+        let code = format!("0.{}", "0".repeat(300));
+        assert_eq!(number_format_precision(&code), (Some(limits::MAX_DECIMALS), false));
+    }
+
+    #[test]
+    fn control_characters_separate_words_and_never_survive() {
+        assert_eq!(normalize_text("ủy\u{B}HĐND"), "ủy\nHĐND");
+        assert_eq!(normalize_text("a\u{C}b\u{2028}c\u{2029}d"), "a\nb\nc\nd");
+        assert_eq!(normalize_text("a\u{1}b\u{1F}c"), "a b c");
+        assert_eq!(normalize_text("a\u{FFFF}b\u{FFFE}"), "ab");
+        for odd in ["a\u{B}b", "a\u{1}", "a\u{FFFF}", "a\u{2028}b"] {
+            assert!(!is_tidy(odd), "{odd:?}");
+        }
+        assert_eq!(clean_name("PL\u{1}1\u{FFFF}"), "PL 1");
+    }
+
+    #[test]
+    fn impossible_date_serials_are_invalid() {
+        let date = |f: f64| {
+            value_of(
+                &Data::DateTime(calamine::ExcelDateTime::new(
+                    f,
+                    calamine::ExcelDateTimeType::DateTime,
+                    false,
+                )),
+                false,
+            )
+        };
+        assert_eq!(
+            date(45631.0),
+            Value::Date {
+                year: 2024,
+                month: 12,
+                day: 5
+            }
+        );
+        for bad in [f64::NAN, 0.0, -1.0, 2_958_466.0, 1e300] {
+            let v = date(bad);
+            assert_eq!(v.problem().map(|d| d.kind), Some(Kind::BadValue), "{bad}");
+        }
     }
 
     #[test]

@@ -73,7 +73,7 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
             Event::End(e) => {
                 match e.name().as_ref() {
                     b"table:table" => sheets.extend(sheet.take()),
-                    b"table:table-row" => row += row_repeat,
+                    b"table:table-row" => row = row.saturating_add(row_repeat),
                     b"table:table-cell" | b"table:covered-table-cell" => {
                         depth_in_cell = depth_in_cell.saturating_sub(1)
                     }
@@ -120,7 +120,7 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                         if hidden {
                             s.layout.hidden_cols.push(col);
                         }
-                        col += 1;
+                        col = col.saturating_add(1);
                     }
                 }
             }
@@ -129,11 +129,11 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                 row_repeat = count(&e, b"table:number-rows-repeated");
                 if let Some(s) = sheet.as_mut() {
                     if attr(&e, b"table:visibility").is_some_and(|v| v != "visible") && row_repeat < 1024 {
-                        s.layout.hidden_rows.extend(row..row + row_repeat);
+                        s.layout.hidden_rows.extend(row..row.saturating_add(row_repeat));
                     }
                 }
                 if empty {
-                    row += row_repeat;
+                    row = row.saturating_add(row_repeat);
                 }
             }
             b"table:table-cell" | b"table:covered-table-cell" if depth_in_cell == 0 => {
@@ -145,8 +145,8 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                         s.merges.push(Merge {
                             first_row: row,
                             first_col: col,
-                            last_row: row + rows - 1,
-                            last_col: col + cols - 1,
+                            last_row: row.saturating_add(rows - 1),
+                            last_col: col.saturating_add(cols - 1),
                         });
                     }
                 }

@@ -131,12 +131,13 @@ fn layout(sheet: String, xml: &[u8]) -> Layout {
             match e.local_name().as_ref() {
                 b"col" => {
                     let [min, max, width, hidden] = attrs(&e, [b"min", b"max", b"width", b"hidden"]);
-                    let min: u32 = min.and_then(|v| v.parse().ok()).unwrap_or(1);
+                    // Columns are 1-based; a 0 or a number past u32 is a broken file.
+                    let min: u32 = min.and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
                     let max: u32 = max.and_then(|v| v.parse().ok()).unwrap_or(min);
                     let width: Option<f64> = width.and_then(|v| v.parse().ok());
                     let hidden = truthy(hidden);
                     // A trailing <col> often covers every column up to 16384: keep it bounded.
-                    for col in (min..=max.min(min + 1024)).map(|c| c - 1) {
+                    for col in (min..=max.min(min.saturating_add(1024))).map(|c| c - 1) {
                         if let Some(w) = width {
                             layout.col_widths.push((col, w));
                         }
