@@ -199,7 +199,7 @@ impl Sheet {
     }
 
     /// Mark the sheet as not read, for `problem`.
-    fn unread(&mut self, problem: Diagnostic) {
+    pub fn unread(&mut self, problem: Diagnostic) {
         (self.origin, self.height, self.width) = ((0, 0), 0, 0);
         self.merges.clear();
         self.cells = vec![Cell {
@@ -402,16 +402,43 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         check_package(file, &bytes)?;
     }
     let broken = |e: &dyn std::fmt::Display| broken(file, e);
-    let layouts = if format == Format::Xlsx {
-        xlsx_layout::read(&bytes)
+    let (layouts, bytes) = if format == Format::Xlsx {
+        let scan = xlsx_layout::read(&bytes);
+        let bytes = if scan.patches.is_empty() {
+            bytes
+        } else {
+            repack(&bytes, &scan.patches).map_err(|e| broken(&e))?
+        };
+        (scan.layouts, bytes)
     } else {
-        Default::default()
+        (Vec::new(), bytes)
     };
-    let ods = if format == Format::Ods {
+    let mut ods = if format == Format::Ods {
         ods_layout::read(&bytes)
     } else {
         Vec::new()
     };
+    // calamine builds every sheet of an .ods whole when it opens the file: refuse
+    // the file before that, naming the sheet.
+    for s in &ods {
+        let sheet = clean_name(&s.layout.sheet);
+        if let Some((start, end)) = s.extent {
+            if let Some(problem) = too_large(file, &sheet, start, end) {
+                return Err(problem);
+            }
+        }
+        if let Some((row, col, spaces)) = s.long_space {
+            return Err(Diagnostic::error(
+                file,
+                Place::cell(sheet, row, col),
+                format!(
+                    "ô có {spaces} dấu cách liền nhau, quá giới hạn {} ký tự của một ô; tệp bị hỏng hoặc không phải bảng tính của xã.",
+                    limits::MAX_CELL_CHARS
+                ),
+            )
+            .kind(Kind::TooLarge));
+        }
+    }
     let cursor = Cursor::new(bytes);
     let mut checked = Vec::new();
     let mut book = match format {
@@ -464,6 +491,12 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
                     sheet.hidden_cols = s.layout.hidden_cols.clone();
                 }
             }
+            for s in &mut ods {
+                let problems = std::mem::take(&mut s.layout.problems);
+                if let Some(sheet) = book.sheets.iter_mut().find(|b| b.name == s.layout.sheet) {
+                    put_problems(sheet, problems);
+                }
+            }
             book
         }
     };
@@ -472,6 +505,30 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     }
     repair_texts(&mut book, &checked);
     Ok(book)
+}
+
+/// The package with the parts named in `patches` replaced (stored, uncompressed)
+/// and every other part copied as it is.
+fn repack(bytes: &[u8], patches: &[(String, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::Write;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i)?;
+        let name = part.name()?.to_string();
+        match patches.iter().find(|(p, _)| *p == name) {
+            Some((_, content)) => {
+                drop(part);
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored)
+                    .large_file(content.len() as u64 >= u32::MAX as u64);
+                out.start_file(name, options)?;
+                out.write_all(content)?;
+            }
+            None => out.raw_copy_file(part)?,
+        }
+    }
+    Ok(out.finish()?.into_inner())
 }
 
 fn sniff(bytes: &[u8]) -> Option<Format> {
@@ -574,6 +631,46 @@ where
     })
 }
 
+/// Put cells that cannot be trusted into a sheet read whole, widening its box to
+/// hold them (calamine leaves a formula with no result out of it).
+fn put_problems(sheet: &mut Sheet, problems: Vec<(u32, u32, xlsx_layout::Problem)>) {
+    if problems.is_empty() || sheet.problem().is_some() {
+        return;
+    }
+    let (mut start, mut end) = if sheet.height == 0 {
+        ((u32::MAX, u32::MAX), (0, 0))
+    } else {
+        (sheet.origin, (sheet.end_row() - 1, sheet.end_col() - 1))
+    };
+    for &(r, c, _) in &problems {
+        (start, end) = ((start.0.min(r), start.1.min(c)), (end.0.max(r), end.1.max(c)));
+    }
+    if too_large("", "", start, end).is_some() {
+        return;
+    }
+    if (start, end)
+        != (
+            sheet.origin,
+            (sheet.end_row().wrapping_sub(1), sheet.end_col().wrapping_sub(1)),
+        )
+    {
+        let (height, width) = (end.0 - start.0 + 1, end.1 - start.1 + 1);
+        let mut cells = vec![Cell::default(); height as usize * width as usize];
+        for (i, cell) in std::mem::take(&mut sheet.cells).into_iter().enumerate() {
+            let (r, c) = (
+                sheet.origin.0 + i as u32 / sheet.width,
+                sheet.origin.1 + i as u32 % sheet.width,
+            );
+            cells[(r - start.0) as usize * width as usize + (c - start.1) as usize] = cell;
+        }
+        (sheet.origin, sheet.height, sheet.width, sheet.cells) = (start, height, width, cells);
+    }
+    for (r, c, problem) in problems {
+        let i = (r - start.0) as usize * sheet.width as usize + (c - start.1) as usize;
+        sheet.cells[i].value = problem_value(&problem);
+    }
+}
+
 /// The error of a sheet whose used box, from `start` to `end`, is over the limit.
 fn too_large(file: &str, sheet: &str, start: (u32, u32), end: (u32, u32)) -> Option<Diagnostic> {
     let cells = (u64::from(end.0) - u64::from(start.0) + 1) * (u64::from(end.1) - u64::from(start.1) + 1);
@@ -658,8 +755,10 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             hidden: meta.visible != calamine::SheetVisible::Visible,
             ..Sheet::default()
         };
+        let layout = layouts.iter_mut().find(|l| l.sheet == meta.name);
+        let problems = layout.map(|l| std::mem::take(&mut l.problems)).unwrap_or_default();
         checked.push(match x.worksheet_cells_reader(&meta.name) {
-            Ok(mut cells) => read_xlsx_cells(&mut cells, is_1904, &mut sheet, file, &mut book.warnings)?,
+            Ok(mut cells) => read_xlsx_cells(&mut cells, is_1904, &mut sheet, file, &mut book.warnings, problems)?,
             Err(calamine::XlsxError::NotAWorksheet(_)) => Vec::new(),
             Err(e) => return Err(e),
         });
@@ -684,6 +783,7 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
     sheet: &mut Sheet,
     file: &str,
     warnings: &mut Vec<Diagnostic>,
+    problems: Vec<(u32, u32, xlsx_layout::Problem)>,
 ) -> std::result::Result<Vec<bool>, calamine::XlsxError> {
     let palette_len = reader.styles().len();
     let mut read = Vec::new();
@@ -699,6 +799,12 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
             return Ok(Vec::new());
         }
     }
+    // Last, so that they replace what calamine read there.
+    read.extend(
+        problems
+            .into_iter()
+            .map(|(r, c, p)| ((r, c), Some(problem_value(&p)), 0)),
+    );
     let bounds = |cells: &mut dyn Iterator<Item = (u32, u32)>| {
         cells.fold(None, |b: Option<((u32, u32), (u32, u32))>, (r, c)| {
             Some(match b {
@@ -805,7 +911,20 @@ fn value_of(data: &Data, is_1904: bool) -> Value {
     }
 }
 
-/// A cell that cannot be trusted; its file and place are filled in by `finish`.
+fn problem_value(problem: &xlsx_layout::Problem) -> Value {
+    match problem {
+        xlsx_layout::Problem::BadString(index) => invalid(
+            Kind::BadValue,
+            format!("ô trỏ tới chuỗi văn bản số «{index}», không có trong tệp (tệp bị hỏng hoặc do chương trình khác ghi sai); hãy mở và lưu lại tệp bằng Excel/LibreOffice, kiểm tra ô này."),
+        ),
+        xlsx_layout::Problem::NoCachedValue => invalid(
+            Kind::NoCachedValue,
+            "ô có công thức nhưng chưa có kết quả đã lưu; hãy mở và lưu lại tệp bằng Excel/LibreOffice.".to_string(),
+        ),
+    }
+}
+
+/// A cell that cannot be trusted; its file and place are filled in by `repair_texts`.
 fn invalid(kind: Kind, message: String) -> Value {
     Value::Invalid(Box::new(Diagnostic::error("", Place::File, message).kind(kind)))
 }

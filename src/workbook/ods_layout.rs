@@ -14,6 +14,12 @@ use std::io::{Cursor, Read};
 pub struct OdsSheet {
     pub layout: Layout,
     pub merges: Vec<Merge>,
+    /// The box of the cells holding something, repeats counted: calamine allocates
+    /// it whole when it opens the file.
+    pub extent: Option<((u32, u32), (u32, u32))>,
+    /// A `<text:s text:c="…"/>` asking for more spaces than a cell may hold: its
+    /// cell and count (calamine would build the string when it opens the file).
+    pub long_space: Option<(u32, u32, u64)>,
 }
 
 fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
@@ -66,6 +72,7 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
     let (mut row, mut col) = (0u32, 0u32);
     let mut row_repeat = 1;
     let mut depth_in_cell = 0u32;
+    let mut cell_at = (0u32, 0u32);
     while let Ok(event) = reader.read_event() {
         let (e, empty) = match &event {
             Event::Start(e) => (Some(e.clone()), false),
@@ -136,8 +143,32 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                     row = row.saturating_add(row_repeat);
                 }
             }
+            b"text:s" => {
+                let spaces: u64 = attr(&e, b"text:c").and_then(|v| v.trim().parse().ok()).unwrap_or(1);
+                if let Some(s) = sheet.as_mut().filter(|s| s.long_space.is_none()) {
+                    if spaces > super::limits::MAX_CELL_CHARS as u64 {
+                        s.long_space = Some((cell_at.0, cell_at.1, spaces));
+                    }
+                }
+            }
             b"table:table-cell" | b"table:covered-table-cell" if depth_in_cell == 0 => {
                 let repeat = count(&e, b"table:number-columns-repeated");
+                cell_at = (row, col);
+                let has_value = attr(&e, b"office:value-type").is_some();
+                if let Some(s) = sheet.as_mut() {
+                    if has_value || !empty {
+                        let last = (row.saturating_add(row_repeat - 1), col.saturating_add(repeat - 1));
+                        s.extent = Some(match s.extent {
+                            None => ((row, col), last),
+                            Some((a, b)) => ((a.0.min(row), a.1.min(col)), (b.0.max(last.0), b.1.max(last.1))),
+                        });
+                    }
+                    if !has_value && attr(&e, b"table:formula").is_some() {
+                        s.layout
+                            .problems
+                            .push((row, col, super::xlsx_layout::Problem::NoCachedValue));
+                    }
+                }
                 let cols = count(&e, b"table:number-columns-spanned");
                 let rows = count(&e, b"table:number-rows-spanned");
                 if (cols > 1 || rows > 1) && e.name().as_ref() == b"table:table-cell" {

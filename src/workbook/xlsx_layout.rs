@@ -15,13 +15,35 @@ pub struct Layout {
     pub col_widths: Vec<(u32, f64)>,
     pub hidden_rows: Vec<u32>,
     pub hidden_cols: Vec<u32>,
+    /// Cells whose value calamine would get wrong, 0-based (row, column).
+    pub problems: Vec<(u32, u32, Problem)>,
+    /// Byte ranges of the sheet's XML to drop before calamine reads it (the text of
+    /// a `<v>` holding a bad shared-string index, which calamine reads as the first
+    /// string or as an error for the whole file).
+    pub blank: Vec<std::ops::Range<usize>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// A shared-string cell whose index (as written) is not one of the strings.
+    BadString(String),
+    /// A formula with no saved result.
+    NoCachedValue,
+}
+
+/// What the pass over an .xlsx found: each worksheet's layout, and the parts to
+/// replace before calamine reads the package (none for a sound file).
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub layouts: Vec<Layout>,
+    pub patches: Vec<(String, Vec<u8>)>,
 }
 
 /// Layouts of every worksheet; an unreadable part just yields no layout (calamine
 /// reports broken files with a better message).
-pub fn read(bytes: &[u8]) -> Vec<Layout> {
+pub fn read(bytes: &[u8]) -> Scan {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Vec::new();
+        return Scan::default();
     };
     let mut xml = Vec::new();
     let mut text = |name| {
@@ -33,17 +55,68 @@ pub fn read(bytes: &[u8]) -> Vec<Layout> {
     };
     let workbook = text("xl/workbook.xml");
     let targets = relationships(&text("xl/_rels/workbook.xml.rels"));
-    sheets(&workbook)
-        .into_iter()
-        .filter_map(|(name, rid)| {
-            let target = &targets.iter().find(|(id, _)| *id == rid)?.1;
-            let path = match target.strip_prefix('/') {
-                Some(abs) => abs.to_string(),
-                None => format!("xl/{target}"),
-            };
-            part(&mut zip, &path, &mut xml).then(|| layout(name, &xml))
-        })
-        .collect()
+    let mut scan = Scan::default();
+    let mut strings = None;
+    if part(&mut zip, "xl/sharedStrings.xml", &mut xml) {
+        let (count, declared) = shared_strings(&xml);
+        strings = Some(count);
+        // calamine reserves room for the declared count before reading a string.
+        if let Some(range) = declared.filter(|(n, _)| *n > count).map(|(_, range)| range) {
+            let mut fixed = std::mem::take(&mut xml);
+            fixed.drain(range);
+            scan.patches.push(("xl/sharedStrings.xml".to_string(), fixed));
+        }
+    }
+    for (name, rid) in sheets(&workbook) {
+        let Some((_, target)) = targets.iter().find(|(id, _)| *id == rid) else {
+            continue;
+        };
+        let path = match target.strip_prefix('/') {
+            Some(abs) => abs.to_string(),
+            None => format!("xl/{target}"),
+        };
+        if !part(&mut zip, &path, &mut xml) {
+            continue;
+        }
+        let mut layout = layout(name, &xml, strings.unwrap_or(0));
+        if !layout.blank.is_empty() {
+            let mut fixed = Vec::with_capacity(xml.len());
+            let mut at = 0;
+            for range in std::mem::take(&mut layout.blank) {
+                fixed.extend_from_slice(&xml[at..range.start]);
+                at = range.end;
+            }
+            fixed.extend_from_slice(&xml[at..]);
+            scan.patches.push((path, fixed));
+        }
+        scan.layouts.push(layout);
+    }
+    scan
+}
+
+/// The number of `<si>` items of a shared-strings part, and the `uniqueCount` it
+/// declares with the byte range of that attribute.
+fn shared_strings(xml: &[u8]) -> (usize, Option<(usize, std::ops::Range<usize>)>) {
+    let mut count = 0;
+    let mut declared = None;
+    for at in memchr::memmem::find_iter(xml, b"si") {
+        let before = at.checked_sub(1).map(|i| xml[i]);
+        let after = xml.get(at + 2).copied();
+        if matches!(before, Some(b'<' | b':')) && matches!(after, Some(b'>' | b' ' | b'/' | b'\t' | b'\r' | b'\n')) {
+            count += 1;
+        }
+    }
+    if let Some(at) = memchr::memmem::find(xml, b"uniqueCount=") {
+        let quote = xml.get(at + 12).copied();
+        let rest = &xml[(at + 13).min(xml.len())..];
+        if let Some(len) = quote.and_then(|q| memchr::memchr(q, rest)) {
+            let n = std::str::from_utf8(&rest[..len])
+                .ok()
+                .and_then(|v| v.trim().parse().ok());
+            declared = Some((n.unwrap_or(usize::MAX), at..at + 13 + len + 1));
+        }
+    }
+    (count, declared)
 }
 
 /// Inflate the part `name` into `out`; false if it is missing or unreadable.
@@ -116,13 +189,77 @@ fn relationships(xml: &str) -> Vec<(String, String)> {
     out
 }
 
-fn layout(sheet: String, xml: &[u8]) -> Layout {
+/// A `<c>` element being read: its start tag, and whether a formula and a value
+/// (`<v>` or `<is>`) were met in it.
+struct OpenCell<'a> {
+    tag: &'a [u8],
+    formula: bool,
+    value: bool,
+}
+
+impl OpenCell<'_> {
+    fn position(&self) -> Option<(u32, u32)> {
+        let e = Reader::from_reader(self.tag).read_event().ok()?;
+        let (Event::Start(e) | Event::Empty(e)) = e else {
+            return None;
+        };
+        super::parse_cell_name(&attr(&e, b"r")?)
+    }
+
+    fn is_shared_string(&self) -> bool {
+        memchr::memmem::find(self.tag, b" t=\"s\"").is_some() || memchr::memmem::find(self.tag, b" t='s'").is_some()
+    }
+}
+
+/// The layout of a sheet with `strings` shared strings.
+fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
     let mut layout = Layout {
         sheet,
         ..Layout::default()
     };
     let truthy = |v: Option<String>| matches!(v.as_deref(), Some("1" | "true"));
+    let mut cell: Option<OpenCell> = None;
     for (name, tag) in layout_tags(xml) {
+        match name {
+            b"c" => {
+                cell = (!tag.ends_with(b"/>")).then_some(OpenCell {
+                    tag,
+                    formula: false,
+                    value: false,
+                });
+                continue;
+            }
+            b"/c" => {
+                if let Some(c) = cell.take().filter(|c| c.formula && !c.value) {
+                    if let Some((r, col)) = c.position() {
+                        layout.problems.push((r, col, Problem::NoCachedValue));
+                    }
+                }
+                continue;
+            }
+            b"f" | b"is" | b"v" => {
+                let Some(c) = cell.as_mut() else { continue };
+                if name == b"f" {
+                    c.formula = true;
+                    continue;
+                }
+                c.value = true;
+                if name == b"v" && !tag.ends_with(b"/>") && c.is_shared_string() {
+                    let start = tag.as_ptr() as usize - xml.as_ptr() as usize + tag.len();
+                    let end = start + memchr::memchr(b'<', &xml[start..]).unwrap_or(xml.len() - start);
+                    let text = String::from_utf8_lossy(&xml[start..end]);
+                    let index = text.trim();
+                    if !index.is_empty() && index.parse::<usize>().map_or(true, |i| i >= strings) {
+                        if let Some((r, col)) = c.position() {
+                            layout.problems.push((r, col, Problem::BadString(index.to_string())));
+                        }
+                        layout.blank.push(start..end);
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
         // Most rows are not hidden: leave them unparsed.
         if name == b"row" && !tag.windows(6).any(|w| w == b"hidden") {
             continue;
@@ -171,7 +308,8 @@ fn layout(sheet: String, xml: &[u8]) -> Layout {
 }
 
 /// The local names and start tags ("<row r=\"5\" hidden=\"1\">") of the `col`, `row`
-/// and `mergeCell` elements, in document order. Other tags are passed over by their
+/// and `mergeCell` elements and of the unprefixed `c`, `f`, `v` and `is` (with "/c"
+/// for the end of a cell), in document order. Other tags are passed over by their
 /// name; comments, CDATA and processing instructions are skipped whole as they may
 /// hold a "<".
 fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
@@ -181,7 +319,6 @@ fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
         let rest = &xml[open + 1..];
         at = open + 1;
         match rest {
-            [b'/', ..] => continue,
             [b'!' | b'?', ..] => {
                 let skip_to = |end: &[u8]| rest.windows(end.len()).position(|w| w == end).map(|i| i + end.len());
                 if rest.starts_with(b"!--") {
@@ -193,8 +330,20 @@ fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
                 }
                 continue;
             }
-            // Most tags of a sheet are one letter long: <c>, <v>, <f>.
+            // The end of a cell, and the one-letter tags of a sheet: <c>, <v>, <f>.
+            [b'/', b'c', b'>', ..] => return Some((&b"/c"[..], &xml[open..open + 4])),
+            [b'/', ..] => continue,
+            [l @ (b'c' | b'v' | b'f'), b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => {
+                at += tag_end(rest)?;
+                let name: &[u8] = match l {
+                    b'c' => b"c",
+                    b'v' => b"v",
+                    _ => b"f",
+                };
+                return Some((name, &xml[open..at]));
+            }
             [_, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => continue,
+            [b'i', b's', b'>' | b' ' | b'/', ..] => return Some((&b"is"[..], &xml[open..open + 3])),
             _ => {}
         }
         let name_len = rest
@@ -235,7 +384,7 @@ mod tests {
             <x:sheetData><!-- <row r="1" hidden="1"> --><x:row r="2" a="x>y" hidden="true"><x:c r="A2"><x:is><x:t>&lt;row r="9" hidden="1"&gt;</x:t></x:is></x:c></x:row>
             <x:row r="3" hidden="0"/><![CDATA[<row r="4" hidden="1">]]><row hidden='1' r='5'></row></x:sheetData>
             <x:mergeCells><x:mergeCell ref="C1:A2"/></x:mergeCells></x:worksheet>"#;
-        let layout = layout("S".into(), xml);
+        let layout = layout("S".into(), xml, 0);
         assert_eq!(layout.col_widths, [(1, 9.5), (2, 9.5)]);
         assert_eq!(layout.hidden_cols, [1, 2]);
         assert_eq!(layout.hidden_rows, [1, 4]);
