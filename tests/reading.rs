@@ -357,3 +357,40 @@ fn an_appendix_holding_a_cell_that_cannot_be_trusted_raises_its_error() {
         .unwrap();
     assert_eq!(e.kind, Kind::TooLarge);
 }
+
+/// Ba Điền's .xls with the first cell record (a number, label or formula) of its
+/// first sheet moved to row and column `to`.
+fn xls_with_a_far_cell(to: u16) -> Vec<u8> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let whole = std::fs::read("samples/huyen-ba-to/Ba Điền.xls").unwrap();
+    let mut file = cfb::CompoundFile::open(std::io::Cursor::new(whole)).unwrap();
+    let mut stream = Vec::new();
+    file.open_stream("/Workbook").unwrap().read_to_end(&mut stream).unwrap();
+    // The second BOF starts the first sheet; its first cell record follows.
+    let mut at = 0;
+    let mut bofs = 0;
+    let cell = loop {
+        let typ = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
+        bofs += usize::from(typ == 0x0809);
+        if bofs == 2 && matches!(typ, 0x0203 | 0x00FD | 0x027E | 0x0006) {
+            break at;
+        }
+        at += 4 + len;
+    };
+    let mut s = file.open_stream("/Workbook").unwrap();
+    s.seek(SeekFrom::Start(cell as u64 + 4)).unwrap();
+    s.write_all(&[to.to_le_bytes(), to.to_le_bytes()].concat()).unwrap();
+    drop(s);
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+#[test]
+fn an_xls_with_a_far_stray_cell_is_refused_before_calamine_builds_it() {
+    let e = refused("Ba Điền.xls", xls_with_a_far_cell(0xFFFF));
+    assert_eq!(e.kind, Kind::TooLarge, "{e}");
+    assert!(e.message.contains(&workbook::cell_name(65535, 65535)), "{e}");
+    // A cell moved within reach is read as before.
+    assert!(workbook::read("Ba Điền.xls", xls_with_a_far_cell(200)).is_ok());
+}

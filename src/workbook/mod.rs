@@ -6,6 +6,7 @@
 pub mod legacy;
 pub mod limits;
 mod ods_layout;
+mod xls_extent;
 mod xlsx_layout;
 
 use crate::error::{Diagnostic, Kind, Place, Result};
@@ -400,6 +401,13 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     })?;
     if format != Format::Xls {
         check_package(file, &bytes)?;
+    } else {
+        // calamine builds every sheet of an .xls whole when it opens the file.
+        for (sheet, start, end) in xls_extent::read(&bytes, limits::MAX_PART_BYTES) {
+            if let Some(problem) = too_large(file, &clean_name(&sheet), start, end) {
+                return Err(problem);
+            }
+        }
     }
     let broken = |e: &dyn std::fmt::Display| broken(file, e);
     let (layouts, bytes) = if format == Format::Xlsx {

@@ -56,15 +56,22 @@ pub fn read(bytes: &[u8]) -> Scan {
     let workbook = text("xl/workbook.xml");
     let targets = relationships(&text("xl/_rels/workbook.xml.rels"));
     let mut scan = Scan::default();
-    let mut strings = None;
-    if part(&mut zip, "xl/sharedStrings.xml", &mut xml) {
-        let (count, declared) = shared_strings(&xml);
-        strings = Some(count);
-        // calamine reserves room for the declared count before reading a string.
-        if let Some(range) = declared.filter(|(n, _)| *n > count).map(|(_, range)| range) {
-            let mut fixed = std::mem::take(&mut xml);
-            fixed.drain(range);
-            scan.patches.push(("xl/sharedStrings.xml".to_string(), fixed));
+    // How many shared strings there are, as the part declares it: calamine reserves
+    // room for that many before it reads one, so a count the part cannot hold (at
+    // least five bytes a string, "<si/>") is dropped from it.
+    let mut strings = 0;
+    if let Some((head, size)) = head(&mut zip, "xl/sharedStrings.xml", &mut xml) {
+        let room = usize::try_from(size / 5).unwrap_or(usize::MAX);
+        strings = room;
+        if let Some((declared, range)) = unique_count(head) {
+            if declared <= room {
+                strings = declared;
+            } else if part(&mut zip, "xl/sharedStrings.xml", &mut xml) {
+                let mut fixed = std::mem::take(&mut xml);
+                strings = shared_strings(&fixed);
+                fixed.drain(range);
+                scan.patches.push(("xl/sharedStrings.xml".to_string(), fixed));
+            }
         }
     }
     for (name, rid) in sheets(&workbook) {
@@ -78,7 +85,7 @@ pub fn read(bytes: &[u8]) -> Scan {
         if !part(&mut zip, &path, &mut xml) {
             continue;
         }
-        let mut layout = layout(name, &xml, strings.unwrap_or(0));
+        let mut layout = layout(name, &xml, strings);
         if !layout.blank.is_empty() {
             let mut fixed = Vec::with_capacity(xml.len());
             let mut at = 0;
@@ -94,29 +101,37 @@ pub fn read(bytes: &[u8]) -> Scan {
     scan
 }
 
-/// The number of `<si>` items of a shared-strings part, and the `uniqueCount` it
-/// declares with the byte range of that attribute.
-fn shared_strings(xml: &[u8]) -> (usize, Option<(usize, std::ops::Range<usize>)>) {
-    let mut count = 0;
-    let mut declared = None;
-    for at in memchr::memmem::find_iter(xml, b"si") {
-        let before = at.checked_sub(1).map(|i| xml[i]);
-        let after = xml.get(at + 2).copied();
-        if matches!(before, Some(b'<' | b':')) && matches!(after, Some(b'>' | b' ' | b'/' | b'\t' | b'\r' | b'\n')) {
-            count += 1;
-        }
-    }
-    if let Some(at) = memchr::memmem::find(xml, b"uniqueCount=") {
-        let quote = xml.get(at + 12).copied();
-        let rest = &xml[(at + 13).min(xml.len())..];
-        if let Some(len) = quote.and_then(|q| memchr::memchr(q, rest)) {
-            let n = std::str::from_utf8(&rest[..len])
-                .ok()
-                .and_then(|v| v.trim().parse().ok());
-            declared = Some((n.unwrap_or(usize::MAX), at..at + 13 + len + 1));
-        }
-    }
-    (count, declared)
+/// The number of `<si>` items of a shared-strings part.
+fn shared_strings(xml: &[u8]) -> usize {
+    memchr::memmem::find_iter(xml, b"si")
+        .filter(|&at| {
+            let before = at.checked_sub(1).map(|i| xml[i]);
+            let after = xml.get(at + 2).copied();
+            matches!(before, Some(b'<' | b':')) && matches!(after, Some(b'>' | b' ' | b'/' | b'\t' | b'\r' | b'\n'))
+        })
+        .count()
+}
+
+/// The `uniqueCount` of a shared-strings part's start (anything not a count is
+/// taken as too large), with the byte range of the attribute.
+fn unique_count(head: &[u8]) -> Option<(usize, std::ops::Range<usize>)> {
+    let at = memchr::memmem::find(head, b"uniqueCount=")?;
+    let quote = *head.get(at + 12)?;
+    let rest = head.get(at + 13..)?;
+    let len = memchr::memchr(quote, rest)?;
+    let n = std::str::from_utf8(&rest[..len])
+        .ok()
+        .and_then(|v| v.trim().parse().ok());
+    Some((n.unwrap_or(usize::MAX), at..at + 13 + len + 1))
+}
+
+/// The first kilobytes of the part `name` into `out`, with its declared size.
+fn head<'a>(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, out: &'a mut Vec<u8>) -> Option<(&'a [u8], u64)> {
+    out.clear();
+    let file = zip.by_name(name).ok()?;
+    let size = file.size();
+    file.take(4096).read_to_end(out).ok()?;
+    Some((out.as_slice(), size))
 }
 
 /// Inflate the part `name` into `out`; false if it is missing or unreadable.
@@ -189,17 +204,23 @@ fn relationships(xml: &str) -> Vec<(String, String)> {
     out
 }
 
-/// A `<c>` element being read: its start tag, and whether a formula and a value
-/// (`<v>` or `<is>`) were met in it.
+/// A `<c>` element being read: the XML from its "<" on (its start tag is only
+/// delimited when needed), and whether a formula and a value (`<v>` or `<is>`)
+/// were met in it.
 struct OpenCell<'a> {
-    tag: &'a [u8],
+    from: &'a [u8],
     formula: bool,
     value: bool,
 }
 
 impl OpenCell<'_> {
+    fn tag(&self) -> &[u8] {
+        let end = tag_end(&self.from[1..]).map_or(self.from.len(), |n| n + 1);
+        &self.from[..end]
+    }
+
     fn position(&self) -> Option<(u32, u32)> {
-        let e = Reader::from_reader(self.tag).read_event().ok()?;
+        let e = Reader::from_reader(self.tag()).read_event().ok()?;
         let (Event::Start(e) | Event::Empty(e)) = e else {
             return None;
         };
@@ -207,7 +228,7 @@ impl OpenCell<'_> {
     }
 
     fn is_shared_string(&self) -> bool {
-        memchr::memmem::find(self.tag, b" t=\"s\"").is_some() || memchr::memmem::find(self.tag, b" t='s'").is_some()
+        self.tag().windows(6).any(|w| w == b" t=\"s\"" || w == b" t='s'")
     }
 }
 
@@ -221,9 +242,10 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
     let mut cell: Option<OpenCell> = None;
     for (name, tag) in layout_tags(xml) {
         match name {
+            // A cell written `<c …/>` is simply replaced by the next one.
             b"c" => {
-                cell = (!tag.ends_with(b"/>")).then_some(OpenCell {
-                    tag,
+                cell = Some(OpenCell {
+                    from: tag,
                     formula: false,
                     value: false,
                 });
@@ -244,10 +266,27 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
                     continue;
                 }
                 c.value = true;
-                if name == b"v" && !tag.ends_with(b"/>") && c.is_shared_string() {
-                    let start = tag.as_ptr() as usize - xml.as_ptr() as usize + tag.len();
-                    let end = start + memchr::memchr(b'<', &xml[start..]).unwrap_or(xml.len() - start);
-                    let text = String::from_utf8_lossy(&xml[start..end]);
+                if name != b"v" {
+                    continue;
+                }
+                // The text of the <v>, from after its ">" (none for a "<v/>").
+                let Some(gt) = memchr::memchr(b'>', tag) else { continue };
+                if gt == 0 || tag[gt - 1] == b'/' {
+                    continue;
+                }
+                let start = tag.as_ptr() as usize - xml.as_ptr() as usize + gt + 1;
+                let end = start + memchr::memchr(b'<', &xml[start..]).unwrap_or(xml.len() - start);
+                let text = &xml[start..end];
+                // A plain index in range is sound whatever the cell's type: most are.
+                let small = !text.is_empty()
+                    && text.len() < 20
+                    && text.iter().all(u8::is_ascii_digit)
+                    && std::str::from_utf8(text)
+                        .ok()
+                        .and_then(|t| t.parse::<usize>().ok())
+                        .is_some_and(|i| i < strings);
+                if !small && c.is_shared_string() {
+                    let text = String::from_utf8_lossy(text);
                     let index = text.trim();
                     if !index.is_empty() && index.parse::<usize>().map_or(true, |i| i >= strings) {
                         if let Some((r, col)) = c.position() {
@@ -308,8 +347,9 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
 }
 
 /// The local names and start tags ("<row r=\"5\" hidden=\"1\">") of the `col`, `row`
-/// and `mergeCell` elements and of the unprefixed `c`, `f`, `v` and `is` (with "/c"
-/// for the end of a cell), in document order. Other tags are passed over by their
+/// and `mergeCell` elements, and the unprefixed `c`, `f` and `v` (with the rest of
+/// the XML from their "<" rather than their tag), `is` and "/c" (the end of a cell),
+/// in document order. Other tags are passed over by their
 /// name; comments, CDATA and processing instructions are skipped whole as they may
 /// hold a "<".
 fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
@@ -333,14 +373,14 @@ fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
             // The end of a cell, and the one-letter tags of a sheet: <c>, <v>, <f>.
             [b'/', b'c', b'>', ..] => return Some((&b"/c"[..], &xml[open..open + 4])),
             [b'/', ..] => continue,
+            // Given with the rest of the XML: the consumer reads what it needs.
             [l @ (b'c' | b'v' | b'f'), b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => {
-                at += tag_end(rest)?;
                 let name: &[u8] = match l {
                     b'c' => b"c",
                     b'v' => b"v",
                     _ => b"f",
                 };
-                return Some((name, &xml[open..at]));
+                return Some((name, &xml[open..]));
             }
             [_, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => continue,
             [b'i', b's', b'>' | b' ' | b'/', ..] => return Some((&b"is"[..], &xml[open..open + 3])),
