@@ -375,14 +375,20 @@ fn check_package(file: &str, bytes: &[u8]) -> Result<()> {
         if size > MAX_PART_BYTES || total > MAX_PACKAGE_BYTES {
             let (what, limit) = if size > MAX_PART_BYTES {
                 let name = part.name().map(|n| n.to_string()).unwrap_or_default();
-                (format!("phần «{name}» của tệp giải nén ra {size} byte"), MAX_PART_BYTES)
+                (
+                    format!("phần «{name}» của tệp giải nén ra {} byte", count(size)),
+                    MAX_PART_BYTES,
+                )
             } else {
                 ("các phần của tệp giải nén ra quá nhiều".to_string(), MAX_PACKAGE_BYTES)
             };
             return Err(Diagnostic::error(
                 file,
                 Place::File,
-                format!("{what}, quá giới hạn {limit} byte; tệp bị hỏng hoặc không phải bảng tính của xã."),
+                format!(
+                    "{what}, quá giới hạn {} byte; tệp bị hỏng hoặc không phải bảng tính của xã.",
+                    count(limit)
+                ),
             )
             .kind(Kind::TooLarge));
         }
@@ -440,8 +446,9 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
                 file,
                 Place::cell(sheet, row, col),
                 format!(
-                    "ô có {spaces} dấu cách liền nhau, quá giới hạn {} ký tự của một ô; tệp bị hỏng hoặc không phải bảng tính của xã.",
-                    limits::MAX_CELL_CHARS
+                    "ô có {} dấu cách liền nhau, quá giới hạn {} ký tự của một ô; tệp bị hỏng hoặc không phải bảng tính của xã.",
+                    count(spaces),
+                    count(limits::MAX_CELL_CHARS as u64)
                 ),
             )
             .kind(Kind::TooLarge));
@@ -680,6 +687,11 @@ fn put_problems(sheet: &mut Sheet, problems: Vec<(u32, u32, xlsx_layout::Problem
 }
 
 /// The error of a sheet whose used box, from `start` to `end`, is over the limit.
+/// "17.179.869.184": a count as a Vietnamese reader writes it.
+fn count(n: u64) -> String {
+    crate::vi::format_number(n as f64, 0)
+}
+
 fn too_large(file: &str, sheet: &str, start: (u32, u32), end: (u32, u32)) -> Option<Diagnostic> {
     let cells = (u64::from(end.0) - u64::from(start.0) + 1) * (u64::from(end.1) - u64::from(start.1) + 1);
     (cells > limits::MAX_SHEET_CELLS).then(|| {
@@ -691,10 +703,11 @@ fn too_large(file: &str, sheet: &str, start: (u32, u32), end: (u32, u32)) -> Opt
                 last: end,
             },
             format!(
-                "trang tính quá lớn để đọc: phần có dữ liệu trải từ ô {} đến ô {} ({cells} ô), quá giới hạn {} ô. Có thể có một ô lạc ở {}: hãy xóa các dòng, cột thừa trong Excel rồi lưu lại.",
+                "trang tính quá lớn để đọc: phần có dữ liệu trải từ ô {} đến ô {} ({} ô), quá giới hạn {} ô. Có thể có một ô lạc ở {}: hãy xóa các dòng, cột thừa trong Excel rồi lưu lại.",
                 cell_name(start.0, start.1),
                 cell_name(end.0, end.1),
-                limits::MAX_SHEET_CELLS,
+                count(cells),
+                count(limits::MAX_SHEET_CELLS),
                 cell_name(end.0, end.1),
             ),
         )
@@ -708,7 +721,7 @@ fn too_many_cells(file: &str, sheet: &str) -> Diagnostic {
         Place::sheet(sheet),
         format!(
             "trang tính quá lớn để đọc: có hơn {} ô; hãy xóa các dòng, cột thừa trong Excel rồi lưu lại.",
-            limits::MAX_SHEET_CELLS
+            count(limits::MAX_SHEET_CELLS)
         ),
     )
     .kind(Kind::TooLarge)
@@ -1057,8 +1070,8 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
                 let (r, c) = at();
                 let message = format!(
                     "ô có {} ký tự, quá giới hạn {} ký tự của một ô Excel; tệp bị hỏng hoặc ô chứa dữ liệu không phải của báo cáo.",
-                    text.chars().count(),
-                    limits::MAX_CELL_CHARS
+                    count(text.chars().count() as u64),
+                    count(limits::MAX_CELL_CHARS as u64)
                 );
                 cell.value = Value::Invalid(Box::new(
                     Diagnostic::error(&book.file, Place::cell(&sheet.name, r, c), message).kind(Kind::TooLarge),
