@@ -177,11 +177,16 @@ fn a_far_stray_cell_in_a_hidden_unused_sheet_does_not_stop_the_report() {
 }
 
 #[test]
-fn a_row_number_that_wraps_is_no_crash() {
-    let data = r#"<row r="4294967297"><c r="A4294967297" t="inlineStr"><is><t>x</t></is></c></row><row r="99999999999999999999"><c r="B99999999999999999999"><v>1</v></c></row>"#;
-    if let Err(e) = workbook::read(FILE, xlsx1(data, "", None)) {
-        assert_eq!(e.file, FILE);
-    }
+fn a_cell_reference_that_would_wrap_onto_another_cell_is_a_broken_file() {
+    // calamine reads row 4294967297 as row 1, over «Ba Thành».
+    let data = format!(
+        "{}{}",
+        row(1, &[("A", "Ba Thành")]),
+        r#"<row r="4294967297"><c r="A4294967297" t="inlineStr"><is><t>x</t></is></c></row>"#
+    );
+    let e = refused(FILE, xlsx1(&data, "", None));
+    assert_eq!((e.kind, &e.place), (Kind::Corrupt, &Place::sheet("PL1")), "{e}");
+    assert!(e.message.contains("«A4294967297»"), "{e}");
 }
 
 #[test]

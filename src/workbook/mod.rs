@@ -418,6 +418,17 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     let broken = |e: &dyn std::fmt::Display| broken(file, e);
     let (layouts, bytes) = if format == Format::Xlsx {
         let scan = xlsx_layout::read(&bytes);
+        if let Some(l) = scan.layouts.iter().find(|l| l.bad_ref.is_some()) {
+            return Err(Diagnostic::error(
+                file,
+                Place::sheet(clean_name(&l.sheet)),
+                format!(
+                    "tệp ghi một ô ở địa chỉ «{}», ngoài bảng tính của Excel (ô cuối cùng là XFD1048576); tệp bị hỏng, hãy mở tệp bằng Excel, kiểm tra và lưu lại.",
+                    l.bad_ref.as_deref().unwrap_or_default()
+                ),
+            )
+            .kind(Kind::Corrupt));
+        }
         let bytes = if scan.patches.is_empty() {
             bytes
         } else {

@@ -17,6 +17,9 @@ pub struct Layout {
     pub hidden_cols: Vec<u32>,
     /// Cells whose value calamine would get wrong, 0-based (row, column).
     pub problems: Vec<(u32, u32, Problem)>,
+    /// A cell reference past Excel's last cell (XFD1048576), which calamine would
+    /// wrap onto another cell: the first met.
+    pub bad_ref: Option<String>,
     /// Byte ranges of the sheet's XML to drop before calamine reads it (the text of
     /// a `<v>` holding a bad shared-string index, which calamine reads as the first
     /// string or as an error for the whole file).
@@ -232,6 +235,21 @@ impl OpenCell<'_> {
     }
 }
 
+/// The `r` of a `<c>` (given from its "<" on) when it is no cell of Excel's grid.
+fn bad_reference(from: &[u8]) -> Option<String> {
+    let tag = &from[..from.len().min(256)];
+    let tag = &tag[..memchr::memchr(b'>', tag).unwrap_or(tag.len())];
+    let at = tag.windows(4).position(|w| w == b" r=\"" || w == b" r='")? + 4;
+    let value = &tag[at..];
+    let value = &value[..memchr::memchr2(b'"', b'\'', value).unwrap_or(value.len())];
+    let fits = value.len() <= 10
+        && std::str::from_utf8(value)
+            .ok()
+            .and_then(super::parse_cell_name)
+            .is_some_and(|(r, c)| r < 1_048_576 && c < 16_384);
+    (!fits).then(|| String::from_utf8_lossy(value).into_owned())
+}
+
 /// The layout of a sheet with `strings` shared strings.
 fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
     let mut layout = Layout {
@@ -244,6 +262,9 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
         match name {
             // A cell written `<c …/>` is simply replaced by the next one.
             b"c" => {
+                if layout.bad_ref.is_none() {
+                    layout.bad_ref = bad_reference(tag);
+                }
                 cell = Some(OpenCell {
                     from: tag,
                     formula: false,
