@@ -237,16 +237,29 @@ impl OpenCell<'_> {
 
 /// The `r` of a `<c>` (given from its "<" on) when it is no cell of Excel's grid.
 fn bad_reference(from: &[u8]) -> Option<String> {
-    let tag = &from[..from.len().min(256)];
-    let tag = &tag[..memchr::memchr(b'>', tag).unwrap_or(tag.len())];
-    let at = tag.windows(4).position(|w| w == b" r=\"" || w == b" r='")? + 4;
-    let value = &tag[at..];
+    // Nearly every writer puts `r` first: `<c r="B7" …`.
+    let value = if from.get(2..6) == Some(b" r=\"") {
+        &from[6..]
+    } else {
+        let tag = &from[..from.len().min(256)];
+        let tag = &tag[..memchr::memchr(b'>', tag).unwrap_or(tag.len())];
+        let at = tag.windows(4).position(|w| w == b" r=\"" || w == b" r='")? + 4;
+        &tag[at..]
+    };
+    let value = &value[..value.len().min(16)];
     let value = &value[..memchr::memchr2(b'"', b'\'', value).unwrap_or(value.len())];
-    let fits = value.len() <= 10
-        && std::str::from_utf8(value)
-            .ok()
-            .and_then(super::parse_cell_name)
-            .is_some_and(|(r, c)| r < 1_048_576 && c < 16_384);
+    let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = value.len() - letters;
+    // Up to "XFD1048576": shorter references are always in the grid.
+    let short =
+        (1..3).contains(&letters) && (1..7).contains(&digits) && value[letters..].iter().all(u8::is_ascii_digit);
+    let fits = short
+        || (letters <= 3
+            && digits <= 7
+            && std::str::from_utf8(value)
+                .ok()
+                .and_then(super::parse_cell_name)
+                .is_some_and(|(r, c)| r < 1_048_576 && c < 16_384));
     (!fits).then(|| String::from_utf8_lossy(value).into_owned())
 }
 
@@ -438,6 +451,26 @@ fn tag_end(rest: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_past_the_grid_are_told() {
+        for ok in [
+            r#"<c r="A1">"#,
+            r#"<c r="XFD1048576"/>"#,
+            r#"<c s="1" r='AB12'>"#,
+            r#"<c t="s">"#,
+        ] {
+            assert_eq!(bad_reference(ok.as_bytes()), None, "{ok}");
+        }
+        for bad in [
+            r#"<c r="A4294967297">"#,
+            r#"<c r="XFE1">"#,
+            r#"<c r="A1048577"/>"#,
+            r#"<c s="2" r="ZZZZ1">"#,
+        ] {
+            assert!(bad_reference(bad.as_bytes()).is_some(), "{bad}");
+        }
+    }
 
     #[test]
     fn reads_only_layout_tags() {
