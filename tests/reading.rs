@@ -402,3 +402,20 @@ fn an_xls_with_a_far_stray_cell_is_refused_before_calamine_builds_it() {
     // A cell moved within reach is read as before.
     assert!(workbook::read("Ba Điền.xls", xls_with_a_far_cell(200)).is_ok());
 }
+
+#[test]
+fn truncated_xlsx_and_ods_are_broken_files_not_crashes() {
+    for (name, path) in [
+        ("Ba Thành.xlsx", "samples/Ba Thành.xlsx"),
+        ("Ba Trang.ods", "samples/huyen-ba-to/Ba Trang.ods"),
+    ] {
+        let whole = std::fs::read(path).unwrap();
+        assert!(workbook::read(name, whole.clone()).is_ok(), "{name}");
+        for cut in (0..whole.len()).step_by(whole.len() / 40 + 1) {
+            if let Err(e) = workbook::read(name, whole[..cut].to_vec()) {
+                assert_eq!(e.file, name);
+                assert!(matches!(e.kind, Kind::Corrupt | Kind::NotSpreadsheet), "{e}");
+            }
+        }
+    }
+}
