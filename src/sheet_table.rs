@@ -95,11 +95,10 @@ pub fn from_sheet(
         None => used,
     };
     // A cell whose value cannot be trusted is the error.
-    if let Some(problem) = {
-        (area.first_row..area.end_row)
-            .flat_map(|r| (area.first_col..area.end_col).map(move |c| (r, c)))
-            .find_map(|(r, c)| sheet.value(r, c).problem())
-    } {
+    let untrusted = (area.first_row..area.end_row)
+        .flat_map(|r| (area.first_col..area.end_col).map(move |c| (r, c)))
+        .find_map(|(r, c)| sheet.value(r, c).problem());
+    if let Some(problem) = untrusted {
         return Err(problem.clone());
     }
     if sheet.height == 0 || area.first_row >= area.end_row {
