@@ -419,3 +419,18 @@ fn truncated_xlsx_and_ods_are_broken_files_not_crashes() {
         }
     }
 }
+
+#[test]
+fn sheets_together_over_the_workbook_limit_are_not_all_read() {
+    // Three sheets of 4 million cells each (a value at A1 and one at BXQ2000).
+    let data = format!("{}{}", row(1, &[("A", "a")]), row(2000, &[("BXQ", "z")]));
+    let sheets: Vec<(&str, &str, &str, bool)> = ["S1", "S2", "S3"]
+        .iter()
+        .map(|n| (*n, data.as_str(), "", true))
+        .collect();
+    let book = read(hostile::xlsx(&sheets, None));
+    assert!(book.sheets[0].problem().is_none() && book.sheets[1].problem().is_none());
+    let p = book.sheets[2].problem().expect("the third sheet is over the budget");
+    assert_eq!((p.kind, &p.place), (Kind::TooLarge, &Place::sheet("S3")), "{p}");
+    assert!(p.message.contains("10.000.000 ô"), "{p}");
+}

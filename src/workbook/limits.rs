@@ -13,6 +13,9 @@ pub const MAX_PACKAGE_BYTES: u64 = 1 << 30;
 /// a sheet past it is not read; using it is an error, `inspect` says it is too large.
 pub const MAX_SHEET_CELLS: u64 = 5_000_000;
 
+/// Cells of all the sheets of a workbook together (about 40 bytes each in memory).
+pub const MAX_BOOK_CELLS: u64 = 10_000_000;
+
 /// Characters of one cell's text (Excel's own limit).
 pub const MAX_CELL_CHARS: usize = 32_767;
 

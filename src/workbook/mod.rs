@@ -409,8 +409,9 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         check_package(file, &bytes)?;
     } else {
         // calamine builds every sheet of an .xls whole when it opens the file.
+        let mut budget = limits::MAX_BOOK_CELLS;
         for (sheet, start, end) in xls_extent::read(&bytes, limits::MAX_PART_BYTES) {
-            if let Some(problem) = too_large(file, &clean_name(&sheet), start, end) {
+            if let Some(problem) = too_large(file, &clean_name(&sheet), start, end, &mut budget) {
                 return Err(problem);
             }
         }
@@ -445,10 +446,11 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     };
     // calamine builds every sheet of an .ods whole when it opens the file: refuse
     // the file before that, naming the sheet.
+    let mut budget = limits::MAX_BOOK_CELLS;
     for s in &ods {
         let sheet = clean_name(&s.layout.sheet);
         if let Some((start, end)) = s.extent {
-            if let Some(problem) = too_large(file, &sheet, start, end) {
+            if let Some(problem) = too_large(file, &sheet, start, end, &mut budget) {
                 return Err(problem);
             }
         }
@@ -608,6 +610,7 @@ where
         .collect();
     let metadata: Vec<calamine::Sheet> = reader.sheets_metadata().to_vec();
     let mut sheets = Vec::new();
+    let mut budget = limits::MAX_BOOK_CELLS;
     for meta in metadata {
         if meta.typ != calamine::SheetType::WorkSheet {
             continue;
@@ -615,7 +618,7 @@ where
         let range = reader.worksheet_range(&meta.name)?;
         let (origin, height, width) = match (range.start(), range.end()) {
             (Some(s), Some(e)) => {
-                if let Some(problem) = too_large(file, &clean_name(&meta.name), s, e) {
+                if let Some(problem) = too_large(file, &clean_name(&meta.name), s, e, &mut budget) {
                     let mut sheet = Sheet {
                         name: clean_name(&meta.name),
                         hidden: meta.visible != calamine::SheetVisible::Visible,
@@ -671,7 +674,8 @@ fn put_problems(sheet: &mut Sheet, problems: Vec<(u32, u32, xlsx_layout::Problem
     for &(r, c, _) in &problems {
         (start, end) = ((start.0.min(r), start.1.min(c)), (end.0.max(r), end.1.max(c)));
     }
-    if too_large("", "", start, end).is_some() {
+    let mut unlimited = u64::MAX;
+    if too_large("", "", start, end, &mut unlimited).is_some() {
         return;
     }
     if (start, end)
@@ -703,8 +707,29 @@ fn count(n: u64) -> String {
     crate::vi::format_number(n as f64, 0)
 }
 
-fn too_large(file: &str, sheet: &str, start: (u32, u32), end: (u32, u32)) -> Option<Diagnostic> {
+/// The error of a sheet whose used box, from `start` to `end`, is over the limit, or
+/// over what is left of the workbook's `budget` (which it takes from otherwise).
+fn too_large(file: &str, sheet: &str, start: (u32, u32), end: (u32, u32), budget: &mut u64) -> Option<Diagnostic> {
     let cells = (u64::from(end.0) - u64::from(start.0) + 1) * (u64::from(end.1) - u64::from(start.1) + 1);
+    if cells <= limits::MAX_SHEET_CELLS && cells > *budget {
+        return Some(
+            Diagnostic::error(
+                file,
+                Place::sheet(sheet),
+                format!(
+                    "bảng tính quá lớn để đọc: các trang tính cộng lại vượt quá giới hạn {} ô (trang này có {} ô, từ {} đến {}); hãy xóa các trang, dòng, cột thừa trong Excel rồi lưu lại.",
+                    count(limits::MAX_BOOK_CELLS),
+                    count(cells),
+                    cell_name(start.0, start.1),
+                    cell_name(end.0, end.1),
+                ),
+            )
+            .kind(Kind::TooLarge),
+        );
+    }
+    if cells <= limits::MAX_SHEET_CELLS {
+        *budget -= cells;
+    }
     (cells > limits::MAX_SHEET_CELLS).then(|| {
         Diagnostic::error(
             file,
@@ -778,6 +803,7 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         warnings: Vec::new(),
     };
     let mut checked = Vec::new();
+    let mut budget = limits::MAX_BOOK_CELLS;
     for meta in metadata {
         if meta.typ != calamine::SheetType::WorkSheet {
             continue;
@@ -790,7 +816,15 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         let layout = layouts.iter_mut().find(|l| l.sheet == meta.name);
         let problems = layout.map(|l| std::mem::take(&mut l.problems)).unwrap_or_default();
         checked.push(match x.worksheet_cells_reader(&meta.name) {
-            Ok(mut cells) => read_xlsx_cells(&mut cells, is_1904, &mut sheet, file, &mut book.warnings, problems)?,
+            Ok(mut cells) => read_xlsx_cells(
+                &mut cells,
+                is_1904,
+                &mut sheet,
+                file,
+                &mut book.warnings,
+                problems,
+                &mut budget,
+            )?,
             Err(calamine::XlsxError::NotAWorksheet(_)) => Vec::new(),
             Err(e) => return Err(e),
         });
@@ -816,6 +850,7 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
     file: &str,
     warnings: &mut Vec<Diagnostic>,
     problems: Vec<(u32, u32, xlsx_layout::Problem)>,
+    budget: &mut u64,
 ) -> std::result::Result<Vec<bool>, calamine::XlsxError> {
     let palette_len = reader.styles().len();
     let mut read = Vec::new();
@@ -849,7 +884,7 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
         return Ok(Vec::new());
     };
     let styled = bounds(&mut read.iter().filter(|c| c.2 > 0).map(|c| c.0));
-    if let Some(problem) = too_large(file, &sheet.name, start, end) {
+    if let Some(problem) = too_large(file, &sheet.name, start, end, budget) {
         sheet.unread(problem);
         return Ok(Vec::new());
     }
