@@ -230,6 +230,19 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
     let mut entries: Vec<(&String, &DataSpec)> = specs.iter().collect();
     entries.sort_by_key(|(_, spec)| order(spec.loai));
     for (name, spec) in entries {
+        // A sheet named for this entry that was too large to read: say so, not
+        // that its labels or header are missing.
+        let names = spec.trang_tinh.names();
+        if spec.loai != DataKind::Cell && !names.is_empty() {
+            let unread = candidate_sheets(book, &sheet_names, &names)
+                .into_iter()
+                .find_map(|s| s.problem());
+            if let Some(problem) = unread {
+                sink.errors.push(problem.clone());
+                context.insert(name.clone(), Json::Null);
+                continue;
+            }
+        }
         let value = match spec.loai {
             DataKind::Labels => bind_labels(book, &sheet_names, name, spec, year, &mut sink),
             DataKind::Cell => bind_cell(book, &sheet_names, name, spec, &mut sink),
@@ -501,6 +514,9 @@ fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
 fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required: bool) -> Result<Json, Diagnostic> {
     let cell = sheet.get(row, col);
     let value = cell.map(|c| &c.value).unwrap_or(&Value::Empty);
+    if let Some(problem) = sheet.problem().or_else(|| value.problem()) {
+        return Err(problem.clone());
+    }
     let place = || sheet.place(row, col);
     let wrong = |found: &str| {
         Diagnostic::error(

@@ -94,7 +94,9 @@ pub fn describe(book: &Workbook) -> String {
     let _ = writeln!(out, "Tệp: {} ({format})", book.file);
     let _ = writeln!(out, "\nTrang tính:");
     for s in &book.sheets {
-        let used = if s.height == 0 {
+        let used = if let Some(problem) = s.problem() {
+            format!("không đọc ({})", problem.message)
+        } else if s.height == 0 {
             "trống".to_string()
         } else {
             format!(

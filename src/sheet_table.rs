@@ -57,6 +57,9 @@ pub struct SheetTable {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// The widest table an appendix takes; a commune's tables have a few dozen columns.
+pub const MAX_TABLE_COLS: usize = 256;
+
 /// Build a table from a sheet. `area` limits it (a range from the manifest); `header_row`
 /// is where the header starts when a binding already found it; otherwise it is
 /// detected below the title rows.
@@ -66,6 +69,9 @@ pub fn from_sheet(
     area: Option<Area>,
     header_row: Option<u32>,
 ) -> Result<SheetTable, Diagnostic> {
+    if let Some(problem) = sheet.problem() {
+        return Err(problem.clone());
+    }
     let used = Area {
         first_row: sheet.origin.0,
         first_col: sheet.origin.1,
@@ -97,6 +103,13 @@ pub fn from_sheet(
         },
         None => used,
     };
+    // A cell whose value cannot be trusted is the error.
+    let untrusted = (area.first_row..area.end_row)
+        .flat_map(|r| (area.first_col..area.end_col).map(move |c| (r, c)))
+        .find_map(|(r, c)| sheet.value(r, c).problem());
+    if let Some(problem) = untrusted {
+        return Err(problem.clone());
+    }
     if sheet.height == 0 || area.first_row >= area.end_row {
         return Err(Diagnostic::error(
             file,
@@ -169,6 +182,40 @@ pub fn from_sheet(
         end_row -= 1;
     }
     let mut end_col = area.end_col;
+    if !explicit_area {
+        // Likewise a long run of empty columns: a stray cell far to the right.
+        let mut empty_run = 0;
+        for c in area.first_col..area.end_col {
+            if !col_empty(c) {
+                empty_run = 0;
+                continue;
+            }
+            empty_run += 1;
+            if empty_run == bind::EMPTY_ROWS_END_TABLE {
+                let stray = (c + 1..area.end_col).find_map(|k| {
+                    (header..end_row)
+                        .find(|&r| !sheet.value(r, k).is_empty())
+                        .map(|r| (r, k))
+                });
+                if let Some((r, k)) = stray {
+                    warnings.push(
+                        Diagnostic::warning(
+                            file,
+                            sheet.place(r, k),
+                            format!(
+                                "bảng ở trang «{}» dừng ở {} cột trống liền nhau; ô này và các ô bên phải không được đưa vào. Nếu đó là dữ liệu của bảng, hãy xóa các cột trống; nếu không, hãy xóa ô thừa.",
+                                sheet.name,
+                                bind::EMPTY_ROWS_END_TABLE
+                            ),
+                        )
+                        .kind(Kind::TooLarge),
+                    );
+                }
+                end_col = c + 1;
+                break;
+            }
+        }
+    }
     while end_col > area.first_col && col_empty(end_col - 1) {
         end_col -= 1;
     }
@@ -183,6 +230,17 @@ pub fn from_sheet(
             header + bind::MAX_TABLE_ROWS as u32,
             &format!("bảng ở trang «{}»", sheet.name),
         ));
+    }
+    if (end_col - first_col) as usize > MAX_TABLE_COLS {
+        return Err(Diagnostic::error(
+            file,
+            sheet.place(header, first_col + MAX_TABLE_COLS as u32),
+            format!(
+                "bảng ở trang «{}» rộng hơn {MAX_TABLE_COLS} cột; một phụ lục in được không rộng như vậy. Hãy chọn vùng của bảng (khóa «vung») hoặc xóa các ô thừa bên phải.",
+                sheet.name
+            ),
+        )
+        .kind(Kind::TooLarge));
     }
     let rows: Vec<u32> = (header..end_row).filter(|&r| !sheet.is_row_hidden(r)).collect();
     let cols: Vec<u32> = (first_col..end_col).filter(|&c| !sheet.is_col_hidden(c)).collect();
@@ -408,7 +466,8 @@ fn cell(
         }
         Value::Bool(b) => ((if *b { "Có" } else { "Không" }).into(), Align::Center),
         Value::Text(t) => (t.into(), if first_col { Align::Center } else { Align::Left }),
-        Value::Empty => ("".into(), Align::Left),
+        // `from_sheet` refuses an area holding such a cell before it gets here.
+        Value::Empty | Value::Invalid(_) => ("".into(), Align::Left),
     };
     let align = if header { Align::Center } else { align };
     let inlines = if text.contains('\n') {
@@ -625,6 +684,30 @@ mod tests {
         let st = from_sheet("x.xlsx", &sheet(&refs, &[]), None, None).unwrap();
         assert_eq!(st.table.rows.len(), 52);
         assert!(st.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_long_run_of_empty_columns_ends_the_table_and_a_wider_one_is_an_error() {
+        // A stray cell 100 columns to the right of a two-column table.
+        let mut header = vec!["STT", "Tên"];
+        header.extend(std::iter::repeat_n("", 100));
+        header.push("lạc");
+        let rows: Vec<&[&str]> = vec![&header, &["1", "a"], &["2", "b"]];
+        let st = from_sheet("x.xlsx", &sheet(&rows, &[]), None, None).unwrap();
+        assert_eq!(st.table.columns.len(), 2);
+        assert!(
+            st.warnings
+                .iter()
+                .any(|w| w.place == crate::Place::cell("PL", 0, 102) && w.message.contains("50 cột trống")),
+            "{:?}",
+            st.warnings
+        );
+        // Filled columns past the limit: an error, not a table that no page can hold.
+        let wide: Vec<String> = (0..MAX_TABLE_COLS + 1).map(|i| format!("c{i}")).collect();
+        let wide: Vec<&str> = wide.iter().map(String::as_str).collect();
+        let err = from_sheet("x.xlsx", &sheet(&[&wide, &wide], &[]), None, None).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::TooLarge);
+        assert!(err.message.contains("rộng hơn 256 cột"), "{err}");
     }
 
     #[test]

@@ -234,6 +234,19 @@ fn pick_part(rng: &mut fastrand::Rng, parts: &[(String, Vec<u8>)]) -> usize {
     }
 }
 
+/// `BAOCAO_MUTANT_DUMP=xls#171` writes that mutant to the temporary folder, to look
+/// at a failure with other tools.
+fn dump(m: &Mutant) {
+    if let Ok(which) = std::env::var("BAOCAO_MUTANT_DUMP") {
+        let (label, number) = which.split_once('#').unwrap_or(("", ""));
+        if m.name.starts_with(&format!("{label} #{number} ")) {
+            let path = std::env::temp_dir().join(format!("mutant-{label}-{number}.{label}"));
+            std::fs::write(&path, &m.bytes).unwrap();
+            eprintln!("wrote {}", path.display());
+        }
+    }
+}
+
 fn mutants(label: &str, original: &[u8], count: usize, seed: u64) -> Vec<Mutant> {
     let is_zip = original.starts_with(b"PK");
     let parts = if is_zip { unzip(original) } else { Vec::new() };
@@ -353,6 +366,7 @@ fn damaged_workbooks_never_panic_and_never_write_bad_xml() {
     let (mut reports, mut errors) = (0, 0);
     for (label, original) in &originals {
         let all = mutants(label, original, count, seed);
+        all.iter().for_each(dump);
         let results: Vec<(String, Result<Outcome, String>)> = std::thread::scope(|s| {
             let halves: Vec<_> = all
                 .chunks(all.len().div_ceil(2).max(1))

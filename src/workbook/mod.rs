@@ -4,9 +4,11 @@
 //! repaired from legacy Vietnamese encodings, with a warning per repaired cell.
 
 pub mod legacy;
+pub mod limits;
 mod ods_layout;
 mod ods_styles;
 mod styles;
+mod xls_extent;
 mod xls_layout;
 mod xlsx_layout;
 
@@ -45,6 +47,8 @@ pub struct Sheet {
     pub name: String,
     pub hidden: bool,
     /// Dense grid of the used range, row-major; `origin` is its top-left cell (0-based).
+    /// A sheet that was not read (over `limits::MAX_SHEET_CELLS`) has an empty box and
+    /// one cell here, whose `Value::Invalid` says why: see `Sheet::problem`.
     pub origin: (u32, u32),
     pub height: u32,
     pub width: u32,
@@ -101,6 +105,10 @@ pub enum Value {
     Bool(bool),
     /// An error cell such as "#DIV/0!", as Excel shows it.
     Error(String),
+    /// A cell whose value cannot be trusted (an impossible date, a bad shared-string
+    /// index, a formula with no saved result, a text over the limit): whoever uses
+    /// the cell raises this error, which names it.
+    Invalid(Box<Diagnostic>),
 }
 
 impl Value {
@@ -122,6 +130,15 @@ impl Value {
             Value::Date { year, month, day } => crate::vi::format_date_short(*year, *month, *day),
             Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Value::Error(e) => e.clone(),
+            Value::Invalid(_) => String::new(),
+        }
+    }
+
+    /// The error a cell that cannot be trusted carries, if it is one.
+    pub fn problem(&self) -> Option<&Diagnostic> {
+        match self {
+            Value::Invalid(d) => Some(d),
+            _ => None,
         }
     }
 }
@@ -179,6 +196,25 @@ pub fn parse_cell_name(name: &str) -> Option<(u32, u32)> {
 }
 
 impl Sheet {
+    /// A sheet that could not be read (too large): its error, to raise when the
+    /// sheet is used (bound, shown as an appendix).
+    pub fn problem(&self) -> Option<&Diagnostic> {
+        match self.cells.as_slice() {
+            [cell] if self.height == 0 && self.width == 0 => cell.value.problem(),
+            _ => None,
+        }
+    }
+
+    /// Mark the sheet as not read, for `problem`.
+    pub fn unread(&mut self, problem: Diagnostic) {
+        (self.origin, self.height, self.width) = ((0, 0), 0, 0);
+        self.merges.clear();
+        self.cells = vec![Cell {
+            value: Value::Invalid(Box::new(problem)),
+            style: CellStyle::default(),
+        }];
+    }
+
     pub fn get(&self, row: u32, col: u32) -> Option<&Cell> {
         if row < self.origin.0 || col < self.origin.1 {
             return None;
@@ -263,7 +299,7 @@ impl Workbook {
 /// Open a workbook by its content, whatever its extension says.
 pub fn open(path: &Path) -> Result<Workbook> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         let what = match e.kind() {
             std::io::ErrorKind::NotFound => "không tìm thấy tệp".to_string(),
             std::io::ErrorKind::PermissionDenied => "không có quyền đọc tệp".to_string(),
@@ -271,35 +307,145 @@ pub fn open(path: &Path) -> Result<Workbook> {
         };
         Diagnostic::error(
             &file,
-            "",
+            Place::File,
             format!("{what}; cần một tệp bảng tính Excel (.xlsx, .xls) hoặc OpenDocument (.ods)."),
         )
-    })?;
+        .kind(Kind::Unreadable)
+    };
+    // A FIFO or a device would be read forever (or block): only regular files.
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(Diagnostic::error(
+            &file,
+            Place::File,
+            "không phải là tệp thường (có thể là thư mục, ống dẫn FIFO hay thiết bị); cần một tệp bảng tính .xlsx, .xls hoặc .ods.",
+        )
+        .kind(Kind::Unreadable));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
     read(&file, bytes)
 }
 
-/// Read a workbook from its bytes; `file` names it in messages.
-pub fn read(file: &str, mut bytes: Vec<u8>) -> Result<Workbook> {
+/// Read a workbook from its bytes; `file` names it in messages. Never panics: a
+/// panic inside a reader (calamine on a truncated .xls) becomes a "broken file" error.
+pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
+    match quietly(|| read_unguarded(file, bytes)) {
+        Ok(result) => result,
+        Err(_) => Err(broken(file, &"trình đọc dừng giữa chừng")),
+    }
+}
+
+fn broken(file: &str, e: &dyn std::fmt::Display) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Place::File,
+        format!("tệp bảng tính bị hỏng hoặc không đầy đủ, không đọc được ({e}); hãy mở tệp bằng Excel, kiểm tra và lưu lại."),
+    )
+    .kind(Kind::Corrupt)
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f`, catching a panic without printing it: the panic hook stays quiet on this
+/// thread meanwhile (panics elsewhere are reported as before).
+fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info)
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result
+}
+
+/// Refuse a package whose parts declare more than the limits once inflated. The zip
+/// reader stops a part at its declared size, so a part that lies fails there.
+fn check_package(file: &str, bytes: &[u8]) -> Result<()> {
+    use limits::{MAX_PACKAGE_BYTES, MAX_PART_BYTES};
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // calamine says what is wrong with it
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index_raw(i) else { continue };
+        let size = part.size();
+        total = total.saturating_add(size);
+        if size > MAX_PART_BYTES || total > MAX_PACKAGE_BYTES {
+            let (what, limit) = if size > MAX_PART_BYTES {
+                let name = part.name().map(|n| n.to_string()).unwrap_or_default();
+                (
+                    format!("phần «{name}» của tệp giải nén ra {} byte", count(size)),
+                    MAX_PART_BYTES,
+                )
+            } else {
+                ("các phần của tệp giải nén ra quá nhiều".to_string(), MAX_PACKAGE_BYTES)
+            };
+            return Err(Diagnostic::error(
+                file,
+                Place::File,
+                format!(
+                    "{what}, quá giới hạn {} byte; tệp bị hỏng hoặc không phải bảng tính của xã.",
+                    count(limit)
+                ),
+            )
+            .kind(Kind::TooLarge));
+        }
+    }
+    Ok(())
+}
+
+fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     let format = sniff(&bytes).ok_or_else(|| {
         Diagnostic::error(
             file,
-            "",
+            Place::File,
             "tệp không phải là bảng tính (nội dung không phải Excel .xlsx/.xls hay OpenDocument .ods, dù tên tệp có thể ghi như vậy); hãy mở tệp bằng Excel và lưu lại dưới dạng .xlsx.",
         )
+        .kind(Kind::NotSpreadsheet)
     })?;
-    let broken = |e: &dyn std::fmt::Display| {
-        Diagnostic::error(
-            file,
-            "",
-            format!("tệp bảng tính bị hỏng hoặc không đầy đủ, không đọc được ({e}); hãy mở tệp bằng Excel, kiểm tra và lưu lại."),
-        )
-    };
-    let layouts = if format == Format::Xlsx {
-        xlsx_layout::read(&bytes)
+    if format != Format::Xls {
+        check_package(file, &bytes)?;
     } else {
-        Default::default()
+        // calamine builds every sheet of an .xls whole when it opens the file.
+        let mut budget = limits::MAX_BOOK_CELLS;
+        for (sheet, start, end) in xls_extent::read(&bytes, limits::MAX_PART_BYTES) {
+            if let Some(problem) = too_large(file, &clean_name(&sheet), start, end, &mut budget) {
+                return Err(problem);
+            }
+        }
+    }
+    let broken = |e: &dyn std::fmt::Display| broken(file, e);
+    let (layouts, mut bytes) = if format == Format::Xlsx {
+        let scan = xlsx_layout::read(&bytes);
+        if let Some(l) = scan.layouts.iter().find(|l| l.bad_ref.is_some()) {
+            return Err(Diagnostic::error(
+                file,
+                Place::sheet(clean_name(&l.sheet)),
+                format!(
+                    "tệp ghi một ô ở địa chỉ «{}», ngoài bảng tính của Excel (ô cuối cùng là XFD1048576); tệp bị hỏng, hãy mở tệp bằng Excel, kiểm tra và lưu lại.",
+                    l.bad_ref.as_deref().unwrap_or_default()
+                ),
+            )
+            .kind(Kind::Corrupt));
+        }
+        let bytes = if scan.patches.is_empty() {
+            bytes
+        } else {
+            repack(&bytes, &scan.patches).map_err(|e| broken(&e))?
+        };
+        (scan.layouts, bytes)
+    } else {
+        (Vec::new(), bytes)
     };
-    let ods = if format == Format::Ods {
+    let mut ods = if format == Format::Ods {
         ods_layout::read(&bytes)
     } else {
         Vec::new()
@@ -312,6 +458,29 @@ pub fn read(file: &str, mut bytes: Vec<u8>) -> Result<Workbook> {
         Format::Ods => ods_styles::read(&bytes),
         _ => Vec::new(),
     };
+    // calamine builds every sheet of an .ods whole when it opens the file: refuse
+    // the file before that, naming the sheet.
+    let mut budget = limits::MAX_BOOK_CELLS;
+    for s in &ods {
+        let sheet = clean_name(&s.layout.sheet);
+        if let Some((start, end)) = s.extent {
+            if let Some(problem) = too_large(file, &sheet, start, end, &mut budget) {
+                return Err(problem);
+            }
+        }
+        if let Some((row, col, spaces)) = s.long_space {
+            return Err(Diagnostic::error(
+                file,
+                Place::cell(sheet, row, col),
+                format!(
+                    "ô có {} dấu cách liền nhau, quá giới hạn {} ký tự của một ô; tệp bị hỏng hoặc không phải bảng tính của xã.",
+                    count(spaces),
+                    count(limits::MAX_CELL_CHARS as u64)
+                ),
+            )
+            .kind(Kind::TooLarge));
+        }
+    }
     let cursor = Cursor::new(bytes);
     let mut checked = Vec::new();
     let mut book = match format {
@@ -365,12 +534,45 @@ pub fn read(file: &str, mut bytes: Vec<u8>) -> Result<Workbook> {
                     sheet.hidden_cols = s.layout.hidden_cols.clone();
                 }
             }
+            for s in &mut ods {
+                let problems = std::mem::take(&mut s.layout.problems);
+                if let Some(sheet) = book.sheets.iter_mut().find(|b| b.name == s.layout.sheet) {
+                    put_problems(Arc::make_mut(sheet), problems);
+                }
+            }
             book
         }
     };
     styles::apply(&mut book, styles);
+    for sheet in &mut book.sheets {
+        clip_merges(Arc::make_mut(sheet));
+    }
     repair_texts(&mut book, &checked);
     Ok(book)
+}
+
+/// The package with the parts named in `patches` replaced (stored, uncompressed)
+/// and every other part copied as it is.
+fn repack(bytes: &[u8], patches: &[(String, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::Write;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i)?;
+        let name = part.name()?.to_string();
+        match patches.iter().find(|(p, _)| *p == name) {
+            Some((_, content)) => {
+                drop(part);
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored)
+                    .large_file(content.len() as u64 >= u32::MAX as u64);
+                out.start_file(name, options)?;
+                out.write_all(content)?;
+            }
+            None => out.raw_copy_file(part)?,
+        }
+    }
+    Ok(out.finish()?.into_inner())
 }
 
 fn sniff(bytes: &[u8]) -> Option<Format> {
@@ -420,17 +622,30 @@ where
     let names = reader
         .defined_names()
         .iter()
-        .map(|(n, r)| (nfc(n), r.clone()))
+        .map(|(n, r)| (clean_name(n), clean_name(r)))
         .collect();
     let metadata: Vec<calamine::Sheet> = reader.sheets_metadata().to_vec();
     let mut sheets = Vec::new();
+    let mut budget = limits::MAX_BOOK_CELLS;
     for meta in metadata {
         if meta.typ != calamine::SheetType::WorkSheet {
             continue;
         }
         let range = reader.worksheet_range(&meta.name)?;
         let (origin, height, width) = match (range.start(), range.end()) {
-            (Some(s), Some(e)) => (s, e.0 - s.0 + 1, e.1 - s.1 + 1),
+            (Some(s), Some(e)) => {
+                if let Some(problem) = too_large(file, &clean_name(&meta.name), s, e, &mut budget) {
+                    let mut sheet = Sheet {
+                        name: clean_name(&meta.name),
+                        hidden: meta.visible != calamine::SheetVisible::Visible,
+                        ..Sheet::default()
+                    };
+                    sheet.unread(problem);
+                    sheets.push(Arc::new(sheet));
+                    continue;
+                }
+                (s, e.0 - s.0 + 1, e.1 - s.1 + 1)
+            }
             _ => ((0, 0), 0, 0),
         };
         let cells = range
@@ -442,7 +657,7 @@ where
             })
             .collect();
         sheets.push(Arc::new(Sheet {
-            name: nfc(&meta.name),
+            name: clean_name(&meta.name),
             hidden: meta.visible != calamine::SheetVisible::Visible,
             origin,
             height,
@@ -461,6 +676,127 @@ where
     })
 }
 
+/// Put cells that cannot be trusted into a sheet read whole, widening its box to
+/// hold them (calamine leaves a formula with no result out of it).
+fn put_problems(sheet: &mut Sheet, problems: Vec<(u32, u32, xlsx_layout::Problem)>) {
+    if problems.is_empty() || sheet.problem().is_some() {
+        return;
+    }
+    let (mut start, mut end) = if sheet.height == 0 {
+        ((u32::MAX, u32::MAX), (0, 0))
+    } else {
+        (sheet.origin, (sheet.end_row() - 1, sheet.end_col() - 1))
+    };
+    for &(r, c, _) in &problems {
+        (start, end) = ((start.0.min(r), start.1.min(c)), (end.0.max(r), end.1.max(c)));
+    }
+    let mut unlimited = u64::MAX;
+    if too_large("", "", start, end, &mut unlimited).is_some() {
+        return;
+    }
+    if (start, end)
+        != (
+            sheet.origin,
+            (sheet.end_row().wrapping_sub(1), sheet.end_col().wrapping_sub(1)),
+        )
+    {
+        let (height, width) = (end.0 - start.0 + 1, end.1 - start.1 + 1);
+        let mut cells = vec![Cell::default(); height as usize * width as usize];
+        for (i, cell) in std::mem::take(&mut sheet.cells).into_iter().enumerate() {
+            let (r, c) = (
+                sheet.origin.0 + i as u32 / sheet.width,
+                sheet.origin.1 + i as u32 % sheet.width,
+            );
+            cells[(r - start.0) as usize * width as usize + (c - start.1) as usize] = cell;
+        }
+        (sheet.origin, sheet.height, sheet.width, sheet.cells) = (start, height, width, cells);
+    }
+    for (r, c, problem) in problems {
+        let i = (r - start.0) as usize * sheet.width as usize + (c - start.1) as usize;
+        sheet.cells[i].value = problem_value(&problem);
+    }
+}
+
+/// The error of a sheet whose used box, from `start` to `end`, is over the limit.
+/// "17.179.869.184": a count as a Vietnamese reader writes it.
+fn count(n: u64) -> String {
+    crate::vi::format_number(n as f64, 0)
+}
+
+/// The error of a sheet whose used box, from `start` to `end`, is over the limit, or
+/// over what is left of the workbook's `budget` (which it takes from otherwise).
+fn too_large(file: &str, sheet: &str, start: (u32, u32), end: (u32, u32), budget: &mut u64) -> Option<Diagnostic> {
+    let cells = (u64::from(end.0) - u64::from(start.0) + 1) * (u64::from(end.1) - u64::from(start.1) + 1);
+    if cells <= limits::MAX_SHEET_CELLS && cells > *budget {
+        return Some(
+            Diagnostic::error(
+                file,
+                Place::sheet(sheet),
+                format!(
+                    "bảng tính quá lớn để đọc: các trang tính cộng lại vượt quá giới hạn {} ô (trang này có {} ô, từ {} đến {}); hãy xóa các trang, dòng, cột thừa trong Excel rồi lưu lại.",
+                    count(limits::MAX_BOOK_CELLS),
+                    count(cells),
+                    cell_name(start.0, start.1),
+                    cell_name(end.0, end.1),
+                ),
+            )
+            .kind(Kind::TooLarge),
+        );
+    }
+    if cells <= limits::MAX_SHEET_CELLS {
+        *budget -= cells;
+    }
+    (cells > limits::MAX_SHEET_CELLS).then(|| {
+        Diagnostic::error(
+            file,
+            Place::Range {
+                sheet: sheet.to_string(),
+                first: start,
+                last: end,
+            },
+            format!(
+                "trang tính quá lớn để đọc: phần có dữ liệu trải từ ô {} đến ô {} ({} ô), quá giới hạn {} ô. Có thể có một ô lạc ở {}: hãy xóa các dòng, cột thừa trong Excel rồi lưu lại.",
+                cell_name(start.0, start.1),
+                cell_name(end.0, end.1),
+                count(cells),
+                count(limits::MAX_SHEET_CELLS),
+                cell_name(end.0, end.1),
+            ),
+        )
+        .kind(Kind::TooLarge)
+    })
+}
+
+fn too_many_cells(file: &str, sheet: &str) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Place::sheet(sheet),
+        format!(
+            "trang tính quá lớn để đọc: có hơn {} ô; hãy xóa các dòng, cột thừa trong Excel rồi lưu lại.",
+            count(limits::MAX_SHEET_CELLS)
+        ),
+    )
+    .kind(Kind::TooLarge)
+}
+
+/// Keep the merged regions that reach the used box, cut at its end: a region
+/// declared over billions of columns costs nothing then.
+fn clip_merges(sheet: &mut Sheet) {
+    let (end_row, end_col) = (sheet.end_row(), sheet.end_col());
+    if sheet.height == 0 || sheet.width == 0 {
+        sheet.merges.clear();
+        return;
+    }
+    sheet.merges.retain_mut(|m| {
+        m.last_row = m.last_row.min(end_row - 1);
+        m.last_col = m.last_col.min(end_col - 1);
+        m.first_row <= m.last_row
+            && m.first_col <= m.last_col
+            && m.last_row >= sheet.origin.0
+            && m.last_col >= sheet.origin.1
+    });
+}
+
 /// An .xlsx workbook, each sheet's values and styles read in one pass over its XML;
 /// with, for each sheet, which cells' texts their font's legacy repair left alone.
 fn read_xlsx<RS: std::io::Read + std::io::Seek>(
@@ -468,7 +804,11 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     x: &mut calamine::Xlsx<RS>,
     mut layouts: Vec<xlsx_layout::Layout>,
 ) -> std::result::Result<(Workbook, Vec<Vec<bool>>), calamine::XlsxError> {
-    let names = x.defined_names().iter().map(|(n, r)| (nfc(n), r.clone())).collect();
+    let names = x
+        .defined_names()
+        .iter()
+        .map(|(n, r)| (clean_name(n), clean_name(r)))
+        .collect();
     let metadata: Vec<calamine::Sheet> = x.sheets_metadata().to_vec();
     let is_1904 = x.has_1904_epoch();
     let mut book = Workbook {
@@ -479,17 +819,28 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         warnings: Vec::new(),
     };
     let mut checked = Vec::new();
+    let mut budget = limits::MAX_BOOK_CELLS;
     for meta in metadata {
         if meta.typ != calamine::SheetType::WorkSheet {
             continue;
         }
         let mut sheet = Sheet {
-            name: nfc(&meta.name),
+            name: clean_name(&meta.name),
             hidden: meta.visible != calamine::SheetVisible::Visible,
             ..Sheet::default()
         };
+        let layout = layouts.iter_mut().find(|l| l.sheet == meta.name);
+        let problems = layout.map(|l| std::mem::take(&mut l.problems)).unwrap_or_default();
         checked.push(match x.worksheet_cells_reader(&meta.name) {
-            Ok(mut cells) => read_xlsx_cells(&mut cells, is_1904, &mut sheet, file, &mut book.warnings)?,
+            Ok(mut cells) => read_xlsx_cells(
+                &mut cells,
+                is_1904,
+                &mut sheet,
+                file,
+                &mut book.warnings,
+                problems,
+                &mut budget,
+            )?,
             Err(calamine::XlsxError::NotAWorksheet(_)) => Vec::new(),
             Err(e) => return Err(e),
         });
@@ -514,6 +865,8 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
     sheet: &mut Sheet,
     file: &str,
     warnings: &mut Vec<Diagnostic>,
+    problems: Vec<(u32, u32, xlsx_layout::Problem)>,
+    budget: &mut u64,
 ) -> std::result::Result<Vec<bool>, calamine::XlsxError> {
     let palette_len = reader.styles().len();
     let mut read = Vec::new();
@@ -524,7 +877,17 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
         };
         let style = if style > 0 && style < palette_len { style } else { 0 };
         read.push((cell.get_position(), value, style));
+        if read.len() as u64 > limits::MAX_SHEET_CELLS {
+            sheet.unread(too_many_cells(file, &sheet.name));
+            return Ok(Vec::new());
+        }
     }
+    // Last, so that they replace what calamine read there.
+    read.extend(
+        problems
+            .into_iter()
+            .map(|(r, c, p)| ((r, c), Some(problem_value(&p)), 0)),
+    );
     let bounds = |cells: &mut dyn Iterator<Item = (u32, u32)>| {
         cells.fold(None, |b: Option<((u32, u32), (u32, u32))>, (r, c)| {
             Some(match b {
@@ -537,6 +900,10 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
         return Ok(Vec::new());
     };
     let styled = bounds(&mut read.iter().filter(|c| c.2 > 0).map(|c| c.0));
+    if let Some(problem) = too_large(file, &sheet.name, start, end, budget) {
+        sheet.unread(problem);
+        return Ok(Vec::new());
+    }
     sheet.origin = start;
     sheet.height = end.0 - start.0 + 1;
     sheet.width = end.1 - start.1 + 1;
@@ -609,6 +976,13 @@ fn value_of(data: &Data, is_1904: bool) -> Value {
         Data::Error(e) => Value::Error(e.to_string()),
         Data::DateTime(dt) if dt.is_datetime() => {
             let serial = dt.as_f64() + if is_1904 { 1462.0 } else { 0.0 };
+            // 1 is 1900-01-01, 2958465 is 9999-12-31; 0 and below Excel shows as "#####".
+            if !(1.0..2_958_466.0).contains(&serial) {
+                return invalid(
+                    Kind::BadValue,
+                    format!("ô định dạng ngày tháng nhưng giá trị {} không phải một ngày có thật (cần từ 01/01/1900 đến 31/12/9999); hãy nhập lại ngày trong Excel.", dt.as_f64()),
+                );
+            }
             let (year, month, day) = date_from_serial(serial.floor() as i64);
             Value::Date { year, month, day }
         }
@@ -618,6 +992,24 @@ fn value_of(data: &Data, is_1904: bool) -> Value {
             .unwrap_or_else(|| Value::Text(s.clone())),
         Data::DurationIso(s) => Value::Text(s.clone()),
     }
+}
+
+fn problem_value(problem: &xlsx_layout::Problem) -> Value {
+    match problem {
+        xlsx_layout::Problem::BadString(index) => invalid(
+            Kind::BadValue,
+            format!("ô trỏ tới chuỗi văn bản số «{index}», không có trong tệp (tệp bị hỏng hoặc do chương trình khác ghi sai); hãy mở và lưu lại tệp bằng Excel/LibreOffice, kiểm tra ô này."),
+        ),
+        xlsx_layout::Problem::NoCachedValue => invalid(
+            Kind::NoCachedValue,
+            "ô có công thức nhưng chưa có kết quả đã lưu; hãy mở và lưu lại tệp bằng Excel/LibreOffice.".to_string(),
+        ),
+    }
+}
+
+/// A cell that cannot be trusted; its file and place are filled in by `repair_texts`.
+fn invalid(kind: Kind, message: String) -> Value {
+    Value::Invalid(Box::new(Diagnostic::error("", Place::File, message).kind(kind)))
 }
 
 /// Excel's serial day (1900 system, counting its phantom 29 Feb 1900) → civil date.
@@ -703,7 +1095,7 @@ pub fn number_format_precision(code: &str) -> (Option<u8>, bool) {
             '.' if !in_quote && decimals.is_none() => {
                 let mut n = 0u8;
                 while matches!(chars.peek(), Some('0' | '#' | '?')) {
-                    n += 1;
+                    n = (n + 1).min(limits::MAX_DECIMALS);
                     chars.next();
                 }
                 decimals = Some(n);
@@ -726,7 +1118,29 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
         let width = sheet.width.max(1);
         let checked = checked.get(s).map_or(&[][..], Vec::as_slice);
         for (i, cell) in sheet.cells.iter_mut().enumerate() {
-            let Value::Text(text) = &cell.value else { continue };
+            let at = || (r0 + i as u32 / width, c0 + i as u32 % width);
+            let text = match &mut cell.value {
+                Value::Text(text) => text,
+                Value::Invalid(problem) if problem.place.is_file() => {
+                    let (r, c) = at();
+                    problem.file = book.file.clone();
+                    problem.place = Place::cell(&sheet.name, r, c);
+                    continue;
+                }
+                _ => continue,
+            };
+            if text.len() > limits::MAX_CELL_CHARS && text.chars().count() > limits::MAX_CELL_CHARS {
+                let (r, c) = at();
+                let message = format!(
+                    "ô có {} ký tự, quá giới hạn {} ký tự của một ô Excel; tệp bị hỏng hoặc ô chứa dữ liệu không phải của báo cáo.",
+                    count(text.chars().count() as u64),
+                    count(limits::MAX_CELL_CHARS as u64)
+                );
+                cell.value = Value::Invalid(Box::new(
+                    Diagnostic::error(&book.file, Place::cell(&sheet.name, r, c), message).kind(Kind::TooLarge),
+                ));
+                continue;
+            }
             // Legacy repair first: in TCVN3 "Ð" is "é", not a mistyped "Đ".
             let tidied = tidy(text);
             let repaired = if checked.get(i) == Some(&true) && matches!(tidied, Cow::Borrowed(_)) {
@@ -735,7 +1149,7 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
                 legacy::repair(&tidied, None)
             };
             let fixed = if let Some((decoded, encoding)) = repaired {
-                let (r, c) = (r0 + i as u32 / width, c0 + i as u32 % width);
+                let (r, c) = at();
                 book.warnings.push(repaired_warning(
                     &book.file,
                     &sheet.name,
@@ -758,6 +1172,26 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
             }
         }
     }
+}
+
+/// A sheet or defined name: NFC, control characters and line breaks as spaces,
+/// noncharacters dropped (a name is one line of text in every output).
+fn clean_name(name: &str) -> String {
+    if !name.contains(|c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}')) {
+        return nfc(name);
+    }
+    let spaced: String = name
+        .chars()
+        .filter(|c| !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    nfc(&spaced)
 }
 
 fn nfc(s: &str) -> String {
@@ -793,15 +1227,22 @@ fn tidy(text: &str) -> Cow<'_, str> {
 
 fn retidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for line in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+    // Excel's "_x000B_" (a line break typed with Alt+Enter in some versions), form
+    // feeds and Unicode line/paragraph separators end a line.
+    let text = text
+        .replace("\r\n", "\n")
+        .replace(['\r', '\u{B}', '\u{C}', '\u{2028}', '\u{2029}'], "\n");
+    for line in text.split('\n') {
         if !out.is_empty() {
             out.push('\n');
         }
         let mut space = false;
         for ch in line.nfc() {
             let ch = match ch {
-                '\u{A0}' | '\t' | '\u{2007}' | '\u{202F}' => ' ',
-                '\u{E000}'..='\u{F8FF}' => continue,
+                // Other control characters (XML 1.0 forbids them) separate words.
+                '\u{A0}' | '\u{2007}' | '\u{202F}' | '\0'..='\u{1F}' => ' ',
+                // Noncharacters XML forbids too; private use: the body markup reserves it.
+                '\u{E000}'..='\u{F8FF}' | '\u{FFFE}' | '\u{FFFF}' => continue,
                 c => c,
             };
             if ch == ' ' {
@@ -831,14 +1272,15 @@ fn is_tidy(text: &str) -> bool {
         let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
         match b {
             b'!'..=b'~' => {}
-            b'\r' | b'\t' => return false,
+            0..=0x1F if b != b'\n' => return false,
             b' ' if matches!(next(1), b' ' | b'\n') => return false,
             b'\n' if next(1) == b' ' => return false,
-            // U+00A0; U+2007 and U+202F; the private use area U+E000..=U+F8FF.
+            // U+00A0; U+2007, U+2028, U+2029 and U+202F; the private use area
+            // U+E000..=U+F8FF; U+FFFE and U+FFFF.
             0xC2 if next(1) == 0xA0 => return false,
-            0xE2 if next(1) == 0x80 && matches!(next(2), 0x87 | 0xAF) => return false,
+            0xE2 if next(1) == 0x80 && matches!(next(2), 0x87 | 0xA8 | 0xA9 | 0xAF) => return false,
             0xEE => return false,
-            0xEF if next(1) <= 0xA3 => return false,
+            0xEF if next(1) <= 0xA3 || (next(1) == 0xBF && matches!(next(2), 0xBE | 0xBF)) => return false,
             // Letters from U+0300 up, but for U+1E00..=U+1EFF, may not be NFC starters.
             0xCC.. if !(b == 0xE1 && (0xB8..=0xBB).contains(&next(1))) => starters = false,
             _ => {}
@@ -850,6 +1292,14 @@ fn is_tidy(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_while_reading_is_caught_quietly() {
+        let caught = quietly(|| -> u8 { panic!("calamine") });
+        assert!(caught.is_err());
+        // The hook is quiet only while reading: afterwards panics are reported again.
+        assert!(!QUIET.with(|q| q.get()));
+    }
 
     #[test]
     fn cell_names_round_trip() {
@@ -932,6 +1382,50 @@ mod tests {
         assert_eq!(number_format_precision("#,##0.0"), (Some(1), false));
         assert_eq!(number_format_precision("0.00%"), (Some(2), true));
         assert_eq!(number_format_precision("#,##0.0\" tấn\""), (Some(1), false));
+    }
+
+    #[test]
+    fn a_format_of_many_decimals_is_capped() {
+        let code = format!("0.{}", "0".repeat(300));
+        assert_eq!(number_format_precision(&code), (Some(limits::MAX_DECIMALS), false));
+    }
+
+    #[test]
+    fn control_characters_separate_words_and_never_survive() {
+        assert_eq!(normalize_text("ủy\u{B}HĐND"), "ủy\nHĐND");
+        assert_eq!(normalize_text("a\u{C}b\u{2028}c\u{2029}d"), "a\nb\nc\nd");
+        assert_eq!(normalize_text("a\u{1}b\u{1F}c"), "a b c");
+        assert_eq!(normalize_text("a\u{FFFF}b\u{FFFE}"), "ab");
+        for odd in ["a\u{B}b", "a\u{1}", "a\u{FFFF}", "a\u{2028}b"] {
+            assert!(!is_tidy(odd), "{odd:?}");
+        }
+        assert_eq!(clean_name("PL\u{1}1\u{FFFF}"), "PL 1");
+    }
+
+    #[test]
+    fn impossible_date_serials_are_invalid() {
+        let date = |f: f64| {
+            value_of(
+                &Data::DateTime(calamine::ExcelDateTime::new(
+                    f,
+                    calamine::ExcelDateTimeType::DateTime,
+                    false,
+                )),
+                false,
+            )
+        };
+        assert_eq!(
+            date(45631.0),
+            Value::Date {
+                year: 2024,
+                month: 12,
+                day: 5
+            }
+        );
+        for bad in [f64::NAN, 0.0, -1.0, 2_958_466.0, 1e300] {
+            let v = date(bad);
+            assert_eq!(v.problem().map(|d| d.kind), Some(Kind::BadValue), "{bad}");
+        }
     }
 
     #[test]

@@ -14,6 +14,12 @@ use std::io::{Cursor, Read};
 pub struct OdsSheet {
     pub layout: Layout,
     pub merges: Vec<Merge>,
+    /// The box of the cells holding something, repeats counted: calamine allocates
+    /// it whole when it opens the file.
+    pub extent: Option<((u32, u32), (u32, u32))>,
+    /// A `<text:s text:c="…"/>` asking for more spaces than a cell may hold: its
+    /// cell and count (calamine would build the string when it opens the file).
+    pub long_space: Option<(u32, u32, u64)>,
 }
 
 fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
@@ -70,6 +76,7 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
     let (mut row, mut col) = (0u32, 0u32);
     let mut row_repeat = 1;
     let mut depth_in_cell = 0u32;
+    let mut cell_at = (0u32, 0u32);
     while let Ok(event) = reader.read_event() {
         let (e, empty) = match &event {
             Event::Start(e) => (Some(e.clone()), false),
@@ -77,7 +84,7 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
             Event::End(e) => {
                 match e.name().as_ref() {
                     b"table:table" => sheets.extend(sheet.take()),
-                    b"table:table-row" => row += row_repeat,
+                    b"table:table-row" => row = row.saturating_add(row_repeat),
                     b"table:table-cell" | b"table:covered-table-cell" => {
                         depth_in_cell = depth_in_cell.saturating_sub(1)
                     }
@@ -123,7 +130,7 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                         if hidden {
                             s.layout.hidden_cols.push(col);
                         }
-                        col += 1;
+                        col = col.saturating_add(1);
                     }
                 }
             }
@@ -132,15 +139,39 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                 row_repeat = count(&e, b"table:number-rows-repeated");
                 if let Some(s) = sheet.as_mut() {
                     if attr(&e, b"table:visibility").is_some_and(|v| v != "visible") && row_repeat < 1024 {
-                        s.layout.hidden_rows.extend(row..row + row_repeat);
+                        s.layout.hidden_rows.extend(row..row.saturating_add(row_repeat));
                     }
                 }
                 if empty {
-                    row += row_repeat;
+                    row = row.saturating_add(row_repeat);
+                }
+            }
+            b"text:s" => {
+                let spaces: u64 = attr(&e, b"text:c").and_then(|v| v.trim().parse().ok()).unwrap_or(1);
+                if let Some(s) = sheet.as_mut().filter(|s| s.long_space.is_none()) {
+                    if spaces > super::limits::MAX_CELL_CHARS as u64 {
+                        s.long_space = Some((cell_at.0, cell_at.1, spaces));
+                    }
                 }
             }
             b"table:table-cell" | b"table:covered-table-cell" if depth_in_cell == 0 => {
                 let repeat = count(&e, b"table:number-columns-repeated");
+                cell_at = (row, col);
+                let has_value = attr(&e, b"office:value-type").is_some();
+                if let Some(s) = sheet.as_mut() {
+                    if has_value || !empty {
+                        let last = (row.saturating_add(row_repeat - 1), col.saturating_add(repeat - 1));
+                        s.extent = Some(match s.extent {
+                            None => ((row, col), last),
+                            Some((a, b)) => ((a.0.min(row), a.1.min(col)), (b.0.max(last.0), b.1.max(last.1))),
+                        });
+                    }
+                    if !has_value && attr(&e, b"table:formula").is_some() {
+                        s.layout
+                            .problems
+                            .push((row, col, super::xlsx_layout::Problem::NoCachedValue));
+                    }
+                }
                 let cols = count(&e, b"table:number-columns-spanned");
                 let rows = count(&e, b"table:number-rows-spanned");
                 if (cols > 1 || rows > 1) && e.name().as_ref() == b"table:table-cell" {
@@ -148,8 +179,8 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                         s.merges.push(Merge {
                             first_row: row,
                             first_col: col,
-                            last_row: row + rows - 1,
-                            last_col: col + cols - 1,
+                            last_row: row.saturating_add(rows - 1),
+                            last_col: col.saturating_add(cols - 1),
                         });
                     }
                 }

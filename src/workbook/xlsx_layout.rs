@@ -15,13 +15,38 @@ pub struct Layout {
     pub col_widths: Vec<(u32, f64)>,
     pub hidden_rows: Vec<u32>,
     pub hidden_cols: Vec<u32>,
+    /// Cells whose value calamine would get wrong, 0-based (row, column).
+    pub problems: Vec<(u32, u32, Problem)>,
+    /// A cell reference past Excel's last cell (XFD1048576), which calamine would
+    /// wrap onto another cell: the first met.
+    pub bad_ref: Option<String>,
+    /// Byte ranges of the sheet's XML to drop before calamine reads it (the text of
+    /// a `<v>` holding a bad shared-string index, which calamine reads as the first
+    /// string or as an error for the whole file).
+    pub blank: Vec<std::ops::Range<usize>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// A shared-string cell whose index (as written) is not one of the strings.
+    BadString(String),
+    /// A formula with no saved result.
+    NoCachedValue,
+}
+
+/// What the pass over an .xlsx found: each worksheet's layout, and the parts to
+/// replace before calamine reads the package (none for a sound file).
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub layouts: Vec<Layout>,
+    pub patches: Vec<(String, Vec<u8>)>,
 }
 
 /// Layouts of every worksheet; an unreadable part just yields no layout (calamine
 /// reports broken files with a better message).
-pub fn read(bytes: &[u8]) -> Vec<Layout> {
+pub fn read(bytes: &[u8]) -> Scan {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Vec::new();
+        return Scan::default();
     };
     let mut xml = Vec::new();
     let mut text = |name| {
@@ -33,17 +58,83 @@ pub fn read(bytes: &[u8]) -> Vec<Layout> {
     };
     let workbook = text("xl/workbook.xml");
     let targets = relationships(&text("xl/_rels/workbook.xml.rels"));
-    sheets(&workbook)
-        .into_iter()
-        .filter_map(|(name, rid)| {
-            let target = &targets.iter().find(|(id, _)| *id == rid)?.1;
-            let path = match target.strip_prefix('/') {
-                Some(abs) => abs.to_string(),
-                None => format!("xl/{target}"),
-            };
-            part(&mut zip, &path, &mut xml).then(|| layout(name, &xml))
+    let mut scan = Scan::default();
+    // How many shared strings there are, as the part declares it: calamine reserves
+    // room for that many before it reads one, so a count the part cannot hold (at
+    // least five bytes a string, "<si/>") is dropped from it.
+    let mut strings = 0;
+    if let Some((head, size)) = head(&mut zip, "xl/sharedStrings.xml", &mut xml) {
+        let room = usize::try_from(size / 5).unwrap_or(usize::MAX);
+        strings = room;
+        if let Some((declared, range)) = unique_count(head) {
+            if declared <= room {
+                strings = declared;
+            } else if part(&mut zip, "xl/sharedStrings.xml", &mut xml) {
+                let mut fixed = std::mem::take(&mut xml);
+                strings = shared_strings(&fixed);
+                fixed.drain(range);
+                scan.patches.push(("xl/sharedStrings.xml".to_string(), fixed));
+            }
+        }
+    }
+    for (name, rid) in sheets(&workbook) {
+        let Some((_, target)) = targets.iter().find(|(id, _)| *id == rid) else {
+            continue;
+        };
+        let path = match target.strip_prefix('/') {
+            Some(abs) => abs.to_string(),
+            None => format!("xl/{target}"),
+        };
+        if !part(&mut zip, &path, &mut xml) {
+            continue;
+        }
+        let mut layout = layout(name, &xml, strings);
+        if !layout.blank.is_empty() {
+            let mut fixed = Vec::with_capacity(xml.len());
+            let mut at = 0;
+            for range in std::mem::take(&mut layout.blank) {
+                fixed.extend_from_slice(&xml[at..range.start]);
+                at = range.end;
+            }
+            fixed.extend_from_slice(&xml[at..]);
+            scan.patches.push((path, fixed));
+        }
+        scan.layouts.push(layout);
+    }
+    scan
+}
+
+/// The number of `<si>` items of a shared-strings part.
+fn shared_strings(xml: &[u8]) -> usize {
+    memchr::memmem::find_iter(xml, b"si")
+        .filter(|&at| {
+            let before = at.checked_sub(1).map(|i| xml[i]);
+            let after = xml.get(at + 2).copied();
+            matches!(before, Some(b'<' | b':')) && matches!(after, Some(b'>' | b' ' | b'/' | b'\t' | b'\r' | b'\n'))
         })
-        .collect()
+        .count()
+}
+
+/// The `uniqueCount` of a shared-strings part's start (anything not a count is
+/// taken as too large), with the byte range of the attribute.
+fn unique_count(head: &[u8]) -> Option<(usize, std::ops::Range<usize>)> {
+    let at = memchr::memmem::find(head, b"uniqueCount=")?;
+    let quote = *head.get(at + 12)?;
+    let rest = head.get(at + 13..)?;
+    let len = memchr::memchr(quote, rest)?;
+    let n = std::str::from_utf8(&rest[..len])
+        .ok()
+        .and_then(|v| v.trim().parse().ok());
+    Some((n.unwrap_or(usize::MAX), at..at + 13 + len + 1))
+}
+
+/// The first kilobytes of the part `name` into `out`, with its declared size.
+fn head<'a>(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, out: &'a mut Vec<u8>) -> Option<(&'a [u8], u64)> {
+    out.clear();
+    let file = zip.by_name(name).ok()?;
+    let size = file.size();
+    file.take(4096).read_to_end(out).ok()?;
+    Some((out.as_slice(), size))
 }
 
 /// Inflate the part `name` into `out`; false if it is missing or unreadable.
@@ -116,13 +207,132 @@ fn relationships(xml: &str) -> Vec<(String, String)> {
     out
 }
 
-fn layout(sheet: String, xml: &[u8]) -> Layout {
+/// A `<c>` element being read: the XML from its "<" on (its start tag is only
+/// delimited when needed), and whether a formula and a value (`<v>` or `<is>`)
+/// were met in it.
+struct OpenCell<'a> {
+    from: &'a [u8],
+    formula: bool,
+    value: bool,
+}
+
+impl OpenCell<'_> {
+    fn tag(&self) -> &[u8] {
+        let end = tag_end(&self.from[1..]).map_or(self.from.len(), |n| n + 1);
+        &self.from[..end]
+    }
+
+    fn position(&self) -> Option<(u32, u32)> {
+        let e = Reader::from_reader(self.tag()).read_event().ok()?;
+        let (Event::Start(e) | Event::Empty(e)) = e else {
+            return None;
+        };
+        super::parse_cell_name(&attr(&e, b"r")?)
+    }
+
+    fn is_shared_string(&self) -> bool {
+        self.tag().windows(6).any(|w| w == b" t=\"s\"" || w == b" t='s'")
+    }
+}
+
+/// The `r` of a `<c>` (given from its "<" on) when it is no cell of Excel's grid.
+fn bad_reference(from: &[u8]) -> Option<String> {
+    // Nearly every writer puts `r` first: `<c r="B7" …`.
+    let value = if from.get(2..6) == Some(b" r=\"") {
+        &from[6..]
+    } else {
+        let tag = &from[..from.len().min(256)];
+        let tag = &tag[..memchr::memchr(b'>', tag).unwrap_or(tag.len())];
+        let at = tag.windows(4).position(|w| w == b" r=\"" || w == b" r='")? + 4;
+        &tag[at..]
+    };
+    let value = &value[..value.len().min(16)];
+    let value = &value[..memchr::memchr2(b'"', b'\'', value).unwrap_or(value.len())];
+    let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = value.len() - letters;
+    // Up to "XFD1048576": shorter references are always in the grid.
+    let short =
+        (1..3).contains(&letters) && (1..7).contains(&digits) && value[letters..].iter().all(u8::is_ascii_digit);
+    let fits = short
+        || (letters <= 3
+            && digits <= 7
+            && std::str::from_utf8(value)
+                .ok()
+                .and_then(super::parse_cell_name)
+                .is_some_and(|(r, c)| r < 1_048_576 && c < 16_384));
+    (!fits).then(|| String::from_utf8_lossy(value).into_owned())
+}
+
+/// The layout of a sheet with `strings` shared strings.
+fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
     let mut layout = Layout {
         sheet,
         ..Layout::default()
     };
     let truthy = |v: Option<String>| matches!(v.as_deref(), Some("1" | "true"));
+    let mut cell: Option<OpenCell> = None;
     for (name, tag) in layout_tags(xml) {
+        match name {
+            // A cell written `<c …/>` is simply replaced by the next one.
+            b"c" => {
+                if layout.bad_ref.is_none() {
+                    layout.bad_ref = bad_reference(tag);
+                }
+                cell = Some(OpenCell {
+                    from: tag,
+                    formula: false,
+                    value: false,
+                });
+                continue;
+            }
+            b"/c" => {
+                if let Some(c) = cell.take().filter(|c| c.formula && !c.value) {
+                    if let Some((r, col)) = c.position() {
+                        layout.problems.push((r, col, Problem::NoCachedValue));
+                    }
+                }
+                continue;
+            }
+            b"f" | b"is" | b"v" => {
+                let Some(c) = cell.as_mut() else { continue };
+                if name == b"f" {
+                    c.formula = true;
+                    continue;
+                }
+                c.value = true;
+                if name != b"v" {
+                    continue;
+                }
+                // The text of the <v>, from after its ">" (none for a "<v/>").
+                let Some(gt) = memchr::memchr(b'>', tag) else { continue };
+                if gt == 0 || tag[gt - 1] == b'/' {
+                    continue;
+                }
+                let start = tag.as_ptr() as usize - xml.as_ptr() as usize + gt + 1;
+                let end = start + memchr::memchr(b'<', &xml[start..]).unwrap_or(xml.len() - start);
+                let text = &xml[start..end];
+                // A plain index in range is sound whatever the cell's type: most are.
+                let small = !text.is_empty()
+                    && text.len() < 20
+                    && text.iter().all(u8::is_ascii_digit)
+                    && std::str::from_utf8(text)
+                        .ok()
+                        .and_then(|t| t.parse::<usize>().ok())
+                        .is_some_and(|i| i < strings);
+                if !small && c.is_shared_string() {
+                    let text = String::from_utf8_lossy(text);
+                    let index = text.trim();
+                    if !index.is_empty() && index.parse::<usize>().map_or(true, |i| i >= strings) {
+                        if let Some((r, col)) = c.position() {
+                            layout.problems.push((r, col, Problem::BadString(index.to_string())));
+                        }
+                        layout.blank.push(start..end);
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
         // Most rows are not hidden: leave them unparsed.
         if name == b"row" && !tag.windows(6).any(|w| w == b"hidden") {
             continue;
@@ -131,12 +341,13 @@ fn layout(sheet: String, xml: &[u8]) -> Layout {
             match e.local_name().as_ref() {
                 b"col" => {
                     let [min, max, width, hidden] = attrs(&e, [b"min", b"max", b"width", b"hidden"]);
-                    let min: u32 = min.and_then(|v| v.parse().ok()).unwrap_or(1);
+                    // Columns are 1-based; a 0 or a number past u32 is a broken file.
+                    let min: u32 = min.and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
                     let max: u32 = max.and_then(|v| v.parse().ok()).unwrap_or(min);
                     let width: Option<f64> = width.and_then(|v| v.parse().ok());
                     let hidden = truthy(hidden);
                     // A trailing <col> often covers every column up to 16384: keep it bounded.
-                    for col in (min..=max.min(min + 1024)).map(|c| c - 1) {
+                    for col in (min..=max.min(min.saturating_add(1024))).map(|c| c - 1) {
                         if let Some(w) = width {
                             layout.col_widths.push((col, w));
                         }
@@ -170,7 +381,9 @@ fn layout(sheet: String, xml: &[u8]) -> Layout {
 }
 
 /// The local names and start tags ("<row r=\"5\" hidden=\"1\">") of the `col`, `row`
-/// and `mergeCell` elements, in document order. Other tags are passed over by their
+/// and `mergeCell` elements, and the unprefixed `c`, `f` and `v` (with the rest of
+/// the XML from their "<" rather than their tag), `is` and "/c" (the end of a cell),
+/// in document order. Other tags are passed over by their
 /// name; comments, CDATA and processing instructions are skipped whole as they may
 /// hold a "<".
 fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
@@ -180,7 +393,6 @@ fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
         let rest = &xml[open + 1..];
         at = open + 1;
         match rest {
-            [b'/', ..] => continue,
             [b'!' | b'?', ..] => {
                 let skip_to = |end: &[u8]| rest.windows(end.len()).position(|w| w == end).map(|i| i + end.len());
                 if rest.starts_with(b"!--") {
@@ -192,8 +404,20 @@ fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
                 }
                 continue;
             }
-            // Most tags of a sheet are one letter long: <c>, <v>, <f>.
+            // The end of a cell, and the one-letter tags of a sheet: <c>, <v>, <f>.
+            [b'/', b'c', b'>', ..] => return Some((&b"/c"[..], &xml[open..open + 4])),
+            [b'/', ..] => continue,
+            // Given with the rest of the XML: the consumer reads what it needs.
+            [l @ (b'c' | b'v' | b'f'), b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => {
+                let name: &[u8] = match l {
+                    b'c' => b"c",
+                    b'v' => b"v",
+                    _ => b"f",
+                };
+                return Some((name, &xml[open..]));
+            }
             [_, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => continue,
+            [b'i', b's', b'>' | b' ' | b'/', ..] => return Some((&b"is"[..], &xml[open..open + 3])),
             _ => {}
         }
         let name_len = rest
@@ -229,12 +453,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn references_past_the_grid_are_told() {
+        for ok in [
+            r#"<c r="A1">"#,
+            r#"<c r="XFD1048576"/>"#,
+            r#"<c s="1" r='AB12'>"#,
+            r#"<c t="s">"#,
+        ] {
+            assert_eq!(bad_reference(ok.as_bytes()), None, "{ok}");
+        }
+        for bad in [
+            r#"<c r="A4294967297">"#,
+            r#"<c r="XFE1">"#,
+            r#"<c r="A1048577"/>"#,
+            r#"<c s="2" r="ZZZZ1">"#,
+        ] {
+            assert!(bad_reference(bad.as_bytes()).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
     fn reads_only_layout_tags() {
         let xml = br#"<?xml version="1.0"?><x:worksheet xmlns:x="s"><x:cols><x:col min="2" max="3" width="9.5" hidden="1"/></x:cols>
             <x:sheetData><!-- <row r="1" hidden="1"> --><x:row r="2" a="x>y" hidden="true"><x:c r="A2"><x:is><x:t>&lt;row r="9" hidden="1"&gt;</x:t></x:is></x:c></x:row>
             <x:row r="3" hidden="0"/><![CDATA[<row r="4" hidden="1">]]><row hidden='1' r='5'></row></x:sheetData>
             <x:mergeCells><x:mergeCell ref="C1:A2"/></x:mergeCells></x:worksheet>"#;
-        let layout = layout("S".into(), xml);
+        let layout = layout("S".into(), xml, 0);
         assert_eq!(layout.col_widths, [(1, 9.5), (2, 9.5)]);
         assert_eq!(layout.hidden_cols, [1, 2]);
         assert_eq!(layout.hidden_rows, [1, 4]);
