@@ -568,7 +568,7 @@ fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tem
         .map(|&format| {
             // A PDF starts as a .docx that LibreOffice converts once every report is named.
             let suffix = if format == OutputFormat::Pdf { ".docx" } else { ".tmp" };
-            let bytes = write::render(&r.document, format)?;
+            let bytes = r.to_bytes(format)?;
             let temp = write::write_temp(&options.out_dir, &bytes, suffix).map_err(|e| e.kind(Kind::Output))?;
             Ok((format, temp))
         })
@@ -590,7 +590,7 @@ pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnos
         let path = options.out_dir.join(format!("{}.{}", r.file_stem, format.extension()));
         if format == OutputFormat::Pdf {
             let soffice = soffice(options)?;
-            let bytes = write::render(&r.document, format)?;
+            let bytes = r.to_bytes(format)?;
             let source = write::write_temp(&options.out_dir, &bytes, ".docx").map_err(|e| e.kind(Kind::Output))?;
             let job = [(source.to_path_buf(), path.clone())];
             pdf::convert(&soffice, &job, pdf::PER_FILE)
@@ -598,7 +598,7 @@ pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnos
                 .next()
                 .unwrap_or(Ok(()))?;
         } else {
-            let bytes = write::render(&r.document, format)?;
+            let bytes = r.to_bytes(format)?;
             write::write_atomic(&path, &bytes).map_err(|e| e.kind(Kind::Output))?;
         }
         files.push(path.display().to_string());

@@ -140,7 +140,7 @@ enum Command {
 /// The template pack of `render`, `batch` and `check`.
 #[derive(clap::Args)]
 struct PackArg {
-    /// Thư mục mẫu báo cáo (mặc định: mẫu có sẵn «bao-cao-ntm»).
+    /// Thư mục mẫu báo cáo, hoặc một mẫu Word (.docx) có thẻ {{ … }} (mặc định: mẫu có sẵn «bao-cao-ntm»).
     #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
     dir: Option<PathBuf>,
 }
@@ -374,6 +374,7 @@ fn clap_error(e: clap::Error) -> ExitCode {
 
 fn load_pack(dir: Option<&Path>) -> Result<Pack> {
     match dir {
+        Some(f) if f.is_file() && f.extension().is_some_and(|e| e.eq_ignore_ascii_case("docx")) => Pack::with_form(f),
         Some(d) => Pack::load(d),
         None => Pack::builtin(),
     }
@@ -403,7 +404,11 @@ fn render(
             return ExitCode::from(2);
         }
     };
-    let mut report = match report::from_file(&pack, workbook) {
+    let made = match data_file(workbook) {
+        Some(data) => data.and_then(|(file, json)| report::from_data(&pack, &file, json)),
+        None => report::from_file(&pack, workbook),
+    };
+    let mut report = match made {
         Ok(r) => r,
         Err(errors) => {
             print(&errors);
@@ -445,6 +450,37 @@ fn render(
             ExitCode::from(1)
         }
     }
+}
+
+/// A JSON or TOML file of data (an export of another system) instead of a workbook:
+/// None when the file is not one by its extension.
+fn data_file(path: &Path) -> Option<std::result::Result<(String, serde_json::Value), Vec<Diagnostic>>> {
+    let ext = path.extension()?.to_string_lossy().to_lowercase();
+    if ext != "json" && ext != "toml" {
+        return None;
+    }
+    let file = path.display().to_string();
+    let fail = |what: String| vec![Diagnostic::error(&file, baocao::Place::File, what).kind(Kind::BadValue)];
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            return Some(Err(fail(format!(
+                "không đọc được tệp dữ liệu ({e}); cần một tệp văn bản UTF-8."
+            ))))
+        }
+    };
+    let parsed = if ext == "json" {
+        serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "tệp JSON không đúng cú pháp ở dòng {}, cột {}: {e}.",
+                e.line(),
+                e.column()
+            )
+        })
+    } else {
+        toml::from_str(&text).map_err(|e| format!("tệp TOML không đúng cú pháp: {}", e.message()))
+    };
+    Some(parsed.map(|json| (file.clone(), json)).map_err(fail))
 }
 
 /// Ctrl-C or SIGTERM: the first asks the work to stop cleanly (temporaries removed,

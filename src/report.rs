@@ -17,7 +17,10 @@ use std::sync::Arc;
 /// A report ready to be written.
 #[derive(Clone, Debug)]
 pub struct Report {
+    /// The laid-out report; empty when the pack's body is a Word form (see `form`).
     pub document: Document,
+    /// The filled Word form, when the pack's body is one: the report as written.
+    pub form: Option<Vec<u8>>,
     pub meta: Meta,
     /// File name without extension, safe on every system ("bao-cao-ntm-2024-xa-ba-thanh").
     pub file_stem: String,
@@ -45,6 +48,11 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
     let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
     let ctx = render_context(&values, &meta, pack, &tables, &precisions);
+    if let Some(form) = &pack.form {
+        let mut warnings = book.warnings.clone();
+        warnings.extend(bound.warnings);
+        return fill_form(pack, form, &ctx, meta, data, warnings);
+    }
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
@@ -75,11 +83,73 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let document = official::frame(&meta, body, appendices, &created);
     Ok(Report {
         document,
+        form: None,
         meta,
         file_stem: slug(&stem),
         warnings,
         data,
     })
+}
+
+/// A report from data that is already a context (a JSON or TOML file exported by
+/// another system): only a Word form can take it, since appendices and the frame's
+/// tables come from a workbook's sheets.
+pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diagnostic>> {
+    let Some(form) = &pack.form else {
+        return Err(vec![Diagnostic::error(
+            file,
+            Place::File,
+            "dữ liệu JSON/TOML chỉ dùng được với một mẫu Word (-t MẪU.docx); mẫu Markdown cần tệp bảng tính để lập phụ lục.",
+        )
+        .kind(Kind::Template)]);
+    };
+    let env = pack.environment();
+    let values = minijinja::Value::from(minijinja::value::Serde(&data));
+    let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
+    let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
+    let precisions = Arc::new(crate::template::Precisions::default());
+    let ctx = render_context(&values, &meta, pack, &tables, &precisions);
+    fill_form(pack, form, &ctx, meta, data, Vec::new())
+}
+
+fn fill_form(
+    pack: &Pack,
+    form: &crate::form::Form,
+    ctx: &minijinja::Value,
+    meta: Meta,
+    data: Json,
+    warnings: Vec<Diagnostic>,
+) -> Result<Report, Vec<Diagnostic>> {
+    let env = pack.environment();
+    let stem = pack
+        .render_field(env, "ten_tep", &pack.manifest.van_ban.ten_tep, ctx)
+        .map_err(|e| vec![e])?;
+    let bytes = form.fill(env, ctx)?;
+    Ok(Report {
+        document: Document::default(),
+        form: Some(bytes),
+        meta,
+        file_stem: slug(&stem),
+        warnings,
+        data,
+    })
+}
+
+impl Report {
+    /// The report's bytes in a format written in-process (a PDF starts as the .docx).
+    pub fn to_bytes(&self, format: crate::write::OutputFormat) -> crate::Result<Vec<u8>> {
+        use crate::write::OutputFormat;
+        match (&self.form, format) {
+            (None, _) => crate::write::render(&self.document, format),
+            (Some(bytes), OutputFormat::Docx | OutputFormat::Pdf) => Ok(bytes.clone()),
+            (Some(_), OutputFormat::Odt) => Err(Diagnostic::error(
+                format!("{}.odt", self.file_stem),
+                Place::File,
+                "báo cáo lập từ mẫu Word chỉ ghi được .docx (và .pdf qua LibreOffice), không ghi được .odt.",
+            )
+            .kind(Kind::Output)),
+        }
+    }
 }
 
 /// What the district summary keeps of one commune's data, as compact JSON text: the
@@ -204,6 +274,7 @@ pub fn summary(
     let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));
     Ok(Report {
         document,
+        form: None,
         meta,
         file_stem: slug(&stem),
         warnings: Vec::new(),
@@ -323,6 +394,12 @@ fn meta_json(meta: &Meta) -> Json {
         "ngay": meta.ngay.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
         "trich_yeu": meta.trich_yeu,
         "co_quan_ban_hanh": meta.agency_one_line(),
+        "co_quan_chu_quan": meta.co_quan_chu_quan,
+        "loai": meta.loai,
+        "quyen_han_ky": meta.quyen_han_ky,
+        "chuc_vu": meta.chuc_vu,
+        "nguoi_ky": meta.nguoi_ky,
+        "noi_nhan": meta.noi_nhan,
     })
 }
 

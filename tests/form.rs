@@ -46,7 +46,12 @@ fn form() -> Vec<u8> {
         ),
         "document",
     );
-    let header = part(&format!("<w:p>{}</w:p>", run("UBND XÃ {{ tt.ten_xa | upper }}")), "hdr");
+    package(document, "UBND XÃ {{ tt.ten_xa | upper }}")
+}
+
+/// A .docx package around a body and a header text, with a footnote, as Word writes one.
+fn package(document: String, header_text: &str) -> Vec<u8> {
+    let header = part(&format!("<w:p>{}</w:p>", run(header_text)), "hdr");
     let footnotes = part(
         &format!(
             "<w:footnote w:id=\"1\"><w:p>{}</w:p></w:footnote>",
@@ -221,4 +226,95 @@ fn form_bytes_with(from: &str, to: &str) -> Vec<u8> {
         out.write_all(&data).unwrap();
     }
     out.finish().unwrap().into_inner()
+}
+
+/// The command line: `-t mau.docx` with a commune's workbook, and with JSON data.
+#[test]
+fn render_takes_a_word_form_with_a_workbook_or_with_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        concat!(
+            "<w:body><w:p>{}</w:p>",
+            "<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/></w:tblPr><w:tblGrid><w:gridCol w:w=\"4000\"/><w:gridCol w:w=\"4000\"/></w:tblGrid>",
+            "<w:tr><w:tc><w:p>{}</w:p></w:tc><w:tc><w:p/></w:tc></w:tr>",
+            "<w:tr><w:tc><w:p>{}</w:p></w:tc><w:tc><w:p>{}</w:p></w:tc></w:tr>",
+            "<w:tr><w:tc><w:p>{}</w:p></w:tc><w:tc><w:p/></w:tc></w:tr></w:tbl>",
+            "<w:p>{}</w:p><w:sectPr/></w:body>"
+        ),
+        run("Xã {{ tt.ten_xa }}, báo cáo năm {{ tt.nam }}, người ký {{ van_ban.nguoi_ky }}"),
+        run("{%tr for d in duong | loc(\"_loai\", \"muc\") %}"),
+        run("{{ d.ten }}"),
+        run("{{ d.dai | so }}"),
+        run("{%tr endfor %}"),
+        run("Kính gửi: UBND huyện {{ tt.huyen }}"),
+    );
+    let form = dir.path().join("mau.docx");
+    std::fs::write(
+        &form,
+        package(part(&body, "document"), "{{ van_ban.co_quan_ban_hanh }}"),
+    )
+    .unwrap();
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let run_cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run_cli(&[
+        "render",
+        samples.join("Ba Thành.xlsx").to_str().unwrap(),
+        "-t",
+        "mau.docx",
+        "-o",
+        "ra.docx",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written = parts(&std::fs::read(dir.path().join("ra.docx")).unwrap());
+    let get = |name: &str| written.iter().find(|(n, _, _)| n == name).unwrap().1.clone();
+    let body = paragraphs(&get("word/document.xml"));
+    assert_eq!(body[0], "Xã Ba Thành, báo cáo năm 2024, người ký Phạm Văn Hùng");
+    // Every road of the workbook, one row each (27 in Ba Thành), with its length.
+    assert_eq!(body.len(), 1 + 27 * 2 + 1, "{body:?}");
+    assert!(
+        body[1..55]
+            .chunks(2)
+            .all(|row| !row[0].is_empty() && row[1].chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')),
+        "{body:?}"
+    );
+    assert_eq!(body.last().unwrap(), "Kính gửi: UBND huyện Ba Tơ");
+    assert_eq!(paragraphs(&get("word/header1.xml")), ["ỦY BAN NHÂN DÂN XÃ BA THÀNH"]);
+
+    // A form gives .docx (and .pdf), never a silently empty .odt.
+    let out = run_cli(&[
+        "render",
+        samples.join("Ba Thành.xlsx").to_str().unwrap(),
+        "-t",
+        "mau.docx",
+        "-o",
+        "ra.odt",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chỉ ghi được .docx"));
+    assert!(!dir.path().join("ra.odt").exists());
+
+    // The same form from JSON data, as another system exports it.
+    let data = serde_json::json!({
+        "tt": { "ten_xa": "Ba Nam", "nam": 2025, "so_bao_cao": "", "ngay_bao_cao": "", "chu_tich": "Lê Văn A", "huyen": "Ba Tơ" },
+        "duong": [ { "ten": "Tuyến 1", "dai": 120.25, "_loai": "muc" }, { "ten": "Tổng", "dai": 120.25, "_loai": "tong" } ]
+    });
+    std::fs::write(dir.path().join("du-lieu.json"), data.to_string()).unwrap();
+    let out = run_cli(&["render", "du-lieu.json", "-t", "mau.docx", "-o", "tu-json.docx"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written = parts(&std::fs::read(dir.path().join("tu-json.docx")).unwrap());
+    let body = paragraphs(&written.iter().find(|(n, _, _)| n == "word/document.xml").unwrap().1);
+    assert_eq!(body[0], "Xã Ba Nam, báo cáo năm 2025, người ký Lê Văn A");
+    assert_eq!(&body[1..3], ["Tuyến 1", "120,25"]);
+    assert_eq!(body.len(), 4, "{body:?}");
+
+    // JSON data with a Markdown pack: said plainly.
+    let out = run_cli(&["render", "du-lieu.json", "-o", "md.docx"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chỉ dùng được với một mẫu Word"));
 }

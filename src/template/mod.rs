@@ -36,6 +36,9 @@ pub struct Pack {
     pub origin: String,
     pub manifest: Manifest,
     pub files: BTreeMap<String, String>,
+    /// A Word form as the body (`noi_dung = "mau.docx"`, or `-t mau.docx`): the form
+    /// is the whole document, filled with the data; the engine draws no ND30 frame.
+    pub form: Option<std::sync::Arc<crate::form::Form>>,
     /// Templates compiled once, on first use, for every report of a batch.
     env: std::sync::OnceLock<Environment<'static>>,
 }
@@ -147,6 +150,44 @@ pub struct Settings {
     pub linh_le: Option<String>,
 }
 
+/// A Word form from a file: every problem of the form is in the message, the first
+/// in full.
+fn load_form(path: &Path) -> Result<std::sync::Arc<crate::form::Form>> {
+    let file = path.display().to_string();
+    let meta = std::fs::symlink_metadata(path).map_err(|e| {
+        Diagnostic::error(&file, Place::File, format!("không đọc được mẫu Word ({e}).")).kind(Kind::Unreadable)
+    })?;
+    if !meta.is_file() {
+        return Err(Diagnostic::error(
+            &file,
+            Place::File,
+            "mẫu Word không phải tệp thường (liên kết, thư mục hoặc tệp đặc biệt); vì an toàn, chỉ dùng tệp thường.",
+        )
+        .kind(Kind::Unreadable));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::error(&file, Place::File, format!("không đọc được mẫu Word ({e}).")).kind(Kind::Unreadable)
+    })?;
+    crate::form::Form::load(&file, bytes)
+        .map(std::sync::Arc::new)
+        .map_err(|mut errors| {
+            let mut first = errors.remove(0);
+            if !errors.is_empty() {
+                let rest: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{} › {}: {}", e.file, e.place, e.message))
+                    .collect();
+                first.message = format!(
+                    "{}\n  và {} lỗi khác của mẫu:\n  - {}",
+                    first.message,
+                    errors.len(),
+                    rest.join("\n  - ")
+                );
+            }
+            first
+        })
+}
+
 /// The default pack, embedded so `baocao render x.xlsx` works with no templates folder.
 const BUILTIN: &[(&str, &str)] = &[
     (MANIFEST, include_str!("../../templates/bao-cao-ntm/manifest.toml")),
@@ -175,6 +216,7 @@ impl Pack {
             .kind(Kind::Unreadable)
         })?;
         let mut files = BTreeMap::new();
+        let mut forms = Vec::new();
         let mut found: Vec<(PathBuf, Option<std::fs::FileType>)> =
             entries.flatten().map(|e| (e.path(), e.file_type().ok())).collect();
         found.sort_by(|a, b| a.0.cmp(&b.0));
@@ -183,7 +225,7 @@ impl Pack {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if name == MANIFEST || name.ends_with(".md") {
+            if name == MANIFEST || name.ends_with(".md") || name.ends_with(".docx") {
                 if !file_type.is_some_and(|t| t.is_file()) {
                     let what = match file_type {
                         Some(t) if t.is_symlink() => "một liên kết (symlink)",
@@ -197,6 +239,10 @@ impl Pack {
                     )
                     .kind(Kind::Unreadable));
                 }
+                if name.ends_with(".docx") {
+                    forms.push((name, path));
+                    continue;
+                }
                 let text = std::fs::read_to_string(&path).map_err(|e| {
                     Diagnostic::error(
                         path.display().to_string(),
@@ -208,7 +254,32 @@ impl Pack {
                 files.insert(name, text);
             }
         }
-        Pack::from_files(origin, files)
+        let manifest_says = |name: &str| files.get(MANIFEST).is_some_and(|m| m.contains(name));
+        let form = match forms.into_iter().find(|(name, _)| manifest_says(name)) {
+            Some((name, path)) => {
+                // The manifest's check below wants the body among the files.
+                files.insert(name, String::new());
+                Some(load_form(&path)?)
+            }
+            None => None,
+        };
+        let mut pack = Pack::from_files(origin, files)?;
+        if pack.manifest.noi_dung.ends_with(".docx") {
+            pack.form = form;
+        }
+        Ok(pack)
+    }
+
+    /// `-t mau.docx`: the default pack's bindings and metadata, with the form as body.
+    pub fn with_form(path: &Path) -> Result<Pack> {
+        let mut pack = Pack::builtin()?;
+        pack.origin = path.display().to_string();
+        pack.manifest.noi_dung = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        pack.form = Some(load_form(path)?);
+        Ok(pack)
     }
 
     fn from_files(origin: String, files: BTreeMap<String, String>) -> Result<Pack> {
@@ -251,6 +322,7 @@ impl Pack {
             origin,
             manifest,
             files,
+            form: None,
             env: std::sync::OnceLock::new(),
         })
     }
