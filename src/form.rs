@@ -292,10 +292,10 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
-/// The tags of a template text, in order.
-fn tags_in(text: &str) -> Vec<&str> {
-    let mut tags = Vec::new();
-    let mut rest = 0;
+/// The next tag of a text from byte `from`: its byte range, or where a tag opens
+/// that never closes and the closer it lacks.
+fn next_tag(text: &str, from: usize) -> Option<Result<std::ops::Range<usize>, (usize, &'static str)>> {
+    let mut rest = from;
     while let Some(open) = text[rest..].find('{').map(|i| rest + i) {
         let close = match text.as_bytes().get(open + 1) {
             Some(b'{') => "}}",
@@ -306,14 +306,21 @@ fn tags_in(text: &str) -> Vec<&str> {
                 continue;
             }
         };
-        match text[open + 2..].find(close) {
-            Some(i) => {
-                let end = open + 2 + i + 2;
-                tags.push(&text[open..end]);
-                rest = end;
-            }
-            None => break,
-        }
+        return Some(match text[open + 2..].find(close) {
+            Some(i) => Ok(open..open + 2 + i + 2),
+            None => Err((open, close)),
+        });
+    }
+    None
+}
+
+/// The tags of a template text, in order.
+fn tags_in(text: &str) -> Vec<&str> {
+    let mut tags = Vec::new();
+    let mut rest = 0;
+    while let Some(Ok(range)) = next_tag(text, rest) {
+        rest = range.end;
+        tags.push(&text[range]);
     }
     tags
 }
@@ -649,29 +656,23 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
         let index: Vec<usize> = joined.char_indices().map(|(b, _)| b).collect();
         let char_at = |byte: usize| index.partition_point(|&b| b < byte);
         let mut rest = 0;
-        while let Some(open) = joined[rest..].find('{').map(|i| rest + i) {
-            let close = match joined.as_bytes().get(open + 1) {
-                Some(b'{') => "}}",
-                Some(b'%') => "%}",
-                Some(b'#') => "#}",
-                _ => {
-                    rest = open + 1;
-                    continue;
+        while let Some(found) = next_tag(&joined, rest) {
+            let (open, end) = match found {
+                Ok(range) => (range.start, range.end),
+                Err((open, close)) => {
+                    errors.push(
+                        Diagnostic::error(
+                            "",
+                            Place::Text { text: place.clone() },
+                            format!(
+                                "thẻ «{}» mở nhưng không đóng trong cùng đoạn (cần «{close}»); một thẻ không được trải qua hai đoạn.",
+                                excerpt(&joined[open..])
+                            ),
+                        )
+                        .kind(Kind::Template),
+                    );
+                    break;
                 }
-            };
-            let Some(end) = joined[open + 2..].find(close).map(|i| open + 2 + i + 2) else {
-                errors.push(
-                    Diagnostic::error(
-                        "",
-                        Place::Text { text: place.clone() },
-                        format!(
-                            "thẻ «{}» mở nhưng không đóng trong cùng đoạn (cần «{close}»); một thẻ không được trải qua hai đoạn.",
-                            excerpt(&joined[open..])
-                        ),
-                    )
-                    .kind(Kind::Template),
-                );
-                break;
             };
             rest = end;
             let (first, last) = (char_at(open), char_at(end) - 1);

@@ -434,7 +434,9 @@ const UNITS: [&str; 20] = [
 fn bind_units(inlines: &mut [Inline]) {
     for inline in inlines {
         let Inline::Text { text, .. } = inline else { continue };
-        if !text.contains(' ') {
+        // Most text has no digit followed by a space: leave it as it is.
+        let b = text.as_bytes();
+        if !b.windows(2).any(|w| w[0].is_ascii_digit() && w[1] == b' ') {
             continue;
         }
         let mut out = String::with_capacity(text.len() + 8);
@@ -442,13 +444,18 @@ fn bind_units(inlines: &mut [Inline]) {
         while let Some(at) = rest.find(' ') {
             let (before, after) = (&rest[..at], &rest[at + 1..]);
             out.push_str(before);
-            let number_before = before.ends_with(|c: char| c.is_ascii_digit());
-            let unit = UNITS.iter().find(|u| {
-                after
-                    .strip_prefix(**u)
-                    .is_some_and(|tail| !tail.starts_with(char::is_alphanumeric))
-            });
-            match unit.filter(|_| number_before) {
+            // Only a space after a digit can start a unit: look up units only there.
+            let unit = before
+                .ends_with(|c: char| c.is_ascii_digit())
+                .then(|| {
+                    UNITS.iter().find(|u| {
+                        after
+                            .strip_prefix(**u)
+                            .is_some_and(|tail| !tail.starts_with(char::is_alphanumeric))
+                    })
+                })
+                .flatten();
+            match unit {
                 Some(unit) => {
                     out.push('\u{a0}');
                     out.push_str(&unit.replace(' ', "\u{a0}"));
@@ -624,7 +631,11 @@ fn is_group_row(row: &Row) -> bool {
     };
     let text: String = first.paragraphs.iter().map(Paragraph::text).collect();
     let text = text.trim().trim_end_matches('.');
-    !text.is_empty() && (1..=20).any(|n| crate::vi::roman(n).is_some_and(|r| r == text))
+    // Cheap refusals first: most first cells are numbers or empty.
+    text.len() <= 5
+        && !text.is_empty()
+        && text.bytes().all(|b| matches!(b, b'I' | b'V' | b'X'))
+        && (1..=20).any(|n| crate::vi::roman(n).is_some_and(|r| r == text))
 }
 
 fn lower_first(s: &str) -> String {
