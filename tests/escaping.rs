@@ -90,3 +90,43 @@ cot = { stt = { tieu_de = "STT" }, v = { tieu_de = "Giá trị" } }
     // The header block keeps the agency's raw text too (no escaping leaks into metadata).
     assert!(paragraphs.contains(&"UBND XÃ BA *THÀNH* <I>".to_string()));
 }
+
+/// Control characters in cells reach no part of any output: a vertical tab (Excel's
+/// `_x000B_`) between two words breaks the line instead of gluing them, other C0
+/// controls become a space, and what XML forbids is gone, in the body, the page
+/// parts and the document properties (docProps/core.xml, meta.xml) alike.
+#[test]
+fn control_characters_never_reach_an_output_part() {
+    let mut c = common::sample::ba_thanh();
+    c.name = "Ba\u{1}Thành".into();
+    c.chairman = "Phạm\u{b}Văn Hùng\u{7}".into();
+    c.district = "Ba\u{c}Tơ".into();
+    let bytes = common::sample::workbook_bytes(&c);
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let book = baocao::workbook::read("Ba Thành.xlsx", bytes).unwrap();
+    let report = baocao::report::from_workbook(&pack, book).unwrap_or_else(|e| panic!("{e:?}"));
+    for format in [baocao::write::OutputFormat::Docx, baocao::write::OutputFormat::Odt] {
+        let package = baocao::write::render(&report.document, format).unwrap();
+        let parts = common::xml::unzip(&package);
+        let mut text = String::new();
+        for (name, xml) in &parts {
+            if name.ends_with(".xml") || name.ends_with(".rels") {
+                let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{format:?} {name}: {e}"));
+                assert!(
+                    !xml.chars().any(|ch| ch < ' ' && !matches!(ch, '\t' | '\n' | '\r')),
+                    "{format:?} {name} holds a control character"
+                );
+                for t in doc.descendants().filter_map(|n| n.text()) {
+                    text.push_str(t);
+                    text.push('|');
+                }
+            }
+        }
+        // Words stay apart: «Ba Thành», the chairman's name on its own lines.
+        assert!(text.contains("Ba Thành") && !text.contains("BaThành"), "{format:?}");
+        assert!(
+            text.contains("Phạm") && text.contains("Văn Hùng") && !text.contains("PhạmVăn"),
+            "{format:?}"
+        );
+    }
+}
