@@ -94,6 +94,13 @@ pub enum Place {
     ManifestKey {
         key: String,
     },
+    /// A place in a Word form: the part ("thân văn bản", "đầu trang 1"), the paragraph
+    /// or table cell ("đoạn 12", "bảng 1, hàng 3, ô 2") and the text around it.
+    FormText {
+        part: String,
+        at: String,
+        excerpt: String,
+    },
     /// A place that has no structure of its own (a commune's name, an output file).
     Text {
         text: String,
@@ -160,6 +167,16 @@ impl fmt::Display for Place {
             Place::TemplateLine { line, excerpt } if excerpt.is_empty() => write!(f, "dòng {line}"),
             Place::TemplateLine { line, excerpt } => write!(f, "dòng {line} «{excerpt}»"),
             Place::ManifestKey { key } => f.write_str(key),
+            Place::FormText { part, at, excerpt } => {
+                f.write_str(part)?;
+                if !at.is_empty() {
+                    write!(f, " › {at}")?;
+                }
+                if !excerpt.is_empty() {
+                    write!(f, " «{excerpt}»")?;
+                }
+                Ok(())
+            }
             Place::Text { text } => f.write_str(text),
         }
     }

@@ -44,7 +44,7 @@ struct TemplatePart {
 struct Span {
     start: usize,
     end: usize,
-    place: String,
+    place: Place,
 }
 
 /// Is this a part whose text can hold tags?
@@ -54,6 +54,15 @@ fn fillable(name: &str) -> bool {
         || name == "word/endnotes.xml"
         || (name.starts_with("word/header") && name.ends_with(".xml"))
         || (name.starts_with("word/footer") && name.ends_with(".xml"))
+}
+
+/// A whole part as a place.
+fn whole_part(name: &str) -> Place {
+    Place::FormText {
+        part: part_label(name),
+        at: String::new(),
+        excerpt: String::new(),
+    }
 }
 
 /// What people call a part.
@@ -102,7 +111,7 @@ impl Form {
             if xml.len() as u64 > MAX_FORM_PART_BYTES {
                 return Err(vec![Diagnostic::error(
                     file,
-                    Place::Text { text: name.clone() },
+                    whole_part(&name),
                     format!("phần {name} của mẫu lớn quá {} MB.", MAX_FORM_PART_BYTES >> 20),
                 )
                 .kind(Kind::TooLarge)]);
@@ -157,16 +166,14 @@ impl Form {
         errors
     }
 
-    fn place_of(part: &TemplatePart, offset: usize) -> String {
-        // The innermost paragraph holding the offset: the last one that starts before it
-        // and has not ended.
-        let label = part_label(&part.name);
+    fn place_of(part: &TemplatePart, offset: usize) -> Place {
+        // The innermost paragraph holding the offset.
         part.places
             .iter()
             .filter(|s| s.start <= offset && offset <= s.end)
             .min_by_key(|s| s.end - s.start)
             .map(|s| s.place.clone())
-            .unwrap_or(label)
+            .unwrap_or_else(|| whole_part(&part.name))
     }
 
     fn error_at(&self, part: &TemplatePart, offset: usize, e: &minijinja::Error) -> Diagnostic {
@@ -180,14 +187,7 @@ impl Form {
             _ => "lỗi khi điền dữ liệu vào mẫu",
         };
         let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
-        Diagnostic::error(
-            &self.file,
-            Place::Text {
-                text: Form::place_of(part, offset),
-            },
-            format!("{what}{detail}."),
-        )
-        .kind(Kind::Template)
+        Diagnostic::error(&self.file, Form::place_of(part, offset), format!("{what}{detail}.")).kind(Kind::Template)
     }
 
     /// Fill the form with `context`: the .docx bytes. `base` is the pack's environment
@@ -213,9 +213,7 @@ impl Form {
                 Ok(xml) if xml.len() > MAX_PART_BYTES => errors.push(
                     Diagnostic::error(
                         &self.file,
-                        Place::Text {
-                            text: part_label(&part.name),
-                        },
+                        whole_part(&part.name),
                         format!(
                             "phần {} sau khi điền lớn quá {} MB; hãy kiểm tra các vòng lặp của mẫu.",
                             part_label(&part.name),
@@ -548,26 +546,25 @@ fn excerpt(text: &str) -> String {
 
 /// Where a paragraph is, as a person finds it: "thân văn bản › bảng 1, hàng 3, ô 2
 /// «…»" or "thân văn bản › đoạn 12 «…»".
-fn describe(elems: &[Elem], p: usize, label: &str, numbers: &Numbering, text: &str) -> String {
-    let mut at = String::from(label);
-    match enclosing(elems, p, ElemKind::Tc) {
+fn describe(elems: &[Elem], p: usize, label: &str, numbers: &Numbering, text: &str) -> Place {
+    let at = match enclosing(elems, p, ElemKind::Tc) {
         Some(tc) => {
             let tr = enclosing(elems, tc, ElemKind::Tr);
             let tbl = enclosing(elems, tc, ElemKind::Tbl);
-            at.push_str(&format!(
-                " › bảng {}, hàng {}, ô {}",
+            format!(
+                "bảng {}, hàng {}, ô {}",
                 tbl.map_or(0, |t| numbers.of(t)),
                 tr.map_or(0, |r| numbers.of(r)),
                 numbers.of(tc)
-            ));
+            )
         }
-        None => at.push_str(&format!(" › đoạn {}", numbers.of(p))),
+        None => format!("đoạn {}", numbers.of(p)),
+    };
+    Place::FormText {
+        part: label.to_string(),
+        at,
+        excerpt: excerpt(text),
     }
-    let text = excerpt(text);
-    if !text.is_empty() {
-        at.push_str(&format!(" «{text}»"));
-    }
-    at
 }
 
 /// 1-based ordinal of each element among its kind: paragraphs and tables in the part,
@@ -618,7 +615,11 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
     let elems = parse_elements(xml).map_err(|e| {
         vec![Diagnostic::error(
             "",
-            Place::Text { text: label.into() },
+            Place::FormText {
+                part: label.into(),
+                at: String::new(),
+                excerpt: String::new(),
+            },
             format!("XML của mẫu bị hỏng ({e})."),
         )
         .kind(Kind::Corrupt)]
@@ -663,7 +664,7 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                     errors.push(
                         Diagnostic::error(
                             "",
-                            Place::Text { text: place.clone() },
+                            place.clone(),
                             format!(
                                 "thẻ «{}» mở nhưng không đóng trong cùng đoạn (cần «{close}»); một thẻ không được trải qua hai đoạn.",
                                 excerpt(&joined[open..])
@@ -691,12 +692,8 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                         _ => "một đoạn",
                     };
                     errors.push(
-                        Diagnostic::error(
-                            "",
-                            Place::Text { text: place.clone() },
-                            format!("thẻ «{tag}» phải nằm trong {what}."),
-                        )
-                        .kind(Kind::Template),
+                        Diagnostic::error("", place.clone(), format!("thẻ «{tag}» phải nằm trong {what}."))
+                            .kind(Kind::Template),
                     );
                     continue;
                 };
@@ -706,12 +703,8 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
             if let Some(merge) = merge_tag(&tag) {
                 let Some(tc) = enclosing(&elems, *p, ElemKind::Tc) else {
                     errors.push(
-                        Diagnostic::error(
-                            "",
-                            Place::Text { text: place.clone() },
-                            format!("thẻ «{tag}» phải nằm trong một ô của bảng."),
-                        )
-                        .kind(Kind::Template),
+                        Diagnostic::error("", place.clone(), format!("thẻ «{tag}» phải nằm trong một ô của bảng."))
+                            .kind(Kind::Template),
                     );
                     continue;
                 };
@@ -763,7 +756,7 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                 .unwrap_or_default();
             return Err(vec![Diagnostic::error(
                 "",
-                Place::Text { text: place },
+                place,
                 "hai thẻ cấu trúc ({%p, {%tr, {%tc, {%r) nằm trong cùng một đoạn, hàng, ô hoặc đoạn chữ; mỗi thẻ cấu trúc cần một chỗ riêng.",
             )
             .kind(Kind::Template)]);
@@ -783,7 +776,7 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                     .unwrap_or_default();
                 return Err(vec![Diagnostic::error(
                     "",
-                    Place::Text { text: place },
+                    place,
                     format!(
                         "thẻ «{}» nằm cùng chỗ với một thẻ cấu trúc ({{%p, {{%tr, {{%tc, {{%r}}), nên sẽ bị mất; hãy đặt nó ở đoạn, hàng hoặc ô khác.",
                         edit.text
