@@ -94,13 +94,8 @@ pub enum Place {
     ManifestKey {
         key: String,
     },
-    /// A place in a Word form: the part ("thân văn bản", "đầu trang 1"), the paragraph
-    /// or table cell ("đoạn 12", "bảng 1, hàng 3, ô 2") and the text around it.
-    FormText {
-        part: String,
-        at: String,
-        excerpt: String,
-    },
+    /// A place in a Word form (boxed: diagnostics travel in every `Result`).
+    FormText(Box<FormPlace>),
     /// A place that has no structure of its own (a commune's name, an output file).
     Text {
         text: String,
@@ -167,7 +162,8 @@ impl fmt::Display for Place {
             Place::TemplateLine { line, excerpt } if excerpt.is_empty() => write!(f, "dòng {line}"),
             Place::TemplateLine { line, excerpt } => write!(f, "dòng {line} «{excerpt}»"),
             Place::ManifestKey { key } => f.write_str(key),
-            Place::FormText { part, at, excerpt } => {
+            Place::FormText(form) => {
+                let FormPlace { part, at, excerpt } = &**form;
                 f.write_str(part)?;
                 if !at.is_empty() {
                     write!(f, " › {at}")?;
@@ -179,6 +175,21 @@ impl fmt::Display for Place {
             }
             Place::Text { text } => f.write_str(text),
         }
+    }
+}
+
+/// Where in a Word form: the part ("thân văn bản", "đầu trang 1"), the paragraph or
+/// table cell ("đoạn 12", "bảng 1, hàng 3, ô 2") and the text around it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FormPlace {
+    pub part: String,
+    pub at: String,
+    pub excerpt: String,
+}
+
+impl From<FormPlace> for Place {
+    fn from(form: FormPlace) -> Self {
+        Place::FormText(Box::new(form))
     }
 }
 

@@ -12,7 +12,7 @@
 //! bookmarks): the paragraph's text is joined, tags are found in it, and each tag is
 //! moved whole into the run where it begins, so its value takes that run's formatting.
 
-use crate::error::{Diagnostic, Kind, Place};
+use crate::error::{Diagnostic, FormPlace, Kind, Place};
 use minijinja::{AutoEscape, Environment};
 use quick_xml::events::Event;
 use std::io::{Read, Write};
@@ -58,11 +58,11 @@ fn fillable(name: &str) -> bool {
 
 /// A whole part as a place.
 fn whole_part(name: &str) -> Place {
-    Place::FormText {
+    Place::from(FormPlace {
         part: part_label(name),
         at: String::new(),
         excerpt: String::new(),
-    }
+    })
 }
 
 /// What people call a part.
@@ -560,11 +560,11 @@ fn describe(elems: &[Elem], p: usize, label: &str, numbers: &Numbering, text: &s
         }
         None => format!("đoạn {}", numbers.of(p)),
     };
-    Place::FormText {
+    Place::from(FormPlace {
         part: label.to_string(),
         at,
         excerpt: excerpt(text),
-    }
+    })
 }
 
 /// 1-based ordinal of each element among its kind: paragraphs and tables in the part,
@@ -615,11 +615,11 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
     let elems = parse_elements(xml).map_err(|e| {
         vec![Diagnostic::error(
             "",
-            Place::FormText {
+            Place::from(FormPlace {
                 part: label.into(),
                 at: String::new(),
                 excerpt: String::new(),
-            },
+            }),
             format!("XML của mẫu bị hỏng ({e})."),
         )
         .kind(Kind::Corrupt)]
