@@ -249,12 +249,21 @@ fn an_ods_asking_for_billions_of_spaces_is_refused() {
     assert_eq!((e.kind, &e.place), (Kind::TooLarge, &Place::cell("PL1", 0, 0)), "{e}");
 }
 
+/// A sheet that repeats a value over the whole grid is left unread with its error,
+/// before calamine builds it; the other sheets of the file are read as usual.
 #[test]
-fn an_ods_repeating_a_value_over_the_whole_sheet_is_refused() {
-    let table = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>STT</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="1024"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>"#;
-    let e = refused("Xã.ods", hostile::ods(table));
+fn an_ods_sheet_repeating_a_value_over_the_whole_sheet_is_left_unread() {
+    let huge = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>STT</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="1024"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>"#;
+    let small = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>Tên xã</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Ba Thành</text:p></table:table-cell></table:table-row>"#;
+    // Two tables: the hostile one, then an ordinary one.
+    let book = read(hostile::ods(&format!(
+        r#"{huge}</table:table><table:table table:name="PL2">{small}"#
+    )));
+    let e = book.sheets[0].problem().expect("the huge sheet keeps its error");
     assert_eq!(e.kind, Kind::TooLarge, "{e}");
     assert!(e.message.contains("XFD1048576"), "{e}");
+    assert_eq!(book.sheets[1].name, "PL2");
+    assert_eq!(book.sheets[1].value(0, 1).display(), "Ba Thành");
 }
 
 #[test]
@@ -429,4 +438,35 @@ fn sheets_together_over_the_workbook_limit_are_not_all_read() {
     let p = book.sheets[2].problem().expect("the third sheet is over the budget");
     assert_eq!((p.kind, &p.place), (Kind::TooLarge, &Place::sheet("S3")), "{p}");
     assert!(p.message.contains("10.000.000 ô"), "{p}");
+}
+
+/// The sample .ods with an unused sheet holding A1 and a stray cell at XFD1048576:
+/// that sheet is left unread and the commune's report is made as usual.
+#[test]
+fn a_far_stray_cell_in_an_unused_ods_sheet_does_not_stop_the_report() {
+    let original = std::fs::read("samples/huyen-ba-to/ba vinh.ods").unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&original)).unwrap();
+    let mut parts = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+        parts.push((f.name().unwrap().to_string(), data));
+    }
+    let stray = r#"<table:table table:name="Nháp" table:style-name="an"><table:table-row><table:table-cell office:value-type="string"><text:p>nháp</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048574"><table:table-cell/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="16383"/><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#;
+    for (name, data) in &mut parts {
+        if name == "content.xml" {
+            let xml = String::from_utf8(std::mem::take(data)).unwrap();
+            *data = xml
+                .replace("</office:spreadsheet>", &format!("{stray}</office:spreadsheet>"))
+                .into_bytes();
+        }
+    }
+    let named: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+    let book = read(hostile::package(&named, true));
+    let unread = book.sheets.iter().find(|s| s.name == "Nháp").unwrap();
+    assert_eq!(unread.problem().map(|e| e.kind), Some(Kind::TooLarge));
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let report = baocao::report::from_workbook(&pack, book).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(report.meta.dia_danh, "Ba Vinh");
 }

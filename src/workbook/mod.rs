@@ -458,14 +458,20 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         Format::Ods => ods_styles::read(&bytes),
         _ => Vec::new(),
     };
-    // calamine builds every sheet of an .ods whole when it opens the file: refuse
-    // the file before that, naming the sheet.
+    // calamine builds every sheet of an .ods whole when it opens the file: a sheet
+    // too large to read is left out of content.xml first and keeps its error, raised
+    // only if the pack uses that sheet (as for .xlsx).
     let mut budget = limits::MAX_BOOK_CELLS;
+    let mut unread = Vec::new();
     for s in &ods {
         let sheet = clean_name(&s.layout.sheet);
         if let Some((start, end)) = s.extent {
             if let Some(problem) = too_large(file, &sheet, start, end, &mut budget) {
-                return Err(problem);
+                match s.content {
+                    Some(range) => unread.push((s.layout.sheet.clone(), problem, range)),
+                    None => return Err(problem),
+                }
+                continue;
             }
         }
         if let Some((row, col, spaces)) = s.long_space {
@@ -480,6 +486,11 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             )
             .kind(Kind::TooLarge));
         }
+    }
+    if !unread.is_empty() {
+        let ranges = unread.iter().map(|(_, _, range)| *range).collect();
+        let patched = ods_layout::without(&bytes, ranges).ok_or_else(|| broken(&"content.xml"))?;
+        bytes = repack(&bytes, &[("content.xml".to_string(), patched)]).map_err(|e| broken(&e))?;
     }
     let cursor = Cursor::new(bytes);
     let mut checked = Vec::new();
@@ -546,6 +557,11 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     styles::apply(&mut book, styles);
     for sheet in &mut book.sheets {
         clip_merges(Arc::make_mut(sheet));
+    }
+    for (name, problem, _) in unread {
+        if let Some(sheet) = book.sheets.iter_mut().find(|s| s.name == clean_name(&name)) {
+            Arc::make_mut(sheet).unread(problem);
+        }
     }
     repair_texts(&mut book, &checked);
     Ok(book)

@@ -20,6 +20,9 @@ pub struct OdsSheet {
     /// A `<text:s text:c="…"/>` asking for more spaces than a cell may hold: its
     /// cell and count (calamine would build the string when it opens the file).
     pub long_space: Option<(u32, u32, u64)>,
+    /// Where the table's rows are in content.xml (bytes), to leave out a sheet that is
+    /// too large before calamine builds it.
+    pub content: Option<(usize, usize)>,
 }
 
 fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
@@ -67,6 +70,25 @@ pub fn read(bytes: &[u8]) -> Vec<OdsSheet> {
     parse(&xml)
 }
 
+/// content.xml of the package with the given byte ranges (tables' rows) left out.
+pub fn without(bytes: &[u8], mut ranges: Vec<(usize, usize)>) -> Option<Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut xml = String::new();
+    zip.by_name("content.xml").ok()?.read_to_string(&mut xml).ok()?;
+    ranges.sort_unstable();
+    let mut out = String::with_capacity(xml.len());
+    let mut at = 0;
+    for (start, end) in ranges {
+        if start < at || end > xml.len() || !xml.is_char_boundary(start) || !xml.is_char_boundary(end) {
+            return None;
+        }
+        out.push_str(&xml[at..start]);
+        at = end;
+    }
+    out.push_str(&xml[at..]);
+    Some(out.into_bytes())
+}
+
 fn parse(xml: &str) -> Vec<OdsSheet> {
     let mut reader = Reader::from_str(xml);
     let mut widths: BTreeMap<String, f64> = BTreeMap::new();
@@ -77,13 +99,21 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
     let mut row_repeat = 1;
     let mut depth_in_cell = 0u32;
     let mut cell_at = (0u32, 0u32);
-    while let Ok(event) = reader.read_event() {
+    loop {
+        let before = reader.buffer_position() as usize;
+        let Ok(event) = reader.read_event() else { break };
+        let after = reader.buffer_position() as usize;
         let (e, empty) = match &event {
             Event::Start(e) => (Some(e.clone()), false),
             Event::Empty(e) => (Some(e.clone()), true),
             Event::End(e) => {
                 match e.name().as_ref() {
-                    b"table:table" => sheets.extend(sheet.take()),
+                    b"table:table" => {
+                        if let Some(s) = sheet.as_mut() {
+                            s.content = s.content.map(|(start, _)| (start, before));
+                        }
+                        sheets.extend(sheet.take())
+                    }
                     b"table:table-row" => row = row.saturating_add(row_repeat),
                     b"table:table-cell" | b"table:covered-table-cell" => {
                         depth_in_cell = depth_in_cell.saturating_sub(1)
@@ -113,6 +143,7 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                         sheet: attr(&e, b"table:name").unwrap_or_default(),
                         ..Layout::default()
                     },
+                    content: (!empty).then_some((after, after)),
                     ..OdsSheet::default()
                 });
                 row = 0;
