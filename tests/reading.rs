@@ -470,3 +470,34 @@ fn a_far_stray_cell_in_an_unused_ods_sheet_does_not_stop_the_report() {
     let report = baocao::report::from_workbook(&pack, book).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(report.meta.dia_danh, "Ba Vinh");
 }
+
+/// content.xml cut inside a table: calamine would read past the end forever; the file
+/// is a broken file instead, at once.
+#[test]
+fn an_ods_cut_inside_a_table_is_a_broken_file_not_a_hang() {
+    let whole = hostile::ods(
+        r#"<table:table-row><table:table-cell office:value-type="string"><text:p>STT</text:p></table:table-cell></table:table-row>"#,
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&whole)).unwrap();
+    let mut parts = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+        let name = f.name().unwrap().to_string();
+        if name == "content.xml" {
+            let at = String::from_utf8_lossy(&data).find("</table:table-row>").unwrap() + "</table:table-row>".len();
+            data.truncate(at);
+        }
+        parts.push((name, data));
+    }
+    let named: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+    let bytes = hostile::package(&named, true);
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || send.send(workbook::read(FILE, bytes)).unwrap());
+    let result = receive
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("reading a cut .ods must not hang");
+    let e = result.expect_err("a broken file");
+    assert_eq!(e.kind, Kind::Corrupt, "{e}");
+}

@@ -463,6 +463,12 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     // only if the pack uses that sheet (as for .xlsx).
     let mut budget = limits::MAX_BOOK_CELLS;
     let mut unread = Vec::new();
+    if let Some(s) = ods.iter().find(|s| s.unclosed) {
+        let sheet = clean_name(&s.layout.sheet);
+        return Err(broken(&format!(
+            "trang tính «{sheet}» không có phần kết thúc trong content.xml"
+        )));
+    }
     for s in &ods {
         let sheet = clean_name(&s.layout.sheet);
         if let Some((start, end)) = s.extent {

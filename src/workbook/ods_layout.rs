@@ -23,6 +23,9 @@ pub struct OdsSheet {
     /// Where the table's rows are in content.xml (bytes), to leave out a sheet that is
     /// too large before calamine builds it.
     pub content: Option<(usize, usize)>,
+    /// content.xml ends (or breaks) inside this table: calamine would read past its
+    /// end forever, so the file is refused before it sees it.
+    pub unclosed: bool,
 }
 
 fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
@@ -101,7 +104,13 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
     let mut cell_at = (0u32, 0u32);
     loop {
         let before = reader.buffer_position() as usize;
-        let Ok(event) = reader.read_event() else { break };
+        let Ok(event) = reader.read_event() else {
+            sheets.extend(sheet.take().map(|s| OdsSheet {
+                unclosed: s.content.is_some(),
+                ..s
+            }));
+            break;
+        };
         let after = reader.buffer_position() as usize;
         let (e, empty) = match &event {
             Event::Start(e) => (Some(e.clone()), false),
@@ -123,7 +132,13 @@ fn parse(xml: &str) -> Vec<OdsSheet> {
                 }
                 (None, false)
             }
-            Event::Eof => break,
+            Event::Eof => {
+                sheets.extend(sheet.take().map(|s| OdsSheet {
+                    unclosed: s.content.is_some(),
+                    ..s
+                }));
+                break;
+            }
             _ => (None, false),
         };
         let Some(e) = e else { continue };
