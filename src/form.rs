@@ -609,7 +609,8 @@ impl Numbering {
 
 /// A part's XML as a template: None when it has no tags.
 fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Diagnostic>> {
-    if !xml.contains("{{") && !xml.contains("{%") && !xml.contains("{#") && !has_split_brace(xml) {
+    // Without both braces there is no tag, even one Word split over runs.
+    if !xml.contains('{') || !xml.contains('}') {
         return Ok(None);
     }
     let elems = parse_elements(xml).map_err(|e| {
@@ -819,11 +820,6 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
         }
     }
     Ok(Some((source, spans)))
-}
-
-/// Braces Word may have split from each other (`{` in one run, `{` in the next).
-fn has_split_brace(xml: &str) -> bool {
-    xml.contains('{') && xml.contains('}')
 }
 
 /// The edits that merge cell `tc`: `vm` in a row loop (restart on the first row,

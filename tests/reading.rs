@@ -16,6 +16,19 @@ fn read(bytes: Vec<u8>) -> Workbook {
     workbook::read(FILE, bytes).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Every part of a package, in order, to rebuild it changed with `hostile::package`.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+            (f.name().unwrap().to_string(), data)
+        })
+        .collect()
+}
+
 fn refused(file: &str, bytes: Vec<u8>) -> Diagnostic {
     match workbook::read(file, bytes) {
         Ok(_) => panic!("{file} was read"),
@@ -444,15 +457,7 @@ fn sheets_together_over_the_workbook_limit_are_not_all_read() {
 /// that sheet is left unread and the commune's report is made as usual.
 #[test]
 fn a_far_stray_cell_in_an_unused_ods_sheet_does_not_stop_the_report() {
-    let original = std::fs::read("samples/huyen-ba-to/ba vinh.ods").unwrap();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&original)).unwrap();
-    let mut parts = Vec::new();
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).unwrap();
-        let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut f, &mut data).unwrap();
-        parts.push((f.name().unwrap().to_string(), data));
-    }
+    let mut parts = unzip(&std::fs::read("samples/huyen-ba-to/ba vinh.ods").unwrap());
     let stray = r#"<table:table table:name="Nháp" table:style-name="an"><table:table-row><table:table-cell office:value-type="string"><text:p>nháp</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048574"><table:table-cell/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="16383"/><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#;
     for (name, data) in &mut parts {
         if name == "content.xml" {
@@ -478,18 +483,12 @@ fn an_ods_cut_inside_a_table_is_a_broken_file_not_a_hang() {
     let whole = hostile::ods(
         r#"<table:table-row><table:table-cell office:value-type="string"><text:p>STT</text:p></table:table-cell></table:table-row>"#,
     );
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&whole)).unwrap();
-    let mut parts = Vec::new();
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).unwrap();
-        let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut f, &mut data).unwrap();
-        let name = f.name().unwrap().to_string();
+    let mut parts = unzip(&whole);
+    for (name, data) in &mut parts {
         if name == "content.xml" {
-            let at = String::from_utf8_lossy(&data).find("</table:table-row>").unwrap() + "</table:table-row>".len();
+            let at = String::from_utf8_lossy(data).find("</table:table-row>").unwrap() + "</table:table-row>".len();
             data.truncate(at);
         }
-        parts.push((name, data));
     }
     let named: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
     let bytes = hostile::package(&named, true);
