@@ -445,17 +445,18 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     } else {
         (Vec::new(), bytes)
     };
-    let mut ods = if format == Format::Ods {
-        ods_layout::read(&bytes)
-    } else {
-        Vec::new()
-    };
+    let content = (format == Format::Ods)
+        .then(|| ods_layout::part(&bytes, "content.xml"))
+        .flatten();
+    let mut ods = content.as_deref().map(ods_layout::parse).unwrap_or_default();
     let styles = match format {
         Format::Xls => {
             xls_layout::pad_to_sectors(&mut bytes);
             xls_layout::read(&bytes)
         }
-        Format::Ods => ods_styles::read(&bytes),
+        Format::Ods => content.as_deref().map_or_else(Vec::new, |c| {
+            ods_styles::read(&ods_layout::part(&bytes, "styles.xml").unwrap_or_default(), c)
+        }),
         _ => Vec::new(),
     };
     // calamine builds every sheet of an .ods whole when it opens the file: a sheet
@@ -495,7 +496,10 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     }
     if !unread.is_empty() {
         let ranges = unread.iter().map(|(_, _, range)| *range).collect();
-        let patched = ods_layout::without(&bytes, ranges).ok_or_else(|| broken(&"content.xml"))?;
+        let patched = content
+            .as_deref()
+            .and_then(|c| ods_layout::without(c, ranges))
+            .ok_or_else(|| broken(&"content.xml"))?;
         bytes = repack(&bytes, &[("content.xml".to_string(), patched)]).map_err(|e| broken(&e))?;
     }
     let cursor = Cursor::new(bytes);

@@ -57,27 +57,22 @@ fn centimetres(length: &str) -> Option<f64> {
 /// wide in Excel, "9.140625" in its XML, is LibreOffice's default 2.258 cm).
 const CM_PER_CHAR: f64 = 7.0 / 72.0 * 2.54;
 
-pub fn read(bytes: &[u8]) -> Vec<OdsSheet> {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Vec::new();
-    };
-    let mut xml = String::new();
-    match zip.by_name("content.xml") {
-        Ok(mut f) => {
-            if f.read_to_string(&mut xml).is_err() {
-                return Vec::new();
-            }
-        }
-        Err(_) => return Vec::new(),
-    }
-    parse(&xml)
-}
-
-/// content.xml of the package with the given byte ranges (tables' rows) left out.
-pub fn without(bytes: &[u8], mut ranges: Vec<(usize, usize)>) -> Option<Vec<u8>> {
+/// A part of the package as text, read once for the layout, the number styles and,
+/// when a sheet is left out, the patched content.xml. Inflating stops at 1,024 times
+/// the package's size.
+pub fn part(bytes: &[u8], name: &str) -> Option<String> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let mut xml = String::new();
-    zip.by_name("content.xml").ok()?.read_to_string(&mut xml).ok()?;
+    zip.by_name(name)
+        .ok()?
+        .take((bytes.len() as u64).saturating_mul(1024))
+        .read_to_string(&mut xml)
+        .ok()?;
+    Some(xml)
+}
+
+/// content.xml with the given byte ranges (tables' rows) left out.
+pub fn without(xml: &str, mut ranges: Vec<(usize, usize)>) -> Option<Vec<u8>> {
     ranges.sort_unstable();
     let mut out = String::with_capacity(xml.len());
     let mut at = 0;
@@ -92,7 +87,7 @@ pub fn without(bytes: &[u8], mut ranges: Vec<(usize, usize)>) -> Option<Vec<u8>>
     Some(out.into_bytes())
 }
 
-fn parse(xml: &str) -> Vec<OdsSheet> {
+pub fn parse(xml: &str) -> Vec<OdsSheet> {
     let mut reader = Reader::from_str(xml);
     let mut widths: BTreeMap<String, f64> = BTreeMap::new();
     let mut current_style: Option<String> = None;

@@ -15,7 +15,6 @@ use super::CellStyle;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
 
 const MAX_ROWS: u32 = 1 << 20;
 const MAX_COLS: u32 = 1 << 14;
@@ -26,29 +25,12 @@ const MAX_VISITS: usize = 1 << 24;
 /// Longest parent chain followed (a loop of parents ends there too).
 const MAX_PARENTS: usize = 16;
 
-pub fn read(bytes: &[u8]) -> Vec<SheetStyles> {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Vec::new();
-    };
-    let mut part = |name: &str| {
-        let mut xml = String::new();
-        match zip.by_name(name) {
-            Ok(f) => f
-                .take((bytes.len() as u64).saturating_mul(1024))
-                .read_to_string(&mut xml)
-                .ok()
-                .map(|_| xml),
-            Err(_) => None,
-        }
-    };
-    let styles = part("styles.xml").unwrap_or_default();
-    let Some(content) = part("content.xml") else {
-        return Vec::new();
-    };
+/// The number styles of every cell, from styles.xml and content.xml.
+pub fn read(styles: &str, content: &str) -> Vec<SheetStyles> {
     let mut defs = Definitions::default();
-    defs.read(&styles);
-    defs.read(&content);
-    cells(&content, &defs)
+    defs.read(styles);
+    defs.read(content);
+    cells(content, &defs)
 }
 
 fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
@@ -376,7 +358,8 @@ mod tests {
 
     #[test]
     fn garbage_reads_as_nothing() {
-        assert!(read(b"PK\x03\x04 not a zip").is_empty());
+        // Not a zip: no part to read, so no styles.
+        assert!(super::super::ods_layout::part(b"PK\x03\x04 not a zip", "content.xml").is_none());
         for len in (0..CONTENT.len()).step_by(7) {
             let mut defs = Definitions::default();
             defs.read(&CONTENT[..len]);
