@@ -20,6 +20,28 @@ use std::time::{Duration, Instant};
 const MEMORY_LIMIT: u64 = 4 << 30;
 /// Time one mutant may take through read → report → both writers (debug build).
 const TIME_LIMIT: Duration = Duration::from_secs(5);
+/// A mutant still running after this long is a hang: the watchdog names it and ends
+/// the test process, instead of leaving CI to wait for its own timeout.
+const HANG_LIMIT: Duration = Duration::from_secs(60);
+
+/// The mutant each worker is running and since when, for the watchdog.
+type InFlight = std::sync::Mutex<Vec<Option<(String, Instant)>>>;
+
+fn watchdog(in_flight: &'static InFlight) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(1));
+        for (name, since) in in_flight.lock().unwrap().iter().flatten() {
+            if since.elapsed() > HANG_LIMIT {
+                // Straight to stderr: the test harness would swallow eprintln! output.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "mutant still running after {HANG_LIMIT:?}, a hang: {name}"
+                );
+                std::process::exit(101);
+            }
+        }
+    });
+}
 
 fn limit_memory() {
     let limit = libc::rlimit {
@@ -362,6 +384,8 @@ fn damaged_workbooks_never_panic_and_never_write_bad_xml() {
         ("xls", sample("samples/huyen-ba-to/Ba Điền.xls")),
         ("ods", sample("samples/huyen-ba-to/ba vinh.ods")),
     ];
+    let in_flight: &'static InFlight = Box::leak(Box::new(std::sync::Mutex::new(vec![None, None])));
+    watchdog(in_flight);
     let mut failures = Vec::new();
     let (mut reports, mut errors) = (0, 0);
     for (label, original) in &originals {
@@ -370,12 +394,19 @@ fn damaged_workbooks_never_panic_and_never_write_bad_xml() {
         let results: Vec<(String, Result<Outcome, String>)> = std::thread::scope(|s| {
             let halves: Vec<_> = all
                 .chunks(all.len().div_ceil(2).max(1))
-                .map(|chunk| {
-                    s.spawn(|| {
-                        chunk
+                .enumerate()
+                .map(|(worker, chunk)| {
+                    let pack = &pack;
+                    s.spawn(move || {
+                        let results = chunk
                             .iter()
-                            .map(|m| (m.name.clone(), run_one(&pack, m)))
-                            .collect::<Vec<_>>()
+                            .map(|m| {
+                                in_flight.lock().unwrap()[worker] = Some((m.name.clone(), Instant::now()));
+                                (m.name.clone(), run_one(pack, m))
+                            })
+                            .collect::<Vec<_>>();
+                        in_flight.lock().unwrap()[worker] = None;
+                        results
                     })
                 })
                 .collect();

@@ -384,41 +384,86 @@ fn an_appendix_holding_a_cell_that_cannot_be_trusted_raises_its_error() {
     assert_eq!(e.kind, Kind::TooLarge);
 }
 
-/// Ba Điền's .xls with the first cell record (a number, label or formula) of its
-/// first sheet moved to row and column `to`.
-fn xls_with_a_far_cell(to: u16) -> Vec<u8> {
+fn read_as(file: &str, bytes: Vec<u8>) -> Workbook {
+    workbook::read(file, bytes).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// What a sheet holds, cell by cell, and its size.
+fn contents(sheet: &workbook::Sheet) -> (u32, u32, Vec<String>) {
+    let texts = sheet.cells.iter().map(|c| c.value.display()).collect();
+    (sheet.height, sheet.width, texts)
+}
+
+/// Ba Điền's .xls with `data` written `offset` bytes into the first record of its
+/// first sheet whose type is one of `types`.
+fn xls_with(types: &[u16], offset: u64, data: &[u8]) -> Vec<u8> {
     use std::io::{Read, Seek, SeekFrom, Write};
     let whole = std::fs::read("samples/huyen-ba-to/Ba Điền.xls").unwrap();
     let mut file = cfb::CompoundFile::open(std::io::Cursor::new(whole)).unwrap();
     let mut stream = Vec::new();
     file.open_stream("/Workbook").unwrap().read_to_end(&mut stream).unwrap();
-    // The second BOF starts the first sheet; its first cell record follows.
+    // The second BOF starts the first sheet.
     let mut at = 0;
     let mut bofs = 0;
-    let cell = loop {
+    let record = loop {
         let typ = u16::from_le_bytes([stream[at], stream[at + 1]]);
         let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
         bofs += usize::from(typ == 0x0809);
-        if bofs == 2 && matches!(typ, 0x0203 | 0x00FD | 0x027E | 0x0006) {
+        if bofs == 2 && types.contains(&typ) {
             break at;
         }
         at += 4 + len;
     };
     let mut s = file.open_stream("/Workbook").unwrap();
-    s.seek(SeekFrom::Start(cell as u64 + 4)).unwrap();
-    s.write_all(&[to.to_le_bytes(), to.to_le_bytes()].concat()).unwrap();
+    s.seek(SeekFrom::Start(record as u64 + 4 + offset)).unwrap();
+    s.write_all(data).unwrap();
     drop(s);
     file.flush().unwrap();
     file.into_inner().into_inner()
 }
 
+/// Ba Điền's .xls with the first cell record (a number, label or formula) of its
+/// first sheet moved to row and column `to`.
+fn xls_with_a_far_cell(to: u16) -> Vec<u8> {
+    xls_with(
+        &[0x0203, 0x00FD, 0x027E, 0x0006],
+        0,
+        &[to.to_le_bytes(), to.to_le_bytes()].concat(),
+    )
+}
+
 #[test]
-fn an_xls_with_a_far_stray_cell_is_refused_before_calamine_builds_it() {
-    let e = refused("Ba Điền.xls", xls_with_a_far_cell(0xFFFF));
+fn an_xls_with_a_far_stray_cell_leaves_that_sheet_unread() {
+    let book = read_as("Ba Điền.xls", xls_with_a_far_cell(0xFFFF));
+    let first = &book.sheets[0];
+    let e = first.problem().expect("the sheet with the stray cell is left unread");
     assert_eq!(e.kind, Kind::TooLarge, "{e}");
     assert!(e.message.contains(&workbook::cell_name(65535, 65535)), "{e}");
+    // The other sheets are read as before.
+    let whole = read_as("Ba Điền.xls", std::fs::read("samples/huyen-ba-to/Ba Điền.xls").unwrap());
+    assert!(book.sheets.len() > 1);
+    for (damaged, sound) in book.sheets.iter().zip(&whole.sheets).skip(1) {
+        assert_eq!(damaged.name, sound.name);
+        assert!(damaged.problem().is_none(), "{}", damaged.name);
+        assert_eq!(contents(damaged), contents(sound), "{}", damaged.name);
+    }
     // A cell moved within reach is read as before.
-    assert!(workbook::read("Ba Điền.xls", xls_with_a_far_cell(200)).is_ok());
+    assert!(read_as("Ba Điền.xls", xls_with_a_far_cell(200)).sheets[0]
+        .problem()
+        .is_none());
+}
+
+#[test]
+fn an_xls_whose_dimensions_record_lies_is_read_from_its_cells() {
+    // calamine reserves room for the box a sheet's DIMENSIONS record declares: a
+    // lying record would abort the process on an impossible allocation.
+    let sound = read_as("Ba Điền.xls", std::fs::read("samples/huyen-ba-to/Ba Điền.xls").unwrap());
+    let huge = [0u32.to_le_bytes(), u32::MAX.to_le_bytes()].concat();
+    let backwards = [1000u32.to_le_bytes(), 5u32.to_le_bytes()].concat();
+    for (what, data) in [("huge", huge), ("last row before first", backwards)] {
+        let book = read_as("Ba Điền.xls", xls_with(&[0x0200], 0, &data));
+        assert_eq!(contents(&book.sheets[0]), contents(&sound.sheets[0]), "{what}");
+    }
 }
 
 #[test]
@@ -480,23 +525,44 @@ fn a_far_stray_cell_in_an_unused_ods_sheet_does_not_stop_the_report() {
 /// is a broken file instead, at once.
 #[test]
 fn an_ods_cut_inside_a_table_is_a_broken_file_not_a_hang() {
+    // calamine reads content.xml with end names unchecked and loops forever once the
+    // text ends inside a table: cut there, and cut after a stray end tag (found by the
+    // mutation test) that a lenient reader would skip.
     let whole = hostile::ods(
         r#"<table:table-row><table:table-cell office:value-type="string"><text:p>STT</text:p></table:table-cell></table:table-row>"#,
     );
-    let mut parts = unzip(&whole);
-    for (name, data) in &mut parts {
-        if name == "content.xml" {
-            let at = String::from_utf8_lossy(data).find("</table:table-row>").unwrap() + "</table:table-row>".len();
-            data.truncate(at);
-        }
+    type Damage = fn(&mut String);
+    let damages: [(&str, Damage); 2] = [
+        ("cut inside a table", |xml| {
+            xml.truncate(xml.find("</table:table-row>").unwrap() + "</table:table-row>".len())
+        }),
+        ("stray end tag, then cut", |xml| {
+            xml.truncate(xml.find("</table:table-row>").unwrap() + "</table:table-row>".len());
+            let body = xml.find("<office:body>").unwrap() + "<office:body>".len();
+            xml.insert_str(body, "</row>");
+        }),
+    ];
+    for (what, damage) in damages {
+        let parts: Vec<(String, Vec<u8>)> = unzip(&whole)
+            .into_iter()
+            .map(|(name, data)| {
+                if name != "content.xml" {
+                    return (name, data);
+                }
+                let mut xml = String::from_utf8(data).unwrap();
+                damage(&mut xml);
+                (name, xml.into_bytes())
+            })
+            .collect();
+        let named: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+        let bytes = hostile::package(&named, true);
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(workbook::read(FILE, bytes)).unwrap());
+        let result = receive
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("{what}: reading must not hang"));
+        let e = result.expect_err("a broken file");
+        assert_eq!(e.kind, Kind::Corrupt, "{what}: {e}");
+        assert!(e.message.contains("content.xml"), "{what}: {e}");
     }
-    let named: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
-    let bytes = hostile::package(&named, true);
-    let (send, receive) = std::sync::mpsc::channel();
-    std::thread::spawn(move || send.send(workbook::read(FILE, bytes)).unwrap());
-    let result = receive
-        .recv_timeout(std::time::Duration::from_secs(20))
-        .expect("reading a cut .ods must not hang");
-    let e = result.expect_err("a broken file");
-    assert_eq!(e.kind, Kind::Corrupt, "{e}");
 }

@@ -411,16 +411,24 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         )
         .kind(Kind::NotSpreadsheet)
     })?;
+    // calamine builds every sheet of an .xls or .ods whole when it opens the file: a
+    // sheet too large to read is hidden from it first and keeps its error, raised only
+    // if the pack uses that sheet (as for .xlsx).
+    let mut budget = limits::MAX_BOOK_CELLS;
+    let mut unread: Vec<(String, Diagnostic)> = Vec::new();
+    let mut xls = None;
     if format != Format::Xls {
         check_package(file, &bytes)?;
     } else {
-        // calamine builds every sheet of an .xls whole when it opens the file.
-        let mut budget = limits::MAX_BOOK_CELLS;
-        for (sheet, start, end) in xls_extent::read(&bytes, limits::MAX_PART_BYTES) {
-            if let Some(problem) = too_large(file, &clean_name(&sheet), start, end, &mut budget) {
-                return Err(problem);
+        let scan = xls_extent::read(&bytes, limits::MAX_PART_BYTES);
+        let mut left_out = Vec::new();
+        for (i, s) in scan.sheets.iter().enumerate() {
+            if let Some(problem) = too_large(file, &clean_name(&s.name), s.first, s.last, &mut budget) {
+                unread.push((s.name.clone(), problem));
+                left_out.push(i);
             }
         }
+        xls = Some((scan, left_out));
     }
     let broken = |e: &dyn std::fmt::Display| broken(file, e);
     let (layouts, mut bytes) = if format == Format::Xlsx {
@@ -448,34 +456,53 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     let content = (format == Format::Ods)
         .then(|| ods_layout::part(&bytes, "content.xml"))
         .flatten();
-    let mut ods = content.as_deref().map(ods_layout::parse).unwrap_or_default();
+    let mut ods = match content.as_deref().map(ods_layout::parse) {
+        None => Vec::new(),
+        Some(Ok(sheets)) => sheets,
+        Some(Err(ods_layout::Broken::Xml(at))) => {
+            return Err(broken(&format!("content.xml không phải XML hợp lệ, lỗi ở byte {at}")));
+        }
+        Some(Err(ods_layout::Broken::Unclosed(sheet))) => {
+            let sheet = clean_name(&sheet);
+            return Err(broken(&format!(
+                "trang tính «{sheet}» không có phần kết thúc trong content.xml"
+            )));
+        }
+    };
     let styles = match format {
         Format::Xls => {
             xls_layout::pad_to_sectors(&mut bytes);
-            xls_layout::read(&bytes)
+            let styles = xls_layout::read(&bytes);
+            if let Some((scan, left_out)) =
+                xls.filter(|(scan, left_out)| !left_out.is_empty() || scan.has_lying_dimensions())
+            {
+                bytes = match xls_extent::neutralise(&bytes, &scan, &left_out) {
+                    Some(bytes) => bytes,
+                    None => {
+                        return Err(unread
+                            .into_iter()
+                            .next()
+                            .map_or_else(|| broken(&"Workbook"), |(_, e)| e))
+                    }
+                };
+            }
+            styles
         }
         Format::Ods => content.as_deref().map_or_else(Vec::new, |c| {
             ods_styles::read(&ods_layout::part(&bytes, "styles.xml").unwrap_or_default(), c)
         }),
         _ => Vec::new(),
     };
-    // calamine builds every sheet of an .ods whole when it opens the file: a sheet
-    // too large to read is left out of content.xml first and keeps its error, raised
-    // only if the pack uses that sheet (as for .xlsx).
-    let mut budget = limits::MAX_BOOK_CELLS;
-    let mut unread = Vec::new();
-    if let Some(s) = ods.iter().find(|s| s.unclosed) {
-        let sheet = clean_name(&s.layout.sheet);
-        return Err(broken(&format!(
-            "trang tính «{sheet}» không có phần kết thúc trong content.xml"
-        )));
-    }
+    let mut left_out = Vec::new();
     for s in &ods {
         let sheet = clean_name(&s.layout.sheet);
         if let Some((start, end)) = s.extent {
             if let Some(problem) = too_large(file, &sheet, start, end, &mut budget) {
                 match s.content {
-                    Some(range) => unread.push((s.layout.sheet.clone(), problem, range)),
+                    Some(range) => {
+                        unread.push((s.layout.sheet.clone(), problem));
+                        left_out.push(range);
+                    }
                     None => return Err(problem),
                 }
                 continue;
@@ -494,11 +521,10 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             .kind(Kind::TooLarge));
         }
     }
-    if !unread.is_empty() {
-        let ranges = unread.iter().map(|(_, _, range)| *range).collect();
+    if !left_out.is_empty() {
         let patched = content
             .as_deref()
-            .and_then(|c| ods_layout::without(c, ranges))
+            .and_then(|c| ods_layout::without(c, left_out))
             .ok_or_else(|| broken(&"content.xml"))?;
         bytes = repack(&bytes, &[("content.xml".to_string(), patched)]).map_err(|e| broken(&e))?;
     }
@@ -568,7 +594,7 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     for sheet in &mut book.sheets {
         clip_merges(Arc::make_mut(sheet));
     }
-    for (name, problem, _) in unread {
+    for (name, problem) in unread {
         if let Some(sheet) = book.sheets.iter_mut().find(|s| s.name == clean_name(&name)) {
             Arc::make_mut(sheet).unread(problem);
         }

@@ -23,9 +23,6 @@ pub struct OdsSheet {
     /// Where the table's rows are in content.xml (bytes), to leave out a sheet that is
     /// too large before calamine builds it.
     pub content: Option<(usize, usize)>,
-    /// content.xml ends (or breaks) inside this table: calamine would read past its
-    /// end forever, so the file is refused before it sees it.
-    pub unclosed: bool,
 }
 
 fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
@@ -87,7 +84,18 @@ pub fn without(xml: &str, mut ranges: Vec<(usize, usize)>) -> Option<Vec<u8>> {
     Some(out.into_bytes())
 }
 
-pub fn parse(xml: &str) -> Vec<OdsSheet> {
+/// Why content.xml is refused before calamine sees it. calamine reads it with end
+/// names unchecked and loops forever when the text ends inside a table, so anything
+/// short of well-formed XML whose tables all close is a broken file.
+#[derive(Debug, PartialEq)]
+pub enum Broken {
+    /// Not well-formed at this byte (a mismatched end tag, a bad attribute…).
+    Xml(usize),
+    /// The text ends inside this table.
+    Unclosed(String),
+}
+
+pub fn parse(xml: &str) -> Result<Vec<OdsSheet>, Broken> {
     let mut reader = Reader::from_str(xml);
     let mut widths: BTreeMap<String, f64> = BTreeMap::new();
     let mut current_style: Option<String> = None;
@@ -100,11 +108,7 @@ pub fn parse(xml: &str) -> Vec<OdsSheet> {
     loop {
         let before = reader.buffer_position() as usize;
         let Ok(event) = reader.read_event() else {
-            sheets.extend(sheet.take().map(|s| OdsSheet {
-                unclosed: s.content.is_some(),
-                ..s
-            }));
-            break;
+            return Err(Broken::Xml(reader.error_position() as usize));
         };
         let after = reader.buffer_position() as usize;
         let (e, empty) = match &event {
@@ -127,13 +131,10 @@ pub fn parse(xml: &str) -> Vec<OdsSheet> {
                 }
                 (None, false)
             }
-            Event::Eof => {
-                sheets.extend(sheet.take().map(|s| OdsSheet {
-                    unclosed: s.content.is_some(),
-                    ..s
-                }));
-                break;
-            }
+            Event::Eof => match sheet {
+                Some(s) => return Err(Broken::Unclosed(s.layout.sheet)),
+                None => break,
+            },
             _ => (None, false),
         };
         let Some(e) = e else { continue };
@@ -233,7 +234,7 @@ pub fn parse(xml: &str) -> Vec<OdsSheet> {
             _ => {}
         }
     }
-    sheets
+    Ok(sheets)
 }
 
 #[cfg(test)]
@@ -252,7 +253,7 @@ mod tests {
               <table:table-row table:visibility="collapse"><table:covered-table-cell table:number-columns-repeated="2"/><table:table-cell table:number-columns-spanned="1"/></table:table-row>
               <table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>
             </table:table></office:spreadsheet></office:body></office:document-content>"#;
-        let sheets = parse(xml);
+        let sheets = parse(xml).unwrap();
         assert_eq!(sheets.len(), 1);
         let s = &sheets[0];
         assert_eq!(s.layout.sheet, "PL1");
