@@ -398,6 +398,7 @@ impl Pack {
         env.add_filter("loc", filters::loc);
         env.add_filter("dem", filters::dem);
         env.add_filter("noi", filters::noi);
+        env.add_filter("doan", filters::doan);
         tables::register(&mut env);
         for (name, source) in &self.files {
             if name.ends_with(".md") {
