@@ -842,7 +842,7 @@ fn bind_narrative(book: &Workbook, sheet_names: &[String], spec: &DataSpec, sink
     let declared = || {
         spec.muc
             .iter()
-            .map(|(k, n)| match n.names().first() {
+            .map(|(k, n)| match n.names().into_iter().min_by_key(|name| name.chars().count()) {
                 Some(name) => format!("{k} («{name}»)"),
                 None => k.clone(),
             })
