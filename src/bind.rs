@@ -812,9 +812,14 @@ pub fn read_narrative(sheet: &Sheet, known: &BTreeMap<String, OneOrMany>) -> Nar
     out
 }
 
-/// A section name folded for matching: no leading "II.", "2.", "2.1.", "a)", "-";
-/// no trailing ":" or "."; then `fold`.
+/// A section name folded for matching: see `section_name`, then `fold`.
 fn section_fold(text: &str) -> String {
+    fold(section_name(text))
+}
+
+/// A section name without a leading "II.", "2.", "2.1.", "a)" or "-", and without a
+/// trailing ":" or ".".
+pub fn section_name(text: &str) -> &str {
     let mut t = text.trim();
     if let Some((head, rest)) = t.split_once(char::is_whitespace) {
         let number = head.trim_end_matches(['.', ')']);
@@ -826,7 +831,7 @@ fn section_fold(text: &str) -> String {
             t = rest.trim_start();
         }
     }
-    fold(t.trim_end_matches([':', '.', ' ']))
+    t.trim_end_matches([':', '.', ' '])
 }
 
 /// Bind a «Thuyết minh» sheet: every declared section as a list of paragraphs, or
@@ -842,10 +847,12 @@ fn bind_narrative(book: &Workbook, sheet_names: &[String], spec: &DataSpec, sink
     let declared = || {
         spec.muc
             .iter()
-            .map(|(k, n)| match n.names().into_iter().min_by_key(|name| name.chars().count()) {
-                Some(name) => format!("{k} («{name}»)"),
-                None => k.clone(),
-            })
+            .map(
+                |(k, n)| match n.names().into_iter().min_by_key(|name| name.chars().count()) {
+                    Some(name) => format!("{k} («{name}»)"),
+                    None => k.clone(),
+                },
+            )
             .collect::<Vec<_>>()
             .join(", ")
     };

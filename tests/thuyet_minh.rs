@@ -112,7 +112,13 @@ fn without_the_sheet_the_report_keeps_the_packs_words() {
     let dir = temp_dir();
     let path = write_workbook(dir.path(), "Ba Thành.xlsx", &sample::ba_thanh());
     let text = text(&paragraphs_of(&common::render_docx(&path)));
-    for kept in [PACK_KHO_KHAN, PACK_NHIEM_VU, PACK_GIAI_PHAP, PACK_KIEN_NGHI, PACK_TUYEN_TRUYEN] {
+    for kept in [
+        PACK_KHO_KHAN,
+        PACK_NHIEM_VU,
+        PACK_GIAI_PHAP,
+        PACK_KIEN_NGHI,
+        PACK_TUYEN_TRUYEN,
+    ] {
         assert!(text.contains(kept), "{kept}");
     }
 }
@@ -128,7 +134,11 @@ fn an_unknown_section_is_a_warning_naming_its_cell() {
     assert_eq!(unknown.len(), 1, "{warnings:?}");
     assert_eq!(unknown[0].place, Place::cell("Thuyết minh", 2, 0));
     assert!(unknown[0].message.contains("«kho_khan_xa»"), "{}", unknown[0].message);
-    assert!(unknown[0].message.contains("kho_khan («"), "lists the sections: {}", unknown[0].message);
+    assert!(
+        unknown[0].message.contains("kho_khan («"),
+        "lists the sections: {}",
+        unknown[0].message
+    );
     let text = text(&paragraphs);
     assert!(text.contains("Thiếu vốn đối ứng."));
     assert!(!text.contains("Đoạn dưới một khóa mẫu không có."));
@@ -192,7 +202,12 @@ fn the_summary_gathers_each_communes_difficulties_in_vietnamese_order() {
     let paragraphs = paragraphs_of(&docx);
     let gathered = section(&paragraphs, "III. KHÓ KHĂN, VƯỚNG MẮC CỦA CÁC XÃ");
     assert!(gathered[0].contains("(3/4 xã"), "{gathered:?}");
-    let at = |p: &str| paragraphs.iter().position(|(_, x)| x == p).unwrap_or_else(|| panic!("no «{p}»"));
+    let at = |p: &str| {
+        paragraphs
+            .iter()
+            .position(|(_, x)| x == p)
+            .unwrap_or_else(|| panic!("no «{p}»"))
+    };
     // Vietnamese order: Đ after D, before K (not after V as in code-point order).
     assert!(at("1. Xã Ba Điền") < at("2. Xã Ba Khâm"));
     assert!(at("2. Xã Ba Khâm") < at("3. Xã Ba Vì"));
@@ -222,4 +237,37 @@ fn a_summary_without_the_communes_words_has_no_such_section() {
     let paragraphs = paragraphs_of(&docx);
     assert!(!text(&paragraphs).contains("KHÓ KHĂN, VƯỚNG MẮC"));
     assert!(paragraphs.contains(&(true, "III. ĐỀ XUẤT, KIẾN NGHỊ".to_string())));
+}
+
+#[test]
+fn inspect_shows_the_sheets_sections_and_the_starter_pack_binds_them() {
+    let dir = temp_dir();
+    let mut commune = sample::commune("Ba Vì", 15);
+    let mut words = sample::ba_vi_words();
+    words
+        .rows
+        .push(vec!["Thuận lợi".into(), "Được cấp trên quan tâm.".into()]);
+    commune.narrative = Some(words);
+    write_workbook(dir.path(), "Ba Vì.xlsx", &commune);
+    let out = baocao(&["inspect", "Ba Vì.xlsx", "--manifest", "mau"], dir.path());
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("Lời của xã (trang «Thuyết minh»"), "{shown}");
+    assert!(
+        shown.contains("A1 mục kho_khan («2. Khó khăn, vướng mắc:»): 2 đoạn"),
+        "{shown}"
+    );
+    assert!(shown.contains("A6 mục kien_nghi («Kiến nghị»): 1 đoạn"), "{shown}");
+    assert!(shown.contains("A8 «Thuận lợi»: mẫu có sẵn không có mục này"), "{shown}");
+    // Not a table of the starter pack: its own kind of binding.
+    assert!(!shown.contains("«Thuyết minh»: dòng tiêu đề"), "{shown}");
+
+    let out = baocao(&["render", "Ba Vì.xlsx", "-t", "mau", "-o", "x.docx"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let paragraphs = paragraphs_of(&std::fs::read(dir.path().join("x.docx")).unwrap());
+    assert_eq!(section(&paragraphs, "THUẬN LỢI")[0], "Được cấp trên quan tâm.");
+    assert_eq!(
+        section(&paragraphs, "KIẾN NGHỊ"),
+        ["Đề nghị UBND huyện sớm phân bổ vốn năm 2025 ngay từ đầu năm để xã chủ động triển khai các công trình."]
+    );
 }

@@ -43,10 +43,7 @@ pub struct Narrative {
 impl Narrative {
     pub fn new(rows: &[&[&str]]) -> Narrative {
         Narrative {
-            rows: rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.to_string()).collect())
-                .collect(),
+            rows: rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect(),
             merges: Vec::new(),
         }
     }
@@ -860,9 +857,10 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
         }
         for (r, row) in n.rows.iter().enumerate() {
             for (col, text) in row.iter().enumerate() {
-                let merged = n.merges.iter().any(|&(r1, c1, r2, c2)| {
-                    (r1..=r2).contains(&(r as u32)) && (c1..=c2).contains(&(col as u16))
-                });
+                let merged = n
+                    .merges
+                    .iter()
+                    .any(|&(r1, c1, r2, c2)| (r1..=r2).contains(&(r as u32)) && (c1..=c2).contains(&(col as u16)));
                 if !text.is_empty() && !merged {
                     ws.write_string_with_format(r as u32, col as u16, text, &wrap)?;
                 }
