@@ -2,6 +2,9 @@
 //! sections it names, and the summary gathers one section from every commune.
 
 mod common;
+#[path = "common/hostile.rs"]
+#[allow(dead_code)]
+mod hostile;
 
 use baocao::error::{Kind, Place};
 use common::sample::{self, Narrative};
@@ -270,4 +273,46 @@ fn inspect_shows_the_sheets_sections_and_the_starter_pack_binds_them() {
         section(&paragraphs, "KIẾN NGHỊ"),
         ["Đề nghị UBND huyện sớm phân bổ vốn năm 2025 ngay từ đầu năm để xã chủ động triển khai các công trình."]
     );
+}
+
+/// A district workbook's «Thuyết minh» sheet has a «Tên xã» column: each commune gets
+/// its own rows, the column headers are not a section.
+#[test]
+fn a_district_workbook_gives_each_commune_its_own_words() {
+    let dir = temp_dir();
+    let communes = vec![sample::commune("Ba Cung", 3), sample::commune("Ba Vì", 4)];
+    let book = hostile::add_sheet(
+        &sample::district_workbook(&communes),
+        "Thuyết minh",
+        &[
+            hostile::row(1, &[("A", "Tên xã"), ("B", "Mục"), ("C", "Nội dung")]),
+            hostile::row(
+                2,
+                &[("A", "Ba Vì"), ("B", "kho_khan"), ("C", "Thiếu vốn đối ứng ở Ba Vì.")],
+            ),
+            hostile::row(
+                3,
+                &[("A", "Ba Cung"), ("B", "Kiến nghị"), ("C", "Đề nghị hỗ trợ Ba Cung.")],
+            ),
+            hostile::row(4, &[("A", "Ba Vì"), ("C", "Đoạn thứ hai của Ba Vì.")]),
+        ]
+        .concat(),
+        false,
+    );
+    std::fs::write(dir.path().join("huyen.xlsx"), book).unwrap();
+    let out = baocao(&["batch", "huyen.xlsx", "-o", "ra", "-q"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let summary = std::fs::read_to_string(dir.path().join("ra/tong-ket.json")).unwrap();
+    assert!(!summary.contains("unknown_section"), "{summary}");
+    let read = |f: &str| paragraphs_of(&std::fs::read(dir.path().join("ra").join(f)).unwrap());
+    let vi = read("bao-cao-ntm-2024-xa-ba-vi.docx");
+    assert_eq!(
+        section(&vi, "Những hạn chế, tồn tại chủ yếu và nguyên nhân"),
+        ["Thiếu vốn đối ứng ở Ba Vì.", "Đoạn thứ hai của Ba Vì."]
+    );
+    assert!(text(&vi).contains(PACK_KIEN_NGHI));
+    let cung = read("bao-cao-ntm-2024-xa-ba-cung.docx");
+    assert_eq!(section(&cung, "ĐỀ XUẤT, KIẾN NGHỊ"), ["Đề nghị hỗ trợ Ba Cung."]);
+    assert!(text(&cung).contains(PACK_KHO_KHAN));
 }
