@@ -316,3 +316,30 @@ fn a_district_workbook_gives_each_commune_its_own_words() {
     assert_eq!(section(&cung, "ĐỀ XUẤT, KIẾN NGHỊ"), ["Đề nghị hỗ trợ Ba Cung."]);
     assert!(text(&cung).contains(PACK_KHO_KHAN));
 }
+
+#[test]
+fn a_section_name_merged_down_beside_its_paragraphs() {
+    let (paragraphs, warnings) = report_of(
+        Narrative::new(&[
+            &["Nhiệm vụ trọng tâm:", "Làm mới 2 km đường thôn."],
+            &["", "Kiện toàn Ban phát triển thôn."],
+            &["", "Tổ chức 4 lớp tập huấn."],
+            &[],
+            &["giai_phap", "Vận động doanh nghiệp cùng làm."],
+        ])
+        .merge(0, 0, 2, 0),
+    );
+    assert!(warnings.iter().all(|w| w.kind != Kind::UnknownSection), "{warnings:?}");
+    assert_eq!(
+        section(&paragraphs, "Dự kiến những nhiệm vụ trọng tâm"),
+        [
+            "Làm mới 2\u{a0}km đường thôn.",
+            "Kiện toàn Ban phát triển thôn.",
+            "Tổ chức 4 lớp tập huấn."
+        ]
+    );
+    assert_eq!(
+        section(&paragraphs, "Đề xuất giải pháp"),
+        ["Vận động doanh nghiệp cùng làm."]
+    );
+}
