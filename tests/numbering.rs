@@ -173,3 +173,22 @@ fn the_default_pack_runs_its_sections_in_order() {
     let parts: Vec<&String> = paragraphs.iter().filter(|p| p.starts_with("Phần thứ")).collect();
     assert_eq!(parts, ["Phần thứ nhất", "Phần thứ hai"]);
 }
+
+/// The numbers are in the document model, so the .odt has them too.
+#[test]
+fn the_odt_has_the_same_numbers() {
+    let dir = temp_dir();
+    let pack = pack(dir.path(), "danh_so = true");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Thông tin").unwrap();
+    ws.write_string(0, 0, "Có vốn").unwrap();
+    ws.write_string(0, 1, "không").unwrap();
+    let book = dir.path().join("x.xlsx");
+    wb.save(&book).unwrap();
+    let report = baocao::report::from_file(&pack, &book).unwrap_or_else(|e| panic!("{e:?}"));
+    let odt = baocao::write::odt::to_bytes(&report.document).unwrap();
+    let content = &common::xml::unzip(&odt)["content.xml"];
+    let text = common::xml::parse(content).text();
+    assert!(text.contains("II. ĐÁNH GIÁ CHUNG"), "{text}");
+    assert!(text.contains("Phần thứ hai"), "{text}");
+}
