@@ -77,7 +77,7 @@ pub fn number_headings(body: &mut Body, scheme: &[Style]) {
         let n = counters[index];
         if let Some(own) = own_number(&text) {
             written[index] = own.trim_end_matches(['.', ')']).to_string();
-            after_part = own.starts_with("Phần");
+            after_part = own.to_lowercase().starts_with("phần");
             body.blocks.push(BodyBlock::Heading { level, inlines });
             continue;
         }
@@ -115,9 +115,12 @@ pub fn number_headings(body: &mut Body, scheme: &[Style]) {
 /// "II.", "1.", "1.2.", "a)"; None for a heading to be numbered.
 fn own_number(text: &str) -> Option<&str> {
     let text = text.trim_start();
-    if let Some(rest) = text.strip_prefix("Phần thứ ") {
-        let word = rest.split_whitespace().next()?;
-        return Some(&text[..text.len() - rest.len() + word.len()]);
+    let mut words = text.split_whitespace();
+    if let (Some(a), Some(b), Some(ordinal)) = (words.next(), words.next(), words.next()) {
+        if a.to_lowercase() == "phần" && b.to_lowercase() == "thứ" {
+            let end = ordinal.as_ptr() as usize - text.as_ptr() as usize + ordinal.len();
+            return Some(&text[..end]);
+        }
     }
     let end = text.find(char::is_whitespace)?;
     let token = &text[..end];
@@ -213,6 +216,7 @@ mod tests {
         assert_eq!(own_number("1.2. Đánh giá"), Some("1.2."));
         assert_eq!(own_number("đ) Điểm"), Some("đ)"));
         assert_eq!(own_number("Phần thứ hai"), Some("Phần thứ hai"));
+        assert_eq!(own_number("PHẦN THỨ BA: PHƯƠNG HƯỚNG"), Some("PHẦN THỨ BA:"));
         assert_eq!(own_number("TÌNH HÌNH TRIỂN KHAI"), None);
         assert_eq!(own_number("Công tác 2024"), None);
         assert_eq!(own_number("MỤC TIÊU"), None);
