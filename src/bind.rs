@@ -36,6 +36,10 @@ pub struct DataSpec {
     /// … or a defined name.
     #[serde(default)]
     pub ten: Option<String>,
+    /// `loai = "thuyet_minh"`: the sections a commune may write in its own words,
+    /// each key with its heading text (or several names a clerk may type).
+    #[serde(default)]
+    pub muc: BTreeMap<String, OneOrMany>,
     #[serde(default)]
     pub kieu: Type,
 }
@@ -51,6 +55,9 @@ pub enum DataKind {
     /// A single cell or defined name.
     #[serde(rename = "o")]
     Cell,
+    /// A «Thuyết minh» sheet: the commune's own paragraphs for named sections.
+    #[serde(rename = "thuyet_minh")]
+    Narrative,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -225,7 +232,7 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
     let order = |k: DataKind| match k {
         DataKind::Labels => 0,
         DataKind::Cell => 1,
-        DataKind::Table => 2,
+        DataKind::Table | DataKind::Narrative => 2,
     };
     let mut entries: Vec<(&String, &DataSpec)> = specs.iter().collect();
     entries.sort_by_key(|(_, spec)| order(spec.loai));
@@ -246,6 +253,7 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         let value = match spec.loai {
             DataKind::Labels => bind_labels(book, &sheet_names, name, spec, year, &mut sink),
             DataKind::Cell => bind_cell(book, &sheet_names, name, spec, &mut sink),
+            DataKind::Narrative => bind_narrative(book, &sheet_names, spec, &mut sink),
             DataKind::Table => match bind_table(book, &sheet_names, name, spec, year, &mut sink) {
                 Some((rows, location)) => {
                     tables.insert(name.clone(), location);
@@ -701,6 +709,190 @@ fn bind_labels(
             }
             Err(e) => sink.errors.push(e),
         }
+    }
+    Json::Object(out)
+}
+
+// ------------------------------------------------------------------ narrative
+
+/// One section of a «Thuyết minh» sheet: where its name is, what it is, its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NarrativeSection {
+    /// The pack's key for it; None when the pack declares no such section.
+    pub key: Option<String>,
+    /// The name as the clerk typed it.
+    pub name: String,
+    /// Its cell (0-based row, column).
+    pub cell: (u32, u32),
+    pub paragraphs: Vec<String>,
+}
+
+/// What a «Thuyết minh» sheet holds: its sections in order, and text found before
+/// any section (cells), which belongs to none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Narrative {
+    pub sections: Vec<NarrativeSection>,
+    pub stray: Vec<(u32, u32)>,
+}
+
+/// Longest text taken for a section name (or a title or column header above the
+/// first section) rather than for a paragraph.
+const NAME_CHARS: usize = 80;
+
+/// Read a «Thuyết minh» sheet. The layout is the clerk's choice, row by row:
+/// - a row whose first filled cell is a section, by key ("kho_khan") or by one of its
+///   names ("Khó khăn, vướng mắc", "2. Những hạn chế…:"; case, accents, a leading
+///   number and a trailing colon ignored), starts that section; text to its right
+///   (column B, past a merge) is its first paragraph;
+/// - a row whose first cell looks like a key (letters, digits and "_") or is a short
+///   name with text to its right starts a section the pack may not know (`key` None);
+/// - any other row adds its cells to the current section, one paragraph per cell and
+///   per line of a cell (Alt+Enter); blank rows are skipped.
+///
+/// Rows above the first section are the sheet's title and column headers; a long
+/// text there belongs to no section and is listed in `stray`.
+pub fn read_narrative(sheet: &Sheet, known: &BTreeMap<String, OneOrMany>) -> Narrative {
+    let names: Vec<(String, &String)> = known
+        .iter()
+        .flat_map(|(key, names)| {
+            std::iter::once(section_fold(key))
+                .chain(names.names().into_iter().map(section_fold))
+                .map(move |n| (n, key))
+        })
+        .filter(|(n, _)| !n.is_empty())
+        .collect();
+    let mut out = Narrative::default();
+    for r in sheet.origin.0..sheet.end_row() {
+        let cells: Vec<(u32, String)> = (sheet.origin.1..sheet.end_col())
+            .filter_map(|c| {
+                let text = sheet.value(r, c).display();
+                let text = text.trim();
+                (!text.is_empty()).then(|| (c, text.to_string()))
+            })
+            .collect();
+        let Some((c0, first)) = cells.first() else { continue };
+        let folded = section_fold(first);
+        let known_key = names.iter().find(|(n, _)| *n == folded).map(|(_, k)| (*k).clone());
+        let key_shaped = first.contains('_') && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let short_with_text = cells.len() > 1 && first.chars().count() <= NAME_CHARS;
+        let is_header = out.sections.is_empty()
+            && ["muc", "khoa", "ma muc", "ten muc", "de muc", "stt", "noi dung"].contains(&folded.as_str());
+        if is_header {
+            continue;
+        }
+        let rest = if known_key.is_some() || key_shaped || short_with_text {
+            out.sections.push(NarrativeSection {
+                key: known_key,
+                name: first.clone(),
+                cell: (r, *c0),
+                paragraphs: Vec::new(),
+            });
+            &cells[1..]
+        } else {
+            &cells[..]
+        };
+        match out.sections.last_mut() {
+            Some(section) => {
+                for (_, text) in rest {
+                    section.paragraphs.extend(
+                        text.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(str::to_string),
+                    );
+                }
+            }
+            None => out.stray.extend(
+                rest.iter()
+                    .filter(|(_, t)| t.chars().count() > NAME_CHARS)
+                    .map(|(c, _)| (r, *c)),
+            ),
+        }
+    }
+    out
+}
+
+/// A section name folded for matching: see `section_name`, then `fold`.
+fn section_fold(text: &str) -> String {
+    fold(section_name(text))
+}
+
+/// A section name without a leading "II.", "2.", "2.1.", "a)" or "-", and without a
+/// trailing ":" or ".".
+pub fn section_name(text: &str) -> &str {
+    let mut t = text.trim();
+    if let Some((head, rest)) = t.split_once(char::is_whitespace) {
+        let number = head.trim_end_matches(['.', ')']);
+        let numbered = head != number
+            && (number.chars().all(|c| c.is_ascii_digit() || c == '.')
+                || number.chars().all(|c| "IVXLC".contains(c))
+                || number.chars().count() == 1);
+        if numbered || head == "-" {
+            t = rest.trim_start();
+        }
+    }
+    t.trim_end_matches([':', '.', ' '])
+}
+
+/// Bind a «Thuyết minh» sheet: every declared section as a list of paragraphs, or
+/// null when the sheet does not write it (the sheet itself is optional). A section
+/// the pack does not declare, and text under no section, are warnings naming the cell.
+fn bind_narrative(book: &Workbook, sheet_names: &[String], spec: &DataSpec, sink: &mut Sink) -> Json {
+    let mut out: Map<String, Json> = spec.muc.keys().map(|k| (k.clone(), Json::Null)).collect();
+    let names = spec.trang_tinh.names();
+    let Some(sheet) = candidate_sheets(book, sheet_names, &names).into_iter().next() else {
+        return Json::Object(out);
+    };
+    let narrative = read_narrative(sheet, &spec.muc);
+    let declared = || {
+        spec.muc
+            .iter()
+            .map(
+                |(k, n)| match n.names().into_iter().min_by_key(|name| name.chars().count()) {
+                    Some(name) => format!("{k} («{name}»)"),
+                    None => k.clone(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for section in narrative.sections {
+        let Some(key) = section.key else {
+            sink.warnings.push(
+                Diagnostic::warning(
+                    &book.file,
+                    sheet.place(section.cell.0, section.cell.1),
+                    format!(
+                        "mẫu báo cáo không có mục «{}», nên đoạn văn của mục này không được dùng; các mục có thể viết: {}.",
+                        section.name,
+                        declared()
+                    ),
+                )
+                .kind(Kind::UnknownSection),
+            );
+            continue;
+        };
+        if section.paragraphs.is_empty() {
+            continue;
+        }
+        let slot = out.entry(key).or_insert(Json::Null);
+        match slot {
+            Json::Array(items) => items.extend(section.paragraphs.into_iter().map(Json::from)),
+            _ => *slot = Json::from(section.paragraphs),
+        }
+    }
+    for (r, c) in narrative.stray {
+        sink.warnings.push(
+            Diagnostic::warning(
+                &book.file,
+                sheet.place(r, c),
+                format!(
+                    "đoạn văn này không thuộc mục nào nên không được dùng; hãy ghi tên mục (một trong: {}) ở ô đầu dòng phía trên nó.",
+                    declared()
+                ),
+            )
+            .kind(Kind::UnknownSection),
+        );
     }
     Json::Object(out)
 }

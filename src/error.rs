@@ -46,6 +46,9 @@ pub enum Kind {
     Manifest,
     /// A check the pack declares (a stale total, …).
     Check,
+    /// A section of a «Thuyết minh» sheet the pack does not declare, or text under
+    /// no section.
+    UnknownSection,
     /// Two inputs of the same commune and year.
     Duplicate,
     /// Writing an output file.

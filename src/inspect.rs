@@ -5,7 +5,7 @@
 use crate::bind::{self, fold, plain};
 use crate::sheet_table::{self, Area};
 use crate::workbook::{self, Sheet, Value, Workbook};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// A table found in a sheet.
@@ -26,7 +26,7 @@ pub struct FoundTable {
 pub fn tables(book: &Workbook) -> Vec<FoundTable> {
     book.sheets
         .iter()
-        .filter(|s| !s.hidden && s.height > 0)
+        .filter(|s| !s.hidden && s.height > 0 && !is_narrative(s))
         .filter_map(|s| table_of(s))
         .collect()
 }
@@ -85,6 +85,52 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
         data_rows,
         labels,
     })
+}
+
+/// A «Thuyết minh» sheet: the commune's own words, not a table.
+fn is_narrative(sheet: &Sheet) -> bool {
+    fold(&sheet.name).contains("thuyet minh")
+}
+
+/// The sections the built-in pack lets a commune write in its own words.
+fn builtin_sections() -> BTreeMap<String, bind::OneOrMany> {
+    crate::template::Pack::builtin()
+        .ok()
+        .and_then(|pack| {
+            pack.manifest
+                .du_lieu
+                .into_values()
+                .find(|spec| spec.loai == bind::DataKind::Narrative)
+                .map(|spec| spec.muc)
+        })
+        .unwrap_or_default()
+}
+
+/// The «Thuyết minh» sheets of a workbook, read as the built-in pack reads them.
+fn narratives(book: &Workbook) -> Vec<(&Sheet, bind::Narrative)> {
+    let sheets: Vec<&Sheet> = book
+        .sheets
+        .iter()
+        .filter(|s| !s.hidden && s.height > 0 && is_narrative(s))
+        .map(|s| &**s)
+        .collect();
+    if sheets.is_empty() {
+        return Vec::new();
+    }
+    let known = builtin_sections();
+    sheets
+        .into_iter()
+        .map(|s| (s, bind::read_narrative(s, &known)))
+        .collect()
+}
+
+/// The start of a paragraph, for a one-line listing.
+fn opening(text: &str) -> String {
+    let mut out: String = text.chars().take(60).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 /// The human-readable report of `baocao inspect`.
@@ -159,6 +205,27 @@ pub fn describe(book: &Workbook) -> String {
             for (label, value) in &t.labels {
                 let _ = writeln!(out, "      «{label}»: {}", value.display());
             }
+        }
+    }
+    for (sheet, narrative) in narratives(book) {
+        let _ = writeln!(out, "\nLời của xã (trang «{}», các mục theo mẫu có sẵn):", sheet.name);
+        for section in &narrative.sections {
+            let cell = workbook::cell_name(section.cell.0, section.cell.1);
+            let what = match &section.key {
+                Some(key) if *key == section.name => format!("mục {key}"),
+                Some(key) => format!("mục {key} («{}»)", section.name),
+                None => format!("«{}»: mẫu có sẵn không có mục này", section.name),
+            };
+            let _ = writeln!(out, "  - {cell} {what}: {} đoạn", section.paragraphs.len());
+            for p in &section.paragraphs {
+                let _ = writeln!(out, "      «{}»", opening(p));
+            }
+        }
+        for &(r, c) in &narrative.stray {
+            let _ = writeln!(out, "  - {}: đoạn văn không thuộc mục nào", workbook::cell_name(r, c));
+        }
+        if narrative.sections.is_empty() && narrative.stray.is_empty() {
+            let _ = writeln!(out, "  (không có mục nào)");
         }
     }
     let converted: Vec<_> = book
@@ -294,6 +361,30 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
                 template_text(&t.sheet.to_uppercase())
             );
             let _ = writeln!(sections, "\n[[phu_luc]]\nbang = \"{data}\"");
+        }
+    }
+    for (sheet, narrative) in narratives(book) {
+        let data = key("thuyet minh", &mut data_keys);
+        let _ = writeln!(
+            sections,
+            "\n# Trang «{}»: lời của xã, mỗi mục một tên ở ô đầu dòng rồi các đoạn văn.\n[du_lieu.{data}]\nloai = \"thuyet_minh\"\ntrang_tinh = {}\n[du_lieu.{data}.muc]",
+            comment(&sheet.name),
+            toml_str(&sheet.name)
+        );
+        let mut keys = BTreeSet::new();
+        for section in &narrative.sections {
+            let k = match &section.key {
+                Some(k) if keys.insert(k.clone()) => k.clone(),
+                Some(_) => continue,
+                None => key(&section.name, &mut keys),
+            };
+            let name = bind::section_name(&section.name);
+            let _ = writeln!(sections, "{k} = {}", toml_str(name));
+            let _ = writeln!(
+                body,
+                "## {}\n\n{{% if {data}.{k} %}}\n{{{{ {data}.{k} | doan }}}}\n{{% else %}}\n(Lời chung của mẫu khi xã không viết mục này.)\n{{% endif %}}\n",
+                template_text(&name.to_uppercase())
+            );
         }
     }
     // A field bound from the label sheet, or "…" for the user to fill in (a "…" year

@@ -1,7 +1,7 @@
 //! One report from one workbook: read → bind → render → build → frame.
 
 use crate::bind;
-use crate::doc::{self, Document};
+use crate::doc::Document;
 use crate::error::{Diagnostic, Kind, Place};
 use crate::official::Appendix;
 use crate::official::{self, Meta};
@@ -60,7 +60,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
         .render_field(env, "ten_tep", &pack.manifest.van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
     let placed = tables.take();
-    let body = doc::build_body(&markdown, &placed.tables);
+    let body = pack.build_body(&markdown, &placed.tables);
 
     let mut warnings = book.warnings.clone();
     warnings.extend(bound.warnings);
@@ -270,7 +270,7 @@ pub fn summary(
     let stem = pack
         .render_field(env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
-    let body = doc::build_body(&markdown, &tables.take().tables);
+    let body = pack.build_body(&markdown, &tables.take().tables);
     let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));
     Ok(Report {
         document,

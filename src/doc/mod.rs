@@ -6,8 +6,10 @@
 //! knowing anything about Excel or about the decree.
 
 mod markdown;
+mod numbering;
 
 pub use markdown::{build_body, LINE_BREAK_MARK, TABLE_MARK};
+pub use numbering::{number_headings, Style as NumberStyle, DEFAULT_SCHEME as DEFAULT_NUMBERING};
 
 /// Twentieths of a point, the unit of Word's page geometry (1 cm = 567).
 pub type Twips = i32;

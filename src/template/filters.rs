@@ -186,6 +186,29 @@ pub fn noi(list: Value, sep: Option<String>, kwargs: Kwargs) -> Result<String, E
     })
 }
 
+/// A commune's own paragraphs (a «Thuyết minh» section: a list of texts, one text,
+/// or none) as paragraphs of the body: in a Markdown template each one escaped like
+/// every value and separated by a blank line, so it prints literally as its own
+/// paragraph; elsewhere (a Word form) one line each.
+pub fn doan(state: &State, value: Value) -> Result<Value, Error> {
+    let paragraphs: Vec<String> = match value.kind() {
+        ValueKind::None | ValueKind::Undefined => Vec::new(),
+        ValueKind::Seq | ValueKind::Iterable => value
+            .try_iter()?
+            .filter(|v| !v.is_none())
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect(),
+        _ => vec![value.as_str().map_or_else(|| value.to_string(), str::to_string)],
+    };
+    let paragraphs = paragraphs.iter().map(|p| p.trim()).filter(|p| !p.is_empty());
+    Ok(match state.auto_escape() {
+        minijinja::AutoEscape::Custom(name) if name == "markdown" => {
+            Value::from_safe_string(paragraphs.map(super::escape_markdown).collect::<Vec<_>>().join("\n\n"))
+        }
+        _ => Value::from(paragraphs.collect::<Vec<_>>().join("\n")),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,14 @@ pub struct Manifest {
     /// The body template file, relative to the pack.
     pub noi_dung: String,
     pub van_ban: DocumentSpec,
+    /// Number the headings (`## TÌNH HÌNH` → `I. TÌNH HÌNH`) rather than take the
+    /// numbers written in the template; see `doc::number_headings`.
+    #[serde(default)]
+    pub danh_so: bool,
+    /// One numbering style per heading level, `#` first ("phan", "la_ma", "so",
+    /// "so_con", "chu", "khong"); default: `doc::DEFAULT_NUMBERING`.
+    #[serde(default)]
+    pub kieu_danh_so: Option<Vec<crate::doc::NumberStyle>>,
     #[serde(default)]
     pub cai_dat: Settings,
     #[serde(default)]
@@ -327,6 +335,17 @@ impl Pack {
         })
     }
 
+    /// The body of a rendered template, its headings numbered when the pack says
+    /// `danh_so = true`.
+    pub fn build_body(&self, markdown: &str, tables: &[crate::doc::Table]) -> crate::doc::Body {
+        let mut body = crate::doc::build_body(markdown, tables);
+        if self.manifest.danh_so {
+            let scheme = self.manifest.kieu_danh_so.as_deref();
+            crate::doc::number_headings(&mut body, scheme.unwrap_or(&crate::doc::DEFAULT_NUMBERING));
+        }
+        body
+    }
+
     pub fn file_path(&self, name: &str) -> String {
         format!("{}/{name}", self.origin)
     }
@@ -379,6 +398,7 @@ impl Pack {
         env.add_filter("loc", filters::loc);
         env.add_filter("dem", filters::dem);
         env.add_filter("noi", filters::noi);
+        env.add_filter("doan", filters::doan);
         tables::register(&mut env);
         for (name, source) in &self.files {
             if name.ends_with(".md") {

@@ -27,6 +27,30 @@ pub struct Commune {
     /// Type the general information and the criteria names in a legacy font, as
     /// old workbooks have them: (encoding, font name).
     pub legacy: Option<(baocao::workbook::legacy::Legacy, &'static str)>,
+    /// A «Thuyết minh» sheet: the commune's own words for some sections.
+    pub narrative: Option<Narrative>,
+}
+
+/// The rows of a «Thuyết minh» sheet as the clerk typed them (cells from column A;
+/// an empty row is a blank row) and its merged ranges (first row, first column, last
+/// row, last column; the text is the first cell's).
+#[derive(Clone, Debug, Default)]
+pub struct Narrative {
+    pub rows: Vec<Vec<String>>,
+    pub merges: Vec<(u32, u16, u32, u16)>,
+}
+
+impl Narrative {
+    pub fn new(rows: &[&[&str]]) -> Narrative {
+        Narrative {
+            rows: rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect(),
+            merges: Vec::new(),
+        }
+    }
+    pub fn merge(mut self, first_row: u32, first_col: u16, last_row: u32, last_col: u16) -> Narrative {
+        self.merges.push((first_row, first_col, last_row, last_col));
+        self
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -373,6 +397,7 @@ pub fn ba_thanh() -> Commune {
             .collect(),
         patches: Vec::new(),
         legacy: None,
+        narrative: None,
     }
 }
 
@@ -816,6 +841,33 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
         }
     }
 
+    // Thuyết minh: the commune's own words, when it wrote any.
+    if let Some(n) = &c.narrative {
+        let ws = wb.add_worksheet().set_name("Thuyết minh")?;
+        ws.set_column_width(0, 28)?;
+        ws.set_column_width(1, 90)?;
+        let wrap = f.text.clone().set_text_wrap();
+        for &(r1, c1, r2, c2) in &n.merges {
+            let text = n
+                .rows
+                .get(r1 as usize)
+                .and_then(|row| row.get(c1 as usize))
+                .map_or("", String::as_str);
+            ws.merge_range(r1, c1, r2, c2, text, &wrap)?;
+        }
+        for (r, row) in n.rows.iter().enumerate() {
+            for (col, text) in row.iter().enumerate() {
+                let merged = n
+                    .merges
+                    .iter()
+                    .any(|&(r1, c1, r2, c2)| (r1..=r2).contains(&(r as u32)) && (c1..=c2).contains(&(col as u16)));
+                if !text.is_empty() && !merged {
+                    ws.write_string_with_format(r as u32, col as u16, text, &wrap)?;
+                }
+            }
+        }
+    }
+
     // A hidden helper sheet, as clerks keep for drop-down lists.
     {
         let ws = wb.add_worksheet().set_name("DanhMuc")?;
@@ -977,16 +1029,60 @@ pub fn district() -> Vec<(&'static str, Commune)> {
         .iter()
         .enumerate()
         .map(|(i, &(file, name))| {
-            (
-                file,
-                if name == "Ba Thành" {
-                    ba_thanh()
-                } else {
-                    commune(name, 1000 + i as u64)
-                },
-            )
+            let mut c = if name == "Ba Thành" {
+                ba_thanh()
+            } else {
+                commune(name, 1000 + i as u64)
+            };
+            c.narrative = match name {
+                "Ba Khâm" => Some(ba_kham_words()),
+                "Ba Vì" => Some(ba_vi_words()),
+                _ => None,
+            };
+            (file, c)
         })
         .collect()
+}
+
+/// Xã Ba Khâm writes a key in column A and its text in column B, under a title and
+/// column headers; a second paragraph in the cell below, another by Alt+Enter.
+pub fn ba_kham_words() -> Narrative {
+    Narrative::new(&[
+        &["THUYẾT MINH BÁO CÁO NĂM 2024"],
+        &["Mục", "Nội dung"],
+        &[
+            "kho_khan",
+            "Địa bàn xã rộng, địa hình chia cắt; mưa lũ tháng 10/2024 làm hư hỏng 1,2 km đường bê tông thôn Gò Da.",
+        ],
+        &[
+            "",
+            "Thu nhập của người dân thấp nên phần vốn đối ứng của nhân dân cho các công trình còn hạn chế.\nCán bộ phụ trách nông thôn mới của xã mới được bố trí, chưa qua tập huấn.",
+        ],
+        &[],
+        &[
+            "nhiem_vu",
+            "Khắc phục tuyến đường thôn Gò Da hư hỏng do mưa lũ trước quý II năm 2025.",
+        ],
+        &["", "Hoàn thành tiêu chí số 11 về Nghèo đa chiều và tiêu chí số 16 về Văn hóa."],
+    ])
+    .merge(0, 0, 0, 1)
+}
+
+/// Xã Ba Vì writes the heading as in the report, then its paragraphs below it in
+/// merged rows, with blank rows between.
+pub fn ba_vi_words() -> Narrative {
+    Narrative::new(&[
+        &["2. Khó khăn, vướng mắc:"],
+        &["Nguồn vốn ngân sách Trung ương phân bổ chậm, đến tháng 9/2024 mới giao kế hoạch vốn nên nhiều công trình phải thi công dồn vào cuối năm."],
+        &[],
+        &["Giá vật liệu xây dựng, nhất là cát và đá, tăng cao so với dự toán được duyệt."],
+        &[],
+        &["Kiến nghị"],
+        &["Đề nghị UBND huyện sớm phân bổ vốn năm 2025 ngay từ đầu năm để xã chủ động triển khai các công trình."],
+    ])
+    .merge(1, 0, 1, 5)
+    .merge(3, 0, 3, 5)
+    .merge(6, 0, 6, 5)
 }
 
 /// The same communes as one district workbook: a sheet "Các xã" with a row per
