@@ -1,0 +1,237 @@
+//! The starter pack of `inspect --manifest`, tried as a province would: on a commune
+//! workbook laid out differently from our samples (other sheet names and labels,
+//! dates typed as dates, decimals, Nơi nhận one per line, several tables), then used
+//! unedited for a batch of 18 such communes.
+
+mod common;
+
+use common::{baocao, docx_paragraphs, temp_dir};
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook};
+use std::path::Path;
+
+/// The communes of the batch: (name, report number, day of December, signer).
+fn communes() -> Vec<(String, u32, u8, String)> {
+    const NAMES: [&str; 18] = [
+        "Tiên Hà",
+        "Tiên Sơn",
+        "Tiên Châu",
+        "Tiên Lãnh",
+        "Tiên Ngọc",
+        "Tiên Hiệp",
+        "Tiên Cảnh",
+        "Tiên Mỹ",
+        "Tiên Phong",
+        "Tiên Thọ",
+        "Tiên An",
+        "Tiên Lộc",
+        "Tiên Cẩm",
+        "Tiên Kỳ",
+        "Tiên Lập",
+        "Tiên Hòa",
+        "Tiên Giang",
+        "Tiên Long",
+    ];
+    const SIGNERS: [&str; 6] = [
+        "Nguyễn Văn An",
+        "Trần Thị Bích",
+        "Lê Quang Hải",
+        "Phạm Minh Đức",
+        "Võ Thị Hồng",
+        "Huỳnh Tấn Phát",
+    ];
+    NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.to_string(), 10 + i as u32, 2 + i as u8, SIGNERS[i % 6].to_string()))
+        .collect()
+}
+
+/// A commune workbook as another province lays it out: "Đơn vị báo cáo" with
+/// «Tên đơn vị», «Số», «Ký hiệu», «Quyền hạn ký»…, a date typed as a date, decimals,
+/// Nơi nhận one per line in one cell; two tables on sheets named "Biểu 01 …", "Biểu 02 …".
+fn province_workbook(name: &str, number: u32, day: u8, signer: &str) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_align(FormatAlign::Center);
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let one = Format::new().set_num_format("#,##0.0");
+    let wrap = Format::new().set_text_wrap();
+    let ws = wb.add_worksheet().set_name("Đơn vị báo cáo").unwrap();
+    ws.merge_range(0, 0, 0, 2, "THÔNG TIN VỀ ĐƠN VỊ VÀ VĂN BẢN", &title)
+        .unwrap();
+    let rows: [(&str, &str); 5] = [
+        ("Cơ quan chủ quản", "UBND huyện Tiên Phước"),
+        ("Tên đơn vị:", name),
+        ("Ký hiệu", "BC-UBND"),
+        (
+            "Trích yếu",
+            "Kết quả thực hiện nhiệm vụ phát triển kinh tế - xã hội năm 2024",
+        ),
+        ("Quyền hạn ký", "TM. ỦY BAN NHÂN DÂN"),
+    ];
+    for (i, (label, value)) in rows.iter().enumerate() {
+        ws.write_string(2 + i as u32, 0, *label).unwrap();
+        ws.write_string(2 + i as u32, 1, *value).unwrap();
+    }
+    ws.write_string(7, 0, "Số:").unwrap();
+    ws.write_number(7, 1, f64::from(number)).unwrap();
+    ws.write_string(8, 0, "NGÀY  BÁO CÁO").unwrap();
+    let when = ExcelDateTime::from_ymd(2024, 12, day).unwrap();
+    ws.write_datetime_with_format(8, 1, &when, &date).unwrap();
+    ws.write_string(9, 0, "Năm báo cáo").unwrap();
+    ws.write_number(9, 1, 2024.0).unwrap();
+    ws.write_string(10, 0, "Diện tích tự nhiên (ha)").unwrap();
+    ws.write_number_with_format(10, 1, 7216.9 + f64::from(day), &one)
+        .unwrap();
+    ws.write_string(11, 0, "Chức vụ").unwrap();
+    ws.write_string(11, 1, "Chủ tịch").unwrap();
+    ws.write_string(12, 0, "Người ký").unwrap();
+    ws.write_string(12, 1, signer).unwrap();
+    ws.write_string(13, 0, "Nơi nhận:").unwrap();
+    ws.write_string_with_format(
+        13,
+        1,
+        "UBND huyện Tiên Phước;\nPhòng Tài chính - Kế hoạch huyện;\nLưu: VT.",
+        &wrap,
+    )
+    .unwrap();
+    ws.write_string(14, 0, "Số hộ nghèo").unwrap();
+    ws.write_number(14, 1, 132.0).unwrap();
+
+    let ws = wb.add_worksheet().set_name("Biểu 01 Giao thông").unwrap();
+    ws.merge_range(0, 0, 0, 5, "KẾT QUẢ LÀM ĐƯỜNG GIAO THÔNG NĂM 2024", &title)
+        .unwrap();
+    for (c, h) in [
+        "TT",
+        "Tên công trình",
+        "Thôn",
+        "Chiều dài (m)",
+        "Kinh phí (triệu đồng)",
+        "Ngày hoàn thành",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(2, c as u16, *h, &bold).unwrap();
+    }
+    for i in 0..3u32 {
+        let r = 3 + i;
+        ws.write_number(r, 0, f64::from(i + 1)).unwrap();
+        ws.write_string(r, 1, format!("Đường thôn {} xã {name}", i + 1))
+            .unwrap();
+        ws.write_string(r, 2, format!("Thôn {}", i + 1)).unwrap();
+        ws.write_number(r, 3, f64::from(350 + 10 * i)).unwrap();
+        ws.write_number_with_format(r, 4, 1234.5 + f64::from(i), &one).unwrap();
+        let done = ExcelDateTime::from_ymd(2024, 10, 5 + i as u8).unwrap();
+        ws.write_datetime_with_format(r, 5, &done, &date).unwrap();
+    }
+
+    let ws = wb.add_worksheet().set_name("Biểu 02 Thu ngân sách").unwrap();
+    for (c, h) in ["STT", "Nội dung thu", "Dự toán", "Thực hiện"].iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, *h, &bold).unwrap();
+    }
+    for (i, (what, plan, done)) in [("Thuế phí xã hưởng", 850.0, 912.25), ("Thu khác", 120.0, 98.5)]
+        .iter()
+        .enumerate()
+    {
+        let r = 2 + i as u32;
+        ws.write_number(r, 0, (i + 1) as f64).unwrap();
+        ws.write_string(r, 1, format!("{what} của {name}")).unwrap();
+        ws.write_number(r, 2, *plan).unwrap();
+        ws.write_number(r, 3, *done).unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+fn write_batch(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (i, (name, number, day, signer)) in communes().iter().enumerate() {
+        // Named as clerks name files: no commune in some names, so the name comes from inside.
+        std::fs::write(
+            dir.join(format!("bieu-bao-cao-{:02}.xlsx", i + 1)),
+            province_workbook(name, *number, *day, signer),
+        )
+        .unwrap();
+    }
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_starter_pack_of_a_new_layout_renders_a_batch_of_18_without_edits() {
+    let dir = temp_dir();
+    write_batch(&dir.path().join("vao"));
+    let out = baocao(
+        &["inspect", "vao/bieu-bao-cao-01.xlsx", "--manifest", "mau"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let manifest = std::fs::read_to_string(dir.path().join("mau/manifest.toml")).unwrap();
+
+    let out = baocao(
+        &["batch", "vao", "-o", "ra", "-t", "mau", "--khong-tong-hop"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}\n{manifest}");
+    let written: Vec<String> = files(&dir.path().join("ra"))
+        .into_iter()
+        .filter(|f| f.ends_with(".docx"))
+        .collect();
+    assert_eq!(written.len(), 18, "{written:?}\n{stderr}");
+    assert!(
+        written.contains(&"bao-cao-2024-tien-ha.docx".to_string()),
+        "{written:?}"
+    );
+    assert_eq!(stderr.matches(": xong").count(), 18, "{stderr}");
+
+    for (name, number, day, signer) in communes() {
+        let stem = format!("bao-cao-2024-{}", baocao::report::slug(&name));
+        let docx = std::fs::read(dir.path().join("ra").join(format!("{stem}.docx"))).unwrap();
+        let paragraphs = docx_paragraphs(&docx);
+        let text = paragraphs.join("\n");
+        let has = |p: &str| paragraphs.iter().any(|x| x == p);
+        // The letterhead, as a reader checks it.
+        assert!(has("UBND HUYỆN TIÊN PHƯỚC"), "{name}: {text}");
+        assert!(has("ỦY BAN NHÂN DÂN"), "{name}: {text}");
+        assert!(has(&format!("XÃ {}", name.to_uppercase())), "{name}: {text}");
+        assert!(has(&format!("Số: {number}/BC-UBND")), "{name}: {text}");
+        assert!(
+            has(&format!("{name}, ngày {day:02} tháng 12 năm 2024")),
+            "{name}: {text}"
+        );
+        assert!(
+            has("Kết quả thực hiện nhiệm vụ phát triển kinh tế - xã hội năm 2024"),
+            "{name}: {text}"
+        );
+        assert!(
+            has("TM. ỦY BAN NHÂN DÂN") && has("CHỦ TỊCH") && has(&signer),
+            "{name}: {text}"
+        );
+        for recipient in [
+            "- UBND huyện Tiên Phước;",
+            "- Phòng Tài chính - Kế hoạch huyện;",
+            "- Lưu: VT.",
+        ] {
+            assert!(has(recipient), "{name}: {recipient:?} not in {text}");
+        }
+        // Dates and numbers Vietnamese style, never as stored.
+        assert!(!text.contains("2024-"), "{name}: {text}");
+        let area = format!("7.{},9", 216 + u32::from(day));
+        assert!(text.contains(&area), "{name}: {area} not in {text}");
+        assert!(text.contains("1.234,5") && text.contains("912,25"), "{name}: {text}");
+        assert!(text.contains("05/10/2024"), "{name}: {text}");
+        assert!(!text.contains("2024.0") && !text.contains("7216.9"), "{name}: {text}");
+        // Each table once.
+        for row in [format!("Đường thôn 2 xã {name}"), format!("Thu khác của {name}")] {
+            assert_eq!(text.matches(&row).count(), 1, "{name}: {row}: {text}");
+        }
+    }
+}
