@@ -235,3 +235,54 @@ fn the_starter_pack_of_a_new_layout_renders_a_batch_of_18_without_edits() {
         }
     }
 }
+
+/// The batch defect seen with the old starter: every report named `bao-cao-2024`.
+/// Progress must say «LỖI» for each duplicate, never «xong» first.
+#[test]
+fn progress_never_says_done_for_a_report_that_then_fails_as_a_duplicate() {
+    let dir = temp_dir();
+    write_batch(&dir.path().join("vao"));
+    let out = baocao(
+        &["inspect", "vao/bieu-bao-cao-01.xlsx", "--manifest", "mau"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = dir.path().join("mau/manifest.toml");
+    let manifest = std::fs::read_to_string(&path).unwrap();
+    let named: String = manifest
+        .lines()
+        .map(|l| {
+            if l.starts_with("ten_tep =") {
+                "ten_tep = \"bao-cao-2024\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, named).unwrap();
+
+    let out = baocao(
+        &["batch", "vao", "-o", "ra", "-t", "mau", "--khong-tong-hop"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches(": xong").count(), 1, "{stderr}");
+    assert!(stderr.contains("[1/18] bieu-bao-cao-01.xlsx: xong"), "{stderr}");
+    for i in 2..=18 {
+        let file = format!("bieu-bao-cao-{i:02}.xlsx");
+        assert!(stderr.contains(&format!("{file}: LỖI")), "{file}: {stderr}");
+        assert!(!stderr.contains(&format!("{file}: xong")), "{file}: {stderr}");
+    }
+    assert_eq!(
+        stderr.matches("trùng xã và năm với tệp «bieu-bao-cao-01.xlsx»").count(),
+        17 * 2,
+        "{stderr}"
+    );
+    let written: Vec<String> = files(&dir.path().join("ra"))
+        .into_iter()
+        .filter(|f| f.ends_with(".docx"))
+        .collect();
+    assert_eq!(written, ["bao-cao-2024.docx"]);
+}
