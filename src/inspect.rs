@@ -3,6 +3,8 @@
 //! province's workbook starts from something real.
 
 use crate::bind::{self, fold, plain};
+use crate::doc::{Block, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Properties, Row, Table};
+use crate::official::{self, Meta};
 use crate::sheet_table::{self, Area};
 use crate::workbook::{self, Sheet, Value, Workbook};
 use std::collections::{BTreeMap, BTreeSet};
@@ -513,16 +515,17 @@ impl Frame {
     }
 }
 
-/// A starter pack: (manifest.toml, noi-dung.md) binding every table found, with the
+/// A starter pack binding every table found, with the
 /// labels a report's frame needs (commune, Số, date, signer, Nơi nhận…) wired into
 /// `[van_ban]`, so that it renders a whole report of every commune laid out like
 /// this workbook without edits. Each table is placed once, in the body.
-pub fn starter_pack(book: &Workbook) -> (String, String) {
+pub fn starter(book: &Workbook) -> Starter {
     let found = tables(book);
     let mut data_keys = BTreeSet::new();
     let mut frame = Frame::default();
     let mut sections = String::new();
     let mut parts: Vec<(String, String)> = Vec::new();
+    let mut form_parts: Vec<(String, FormPart)> = Vec::new();
     let first_labels = found.iter().position(|t| !t.labels.is_empty());
     if first_labels.is_some() {
         data_keys.insert("tt".to_string());
@@ -546,6 +549,7 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
             let _ = writeln!(sections, "[du_lieu.{data}.truong]");
             let mut fields = BTreeSet::new();
             let mut lines = String::new();
+            let mut form_lines = Vec::new();
             for label in &t.labels {
                 let k = key(&label.text, &mut fields);
                 let kieu = field_kieu(label);
@@ -569,11 +573,13 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
                     Some(_) => {}
                     None => {
                         let _ = writeln!(lines, "- {}: {}", template_text(label.text.trim()), shown(&path, kieu));
+                        form_lines.push(format!("- {}: {}", form_text(label.text.trim()), shown(&path, kieu)));
                     }
                 }
             }
             if !lines.is_empty() {
                 parts.push((heading, lines));
+                form_parts.push((form_text(&t.sheet.to_uppercase()), FormPart::Lines(form_lines)));
             }
         } else {
             let _ = writeln!(
@@ -585,6 +591,8 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
             );
             let _ = writeln!(sections, "[du_lieu.{data}.cot]");
             let mut cols = BTreeSet::new();
+            let mut headers = Vec::new();
+            let mut cells = Vec::new();
             for (_, header, kind) in &t.columns {
                 let leaf = header.rsplit(" / ").next().unwrap_or(header);
                 let k = key(leaf, &mut cols);
@@ -594,8 +602,19 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
                     ColumnKind::Text => "",
                 };
                 let _ = writeln!(sections, "{k} = {{ tieu_de = {}{kieu} }}", toml_str(header));
+                headers.push(form_text(header));
+                let kieu = match kind {
+                    ColumnKind::Number => "so",
+                    ColumnKind::Date => "ngay",
+                    ColumnKind::Text => "chu",
+                };
+                cells.push(shown(&format!("dong.{k}"), kieu));
             }
             parts.push((heading, format!("{{{{ bang_tinh(\"{data}\") }}}}\n")));
+            form_parts.push((
+                form_text(&t.sheet.to_uppercase()),
+                FormPart::Table { data, headers, cells },
+            ));
         }
     }
     // Recipients one per cell: each cell bound by its address (the communes of a
@@ -622,14 +641,15 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
         }
     }
 
+    let van_ban = frame.van_ban(book);
     let mut manifest = String::new();
     let _ = writeln!(
         manifest,
-        "# Mẫu khởi đầu do «baocao inspect --manifest» lập từ {}.\n# Các nhãn nhận ra (tên xã, số, ngày, người ký, nơi nhận…) đã gắn vào [van_ban];\n# hãy sửa các dòng văn bản và nội dung cho đúng thực tế.\nten = \"Mẫu khởi đầu\"\nnoi_dung = \"noi-dung.md\"\n\n[van_ban]",
+        "# Mẫu khởi đầu do «baocao inspect --manifest» lập từ {}.\n# Các nhãn nhận ra (tên xã, số, ngày, người ký, nơi nhận…) đã gắn vào [van_ban];\n# hãy sửa các dòng văn bản và nội dung cho đúng thực tế.\nten = \"Mẫu khởi đầu\"\n{NOI_DUNG_MD}\n\n[van_ban]",
         comment(&book.file)
     );
-    for (k, v) in frame.van_ban(book) {
-        let _ = writeln!(manifest, "{k} = {}", toml_str(&v));
+    for (k, v) in &van_ban {
+        let _ = writeln!(manifest, "{k} = {}", toml_str(v));
     }
     let recipients: Vec<String> = frame.recipients().iter().map(|r| toml_str(r)).collect();
     let _ = writeln!(manifest, "noi_nhan = [{}]", recipients.join(", "));
@@ -640,5 +660,253 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
         let number = crate::vi::roman(i as u32 + 1).unwrap_or_default();
         let _ = writeln!(body, "## {number}. {heading}\n\n{text}");
     }
-    (manifest, body)
+    Starter {
+        manifest,
+        body,
+        van_ban,
+        parts: form_parts,
+    }
+}
+
+const NOI_DUNG_MD: &str = "noi_dung = \"noi-dung.md\"";
+
+/// The file name of the starter Word form.
+pub const FORM_NAME: &str = "mau.docx";
+
+/// A starter pack: its manifest and Markdown body, and what its Word form is made of.
+pub struct Starter {
+    /// manifest.toml, with the Markdown body as `noi_dung`.
+    pub manifest: String,
+    /// noi-dung.md.
+    pub body: String,
+    van_ban: Vec<(&'static str, String)>,
+    parts: Vec<(String, FormPart)>,
+}
+
+/// A part of the starter form's body, under its heading.
+enum FormPart {
+    /// "- Label: {{ tag }}" lines.
+    Lines(Vec<String>),
+    /// A table: a header row and one row repeated for every row of `data`.
+    Table {
+        data: String,
+        headers: Vec<String>,
+        cells: Vec<String>,
+    },
+}
+
+/// Text from the workbook placed in a Word form as itself: with a tag delimiter in
+/// it, as a string literal, so it prints rather than runs.
+fn form_text(s: &str) -> String {
+    if s.contains(['{', '}', '%']) {
+        format!("{{{{ {} }}}}", serde_json::Value::String(s.to_string()))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Tags in the frame's text are first written as marks («⟦3⟧»), which the frame's
+/// upper-casing, unit binding and dash prefixes leave alone, then swapped for the
+/// tags, one run per paragraph.
+#[derive(Default)]
+struct Marks {
+    /// (tag, whether it becomes the whole paragraph's text)
+    tags: Vec<(String, bool)>,
+}
+
+impl Marks {
+    fn inline(&mut self, tag: impl Into<String>) -> String {
+        self.tags.push((tag.into(), false));
+        format!("⟦{}⟧", self.tags.len() - 1)
+    }
+
+    /// A tag that replaces the whole paragraph the frame made around its mark
+    /// ("Số: ⟦1⟧/-", "- ⟦2⟧").
+    fn whole(&mut self, tag: impl Into<String>) -> String {
+        self.tags.push((tag.into(), true));
+        format!("⟦{}⟧", self.tags.len() - 1)
+    }
+
+    fn swap(&self, p: &mut Paragraph) {
+        let text = p.text();
+        if !text.contains('⟦') {
+            return;
+        }
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find('⟦') {
+            let Some(len) = rest[start..].find('⟧') else { break };
+            let tag = rest[start + '⟦'.len_utf8()..start + len]
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.tags.get(i));
+            match tag {
+                Some((tag, true)) => {
+                    out = tag.clone();
+                    rest = "";
+                    break;
+                }
+                Some((tag, false)) => {
+                    out.push_str(&rest[..start]);
+                    out.push_str(tag);
+                }
+                None => out.push_str(&rest[..start + len + '⟧'.len_utf8()]),
+            }
+            rest = &rest[start + len + '⟧'.len_utf8()..];
+        }
+        out.push_str(rest);
+        let (bold, italic) = p
+            .inlines
+            .iter()
+            .find_map(|i| match i {
+                Inline::Text { bold, italic, .. } => Some((*bold, *italic)),
+                _ => None,
+            })
+            .unwrap_or_default();
+        p.inlines = vec![Inline::Text {
+            text: out,
+            bold,
+            italic,
+        }];
+    }
+
+    fn swap_blocks(&self, blocks: &mut [Block]) {
+        for block in blocks {
+            match block {
+                Block::Paragraph(p) => self.swap(p),
+                Block::Table(t) => {
+                    for p in t
+                        .rows
+                        .iter_mut()
+                        .flat_map(|r| &mut r.cells)
+                        .flat_map(|c| &mut c.paragraphs)
+                    {
+                        self.swap(p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Starter {
+    /// The manifest of a pack whose body is the starter Word form.
+    pub fn form_manifest(&self) -> String {
+        self.manifest.replacen(
+            NOI_DUNG_MD,
+            &format!("# Thân văn bản là mẫu Word {FORM_NAME}; ghi \"noi-dung.md\" để dùng thân Markdown.\nnoi_dung = \"{FORM_NAME}\""),
+            1,
+        )
+    }
+
+    /// A Word form with the ND30 frame, drawn by the same frame and .docx writer as a
+    /// report: letterhead, Số, place and date, title and trích yếu, the bound fields
+    /// as `{{ tags }}` and each table as a `{%tr for %}` row, Nơi nhận and the
+    /// signature, for the province to restyle in Word.
+    pub fn form(&self) -> crate::Result<Vec<u8>> {
+        let mut marks = Marks::default();
+        let spec = |key: &str| {
+            self.van_ban
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default()
+        };
+        let gap = "\u{a0}".repeat(6);
+        let mut meta = Meta {
+            co_quan_ban_hanh: spec("co_quan_ban_hanh")
+                .lines()
+                .map(|line| marks.inline(line))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            loai: marks.inline("{{ van_ban.loai | upper }}"),
+            so: marks.whole(format!(
+                "Số: {{{{ van_ban.so or \"{}\" }}}}/{{{{ van_ban.ky_hieu }}}}-{{{{ van_ban.co_quan_viet_tat }}}}",
+                "\u{a0}".repeat(8)
+            )),
+            dia_danh: marks.whole(format!(
+                "{{{{ van_ban.dia_danh }}}}, {{{{ van_ban.ngay | ngay if van_ban.ngay else \"ngày{gap}tháng{gap}năm \" ~ van_ban.nam }}}}"
+            )),
+            trich_yeu: marks.inline("{{ van_ban.trich_yeu }}"),
+            quyen_han_ky: marks.inline("{{ van_ban.quyen_han_ky | upper }}"),
+            chuc_vu: marks.inline("{{ van_ban.chuc_vu | upper }}"),
+            nguoi_ky: marks.inline("{{ van_ban.nguoi_ky }}"),
+            noi_nhan: vec![
+                format!("-{}", marks.whole("{%p for n in van_ban.noi_nhan %}")),
+                format!("-{}", marks.whole("{{ n if n[:1] == \"-\" else \"- \" ~ n }}")),
+                format!("-{}", marks.whole("{%p endfor %}")),
+            ],
+            ..Meta::default()
+        };
+        if !spec("co_quan_chu_quan").is_empty() {
+            meta.co_quan_chu_quan = [
+                marks.whole("{%p if van_ban.co_quan_chu_quan %}"),
+                marks.inline("{{ van_ban.co_quan_chu_quan | upper }}"),
+                marks.whole("{%p endif %}"),
+            ]
+            .join("\n");
+        }
+        let mut body = Body::default();
+        for (i, (heading, part)) in self.parts.iter().enumerate() {
+            let number = crate::vi::roman(i as u32 + 1).unwrap_or_default();
+            body.blocks.push(BodyBlock::Heading {
+                level: 2,
+                inlines: vec![Inline::plain(marks.inline(format!("{number}. {heading}")))],
+            });
+            match part {
+                FormPart::Lines(lines) => {
+                    for line in lines {
+                        body.blocks
+                            .push(BodyBlock::Paragraph(vec![Inline::plain(marks.inline(line))]));
+                    }
+                }
+                FormPart::Table { data, headers, cells } => {
+                    let cell = |text: String, bold: bool| {
+                        let inline = if bold { Inline::bold(text) } else { Inline::plain(text) };
+                        Cell::new(vec![Paragraph::new(
+                            ParaStyle {
+                                size: 24,
+                                ..ParaStyle::default()
+                            },
+                            vec![inline],
+                        )])
+                    };
+                    let whole_row = |text: String| {
+                        let mut c = cell(text, false);
+                        c.col_span = headers.len() as u32;
+                        Row { cells: vec![c] }
+                    };
+                    let table = Table {
+                        columns: vec![1000; headers.len()],
+                        rows: vec![
+                            Row {
+                                cells: headers.iter().map(|h| cell(marks.inline(h), true)).collect(),
+                            },
+                            whole_row(marks.inline(format!("{{%tr for dong in {data} %}}"))),
+                            Row {
+                                cells: cells.iter().map(|c| cell(marks.inline(c), false)).collect(),
+                            },
+                            whole_row(marks.inline("{%tr endfor %}")),
+                        ],
+                        header_rows: 1,
+                        auto_width: true,
+                        ..Table::default()
+                    };
+                    body.blocks.push(BodyBlock::Table(table));
+                }
+            }
+        }
+        let created = "2000-01-01T00:00:00Z";
+        let mut doc = official::frame(&meta, body, Vec::new(), created);
+        for section in &mut doc.sections {
+            marks.swap_blocks(&mut section.blocks);
+        }
+        doc.properties = Properties {
+            title: "Mẫu báo cáo (khởi đầu)".to_string(),
+            author: String::new(),
+            subject: String::new(),
+            created: created.to_string(),
+        };
+        crate::write::docx::to_bytes(&doc)
+    }
 }

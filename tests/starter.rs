@@ -286,3 +286,127 @@ fn progress_never_says_done_for_a_report_that_then_fails_as_a_duplicate() {
         .collect();
     assert_eq!(written, ["bao-cao-2024.docx"]);
 }
+
+/// `office-validate --strict` on a file: None when the validator is not installed
+/// (outside CI), else its verdict and output.
+fn validate(file: &Path) -> Option<(bool, String)> {
+    let script = Path::new("/work/shared/tools/office-validate/validate.sh");
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from)?;
+    if !script.is_file() || !home.join(".cache/office-validate").is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "office-validate must be installed in CI"
+        );
+        eprintln!("office-validate not installed: validation skipped");
+        return None;
+    }
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg("--strict")
+        .arg(file)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some((out.status.success(), text))
+}
+
+#[test]
+fn the_starter_word_form_has_the_frame_and_renders_each_commune() {
+    let dir = temp_dir();
+    write_batch(&dir.path().join("vao"));
+    let out = baocao(
+        &[
+            "inspect",
+            "vao/bieu-bao-cao-01.xlsx",
+            "--manifest",
+            "mau-word",
+            "--mau-docx",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let form = std::fs::read(dir.path().join("mau-word/mau.docx")).unwrap();
+
+    // The form as the province opens it in Word: the ND30 frame with tags, each tag
+    // whole in one run (so that restyling a tag in Word restyles its value).
+    let paragraphs = docx_paragraphs(&form);
+    for expected in [
+        "ỦY BAN NHÂN DÂN",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "{{ van_ban.trich_yeu }}",
+        "{%p for n in van_ban.noi_nhan %}",
+        "Nơi nhận:",
+        "{{ van_ban.nguoi_ky }}",
+        "{%tr for dong in bieu_01_giao_thong %}",
+        "{%tr endfor %}",
+    ] {
+        assert!(
+            paragraphs.iter().any(|p| p == expected),
+            "{expected:?} not in {paragraphs:#?}"
+        );
+    }
+    assert!(
+        paragraphs.iter().any(|p| p.starts_with("Số: {{ van_ban.so")),
+        "{paragraphs:#?}"
+    );
+    let xml = common::xml::unzip(&form)["word/document.xml"].clone();
+    let doc = common::xml::parse(&xml);
+    for run in doc.all("w:r") {
+        let text = run.text();
+        assert_eq!(
+            text.matches("{{").count(),
+            text.matches("}}").count(),
+            "a tag split over runs: {text}"
+        );
+        assert_eq!(
+            text.matches("{%").count(),
+            text.matches("%}").count(),
+            "a tag split over runs: {text}"
+        );
+    }
+    if let Some((ok, report)) = validate(&dir.path().join("mau-word/mau.docx")) {
+        assert!(ok, "the starter form: {report}");
+    }
+
+    // Filled, with the starter's bindings, for two communes.
+    for (i, (name, number, day, signer)) in communes().into_iter().enumerate().take(2) {
+        let input = format!("vao/bieu-bao-cao-{:02}.xlsx", i + 1);
+        let out_file = format!("{}.docx", baocao::report::slug(&name));
+        let out = baocao(&["render", &input, "-t", "mau-word", "-o", &out_file], dir.path());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let path = dir.path().join(&out_file);
+        let paragraphs = docx_paragraphs(&std::fs::read(&path).unwrap());
+        let text = paragraphs.join("\n");
+        let has = |p: &str| paragraphs.iter().any(|x| x == p);
+        for line in [
+            "UBND HUYỆN TIÊN PHƯỚC".to_string(),
+            format!("XÃ {}", name.to_uppercase()),
+            format!("Số: {number}/BC-UBND"),
+            format!("{name}, ngày {day:02} tháng 12 năm 2024"),
+            "BÁO CÁO".to_string(),
+            "Kết quả thực hiện nhiệm vụ phát triển kinh tế - xã hội năm 2024".to_string(),
+            "- UBND huyện Tiên Phước;".to_string(),
+            "- Lưu: VT.".to_string(),
+            "TM. ỦY BAN NHÂN DÂN".to_string(),
+            "CHỦ TỊCH".to_string(),
+            signer.clone(),
+            format!("Đường thôn 3 xã {name}"),
+            "1.236,5".to_string(),
+            "07/10/2024".to_string(),
+            "912,25".to_string(),
+        ] {
+            assert!(has(&line), "{name}: {line:?} not in {text}");
+        }
+        let area = format!("- Diện tích tự nhiên (ha): 7.{},9", 216 + u32::from(day));
+        assert!(has(&area), "{name}: {area:?} not in {text}");
+        assert!(!text.contains("{{") && !text.contains("{%"), "{name}: {text}");
+        if let Some((ok, report)) = validate(&path) {
+            assert!(ok, "{name}: {report}");
+        }
+    }
+}
