@@ -553,9 +553,13 @@ pub fn starter(book: &Workbook) -> Starter {
             for label in &t.labels {
                 let k = key(&label.text, &mut fields);
                 let kieu = field_kieu(label);
+                // The commune's name makes the letterhead: a report without it is wrong,
+                // so an empty cell is an error naming it; anything else may be empty.
+                let required =
+                    Role::of(&label.text) == Some(Role::Commune) && !frame.roles.contains_key(&Role::Commune);
                 let _ = writeln!(
                     sections,
-                    "{k} = {{ nhan = {}, kieu = \"{kieu}\", bat_buoc = false }}",
+                    "{k} = {{ nhan = {}, kieu = \"{kieu}\", bat_buoc = {required} }}",
                     toml_str(label.text.trim())
                 );
                 let path = format!("{data}.{k}");
@@ -908,5 +912,67 @@ impl Starter {
             created: created.to_string(),
         };
         crate::write::docx::to_bytes(&doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_labels_are_recognised_whatever_their_accents_case_and_spacing() {
+        for (label, role) in [
+            ("Xã", Role::Commune),
+            ("TÊN  XÃ:", Role::Commune),
+            ("Tên đơn vị", Role::Commune),
+            ("ten phuong", Role::Commune),
+            ("Số", Role::Number),
+            ("SỐ BÁO CÁO:", Role::Number),
+            ("Ký  hiệu", Role::Code),
+            ("Ngày báo cáo", Role::Date),
+            ("NĂM BÁO CÁO", Role::Year),
+            ("Người ký", Role::Signer),
+            ("Chủ tịch UBND xã", Role::Signer),
+            ("Chức vụ", Role::Position),
+            ("Quyền hạn ký", Role::Authority),
+            ("Nơi nhận:", Role::Recipients),
+            ("Trích yếu", Role::Summary),
+            ("Cơ quan chủ quản", Role::Parent),
+            ("Địa danh", Role::Place),
+            ("Huyện", Role::District),
+        ] {
+            assert_eq!(Role::of(label), Some(role), "{label}");
+        }
+        for other in [
+            "Tên tiêu chí",
+            "Số đợt tuyên truyền, vận động",
+            "Ngày hoàn thành",
+            "Ghi chú",
+        ] {
+            assert_eq!(Role::of(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn marks_become_tags_in_one_run() {
+        let mut marks = Marks::default();
+        let a = marks.inline("{{ a }}");
+        let whole = marks.whole("{%p endif %}");
+        let mut p = Paragraph::new(
+            ParaStyle::default(),
+            vec![Inline::bold("XÃ "), Inline::plain(format!("{a} và {a}"))],
+        );
+        marks.swap(&mut p);
+        assert_eq!(
+            p.inlines,
+            vec![Inline::Text {
+                text: "XÃ {{ a }} và {{ a }}".into(),
+                bold: true,
+                italic: false
+            }]
+        );
+        let mut p = Paragraph::new(ParaStyle::default(), vec![Inline::plain(format!("- {whole}"))]);
+        marks.swap(&mut p);
+        assert_eq!(p.text(), "{%p endif %}");
     }
 }

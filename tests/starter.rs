@@ -410,3 +410,111 @@ fn the_starter_word_form_has_the_frame_and_renders_each_commune() {
         }
     }
 }
+
+/// Another layout: a ward, Nơi nhận one recipient per cell in the rows below its
+/// label, the date typed as text; `name` None: no name row at all.
+fn ward_workbook(name: Option<&str>, recipients: &[&str]) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    let mut r = 0;
+    let mut row = |label: &str, value: &str| {
+        ws.write_string(r, 1, label).unwrap();
+        if !value.is_empty() {
+            ws.write_string(r, 2, value).unwrap();
+        }
+        r += 1;
+    };
+    if let Some(name) = name {
+        row("TÊN PHƯỜNG", name);
+    }
+    row("số  báo cáo", "07");
+    row("Ngày", "05/12/2024");
+    row("Năm", "2024");
+    row("Chủ tịch", "Đặng Thị Lan");
+    row("Nơi nhận", recipients[0]);
+    for recipient in &recipients[1..] {
+        row("", recipient);
+    }
+    row("Ghi chú", "Số liệu đến 30/11");
+    let ws = wb.add_worksheet().set_name("Dân số").unwrap();
+    for (c, h) in ["STT", "Tổ dân phố", "Số hộ"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for i in 0..2u32 {
+        ws.write_number(1 + i, 0, f64::from(i + 1)).unwrap();
+        ws.write_string(1 + i, 1, format!("Tổ {}", i + 1)).unwrap();
+        ws.write_number(1 + i, 2, f64::from(1200 + i)).unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_ward_with_recipients_one_per_cell_gets_its_letterhead_and_an_empty_name_is_an_error() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    let recipients = ["UBND quận Hải Châu;", "Phòng Nội vụ quận;", "Lưu: VT."];
+    std::fs::write(
+        input.join("Thạch Thang.xlsx"),
+        ward_workbook(Some("Thạch Thang"), &recipients),
+    )
+    .unwrap();
+    std::fs::write(input.join("trong.xlsx"), ward_workbook(Some(""), &recipients)).unwrap();
+    let out = baocao(&["inspect", "vao/Thạch Thang.xlsx", "--manifest", "mau"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let manifest = std::fs::read_to_string(dir.path().join("mau/manifest.toml")).unwrap();
+
+    let out = baocao(
+        &["batch", "vao", "-o", "ra", "-t", "mau", "--khong-tong-hop"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}\n{manifest}");
+    // A letterhead without the ward's name would be wrong: the empty cell is named.
+    assert!(stderr.contains("trong.xlsx › Sheet1 › C1: ô trống"), "{stderr}");
+    let written = files(&dir.path().join("ra"));
+    assert!(
+        written.contains(&"bao-cao-2024-thach-thang.docx".to_string()),
+        "{written:?}"
+    );
+    let paragraphs = docx_paragraphs(&std::fs::read(dir.path().join("ra/bao-cao-2024-thach-thang.docx")).unwrap());
+    let text = paragraphs.join("\n");
+    let has = |p: &str| paragraphs.iter().any(|x| x == p);
+    for line in [
+        "PHƯỜNG THẠCH THANG",
+        "Số: 07/BC-UBND",
+        "Thạch Thang, ngày 05 tháng 12 năm 2024",
+        "Đặng Thị Lan",
+        "- UBND quận Hải Châu;",
+        "- Phòng Nội vụ quận;",
+        "- Lưu: VT.",
+        "- Ghi chú: Số liệu đến 30/11",
+        "1.201",
+    ] {
+        assert!(has(line), "{line:?} not in {text}\n{manifest}");
+    }
+    // A recipient is not taken for a label of its own.
+    assert!(!text.contains("Phòng Nội vụ quận;:"), "{text}");
+}
+
+#[test]
+fn without_a_name_label_reports_are_named_after_their_files() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    for file in ["phuong-a.xlsx", "phuong-b.xlsx"] {
+        std::fs::write(input.join(file), ward_workbook(None, &["Lưu: VT."])).unwrap();
+    }
+    let out = baocao(&["inspect", "vao/phuong-a.xlsx", "--manifest", "mau"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = baocao(
+        &["batch", "vao", "-o", "ra", "-t", "mau", "--khong-tong-hop"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let written = files(&dir.path().join("ra"));
+    for f in ["bao-cao-2024-phuong-a.docx", "bao-cao-2024-phuong-b.docx"] {
+        assert!(written.contains(&f.to_string()), "{f} not in {written:?}");
+    }
+}
