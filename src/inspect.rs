@@ -334,7 +334,31 @@ fn key(text: &str, taken: &mut BTreeSet<String>) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join("_");
-    let base = if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
+    // Template keywords and names the context already holds are no keys: "in",
+    // "none" or "van_ban" as a sheet name would break or shadow the templates.
+    const RESERVED: &[&str] = &[
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "if",
+        "else",
+        "elif",
+        "for",
+        "true",
+        "false",
+        "none",
+        "loop",
+        "self",
+        "super",
+        "van_ban",
+        "ten_tep_goc",
+        "dong",
+        "n",
+    ];
+    let base = if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) || RESERVED.contains(&base.as_str())
+    {
         format!("c_{base}")
     } else {
         base
@@ -700,13 +724,22 @@ enum FormPart {
 }
 
 /// Text from the workbook placed in a Word form as itself: with a tag delimiter in
-/// it, as a string literal, so it prints rather than runs.
+/// it, as a string literal, so it prints rather than runs. The form's tag finder
+/// does not read string literals and turns Word's curly quotes into straight ones,
+/// so braces, '%' and curly quotes are written as \u escapes.
 fn form_text(s: &str) -> String {
-    if s.contains(['{', '}', '%']) {
-        format!("{{{{ {} }}}}", serde_json::Value::String(s.to_string()))
-    } else {
-        s.to_string()
+    if !s.contains(['{', '}', '%']) {
+        return s.to_string();
     }
+    let literal: String = serde_json::Value::String(s.to_string())
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            '{' | '}' | '%' | '“' | '”' | '‘' | '’' => format!("\\u{:04x}", u32::from(c)),
+            c => c.to_string(),
+        })
+        .collect();
+    format!("{{{{ {literal} }}}}")
 }
 
 /// Tags in the frame's text are first written as marks («⟦3⟧»), which the frame's

@@ -518,3 +518,38 @@ fn without_a_name_label_reports_are_named_after_their_files() {
         assert!(written.contains(&f.to_string()), "{f} not in {written:?}");
     }
 }
+
+/// Sheet names and labels with template syntax, quotes and keywords print as
+/// themselves in the starter form too, and never break it.
+#[test]
+fn the_starter_form_writes_hostile_names_as_text() {
+    let dir = temp_dir();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Đơn vị").unwrap();
+    let label = "Ghi \"chú\" \\ {{ 6+36 }} {% x %} <b>&";
+    for (r, (l, v)) in [("Tên xã", "Ba Thành"), ("Năm", "2024"), (label, "có")]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(r as u32, 0, *l).unwrap();
+        ws.write_string(r as u32, 1, *v).unwrap();
+    }
+    for name in ["{{ 6+36 }}", "in"] {
+        let ws = wb.add_worksheet().set_name(name).unwrap();
+        ws.write_string(0, 0, "Tên {% x %}").unwrap();
+        ws.write_string(0, 1, "Số \"lượng\"").unwrap();
+        ws.write_string(1, 0, "a").unwrap();
+        ws.write_number(1, 1, 5.5).unwrap();
+    }
+    wb.save(dir.path().join("la.xlsx")).unwrap();
+    let out = baocao(&["inspect", "la.xlsx", "--manifest", "mau", "--mau-docx"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = baocao(&["render", "la.xlsx", "-t", "mau", "-o", "out.docx"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let paragraphs = docx_paragraphs(&std::fs::read(dir.path().join("out.docx")).unwrap());
+    let text = paragraphs.join("\n");
+    assert!(paragraphs.iter().any(|p| p == &format!("- {label}: có")), "{text}");
+    assert!(text.contains("II. {{ 6+36 }}") && !text.contains("42"), "{text}");
+    assert!(text.contains("Tên {% x %}") && text.contains("5,5"), "{text}");
+    assert!(paragraphs.iter().any(|p| p == "XÃ BA THÀNH"), "{text}");
+}
