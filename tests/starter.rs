@@ -553,3 +553,48 @@ fn the_starter_form_writes_hostile_names_as_text() {
     assert!(text.contains("Tên {% x %}") && text.contains("5,5"), "{text}");
     assert!(paragraphs.iter().any(|p| p == "XÃ BA THÀNH"), "{text}");
 }
+
+/// The shipped samples: the starter of one commune's workbook renders the whole
+/// district (.xlsx, .xls, .ods), each report with its letterhead and its own name.
+#[test]
+fn the_starter_of_a_sample_renders_the_shipped_district() {
+    let dir = temp_dir();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let sample = samples.join("Ba Thành.xlsx");
+    let out = baocao(&["inspect", sample.to_str().unwrap(), "--manifest", "mau"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let district = samples.join("huyen-ba-to");
+    let out = baocao(
+        &[
+            "batch",
+            district.to_str().unwrap(),
+            "-o",
+            "ra",
+            "-t",
+            "mau",
+            "--khong-tong-hop",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let written: Vec<String> = files(&dir.path().join("ra"))
+        .into_iter()
+        .filter(|f| f.ends_with(".docx"))
+        .collect();
+    assert_eq!(written.len(), 18, "{written:?}");
+    let mut dated = 0;
+    for f in &written {
+        let paragraphs = docx_paragraphs(&std::fs::read(dir.path().join("ra").join(f)).unwrap());
+        let text = paragraphs.join("\n");
+        let letterhead = paragraphs.iter().find(|p| p.starts_with("XÃ BA ")).expect(&text);
+        let name = letterhead.trim_start_matches("XÃ ");
+        assert_eq!(format!("bao-cao-2024-{}.docx", baocao::report::slug(name)), *f);
+        assert!(paragraphs.iter().any(|p| p.starts_with("Số: ")), "{f}: {text}");
+        assert!(paragraphs.iter().any(|p| p == "- UBND huyện Ba Tơ;"), "{f}: {text}");
+        let date = paragraphs.iter().find(|p| p.contains(", ngày")).expect(&text);
+        dated += usize::from(date.ends_with("tháng 12 năm 2024") && !date.contains('\u{a0}'));
+        assert!(!text.contains("2024-"), "{f}: {text}");
+    }
+    assert!(dated > 0, "no sample report carries its date");
+}
