@@ -429,7 +429,7 @@ fn shown(path: &str, kieu: &str) -> String {
 /// The year most often written in the workbook (titles such as «NĂM 2024», dates),
 /// for a starter whose workbook has no year field.
 fn commonest_year(book: &Workbook) -> Option<i32> {
-    let mut counts: std::collections::BTreeMap<i32, usize> = std::collections::BTreeMap::new();
+    let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
     for sheet in &book.sheets {
         for r in sheet.origin.0..sheet.end_row() {
             for c in sheet.origin.1..sheet.end_col() {
@@ -485,16 +485,32 @@ impl Frame {
             out.push(("co_quan_chu_quan", parent));
         }
         out.push(("co_quan_ban_hanh", format!("ỦY BAN NHÂN DÂN\n{unit} {name}")));
-        if let Some(code) = self.path(Role::Code) {
-            // "BC-UBND": the kind before the first dash, the body after it.
-            let parts = format!("(({code} or \"BC-UBND\") | string | split(\"-\", 1) | list)");
-            out.push(("ky_hieu", format!("{{{{ {parts}[0] }}}}")));
+        // Clerks write the number alone ("15") or whole ("15/BC-UBND"), and the code
+        // as "BC-UBND": the number is what comes before "/", the kind and the body
+        // are the code's (or the whole number's) parts around its first "-".
+        let number = self
+            .path(Role::Number)
+            .map(|p| format!("(({p} or \"\") | string | split(\"/\", 1))"));
+        let code = match (self.path(Role::Code), &number) {
+            (Some(c), _) => Some(format!(
+                "{{% set k = ({c} or \"BC-UBND\") | string | split(\"-\", 1) %}}"
+            )),
+            (None, Some(n)) => Some(format!(
+                "{{% set s = {n} %}}{{% set k = (s[1] if s | length > 1 else \"BC-UBND\") | split(\"-\", 1) %}}"
+            )),
+            (None, None) => None,
+        };
+        if let Some(code) = code {
+            out.push(("ky_hieu", format!("{code}{{{{ k[0] }}}}")));
             out.push((
                 "co_quan_viet_tat",
-                format!("{{% set k = {parts} %}}{{{{ k[1] if k | length > 1 else \"UBND\" }}}}"),
+                format!("{code}{{{{ k[1] if k | length > 1 else \"UBND\" }}}}"),
             ));
         }
-        out.push(("so", tag(Role::Number).unwrap_or_default()));
+        out.push((
+            "so",
+            number.map(|n| format!("{{{{ ({n}[0]) | trim }}}}")).unwrap_or_default(),
+        ));
         let place = match (self.path(Role::Place), commune) {
             (Some(p), Some(c)) => format!("{{{{ {p} or {c} }}}}"),
             (Some(p), None) | (None, Some(p)) => format!("{{{{ {p} }}}}"),
@@ -677,6 +693,12 @@ pub fn starter(book: &Workbook) -> Starter {
         comment(&book.file)
     );
     for (k, v) in &van_ban {
+        if *k == "ky_hieu" {
+            let _ = writeln!(
+                manifest,
+                "# «15/BC-UBND»: số là phần trước «/»; ký hiệu «BC-UBND» gồm loại văn bản và cơ quan, hai bên dấu «-»."
+            );
+        }
         let _ = writeln!(manifest, "{k} = {}", toml_str(v));
     }
     let recipients: Vec<String> = frame.recipients().iter().map(|r| toml_str(r)).collect();

@@ -131,7 +131,7 @@ enum Command {
         /// Tệp bảng tính.
         #[arg(value_name = "TỆP_BẢNG_TÍNH", help_heading = "Tham số")]
         workbook: PathBuf,
-        /// Ghi một mẫu báo cáo khởi đầu (manifest.toml, noi-dung.md) gắn các bảng tìm thấy vào thư mục này.
+        /// Ghi vào thư mục này một mẫu báo cáo khởi đầu (manifest.toml, noi-dung.md) gắn các bảng và các nhãn văn bản (tên xã, số, ngày, người ký, nơi nhận…) tìm thấy.
         #[arg(long = "manifest", value_name = "THƯ_MỤC")]
         manifest: Option<PathBuf>,
         /// Cùng với --manifest: ghi thêm mẫu Word mau.docx (khung văn bản theo Nghị định 30, các trường dưới dạng thẻ {{ … }}) làm thân văn bản của mẫu, để sửa kiểu trình bày trong Word.

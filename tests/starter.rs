@@ -413,7 +413,7 @@ fn the_starter_word_form_has_the_frame_and_renders_each_commune() {
 
 /// Another layout: a ward, Nơi nhận one recipient per cell in the rows below its
 /// label, the date typed as text; `name` None: no name row at all.
-fn ward_workbook(name: Option<&str>, recipients: &[&str]) -> Vec<u8> {
+fn ward_workbook(name: Option<&str>, number: &str, recipients: &[&str]) -> Vec<u8> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
     let mut r = 0;
@@ -427,7 +427,7 @@ fn ward_workbook(name: Option<&str>, recipients: &[&str]) -> Vec<u8> {
     if let Some(name) = name {
         row("TÊN PHƯỜNG", name);
     }
-    row("số  báo cáo", "07");
+    row("số  báo cáo", number);
     row("Ngày", "05/12/2024");
     row("Năm", "2024");
     row("Chủ tịch", "Đặng Thị Lan");
@@ -456,10 +456,10 @@ fn a_ward_with_recipients_one_per_cell_gets_its_letterhead_and_an_empty_name_is_
     let recipients = ["UBND quận Hải Châu;", "Phòng Nội vụ quận;", "Lưu: VT."];
     std::fs::write(
         input.join("Thạch Thang.xlsx"),
-        ward_workbook(Some("Thạch Thang"), &recipients),
+        ward_workbook(Some("Thạch Thang"), "07", &recipients),
     )
     .unwrap();
-    std::fs::write(input.join("trong.xlsx"), ward_workbook(Some(""), &recipients)).unwrap();
+    std::fs::write(input.join("trong.xlsx"), ward_workbook(Some(""), "07", &recipients)).unwrap();
     let out = baocao(&["inspect", "vao/Thạch Thang.xlsx", "--manifest", "mau"], dir.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let manifest = std::fs::read_to_string(dir.path().join("mau/manifest.toml")).unwrap();
@@ -503,7 +503,8 @@ fn without_a_name_label_reports_are_named_after_their_files() {
     let input = dir.path().join("vao");
     std::fs::create_dir(&input).unwrap();
     for file in ["phuong-a.xlsx", "phuong-b.xlsx"] {
-        std::fs::write(input.join(file), ward_workbook(None, &["Lưu: VT."])).unwrap();
+        // The number written whole, as clerks often do: "21/BC-UBND".
+        std::fs::write(input.join(file), ward_workbook(None, "21/BC-UBND", &["Lưu: VT."])).unwrap();
     }
     let out = baocao(&["inspect", "vao/phuong-a.xlsx", "--manifest", "mau"], dir.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -516,6 +517,8 @@ fn without_a_name_label_reports_are_named_after_their_files() {
     let written = files(&dir.path().join("ra"));
     for f in ["bao-cao-2024-phuong-a.docx", "bao-cao-2024-phuong-b.docx"] {
         assert!(written.contains(&f.to_string()), "{f} not in {written:?}");
+        let paragraphs = docx_paragraphs(&std::fs::read(dir.path().join("ra").join(f)).unwrap());
+        assert!(paragraphs.iter().any(|p| p == "Số: 21/BC-UBND"), "{paragraphs:#?}");
     }
 }
 
