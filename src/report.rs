@@ -568,6 +568,15 @@ mod tests {
     }
 
     #[test]
+    fn the_source_stem_is_the_file_name_without_its_extension() {
+        assert_eq!(source_stem("vao/Ba Thành.XLSX"), "Ba Thành");
+        assert_eq!(source_stem("C:\\xa\\ba vinh.ods"), "ba vinh");
+        assert_eq!(source_stem("huyện.xlsx › Ba Thành"), "huyện.xlsx › Ba Thành");
+        assert_eq!(source_stem("ĐƯỜNG.xls"), "ĐƯỜNG");
+        assert_eq!(source_stem("a.b"), "a.b");
+    }
+
+    #[test]
     fn slugs_are_safe_and_readable() {
         assert_eq!(slug("Báo cáo NTM 2024 xã Ba Thành"), "bao-cao-ntm-2024-xa-ba-thanh");
         assert_eq!(slug("../../etc/passwd"), "etc-passwd");
