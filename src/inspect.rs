@@ -20,6 +20,17 @@ pub enum ColumnKind {
     Date,
 }
 
+impl ColumnKind {
+    /// The type a column of this kind is bound as.
+    fn kieu(self) -> &'static str {
+        match self {
+            ColumnKind::Text => "chu",
+            ColumnKind::Number => "so",
+            ColumnKind::Date => "ngay",
+        }
+    }
+}
+
 /// A label of a label | value sheet, its value and where they are.
 #[derive(Clone, Debug)]
 pub struct Label {
@@ -451,11 +462,11 @@ fn commonest_year(book: &Workbook) -> Option<i32> {
 }
 
 /// What the starter found for the ND30 frame: each role's field path ("tt.so") and
-/// label, and the extra cells holding recipients.
+/// label, and the cells holding further recipients (data key, sheet, cell).
 #[derive(Default)]
 struct Frame {
     roles: BTreeMap<Role, (String, String)>,
-    more_recipients: Vec<String>,
+    more_recipients: Vec<(String, String, String)>,
 }
 
 impl Frame {
@@ -539,7 +550,7 @@ impl Frame {
     fn recipients(&self) -> Vec<String> {
         match self.path(Role::Recipients) {
             Some(p) => std::iter::once(p.to_string())
-                .chain(self.more_recipients.iter().cloned())
+                .chain(self.more_recipients.iter().map(|(k, ..)| k.clone()))
                 .map(|p| format!("{{{{ {p} }}}}"))
                 .collect(),
             None => {
@@ -608,8 +619,9 @@ pub fn starter(book: &Workbook) -> Starter {
                         frame.roles.insert(role, (path, label.text.clone()));
                         if role == Role::Recipients {
                             for &(r, c) in &label.more {
-                                let cell_key = key(&format!("noi nhan {}", workbook::cell_name(r, c)), &mut data_keys);
-                                frame.more_recipients.push(cell_key);
+                                let cell = workbook::cell_name(r, c);
+                                let cell_key = key(&format!("noi nhan {cell}"), &mut data_keys);
+                                frame.more_recipients.push((cell_key, t.sheet.clone(), cell));
                             }
                         }
                     }
@@ -640,18 +652,14 @@ pub fn starter(book: &Workbook) -> Starter {
             for (_, header, kind) in &t.columns {
                 let leaf = header.rsplit(" / ").next().unwrap_or(header);
                 let k = key(leaf, &mut cols);
-                let kieu = match kind {
-                    ColumnKind::Number => ", kieu = \"so\"",
-                    ColumnKind::Date => ", kieu = \"ngay\"",
-                    ColumnKind::Text => "",
+                let kieu = kind.kieu();
+                let typed = if kieu == "chu" {
+                    String::new()
+                } else {
+                    format!(", kieu = \"{kieu}\"")
                 };
-                let _ = writeln!(sections, "{k} = {{ tieu_de = {}{kieu} }}", toml_str(header));
+                let _ = writeln!(sections, "{k} = {{ tieu_de = {}{typed} }}", toml_str(header));
                 headers.push(form_text(header));
-                let kieu = match kind {
-                    ColumnKind::Number => "so",
-                    ColumnKind::Date => "ngay",
-                    ColumnKind::Text => "chu",
-                };
                 cells.push(shown(&format!("dong.{k}"), kieu));
             }
             parts.push((heading, format!("{{{{ bang_tinh(\"{data}\") }}}}\n")));
@@ -663,26 +671,12 @@ pub fn starter(book: &Workbook) -> Starter {
     }
     // Recipients one per cell: each cell bound by its address (the communes of a
     // province share the layout).
-    if let Some((_, label)) = frame.roles.get(&Role::Recipients) {
-        let label_sheet = found
-            .iter()
-            .find(|t| t.labels.iter().any(|l| &l.text == label))
-            .map(|t| t.sheet.clone())
-            .unwrap_or_default();
-        let cells = found
-            .iter()
-            .flat_map(|t| &t.labels)
-            .find(|l| &l.text == label)
-            .map(|l| l.more.clone())
-            .unwrap_or_default();
-        for (k, (r, c)) in frame.more_recipients.iter().zip(cells) {
-            let _ = writeln!(
-                sections,
-                "\n# Nơi nhận, một ô một nơi.\n[du_lieu.{k}]\nloai = \"o\"\ntrang_tinh = {}\no = \"{}\"",
-                toml_str(&label_sheet),
-                workbook::cell_name(r, c)
-            );
-        }
+    for (k, sheet, cell) in &frame.more_recipients {
+        let _ = writeln!(
+            sections,
+            "\n# Nơi nhận, một ô một nơi.\n[du_lieu.{k}]\nloai = \"o\"\ntrang_tinh = {}\no = \"{cell}\"",
+            toml_str(sheet)
+        );
     }
 
     let van_ban = frame.van_ban(book);

@@ -601,3 +601,32 @@ fn the_starter_of_a_sample_renders_the_shipped_district() {
     }
     assert!(dated > 0, "no sample report carries its date");
 }
+
+#[test]
+fn recipients_one_per_cell_to_the_right_are_each_a_line_of_noi_nhan() {
+    let dir = temp_dir();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Chung").unwrap();
+    ws.write_string(0, 0, "Xã:").unwrap();
+    ws.write_string(0, 1, "An Hải").unwrap();
+    ws.write_string(1, 0, "Năm báo cáo").unwrap();
+    ws.write_number(1, 1, 2024.0).unwrap();
+    ws.write_string(2, 0, "Nơi nhận").unwrap();
+    ws.write_string(2, 1, "UBND huyện Lý Sơn;").unwrap();
+    ws.write_string(2, 2, "Lưu: VT.").unwrap();
+    ws.write_string(3, 0, "Người ký").unwrap();
+    ws.write_string(3, 1, "Lê Văn Tám").unwrap();
+    wb.save(dir.path().join("an-hai.xlsx")).unwrap();
+    let out = baocao(&["inspect", "an-hai.xlsx", "--manifest", "mau"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = baocao(&["render", "an-hai.xlsx", "-t", "mau", "-o", "ra.docx"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let paragraphs = docx_paragraphs(&std::fs::read(dir.path().join("ra.docx")).unwrap());
+    let recipients_at = paragraphs.iter().position(|p| p == "Nơi nhận:").expect("Nơi nhận");
+    assert_eq!(
+        paragraphs[recipients_at + 1..recipients_at + 3],
+        ["- UBND huyện Lý Sơn;", "- Lưu: VT."],
+        "{paragraphs:#?}"
+    );
+    assert!(paragraphs.iter().any(|p| p == "Lê Văn Tám"), "{paragraphs:#?}");
+}
