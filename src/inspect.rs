@@ -234,6 +234,25 @@ impl Role {
         })
     }
 
+    /// What `inspect` calls it.
+    fn name(self) -> &'static str {
+        match self {
+            Role::Commune => "tên đơn vị",
+            Role::Number => "số",
+            Role::Code => "ký hiệu",
+            Role::Date => "ngày",
+            Role::Year => "năm",
+            Role::Signer => "người ký",
+            Role::Position => "chức vụ",
+            Role::Authority => "quyền hạn ký",
+            Role::Recipients => "nơi nhận",
+            Role::Summary => "trích yếu",
+            Role::Parent => "cơ quan chủ quản",
+            Role::Place => "địa danh",
+            Role::District => "huyện, trong nơi nhận",
+        }
+    }
+
     /// The type a field of this role is bound as.
     fn kieu(self) -> &'static str {
         match self {
@@ -318,7 +337,8 @@ pub fn describe(book: &Workbook) -> String {
                 t.labels.len()
             );
             for label in &t.labels {
-                let _ = writeln!(out, "      «{}»: {}", label.text, label.value.display());
+                let role = Role::of(&label.text).map_or(String::new(), |r| format!("  (khung văn bản: {})", r.name()));
+                let _ = writeln!(out, "      «{}»: {}{role}", label.text, label.value.display());
             }
         }
     }

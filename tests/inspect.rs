@@ -20,7 +20,8 @@ fn inspect_shows_tables_and_its_manifest_renders_the_data() {
         "«PL1 Tiêu chí xã»: dòng tiêu đề 5–6",
         "F «Kết quả thực hiện năm 2024 / Tự đánh giá»",
         "D «Quy mô / Chiều dài (m)» (số)",
-        "«Tên xã»: Ba Thành",
+        "«Tên xã»: Ba Thành  (khung văn bản: tên đơn vị)",
+        "«Chủ tịch UBND xã»: Phạm Văn Hùng  (khung văn bản: người ký)",
     ] {
         assert!(stdout.contains(expected), "{expected:?} not in:\n{stdout}");
     }
