@@ -3,10 +3,46 @@
 //! province's workbook starts from something real.
 
 use crate::bind::{self, fold, plain};
+use crate::doc::{Block, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Properties, Row, Table};
+use crate::official::{self, Meta};
 use crate::sheet_table::{self, Area};
 use crate::workbook::{self, Sheet, Value, Workbook};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+
+/// What the cells of a column hold, below its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    Text,
+    /// Only numbers.
+    Number,
+    /// Only dates.
+    Date,
+}
+
+impl ColumnKind {
+    /// The type a column of this kind is bound as.
+    fn kieu(self) -> &'static str {
+        match self {
+            ColumnKind::Text => "chu",
+            ColumnKind::Number => "so",
+            ColumnKind::Date => "ngay",
+        }
+    }
+}
+
+/// A label of a label | value sheet, its value and where they are.
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub text: String,
+    pub value: Value,
+    /// The label's cell (0-based).
+    pub row: u32,
+    pub col: u32,
+    /// Further values of a «Nơi nhận» label given one per cell: (row, column) of each
+    /// cell after the first value, to its right or in the rows below.
+    pub more: Vec<(u32, u32)>,
+}
 
 /// A table found in a sheet.
 #[derive(Clone, Debug)]
@@ -15,11 +51,11 @@ pub struct FoundTable {
     /// First header row (0-based) and how many rows the header takes.
     pub header_row: u32,
     pub header_rows: u32,
-    /// (column, header text "Trên / Dưới", mostly numbers below it)
-    pub columns: Vec<(u32, String, bool)>,
+    /// (column, header text "Trên / Dưới", what the cells below it hold)
+    pub columns: Vec<(u32, String, ColumnKind)>,
     pub data_rows: usize,
     /// A label | value sheet rather than a table.
-    pub labels: Vec<(String, Value)>,
+    pub labels: Vec<Label>,
 }
 
 /// Detect the table (or label list) of every visible sheet.
@@ -40,7 +76,7 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     };
     let header_row = sheet_table::detect_header(sheet, &area, &sheet.merges);
     let (depth, cols) = bind::header_at(sheet, header_row);
-    let columns: Vec<(u32, String, bool)> = cols
+    let columns: Vec<(u32, String, ColumnKind)> = cols
         .into_iter()
         .filter(|(_, parts)| !parts.is_empty())
         .map(|(c, parts)| {
@@ -48,8 +84,15 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
                 .map(|r| sheet.value(r, c))
                 .filter(|v| !v.is_empty())
                 .collect();
-            let numbers = values.iter().filter(|v| matches!(v, Value::Number(_))).count();
-            (c, parts.join(" / "), !values.is_empty() && numbers == values.len())
+            let all = |f: fn(&Value) -> bool| !values.is_empty() && values.iter().all(|v| f(v));
+            let kind = if all(|v| matches!(v, Value::Number(_))) {
+                ColumnKind::Number
+            } else if all(|v| matches!(v, Value::Date { .. })) {
+                ColumnKind::Date
+            } else {
+                ColumnKind::Text
+            };
+            (c, parts.join(" / "), kind)
         })
         .collect();
     if columns.len() < 2 {
@@ -58,24 +101,16 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     let data_rows = (header_row + depth..sheet.end_row())
         .filter(|&r| columns.iter().any(|(c, ..)| !sheet.value(r, *c).is_empty()))
         .count();
-    let is_labels =
+    // A label sheet is told by its name or its "Giá trị" column, as in our samples, or
+    // by labels any commune's report has (Tên xã, Số báo cáo, Người ký…), whatever
+    // the sheet is called.
+    let by_layout =
         fold(&sheet.name).contains("thong tin") || columns.last().is_some_and(|(_, h, _)| fold(h) == "gia tri");
-    let mut labels = Vec::new();
-    if is_labels {
-        for r in header_row + depth..sheet.end_row() {
-            let cells: Vec<(u32, &Value)> = (sheet.origin.1..sheet.end_col())
-                .map(|c| (c, sheet.value(r, c)))
-                .collect();
-            let label = cells.iter().find(|(_, v)| matches!(v, Value::Text(_)));
-            if let Some((lc, Value::Text(text))) = label {
-                let value = cells
-                    .iter()
-                    .find(|(c, v)| c > lc && !v.is_empty())
-                    .map(|(_, v)| (*v).clone())
-                    .unwrap_or_default();
-                labels.push((text.clone(), value));
-            }
-        }
+    let from = if by_layout { header_row + depth } else { sheet.origin.0 };
+    let mut labels = label_rows(sheet, from);
+    let known = labels.iter().filter(|l| Role::of(&l.text).is_some()).count();
+    if !by_layout && known < 2 {
+        labels.clear();
     }
     Some(FoundTable {
         sheet: sheet.name.clone(),
@@ -131,6 +166,147 @@ fn opening(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// The rows of a label | value sheet from `from` on: in each, the first text cell is
+/// the label and the first filled cell right of it (past its merge) the value, as
+/// the binder finds them. Rows under «Nơi nhận» with nothing in or left of its
+/// column hold more recipients.
+fn label_rows(sheet: &Sheet, from: u32) -> Vec<Label> {
+    let mut out: Vec<Label> = Vec::new();
+    let mut recipients: Option<(usize, u32)> = None;
+    for r in from..sheet.end_row() {
+        let filled: Vec<u32> = (sheet.origin.1..sheet.end_col())
+            .filter(|&c| !sheet.value(r, c).is_empty())
+            .collect();
+        let Some(&first) = filled.first() else {
+            recipients = None;
+            continue;
+        };
+        if let Some((i, label_col)) = recipients {
+            if first > label_col {
+                out[i].more.extend(filled.iter().map(|&c| (r, c)));
+                continue;
+            }
+        }
+        recipients = None;
+        let Some((col, text)) = filled.iter().find_map(|&c| match sheet.value(r, c) {
+            Value::Text(t) => Some((c, t.clone())),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let merge = sheet.merge_covering(r, col);
+        let start = merge.map_or(col, |m| m.last_col) + 1;
+        let values: Vec<u32> = filled.iter().copied().filter(|&c| c >= start).collect();
+        // A title merged across the sheet, with nothing beside it, is no label.
+        if values.is_empty() && merge.is_some_and(|m| m.last_col > m.first_col) {
+            continue;
+        }
+        let value = values.first().map(|&c| sheet.value(r, c).clone()).unwrap_or_default();
+        let is_recipients = Role::of(&text) == Some(Role::Recipients);
+        out.push(Label {
+            text,
+            value,
+            row: r,
+            col,
+            more: values.iter().skip(1).map(|&c| (r, c)).collect(),
+        });
+        if is_recipients {
+            recipients = Some((out.len() - 1, col));
+        }
+    }
+    out
+}
+
+/// What a label stands for in the ND30 frame (`[van_ban]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Role {
+    /// The commune (or ward, town): the issuing body's name, the place, the file name.
+    Commune,
+    Number,
+    /// "BC-UBND": the kind's and the body's abbreviations.
+    Code,
+    Date,
+    Year,
+    Signer,
+    Position,
+    Authority,
+    Recipients,
+    Summary,
+    Parent,
+    Place,
+    District,
+}
+
+impl Role {
+    /// The role of a label, accents, case, spacing and a trailing colon ignored.
+    fn of(label: &str) -> Option<Role> {
+        Some(match fold(label).as_str() {
+            "xa"
+            | "ten xa"
+            | "ten don vi"
+            | "don vi"
+            | "ten don vi bao cao"
+            | "don vi bao cao"
+            | "ten phuong"
+            | "phuong"
+            | "ten thi tran"
+            | "thi tran"
+            | "ten xa phuong"
+            | "ten xa phuong thi tran"
+            | "ten dia phuong" => Role::Commune,
+            "so" | "so bao cao" | "so van ban" | "so hieu" | "so hieu van ban" => Role::Number,
+            "ky hieu" | "ky hieu van ban" | "ky hieu bao cao" => Role::Code,
+            "ngay" | "ngay bao cao" | "ngay ban hanh" | "ngay van ban" | "ngay ky" => Role::Date,
+            "nam" | "nam bao cao" => Role::Year,
+            "nguoi ky"
+            | "ho ten nguoi ky"
+            | "ho va ten nguoi ky"
+            | "chu tich"
+            | "chu tich ubnd"
+            | "chu tich ubnd xa"
+            | "chu tich ubnd phuong"
+            | "chu tich ubnd thi tran"
+            | "chu tich uy ban nhan dan xa" => Role::Signer,
+            "chuc vu" | "chuc vu nguoi ky" | "chuc danh" | "chuc danh nguoi ky" => Role::Position,
+            "quyen han ky" | "tham quyen ky" | "quyen ky" | "hinh thuc ky" => Role::Authority,
+            "noi nhan" => Role::Recipients,
+            "trich yeu" | "trich yeu noi dung" | "ten bao cao" => Role::Summary,
+            "co quan chu quan" | "ten co quan chu quan" => Role::Parent,
+            "dia danh" => Role::Place,
+            "huyen" | "ten huyen" => Role::District,
+            _ => return None,
+        })
+    }
+
+    /// What `inspect` calls it.
+    fn name(self) -> &'static str {
+        match self {
+            Role::Commune => "tên đơn vị",
+            Role::Number => "số",
+            Role::Code => "ký hiệu",
+            Role::Date => "ngày",
+            Role::Year => "năm",
+            Role::Signer => "người ký",
+            Role::Position => "chức vụ",
+            Role::Authority => "quyền hạn ký",
+            Role::Recipients => "nơi nhận",
+            Role::Summary => "trích yếu",
+            Role::Parent => "cơ quan chủ quản",
+            Role::Place => "địa danh",
+            Role::District => "huyện, trong nơi nhận",
+        }
+    }
+
+    /// The type a field of this role is bound as.
+    fn kieu(self) -> &'static str {
+        match self {
+            Role::Date => "ngay",
+            Role::Year => "so_nguyen",
+            _ => "chu",
+        }
+    }
 }
 
 /// The human-readable report of `baocao inspect`.
@@ -191,8 +367,12 @@ pub fn describe(book: &Workbook) -> String {
         };
         if t.labels.is_empty() {
             let _ = writeln!(out, "  - «{}»: {rows}, {} dòng dữ liệu; cột:", t.sheet, t.data_rows);
-            for (c, header, numeric) in &t.columns {
-                let kind = if *numeric { " (số)" } else { "" };
+            for (c, header, kind) in &t.columns {
+                let kind = match kind {
+                    ColumnKind::Number => " (số)",
+                    ColumnKind::Date => " (ngày)",
+                    ColumnKind::Text => "",
+                };
                 let _ = writeln!(out, "      {} «{header}»{kind}", workbook::column_name(*c));
             }
         } else {
@@ -202,8 +382,9 @@ pub fn describe(book: &Workbook) -> String {
                 t.sheet,
                 t.labels.len()
             );
-            for (label, value) in &t.labels {
-                let _ = writeln!(out, "      «{label}»: {}", value.display());
+            for label in &t.labels {
+                let role = Role::of(&label.text).map_or(String::new(), |r| format!("  (khung văn bản: {})", r.name()));
+                let _ = writeln!(out, "      «{}»: {}{role}", label.text, label.value.display());
             }
         }
     }
@@ -251,7 +432,31 @@ fn key(text: &str, taken: &mut BTreeSet<String>) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join("_");
-    let base = if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
+    // Template keywords and names the context already holds are no keys: "in",
+    // "none" or "van_ban" as a sheet name would break or shadow the templates.
+    const RESERVED: &[&str] = &[
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "if",
+        "else",
+        "elif",
+        "for",
+        "true",
+        "false",
+        "none",
+        "loop",
+        "self",
+        "super",
+        "van_ban",
+        "ten_tep_goc",
+        "dong",
+        "n",
+    ];
+    let base = if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) || RESERVED.contains(&base.as_str())
+    {
         format!("c_{base}")
     } else {
         base
@@ -293,52 +498,232 @@ fn template_text(s: &str) -> String {
     }
 }
 
-/// A starter pack: (manifest.toml, noi-dung.md) binding every table found.
-pub fn starter_pack(book: &Workbook) -> (String, String) {
+/// The type a field is bound as: from its role, else from the sample's cell. A
+/// number is `so` unless it is a year, since another commune's cell may hold decimals.
+fn field_kieu(label: &Label) -> &'static str {
+    if let Some(role) = Role::of(&label.text) {
+        return role.kieu();
+    }
+    let f = fold(&label.text);
+    match &label.value {
+        Value::Date { .. } => "ngay",
+        Value::Number(n) if f.starts_with("nam") && n.fract() == 0.0 && (1900.0..2100.0).contains(n) => "so_nguyen",
+        Value::Number(_) => "so",
+        Value::Text(t) if f.starts_with("ngay") && bind::parse_date(t).is_some() => "ngay",
+        _ => "chu",
+    }
+}
+
+/// How the body prints a bound value of a type: Vietnamese numbers and dates, and
+/// nothing for an empty cell.
+fn shown(path: &str, kieu: &str) -> String {
+    match kieu {
+        "so" => format!("{{{{ {path} | so if {path} is not none else \"\" }}}}"),
+        "ngay" => format!("{{{{ {path} | ngay_so if {path} else \"\" }}}}"),
+        _ => format!("{{{{ {path} }}}}"),
+    }
+}
+
+/// The year most often written in the workbook (titles such as «NĂM 2024», dates),
+/// for a starter whose workbook has no year field.
+fn commonest_year(book: &Workbook) -> Option<i32> {
+    let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
+    for sheet in &book.sheets {
+        for r in sheet.origin.0..sheet.end_row() {
+            for c in sheet.origin.1..sheet.end_col() {
+                match sheet.value(r, c) {
+                    Value::Text(t) => {
+                        for w in t.split(|ch: char| !ch.is_ascii_digit()) {
+                            if let Ok(y @ 1900..=2099) = w.parse::<i32>() {
+                                *counts.entry(y).or_default() += 1;
+                            }
+                        }
+                    }
+                    Value::Date { year, .. } => *counts.entry(*year).or_default() += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    counts.into_iter().max_by_key(|&(y, n)| (n, y)).map(|(y, _)| y)
+}
+
+/// What the starter found for the ND30 frame: each role's field path ("tt.so") and
+/// label, and the cells holding further recipients (data key, sheet, cell).
+#[derive(Default)]
+struct Frame {
+    roles: BTreeMap<Role, (String, String)>,
+    more_recipients: Vec<(String, String, String)>,
+}
+
+impl Frame {
+    fn path(&self, role: Role) -> Option<&str> {
+        self.roles.get(&role).map(|(p, _)| p.as_str())
+    }
+
+    /// `[van_ban]` as manifest lines: every field found wired in, defaults where the
+    /// workbook has none.
+    fn van_ban(&self, book: &Workbook) -> Vec<(&'static str, String)> {
+        let tag = |role: Role| self.path(role).map(|p| format!("{{{{ {p} }}}}"));
+        let commune = self.path(Role::Commune);
+        let year = match (self.path(Role::Year), self.path(Role::Date)) {
+            (Some(y), _) => format!("{{{{ {y} }}}}"),
+            (None, Some(d)) => format!("{{{{ ({d} or \"\")[:4] }}}}"),
+            (None, None) => commonest_year(book).map_or("…".to_string(), |y| y.to_string()),
+        };
+        // "Tên phường" → PHƯỜNG, "Tên thị trấn" → THỊ TRẤN, else XÃ.
+        let unit = match self.roles.get(&Role::Commune).map(|(_, l)| fold(l)) {
+            Some(l) if l.contains("phuong") => "PHƯỜNG",
+            Some(l) if l.contains("thi tran") => "THỊ TRẤN",
+            _ => "XÃ",
+        };
+        let name = commune.map_or("…".to_string(), |c| format!("{{{{ {c} | upper }}}}"));
+        let mut out = vec![];
+        if let Some(parent) = tag(Role::Parent) {
+            out.push(("co_quan_chu_quan", parent));
+        }
+        out.push(("co_quan_ban_hanh", format!("ỦY BAN NHÂN DÂN\n{unit} {name}")));
+        // Clerks write the number alone ("15") or whole ("15/BC-UBND"), and the code
+        // as "BC-UBND": the number is what comes before "/", the kind and the body
+        // are the code's (or the whole number's) parts around its first "-".
+        let number = self
+            .path(Role::Number)
+            .map(|p| format!("(({p} or \"\") | string | split(\"/\", 1))"));
+        let code = match (self.path(Role::Code), &number) {
+            (Some(c), _) => Some(format!(
+                "{{% set k = ({c} or \"BC-UBND\") | string | split(\"-\", 1) %}}"
+            )),
+            (None, Some(n)) => Some(format!(
+                "{{% set s = {n} %}}{{% set k = (s[1] if s | length > 1 else \"BC-UBND\") | split(\"-\", 1) %}}"
+            )),
+            (None, None) => None,
+        };
+        if let Some(code) = code {
+            out.push(("ky_hieu", format!("{code}{{{{ k[0] }}}}")));
+            out.push((
+                "co_quan_viet_tat",
+                format!("{code}{{{{ k[1] if k | length > 1 else \"UBND\" }}}}"),
+            ));
+        }
+        out.push((
+            "so",
+            number.map(|n| format!("{{{{ ({n}[0]) | trim }}}}")).unwrap_or_default(),
+        ));
+        let place = match (self.path(Role::Place), commune) {
+            (Some(p), Some(c)) => format!("{{{{ {p} or {c} }}}}"),
+            (Some(p), None) | (None, Some(p)) => format!("{{{{ {p} }}}}"),
+            (None, None) => "…".to_string(),
+        };
+        out.push(("dia_danh", place));
+        out.push(("ngay", tag(Role::Date).unwrap_or_default()));
+        out.push(("nam", year.clone()));
+        out.push((
+            "trich_yeu",
+            tag(Role::Summary).unwrap_or_else(|| format!("Kết quả thực hiện nhiệm vụ năm {year}")),
+        ));
+        out.push((
+            "quyen_han_ky",
+            tag(Role::Authority).unwrap_or_else(|| "TM. ỦY BAN NHÂN DÂN".to_string()),
+        ));
+        out.push(("chuc_vu", tag(Role::Position).unwrap_or_else(|| "CHỦ TỊCH".to_string())));
+        out.push(("nguoi_ky", tag(Role::Signer).unwrap_or_default()));
+        // Two communes never share a file name: the commune's, else the input file's.
+        let who = commune.map_or("ten_tep_goc".to_string(), |c| format!("{c} or ten_tep_goc"));
+        out.push(("ten_tep", format!("bao-cao-{year}-{{{{ {who} }}}}")));
+        out
+    }
+
+    /// `noi_nhan`: the recipients found (a cell may hold one a line), else the usual two.
+    fn recipients(&self) -> Vec<String> {
+        match self.path(Role::Recipients) {
+            Some(p) => std::iter::once(p.to_string())
+                .chain(self.more_recipients.iter().map(|(k, ..)| k.clone()))
+                .map(|p| format!("{{{{ {p} }}}}"))
+                .collect(),
+            None => {
+                let mut v: Vec<String> = self
+                    .path(Role::District)
+                    .map(|d| format!("UBND huyện {{{{ {d} }}}};"))
+                    .into_iter()
+                    .collect();
+                v.push("Lưu: VT.".to_string());
+                v
+            }
+        }
+    }
+}
+
+/// A starter pack binding every table found, with the
+/// labels a report's frame needs (commune, Số, date, signer, Nơi nhận…) wired into
+/// `[van_ban]`, so that it renders a whole report of every commune laid out like
+/// this workbook without edits. Each table is placed once, in the body.
+pub fn starter(book: &Workbook) -> Starter {
     let found = tables(book);
-    let mut manifest = String::new();
-    let mut body = String::new();
     let mut data_keys = BTreeSet::new();
-    let mut name_field = None;
-    let mut year_field = None;
+    let mut frame = Frame::default();
     let mut sections = String::new();
-    for t in &found {
-        // "PL1 Tiêu chí xã" → "tieu_chi_xa": the appendix number is not a name.
-        let words: Vec<&str> = t.sheet.split_whitespace().collect();
-        let numbered = words.len() > 1
-            && fold(words[0])
-                .trim_start_matches("pl")
-                .chars()
-                .all(|c| c.is_ascii_digit());
-        let data = key(&words[usize::from(numbered)..].join(" "), &mut data_keys);
+    let mut parts: Vec<(String, String)> = Vec::new();
+    let mut form_parts: Vec<(String, FormPart)> = Vec::new();
+    let first_labels = found.iter().position(|t| !t.labels.is_empty());
+    if first_labels.is_some() {
+        data_keys.insert("tt".to_string());
+    }
+    for (i, t) in found.iter().enumerate() {
+        let data = if Some(i) == first_labels {
+            "tt".to_string()
+        } else {
+            // "PL1 Tiêu chí xã" → "tieu_chi_xa": the appendix number is not a name.
+            let words: Vec<&str> = t.sheet.split_whitespace().collect();
+            let numbered = words.len() > 1
+                && fold(words[0])
+                    .trim_start_matches("pl")
+                    .chars()
+                    .all(|c| c.is_ascii_digit());
+            key(&words[usize::from(numbered)..].join(" "), &mut data_keys)
+        };
+        let heading = template_text(&t.sheet.to_uppercase());
         if !t.labels.is_empty() {
             let _ = writeln!(sections, "\n# Trang «{}»: nhãn ở một ô, giá trị ở ô bên phải.\n[du_lieu.{data}]\nloai = \"nhan\"\ntrang_tinh = {}", comment(&t.sheet), toml_str(&t.sheet));
             let _ = writeln!(sections, "[du_lieu.{data}.truong]");
-            let _ = writeln!(body, "## {}\n", template_text(&t.sheet.to_uppercase()));
             let mut fields = BTreeSet::new();
-            for (label, value) in &t.labels {
-                let k = key(label, &mut fields);
-                let kieu = match value {
-                    Value::Number(n) if n.fract() == 0.0 => "so_nguyen",
-                    Value::Number(_) => "so",
-                    Value::Date { .. } => "ngay",
-                    _ => "chu",
-                };
+            let mut lines = String::new();
+            let mut form_lines = Vec::new();
+            for label in &t.labels {
+                let k = key(&label.text, &mut fields);
+                let kieu = field_kieu(label);
+                // The commune's name makes the letterhead: a report without it is wrong,
+                // so an empty cell is an error naming it; anything else may be empty.
+                let required =
+                    Role::of(&label.text) == Some(Role::Commune) && !frame.roles.contains_key(&Role::Commune);
                 let _ = writeln!(
                     sections,
-                    "{k} = {{ nhan = {}, kieu = \"{kieu}\", bat_buoc = false }}",
-                    toml_str(label)
+                    "{k} = {{ nhan = {}, kieu = \"{kieu}\", bat_buoc = {required} }}",
+                    toml_str(label.text.trim())
                 );
-                let _ = writeln!(body, "- {}: {{{{ {data}.{k} }}}}", template_text(label));
-                let f = fold(label);
-                if name_field.is_none() && (f == "ten xa" || f.starts_with("ten don vi")) {
-                    name_field = Some(format!("{data}.{k}"));
-                }
-                if year_field.is_none() && f.starts_with("nam") && kieu == "so_nguyen" {
-                    year_field = Some(format!("{data}.{k}"));
+                let path = format!("{data}.{k}");
+                match Role::of(&label.text) {
+                    Some(role) if !frame.roles.contains_key(&role) => {
+                        frame.roles.insert(role, (path, label.text.clone()));
+                        if role == Role::Recipients {
+                            for &(r, c) in &label.more {
+                                let cell = workbook::cell_name(r, c);
+                                let cell_key = key(&format!("noi nhan {cell}"), &mut data_keys);
+                                frame.more_recipients.push((cell_key, t.sheet.clone(), cell));
+                            }
+                        }
+                    }
+                    // What the frame shows is not repeated in the body.
+                    Some(_) => {}
+                    None => {
+                        let _ = writeln!(lines, "- {}: {}", template_text(label.text.trim()), shown(&path, kieu));
+                        form_lines.push(format!("- {}: {}", form_text(label.text.trim()), shown(&path, kieu)));
+                    }
                 }
             }
-            body.push('\n');
+            if !lines.is_empty() {
+                parts.push((heading, lines));
+                form_parts.push((form_text(&t.sheet.to_uppercase()), FormPart::Lines(form_lines)));
+            }
         } else {
             let _ = writeln!(
                 sections,
@@ -349,20 +734,29 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
             );
             let _ = writeln!(sections, "[du_lieu.{data}.cot]");
             let mut cols = BTreeSet::new();
-            for (_, header, numeric) in &t.columns {
+            let mut headers = Vec::new();
+            let mut cells = Vec::new();
+            for (_, header, kind) in &t.columns {
                 let leaf = header.rsplit(" / ").next().unwrap_or(header);
                 let k = key(leaf, &mut cols);
-                let kieu = if *numeric { ", kieu = \"so\"" } else { "" };
-                let _ = writeln!(sections, "{k} = {{ tieu_de = {}{kieu} }}", toml_str(header));
+                let kieu = kind.kieu();
+                let typed = if kieu == "chu" {
+                    String::new()
+                } else {
+                    format!(", kieu = \"{kieu}\"")
+                };
+                let _ = writeln!(sections, "{k} = {{ tieu_de = {}{typed} }}", toml_str(header));
+                headers.push(form_text(header));
+                cells.push(shown(&format!("dong.{k}"), kieu));
             }
-            let _ = writeln!(
-                body,
-                "## {}\n\n{{{{ bang_tinh(\"{data}\") }}}}\n",
-                template_text(&t.sheet.to_uppercase())
-            );
-            let _ = writeln!(sections, "\n[[phu_luc]]\nbang = \"{data}\"");
+            parts.push((heading, format!("{{{{ bang_tinh(\"{data}\") }}}}\n")));
+            form_parts.push((
+                form_text(&t.sheet.to_uppercase()),
+                FormPart::Table { data, headers, cells },
+            ));
         }
     }
+    let known_sections = builtin_sections();
     for (sheet, narrative) in narratives(book) {
         let data = key("thuyet minh", &mut data_keys);
         let _ = writeln!(
@@ -378,33 +772,379 @@ pub fn starter_pack(book: &Workbook) -> (String, String) {
                 Some(_) => continue,
                 None => key(&section.name, &mut keys),
             };
-            let name = bind::section_name(&section.name);
+            // A section written by its key is shown by the name the built-in pack gives it.
+            let name = match known_sections.get(&k).and_then(|n| n.names().first().copied()) {
+                Some(known) if section.key.is_some() => known,
+                _ => bind::section_name(&section.name),
+            };
             let _ = writeln!(sections, "{k} = {}", toml_str(name));
-            let _ = writeln!(
-                body,
-                "## {}\n\n{{% if {data}.{k} %}}\n{{{{ {data}.{k} | doan }}}}\n{{% else %}}\n(Lời chung của mẫu khi xã không viết mục này.)\n{{% endif %}}\n",
-                template_text(&name.to_uppercase())
-            );
+            parts.push((
+                template_text(&name.to_uppercase()),
+                format!("{{% if {data}.{k} %}}\n{{{{ {data}.{k} | doan }}}}\n{{% else %}}\n(Lời chung của mẫu khi xã không viết mục này.)\n{{% endif %}}\n"),
+            ));
+            form_parts.push((
+                form_text(&name.to_uppercase()),
+                FormPart::Lines(vec![
+                    format!("{{%p for doan_van in {data}.{k} or [] %}}"),
+                    "{{ doan_van }}".to_string(),
+                    "{%p endfor %}".to_string(),
+                ]),
+            ));
         }
     }
-    // A field bound from the label sheet, or "…" for the user to fill in (a "…" year
-    // stops rendering with a message naming van_ban.nam, rather than guessing one).
-    let field = |path: &Option<String>, filter: &str| {
-        path.as_ref()
-            .map_or("…".to_string(), |f| format!("{{{{ {f}{filter} }}}}"))
-    };
-    let place = field(&name_field, "");
-    let place_upper = field(&name_field, " | upper");
-    let year = field(&year_field, "");
+    // Recipients one per cell: each cell bound by its address (the communes of a
+    // province share the layout).
+    for (k, sheet, cell) in &frame.more_recipients {
+        let _ = writeln!(
+            sections,
+            "\n# Nơi nhận, một ô một nơi.\n[du_lieu.{k}]\nloai = \"o\"\ntrang_tinh = {}\no = \"{cell}\"",
+            toml_str(sheet)
+        );
+    }
+
+    let van_ban = frame.van_ban(book);
+    let mut manifest = String::new();
     let _ = writeln!(
         manifest,
-        "# Mẫu khởi đầu do «baocao inspect --manifest» lập từ {}.\n# Hãy sửa các dòng văn bản và nội dung cho đúng thực tế.\nten = \"Mẫu khởi đầu\"\nnoi_dung = \"noi-dung.md\"\n",
+        "# Mẫu khởi đầu do «baocao inspect --manifest» lập từ {}.\n# Các nhãn nhận ra (tên xã, số, ngày, người ký, nơi nhận…) đã gắn vào [van_ban];\n# hãy sửa các dòng văn bản và nội dung cho đúng thực tế.\nten = \"Mẫu khởi đầu\"\n{NOI_DUNG_MD}\n\n[van_ban]",
         comment(&book.file)
     );
-    let _ = writeln!(
-        manifest,
-        "[van_ban]\nco_quan_ban_hanh = \"ỦY BAN NHÂN DÂN\\nXÃ {place_upper}\"\ndia_danh = \"{place}\"\nnam = \"{year}\"\ntrich_yeu = \"Báo cáo số liệu năm {year}\"\nquyen_han_ky = \"TM. ỦY BAN NHÂN DÂN\"\nchuc_vu = \"CHỦ TỊCH\"\nnguoi_ky = \"\"\nnoi_nhan = [\"Lưu: VT.\"]\nten_tep = \"bao-cao-{year}-{place}\"",
-    );
+    for (k, v) in &van_ban {
+        if *k == "ky_hieu" {
+            let _ = writeln!(
+                manifest,
+                "# «15/BC-UBND»: số là phần trước «/»; ký hiệu «BC-UBND» gồm loại văn bản và cơ quan, hai bên dấu «-»."
+            );
+        }
+        let _ = writeln!(manifest, "{k} = {}", toml_str(v));
+    }
+    let recipients: Vec<String> = frame.recipients().iter().map(|r| toml_str(r)).collect();
+    let _ = writeln!(manifest, "noi_nhan = [{}]", recipients.join(", "));
     manifest.push_str(&sections);
-    (manifest, body)
+
+    let mut body = String::new();
+    for (i, (heading, text)) in parts.iter().enumerate() {
+        let number = crate::vi::roman(i as u32 + 1).unwrap_or_default();
+        let _ = writeln!(body, "## {number}. {heading}\n\n{text}");
+    }
+    Starter {
+        manifest,
+        body,
+        van_ban,
+        parts: form_parts,
+    }
+}
+
+const NOI_DUNG_MD: &str = "noi_dung = \"noi-dung.md\"";
+
+/// The file name of the starter Word form.
+pub const FORM_NAME: &str = "mau.docx";
+
+/// A starter pack: its manifest and Markdown body, and what its Word form is made of.
+pub struct Starter {
+    /// manifest.toml, with the Markdown body as `noi_dung`.
+    pub manifest: String,
+    /// noi-dung.md.
+    pub body: String,
+    van_ban: Vec<(&'static str, String)>,
+    parts: Vec<(String, FormPart)>,
+}
+
+/// A part of the starter form's body, under its heading.
+enum FormPart {
+    /// "- Label: {{ tag }}" lines.
+    Lines(Vec<String>),
+    /// A table: a header row and one row repeated for every row of `data`.
+    Table {
+        data: String,
+        headers: Vec<String>,
+        cells: Vec<String>,
+    },
+}
+
+/// Text from the workbook placed in a Word form as itself: with a tag delimiter in
+/// it, as a string literal, so it prints rather than runs. The form's tag finder
+/// does not read string literals and turns Word's curly quotes into straight ones,
+/// so braces, '%' and curly quotes are written as \u escapes.
+fn form_text(s: &str) -> String {
+    if !s.contains(['{', '}', '%']) {
+        return s.to_string();
+    }
+    let literal: String = serde_json::Value::String(s.to_string())
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            '{' | '}' | '%' | '“' | '”' | '‘' | '’' => format!("\\u{:04x}", u32::from(c)),
+            c => c.to_string(),
+        })
+        .collect();
+    format!("{{{{ {literal} }}}}")
+}
+
+/// Tags in the frame's text are first written as marks («⟦3⟧»), which the frame's
+/// upper-casing, unit binding and dash prefixes leave alone, then swapped for the
+/// tags, one run per paragraph.
+#[derive(Default)]
+struct Marks {
+    /// (tag, whether it becomes the whole paragraph's text)
+    tags: Vec<(String, bool)>,
+}
+
+impl Marks {
+    fn inline(&mut self, tag: impl Into<String>) -> String {
+        self.tags.push((tag.into(), false));
+        format!("⟦{}⟧", self.tags.len() - 1)
+    }
+
+    /// A tag that replaces the whole paragraph the frame made around its mark
+    /// ("Số: ⟦1⟧/-", "- ⟦2⟧").
+    fn whole(&mut self, tag: impl Into<String>) -> String {
+        self.tags.push((tag.into(), true));
+        format!("⟦{}⟧", self.tags.len() - 1)
+    }
+
+    fn swap(&self, p: &mut Paragraph) {
+        let text = p.text();
+        if !text.contains('⟦') {
+            return;
+        }
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find('⟦') {
+            let Some(len) = rest[start..].find('⟧') else { break };
+            let tag = rest[start + '⟦'.len_utf8()..start + len]
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.tags.get(i));
+            match tag {
+                Some((tag, true)) => {
+                    out = tag.clone();
+                    rest = "";
+                    break;
+                }
+                Some((tag, false)) => {
+                    out.push_str(&rest[..start]);
+                    out.push_str(tag);
+                }
+                None => out.push_str(&rest[..start + len + '⟧'.len_utf8()]),
+            }
+            rest = &rest[start + len + '⟧'.len_utf8()..];
+        }
+        out.push_str(rest);
+        let (bold, italic) = p
+            .inlines
+            .iter()
+            .find_map(|i| match i {
+                Inline::Text { bold, italic, .. } => Some((*bold, *italic)),
+                _ => None,
+            })
+            .unwrap_or_default();
+        p.inlines = vec![Inline::Text {
+            text: out,
+            bold,
+            italic,
+        }];
+    }
+
+    fn swap_blocks(&self, blocks: &mut [Block]) {
+        for block in blocks {
+            match block {
+                Block::Paragraph(p) => self.swap(p),
+                Block::Table(t) => {
+                    for p in t
+                        .rows
+                        .iter_mut()
+                        .flat_map(|r| &mut r.cells)
+                        .flat_map(|c| &mut c.paragraphs)
+                    {
+                        self.swap(p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Starter {
+    /// The manifest of a pack whose body is the starter Word form.
+    pub fn form_manifest(&self) -> String {
+        self.manifest.replacen(
+            NOI_DUNG_MD,
+            &format!("# Thân văn bản là mẫu Word {FORM_NAME}; ghi \"noi-dung.md\" để dùng thân Markdown.\nnoi_dung = \"{FORM_NAME}\""),
+            1,
+        )
+    }
+
+    /// A Word form with the ND30 frame, drawn by the same frame and .docx writer as a
+    /// report: letterhead, Số, place and date, title and trích yếu, the bound fields
+    /// as `{{ tags }}` and each table as a `{%tr for %}` row, Nơi nhận and the
+    /// signature, for the province to restyle in Word.
+    pub fn form(&self) -> crate::Result<Vec<u8>> {
+        let mut marks = Marks::default();
+        let spec = |key: &str| {
+            self.van_ban
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default()
+        };
+        let gap = "\u{a0}".repeat(6);
+        let mut meta = Meta {
+            co_quan_ban_hanh: spec("co_quan_ban_hanh")
+                .lines()
+                .map(|line| marks.inline(line))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            loai: marks.inline("{{ van_ban.loai | upper }}"),
+            so: marks.whole(format!(
+                "Số: {{{{ van_ban.so or \"{}\" }}}}/{{{{ van_ban.ky_hieu }}}}-{{{{ van_ban.co_quan_viet_tat }}}}",
+                "\u{a0}".repeat(8)
+            )),
+            dia_danh: marks.whole(format!(
+                "{{{{ van_ban.dia_danh }}}}, {{{{ van_ban.ngay | ngay if van_ban.ngay else \"ngày{gap}tháng{gap}năm \" ~ van_ban.nam }}}}"
+            )),
+            trich_yeu: marks.inline("{{ van_ban.trich_yeu }}"),
+            quyen_han_ky: marks.inline("{{ van_ban.quyen_han_ky | upper }}"),
+            chuc_vu: marks.inline("{{ van_ban.chuc_vu | upper }}"),
+            nguoi_ky: marks.inline("{{ van_ban.nguoi_ky }}"),
+            noi_nhan: vec![
+                format!("-{}", marks.whole("{%p for n in van_ban.noi_nhan %}")),
+                format!("-{}", marks.whole("{{ n if n[:1] == \"-\" else \"- \" ~ n }}")),
+                format!("-{}", marks.whole("{%p endfor %}")),
+            ],
+            ..Meta::default()
+        };
+        if !spec("co_quan_chu_quan").is_empty() {
+            meta.co_quan_chu_quan = [
+                marks.whole("{%p if van_ban.co_quan_chu_quan %}"),
+                marks.inline("{{ van_ban.co_quan_chu_quan | upper }}"),
+                marks.whole("{%p endif %}"),
+            ]
+            .join("\n");
+        }
+        let mut body = Body::default();
+        for (i, (heading, part)) in self.parts.iter().enumerate() {
+            let number = crate::vi::roman(i as u32 + 1).unwrap_or_default();
+            body.blocks.push(BodyBlock::Heading {
+                level: 2,
+                inlines: vec![Inline::plain(marks.inline(format!("{number}. {heading}")))],
+            });
+            match part {
+                FormPart::Lines(lines) => {
+                    for line in lines {
+                        body.blocks
+                            .push(BodyBlock::Paragraph(vec![Inline::plain(marks.inline(line))]));
+                    }
+                }
+                FormPart::Table { data, headers, cells } => {
+                    let cell = |text: String, bold: bool| {
+                        let inline = if bold { Inline::bold(text) } else { Inline::plain(text) };
+                        Cell::new(vec![Paragraph::new(
+                            ParaStyle {
+                                size: 24,
+                                ..ParaStyle::default()
+                            },
+                            vec![inline],
+                        )])
+                    };
+                    let whole_row = |text: String| {
+                        let mut c = cell(text, false);
+                        c.col_span = headers.len() as u32;
+                        Row { cells: vec![c] }
+                    };
+                    let table = Table {
+                        columns: vec![1000; headers.len()],
+                        rows: vec![
+                            Row {
+                                cells: headers.iter().map(|h| cell(marks.inline(h), true)).collect(),
+                            },
+                            whole_row(marks.inline(format!("{{%tr for dong in {data} %}}"))),
+                            Row {
+                                cells: cells.iter().map(|c| cell(marks.inline(c), false)).collect(),
+                            },
+                            whole_row(marks.inline("{%tr endfor %}")),
+                        ],
+                        header_rows: 1,
+                        auto_width: true,
+                        ..Table::default()
+                    };
+                    body.blocks.push(BodyBlock::Table(table));
+                }
+            }
+        }
+        let created = "2000-01-01T00:00:00Z";
+        let mut doc = official::frame(&meta, body, Vec::new(), created);
+        for section in &mut doc.sections {
+            marks.swap_blocks(&mut section.blocks);
+        }
+        doc.properties = Properties {
+            title: "Mẫu báo cáo (khởi đầu)".to_string(),
+            author: String::new(),
+            subject: String::new(),
+            created: created.to_string(),
+        };
+        crate::write::docx::to_bytes(&doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_labels_are_recognised_whatever_their_accents_case_and_spacing() {
+        for (label, role) in [
+            ("Xã", Role::Commune),
+            ("TÊN  XÃ:", Role::Commune),
+            ("Tên đơn vị", Role::Commune),
+            ("ten phuong", Role::Commune),
+            ("Số", Role::Number),
+            ("SỐ BÁO CÁO:", Role::Number),
+            ("Ký  hiệu", Role::Code),
+            ("Ngày báo cáo", Role::Date),
+            ("NĂM BÁO CÁO", Role::Year),
+            ("Người ký", Role::Signer),
+            ("Chủ tịch UBND xã", Role::Signer),
+            ("Chức vụ", Role::Position),
+            ("Quyền hạn ký", Role::Authority),
+            ("Nơi nhận:", Role::Recipients),
+            ("Trích yếu", Role::Summary),
+            ("Cơ quan chủ quản", Role::Parent),
+            ("Địa danh", Role::Place),
+            ("Huyện", Role::District),
+        ] {
+            assert_eq!(Role::of(label), Some(role), "{label}");
+        }
+        for other in [
+            "Tên tiêu chí",
+            "Số đợt tuyên truyền, vận động",
+            "Ngày hoàn thành",
+            "Ghi chú",
+        ] {
+            assert_eq!(Role::of(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn marks_become_tags_in_one_run() {
+        let mut marks = Marks::default();
+        let a = marks.inline("{{ a }}");
+        let whole = marks.whole("{%p endif %}");
+        let mut p = Paragraph::new(
+            ParaStyle::default(),
+            vec![Inline::bold("XÃ "), Inline::plain(format!("{a} và {a}"))],
+        );
+        marks.swap(&mut p);
+        assert_eq!(
+            p.inlines,
+            vec![Inline::Text {
+                text: "XÃ {{ a }} và {{ a }}".into(),
+                bold: true,
+                italic: false
+            }]
+        );
+        let mut p = Paragraph::new(ParaStyle::default(), vec![Inline::plain(format!("- {whole}"))]);
+        marks.swap(&mut p);
+        assert_eq!(p.text(), "{%p endif %}");
+    }
 }

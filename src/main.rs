@@ -125,15 +125,18 @@ enum Command {
     #[command(
         help_template = HELP_TEMPLATE,
         next_help_heading = "Tùy chọn",
-        override_usage = "baocao inspect TỆP_BẢNG_TÍNH [--manifest THƯ_MỤC]"
+        override_usage = "baocao inspect TỆP_BẢNG_TÍNH [--manifest THƯ_MỤC [--mau-docx]]"
     )]
     Inspect {
         /// Tệp bảng tính.
         #[arg(value_name = "TỆP_BẢNG_TÍNH", help_heading = "Tham số")]
         workbook: PathBuf,
-        /// Ghi một mẫu báo cáo khởi đầu (manifest.toml, noi-dung.md) gắn các bảng tìm thấy vào thư mục này.
+        /// Ghi vào thư mục này một mẫu báo cáo khởi đầu (manifest.toml, noi-dung.md) gắn các bảng và các nhãn văn bản (tên xã, số, ngày, người ký, nơi nhận…) tìm thấy.
         #[arg(long = "manifest", value_name = "THƯ_MỤC")]
         manifest: Option<PathBuf>,
+        /// Cùng với --manifest: ghi thêm mẫu Word mau.docx (khung văn bản theo Nghị định 30, các trường dưới dạng thẻ {{ … }}) làm thân văn bản của mẫu, để sửa kiểu trình bày trong Word.
+        #[arg(long = "mau-docx", requires = "manifest")]
+        mau_docx: bool,
     },
 }
 
@@ -263,7 +266,11 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Check { input, pack, format } => check(&input, pack.dir.as_deref(), format),
-        Command::Inspect { workbook, manifest } => inspect(&workbook, manifest.as_deref()),
+        Command::Inspect {
+            workbook,
+            manifest,
+            mau_docx,
+        } => inspect(&workbook, manifest.as_deref(), mau_docx),
     }
 }
 
@@ -311,7 +318,7 @@ fn check(input: &Path, pack: Option<&Path>, format: CheckFormat) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn inspect(workbook: &Path, manifest: Option<&Path>) -> ExitCode {
+fn inspect(workbook: &Path, manifest: Option<&Path>, form: bool) -> ExitCode {
     let book = match baocao::workbook::open(workbook) {
         Ok(b) => b,
         Err(e) => {
@@ -321,7 +328,7 @@ fn inspect(workbook: &Path, manifest: Option<&Path>) -> ExitCode {
     };
     say_raw!("{}", baocao::inspect::describe(&book));
     if let Some(dir) = manifest {
-        let (toml, body) = baocao::inspect::starter_pack(&book);
+        let starter = baocao::inspect::starter(&book);
         let written = std::fs::create_dir_all(dir)
             .map_err(|e| {
                 Diagnostic::error(
@@ -331,13 +338,27 @@ fn inspect(workbook: &Path, manifest: Option<&Path>) -> ExitCode {
                 )
                 .kind(Kind::Output)
             })
-            .and_then(|_| write::write_atomic(&dir.join("manifest.toml"), toml.as_bytes()))
-            .and_then(|_| write::write_atomic(&dir.join("noi-dung.md"), body.as_bytes()));
+            .and_then(|_| {
+                if form {
+                    let bytes = starter.form()?;
+                    write::write_atomic(&dir.join(baocao::inspect::FORM_NAME), &bytes)?;
+                    write::write_atomic(&dir.join("manifest.toml"), starter.form_manifest().as_bytes())
+                } else {
+                    write::write_atomic(&dir.join("manifest.toml"), starter.manifest.as_bytes())
+                }
+            })
+            .and_then(|_| write::write_atomic(&dir.join("noi-dung.md"), starter.body.as_bytes()));
         if let Err(e) = written {
             print(&[e]);
             return ExitCode::from(1);
         }
         say!("\nĐã ghi mẫu khởi đầu: {}", dir.display());
+        if form {
+            say!(
+                "Mẫu Word: {} (thân văn bản của mẫu; sửa kiểu trình bày trong Word, giữ nguyên các thẻ {{{{ … }}}} và {{%tr … %}}).",
+                dir.join(baocao::inspect::FORM_NAME).display()
+            );
+        }
     }
     ExitCode::SUCCESS
 }

@@ -47,7 +47,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     // The data as template values once, for the metadata and then the body.
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
     let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
-    let ctx = render_context(&values, &meta, pack, &tables, &precisions);
+    let ctx = render_context(&values, &meta, pack, &tables, &precisions, &book.file);
     if let Some(form) = &pack.form {
         let mut warnings = book.warnings.clone();
         warnings.extend(bound.warnings);
@@ -108,7 +108,7 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
     let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
     let precisions = Arc::new(crate::template::Precisions::default());
-    let ctx = render_context(&values, &meta, pack, &tables, &precisions);
+    let ctx = render_context(&values, &meta, pack, &tables, &precisions, file);
     fill_form(pack, form, &ctx, meta, data, Vec::new())
 }
 
@@ -265,7 +265,7 @@ pub fn summary(
     };
     let meta = metadata(pack, env, &values, &spec.van_ban).map_err(|e| vec![e])?;
     let tables = Arc::new(Tables::default());
-    let ctx = render_context(&values, &meta, pack, &tables, &Arc::default());
+    let ctx = render_context(&values, &meta, pack, &tables, &Arc::default(), "");
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
     let stem = pack
         .render_field(env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
@@ -282,22 +282,41 @@ pub fn summary(
     })
 }
 
-/// What templates see: the data, `van_ban` (the rendered metadata), the pack's
-/// "linh"/"lẻ" setting for `bang_chu`, and the table functions' state.
+/// What templates see: the data, `van_ban` (the rendered metadata), `ten_tep_goc`
+/// (the input file's name without its extension, so that a pack can name reports
+/// after their files), the pack's "linh"/"lẻ" setting for `bang_chu`, and the table
+/// functions' state.
 fn render_context(
     data: &minijinja::Value,
     meta: &Meta,
     pack: &Pack,
     tables: &Arc<Tables>,
     precisions: &Arc<crate::template::Precisions>,
+    source: &str,
 ) -> minijinja::Value {
     minijinja::context! {
+        ten_tep_goc => source_stem(source),
         _bang => minijinja::Value::from_dyn_object(tables.clone()),
         _chu_so => minijinja::Value::from_dyn_object(precisions.clone()),
         van_ban => minijinja::Value::from(minijinja::value::Serde(meta_json(meta))),
         _linh_le => pack.manifest.cai_dat.linh_le.clone().unwrap_or_default(),
         ..data.clone()
     }
+}
+
+/// "vao/Ba Thành.xlsx" → "Ba Thành"; a district's part ("huyện.xlsx › Ba Thành") as it is.
+fn source_stem(file: &str) -> String {
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    [".xlsx", ".xlsm", ".xls", ".ods", ".json", ".toml"]
+        .iter()
+        .find_map(|ext| {
+            let cut = name.len().checked_sub(ext.len())?;
+            name.get(cut..)
+                .filter(|tail| tail.eq_ignore_ascii_case(ext))
+                .map(|_| &name[..cut])
+        })
+        .unwrap_or(name)
+        .to_string()
 }
 
 fn vietnamese_collator() -> Option<icu_collator::CollatorBorrowed<'static>> {
@@ -546,6 +565,15 @@ mod tests {
                 "Ba Vì"
             ]
         );
+    }
+
+    #[test]
+    fn the_source_stem_is_the_file_name_without_its_extension() {
+        assert_eq!(source_stem("vao/Ba Thành.XLSX"), "Ba Thành");
+        assert_eq!(source_stem("C:\\xa\\ba vinh.ods"), "ba vinh");
+        assert_eq!(source_stem("huyện.xlsx › Ba Thành"), "huyện.xlsx › Ba Thành");
+        assert_eq!(source_stem("ĐƯỜNG.xls"), "ĐƯỜNG");
+        assert_eq!(source_stem("a.b"), "a.b");
     }
 
     #[test]
