@@ -244,6 +244,7 @@ fn walk(
 /// for its final name.
 struct Pending {
     stem: String,
+    identity: String,
     temps: Vec<(OutputFormat, tempfile::TempPath)>,
     /// What the district summary keeps of this commune, as compact JSON text: a
     /// tenth of the memory of a JSON tree, so a batch's memory stays flat.
@@ -335,7 +336,8 @@ struct Commit<'a> {
     progress: &'a (dyn Fn(&Item) + Sync),
     next: usize,
     waiting: BTreeMap<usize, Outcome>,
-    claimed: BTreeMap<String, String>,
+    /// Each file name given: the report's identity and the input that has it.
+    claimed: BTreeMap<String, (String, String)>,
     items: Vec<Item>,
     /// What each commune in the summary kept, with its sub-folder.
     kept: Vec<(String, String)>,
@@ -363,8 +365,33 @@ impl Commit<'_> {
     /// Rename a rendered report's files to their final names, unless another input
     /// of the same commune and year came first.
     fn place(&mut self, mut item: Item, pending: Option<Pending>) -> Item {
-        let Some(p) = pending else { return item };
-        if let Some(first) = self.claimed.get(&p.stem) {
+        let Some(mut p) = pending else { return item };
+        // A commune whose name differs from another's only by tones («Ba Tơ», «Ba
+        // Tô») gets a file name of its own; the same commune twice is a duplicate.
+        let base = p.stem.clone();
+        let mut stem = base.clone();
+        let mut namesake = None;
+        for n in 2.. {
+            match self.claimed.get(&stem) {
+                Some((identity, first)) if *identity != p.identity => {
+                    namesake.get_or_insert_with(|| first.clone());
+                    stem = format!("{base}-{n}");
+                }
+                _ => break,
+            }
+        }
+        if let Some(first) = namesake.filter(|_| !self.claimed.contains_key(&stem)) {
+            item.canh_bao.push(
+                Diagnostic::warning(
+                    &item.tep,
+                    Place::File,
+                    format!("tên báo cáo «{base}» đã dùng cho tệp «{first}», một xã khác có tên chỉ khác dấu; báo cáo này ghi thành «{stem}»."),
+                )
+                .kind(Kind::Output),
+            );
+        }
+        p.stem = stem;
+        if let Some((_, first)) = self.claimed.get(&p.stem) {
             item.loi.push(
                 Diagnostic::error(
                     &item.tep,
@@ -375,7 +402,7 @@ impl Commit<'_> {
             );
             return item;
         }
-        self.claimed.insert(p.stem.clone(), item.tep.clone());
+        self.claimed.insert(p.stem.clone(), (p.identity.clone(), item.tep.clone()));
         let mut pdf = None;
         for (format, temp) in p.temps {
             let target = self.out.join(format!("{}.{}", p.stem, format.extension()));
@@ -635,6 +662,7 @@ fn make(pack: &Pack, source: Source, options: &Options) -> Outcome {
             match write_pending(&r, options) {
                 Ok(temps) => Some(Pending {
                     stem: r.file_stem.clone(),
+                    identity: r.identity.clone(),
                     temps,
                     kept: options
                         .summary

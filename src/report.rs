@@ -24,6 +24,10 @@ pub struct Report {
     pub meta: Meta,
     /// File name without extension, safe on every system ("bao-cao-ntm-2024-xa-ba-thanh").
     pub file_stem: String,
+    /// The file name as the pack renders it, before it is made ASCII: two communes
+    /// whose names differ only by their tones («Ba Tơ», «Ba Tô») share a `file_stem`
+    /// but not this, so a batch tells a duplicate from a namesake.
+    pub identity: String,
     pub warnings: Vec<Diagnostic>,
     /// The bound data, for the district summary (see `keep`).
     pub data: Json,
@@ -86,6 +90,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
         form: None,
         meta,
         file_stem: slug(&stem),
+        identity: identity(&stem),
         warnings,
         data,
     })
@@ -130,6 +135,7 @@ fn fill_form(
         form: Some(bytes),
         meta,
         file_stem: slug(&stem),
+        identity: identity(&stem),
         warnings,
         data,
     })
@@ -293,6 +299,7 @@ pub fn summary(
         form: None,
         meta,
         file_stem: slug(&stem),
+        identity: identity(&stem),
         warnings: Vec::new(),
         data: Json::Null,
     })
@@ -480,6 +487,12 @@ fn metadata(
         kinh_gui,
         noi_nhan,
     })
+}
+
+/// Who a report is about, from its rendered file name: case and spacing ignored,
+/// letters and tones kept.
+fn identity(stem: &str) -> String {
+    stem.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// A file name safe on Windows, macOS and Linux, readable, ASCII: accents dropped,
