@@ -40,7 +40,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let district = samples.join("huyen-ba-to");
     std::fs::create_dir_all(&district)?;
     for (file, commune) in sample::district() {
-        save(&sample::workbook_bytes(&commune), &district.join(file), work.path(), false)?;
+        save(
+            &sample::workbook_bytes(&commune),
+            &district.join(file),
+            work.path(),
+            false,
+        )?;
     }
 
     let province = samples.join("tinh-quang-ngai");

@@ -202,7 +202,9 @@ fn walk(
                 continue;
             }
             if path.join(SUMMARY_FILE).exists() {
-                skipped.push(skip("thư mục kết quả của một lần chạy baocao (có tong-ket.json), bỏ qua"));
+                skipped.push(skip(
+                    "thư mục kết quả của một lần chạy baocao (có tong-ket.json), bỏ qua",
+                ));
             } else if depth + 1 > MAX_DEPTH {
                 skipped.push(skip(&format!("thư mục lồng quá {MAX_DEPTH} cấp, bỏ qua")));
             } else if let Err(e) = walk(&path, &rel.join(&name), depth + 1, found, skipped) {
@@ -268,7 +270,9 @@ impl Source {
             Source::File(path) => match root.and_then(|r| path.strip_prefix(r).ok()) {
                 Some(rel) => (
                     rel.to_string_lossy().into_owned(),
-                    rel.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
+                    rel.parent()
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
                 ),
                 None => (file_name(path), String::new()),
             },
@@ -402,7 +406,8 @@ impl Commit<'_> {
             );
             return item;
         }
-        self.claimed.insert(p.stem.clone(), (p.identity.clone(), item.tep.clone()));
+        self.claimed
+            .insert(p.stem.clone(), (p.identity.clone(), item.tep.clone()));
         let mut pdf = None;
         for (format, temp) in p.temps {
             let target = self.out.join(format!("{}.{}", p.stem, format.extension()));
@@ -531,7 +536,13 @@ pub fn run(
             .iter()
             .map(|i| {
                 let why = i.loi.first().map(|d| d.message.clone()).unwrap_or_default();
-                (i.thu_muc.clone(), report::Missing { tep: i.tep.clone(), ly_do: why })
+                (
+                    i.thu_muc.clone(),
+                    report::Missing {
+                        tep: i.tep.clone(),
+                        ly_do: why,
+                    },
+                )
             })
             .collect();
         let duplicates: Vec<(String, report::Missing)> = items
@@ -544,7 +555,13 @@ pub fn run(
                     .find(|d| d.kind == Kind::Duplicate)
                     .map(|d| d.message.clone())
                     .unwrap_or_default();
-                (i.thu_muc.clone(), report::Missing { tep: i.tep.clone(), ly_do: why })
+                (
+                    i.thu_muc.clone(),
+                    report::Missing {
+                        tep: i.tep.clone(),
+                        ly_do: why,
+                    },
+                )
             })
             .collect();
         let mut taken = std::collections::BTreeSet::new();
@@ -553,9 +570,16 @@ pub fn run(
                 kept.iter().map(|(f, _)| f.as_str()).filter(|f| !f.is_empty()).collect();
             for folder in folders {
                 let of = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
-                    list.iter().filter(|(f, _)| f == folder).map(|(_, m)| m.clone()).collect()
+                    list.iter()
+                        .filter(|(f, _)| f == folder)
+                        .map(|(_, m)| m.clone())
+                        .collect()
                 };
-                let own: Vec<String> = kept.iter().filter(|(f, _)| f == folder).map(|(_, k)| k.clone()).collect();
+                let own: Vec<String> = kept
+                    .iter()
+                    .filter(|(f, _)| f == folder)
+                    .map(|(_, k)| k.clone())
+                    .collect();
                 let count = own.len();
                 let written = write_summary(pack, own, &of(&absent), &of(&duplicates), folder, options, &mut taken);
                 let (bao_cao, so_xa) = match written {
@@ -574,7 +598,9 @@ pub fn run(
             }
         }
         counted = kept.len();
-        let all = |list: &[(String, report::Missing)]| -> Vec<report::Missing> { list.iter().map(|(_, m)| m.clone()).collect() };
+        let all = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
+            list.iter().map(|(_, m)| m.clone()).collect()
+        };
         let kept: Vec<String> = kept.into_iter().map(|(_, k)| k).collect();
         match write_summary(pack, kept, &all(&absent), &all(&duplicates), "", options, &mut taken) {
             Ok(file) => summary_file = Some(file),

@@ -95,7 +95,7 @@ enum Command {
         #[arg(long = "khong-tong-hop")]
         no_summary: bool,
         #[command(flatten)]
-        summary: SummaryArgs,
+        summary: Box<SummaryArgs>,
         /// Chỉ in lỗi và dòng tổng kết.
         #[arg(short = 'q', long = "im-lang", alias = "quiet")]
         quiet: bool,
@@ -714,7 +714,10 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
     }
     for group in &summary.tong_hop_nhom {
         if let Some(file) = &group.bao_cao {
-            eprintln!("Báo cáo tổng hợp thư mục «{}» ({} xã): {file}", group.thu_muc, group.so_xa);
+            eprintln!(
+                "Báo cáo tổng hợp thư mục «{}» ({} xã): {file}",
+                group.thu_muc, group.so_xa
+            );
         }
     }
     if let Some(file) = &summary.bao_cao_tong_hop {

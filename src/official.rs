@@ -284,7 +284,11 @@ fn recipients(kinh_gui: &[String]) -> Vec<Paragraph> {
             )];
             let last = many.len() - 1;
             for (i, name) in many.iter().enumerate() {
-                let text = if name.starts_with('-') { name.to_string() } else { format!("- {name}") };
+                let text = if name.starts_with('-') {
+                    name.to_string()
+                } else {
+                    format!("- {name}")
+                };
                 out.push(para(
                     ParaStyle {
                         align: Align::Left,

@@ -88,14 +88,27 @@ fn a_province_summary_issued_by_a_so_reads_back_from_the_docx() {
     .unwrap();
     let out = baocao(
         &[
-            "batch", "tinh", "-o", "ra", "-q", "-t", "bao-cao-ntm-2025",
-            "--tong-hop", "ky.toml",
-            "--co-quan-chu-quan", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI",
-            "--co-quan", "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG",
-            "--ky-hieu", "BC-SNNMT",
-            "--quyen-han-ky", "KT. GIÁM ĐỐC",
-            "--so", "15",
-            "--ngay", "20/12/2025",
+            "batch",
+            "tinh",
+            "-o",
+            "ra",
+            "-q",
+            "-t",
+            "bao-cao-ntm-2025",
+            "--tong-hop",
+            "ky.toml",
+            "--co-quan-chu-quan",
+            "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI",
+            "--co-quan",
+            "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG",
+            "--ky-hieu",
+            "BC-SNNMT",
+            "--quyen-han-ky",
+            "KT. GIÁM ĐỐC",
+            "--so",
+            "15",
+            "--ngay",
+            "20/12/2025",
         ],
         dir.path(),
     );
@@ -108,14 +121,19 @@ fn a_province_summary_issued_by_a_so_reads_back_from_the_docx() {
     position(&p, "Quảng Ngãi, ngày 20 tháng 12 năm 2025");
     assert!(position(&p, "KT. GIÁM ĐỐC") < position(&p, "PHÓ GIÁM ĐỐC"));
     assert!(position(&p, "PHÓ GIÁM ĐỐC") < position(&p, "Trần Văn Bình"));
-    assert!(!p.iter().any(|l| l.contains("TM. ỦY BAN NHÂN DÂN") || l.contains("/BC-UBND")));
+    assert!(!p
+        .iter()
+        .any(|l| l.contains("TM. ỦY BAN NHÂN DÂN") || l.contains("/BC-UBND")));
     assert!(
         p.iter().any(|l| l.contains("trên địa bàn tỉnh Quảng Ngãi")),
         "the title names the province"
     );
 
     // Without flags: UBND tỉnh issues it, and the văn thư's blanks stay blank.
-    let out = baocao(&["batch", "tinh", "-o", "ra2", "-q", "-t", "bao-cao-ntm-2025"], dir.path());
+    let out = baocao(
+        &["batch", "tinh", "-o", "ra2", "-q", "-t", "bao-cao-ntm-2025"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let p = docx_paragraphs(&std::fs::read(dir.path().join("ra2/tong-hop-ntm-2025-tinh-quang-ngai.docx")).unwrap());
     assert!(position(&p, "ỦY BAN NHÂN DÂN") < position(&p, "TỈNH QUẢNG NGÃI"));
@@ -123,7 +141,10 @@ fn a_province_summary_issued_by_a_so_reads_back_from_the_docx() {
     position(&p, "TM. ỦY BAN NHÂN DÂN");
 
     // A bad date is refused before any work, naming the flag's value.
-    let out = baocao(&["batch", "tinh", "-o", "ra3", "-t", "bao-cao-ntm-2025", "--ngay", "mai"], dir.path());
+    let out = baocao(
+        &["batch", "tinh", "-o", "ra3", "-t", "bao-cao-ntm-2025", "--ngay", "mai"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("dd/mm/yyyy"));
 }
@@ -143,7 +164,16 @@ fn a_batch_over_sub_folders_writes_a_summary_per_folder_and_the_provinces() {
         ],
     );
     let out = baocao(
-        &["batch", "tinh", "-o", "ra", "-t", "bao-cao-ntm-2025", "--nhom", "thu-muc"],
+        &[
+            "batch",
+            "tinh",
+            "-o",
+            "ra",
+            "-t",
+            "bao-cao-ntm-2025",
+            "--nhom",
+            "thu-muc",
+        ],
         dir.path(),
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -193,7 +223,10 @@ fn a_batch_over_sub_folders_writes_a_summary_per_folder_and_the_provinces() {
         names("tong-hop-ntm-2025-tinh-quang-ngai.docx"),
         ["Ân Phú", "Ba Tô", "Ba Tơ", "Dân Chủ", "Đình Cương"]
     );
-    assert_eq!(names("tong-hop-ntm-2025-tinh-quang-ngai-khu-a.docx"), ["Ân Phú", "Ba Tô", "Đình Cương"]);
+    assert_eq!(
+        names("tong-hop-ntm-2025-tinh-quang-ngai-khu-a.docx"),
+        ["Ân Phú", "Ba Tô", "Đình Cương"]
+    );
     let khu_b = docx_paragraphs(&std::fs::read(ra.join("tong-hop-ntm-2025-tinh-quang-ngai-khu-b.docx")).unwrap());
     assert!(khu_b.iter().any(|l| l.contains("của các xã thuộc Khu B")), "{khu_b:?}");
 }
@@ -203,7 +236,17 @@ fn the_2025_sample_province_says_huyen_nowhere() {
     let dir = temp_dir();
     let input = samples().join("tinh-quang-ngai");
     let out = baocao(
-        &["batch", input.to_str().unwrap(), "-o", "ra", "-q", "-t", "bao-cao-ntm-2025", "--nhom", "thu-muc"],
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "-o",
+            "ra",
+            "-q",
+            "-t",
+            "bao-cao-ntm-2025",
+            "--nhom",
+            "thu-muc",
+        ],
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

@@ -158,9 +158,16 @@ impl DocumentOverrides {
             )
             .kind(Kind::BadValue)
         })?;
-        if let Some(ngay) = overrides.ngay.as_deref().filter(|n| !n.contains('{') && !n.trim().is_empty()) {
+        if let Some(ngay) = overrides
+            .ngay
+            .as_deref()
+            .filter(|n| !n.contains('{') && !n.trim().is_empty())
+        {
             if crate::bind::parse_date(ngay.trim()).is_none() {
-                let line = text.lines().position(|l| l.trim_start().starts_with("ngay")).map_or(1, |i| i + 1);
+                let line = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("ngay"))
+                    .map_or(1, |i| i + 1);
                 return Err(Diagnostic::error(
                     &file,
                     Place::TemplateLine {
@@ -347,8 +354,14 @@ const BUILTINS: &[(&str, &[(&str, &str)])] = &[
         "bao-cao-ntm-2025",
         &[
             (MANIFEST, include_str!("../../templates/bao-cao-ntm-2025/manifest.toml")),
-            ("noi-dung.md", include_str!("../../templates/bao-cao-ntm-2025/noi-dung.md")),
-            ("tong-hop.md", include_str!("../../templates/bao-cao-ntm-2025/tong-hop.md")),
+            (
+                "noi-dung.md",
+                include_str!("../../templates/bao-cao-ntm-2025/noi-dung.md"),
+            ),
+            (
+                "tong-hop.md",
+                include_str!("../../templates/bao-cao-ntm-2025/tong-hop.md"),
+            ),
         ],
     ),
 ];
