@@ -566,18 +566,23 @@ pub fn run(
             .collect();
         let mut taken = std::collections::BTreeSet::new();
         if options.group_by_folder {
-            let folders: std::collections::BTreeSet<&str> =
-                kept.iter().map(|(f, _)| f.as_str()).filter(|f| !f.is_empty()).collect();
-            for folder in folders {
+            // A group is a sub-folder of the input folder with everything below it
+            // (a former district, then its officers' folders).
+            let folders: std::collections::BTreeSet<String> = kept
+                .iter()
+                .map(|(f, _)| top_folder(f))
+                .filter(|f| !f.is_empty())
+                .collect();
+            for folder in &folders {
                 let of = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
                     list.iter()
-                        .filter(|(f, _)| f == folder)
+                        .filter(|(f, _)| top_folder(f) == *folder)
                         .map(|(_, m)| m.clone())
                         .collect()
                 };
                 let own: Vec<String> = kept
                     .iter()
-                    .filter(|(f, _)| f == folder)
+                    .filter(|(f, _)| top_folder(f) == *folder)
                     .map(|(_, k)| k.clone())
                     .collect();
                 let count = own.len();
@@ -590,7 +595,7 @@ pub fn run(
                     }
                 };
                 groups.push(GroupSummary {
-                    thu_muc: folder.to_string(),
+                    thu_muc: folder.clone(),
                     bao_cao,
                     so_xa,
                     xa_thieu: of(&absent).into_iter().map(|m| m.tep).collect(),
@@ -640,6 +645,15 @@ pub fn run(
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     write::write_atomic(&out.join(SUMMARY_FILE), &json)?;
     Ok(summary)
+}
+
+/// The first folder of a path below the input folder: "Ba Tơ (cũ)" of "Ba Tơ (cũ)/Cán bộ Lan".
+fn top_folder(folder: &str) -> String {
+    Path::new(folder)
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// One summary, of every commune (`nhom` empty) or of one sub-folder's, written in
