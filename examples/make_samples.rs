@@ -107,6 +107,8 @@ fn without_save_time(ods: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> 
     for (name, mut data) in parts {
         if name == "meta.xml" {
             data = fix_meta(&String::from_utf8(data)?).into_bytes();
+        } else if name == "styles.xml" {
+            data = sort_master_pages(&String::from_utf8(data)?).into_bytes();
         }
         let method = if name == "mimetype" {
             zip::CompressionMethod::Stored
@@ -120,6 +122,27 @@ fn without_save_time(ods: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> 
         out.write_all(&data)?;
     }
     Ok(out.finish()?.into_inner())
+}
+
+/// styles.xml with its master pages (one per sheet) sorted: LibreOffice writes them
+/// in an order that changes from run to run.
+fn sort_master_pages(xml: &str) -> String {
+    const OPEN: &str = "<office:master-styles>";
+    const CLOSE: &str = "</office:master-styles>";
+    const END: &str = "</style:master-page>";
+    let (Some(a), Some(b)) = (xml.find(OPEN), xml.find(CLOSE)) else {
+        return xml.to_string();
+    };
+    let inner = &xml[a + OPEN.len()..b];
+    let mut pages: Vec<&str> = inner.split_inclusive(END).collect();
+    if pages
+        .iter()
+        .any(|p| !p.starts_with("<style:master-page ") || !p.ends_with(END))
+    {
+        return xml.to_string();
+    }
+    pages.sort_unstable();
+    format!("{}{}{}", &xml[..a + OPEN.len()], pages.concat(), &xml[b..])
 }
 
 /// meta.xml with the save date and editing time of a fixed moment.
