@@ -94,11 +94,12 @@ enum Command {
         /// Không lập báo cáo tổng hợp.
         #[arg(long = "khong-tong-hop")]
         no_summary: bool,
-        #[command(flatten)]
-        summary: Box<SummaryArgs>,
+
         /// Chỉ in lỗi và dòng tổng kết.
         #[arg(short = 'q', long = "im-lang", alias = "quiet")]
         quiet: bool,
+        #[command(flatten)]
+        summary: Box<SummaryArgs>,
     },
     /// Kiểm tra một tệp hoặc một thư mục bảng tính mà không lập báo cáo: liệt kê mọi lỗi và cảnh báo.
     #[command(
@@ -176,7 +177,7 @@ struct SummaryArgs {
     /// Cơ quan ban hành (xuống dòng bằng «\n», ví dụ: «SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG»).
     #[arg(long = "co-quan", value_name = "CƠ_QUAN")]
     co_quan: Option<String>,
-    /// Cơ quan chủ quản (ví dụ: «ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI»).
+    /// Cơ quan chủ quản (ví dụ: «UBND TỈNH QUẢNG NGÃI»).
     #[arg(long = "co-quan-chu-quan", value_name = "CƠ_QUAN")]
     co_quan_chu_quan: Option<String>,
     /// Ký hiệu (ví dụ: «BC-SNNMT»: loại văn bản - cơ quan).

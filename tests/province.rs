@@ -278,3 +278,37 @@ fn the_2025_sample_province_says_huyen_nowhere() {
     }
     assert_eq!(docs, 20 + 4 + 1, "20 communes, 4 folders, the province");
 }
+
+#[test]
+fn a_mistyped_key_of_the_summary_file_is_named_with_its_line() {
+    let dir = temp_dir();
+    province(&dir.path().join("tinh"), &[("", "Ba Tơ.xlsx", "Ba Tơ")]);
+    std::fs::write(
+        dir.path().join("ky.toml"),
+        "so = \"15\"\nnguoi_ki = \"Trần Văn Bình\"\n",
+    )
+    .unwrap();
+    let out = baocao(
+        &[
+            "batch",
+            "tinh",
+            "-o",
+            "ra",
+            "-t",
+            "bao-cao-ntm-2025",
+            "--tong-hop",
+            "ky.toml",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ky.toml") && stderr.contains("dòng 2") && stderr.contains("khóa «nguoi_ki» không có"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("ra").exists(),
+        "nothing written before the file is right"
+    );
+}

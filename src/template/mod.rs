@@ -148,12 +148,16 @@ impl DocumentOverrides {
                     excerpt: text.lines().nth(line - 1).map(excerpt).unwrap_or_default(),
                 }
             });
+            // toml's own words for a mistyped key are English; say it here.
+            let what = match e.message().strip_prefix("unknown field `").and_then(|m| m.split_once('`')) {
+                Some((key, _)) => format!("khóa «{key}» không có"),
+                None => format!("không đúng cú pháp TOML: {}", e.message()),
+            };
             Diagnostic::error(
                 &file,
                 place,
                 format!(
-                    "tệp khai báo báo cáo tổng hợp không đúng cú pháp TOML hoặc sai khóa (các khóa dùng được: co_quan_chu_quan, co_quan_ban_hanh, ky_hieu, co_quan_viet_tat, so, dia_danh, ngay, trich_yeu, quyen_han_ky, chuc_vu, nguoi_ky, kinh_gui, noi_nhan): {}",
-                    e.message()
+                    "tệp khai báo báo cáo tổng hợp: {what}; các khóa dùng được: co_quan_chu_quan, co_quan_ban_hanh, ky_hieu, co_quan_viet_tat, so, dia_danh, ngay, trich_yeu, quyen_han_ky, chuc_vu, nguoi_ky, kinh_gui, noi_nhan."
                 ),
             )
             .kind(Kind::BadValue)
