@@ -377,7 +377,7 @@ impl Commit<'_> {
         let mut namesake = None;
         for n in 2.. {
             match self.claimed.get(&stem) {
-                Some((identity, first)) if *identity != p.identity => {
+                Some((identity, first)) if namesakes(identity, &p.identity) => {
                     namesake.get_or_insert_with(|| first.clone());
                     stem = format!("{base}-{n}");
                 }
@@ -438,6 +438,13 @@ impl Commit<'_> {
         }
         item
     }
+}
+
+/// Two reports of different communes whose names differ only by their tones: both
+/// names carry them («Ba Tơ», «Ba Tô»). A name typed without any («Ba Dong») is
+/// taken for the same commune as «Ba Động», as before.
+fn namesakes(a: &str, b: &str) -> bool {
+    a != b && !a.is_ascii() && !b.is_ascii()
 }
 
 /// Render and write every workbook; `progress` is called once per input, in input

@@ -312,3 +312,20 @@ fn a_mistyped_key_of_the_summary_file_is_named_with_its_line() {
         "nothing written before the file is right"
     );
 }
+
+#[test]
+fn a_name_typed_without_its_tones_is_the_same_commune() {
+    let dir = temp_dir();
+    province(
+        &dir.path().join("tinh"),
+        &[("", "Ba Động.xlsx", "Ba Động"), ("", "ba dong.xlsx", "Ba Dong")],
+    );
+    let out = baocao(&["batch", "tinh", "-o", "ra", "-t", "bao-cao-ntm-2025"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("ba dong.xlsx: trùng xã và năm với tệp «Ba Động.xlsx»"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("ra/bao-cao-ntm-2025-xa-ba-dong-2.docx").exists());
+}
