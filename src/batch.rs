@@ -52,6 +52,8 @@ pub struct Options {
     pub group_by_folder: bool,
     /// Run-time values for the summaries' `[tong_hop.van_ban]` (signer, number, date…).
     pub summary_frame: crate::template::DocumentOverrides,
+    /// The previous year's figures, for reports that compare across the merger.
+    pub previous: Option<std::sync::Arc<crate::compare::Previous>>,
 }
 
 /// What happened to one input.
@@ -283,12 +285,21 @@ impl Source {
     /// This commune's report; when there is none, its errors together with the
     /// warnings met on the way (text converted from TCVN3 before a bad cell…).
     pub fn report(self, pack: &Pack) -> Result<Report, Warned<Vec<Diagnostic>>> {
+        self.report_with(pack, None)
+    }
+
+    /// The same, seeing the previous year's figures of the communes merged into it.
+    pub fn report_with(
+        self,
+        pack: &Pack,
+        previous: Option<&crate::compare::Previous>,
+    ) -> Result<Report, Warned<Vec<Diagnostic>>> {
         let book = match self {
             Source::File(path) => crate::workbook::open(&path).map_err(|e| Warned::new(vec![e]))?,
             Source::Commune(book) => *book,
         };
         let warnings = book.warnings.clone();
-        report::from_workbook(pack, book).map_err(|errors| Warned {
+        report::from_workbook_with(pack, book, previous).map_err(|errors| Warned {
             output: errors,
             warnings,
         })
@@ -703,7 +714,7 @@ fn make(pack: &Pack, source: Source, options: &Options) -> Outcome {
         );
         return Outcome::NotStarted(item);
     }
-    let pending = match source.report(pack) {
+    let pending = match source.report_with(pack, options.previous.as_deref()) {
         Ok(r) => {
             item.canh_bao = r.warnings.clone();
             match write_pending(&r, options) {

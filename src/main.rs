@@ -186,6 +186,21 @@ struct SummaryArgs {
     /// Địa danh ghi trước ngày tháng (ví dụ: «Quảng Ngãi»).
     #[arg(long = "dia-danh", value_name = "ĐỊA_DANH")]
     dia_danh: Option<String>,
+    /// Thư mục bảng tính năm trước của các xã cũ, để báo cáo của mỗi xã so sánh với số liệu cộng lại của các xã đã sáp nhập vào nó.
+    #[arg(
+        long = "so-sanh",
+        value_name = "THƯ_MỤC_NĂM_TRƯỚC",
+        help_heading = "So sánh trước sáp nhập"
+    )]
+    previous: Option<PathBuf>,
+    /// Tệp TOML ghi xã mới gồm những xã cũ nào (mặc định: cùng tên).
+    #[arg(
+        long = "sap-nhap",
+        value_name = "TỆP_TOML",
+        requires = "previous",
+        help_heading = "So sánh trước sáp nhập"
+    )]
+    mapping: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -346,6 +361,7 @@ fn main() -> ExitCode {
         } => match output_formats.resolve() {
             Ok((formats, soffice)) => {
                 let group_by_folder = summary.group == Some(Grouping::Folder);
+                let comparison = summary.previous.clone().map(|dir| (dir, summary.mapping.clone()));
                 let summary_frame = match summary.overrides() {
                     Ok(o) => o,
                     Err(e) => {
@@ -361,8 +377,9 @@ fn main() -> ExitCode {
                     root: input.is_dir().then(|| input.clone()),
                     group_by_folder,
                     summary_frame,
+                    previous: None,
                 };
-                run_batch(&input, pack.dir.as_deref(), &options, quiet)
+                run_batch(&input, pack.dir.as_deref(), options, comparison, quiet)
             }
             Err(code) => code,
         },
@@ -608,7 +625,13 @@ fn not_started(item: &Item) -> bool {
     !item.loi.is_empty() && item.loi.iter().all(|d| d.kind == Kind::Interrupted)
 }
 
-fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet: bool) -> ExitCode {
+fn run_batch(
+    input: &Path,
+    pack: Option<&Path>,
+    mut options: batch::Options,
+    comparison: Option<(PathBuf, Option<PathBuf>)>,
+    quiet: bool,
+) -> ExitCode {
     // A folder of commune workbooks, or one district workbook with a row per commune.
     let prepared = load_pack(pack).and_then(|p| {
         let found = if input.is_file() {
@@ -625,6 +648,20 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
             return ExitCode::from(2);
         }
     };
+    if let Some((dir, mapping)) = comparison {
+        let previous = mapping
+            .map(|m| baocao::compare::Mapping::load(&m))
+            .transpose()
+            .and_then(|m| baocao::compare::Previous::load(&pack, &dir, m));
+        match previous {
+            Ok(p) => options.previous = Some(std::sync::Arc::new(p)),
+            Err(e) => {
+                print(&[e]);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let options = &options;
     if !quiet {
         for s in &skipped {
             eprintln!("Bỏ qua: {} ({})", s.tep, s.ly_do);

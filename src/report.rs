@@ -40,7 +40,22 @@ pub fn from_file(pack: &Pack, path: &Path) -> Result<Report, Vec<Diagnostic>> {
 }
 
 pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnostic>> {
-    let bound = bind::bind(&book, &pack.manifest.du_lieu)?;
+    from_workbook_with(pack, book, None)
+}
+
+/// A report that can also see the previous year's figures of the communes merged
+/// into this one (`truoc`, see `compare::Previous::of`).
+pub fn from_workbook_with(
+    pack: &Pack,
+    book: Workbook,
+    previous: Option<&crate::compare::Previous>,
+) -> Result<Report, Vec<Diagnostic>> {
+    let mut bound = bind::bind(&book, &pack.manifest.du_lieu)?;
+    if let Some(truoc) = previous.and_then(|p| p.of(pack, &bound.context)) {
+        if let Some(map) = bound.context.as_object_mut() {
+            map.insert("truoc".into(), truoc);
+        }
+    }
     let book = Arc::new(book);
     let locations = Arc::new(bound.tables);
     let precisions = Arc::new(crate::template::Precisions(bound.precisions));

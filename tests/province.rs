@@ -329,3 +329,56 @@ fn a_name_typed_without_its_tones_is_the_same_commune() {
     );
     assert!(!dir.path().join("ra/bao-cao-ntm-2025-xa-ba-dong-2.docx").exists());
 }
+
+#[test]
+fn a_2025_report_compares_with_the_sum_of_the_communes_merged_into_it() {
+    let dir = temp_dir();
+    province(&dir.path().join("tinh"), &[("", "Ba Tơ.xlsx", "Ba Tơ")]);
+    let old = dir.path().join("nam-2024");
+    std::fs::create_dir_all(&old).unwrap();
+    let formers = [sample::commune("Ba Tơ", 7), sample::commune("Ba Cung", 8)];
+    for c in &formers {
+        std::fs::write(old.join(format!("{}.xlsx", c.name)), sample::workbook_bytes(c)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("sap-nhap.toml"),
+        "ten = \"Nghị quyết số 1677/NQ-UBTVQH15\"\n[xa]\n\"Ba Tơ\" = [\"Ba Tơ\", \"Ba Cung\", \"Ba Xa\"]\n",
+    )
+    .unwrap();
+    let out = baocao(
+        &[
+            "batch",
+            "tinh",
+            "-o",
+            "ra",
+            "-q",
+            "-t",
+            "bao-cao-ntm-2025",
+            "--so-sanh",
+            "nam-2024",
+            "--sap-nhap",
+            "sap-nhap.toml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = docx_paragraphs(&std::fs::read(dir.path().join("ra/bao-cao-ntm-2025-xa-ba-to.docx")).unwrap())
+        .join("\n")
+        .replace('\u{a0}', " ");
+    let done: f64 = formers.iter().flat_map(|c| &c.funding).map(|f| f.done).sum();
+    let expected = format!(
+        "So với năm 2024 (cộng số liệu của các xã Ba Tơ và Ba Cung, nay là xã Ba Tơ theo Nghị quyết số 1677/NQ-UBTVQH15; chưa có số liệu năm 2024 của xã Ba Xa), tổng nguồn vốn thực hiện năm 2024 là {} triệu đồng",
+        baocao::vi::format_number_auto(done, 10)
+    );
+    assert!(text.contains(&expected), "{expected}\n---\n{text}");
+
+    // Without the comparison the paragraph is not there.
+    let out = baocao(
+        &["batch", "tinh", "-o", "ra2", "-q", "-t", "bao-cao-ntm-2025"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text =
+        docx_paragraphs(&std::fs::read(dir.path().join("ra2/bao-cao-ntm-2025-xa-ba-to.docx")).unwrap()).join("\n");
+    assert!(!text.contains("So với năm 2024"));
+}
