@@ -114,6 +114,20 @@ impl Previous {
         Ok(previous)
     }
 
+    /// Workbooks of the previous year that could not be read or bound: (file, why).
+    pub fn unreadable(&self) -> &[(String, String)] {
+        &self.unreadable
+    }
+
+    /// How many former communes were read.
+    pub fn len(&self) -> usize {
+        self.communes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.communes.is_empty()
+    }
+
     /// What a commune's templates see as `truoc`: `ten` (the mapping's act, or empty),
     /// `xa` (each former commune's data, with `ten`), `thieu` (former communes with no
     /// workbook), `tong` (for each table, the numbers of its total rows summed over the

@@ -654,7 +654,15 @@ fn run_batch(
             .transpose()
             .and_then(|m| baocao::compare::Previous::load(&pack, &dir, m));
         match previous {
-            Ok(p) => options.previous = Some(std::sync::Arc::new(p)),
+            Ok(p) => {
+                for (file, why) in p.unreadable() {
+                    eprintln!("Cảnh báo: bảng tính năm trước «{file}» không dùng được để so sánh ({why}).");
+                }
+                if !quiet {
+                    eprintln!("So sánh với số liệu năm trước của {} xã cũ.", p.len());
+                }
+                options.previous = Some(std::sync::Arc::new(p));
+            }
             Err(e) => {
                 print(&[e]);
                 return ExitCode::from(2);
