@@ -126,6 +126,7 @@ fn child_batch(input: &Path, out: &Path, summary: bool) {
         formats: vec![OutputFormat::Docx],
         summary,
         soffice: None,
+        ..batch::Options::default()
     };
     let cpu_before = cpu_seconds();
     let started = Instant::now();

@@ -37,21 +37,32 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::SeqCst)
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub out_dir: PathBuf,
     pub formats: Vec<OutputFormat>,
-    /// Also write the district summary report.
+    /// Also write the summary report.
     pub summary: bool,
     /// LibreOffice, when PDF is among the formats.
     pub soffice: Option<PathBuf>,
+    /// The input folder: inputs are named by their path below it
+    /// ("Khu vực Ba Tơ/Ba Thành.xlsx"), and that sub-folder is their group.
+    pub root: Option<PathBuf>,
+    /// Also write a summary of each sub-folder's communes (`--nhom thu-muc`).
+    pub group_by_folder: bool,
+    /// Run-time values for the summaries' `[tong_hop.van_ban]` (signer, number, date…).
+    pub summary_frame: crate::template::DocumentOverrides,
+    /// The previous year's figures, for reports that compare across the merger.
+    pub previous: Option<std::sync::Arc<crate::compare::Previous>>,
 }
 
 /// What happened to one input.
 #[derive(Clone, Debug, Serialize)]
 pub struct Item {
-    /// The workbook, as found in the input folder.
+    /// The workbook, as found in the input folder (with its sub-folder).
     pub tep: String,
+    /// The sub-folder it came from, empty for the input folder itself.
+    pub thu_muc: String,
     /// The commune's report files, once written.
     pub ket_qua: Vec<String>,
     pub loi: Vec<Diagnostic>,
@@ -61,9 +72,10 @@ pub struct Item {
 }
 
 impl Item {
-    fn new(tep: String) -> Item {
+    fn new(tep: String, thu_muc: String) -> Item {
         Item {
             tep,
+            thu_muc,
             ket_qua: Vec::new(),
             loi: Vec::new(),
             canh_bao: Vec::new(),
@@ -92,6 +104,8 @@ pub struct Summary {
     pub tep_tam_da_xoa: usize,
     pub bo_qua: Vec<Skipped>,
     pub bao_cao_tong_hop: Option<String>,
+    /// With `--nhom thu-muc`: the summary of each sub-folder.
+    pub tong_hop_nhom: Vec<GroupSummary>,
     /// How many communes the district summary counts, and the inputs it lacks (every
     /// failed input but a duplicate, whose commune is counted from the first file).
     pub so_xa_tong_hop: usize,
@@ -99,6 +113,15 @@ pub struct Summary {
     pub loi_tong_hop: Vec<Diagnostic>,
     pub giay: f64,
     pub cac_tep: Vec<Item>,
+}
+
+/// The summary of one sub-folder's communes.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupSummary {
+    pub thu_muc: String,
+    pub bao_cao: Option<String>,
+    pub so_xa: usize,
+    pub xa_thieu: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -125,10 +148,19 @@ impl Summary {
 
 pub const SUMMARY_FILE: &str = "tong-ket.json";
 
-/// The workbooks of a folder, sorted, and the files skipped with the reason.
+/// How deep `scan` goes into sub-folders (a province folder holds one per former
+/// district or per officer, perhaps one more level per ward).
+const MAX_DEPTH: usize = 6;
+
+/// The workbooks of a folder and its sub-folders, sorted, and the files skipped with
+/// the reason. Sub-folders are walked (not through symbolic links, so that a link
+/// cannot make a loop); hidden ones and a folder holding a `tong-ket.json` (an
+/// earlier run's output) are left out, the latter with a note.
 pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
     let shown = dir.display().to_string();
-    let entries = std::fs::read_dir(dir).map_err(|e| {
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    walk(dir, Path::new(""), 0, &mut found, &mut skipped).map_err(|e| {
         Diagnostic::error(
             &shown,
             Place::File,
@@ -136,24 +168,62 @@ pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
         )
         .kind(Kind::Unreadable)
     })?;
-    let mut found = Vec::new();
-    let mut skipped = Vec::new();
+    found.sort();
+    skipped.sort_by(|a, b| a.tep.cmp(&b.tep));
+    if found.is_empty() {
+        return Err(Diagnostic::error(
+            &shown,
+            Place::File,
+            "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo.",
+        )
+        .kind(Kind::NotSpreadsheet));
+    }
+    Ok((found, skipped))
+}
+
+/// One folder of `scan`; `rel` is its path below the input folder. A sub-folder that
+/// cannot be read is skipped with a note, the input folder itself is an error.
+fn walk(
+    dir: &Path,
+    rel: &Path,
+    depth: usize,
+    found: &mut Vec<PathBuf>,
+    skipped: &mut Vec<Skipped>,
+) -> std::io::Result<()> {
+    let entries = std::fs::read_dir(dir)?;
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
+        let shown = rel.join(&name).to_string_lossy().into_owned();
+        let skip = |why: &str| Skipped {
+            tep: shown.clone(),
+            ly_do: why.to_string(),
+        };
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.join(SUMMARY_FILE).exists() {
+                skipped.push(skip(
+                    "thư mục kết quả của một lần chạy baocao (có tong-ket.json), bỏ qua",
+                ));
+            } else if depth + 1 > MAX_DEPTH {
+                skipped.push(skip(&format!("thư mục lồng quá {MAX_DEPTH} cấp, bỏ qua")));
+            } else if let Err(e) = walk(&path, &rel.join(&name), depth + 1, found, skipped) {
+                skipped.push(skip(&format!("không mở được thư mục con ({e}), bỏ qua")));
+            }
+            continue;
+        }
         // Through symlinks: a link to a workbook is a workbook.
         let meta = std::fs::metadata(&path);
         if meta.as_ref().is_ok_and(|m| m.is_dir()) {
+            skipped.push(skip("liên kết tới một thư mục, không đi theo (tránh vòng lặp), bỏ qua"));
             continue;
         }
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        let skip = |why: &str| Skipped {
-            tep: name.clone(),
-            ly_do: why.to_string(),
-        };
         if name.starts_with("~$") || name.starts_with(".~lock.") {
             skipped.push(skip("tệp khóa của Excel/LibreOffice (bảng tính đang mở), bỏ qua"));
         } else if name.starts_with('.') {
@@ -171,27 +241,19 @@ pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
             found.push(path);
         }
     }
-    found.sort();
-    skipped.sort_by(|a, b| a.tep.cmp(&b.tep));
-    if found.is_empty() {
-        return Err(Diagnostic::error(
-            &shown,
-            Place::File,
-            "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo.",
-        )
-        .kind(Kind::NotSpreadsheet));
-    }
-    Ok((found, skipped))
+    Ok(())
 }
 
 /// A report rendered and written to temporary files in the output folder, waiting
 /// for its final name.
 struct Pending {
     stem: String,
+    identity: String,
     temps: Vec<(OutputFormat, tempfile::TempPath)>,
     /// What the district summary keeps of this commune, as compact JSON text: a
     /// tenth of the memory of a JSON tree, so a batch's memory stays flat.
     kept: Option<String>,
+    folder: String,
 }
 
 /// One commune to report on: its own workbook file, or its part of a district workbook.
@@ -203,23 +265,41 @@ pub enum Source {
 }
 
 impl Source {
-    /// How the input is named in messages and in `tong-ket.json`.
-    fn label(&self) -> String {
+    /// How the input is named in messages and in `tong-ket.json`: its path below
+    /// `root` when it is in a sub-folder; and that sub-folder.
+    fn label(&self, root: Option<&Path>) -> (String, String) {
         match self {
-            Source::File(path) => file_name(path),
-            Source::Commune(book) => book.file.clone(),
+            Source::File(path) => match root.and_then(|r| path.strip_prefix(r).ok()) {
+                Some(rel) => (
+                    rel.to_string_lossy().into_owned(),
+                    rel.parent()
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                ),
+                None => (file_name(path), String::new()),
+            },
+            Source::Commune(book) => (book.file.clone(), String::new()),
         }
     }
 
     /// This commune's report; when there is none, its errors together with the
     /// warnings met on the way (text converted from TCVN3 before a bad cell…).
     pub fn report(self, pack: &Pack) -> Result<Report, Warned<Vec<Diagnostic>>> {
+        self.report_with(pack, None)
+    }
+
+    /// The same, seeing the previous year's figures of the communes merged into it.
+    pub fn report_with(
+        self,
+        pack: &Pack,
+        previous: Option<&crate::compare::Previous>,
+    ) -> Result<Report, Warned<Vec<Diagnostic>>> {
         let book = match self {
             Source::File(path) => crate::workbook::open(&path).map_err(|e| Warned::new(vec![e]))?,
             Source::Commune(book) => *book,
         };
         let warnings = book.warnings.clone();
-        report::from_workbook(pack, book).map_err(|errors| Warned {
+        report::from_workbook_with(pack, book, previous).map_err(|errors| Warned {
             output: errors,
             warnings,
         })
@@ -271,9 +351,11 @@ struct Commit<'a> {
     progress: &'a (dyn Fn(&Item) + Sync),
     next: usize,
     waiting: BTreeMap<usize, Outcome>,
-    claimed: BTreeMap<String, String>,
+    /// Each file name given: the report's identity and the input that has it.
+    claimed: BTreeMap<String, (String, String)>,
     items: Vec<Item>,
-    kept: Vec<String>,
+    /// What each commune in the summary kept, with its sub-folder.
+    kept: Vec<(String, String)>,
     /// PDFs to make, from the .docx kept as temporary files: (item, source, target).
     pdf_jobs: Vec<(usize, tempfile::TempPath, PathBuf)>,
 }
@@ -298,8 +380,33 @@ impl Commit<'_> {
     /// Rename a rendered report's files to their final names, unless another input
     /// of the same commune and year came first.
     fn place(&mut self, mut item: Item, pending: Option<Pending>) -> Item {
-        let Some(p) = pending else { return item };
-        if let Some(first) = self.claimed.get(&p.stem) {
+        let Some(mut p) = pending else { return item };
+        // A commune whose name differs from another's only by tones («Ba Tơ», «Ba
+        // Tô») gets a file name of its own; the same commune twice is a duplicate.
+        let base = p.stem.clone();
+        let mut stem = base.clone();
+        let mut namesake = None;
+        for n in 2.. {
+            match self.claimed.get(&stem) {
+                Some((identity, first)) if namesakes(identity, &p.identity) => {
+                    namesake.get_or_insert_with(|| first.clone());
+                    stem = format!("{base}-{n}");
+                }
+                _ => break,
+            }
+        }
+        if let Some(first) = namesake.filter(|_| !self.claimed.contains_key(&stem)) {
+            item.canh_bao.push(
+                Diagnostic::warning(
+                    &item.tep,
+                    Place::File,
+                    format!("tên báo cáo «{base}» đã dùng cho tệp «{first}», một xã khác có tên chỉ khác dấu; báo cáo này ghi thành «{stem}»."),
+                )
+                .kind(Kind::Output),
+            );
+        }
+        p.stem = stem;
+        if let Some((_, first)) = self.claimed.get(&p.stem) {
             item.loi.push(
                 Diagnostic::error(
                     &item.tep,
@@ -310,7 +417,8 @@ impl Commit<'_> {
             );
             return item;
         }
-        self.claimed.insert(p.stem.clone(), item.tep.clone());
+        self.claimed
+            .insert(p.stem.clone(), (p.identity.clone(), item.tep.clone()));
         let mut pdf = None;
         for (format, temp) in p.temps {
             let target = self.out.join(format!("{}.{}", p.stem, format.extension()));
@@ -334,13 +442,20 @@ impl Commit<'_> {
         }
         if item.loi.is_empty() {
             if let Some(kept) = p.kept {
-                self.kept.push(kept);
+                self.kept.push((p.folder, kept));
                 item.trong_tong_hop = true;
             }
             self.pdf_jobs.extend(pdf);
         }
         item
     }
+}
+
+/// Two reports of different communes whose names differ only by their tones: both
+/// names carry them («Ba Tơ», «Ba Tô»). A name typed without any («Ba Dong») is
+/// taken for the same commune as «Ba Động», as before.
+fn namesakes(a: &str, b: &str) -> bool {
+    a != b && !a.is_ascii() && !b.is_ascii()
 }
 
 /// Render and write every workbook; `progress` is called once per input, in input
@@ -433,34 +548,87 @@ pub fn run(
     let mut summary_file = None;
     let mut summary_errors = Vec::new();
     let mut counted = 0;
+    let mut groups = Vec::new();
     if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() && !interrupted {
-        counted = kept.len();
-        let absent: Vec<report::Missing> = missing
+        let absent: Vec<(String, report::Missing)> = missing
             .iter()
-            .map(|i| report::Missing {
-                tep: i.tep.clone(),
-                ly_do: i.loi.first().map(|d| d.message.clone()).unwrap_or_default(),
+            .map(|i| {
+                let why = i.loi.first().map(|d| d.message.clone()).unwrap_or_default();
+                (
+                    i.thu_muc.clone(),
+                    report::Missing {
+                        tep: i.tep.clone(),
+                        ly_do: why,
+                    },
+                )
             })
             .collect();
-        let duplicates: Vec<report::Missing> = items
+        let duplicates: Vec<(String, report::Missing)> = items
             .iter()
             .filter(|i| i.is_duplicate())
-            .map(|i| report::Missing {
-                tep: i.tep.clone(),
-                ly_do: i
+            .map(|i| {
+                let why = i
                     .loi
                     .iter()
                     .find(|d| d.kind == Kind::Duplicate)
                     .map(|d| d.message.clone())
-                    .unwrap_or_default(),
+                    .unwrap_or_default();
+                (
+                    i.thu_muc.clone(),
+                    report::Missing {
+                        tep: i.tep.clone(),
+                        ly_do: why,
+                    },
+                )
             })
             .collect();
-        match report::summary(pack, kept, &absent, &duplicates)
-            .and_then(|r| write_final(&r, options).map_err(|e| vec![e]))
-        {
-            Ok(files) => summary_file = files.into_iter().next(),
+        let mut taken = std::collections::BTreeSet::new();
+        if options.group_by_folder {
+            // A group is a sub-folder of the input folder with everything below it
+            // (a former district, then its officers' folders).
+            let folders: std::collections::BTreeSet<String> = kept
+                .iter()
+                .map(|(f, _)| top_folder(f))
+                .filter(|f| !f.is_empty())
+                .collect();
+            for folder in &folders {
+                let of = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
+                    list.iter()
+                        .filter(|(f, _)| top_folder(f) == *folder)
+                        .map(|(_, m)| m.clone())
+                        .collect()
+                };
+                let own: Vec<String> = kept
+                    .iter()
+                    .filter(|(f, _)| top_folder(f) == *folder)
+                    .map(|(_, k)| k.clone())
+                    .collect();
+                let count = own.len();
+                let written = write_summary(pack, own, &of(&absent), &of(&duplicates), folder, options, &mut taken);
+                let (bao_cao, so_xa) = match written {
+                    Ok(file) => (Some(file), count),
+                    Err(e) => {
+                        summary_errors.extend(e);
+                        (None, 0)
+                    }
+                };
+                groups.push(GroupSummary {
+                    thu_muc: folder.clone(),
+                    bao_cao,
+                    so_xa,
+                    xa_thieu: of(&absent).into_iter().map(|m| m.tep).collect(),
+                });
+            }
+        }
+        counted = kept.len();
+        let all = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
+            list.iter().map(|(_, m)| m.clone()).collect()
+        };
+        let kept: Vec<String> = kept.into_iter().map(|(_, k)| k).collect();
+        match write_summary(pack, kept, &all(&absent), &all(&duplicates), "", options, &mut taken) {
+            Ok(file) => summary_file = Some(file),
             Err(e) => {
-                summary_errors = e;
+                summary_errors.extend(e);
                 counted = 0;
             }
         }
@@ -485,6 +653,7 @@ pub fn run(
         tep_tam_da_xoa: swept,
         bo_qua: skipped,
         bao_cao_tong_hop: summary_file,
+        tong_hop_nhom: groups,
         so_xa_tong_hop: counted,
         xa_thieu,
         loi_tong_hop: summary_errors,
@@ -496,10 +665,44 @@ pub fn run(
     Ok(summary)
 }
 
+/// The first folder of a path below the input folder: "Ba Tơ (cũ)" of "Ba Tơ (cũ)/Cán bộ Lan".
+fn top_folder(folder: &str) -> String {
+    Path::new(folder)
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// One summary, of every commune (`nhom` empty) or of one sub-folder's, written in
+/// every format; its file name is made distinct from the summaries already written
+/// (`taken`) with the group's name, when the pack's `ten_tep` does not use `nhom`.
+fn write_summary(
+    pack: &Pack,
+    kept: Vec<String>,
+    absent: &[report::Missing],
+    duplicates: &[report::Missing],
+    nhom: &str,
+    options: &Options,
+    taken: &mut std::collections::BTreeSet<String>,
+) -> Result<String, Vec<Diagnostic>> {
+    let scope = report::SummaryScope {
+        nhom: nhom.to_string(),
+        overrides: options.summary_frame.clone(),
+    };
+    let mut r = report::summary(pack, kept, absent, duplicates, &scope)?;
+    if taken.contains(&r.file_stem) {
+        r.file_stem = format!("{}-{}", r.file_stem, report::slug(nhom));
+    }
+    taken.insert(r.file_stem.clone());
+    let files = write_final(&r, options).map_err(|e| vec![e])?;
+    Ok(files.into_iter().next().unwrap_or_default())
+}
+
 /// One input: its report written to temporary files, or why not.
 fn make(pack: &Pack, source: Source, options: &Options) -> Outcome {
-    let name = source.label();
-    let mut item = Item::new(name.clone());
+    let (name, folder) = source.label(options.root.as_deref());
+    let mut item = Item::new(name.clone(), folder.clone());
     if stop_requested() {
         item.loi.push(
             Diagnostic::error(
@@ -511,14 +714,19 @@ fn make(pack: &Pack, source: Source, options: &Options) -> Outcome {
         );
         return Outcome::NotStarted(item);
     }
-    let pending = match source.report(pack) {
+    let pending = match source.report_with(pack, options.previous.as_deref()) {
         Ok(r) => {
             item.canh_bao = r.warnings.clone();
             match write_pending(&r, options) {
                 Ok(temps) => Some(Pending {
                     stem: r.file_stem.clone(),
+                    identity: r.identity.clone(),
                     temps,
-                    kept: options.summary.then(|| report::keep(pack, &r, &name)).flatten(),
+                    kept: options
+                        .summary
+                        .then(|| report::keep(pack, &r, &name, &folder))
+                        .flatten(),
+                    folder,
                 }),
                 Err(e) => {
                     item.loi.push(e);

@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod bind;
 pub mod check;
+pub mod compare;
 pub mod district;
 pub mod doc;
 pub mod error;

@@ -74,14 +74,14 @@ enum Command {
         #[command(flatten)]
         output_formats: OutputArgs,
     },
-    /// Lập báo cáo cho mọi xã của một thư mục hoặc một tệp của huyện, và báo cáo tổng hợp của huyện.
+    /// Lập báo cáo cho mọi xã của một thư mục (cả thư mục con) hoặc một tệp của huyện, và báo cáo tổng hợp.
     #[command(
         help_template = HELP_TEMPLATE,
         next_help_heading = "Tùy chọn",
         override_usage = "baocao batch THƯ_MỤC_HOẶC_TỆP_HUYỆN -o THƯ_MỤC_KẾT_QUẢ [-t THƯ_MỤC_MẪU] [-f ĐỊNH_DẠNG] [-q]"
     )]
     Batch {
-        /// Thư mục chứa các tệp bảng tính của các xã, hoặc một tệp bảng tính của huyện (mỗi xã một dòng).
+        /// Thư mục chứa các tệp bảng tính của các xã (kể cả trong thư mục con), hoặc một tệp bảng tính của huyện (mỗi xã một dòng).
         #[arg(value_name = "THƯ_MỤC_HOẶC_TỆP_HUYỆN", help_heading = "Tham số")]
         input: PathBuf,
         /// Thư mục ghi kết quả.
@@ -91,12 +91,15 @@ enum Command {
         pack: PackArg,
         #[command(flatten)]
         output_formats: OutputArgs,
-        /// Không lập báo cáo tổng hợp của huyện.
+        /// Không lập báo cáo tổng hợp.
         #[arg(long = "khong-tong-hop")]
         no_summary: bool,
+
         /// Chỉ in lỗi và dòng tổng kết.
         #[arg(short = 'q', long = "im-lang", alias = "quiet")]
         quiet: bool,
+        #[command(flatten)]
+        summary: Box<SummaryArgs>,
     },
     /// Kiểm tra một tệp hoặc một thư mục bảng tính mà không lập báo cáo: liệt kê mọi lỗi và cảnh báo.
     #[command(
@@ -143,9 +146,113 @@ enum Command {
 /// The template pack of `render`, `batch` and `check`.
 #[derive(clap::Args)]
 struct PackArg {
-    /// Thư mục mẫu báo cáo, hoặc một mẫu Word (.docx) có thẻ {{ … }} (mặc định: mẫu có sẵn «bao-cao-ntm»).
+    /// Thư mục mẫu báo cáo, một mẫu Word (.docx) có thẻ {{ … }}, hoặc tên một mẫu có sẵn: «bao-cao-ntm» (mặc định, báo cáo năm 2024, cấp huyện), «bao-cao-ntm-2025» (từ năm 2025, xã báo cáo lên UBND tỉnh).
     #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
     dir: Option<PathBuf>,
+}
+
+/// The summary of `batch`: groups, and who signs it, its number and date, instead of
+/// the blanks the văn thư fills by hand.
+#[derive(clap::Args)]
+#[command(next_help_heading = "Báo cáo tổng hợp")]
+struct SummaryArgs {
+    /// Lập thêm một báo cáo tổng hợp cho mỗi thư mục con (thu-muc), ngoài báo cáo tổng hợp chung.
+    #[arg(long = "nhom", value_name = "CÁCH_NHÓM", hide_possible_values = true)]
+    group: Option<Grouping>,
+    /// Tệp TOML khai báo cơ quan ban hành, người ký, số, ngày… của báo cáo tổng hợp (các khóa như [tong_hop.van_ban]).
+    #[arg(long = "tong-hop", value_name = "TỆP_TOML")]
+    file: Option<PathBuf>,
+    /// Họ tên người ký báo cáo tổng hợp.
+    #[arg(long = "nguoi-ky", value_name = "HỌ_TÊN")]
+    nguoi_ky: Option<String>,
+    /// Chức vụ người ký (ví dụ: «GIÁM ĐỐC», «CHỦ TỊCH»).
+    #[arg(long = "chuc-vu", value_name = "CHỨC_VỤ")]
+    chuc_vu: Option<String>,
+    /// Quyền hạn ký (ví dụ: «TM. ỦY BAN NHÂN DÂN», «KT. GIÁM ĐỐC»; chuỗi rỗng để bỏ).
+    #[arg(long = "quyen-han-ky", value_name = "QUYỀN_HẠN")]
+    quyen_han_ky: Option<String>,
+    /// Số của báo cáo tổng hợp.
+    #[arg(long = "so", value_name = "SỐ")]
+    so: Option<String>,
+    /// Ngày của báo cáo tổng hợp (dd/mm/yyyy).
+    #[arg(long = "ngay", value_name = "NGÀY", value_parser = parse_day)]
+    ngay: Option<String>,
+    /// Cơ quan ban hành (xuống dòng bằng «\n», ví dụ: «SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG»).
+    #[arg(long = "co-quan", value_name = "CƠ_QUAN")]
+    co_quan: Option<String>,
+    /// Cơ quan chủ quản (ví dụ: «UBND TỈNH QUẢNG NGÃI»).
+    #[arg(long = "co-quan-chu-quan", value_name = "CƠ_QUAN")]
+    co_quan_chu_quan: Option<String>,
+    /// Ký hiệu (ví dụ: «BC-SNNMT»: loại văn bản - cơ quan).
+    #[arg(long = "ky-hieu", value_name = "KÝ_HIỆU", value_parser = parse_symbol)]
+    ky_hieu: Option<(String, String)>,
+    /// Địa danh ghi trước ngày tháng (ví dụ: «Quảng Ngãi»).
+    #[arg(long = "dia-danh", value_name = "ĐỊA_DANH")]
+    dia_danh: Option<String>,
+    /// Thư mục bảng tính năm trước của các xã cũ, để báo cáo của mỗi xã so sánh với số liệu cộng lại của các xã đã sáp nhập vào nó.
+    #[arg(
+        long = "so-sanh",
+        value_name = "THƯ_MỤC_NĂM_TRƯỚC",
+        help_heading = "So sánh trước sáp nhập"
+    )]
+    previous: Option<PathBuf>,
+    /// Tệp TOML ghi xã mới gồm những xã cũ nào (mặc định: cùng tên).
+    #[arg(
+        long = "sap-nhap",
+        value_name = "TỆP_TOML",
+        requires = "previous",
+        help_heading = "So sánh trước sáp nhập"
+    )]
+    mapping: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Grouping {
+    /// Mỗi thư mục con một nhóm.
+    #[value(name = "thu-muc")]
+    Folder,
+}
+
+fn parse_day(text: &str) -> std::result::Result<String, String> {
+    baocao::bind::parse_date(text)
+        .map(|_| text.trim().to_string())
+        .ok_or_else(|| "cần một ngày dạng dd/mm/yyyy, ví dụ 20/12/2025".to_string())
+}
+
+/// "BC-SNNMT" → ("BC", "SNNMT").
+fn parse_symbol(text: &str) -> std::result::Result<(String, String), String> {
+    match text.trim().split_once('-') {
+        Some((kind, agency)) if !kind.trim().is_empty() && !agency.trim().is_empty() => {
+            Ok((kind.trim().to_string(), agency.trim().to_string()))
+        }
+        _ => Err("cần dạng «BC-SNNMT» (loại văn bản, gạch nối, tên viết tắt của cơ quan)".to_string()),
+    }
+}
+
+impl SummaryArgs {
+    /// The file's values, then the flags over them.
+    fn overrides(self) -> Result<baocao::template::DocumentOverrides> {
+        use baocao::template::DocumentOverrides;
+        let from_file = match &self.file {
+            Some(path) => DocumentOverrides::load(path)?,
+            None => DocumentOverrides::default(),
+        };
+        let (ky_hieu, viet_tat) = self.ky_hieu.map_or((None, None), |(k, v)| (Some(k), Some(v)));
+        let flags = DocumentOverrides {
+            co_quan_chu_quan: self.co_quan_chu_quan,
+            co_quan_ban_hanh: self.co_quan.map(|c| c.replace("\\n", "\n")),
+            ky_hieu,
+            co_quan_viet_tat: viet_tat,
+            so: self.so,
+            dia_danh: self.dia_danh,
+            ngay: self.ngay,
+            quyen_han_ky: self.quyen_han_ky,
+            chuc_vu: self.chuc_vu,
+            nguoi_ky: self.nguoi_ky,
+            ..DocumentOverrides::default()
+        };
+        Ok(flags.or(from_file))
+    }
 }
 
 /// The output formats of `render` and `batch`.
@@ -252,16 +359,30 @@ fn main() -> ExitCode {
             pack,
             output_formats,
             no_summary,
+            summary,
             quiet,
         } => match output_formats.resolve() {
             Ok((formats, soffice)) => {
+                let group_by_folder = summary.group == Some(Grouping::Folder);
+                let comparison = summary.previous.clone().map(|dir| (dir, summary.mapping.clone()));
+                let summary_frame = match summary.overrides() {
+                    Ok(o) => o,
+                    Err(e) => {
+                        print(&[e]);
+                        return ExitCode::from(2);
+                    }
+                };
                 let options = batch::Options {
                     out_dir: output,
                     formats,
                     summary: !no_summary,
                     soffice,
+                    root: input.is_dir().then(|| input.clone()),
+                    group_by_folder,
+                    summary_frame,
+                    previous: None,
                 };
-                run_batch(&input, pack.dir.as_deref(), &options, quiet)
+                run_batch(&input, pack.dir.as_deref(), options, comparison, quiet)
             }
             Err(code) => code,
         },
@@ -396,6 +517,10 @@ fn clap_error(e: clap::Error) -> ExitCode {
 fn load_pack(dir: Option<&Path>) -> Result<Pack> {
     match dir {
         Some(f) if f.is_file() && f.extension().is_some_and(|e| e.eq_ignore_ascii_case("docx")) => Pack::with_form(f),
+        // "-t bao-cao-ntm-2025": an embedded pack, unless a folder of that name is here.
+        Some(d) if !d.exists() && d.to_str().and_then(Pack::builtin_named).is_some() => {
+            d.to_str().and_then(Pack::builtin_named).unwrap_or_else(Pack::builtin)
+        }
         Some(d) => Pack::load(d),
         None => Pack::builtin(),
     }
@@ -451,6 +576,7 @@ fn render(
         formats: formats.to_vec(),
         summary: false,
         soffice,
+        ..batch::Options::default()
     };
     stop_on_signals();
     let written = batch::write_final(&report, &options);
@@ -520,7 +646,13 @@ fn not_started(item: &Item) -> bool {
     !item.loi.is_empty() && item.loi.iter().all(|d| d.kind == Kind::Interrupted)
 }
 
-fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet: bool) -> ExitCode {
+fn run_batch(
+    input: &Path,
+    pack: Option<&Path>,
+    mut options: batch::Options,
+    comparison: Option<(PathBuf, Option<PathBuf>)>,
+    quiet: bool,
+) -> ExitCode {
     // A folder of commune workbooks, or one district workbook with a row per commune.
     let prepared = load_pack(pack).and_then(|p| {
         let found = if input.is_file() {
@@ -537,6 +669,28 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
             return ExitCode::from(2);
         }
     };
+    if let Some((dir, mapping)) = comparison {
+        let previous = mapping
+            .map(|m| baocao::compare::Mapping::load(&m))
+            .transpose()
+            .and_then(|m| baocao::compare::Previous::load(&pack, &dir, m));
+        match previous {
+            Ok(p) => {
+                for (file, why) in p.unreadable() {
+                    eprintln!("Cảnh báo: bảng tính năm trước «{file}» không dùng được để so sánh ({why}).");
+                }
+                if !quiet {
+                    eprintln!("So sánh với số liệu năm trước của {} xã cũ.", p.len());
+                }
+                options.previous = Some(std::sync::Arc::new(p));
+            }
+            Err(e) => {
+                print(&[e]);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let options = &options;
     if !quiet {
         for s in &skipped {
             eprintln!("Bỏ qua: {} ({})", s.tep, s.ly_do);
@@ -624,6 +778,14 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
             item.tep,
             item.loi.first().map(|d| d.message.as_str()).unwrap_or("")
         );
+    }
+    for group in &summary.tong_hop_nhom {
+        if let Some(file) = &group.bao_cao {
+            eprintln!(
+                "Báo cáo tổng hợp thư mục «{}» ({} xã): {file}",
+                group.thu_muc, group.so_xa
+            );
+        }
     }
     if let Some(file) = &summary.bao_cao_tong_hop {
         eprintln!("Báo cáo tổng hợp: {file}");

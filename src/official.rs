@@ -58,6 +58,8 @@ pub struct Meta {
     pub quyen_han_ky: String,
     pub chuc_vu: String,
     pub nguoi_ky: String,
+    /// The higher bodies the report is sent to («Kính gửi: …»), or none.
+    pub kinh_gui: Vec<String>,
     pub noi_nhan: Vec<String>,
 }
 
@@ -255,7 +257,52 @@ fn title(meta: &Meta, page: &PageSetup) -> Vec<Paragraph> {
     ));
     let line = text_width(meta.trich_yeu.trim(), 28, true).min(width - 1134);
     out.push(rule((line / 3).clamp(1134, width / 2), width));
+    out.extend(recipients(&meta.kinh_gui));
     out
+}
+
+/// «Kính gửi: Ủy ban nhân dân tỉnh Quảng Ngãi.» centred under the title, or «Kính
+/// gửi:» and one «- …;» line per recipient (ND30: 14, upright).
+fn recipients(kinh_gui: &[String]) -> Vec<Paragraph> {
+    let names: Vec<&str> = kinh_gui.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
+    let style = ParaStyle {
+        space_before: 120,
+        space_after: 120,
+        keep_next: true,
+        ..centered(28, false, false)
+    };
+    match names.as_slice() {
+        [] => Vec::new(),
+        [one] => vec![para(style, &format!("Kính gửi: {one}"))],
+        many => {
+            let mut out = vec![para(
+                ParaStyle {
+                    space_after: 0,
+                    ..style
+                },
+                "Kính gửi:",
+            )];
+            let last = many.len() - 1;
+            for (i, name) in many.iter().enumerate() {
+                let text = if name.starts_with('-') {
+                    name.to_string()
+                } else {
+                    format!("- {name}")
+                };
+                out.push(para(
+                    ParaStyle {
+                        align: Align::Left,
+                        indent_left: 2835,
+                        keep_next: true,
+                        space_after: if i == last { 120 } else { 0 },
+                        ..ParaStyle::default()
+                    },
+                    &text,
+                ));
+            }
+            out
+        }
+    }
 }
 
 fn heading_style(level: u8) -> ParaStyle {

@@ -24,6 +24,10 @@ pub struct Report {
     pub meta: Meta,
     /// File name without extension, safe on every system ("bao-cao-ntm-2024-xa-ba-thanh").
     pub file_stem: String,
+    /// The file name as the pack renders it, before it is made ASCII: two communes
+    /// whose names differ only by their tones («Ba Tơ», «Ba Tô») share a `file_stem`
+    /// but not this, so a batch tells a duplicate from a namesake.
+    pub identity: String,
     pub warnings: Vec<Diagnostic>,
     /// The bound data, for the district summary (see `keep`).
     pub data: Json,
@@ -36,7 +40,22 @@ pub fn from_file(pack: &Pack, path: &Path) -> Result<Report, Vec<Diagnostic>> {
 }
 
 pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnostic>> {
-    let bound = bind::bind(&book, &pack.manifest.du_lieu)?;
+    from_workbook_with(pack, book, None)
+}
+
+/// A report that can also see the previous year's figures of the communes merged
+/// into this one (`truoc`, see `compare::Previous::of`).
+pub fn from_workbook_with(
+    pack: &Pack,
+    book: Workbook,
+    previous: Option<&crate::compare::Previous>,
+) -> Result<Report, Vec<Diagnostic>> {
+    let mut bound = bind::bind(&book, &pack.manifest.du_lieu)?;
+    if let Some(truoc) = previous.and_then(|p| p.of(pack, &bound.context)) {
+        if let Some(map) = bound.context.as_object_mut() {
+            map.insert("truoc".into(), truoc);
+        }
+    }
     let book = Arc::new(book);
     let locations = Arc::new(bound.tables);
     let precisions = Arc::new(crate::template::Precisions(bound.precisions));
@@ -86,6 +105,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
         form: None,
         meta,
         file_stem: slug(&stem),
+        identity: identity(&stem),
         warnings,
         data,
     })
@@ -130,6 +150,7 @@ fn fill_form(
         form: Some(bytes),
         meta,
         file_stem: slug(&stem),
+        identity: identity(&stem),
         warnings,
         data,
     })
@@ -153,11 +174,12 @@ impl Report {
 }
 
 /// What the district summary keeps of one commune's data, as compact JSON text: the
-/// paths the manifest names in `tong_hop.giu` plus the source file's name as `_tep`.
+/// paths the manifest names in `tong_hop.giu` plus the source file's name as `_tep`
+/// and its sub-folder in a province batch as `_thu_muc`.
 /// A path keeps an entry whole ("tt") or part of it ("tt.ten_xa"); through a table it
 /// keeps that column of every row ("tieu_chi.danh_gia"). A batch holds this for every
 /// commune until the summary, so it should be no more than the summary reads.
-pub fn keep(pack: &Pack, report: &Report, source: &str) -> Option<String> {
+pub fn keep(pack: &Pack, report: &Report, source: &str, folder: &str) -> Option<String> {
     let spec = pack.manifest.tong_hop.as_ref()?;
     let mut kept = Json::Object(serde_json::Map::new());
     for path in &spec.giu {
@@ -166,6 +188,9 @@ pub fn keep(pack: &Pack, report: &Report, source: &str) -> Option<String> {
     }
     if let Json::Object(map) = &mut kept {
         map.insert("_tep".into(), Json::from(source));
+        if !folder.is_empty() {
+            map.insert("_thu_muc".into(), Json::from(folder));
+        }
     }
     Some(kept.to_string())
 }
@@ -201,6 +226,14 @@ fn project(from: &Json, path: &[&str], into: &mut Json) {
     }
 }
 
+/// Which summary is being made: of every commune (`nhom` empty) or of one group (a
+/// sub-folder), and the run's replacements for its `[tong_hop.van_ban]` fields.
+#[derive(Clone, Debug, Default)]
+pub struct SummaryScope {
+    pub nhom: String,
+    pub overrides: crate::template::DocumentOverrides,
+}
+
 /// An input of a batch that the district summary does not count, and why.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Missing {
@@ -218,6 +251,7 @@ pub fn summary(
     kept: Vec<String>,
     missing: &[Missing],
     duplicates: &[Missing],
+    scope: &SummaryScope,
 ) -> Result<Report, Vec<Diagnostic>> {
     let manifest = pack.file_path(crate::template::MANIFEST);
     let spec = pack.manifest.tong_hop.as_ref().ok_or_else(|| {
@@ -262,13 +296,16 @@ pub fn summary(
         xa => communes,
         thieu => minijinja::Value::from(minijinja::value::Serde(missing)),
         trung => minijinja::Value::from(minijinja::value::Serde(duplicates)),
+        cap => spec.cap.key(),
+        nhom => scope.nhom.clone(),
     };
-    let meta = metadata(pack, env, &values, &spec.van_ban).map_err(|e| vec![e])?;
+    let van_ban = spec.van_ban.overridden(&scope.overrides);
+    let meta = metadata(pack, env, &values, &van_ban).map_err(|e| vec![e])?;
     let tables = Arc::new(Tables::default());
     let ctx = render_context(&values, &meta, pack, &tables, &Arc::default(), "");
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
     let stem = pack
-        .render_field(env, "ten_tep", &spec.van_ban.ten_tep, &ctx)
+        .render_field(env, "ten_tep", &van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
     let body = pack.build_body(&markdown, &tables.take().tables);
     let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));
@@ -277,6 +314,7 @@ pub fn summary(
         form: None,
         meta,
         file_stem: slug(&stem),
+        identity: identity(&stem),
         warnings: Vec::new(),
         data: Json::Null,
     })
@@ -419,6 +457,7 @@ fn meta_json(meta: &Meta) -> Json {
         "chuc_vu": meta.chuc_vu,
         "nguoi_ky": meta.nguoi_ky,
         "noi_nhan": meta.noi_nhan,
+        "kinh_gui": meta.kinh_gui,
     })
 }
 
@@ -460,6 +499,11 @@ fn metadata(
         let text = field(&format!("noi_nhan[{i}]"), item)?;
         noi_nhan.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
     }
+    let mut kinh_gui = Vec::new();
+    for (i, item) in spec.kinh_gui.iter().enumerate() {
+        let text = field(&format!("kinh_gui[{i}]"), item)?;
+        kinh_gui.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
+    }
     Ok(Meta {
         co_quan_chu_quan: field("co_quan_chu_quan", &spec.co_quan_chu_quan)?,
         co_quan_ban_hanh: field("co_quan_ban_hanh", &spec.co_quan_ban_hanh)?,
@@ -474,8 +518,15 @@ fn metadata(
         quyen_han_ky: field("quyen_han_ky", &spec.quyen_han_ky)?,
         chuc_vu: field("chuc_vu", &spec.chuc_vu)?,
         nguoi_ky: field("nguoi_ky", &spec.nguoi_ky)?,
+        kinh_gui,
         noi_nhan,
     })
+}
+
+/// Who a report is about, from its rendered file name: case and spacing ignored,
+/// letters and tones kept.
+fn identity(stem: &str) -> String {
+    stem.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// A file name safe on Windows, macOS and Linux, readable, ASCII: accents dropped,

@@ -86,6 +86,157 @@ pub struct SummarySpec {
     pub giu: Vec<String>,
     /// The path to sort communes by, e.g. "tt.ten_xa".
     pub sap_xep: String,
+    /// The level that receives the reports and issues the summary; templates see it
+    /// as `cap`.
+    #[serde(default)]
+    pub cap: Level,
+}
+
+/// Who issues a summary: a district (reports before 2025), a province (UBND tỉnh or
+/// one of its Sở, since the two-level local government of 1 July 2025), or any
+/// named group of communes.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    #[default]
+    Huyen,
+    Tinh,
+    Nhom,
+}
+
+impl Level {
+    pub fn key(self) -> &'static str {
+        match self {
+            Level::Huyen => "huyen",
+            Level::Tinh => "tinh",
+            Level::Nhom => "nhom",
+        }
+    }
+}
+
+/// Values given at run time (a small TOML file, or flags) that replace fields of a
+/// summary's `[tong_hop.van_ban]`: who signs, the number and date the văn thư would
+/// otherwise write by hand, or another issuing body (a Sở instead of UBND tỉnh).
+/// Each value is a small template like the manifest's own.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentOverrides {
+    pub co_quan_chu_quan: Option<String>,
+    pub co_quan_ban_hanh: Option<String>,
+    pub ky_hieu: Option<String>,
+    pub co_quan_viet_tat: Option<String>,
+    pub so: Option<String>,
+    pub dia_danh: Option<String>,
+    pub ngay: Option<String>,
+    pub trich_yeu: Option<String>,
+    pub quyen_han_ky: Option<String>,
+    pub chuc_vu: Option<String>,
+    pub nguoi_ky: Option<String>,
+    pub kinh_gui: Option<Vec<String>>,
+    pub noi_nhan: Option<Vec<String>>,
+}
+
+impl DocumentOverrides {
+    /// Read a TOML file of overrides; every problem names the file and the line.
+    pub fn load(path: &Path) -> Result<DocumentOverrides> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostic::error(
+                &file,
+                Place::File,
+                format!("không đọc được tệp khai báo báo cáo tổng hợp ({e}); cần một tệp TOML UTF-8."),
+            )
+            .kind(Kind::Unreadable)
+        })?;
+        let overrides: DocumentOverrides = toml::from_str(&text).map_err(|e| {
+            let place = e.span().map_or(Place::File, |s| {
+                let line = line_of(&text, s.start);
+                Place::TemplateLine {
+                    line: line as u32,
+                    excerpt: text.lines().nth(line - 1).map(excerpt).unwrap_or_default(),
+                }
+            });
+            // toml's own words for a mistyped key are English; say it here.
+            let what = match e.message().strip_prefix("unknown field `").and_then(|m| m.split_once('`')) {
+                Some((key, _)) => format!("khóa «{key}» không có"),
+                None => format!("không đúng cú pháp TOML: {}", e.message()),
+            };
+            Diagnostic::error(
+                &file,
+                place,
+                format!(
+                    "tệp khai báo báo cáo tổng hợp: {what}; các khóa dùng được: co_quan_chu_quan, co_quan_ban_hanh, ky_hieu, co_quan_viet_tat, so, dia_danh, ngay, trich_yeu, quyen_han_ky, chuc_vu, nguoi_ky, kinh_gui, noi_nhan."
+                ),
+            )
+            .kind(Kind::BadValue)
+        })?;
+        if let Some(ngay) = overrides
+            .ngay
+            .as_deref()
+            .filter(|n| !n.contains('{') && !n.trim().is_empty())
+        {
+            if crate::bind::parse_date(ngay.trim()).is_none() {
+                let line = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("ngay"))
+                    .map_or(1, |i| i + 1);
+                return Err(Diagnostic::error(
+                    &file,
+                    Place::TemplateLine {
+                        line: line as u32,
+                        excerpt: text.lines().nth(line - 1).map(excerpt).unwrap_or_default(),
+                    },
+                    format!("«ngay» cần một ngày dạng dd/mm/yyyy (hoặc yyyy-mm-dd), nhận được «{ngay}»."),
+                )
+                .kind(Kind::BadValue));
+            }
+        }
+        Ok(overrides)
+    }
+
+    /// These values over `other`'s (flags over a file).
+    pub fn or(self, other: DocumentOverrides) -> DocumentOverrides {
+        DocumentOverrides {
+            co_quan_chu_quan: self.co_quan_chu_quan.or(other.co_quan_chu_quan),
+            co_quan_ban_hanh: self.co_quan_ban_hanh.or(other.co_quan_ban_hanh),
+            ky_hieu: self.ky_hieu.or(other.ky_hieu),
+            co_quan_viet_tat: self.co_quan_viet_tat.or(other.co_quan_viet_tat),
+            so: self.so.or(other.so),
+            dia_danh: self.dia_danh.or(other.dia_danh),
+            ngay: self.ngay.or(other.ngay),
+            trich_yeu: self.trich_yeu.or(other.trich_yeu),
+            quyen_han_ky: self.quyen_han_ky.or(other.quyen_han_ky),
+            chuc_vu: self.chuc_vu.or(other.chuc_vu),
+            nguoi_ky: self.nguoi_ky.or(other.nguoi_ky),
+            kinh_gui: self.kinh_gui.or(other.kinh_gui),
+            noi_nhan: self.noi_nhan.or(other.noi_nhan),
+        }
+    }
+}
+
+impl DocumentSpec {
+    /// This spec with the given fields replaced.
+    pub fn overridden(&self, o: &DocumentOverrides) -> DocumentSpec {
+        let pick = |value: &Option<String>, own: &String| value.clone().unwrap_or_else(|| own.clone());
+        DocumentSpec {
+            co_quan_chu_quan: pick(&o.co_quan_chu_quan, &self.co_quan_chu_quan),
+            co_quan_ban_hanh: pick(&o.co_quan_ban_hanh, &self.co_quan_ban_hanh),
+            loai: self.loai.clone(),
+            ky_hieu: pick(&o.ky_hieu, &self.ky_hieu),
+            co_quan_viet_tat: pick(&o.co_quan_viet_tat, &self.co_quan_viet_tat),
+            so: pick(&o.so, &self.so),
+            dia_danh: pick(&o.dia_danh, &self.dia_danh),
+            ngay: pick(&o.ngay, &self.ngay),
+            nam: self.nam.clone(),
+            trich_yeu: pick(&o.trich_yeu, &self.trich_yeu),
+            quyen_han_ky: pick(&o.quyen_han_ky, &self.quyen_han_ky),
+            chuc_vu: pick(&o.chuc_vu, &self.chuc_vu),
+            nguoi_ky: pick(&o.nguoi_ky, &self.nguoi_ky),
+            kinh_gui: o.kinh_gui.clone().unwrap_or_else(|| self.kinh_gui.clone()),
+            noi_nhan: o.noi_nhan.clone().unwrap_or_else(|| self.noi_nhan.clone()),
+            ten_tep: self.ten_tep.clone(),
+        }
+    }
 }
 
 /// One appendix: a bound table (`bang`) or a sheet found by name (`trang_tinh`),
@@ -134,6 +285,10 @@ pub struct DocumentSpec {
     pub quyen_han_ky: String,
     pub chuc_vu: String,
     pub nguoi_ky: String,
+    /// «Kính gửi:» under the title, for a report sent to a named higher body (ND30):
+    /// one recipient on the line, several as «- …;» lines.
+    #[serde(default)]
+    pub kinh_gui: Vec<String>,
     #[serde(default)]
     pub noi_nhan: Vec<String>,
     /// Output file name without extension.
@@ -196,18 +351,49 @@ fn load_form(path: &Path) -> Result<std::sync::Arc<crate::form::Form>> {
         })
 }
 
-/// The default pack, embedded so `baocao render x.xlsx` works with no templates folder.
-const BUILTIN: &[(&str, &str)] = &[
-    (MANIFEST, include_str!("../../templates/bao-cao-ntm/manifest.toml")),
-    ("noi-dung.md", include_str!("../../templates/bao-cao-ntm/noi-dung.md")),
-    ("tong-hop.md", include_str!("../../templates/bao-cao-ntm/tong-hop.md")),
+/// The packs embedded in the binary, so `baocao render x.xlsx` works with no templates
+/// folder; `-t NAME` picks one by name. The first is the default.
+const BUILTINS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "bao-cao-ntm",
+        &[
+            (MANIFEST, include_str!("../../templates/bao-cao-ntm/manifest.toml")),
+            ("noi-dung.md", include_str!("../../templates/bao-cao-ntm/noi-dung.md")),
+            ("tong-hop.md", include_str!("../../templates/bao-cao-ntm/tong-hop.md")),
+        ],
+    ),
+    (
+        "bao-cao-ntm-2025",
+        &[
+            (MANIFEST, include_str!("../../templates/bao-cao-ntm-2025/manifest.toml")),
+            (
+                "noi-dung.md",
+                include_str!("../../templates/bao-cao-ntm-2025/noi-dung.md"),
+            ),
+            (
+                "tong-hop.md",
+                include_str!("../../templates/bao-cao-ntm-2025/tong-hop.md"),
+            ),
+        ],
+    ),
 ];
 pub const BUILTIN_NAME: &str = "bao-cao-ntm";
 
 impl Pack {
     pub fn builtin() -> Result<Pack> {
-        let files: BTreeMap<String, String> = BUILTIN.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Pack::from_files(format!("(mẫu có sẵn) {BUILTIN_NAME}"), files)
+        Pack::builtin_named(BUILTIN_NAME).unwrap_or_else(|| unreachable!("the default pack is embedded"))
+    }
+
+    /// The names of the embedded packs.
+    pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+        BUILTINS.iter().map(|(name, _)| *name)
+    }
+
+    /// An embedded pack by name ("bao-cao-ntm-2025"), or None when there is none.
+    pub fn builtin_named(name: &str) -> Option<Result<Pack>> {
+        let (name, files) = BUILTINS.iter().find(|(n, _)| *n == name)?;
+        let files: BTreeMap<String, String> = files.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Some(Pack::from_files(format!("(mẫu có sẵn) {name}"), files))
     }
 
     /// Load a pack folder: its manifest and every .md file in it. Only regular files

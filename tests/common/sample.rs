@@ -589,7 +589,11 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
                 None,
             ),
         ];
-        for (i, (label, text, number)) in rows.into_iter().enumerate() {
+        // Since the two-level local government of 2025 a commune's sheet has no district.
+        let rows = rows
+            .into_iter()
+            .filter(|(label, _, _)| *label != "Huyện" || !c.district.is_empty());
+        for (i, (label, text, number)) in rows.enumerate() {
             let r = 3 + i as u32;
             ws.write_number_with_format(r, 0, (i + 1) as f64, &f.center)?;
             ws.write_string_with_format(r, 1, label, &f.label)?;
@@ -1083,6 +1087,57 @@ pub fn ba_vi_words() -> Narrative {
     .merge(1, 0, 1, 5)
     .merge(3, 0, 3, 5)
     .merge(6, 0, 6, 5)
+}
+
+/// A commune's 2025 workbook: the year 2025, no district (two-level local government
+/// since 1 July 2025), the province after the merger, local budget «tỉnh, xã».
+pub fn province_commune(name: &str, province: &str, seed: u64) -> Commune {
+    let mut c = commune(name, seed);
+    c.district = String::new();
+    c.province = province.to_string();
+    c.year = 2025;
+    c.report_date = c.report_date.map(|(_, m, d)| (2025, m, d));
+    for f in &mut c.funding {
+        if f.source.contains("huyện") {
+            f.source = "Ngân sách địa phương (tỉnh, xã)";
+        }
+    }
+    c
+}
+
+/// Tỉnh Quảng Ngãi after the merger, a few communes of four former districts, each in
+/// its own folder as the province's officers keep them: (folder, file as the clerk
+/// saved it, commune).
+pub const QUANG_NGAI: &[(&str, &str, &str)] = &[
+    ("Ba Tơ (cũ)", "Ba Tơ.xlsx", "Ba Tơ"),
+    ("Ba Tơ (cũ)", "Ba Vì.xlsx", "Ba Vì"),
+    ("Ba Tơ (cũ)", "BC NTM 2025 - Ba Tô.xlsx", "Ba Tô"),
+    ("Ba Tơ (cũ)", "Ba Dinh.xls", "Ba Dinh"),
+    ("Ba Tơ (cũ)", "ba vinh.ods", "Ba Vinh"),
+    ("Ba Tơ (cũ)", "BA ĐỘNG.xlsx", "Ba Động"),
+    ("Ba Tơ (cũ)", "Đặng Thùy Trâm.xlsx", "Đặng Thùy Trâm"),
+    ("Mộ Đức (cũ)", "Mộ Đức.xlsx", "Mộ Đức"),
+    ("Mộ Đức (cũ)", "Long Phụng.xlsx", "Long Phụng"),
+    ("Mộ Đức (cũ)", "Lân Phong.ods", "Lân Phong"),
+    ("Mộ Đức (cũ)", "Mỏ Cày.xlsx", "Mỏ Cày"),
+    ("Nghĩa Hành (cũ)", "Nghĩa Hành.xlsx", "Nghĩa Hành"),
+    ("Nghĩa Hành (cũ)", "Đình Cương.xls", "Đình Cương"),
+    ("Nghĩa Hành (cũ)", "Thiện Tín.xlsx", "Thiện Tín"),
+    ("Nghĩa Hành (cũ)", "Phước Giang.xlsx", "Phước Giang"),
+    ("Sơn Hà (cũ)", "Sơn Hà.xlsx", "Sơn Hà"),
+    ("Sơn Hà (cũ)", "Sơn Hạ.xlsx", "Sơn Hạ"),
+    ("Sơn Hà (cũ)", "PL Sơn Linh.xlsx", "Sơn Linh"),
+    ("Sơn Hà (cũ)", "Sơn Thủy.ods", "Sơn Thủy"),
+    ("Sơn Hà (cũ)", "Sơn Kỳ.xlsx", "Sơn Kỳ"),
+];
+
+/// The sample province's communes, with their folder and file.
+pub fn quang_ngai() -> Vec<(&'static str, &'static str, Commune)> {
+    QUANG_NGAI
+        .iter()
+        .enumerate()
+        .map(|(i, &(folder, file, name))| (folder, file, province_commune(name, "Quảng Ngãi", 2000 + i as u64)))
+        .collect()
 }
 
 /// The same communes as one district workbook: a sheet "Các xã" with a row per
