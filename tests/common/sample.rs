@@ -1136,7 +1136,15 @@ pub fn quang_ngai() -> Vec<(&'static str, &'static str, Commune)> {
     QUANG_NGAI
         .iter()
         .enumerate()
-        .map(|(i, &(folder, file, name))| (folder, file, province_commune(name, "Quảng Ngãi", 2000 + i as u64)))
+        .map(|(i, &(folder, file, name))| {
+            let mut c = province_commune(name, "Quảng Ngãi", 2000 + i as u64);
+            c.narrative = match name {
+                "Mộ Đức" => Some(mo_duc_words()),
+                "Sơn Hà" => Some(son_ha_words()),
+                _ => None,
+            };
+            (folder, file, c)
+        })
         .collect()
 }
 
@@ -1279,4 +1287,36 @@ pub fn district_workbook(communes: &[Commune]) -> Vec<u8> {
     build(&mut wb)
         .and_then(|_| wb.save_to_buffer())
         .expect("district workbook")
+}
+
+/// Xã Mộ Đức (2025, formed by the merger) writes a key in column A and its text in
+/// column B.
+pub fn mo_duc_words() -> Narrative {
+    Narrative::new(&[
+        &["THUYẾT MINH BÁO CÁO NĂM 2025"],
+        &["Mục", "Nội dung"],
+        &[
+            "kho_khan",
+            "Sau sắp xếp đơn vị hành chính, xã có diện tích gấp ba lần; hồ sơ tiêu chí của ba xã cũ chưa được hợp nhất.",
+        ],
+        &["", "Cán bộ phụ trách nông thôn mới của các xã cũ được bố trí lại, cần thời gian làm quen địa bàn."],
+        &[],
+        &[
+            "kien_nghi",
+            "Đề nghị UBND tỉnh sớm ban hành hướng dẫn đánh giá tiêu chí cho các xã hình thành sau sắp xếp.",
+        ],
+    ])
+    .merge(0, 0, 0, 1)
+}
+
+/// Xã Sơn Hà (2025) writes the heading as in the report, then its paragraphs below.
+pub fn son_ha_words() -> Narrative {
+    Narrative::new(&[
+        &["Khó khăn, vướng mắc"],
+        &["Mưa lũ cuối năm làm sạt lở 800 m đường giao thông liên thôn, ảnh hưởng tiến độ tiêu chí số 2."],
+        &[],
+        &["Nguồn vốn đối ứng của nhân dân vùng đồng bào dân tộc thiểu số còn hạn chế."],
+    ])
+    .merge(1, 0, 1, 5)
+    .merge(3, 0, 3, 5)
 }
