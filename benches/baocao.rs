@@ -119,7 +119,7 @@ fn communes(data: &Path, n: usize) -> PathBuf {
 
 fn child_batch(input: &Path, out: &Path, summary: bool) {
     let pack = Pack::builtin().unwrap();
-    let (files, skipped) = batch::scan(input).unwrap();
+    let (files, skipped) = batch::scan(input, false).unwrap();
     let inputs: Vec<batch::Source> = files.into_iter().map(batch::Source::File).collect();
     let options = batch::Options {
         out_dir: out.to_path_buf(),

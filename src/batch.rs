@@ -125,8 +125,9 @@ impl Summary {
 
 pub const SUMMARY_FILE: &str = "tong-ket.json";
 
-/// The workbooks of a folder, sorted, and the files skipped with the reason.
-pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
+/// The workbooks of a folder, sorted, and the files skipped with the reason; with
+/// `data` (a pack whose body is a form) also its JSON and TOML data files.
+pub fn scan(dir: &Path, data: bool) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
     let shown = dir.display().to_string();
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Diagnostic::error(
@@ -158,7 +159,13 @@ pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
             skipped.push(skip("tệp khóa của Excel/LibreOffice (bảng tính đang mở), bỏ qua"));
         } else if name.starts_with('.') {
             continue;
-        } else if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+        } else if name == SUMMARY_FILE {
+            skipped.push(skip("tệp tổng kết của một lần chạy trước, bỏ qua"));
+        } else if report::is_data_file(&path) && !data {
+            skipped.push(skip(
+                "tệp dữ liệu JSON/TOML chỉ dùng được với một mẫu Word (-t mau.docx), bỏ qua",
+            ));
+        } else if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) && !report::is_data_file(&path) {
             skipped.push(skip("không phải tệp bảng tính (.xlsx, .xls, .ods), bỏ qua"));
         } else if let Err(e) = &meta {
             skipped.push(skip(&format!("không đọc được tệp ({e}), bỏ qua")));
@@ -174,12 +181,12 @@ pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
     found.sort();
     skipped.sort_by(|a, b| a.tep.cmp(&b.tep));
     if found.is_empty() {
-        return Err(Diagnostic::error(
-            &shown,
-            Place::File,
-            "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo.",
-        )
-        .kind(Kind::NotSpreadsheet));
+        let what = if data {
+            "thư mục không có tệp bảng tính (.xlsx, .xls, .ods) hay tệp dữ liệu (.json, .toml) nào để lập báo cáo."
+        } else {
+            "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo."
+        };
+        return Err(Diagnostic::error(&shown, Place::File, what).kind(Kind::NotSpreadsheet));
     }
     Ok((found, skipped))
 }
@@ -215,6 +222,10 @@ impl Source {
     /// warnings met on the way (text converted from TCVN3 before a bad cell…).
     pub fn report(self, pack: &Pack) -> Result<Report, Warned<Vec<Diagnostic>>> {
         let book = match self {
+            Source::File(path) if report::is_data_file(&path) => {
+                let data = report::read_data(&path).map_err(Warned::new)?;
+                return report::from_data(pack, &file_name(&path), data).map_err(Warned::new);
+            }
             Source::File(path) => crate::workbook::open(&path).map_err(|e| Warned::new(vec![e]))?,
             Source::Commune(book) => *book,
         };

@@ -47,6 +47,17 @@ struct Span {
     place: Place,
 }
 
+/// Is this file name a form's (.docx)?
+pub fn is_form_name(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    lower.ends_with(".docx")
+}
+
+/// Is this path a form's (.docx)?
+pub fn is_form_file(path: &std::path::Path) -> bool {
+    is_form_name(&path.to_string_lossy())
+}
+
 /// Is this a part whose text can hold tags?
 fn fillable(name: &str) -> bool {
     name == "word/document.xml"
@@ -141,29 +152,17 @@ impl Form {
         }
     }
 
-    /// Syntax errors: each `{{ … }}` tag on its own first (so every bad one is named),
-    /// then each part as a whole (unbalanced blocks, bad statements).
+    /// What the tags alone do not show: each part parsed as a whole (every tag was
+    /// checked on its own when the part was prepared).
     fn syntax_errors(&self) -> Vec<Diagnostic> {
         let env = Environment::new();
-        let mut errors = Vec::new();
-        for part in &self.parts {
-            let before = errors.len();
-            for tag in tags_in(&part.source) {
-                if tag.starts_with("{{") {
-                    if let Err(e) = env.template_from_str(tag) {
-                        let offset = tag.as_ptr() as usize - part.source.as_ptr() as usize;
-                        errors.push(self.error_at(part, offset, &e));
-                    }
-                }
-            }
-            if errors.len() == before {
-                if let Err(e) = env.template_from_str(&part.source) {
-                    let at = e.range().map_or(0, |r| r.start);
-                    errors.push(self.error_at(part, at, &e));
-                }
-            }
-        }
-        errors
+        self.parts
+            .iter()
+            .filter_map(|part| {
+                let e = env.template_from_str(&part.source).err()?;
+                Some(self.error_at(part, e.range().map_or(0, |r| r.start), &e))
+            })
+            .collect()
     }
 
     fn place_of(part: &TemplatePart, offset: usize) -> Place {
@@ -177,17 +176,7 @@ impl Form {
     }
 
     fn error_at(&self, part: &TemplatePart, offset: usize, e: &minijinja::Error) -> Diagnostic {
-        let what = match e.kind() {
-            minijinja::ErrorKind::SyntaxError => "lỗi cú pháp trong thẻ của mẫu",
-            minijinja::ErrorKind::UndefinedError => "mẫu dùng một biến hoặc thuộc tính không có trong dữ liệu",
-            minijinja::ErrorKind::UnknownFilter => "mẫu dùng một bộ lọc không có",
-            minijinja::ErrorKind::UnknownFunction => "mẫu gọi một hàm không có",
-            minijinja::ErrorKind::InvalidOperation => "giá trị không dùng được ở đây",
-            minijinja::ErrorKind::OutOfFuel => "mẫu chạy quá lâu (vòng lặp quá lớn)",
-            _ => "lỗi khi điền dữ liệu vào mẫu",
-        };
-        let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
-        Diagnostic::error(&self.file, Form::place_of(part, offset), format!("{what}{detail}.")).kind(Kind::Template)
+        Diagnostic::error(&self.file, Form::place_of(part, offset), explain(e)).kind(Kind::Template)
     }
 
     /// Fill the form with `context`: the .docx bytes. `base` is the pack's environment
@@ -209,7 +198,7 @@ impl Form {
         let mut filled = Vec::new();
         let mut errors = Vec::new();
         for part in &self.parts {
-            match env.render_named_str(&part.name, &part.source, context) {
+            match self.render_part(&env, part, context) {
                 Ok(xml) if xml.len() > MAX_PART_BYTES => errors.push(
                     Diagnostic::error(
                         &self.file,
@@ -223,10 +212,7 @@ impl Form {
                     .kind(Kind::TooLarge),
                 ),
                 Ok(xml) => filled.push((part.name.clone(), xml)),
-                Err(e) => {
-                    let at = e.range().map_or(0, |r| r.start);
-                    errors.push(self.error_at(part, at, &e));
-                }
+                Err(e) => errors.extend(e),
             }
         }
         if !errors.is_empty() {
@@ -240,6 +226,41 @@ impl Form {
             )
             .kind(Kind::Output)]
         })
+    }
+
+    /// One part filled. On an error the tag at fault is set aside and the part is
+    /// filled again, so that every undefined name or bad value of a form is named at
+    /// once, each once (a tag in a loop fails on the first pass only).
+    fn render_part(
+        &self,
+        env: &Environment<'static>,
+        part: &TemplatePart,
+        context: &minijinja::Value,
+    ) -> Result<String, Vec<Diagnostic>> {
+        const MAX_ERRORS: usize = 100;
+        let mut source = std::borrow::Cow::Borrowed(part.source.as_str());
+        let mut patches: Vec<Patch> = Vec::new();
+        let mut errors = Vec::new();
+        loop {
+            let e = match env.render_named_str(&part.name, &source, context) {
+                Ok(xml) if errors.is_empty() => return Ok(xml),
+                Ok(_) => return Err(errors),
+                Err(e) => e,
+            };
+            let at = e.range().map(|r| r.start);
+            let original = at.map_or(0, |at| patches.iter().rev().fold(at, |at, p| p.back(at)));
+            errors.push(self.error_at(part, original, &e));
+            let patch = at.and_then(|at| set_aside(&source, at));
+            match patch {
+                Some(patch) if errors.len() < MAX_ERRORS && e.kind() != minijinja::ErrorKind::OutOfFuel => {
+                    let mut text = source.into_owned();
+                    text.replace_range(patch.start..patch.start + patch.old_len, &patch.text);
+                    source = std::borrow::Cow::Owned(text);
+                    patches.push(patch);
+                }
+                _ => return Err(errors),
+            }
+        }
     }
 
     /// The form's package with the filled parts in place of the templates; every other
@@ -264,6 +285,79 @@ impl Form {
         }
         Ok(out.finish()?.into_inner())
     }
+}
+
+/// A replacement made in a part's template to go on after an error.
+struct Patch {
+    start: usize,
+    old_len: usize,
+    text: String,
+}
+
+impl Patch {
+    /// An offset after this patch, as it was before it.
+    fn back(&self, at: usize) -> usize {
+        if at >= self.start + self.text.len() {
+            at - self.text.len() + self.old_len
+        } else {
+            at.min(self.start + self.old_len)
+        }
+    }
+}
+
+/// How to set aside the tag that failed at `at`: a `{{ … }}` becomes a comment, the
+/// condition of an `if` false, the sequence of a `for` empty, the value of a `set`
+/// none. None when the tag is of another kind (then filling stops there).
+fn set_aside(source: &str, at: usize) -> Option<Patch> {
+    let rest = source.get(at..)?;
+    let open = if rest.starts_with("{{") || rest.starts_with("{%") {
+        at
+    } else {
+        let head = &source[..at];
+        head.rfind("{{").max(head.rfind("{%"))?
+    };
+    let range = match next_tag(source, open)? {
+        Ok(range) if range.start == open && range.end > at => range,
+        _ => return None,
+    };
+    let tag = &source[range.clone()];
+    if tag.starts_with("{{") {
+        return Some(Patch {
+            start: range.start,
+            old_len: tag.len(),
+            text: String::new(),
+        });
+    }
+    let body = statement_body(tag);
+    let body_start = range.start + tag.find(body)?;
+    let keyword = body.split_whitespace().next()?;
+    let (expr_start, neutral) = match keyword {
+        "if" | "elif" => (body_start + keyword.len(), " false "),
+        "for" => (body_start + body.find(" in ")? + 4, " [] "),
+        "set" => (body_start + body.find('=')? + 1, " none "),
+        _ => return None,
+    };
+    let expr_end = body_start + body.len();
+    Some(Patch {
+        start: expr_start,
+        old_len: expr_end - expr_start,
+        text: neutral.to_string(),
+    })
+}
+
+/// A template error as the form's author reads it.
+fn explain(e: &minijinja::Error) -> String {
+    let what = match e.kind() {
+        minijinja::ErrorKind::SyntaxError => "lỗi cú pháp trong thẻ của mẫu",
+        minijinja::ErrorKind::UndefinedError => "mẫu dùng một biến hoặc thuộc tính không có trong dữ liệu",
+        minijinja::ErrorKind::UnknownFilter => "mẫu dùng một bộ lọc không có",
+        minijinja::ErrorKind::UnknownFunction => "mẫu gọi một hàm không có",
+        minijinja::ErrorKind::InvalidOperation => "giá trị không dùng được ở đây",
+        minijinja::ErrorKind::OutOfFuel => "mẫu chạy quá lâu (vòng lặp quá lớn)",
+        _ => "lỗi khi điền dữ liệu vào mẫu",
+    };
+    let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
+    format!("{what}{detail}.")
 }
 
 /// A value as run text: XML-escaped, with the characters XML forbids dropped, a
@@ -310,17 +404,6 @@ fn next_tag(text: &str, from: usize) -> Option<Result<std::ops::Range<usize>, (u
         });
     }
     None
-}
-
-/// The tags of a template text, in order.
-fn tags_in(text: &str) -> Vec<&str> {
-    let mut tags = Vec::new();
-    let mut rest = 0;
-    while let Some(Ok(range)) = next_tag(text, rest) {
-        rest = range.end;
-        tags.push(&text[range]);
-    }
-    tags
 }
 
 // ---------------------------------------------------------------------------------
@@ -650,6 +733,8 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
     let mut preserve = std::collections::BTreeSet::new();
     let mut errors = Vec::new();
     let mut places = Vec::new();
+    let syntax = Environment::new();
+    let mut blocks: Vec<BlockTag> = Vec::new();
     for (p, chars) in &texts {
         let joined: String = chars.iter().map(|c| c.ch).collect();
         let place = describe(&elems, *p, label, &numbers, &joined);
@@ -698,6 +783,10 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                     );
                     continue;
                 };
+                if let Some(e) = statement_error(&syntax, &inner) {
+                    errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
+                }
+                blocks.push(BlockTag::new(&tag, &inner, Some(kind), target, *p, &place));
                 replaced.push((target, *p, inner));
                 continue;
             }
@@ -719,6 +808,17 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                 merge_edits(&elems, tc, merge, &mut edits);
                 continue;
             }
+            let wrong = if tag.starts_with("{{") {
+                syntax.template_from_str(&tag).err()
+            } else if tag.starts_with("{%") {
+                blocks.push(BlockTag::new(&tag, &tag, None, *p, *p, &place));
+                statement_error(&syntax, &tag)
+            } else {
+                None
+            };
+            if let Some(e) = wrong {
+                errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
+            }
             // An ordinary tag: whole in the `w:t` where it begins, gone from the others.
             for (k, c) in chars[first..=last].iter().enumerate() {
                 edits.push(Edit {
@@ -730,10 +830,8 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
             preserve.insert(chars[first].t);
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    if edits.is_empty() && replaced.is_empty() {
+    errors.extend(balance(&blocks, &elems));
+    if errors.is_empty() && edits.is_empty() && replaced.is_empty() {
         return Ok(None);
     }
     for t in preserve {
@@ -755,12 +853,12 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                 .find(|(p, _)| *p == pair[1].1)
                 .map(|(_, s)| s.clone())
                 .unwrap_or_default();
-            return Err(vec![Diagnostic::error(
+            errors.push(Diagnostic::error(
                 "",
                 place,
                 "hai thẻ cấu trúc ({%p, {%tr, {%tc, {%r) nằm trong cùng một đoạn, hàng, ô hoặc đoạn chữ; mỗi thẻ cấu trúc cần một chỗ riêng.",
             )
-            .kind(Kind::Template)]);
+            .kind(Kind::Template));
         }
     }
     let mut kept = Vec::new();
@@ -775,7 +873,7 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                     .find(|(q, _)| q == p)
                     .map(|(_, s)| s.clone())
                     .unwrap_or_default();
-                return Err(vec![Diagnostic::error(
+                errors.push(Diagnostic::error(
                     "",
                     place,
                     format!(
@@ -783,11 +881,14 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                         edit.text
                     ),
                 )
-                .kind(Kind::Template)]);
+                .kind(Kind::Template));
             }
             Some(_) => {}
             None => kept.push(edit),
         }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     for (target, _, inner) in &replaced {
         kept.push(Edit {
@@ -820,6 +921,183 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
         }
     }
     Ok(Some((source, spans)))
+}
+
+/// A block statement of the form (`{% for %}`, `{%tr endfor %}`, `{%p else %}`…),
+/// for checking that blocks open and close at the same level.
+struct BlockTag {
+    /// As the author wrote it (`{%tr for d in duong %}`).
+    text: String,
+    keyword: String,
+    assigns: bool,
+    kind: Option<Structural>,
+    /// The element the statement stands for: its row, cell, paragraph or run, or the
+    /// paragraph holding an ordinary statement.
+    target: usize,
+    paragraph: usize,
+    place: Place,
+}
+
+impl BlockTag {
+    fn new(
+        text: &str,
+        statement: &str,
+        kind: Option<Structural>,
+        target: usize,
+        paragraph: usize,
+        place: &Place,
+    ) -> Self {
+        let body = statement_body(statement);
+        BlockTag {
+            text: text.to_string(),
+            keyword: body.split_whitespace().next().unwrap_or("").to_string(),
+            assigns: body.contains('='),
+            kind,
+            target,
+            paragraph,
+            place: place.clone(),
+        }
+    }
+
+    fn opens(&self) -> bool {
+        matches!(
+            self.keyword.as_str(),
+            "for" | "if" | "with" | "macro" | "call" | "filter" | "autoescape" | "block"
+        ) || (self.keyword == "set" && !self.assigns)
+    }
+
+    /// What the statement spans, for messages.
+    fn scope(&self) -> &'static str {
+        match self.kind {
+            Some(Structural::Row) => "cả hàng của bảng",
+            Some(Structural::Cell) => "cả ô của bảng",
+            Some(Structural::Paragraph) => "cả đoạn",
+            Some(Structural::Run) => "cả đoạn chữ (run)",
+            None => "trong một đoạn",
+        }
+    }
+}
+
+/// `{%- for x in y +%}` → `for x in y`.
+fn statement_body(tag: &str) -> &str {
+    tag.trim_start_matches("{%")
+        .trim_end_matches("%}")
+        .trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace())
+}
+
+/// A statement's own syntax error, checked alone: an opening statement with its end
+/// added, `else` inside an `if`, so that every bad statement of a form is named, not
+/// only the first.
+fn statement_error(env: &Environment, tag: &str) -> Option<minijinja::Error> {
+    let body = statement_body(tag);
+    let keyword = body.split_whitespace().next().unwrap_or("");
+    let test = match keyword {
+        "for" | "if" | "with" | "macro" | "call" | "filter" | "autoescape" | "block" => {
+            format!("{tag}{{% end{keyword} %}}")
+        }
+        "set" if !body.contains('=') => format!("{tag}{{% endset %}}"),
+        "elif" | "else" => format!("{{% if true %}}{tag}{{% endif %}}"),
+        "break" | "continue" => format!("{{% for _ in [] %}}{tag}{{% endfor %}}"),
+        "raw" | "endraw" => return None,
+        k if k.starts_with("end") => return None,
+        _ => tag.to_string(),
+    };
+    env.template_from_str(&test).err()
+}
+
+/// Blocks that do not close, close what is not open, or close at another level than
+/// they open: `{%tr for %}` must end with `{%tr endfor %}` in the same table, an
+/// ordinary `{% if %}` in the same paragraph. Each is named where it is.
+fn balance(blocks: &[BlockTag], elems: &[Elem]) -> Vec<Diagnostic> {
+    let error = |place: &Place, message: String| Diagnostic::error("", place.clone(), message).kind(Kind::Template);
+    let unclosed = |o: &BlockTag| {
+        error(
+            &o.place,
+            format!(
+                "thẻ «{}» mở một khối nhưng không có thẻ «end{}» đóng nó.",
+                o.text, o.keyword
+            ),
+        )
+    };
+    let mut open: Vec<&BlockTag> = Vec::new();
+    let mut errors = Vec::new();
+    for b in blocks {
+        if b.opens() {
+            open.push(b);
+            continue;
+        }
+        let closes = b.keyword.strip_prefix("end");
+        if closes.is_none() && !matches!(b.keyword.as_str(), "elif" | "else") {
+            continue;
+        }
+        let fits = |o: &BlockTag| match (closes, b.keyword.as_str()) {
+            (Some(kw), _) => o.keyword == kw,
+            (None, "elif") => o.keyword == "if",
+            _ => o.keyword == "if" || o.keyword == "for",
+        };
+        match open.iter().rposition(|o| fits(o)) {
+            None => {
+                let message = match open.last() {
+                    Some(top) => format!(
+                        "thẻ «{}» không khớp với khối đang mở «{}» ({}).",
+                        b.text, top.text, top.place
+                    ),
+                    None => format!(
+                        "thẻ «{}» đóng một khối chưa mở (trước nó không có thẻ mở tương ứng).",
+                        b.text
+                    ),
+                };
+                errors.push(error(&b.place, message));
+                continue;
+            }
+            Some(depth) => {
+                for inner in open.drain(depth + 1..) {
+                    errors.push(unclosed(inner));
+                }
+            }
+        }
+        let Some(&o) = open.last() else { continue };
+        if o.kind != b.kind {
+            errors.push(error(
+                &b.place,
+                format!(
+                    "thẻ «{}» ({}) không cùng loại với thẻ mở «{}» ({}, ở {}); {{%tr …%}} phải đóng bằng {{%tr end…%}}, {{%p …%}} bằng {{%p end…%}}, thẻ thường bằng thẻ thường.",
+                    b.text,
+                    b.scope(),
+                    o.text,
+                    o.scope(),
+                    o.place
+                ),
+            ));
+        } else if o.kind.is_none() && o.paragraph != b.paragraph {
+            errors.push(error(
+                &b.place,
+                format!(
+                    "khối «{}» mở ở {} nhưng «{}» nằm ở đoạn khác; một khối thường phải đóng trong cùng đoạn. Để giữ hoặc bỏ nhiều đoạn, dùng {{%p {} … %}} … {{%p end{} %}}.",
+                    o.text, o.place, b.text, o.keyword, o.keyword
+                ),
+            ));
+        } else if o.kind.is_some() && elems[o.target].parent != elems[b.target].parent {
+            let within = match o.kind {
+                Some(Structural::Row) => "cùng một bảng",
+                Some(Structural::Cell) => "cùng một hàng",
+                Some(Structural::Run) => "cùng một đoạn",
+                _ => "cùng một chỗ (cùng ô bảng, hoặc cùng ngoài bảng)",
+            };
+            errors.push(error(
+                &b.place,
+                format!(
+                    "thẻ «{}» phải nằm ở {within} với thẻ mở «{}» ({}).",
+                    b.text, o.text, o.place
+                ),
+            ));
+        }
+        if closes.is_some() {
+            open.pop();
+        }
+    }
+    errors.extend(open.into_iter().map(unclosed));
+    errors
 }
 
 /// The edits that merge cell `tc`: `vm` in a row loop (restart on the first row,
@@ -1046,5 +1324,72 @@ mod tests {
         );
         assert!(errors[1].message.contains("một hàng của bảng"));
         assert!(errors[1].place.to_string().contains("đoạn 2"));
+    }
+
+    fn fill_errors(xml: &str, ctx: minijinja::Value) -> Vec<String> {
+        let form = Form {
+            file: "mau.docx".into(),
+            bytes: Vec::new(),
+            parts: vec![{
+                let (source, places) = prepare(xml, "thân văn bản").unwrap().unwrap();
+                TemplatePart {
+                    name: "word/document.xml".into(),
+                    source,
+                    places,
+                }
+            }],
+        };
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        form.fill(&env, &ctx)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_undefined_name_is_named_once() {
+        let row = |t: &str| format!("<w:tr><w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc></w:tr>");
+        let xml = doc(&format!(
+            "<w:p><w:r><w:t>Xã {{{{ tt.ten }}}}, năm {{{{ tt.nam }}}}</w:t></w:r></w:p><w:p><w:r><w:t>{{% if tt.co %}}có{{% endif %}}</w:t></w:r></w:p><w:tbl>{}{}{}</w:tbl>",
+            row("{%tr for d in duong %}"),
+            row("{{ d.ten }} {{ d.dai }}"),
+            row("{%tr endfor %}")
+        ));
+        let ctx = minijinja::context! { tt => minijinja::context! { nam => 2024 }, duong => vec![minijinja::context! { ten => "a" }, minijinja::context! { ten => "b" }] };
+        let errors = fill_errors(&xml, ctx);
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(errors[0].contains("đoạn 1 «Xã {{ tt.ten }}"), "{errors:#?}");
+        assert!(errors[1].contains("đoạn 2 «{% if tt.co %}"), "{errors:#?}");
+        assert!(
+            errors[2].contains("bảng 1, hàng 2, ô 1 «{{ d.ten }} {{ d.dai }}»"),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn every_unbalanced_block_is_named() {
+        let row = |t: &str| format!("<w:tr><w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc></w:tr>");
+        let xml = doc(&format!(
+            "<w:tbl>{}{}</w:tbl><w:p><w:r><w:t>{{% if a %}}x</w:t></w:r></w:p><w:p><w:r><w:t>{{% endif %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{%p endfor %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{{{ a b }}}} {{% for %}}{{% endfor %}}</w:t></w:r></w:p>",
+            row("{%tr for d in duong %}"),
+            row("{{ d.ten }}"),
+        ));
+        let errors: Vec<String> = prepare(&xml, "thân văn bản")
+            .unwrap_err()
+            .iter()
+            .map(|e| format!("{} {}", e.place, e.message))
+            .collect();
+        // Two syntax errors, an `if` closed in another paragraph, a row loop closed
+        // by a paragraph tag.
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+        assert!(errors[0].starts_with("thân văn bản › đoạn 6 «{{ a b }}") && errors[0].contains("cú pháp"));
+        assert!(errors[1].starts_with("thân văn bản › đoạn 6") && errors[1].contains("cú pháp"));
+        assert!(errors[2].starts_with("thân văn bản › đoạn 4 «{% endif %}»") && errors[2].contains("đoạn 3"));
+        assert!(
+            errors[3].contains("«{%tr for d in duong %}» (cả hàng của bảng"),
+            "{errors:#?}"
+        );
     }
 }

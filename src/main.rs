@@ -2,9 +2,9 @@
 
 use baocao::batch::{self, Item};
 use baocao::error::{Diagnostic, Kind, Place, Severity};
+use baocao::report;
 use baocao::template::Pack;
 use baocao::write::{self, OutputFormat};
-use baocao::{report, Result};
 use clap::{ArgAction, Parser, Subcommand};
 use std::error::Error as _;
 use std::io::IsTerminal;
@@ -268,17 +268,15 @@ fn main() -> ExitCode {
 }
 
 fn check(input: &Path, pack: Option<&Path>, format: CheckFormat) -> ExitCode {
-    let results = match load_pack(pack).and_then(|p| baocao::check::run(&p, input)) {
+    // A pack or form that does not load is checked as a file of its own: every
+    // problem of a form is listed, each where it is.
+    let results = match load_pack(pack).and_then(|p| baocao::check::run(&p, input).map_err(|e| vec![e])) {
         Ok(r) => r,
-        Err(e) => {
-            if format == CheckFormat::Json {
-                let all = serde_json::json!([{ "tep": e.file, "loi": [e], "canh_bao": [] }]);
-                say!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
-            } else {
-                print(&[e]);
-            }
-            return ExitCode::from(2);
-        }
+        Err(loi) => vec![baocao::check::Checked {
+            tep: loi.first().map(|e| e.file.clone()).unwrap_or_default(),
+            loi,
+            canh_bao: Vec::new(),
+        }],
     };
     let code = baocao::check::exit_code(&results);
     if format == CheckFormat::Json {
@@ -372,12 +370,8 @@ fn clap_error(e: clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn load_pack(dir: Option<&Path>) -> Result<Pack> {
-    match dir {
-        Some(f) if f.is_file() && f.extension().is_some_and(|e| e.eq_ignore_ascii_case("docx")) => Pack::with_form(f),
-        Some(d) => Pack::load(d),
-        None => Pack::builtin(),
-    }
+fn load_pack(dir: Option<&Path>) -> std::result::Result<Pack, Vec<Diagnostic>> {
+    Pack::open(dir)
 }
 
 fn print(diagnostics: &[Diagnostic]) {
@@ -400,13 +394,14 @@ fn render(
     let pack = match load_pack(pack) {
         Ok(p) => p,
         Err(e) => {
-            print(&[e]);
+            print(&e);
             return ExitCode::from(2);
         }
     };
-    let made = match data_file(workbook) {
-        Some(data) => data.and_then(|(file, json)| report::from_data(&pack, &file, json)),
-        None => report::from_file(&pack, workbook),
+    let made = if report::is_data_file(workbook) {
+        report::read_data(workbook).and_then(|json| report::from_data(&pack, &workbook.display().to_string(), json))
+    } else {
+        report::from_file(&pack, workbook)
     };
     let mut report = match made {
         Ok(r) => r,
@@ -452,37 +447,6 @@ fn render(
     }
 }
 
-/// A JSON or TOML file of data (an export of another system) instead of a workbook:
-/// None when the file is not one by its extension.
-fn data_file(path: &Path) -> Option<std::result::Result<(String, serde_json::Value), Vec<Diagnostic>>> {
-    let ext = path.extension()?.to_string_lossy().to_lowercase();
-    if ext != "json" && ext != "toml" {
-        return None;
-    }
-    let file = path.display().to_string();
-    let fail = |what: String| vec![Diagnostic::error(&file, baocao::Place::File, what).kind(Kind::BadValue)];
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            return Some(Err(fail(format!(
-                "không đọc được tệp dữ liệu ({e}); cần một tệp văn bản UTF-8."
-            ))))
-        }
-    };
-    let parsed = if ext == "json" {
-        serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "tệp JSON không đúng cú pháp ở dòng {}, cột {}: {e}.",
-                e.line(),
-                e.column()
-            )
-        })
-    } else {
-        toml::from_str(&text).map_err(|e| format!("tệp TOML không đúng cú pháp: {}", e.message()))
-    };
-    Some(parsed.map(|json| (file.clone(), json)).map_err(fail))
-}
-
 /// Ctrl-C or SIGTERM: the first asks the work to stop cleanly (temporaries removed,
 /// `tong-ket.json` written, LibreOffice ended); a second one ends at once.
 fn stop_on_signals() {
@@ -505,14 +469,15 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
         let found = if input.is_file() {
             batch::district_sources(&p, input).map(|s| (s, Vec::new()))
         } else {
-            batch::scan(input).map(|(files, skipped)| (files.into_iter().map(batch::Source::File).collect(), skipped))
+            batch::scan(input, p.form.is_some())
+                .map(|(files, skipped)| (files.into_iter().map(batch::Source::File).collect(), skipped))
         };
-        found.map(|f| (p, f))
+        found.map(|f| (p, f)).map_err(|e| vec![e])
     });
     let (pack, (inputs, skipped)) = match prepared {
         Ok(x) => x,
         Err(e) => {
-            print(&[e]);
+            print(&e);
             return ExitCode::from(2);
         }
     };

@@ -112,6 +112,42 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
     fill_form(pack, form, &ctx, meta, data, Vec::new())
 }
 
+/// Is this a file of data (JSON or TOML, an export of another system) rather than a
+/// workbook? By its extension.
+pub fn is_data_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("toml"))
+}
+
+/// The data of a JSON or TOML file, as a template context.
+pub fn read_data(path: &Path) -> Result<Json, Vec<Diagnostic>> {
+    let file = path.display().to_string();
+    const MAX_DATA_BYTES: u64 = 64 << 20;
+    let fail = |what: String| vec![Diagnostic::error(&file, Place::File, what).kind(Kind::BadValue)];
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_DATA_BYTES) {
+        return Err(vec![Diagnostic::error(
+            &file,
+            Place::File,
+            format!("tệp dữ liệu lớn quá {} MB.", MAX_DATA_BYTES >> 20),
+        )
+        .kind(Kind::TooLarge)]);
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("không đọc được tệp dữ liệu ({e}); cần một tệp văn bản UTF-8.")))?;
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if json {
+        serde_json::from_str(&text).map_err(|e| {
+            fail(format!(
+                "tệp JSON không đúng cú pháp ở dòng {}, cột {}: {e}.",
+                e.line(),
+                e.column()
+            ))
+        })
+    } else {
+        toml::from_str(&text).map_err(|e| fail(format!("tệp TOML không đúng cú pháp: {}", e.message())))
+    }
+}
+
 fn fill_form(
     pack: &Pack,
     form: &crate::form::Form,

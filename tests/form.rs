@@ -318,3 +318,117 @@ fn render_takes_a_word_form_with_a_workbook_or_with_json() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("chỉ dùng được với một mẫu Word"));
 }
+
+/// `check -t mau.docx` lists every problem of a form at once, each where it is: the
+/// form's own (syntax, unbalanced blocks) and, when it loads, every name the data lacks.
+#[test]
+fn check_lists_every_error_of_a_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = |rows: &[&str]| {
+        let rows: String = rows
+            .iter()
+            .map(|t| format!("<w:tr><w:tc><w:p>{}</w:p></w:tc></w:tr>", run(t)))
+            .collect();
+        format!("<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/></w:tblPr><w:tblGrid><w:gridCol w:w=\"4000\"/></w:tblGrid>{rows}</w:tbl>")
+    };
+    let write_form = |body: String, header: &str| {
+        std::fs::write(
+            dir.path().join("mau.docx"),
+            package(part(&format!("<w:body>{body}<w:sectPr/></w:body>"), "document"), header),
+        )
+        .unwrap();
+    };
+    std::fs::write(
+        dir.path().join("du-lieu.json"),
+        serde_json::json!({ "tt": { "ten_xa": "Ba Nam", "nam": 2025, "so_bao_cao": "", "ngay_bao_cao": "", "chu_tich": "Lê Văn A", "huyen": "Ba Tơ" }, "duong": [{ "ten": "Tuyến 1" }, { "ten": "Tuyến 2" }] })
+            .to_string(),
+    )
+    .unwrap();
+    let check = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+            .args(["check", "du-lieu.json", "-t", "mau.docx", "-f", "json"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json[0]["loi"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} › {}: {}",
+                    d["file"].as_str().unwrap_or(""),
+                    d["place"].as_str().unwrap_or(""),
+                    d["message"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // Three faults of the form itself: a bad tag in the header, a row loop that
+    // never closes, an `if` closed in another paragraph.
+    write_form(
+        format!(
+            "<w:p>{}</w:p><w:p>{}</w:p>{}",
+            run("{% if tt.nam %}Năm {{ tt.nam }}"),
+            run("{% endif %}"),
+            table(&["{%tr for d in duong %}", "{{ d.ten }}"])
+        ),
+        "UBND XÃ {{ tt.ten_xa | }}",
+    );
+    let errors = check();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("đầu trang 1") && e.contains("cú pháp")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("bảng 1, hàng 1, ô 1") && e.contains("{%tr for d in duong %}") && e.contains("endfor")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("đoạn 2") && e.contains("{%p if … %}")),
+        "{errors:#?}"
+    );
+
+    // A form that loads, and three names the data lacks: in the body, in a row
+    // loop (named once, not once per row) and in the header.
+    write_form(
+        format!(
+            "<w:p>{}</w:p>{}",
+            run("Xã {{ tt.ten_xa }}, diện tích {{ tt.dien_tich }} ha"),
+            table(&[
+                "{%tr for d in duong %}",
+                "{{ d.ten }}: {{ d.dai | so }} m",
+                "{%tr endfor %}"
+            ])
+        ),
+        "UBND TỈNH {{ tt.tinh }}",
+    );
+    let errors = check();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("thân văn bản › đoạn 1") && e.contains("không có trong dữ liệu")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("bảng 1, hàng 2, ô 1") && e.contains("{{ d.dai | so }}")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("đầu trang 1") && e.contains("{{ tt.tinh }}")),
+        "{errors:#?}"
+    );
+}
