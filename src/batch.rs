@@ -97,6 +97,10 @@ pub struct Summary {
     pub so_xa_tong_hop: usize,
     pub xa_thieu: Vec<String>,
     pub loi_tong_hop: Vec<Diagnostic>,
+    /// Why there is no district summary, when one was asked for and none was made
+    /// for a reason other than an error of its own (the pack has none, nothing to
+    /// count, stopped).
+    pub khong_tong_hop: Option<String>,
     pub giay: f64,
     pub cac_tep: Vec<Item>,
 }
@@ -181,10 +185,17 @@ pub fn scan(dir: &Path, data: bool) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diag
     found.sort();
     skipped.sort_by(|a, b| a.tep.cmp(&b.tep));
     if found.is_empty() {
+        let data_files = skipped
+            .iter()
+            .filter(|s| s.tep != SUMMARY_FILE && report::is_data_file(Path::new(&s.tep)))
+            .count();
         let what = if data {
             "thư mục không có tệp bảng tính (.xlsx, .xls, .ods) hay tệp dữ liệu (.json, .toml) nào để lập báo cáo."
+                .to_string()
+        } else if data_files > 0 {
+            format!("thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods); {data_files} tệp dữ liệu JSON/TOML của nó chỉ dùng được với một mẫu Word (-t mau.docx).")
         } else {
-            "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo."
+            "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo.".to_string()
         };
         return Err(Diagnostic::error(&shown, Place::File, what).kind(Kind::NotSpreadsheet));
     }
@@ -487,6 +498,18 @@ pub fn run(
         }
     }
 
+    let no_summary = if !options.summary || summary_file.is_some() || !summary_errors.is_empty() {
+        None
+    } else if pack.manifest.tong_hop.is_none() {
+        Some(format!(
+            "mẫu «{}» không khai báo báo cáo tổng hợp (mục [tong_hop]), nên không lập báo cáo tổng hợp.",
+            pack.origin
+        ))
+    } else if interrupted {
+        Some("lần chạy bị dừng nên không lập báo cáo tổng hợp.".to_string())
+    } else {
+        Some("không có báo cáo nào lập được nên không lập báo cáo tổng hợp.".to_string())
+    };
     let failed = items.iter().filter(|i| !i.ok()).count();
     let summary = Summary {
         so_tep: items.len(),
@@ -499,6 +522,7 @@ pub fn run(
         so_xa_tong_hop: counted,
         xa_thieu,
         loi_tong_hop: summary_errors,
+        khong_tong_hop: no_summary,
         giay: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
         cac_tep: items,
     };

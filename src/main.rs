@@ -580,6 +580,9 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
             );
         }
     }
+    if let Some(why) = &summary.khong_tong_hop {
+        eprintln!("Không có báo cáo tổng hợp: {why}");
+    }
     eprintln!("Chi tiết: {}", options.out_dir.join(batch::SUMMARY_FILE).display());
     ExitCode::from(summary.exit_code())
 }

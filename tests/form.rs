@@ -432,3 +432,114 @@ fn check_lists_every_error_of_a_form() {
         "{errors:#?}"
     );
 }
+
+/// `batch` over a folder of JSON and TOML data with a form: one report per file, a bad
+/// file fails alone, and the district summary is made when the pack has one; a
+/// pack without `[tong_hop]` says plainly that there is no summary.
+#[test]
+fn batch_fills_a_form_from_each_data_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("du-lieu");
+    std::fs::create_dir(&input).unwrap();
+    let body = format!(
+        "<w:body><w:p>{}</w:p><w:sectPr/></w:body>",
+        run("Xã {{ tt.ten_xa }}: {{ tieu_chi | loc(\"_loai\", \"muc\") | dem(\"danh_gia\", \"Đạt\") }} tiêu chí đạt")
+    );
+    let form = package(part(&body, "document"), "{{ van_ban.co_quan_ban_hanh }}");
+    std::fs::write(dir.path().join("mau.docx"), &form).unwrap();
+    let commune = |name: &str| {
+        serde_json::json!({
+            "tt": { "ten_xa": name, "huyen": "Ba Tơ", "tinh": "Quảng Ngãi", "nam": 2025, "so_bao_cao": "", "ngay_bao_cao": "", "chu_tich": "Lê Văn A" },
+            "tieu_chi": [
+                { "stt": "1", "danh_gia": "Đạt", "_loai": "muc" },
+                { "stt": "2", "danh_gia": "Chưa đạt", "_loai": "muc" }
+            ]
+        })
+    };
+    std::fs::write(input.join("ba-nam.json"), commune("Ba Nam").to_string()).unwrap();
+    std::fs::write(input.join("ba-vi.toml"), toml::to_string(&commune("Ba Vì")).unwrap()).unwrap();
+    std::fs::write(input.join("hong.json"), "{ \"tt\": ").unwrap();
+    let mut lacking = commune("Ba Dinh");
+    lacking["tt"].as_object_mut().unwrap().remove("chu_tich");
+    std::fs::write(input.join("thieu.json"), lacking.to_string()).unwrap();
+
+    let batch = |t: &str, out: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+            .args(["batch", "du-lieu", "-o", out, "-t", t])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = batch("mau.docx", "ra");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let body_of = |path: &std::path::Path| {
+        let written = parts(&std::fs::read(path).unwrap());
+        paragraphs(&written.iter().find(|(n, _, _)| n == "word/document.xml").unwrap().1)
+    };
+    let ra = dir.path().join("ra");
+    assert_eq!(
+        body_of(&ra.join("bao-cao-ntm-2025-xa-ba-nam.docx")),
+        ["Xã Ba Nam: 1 tiêu chí đạt"]
+    );
+    assert_eq!(
+        body_of(&ra.join("bao-cao-ntm-2025-xa-ba-vi.docx")),
+        ["Xã Ba Vì: 1 tiêu chí đạt"]
+    );
+    assert!(
+        stderr.contains("hong.json") && stderr.contains("JSON không đúng cú pháp"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("thieu.json") && stderr.contains("tt.chu_tich"),
+        "{stderr}"
+    );
+    // The district summary counts the two communes and names the two files missing.
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(ra.join("tong-ket.json")).unwrap()).unwrap();
+    assert_eq!(summary["so_xa_tong_hop"], 2, "{summary:#}");
+    assert_eq!(summary["xa_thieu"], serde_json::json!(["hong.json", "thieu.json"]));
+    assert!(ra.join("tong-hop-ntm-2025-huyen-ba-to.docx").exists(), "{stderr}");
+
+    // A pack whose body is the form and which declares no summary.
+    let pack = dir.path().join("goi");
+    std::fs::create_dir(&pack).unwrap();
+    std::fs::write(pack.join("mau.docx"), &form).unwrap();
+    let builtin = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/bao-cao-ntm/manifest.toml"),
+    )
+    .unwrap();
+    let manifest = builtin
+        .replace("noi_dung = \"noi-dung.md\"", "noi_dung = \"mau.docx\"")
+        .split("\n[tong_hop]")
+        .next()
+        .unwrap()
+        .to_string();
+    let manifest = if manifest.contains("[[phu_luc]]") {
+        manifest.split("\n[[phu_luc]]").next().unwrap().to_string()
+    } else {
+        manifest
+    };
+    std::fs::write(pack.join("manifest.toml"), manifest).unwrap();
+    std::fs::remove_file(input.join("hong.json")).unwrap();
+    std::fs::remove_file(input.join("thieu.json")).unwrap();
+    let out = batch("goi", "ra2");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("Không có báo cáo tổng hợp: mẫu") && stderr.contains("không khai báo báo cáo tổng hợp"),
+        "{stderr}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ra2/tong-ket.json")).unwrap()).unwrap();
+    assert!(summary["khong_tong_hop"].as_str().unwrap().contains("[tong_hop]"));
+    assert_eq!(summary["da_ghi"], 2);
+
+    // Without a form, data files are skipped with a note, not failed.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args(["batch", "du-lieu", "-o", "ra3"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chỉ dùng được với một mẫu Word"));
+}
