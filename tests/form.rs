@@ -149,6 +149,7 @@ fn a_word_form_is_filled_and_keeps_everything_else() {
     let filled = form
         .fill(pack.environment(), &context())
         .unwrap_or_else(|e| panic!("{e:?}"));
+    keep_for_validation("mau-da-dien.docx", &filled);
     let out = parts(&filled);
     let get = |name: &str| &out.iter().find(|(n, _, _)| n == name).unwrap().1;
 
@@ -542,4 +543,179 @@ fn batch_fills_a_form_from_each_data_file() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("chỉ dùng được với một mẫu Word"));
+}
+
+/// With BAOCAO_TEST_OUT set, a filled form is also written there, for the Open XML
+/// validator (`validate.sh --strict`).
+fn keep_for_validation(name: &str, bytes: &[u8]) {
+    if let Some(dir) = std::env::var_os("BAOCAO_TEST_OUT") {
+        std::fs::write(std::path::Path::new(&dir).join(name), bytes).unwrap();
+    }
+}
+
+/// The form with a numbering part added, as Word saves a form with lists.
+fn with_numbering(docx: &[u8], numbering: &str) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data, _) in parts(docx) {
+        let text = String::from_utf8(data).unwrap();
+        let text = match name.as_str() {
+            "[Content_Types].xml" => text.replace("</Types>", "<Override PartName=\"/word/numbering.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml\"/></Types>"),
+            "word/_rels/document.xml.rels" => text.replace("</Relationships>", "<Relationship Id=\"rIdN\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering\" Target=\"numbering.xml\"/></Relationships>"),
+            _ => text,
+        };
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(text.as_bytes()).unwrap();
+    }
+    out.start_file("word/numbering.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    out.write_all(numbering.as_bytes()).unwrap();
+    out.finish().unwrap().into_inner()
+}
+
+/// A list paragraph: its list (`w:numId`) and level.
+fn item(num: u32, text: &str) -> String {
+    format!(
+        "<w:p><w:pPr><w:numPr><w:ilvl w:val=\"0\"/><w:numId w:val=\"{num}\"/></w:numPr></w:pPr>{}</w:p>",
+        run(text)
+    )
+}
+
+/// A list repeated under each pass of an outer loop starts again at 1 each time (a
+/// new `w:num` with a start override per pass, as Word writes "Restart at 1"); a
+/// loop over a list's own items numbers on; numbering.xml is untouched when no list
+/// restarts.
+#[test]
+fn a_list_in_a_loop_restarts_where_the_form_says_so() {
+    let numbering = part(
+        concat!(
+            "<w:abstractNum w:abstractNumId=\"0\"><w:multiLevelType w:val=\"hybridMultilevel\"/><w:lvl w:ilvl=\"0\"><w:start w:val=\"1\"/><w:numFmt w:val=\"upperRoman\"/><w:lvlText w:val=\"%1.\"/></w:lvl></w:abstractNum>",
+            "<w:abstractNum w:abstractNumId=\"1\"><w:multiLevelType w:val=\"hybridMultilevel\"/><w:lvl w:ilvl=\"0\"><w:start w:val=\"1\"/><w:numFmt w:val=\"decimal\"/><w:lvlText w:val=\"%1.\"/></w:lvl></w:abstractNum>",
+            "<w:num w:numId=\"1\"><w:abstractNumId w:val=\"0\"/></w:num>",
+            "<w:num w:numId=\"2\" w15:durableId=\"123\"><w:abstractNumId w:val=\"1\"/></w:num>",
+        ),
+        "numbering",
+    )
+    .replacen(
+        "<w:numbering ",
+        "<w:numbering xmlns:mc=\"http://schemas.openxmlformats.org/markup-compatibility/2006\" xmlns:w15=\"http://schemas.microsoft.com/office/word/2012/wordml\" mc:Ignorable=\"w15\" ",
+        1,
+    );
+    let body = format!(
+        "<w:body>{}{}{}{}{}{}<w:p>{}</w:p>{}{}{}<w:sectPr/></w:body>",
+        item(1, "{%p for x in xa %}"),
+        item(1, "Xã {{ x.ten }}"),
+        item(2, "{%p for d in x.duong %}"),
+        item(2, "{{ d }}"),
+        item(2, "{%p endfor %}"),
+        item(1, "{%p endfor %}"),
+        run("Tất cả các đường:"),
+        item(2, "{%p for d in tat_ca %}"),
+        item(2, "{{ d }}"),
+        item(2, "{%p endfor %}"),
+    );
+    let original = with_numbering(&package(part(&body, "document"), "Mẫu"), &numbering);
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let form = baocao::form::Form::load("mau.docx", original.clone()).unwrap_or_else(|e| panic!("{e:?}"));
+    let ctx = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({
+        "xa": [ { "ten": "Ba Nam", "duong": ["ĐH 1", "ĐH 2"] }, { "ten": "Ba Vì", "duong": ["ĐH 3", "ĐH 4", "ĐH 5"] } ],
+        "tat_ca": ["ĐH 1", "ĐH 2", "ĐH 3"],
+        "tt": { "ten_xa": "Ba Tơ" }
+    })));
+    let filled = form.fill(pack.environment(), &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+    keep_for_validation("danh-sach.docx", &filled);
+    let out = parts(&filled);
+    let get = |name: &str| String::from_utf8(out.iter().find(|(n, _, _)| n == name).unwrap().1.clone()).unwrap();
+
+    // Each paragraph's text and list, read back.
+    let document = get("word/document.xml");
+    let doc = roxmltree::Document::parse(&document).unwrap();
+    let listed: Vec<(String, Option<String>)> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "p")
+        .map(|p| {
+            let text = p
+                .descendants()
+                .filter(|n| n.tag_name().name() == "t")
+                .filter_map(|t| t.text())
+                .collect();
+            let num = p
+                .descendants()
+                .find(|n| n.tag_name().name() == "numId")
+                .and_then(|n| n.attribute((W, "val")))
+                .map(str::to_string);
+            (text, num)
+        })
+        .collect();
+    let expected: Vec<(String, Option<String>)> = [
+        ("Xã Ba Nam", Some("1")),
+        ("ĐH 1", Some("3")),
+        ("ĐH 2", Some("3")),
+        ("Xã Ba Vì", Some("1")),
+        ("ĐH 3", Some("4")),
+        ("ĐH 4", Some("4")),
+        ("ĐH 5", Some("4")),
+        ("Tất cả các đường:", None),
+        ("ĐH 1", Some("2")),
+        ("ĐH 2", Some("2")),
+        ("ĐH 3", Some("2")),
+    ]
+    .iter()
+    .map(|(t, n)| (t.to_string(), n.map(str::to_string)))
+    .collect();
+    assert_eq!(listed, expected);
+
+    // numbering.xml: the form's lists as they were, then one list per pass, on the
+    // same abstract list, starting again at 1; no durableId copied.
+    let numbering_out = get("word/numbering.xml");
+    let doc = roxmltree::Document::parse(&numbering_out).unwrap();
+    let nums: Vec<(String, String, Option<String>)> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "num")
+        .map(|n| {
+            let child = |name: &str| n.descendants().find(|c| c.tag_name().name() == name);
+            (
+                n.attribute((W, "numId")).unwrap().to_string(),
+                child("abstractNumId")
+                    .unwrap()
+                    .attribute((W, "val"))
+                    .unwrap()
+                    .to_string(),
+                child("startOverride").map(|s| s.attribute((W, "val")).unwrap().to_string()),
+            )
+        })
+        .collect();
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        nums,
+        [
+            (s("1"), s("0"), None),
+            (s("2"), s("1"), None),
+            (s("3"), s("1"), Some(s("1"))),
+            (s("4"), s("1"), Some(s("1")))
+        ]
+    );
+    assert_eq!(numbering_out.matches("durableId").count(), 1);
+    assert!(numbering_out.starts_with(&numbering[..numbering.find("<w:num ").unwrap()]));
+
+    // The other parts without tags are the form's own bytes.
+    let before = parts(&original);
+    for name in ["word/styles.xml", "[Content_Types].xml", "word/_rels/document.xml.rels"] {
+        let a = before.iter().find(|(n, _, _)| n == name).unwrap();
+        let b = out.iter().find(|(n, _, _)| n == name).unwrap();
+        assert_eq!((&a.1, a.2), (&b.1, b.2), "{name} changed");
+    }
+    // A form whose loops restart no list keeps numbering.xml byte for byte.
+    let body = format!(
+        "<w:body>{}{}{}<w:sectPr/></w:body>",
+        item(2, "{%p for d in tat_ca %}"),
+        item(2, "{{ d }}"),
+        item(2, "{%p endfor %}")
+    );
+    let original = with_numbering(&package(part(&body, "document"), "Mẫu"), &numbering);
+    let form = baocao::form::Form::load("mau.docx", original.clone()).unwrap();
+    let filled = parts(&form.fill(pack.environment(), &ctx).unwrap());
+    let numbering_of =
+        |p: &[(String, Vec<u8>, u64)]| p.iter().find(|(n, _, _)| n == "word/numbering.xml").unwrap().clone();
+    let (a, b) = (numbering_of(&parts(&original)), numbering_of(&filled));
+    assert_eq!((a.1, a.2), (b.1, b.2));
 }

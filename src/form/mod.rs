@@ -17,6 +17,8 @@ use minijinja::{AutoEscape, Environment};
 use quick_xml::events::Event;
 use std::io::{Read, Write};
 
+mod numbering;
+
 /// The most a filled part may grow to.
 const MAX_PART_BYTES: usize = 64 << 20;
 /// The most a form part may inflate to when read.
@@ -29,6 +31,8 @@ pub struct Form {
     pub file: String,
     bytes: Vec<u8>,
     parts: Vec<TemplatePart>,
+    /// The form's numbering.xml, for the lists a loop restarts.
+    numbering: Option<String>,
 }
 
 /// One XML part of the form that holds tags, as a minijinja template.
@@ -108,9 +112,17 @@ impl Form {
         }
         let mut parts = Vec::new();
         let mut errors = Vec::new();
+        let mut numbering = None;
         for i in 0..zip.len() {
             let mut entry = zip.by_index(i).map_err(|e| broken(e.to_string()))?;
             let name = entry.name().map_err(|e| broken(e.to_string()))?.to_string();
+            if name == "word/numbering.xml" {
+                let mut xml = String::new();
+                if (&mut entry).take(MAX_FORM_PART_BYTES).read_to_string(&mut xml).is_ok() {
+                    numbering = Some(xml);
+                }
+                continue;
+            }
             if !fillable(&name) {
                 continue;
             }
@@ -139,10 +151,13 @@ impl Form {
                 }
             }
         }
+        // Kept only when a loop may restart a list.
+        let numbering = numbering.filter(|_| parts.iter().any(|p| p.source.contains(numbering::RESTART_FN)));
         let form = Form {
             file: file.to_string(),
             bytes,
             parts,
+            numbering,
         };
         errors.extend(form.syntax_errors());
         if errors.is_empty() {
@@ -195,6 +210,7 @@ impl Form {
             let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
             out.write_str(&escape_run_text(&text)).map_err(minijinja::Error::from)
         });
+        let lists = numbering::register(&mut env, self.numbering.as_deref());
         let mut filled = Vec::new();
         let mut errors = Vec::new();
         for part in &self.parts {
@@ -218,6 +234,15 @@ impl Form {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let made = lists.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(xml) = self
+            .numbering
+            .as_deref()
+            .and_then(|xml| numbering::with_lists(xml, &made))
+        {
+            filled.push(("word/numbering.xml".to_string(), xml));
+        }
+        drop(made);
         self.package(&filled).map_err(|e| {
             vec![Diagnostic::error(
                 &self.file,
@@ -420,6 +445,9 @@ enum ElemKind {
     Tbl,
     /// A child of `w:tcPr`, for placing merge properties in schema order.
     TcPrChild,
+    /// A paragraph's list (`w:numPr/w:numId`) and level (`w:ilvl`).
+    NumId,
+    Ilvl,
 }
 
 #[derive(Clone, Debug)]
@@ -493,6 +521,8 @@ fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
                     "w:tc" => Some(ElemKind::Tc),
                     "w:tcPr" => Some(ElemKind::TcPr),
                     "w:tbl" => Some(ElemKind::Tbl),
+                    "w:numId" => Some(ElemKind::NumId),
+                    "w:ilvl" => Some(ElemKind::Ilvl),
                     _ if parent_tcpr => Some(ElemKind::TcPrChild),
                     _ => None,
                 };
@@ -830,7 +860,8 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
             preserve.insert(chars[first].t);
         }
     }
-    errors.extend(balance(&blocks, &elems));
+    let (unbalanced, loops) = balance(&blocks, &elems);
+    errors.extend(unbalanced);
     if errors.is_empty() && edits.is_empty() && replaced.is_empty() {
         return Ok(None);
     }
@@ -897,6 +928,8 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
             text: inner.clone(),
         });
     }
+    let gone: Vec<usize> = replaced.iter().map(|(target, _, _)| *target).collect();
+    kept.extend(numbering::restarts(xml, &elems, &loops, &gone));
     kept.sort_by_key(|e| (e.start, e.end));
     let (source, map) = apply(xml, &kept);
     let mut spans = Vec::new();
@@ -1008,7 +1041,8 @@ fn statement_error(env: &Environment, tag: &str) -> Option<minijinja::Error> {
 /// Blocks that do not close, close what is not open, or close at another level than
 /// they open: `{%tr for %}` must end with `{%tr endfor %}` in the same table, an
 /// ordinary `{% if %}` in the same paragraph. Each is named where it is.
-fn balance(blocks: &[BlockTag], elems: &[Elem]) -> Vec<Diagnostic> {
+fn balance(blocks: &[BlockTag], elems: &[Elem]) -> (Vec<Diagnostic>, Vec<(usize, usize)>) {
+    let mut loops = Vec::new();
     let error = |place: &Place, message: String| Diagnostic::error("", place.clone(), message).kind(Kind::Template);
     let unclosed = |o: &BlockTag| {
         error(
@@ -1092,12 +1126,15 @@ fn balance(blocks: &[BlockTag], elems: &[Elem]) -> Vec<Diagnostic> {
                 ),
             ));
         }
+        if closes == Some("for") && o.kind.is_some() && o.kind == b.kind {
+            loops.push((o.target, b.target));
+        }
         if closes.is_some() {
             open.pop();
         }
     }
     errors.extend(open.into_iter().map(unclosed));
-    errors
+    (errors, loops)
 }
 
 /// The edits that merge cell `tc`: `vm` in a row loop (restart on the first row,
@@ -1330,6 +1367,7 @@ mod tests {
         let form = Form {
             file: "mau.docx".into(),
             bytes: Vec::new(),
+            numbering: None,
             parts: vec![{
                 let (source, places) = prepare(xml, "thân văn bản").unwrap().unwrap();
                 TemplatePart {
