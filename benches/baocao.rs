@@ -61,7 +61,7 @@ fn single_report() {
         let read = started.elapsed();
         let report = baocao::report::from_workbook(&pack, book).unwrap();
         let rendered = started.elapsed();
-        let docx = baocao::write::docx::to_bytes(&report.document).unwrap();
+        let docx = baocao::write::docx::to_bytes(report.document().unwrap()).unwrap();
         let elapsed = started.elapsed();
         size = docx.len();
         if i >= 20 {
@@ -90,7 +90,7 @@ fn single_report() {
     for _ in 0..50 {
         let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
         let report = baocao::report::from_workbook(&pack, book).unwrap();
-        std::hint::black_box(baocao::write::odt::to_bytes(&report.document).unwrap());
+        std::hint::black_box(baocao::write::odt::to_bytes(report.document().unwrap()).unwrap());
     }
     println!(
         "one report to .odt instead: mean {:.2} ms",

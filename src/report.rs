@@ -9,6 +9,7 @@ use crate::sheet_table::Area;
 use crate::template::tables::{self, Tables};
 use crate::template::{AppendixSpec, DocumentSpec, Pack};
 use crate::workbook::{self, Workbook};
+use crate::write::OutputFormat;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,16 +18,22 @@ use std::sync::Arc;
 /// A report ready to be written.
 #[derive(Clone, Debug)]
 pub struct Report {
-    /// The laid-out report; empty when the pack's body is a Word form (see `form`).
-    pub document: Document,
-    /// The filled Word form, when the pack's body is one: the report as written.
-    pub form: Option<Vec<u8>>,
+    pub body: Body,
     pub meta: Meta,
     /// File name without extension, safe on every system ("bao-cao-ntm-2024-xa-ba-thanh").
     pub file_stem: String,
     pub warnings: Vec<Diagnostic>,
     /// The bound data, for the district summary (see `keep`).
     pub data: Json,
+}
+
+/// What a report is made of: laid out by the engine, or a form filled.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// Laid out from the pack's Markdown with the ND30 frame: written in every format.
+    Document(Document),
+    /// A filled form: the package as written, in the form's own format only.
+    Form { bytes: Vec<u8>, format: OutputFormat },
 }
 
 /// Read a workbook and make its report; every problem found is returned.
@@ -82,8 +89,7 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let created = timestamp(&meta);
     let document = official::frame(&meta, body, appendices, &created);
     Ok(Report {
-        document,
-        form: None,
+        body: Body::Document(document),
         meta,
         file_stem: slug(&stem),
         warnings,
@@ -162,8 +168,10 @@ fn fill_form(
         .map_err(|e| vec![e])?;
     let bytes = form.fill(env, ctx)?;
     Ok(Report {
-        document: Document::default(),
-        form: Some(bytes),
+        body: Body::Form {
+            bytes,
+            format: OutputFormat::Docx,
+        },
         meta,
         file_stem: slug(&stem),
         warnings,
@@ -173,17 +181,32 @@ fn fill_form(
 
 impl Report {
     /// The report's bytes in a format written in-process (a PDF starts as the .docx).
-    pub fn to_bytes(&self, format: crate::write::OutputFormat) -> crate::Result<Vec<u8>> {
-        use crate::write::OutputFormat;
-        match (&self.form, format) {
-            (None, _) => crate::write::render(&self.document, format),
-            (Some(bytes), OutputFormat::Docx | OutputFormat::Pdf) => Ok(bytes.clone()),
-            (Some(_), OutputFormat::Odt) => Err(Diagnostic::error(
-                format!("{}.odt", self.file_stem),
+    /// A filled form is written only in its own format (and a .docx form as PDF).
+    pub fn to_bytes(&self, format: OutputFormat) -> crate::Result<Vec<u8>> {
+        match &self.body {
+            Body::Document(document) => crate::write::render(document, format),
+            Body::Form { bytes, format: own }
+                if format == *own || (format == OutputFormat::Pdf && *own == OutputFormat::Docx) =>
+            {
+                Ok(bytes.clone())
+            }
+            Body::Form { format: own, .. } => Err(Diagnostic::error(
+                format!("{}.{}", self.file_stem, format.extension()),
                 Place::File,
-                "báo cáo lập từ mẫu Word chỉ ghi được .docx (và .pdf qua LibreOffice), không ghi được .odt.",
+                match own {
+                    OutputFormat::Odt => "báo cáo lập từ mẫu .odt chỉ ghi được .odt, không ghi được .docx hay .pdf; hãy dùng mẫu .docx để có .docx.",
+                    _ => "báo cáo lập từ mẫu Word chỉ ghi được .docx (và .pdf qua LibreOffice), không ghi được .odt; hãy dùng mẫu .odt để có .odt.",
+                },
             )
             .kind(Kind::Output)),
+        }
+    }
+
+    /// The laid-out document, when the report is not a filled form.
+    pub fn document(&self) -> Option<&Document> {
+        match &self.body {
+            Body::Document(d) => Some(d),
+            Body::Form { .. } => None,
         }
     }
 }
@@ -309,8 +332,7 @@ pub fn summary(
     let body = doc::build_body(&markdown, &tables.take().tables);
     let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));
     Ok(Report {
-        document,
-        form: None,
+        body: Body::Document(document),
         meta,
         file_stem: slug(&stem),
         warnings: Vec::new(),
