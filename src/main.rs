@@ -239,10 +239,20 @@ fn main() -> ExitCode {
             pack,
             output,
             output_formats,
-        } => match formats_of_output(output.as_deref(), output_formats).and_then(OutputArgs::resolve) {
-            Ok((formats, soffice)) => render(&workbook, pack.dir.as_deref(), output.as_deref(), &formats, soffice),
-            Err(code) => code,
-        },
+        } => {
+            let chosen =
+                output_formats.formats.is_some() || output.as_deref().and_then(OutputFormat::from_path).is_some();
+            match formats_of_output(output.as_deref(), output_formats).and_then(OutputArgs::resolve) {
+                Ok((formats, soffice)) => render(
+                    &workbook,
+                    pack.dir.as_deref(),
+                    output.as_deref(),
+                    (formats, chosen),
+                    soffice,
+                ),
+                Err(code) => code,
+            }
+        }
         Command::Batch {
             input,
             output,
@@ -250,18 +260,21 @@ fn main() -> ExitCode {
             output_formats,
             no_summary,
             quiet,
-        } => match output_formats.resolve() {
-            Ok((formats, soffice)) => {
-                let options = batch::Options {
-                    out_dir: output,
-                    formats,
-                    summary: !no_summary,
-                    soffice,
-                };
-                run_batch(&input, pack.dir.as_deref(), &options, quiet)
+        } => {
+            let chosen = output_formats.formats.is_some();
+            match output_formats.resolve() {
+                Ok((formats, soffice)) => {
+                    let options = batch::Options {
+                        out_dir: output,
+                        formats,
+                        summary: !no_summary,
+                        soffice,
+                    };
+                    run_batch(&input, pack.dir.as_deref(), options, chosen, quiet)
+                }
+                Err(code) => code,
             }
-            Err(code) => code,
-        },
+        }
         Command::Check { input, pack, format } => check(&input, pack.dir.as_deref(), format),
         Command::Inspect { workbook, manifest } => inspect(&workbook, manifest.as_deref()),
     }
@@ -388,7 +401,7 @@ fn render(
     workbook: &Path,
     pack: Option<&Path>,
     output: Option<&Path>,
-    formats: &[OutputFormat],
+    (formats, chosen): (Vec<OutputFormat>, bool),
     soffice: Option<PathBuf>,
 ) -> ExitCode {
     let pack = match load_pack(pack) {
@@ -422,7 +435,7 @@ fn render(
     }
     let options = batch::Options {
         out_dir,
-        formats: formats.to_vec(),
+        formats: own_format(&pack, formats, chosen),
         summary: false,
         soffice,
     };
@@ -463,7 +476,15 @@ fn not_started(item: &Item) -> bool {
     !item.loi.is_empty() && item.loi.iter().all(|d| d.kind == Kind::Interrupted)
 }
 
-fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet: bool) -> ExitCode {
+/// The formats to write: those asked for, or a form's own format when none was.
+fn own_format(pack: &Pack, formats: Vec<OutputFormat>, chosen: bool) -> Vec<OutputFormat> {
+    match &pack.form {
+        Some(form) if !chosen => vec![form.format()],
+        _ => formats,
+    }
+}
+
+fn run_batch(input: &Path, pack: Option<&Path>, mut options: batch::Options, chosen: bool, quiet: bool) -> ExitCode {
     // A folder of commune workbooks, or one district workbook with a row per commune.
     let prepared = load_pack(pack).and_then(|p| {
         let found = if input.is_file() {
@@ -481,6 +502,7 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
             return ExitCode::from(2);
         }
     };
+    options.formats = own_format(&pack, std::mem::take(&mut options.formats), chosen);
     if !quiet {
         for s in &skipped {
             eprintln!("Bỏ qua: {} ({})", s.tep, s.ly_do);
@@ -520,7 +542,7 @@ fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet:
         }
     };
     stop_on_signals();
-    let summary = match batch::run(&pack, inputs, skipped, options, &progress) {
+    let summary = match batch::run(&pack, inputs, skipped, &options, &progress) {
         Ok(s) => s,
         Err(e) => {
             if let Some(bar) = &bar {

@@ -170,7 +170,7 @@ fn fill_form(
     Ok(Report {
         body: Body::Form {
             bytes,
-            format: OutputFormat::Docx,
+            format: form.format(),
         },
         meta,
         file_stem: slug(&stem),

@@ -33,6 +33,7 @@ pub struct Form {
     parts: Vec<TemplatePart>,
     /// The form's numbering.xml, for the lists a loop restarts.
     numbering: Option<String>,
+    flavor: Flavor,
 }
 
 /// One XML part of the form that holds tags, as a minijinja template.
@@ -51,19 +52,30 @@ struct Span {
     place: Place,
 }
 
-/// Is this file name a form's (.docx)?
+/// Is this file name a form's (.docx, .odt)?
 pub fn is_form_name(name: &str) -> bool {
     let lower = name.to_lowercase();
-    lower.ends_with(".docx")
+    lower.ends_with(".docx") || lower.ends_with(".odt")
 }
 
-/// Is this path a form's (.docx)?
+/// Is this path a form's (.docx, .odt)?
 pub fn is_form_file(path: &std::path::Path) -> bool {
     is_form_name(&path.to_string_lossy())
 }
 
+/// A form designed in Word (.docx) or in LibreOffice Writer (.odt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flavor {
+    Docx,
+    Odt,
+}
+
 /// Is this a part whose text can hold tags?
-fn fillable(name: &str) -> bool {
+fn fillable(flavor: Flavor, name: &str) -> bool {
+    if flavor == Flavor::Odt {
+        // The body, and the headers and footers of the master pages.
+        return name == "content.xml" || name == "styles.xml";
+    }
     name == "word/document.xml"
         || name == "word/footnotes.xml"
         || name == "word/endnotes.xml"
@@ -84,7 +96,8 @@ fn whole_part(name: &str) -> Place {
 fn part_label(name: &str) -> String {
     let stem = name.trim_start_matches("word/").trim_end_matches(".xml");
     match stem {
-        "document" => "thân văn bản".to_string(),
+        "document" | "content" => "thân văn bản".to_string(),
+        "styles" => "đầu trang, chân trang".to_string(),
         "footnotes" => "chú thích cuối trang".to_string(),
         "endnotes" => "chú thích cuối văn bản".to_string(),
         s if s.starts_with("header") => format!("đầu trang {}", &s[6..]),
@@ -94,22 +107,40 @@ fn part_label(name: &str) -> String {
 }
 
 impl Form {
-    /// Read a .docx form and turn each part that holds tags into a template. Every
-    /// problem of the form is returned at once: unclosed tags, structural tags in the
-    /// wrong place, and syntax errors of each tag.
+    /// Read a .docx or .odt form and turn each part that holds tags into a template.
+    /// Every problem of the form is returned at once: unclosed tags, blocks that do
+    /// not close at their level, structural tags in the wrong place, and syntax
+    /// errors of each tag.
     pub fn load(file: &str, bytes: Vec<u8>) -> Result<Form, Vec<Diagnostic>> {
+        let odt_named = file.to_lowercase().ends_with(".odt");
         let broken = |why: String| {
-            vec![Diagnostic::error(
-                file,
-                Place::File,
-                format!("mẫu Word bị hỏng hoặc không phải tệp .docx ({why}); hãy mở mẫu bằng Word và lưu lại dưới dạng .docx."),
-            )
-            .kind(Kind::Corrupt)]
+            let advice = if odt_named {
+                "mẫu .odt bị hỏng hoặc không phải văn bản OpenDocument; hãy mở mẫu bằng LibreOffice Writer và lưu lại dưới dạng .odt"
+            } else {
+                "mẫu Word bị hỏng hoặc không phải tệp .docx; hãy mở mẫu bằng Word và lưu lại dưới dạng .docx"
+            };
+            vec![Diagnostic::error(file, Place::File, format!("{advice} ({why}).")).kind(Kind::Corrupt)]
         };
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).map_err(|e| broken(e.to_string()))?;
-        if zip.index_for_name("word/document.xml").is_none() {
+        let flavor = if zip.index_for_name("word/document.xml").is_some() {
+            Flavor::Docx
+        } else if zip.index_for_name("content.xml").is_some() {
+            let mut mimetype = String::new();
+            if let Ok(entry) = zip.by_name("mimetype") {
+                let _ = entry.take(200).read_to_string(&mut mimetype);
+            }
+            if mimetype.trim() != "application/vnd.oasis.opendocument.text" {
+                return Err(broken(format!(
+                    "kiểu tệp «{}» không phải văn bản (application/vnd.oasis.opendocument.text)",
+                    mimetype.trim()
+                )));
+            }
+            Flavor::Odt
+        } else if odt_named {
+            return Err(broken("không có content.xml".into()));
+        } else {
             return Err(broken("không có word/document.xml".into()));
-        }
+        };
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let mut numbering = None;
@@ -123,7 +154,7 @@ impl Form {
                 }
                 continue;
             }
-            if !fillable(&name) {
+            if !fillable(flavor, &name) {
                 continue;
             }
             let mut xml = Vec::new();
@@ -140,7 +171,7 @@ impl Form {
                 .kind(Kind::TooLarge)]);
             }
             let xml = String::from_utf8(xml).map_err(|_| broken(format!("{name} không phải UTF-8")))?;
-            match prepare(&xml, &part_label(&name)) {
+            match prepare(&xml, &part_label(&name), flavor) {
                 Ok(Some((source, places))) => parts.push(TemplatePart { name, source, places }),
                 Ok(None) => {}
                 Err(mut e) => {
@@ -158,6 +189,7 @@ impl Form {
             bytes,
             parts,
             numbering,
+            flavor,
         };
         errors.extend(form.syntax_errors());
         if errors.is_empty() {
@@ -194,13 +226,23 @@ impl Form {
         Diagnostic::error(&self.file, Form::place_of(part, offset), explain(e)).kind(Kind::Template)
     }
 
-    /// Fill the form with `context`: the .docx bytes. `base` is the pack's environment
-    /// (filters, functions, strict undefined, fuel); values are XML-escaped, and a
-    /// newline or a tab in a value becomes a line break or a tab in Word.
+    /// The format of the form, which is the format of every report filled from it.
+    pub fn format(&self) -> crate::write::OutputFormat {
+        match self.flavor {
+            Flavor::Docx => crate::write::OutputFormat::Docx,
+            Flavor::Odt => crate::write::OutputFormat::Odt,
+        }
+    }
+
+    /// Fill the form with `context`: the package's bytes, in the form's format. `base`
+    /// is the pack's environment (filters, functions, strict undefined, fuel); values
+    /// are XML-escaped, and a newline or a tab in a value becomes a line break or a
+    /// tab in the document.
     pub fn fill(&self, base: &Environment<'static>, context: &minijinja::Value) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut env = base.clone();
+        let flavor = self.flavor;
         env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
-        env.set_formatter(|out, state, value| {
+        env.set_formatter(move |out, state, value| {
             if value.is_none() {
                 return Ok(());
             }
@@ -208,7 +250,11 @@ impl Form {
                 return minijinja::escape_formatter(out, state, value);
             }
             let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
-            out.write_str(&escape_run_text(&text)).map_err(minijinja::Error::from)
+            let escaped = match flavor {
+                Flavor::Docx => escape_run_text(&text),
+                Flavor::Odt => escape_odt_text(&text),
+            };
+            out.write_str(&escaped).map_err(minijinja::Error::from)
         });
         let lists = numbering::register(&mut env, self.numbering.as_deref());
         let mut filled = Vec::new();
@@ -405,6 +451,30 @@ fn escape_run_text(text: &str) -> String {
     out
 }
 
+/// A value as .odt paragraph text: XML-escaped, the characters XML forbids dropped,
+/// a newline as a line break, a tab as a tab, and each space after a space as
+/// `text:s` (ODF collapses runs of spaces otherwise).
+fn escape_odt_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut after_space = false;
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("<text:line-break/>"),
+            '\t' => out.push_str("<text:tab/>"),
+            ' ' if after_space => out.push_str("<text:s/>"),
+            '\r' => {}
+            c if is_xml_char(c) => out.push(c),
+            _ => {}
+        }
+        after_space = ch == ' ';
+    }
+    out
+}
+
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
@@ -493,16 +563,31 @@ enum Structural {
     Run,
 }
 
-fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
+/// Text of an .odt paragraph outside any `w:t`-like element: a stretch of characters
+/// or a `text:s`, `text:tab`, `text:line-break` (`special`), in its innermost
+/// paragraph or span (`container`).
+struct Piece {
+    start: usize,
+    end: usize,
+    container: usize,
+    special: Option<char>,
+}
+
+fn parse_elements(xml: &str, flavor: Flavor) -> Result<(Vec<Elem>, Vec<Piece>), String> {
     let mut reader = quick_xml::Reader::from_str(xml);
     reader.config_mut().check_end_names = true;
     let mut elems: Vec<Elem> = Vec::new();
-    // Every open element, with its index in `elems` when it is one we track.
-    let mut stack: Vec<Option<usize>> = Vec::new();
+    let mut pieces: Vec<Piece> = Vec::new();
+    // Every open element, with its index in `elems` when it is one we track, and
+    // whether text in it is outside any paragraph's own text (.odt: a note's
+    // citation, an annotation's author and date).
+    let mut stack: Vec<(Option<usize>, bool)> = Vec::new();
     loop {
         let before = reader.buffer_position() as usize;
         let event = reader.read_event().map_err(|e| e.to_string())?;
         let after = reader.buffer_position() as usize;
+        let container = || stack.iter().rev().find_map(|s| s.0);
+        let skipping = stack.last().is_some_and(|s| s.1);
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
@@ -510,27 +595,47 @@ fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
                 let name = std::str::from_utf8(name.as_ref()).unwrap_or("");
                 let parent_tcpr = stack
                     .last()
-                    .copied()
-                    .flatten()
+                    .and_then(|s| s.0)
                     .is_some_and(|i| elems[i].kind == ElemKind::TcPr);
-                let kind = match name {
-                    "w:p" => Some(ElemKind::P),
-                    "w:r" => Some(ElemKind::R),
-                    "w:t" => Some(ElemKind::T),
-                    "w:tr" => Some(ElemKind::Tr),
-                    "w:tc" => Some(ElemKind::Tc),
-                    "w:tcPr" => Some(ElemKind::TcPr),
-                    "w:tbl" => Some(ElemKind::Tbl),
-                    "w:numId" => Some(ElemKind::NumId),
-                    "w:ilvl" => Some(ElemKind::Ilvl),
-                    _ if parent_tcpr => Some(ElemKind::TcPrChild),
+                let kind = match (flavor, name) {
+                    (Flavor::Docx, "w:p") => Some(ElemKind::P),
+                    (Flavor::Docx, "w:r") => Some(ElemKind::R),
+                    (Flavor::Docx, "w:t") => Some(ElemKind::T),
+                    (Flavor::Docx, "w:tr") => Some(ElemKind::Tr),
+                    (Flavor::Docx, "w:tc") => Some(ElemKind::Tc),
+                    (Flavor::Docx, "w:tcPr") => Some(ElemKind::TcPr),
+                    (Flavor::Docx, "w:tbl") => Some(ElemKind::Tbl),
+                    (Flavor::Docx, "w:numId") => Some(ElemKind::NumId),
+                    (Flavor::Docx, "w:ilvl") => Some(ElemKind::Ilvl),
+                    (Flavor::Docx, _) if parent_tcpr => Some(ElemKind::TcPrChild),
+                    (Flavor::Odt, "text:p" | "text:h") => Some(ElemKind::P),
+                    (Flavor::Odt, "text:span") => Some(ElemKind::R),
+                    (Flavor::Odt, "table:table-row") => Some(ElemKind::Tr),
+                    (Flavor::Odt, "table:table-cell" | "table:covered-table-cell") => Some(ElemKind::Tc),
+                    (Flavor::Odt, "table:table") => Some(ElemKind::Tbl),
                     _ => None,
                 };
+                if flavor == Flavor::Odt && !skipping && empty {
+                    let special = match name {
+                        "text:s" => Some(' '),
+                        "text:tab" => Some('\t'),
+                        "text:line-break" => Some('\n'),
+                        _ => None,
+                    };
+                    if let (Some(special), Some(container)) = (special, container()) {
+                        pieces.push(Piece {
+                            start: before,
+                            end: after,
+                            container,
+                            special: Some(special),
+                        });
+                    }
+                }
                 let index = kind.map(|kind| {
-                    let parent = stack.iter().rev().find_map(|s| *s);
+                    let parent = container();
                     elems.push(Elem {
                         kind,
-                        local: name.trim_start_matches("w:").to_string(),
+                        local: name.split(':').next_back().unwrap_or(name).to_string(),
                         start: before,
                         content_start: after,
                         content_end: after,
@@ -541,11 +646,29 @@ fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
                     elems.len() - 1
                 });
                 if !empty {
-                    stack.push(index);
+                    let skip = match kind {
+                        Some(ElemKind::P) => false,
+                        _ => {
+                            skipping
+                                || name == "text:note-citation"
+                                || !(name.starts_with("text:") || name.starts_with("table:"))
+                        }
+                    };
+                    stack.push((index, skip));
+                }
+            }
+            Event::Text(_) | Event::GeneralRef(_) if flavor == Flavor::Odt && !skipping => {
+                if let Some(container) = container() {
+                    pieces.push(Piece {
+                        start: before,
+                        end: after,
+                        container,
+                        special: None,
+                    });
                 }
             }
             Event::End(_) => {
-                if let Some(Some(i)) = stack.pop() {
+                if let Some((Some(i), _)) = stack.pop() {
                     elems[i].content_end = before;
                     elems[i].end = after;
                 }
@@ -554,7 +677,7 @@ fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
             _ => {}
         }
     }
-    Ok(elems)
+    Ok((elems, pieces))
 }
 
 /// The nearest ancestor (or self) of `i` of a kind.
@@ -567,12 +690,12 @@ fn enclosing(elems: &[Elem], mut i: usize, kind: ElemKind) -> Option<usize> {
     }
 }
 
-/// The characters of a `w:t`'s content, entities decoded.
-fn decode_text(xml: &str, t: usize, e: &Elem, out: &mut Vec<TextChar>) {
-    let content = &xml[e.content_start..e.content_end];
+/// The characters of `xml[from..to]`, entities decoded, as text of `t`.
+fn decode_range(xml: &str, from: usize, to: usize, t: usize, out: &mut Vec<TextChar>) {
+    let content = &xml[from..to];
     let mut i = 0;
     while i < content.len() {
-        let start = e.content_start + i;
+        let start = from + i;
         if content.as_bytes()[i] == b'&' {
             if let Some(semi) = content[i..].find(';') {
                 let entity = &content[i..=i + semi];
@@ -721,12 +844,12 @@ impl Numbering {
 }
 
 /// A part's XML as a template: None when it has no tags.
-fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Diagnostic>> {
+fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec<Span>)>, Vec<Diagnostic>> {
     // Without both braces there is no tag, even one Word split over runs.
     if !xml.contains('{') || !xml.contains('}') {
         return Ok(None);
     }
-    let elems = parse_elements(xml).map_err(|e| {
+    let (elems, pieces) = parse_elements(xml, flavor).map_err(|e| {
         vec![Diagnostic::error(
             "",
             Place::from(FormPlace {
@@ -752,8 +875,25 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
         }
         if let Some(p) = enclosing(&elems, t, ElemKind::P) {
             if let Ok(k) = texts.binary_search_by_key(&p, |(i, _)| *i) {
-                decode_text(xml, t, e, &mut texts[k].1);
+                decode_range(xml, e.content_start, e.content_end, t, &mut texts[k].1);
             }
+        }
+    }
+    for piece in &pieces {
+        let Some(p) = enclosing(&elems, piece.container, ElemKind::P) else {
+            continue;
+        };
+        let Ok(k) = texts.binary_search_by_key(&p, |(i, _)| *i) else {
+            continue;
+        };
+        match piece.special {
+            Some(ch) => texts[k].1.push(TextChar {
+                ch,
+                start: piece.start,
+                end: piece.end,
+                t: piece.container,
+            }),
+            None => decode_range(xml, piece.start, piece.end, piece.container, &mut texts[k].1),
         }
     }
 
@@ -835,7 +975,10 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                         text: String::new(),
                     });
                 }
-                merge_edits(&elems, tc, merge, &mut edits);
+                match flavor {
+                    Flavor::Docx => merge_edits(&elems, tc, merge, &mut edits),
+                    Flavor::Odt => odt_merge_edits(&elems[tc], merge, &mut edits),
+                }
                 continue;
             }
             let wrong = if tag.starts_with("{{") {
@@ -857,7 +1000,9 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                     text: if k == 0 { tag.clone() } else { String::new() },
                 });
             }
-            preserve.insert(chars[first].t);
+            if flavor == Flavor::Docx {
+                preserve.insert(chars[first].t);
+            }
         }
     }
     let (unbalanced, loops) = balance(&blocks, &elems);
@@ -929,7 +1074,9 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
         });
     }
     let gone: Vec<usize> = replaced.iter().map(|(target, _, _)| *target).collect();
-    kept.extend(numbering::restarts(xml, &elems, &loops, &gone));
+    if flavor == Flavor::Docx {
+        kept.extend(numbering::restarts(xml, &elems, &loops, &gone));
+    }
     kept.sort_by_key(|e| (e.start, e.end));
     let (source, map) = apply(xml, &kept);
     let mut spans = Vec::new();
@@ -1207,6 +1354,32 @@ fn merge_edits(elems: &[Elem], tc: usize, merge: &str, edits: &mut Vec<Edit>) {
     }
 }
 
+/// The edits that merge an .odt cell: the first pass of the loop spans its length
+/// (`table:number-rows-spanned` in a row loop for `vm`, `…-columns-…` in a cell loop
+/// for `hm`), the others are covered cells, as ODF wants them.
+fn odt_merge_edits(cell: &Elem, merge: &str, edits: &mut Vec<Edit>) {
+    let attribute = match merge {
+        "vm" => "table:number-rows-spanned",
+        _ => "table:number-columns-spanned",
+    };
+    let after_name = cell.start + "<table:table-cell".len();
+    edits.push(Edit {
+        start: cell.start,
+        end: cell.start,
+        text: "{% if loop.first %}".into(),
+    });
+    edits.push(Edit {
+        start: after_name,
+        end: after_name,
+        text: format!(" {attribute}=\"{{{{ loop.length }}}}\""),
+    });
+    edits.push(Edit {
+        start: cell.end,
+        end: cell.end,
+        text: "{% else %}<table:covered-table-cell/>{% endif %}".into(),
+    });
+}
+
 /// Apply sorted, non-overlapping edits; also returns the map from an offset of the
 /// original to the same place in the result.
 fn apply(xml: &str, edits: &[Edit]) -> (String, impl Fn(usize) -> usize) {
@@ -1244,7 +1417,7 @@ mod tests {
     }
 
     fn render(xml: &str, ctx: minijinja::Value) -> String {
-        let (source, _) = prepare(xml, "thân văn bản").unwrap().unwrap();
+        let (source, _) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
@@ -1353,7 +1526,7 @@ mod tests {
     fn unclosed_and_misplaced_tags_name_the_paragraph() {
         let xml =
             doc("<w:p><w:r><w:t>Số {{ tt.so</w:t></w:r></w:p><w:p><w:r><w:t>{%tr for x in y %}</w:t></w:r></w:p>");
-        let errors = prepare(&xml, "thân văn bản").unwrap_err();
+        let errors = prepare(&xml, "thân văn bản", Flavor::Docx).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(
             errors[0].place.to_string().contains("đoạn 1 «Số {{ tt.so»"),
@@ -1368,8 +1541,9 @@ mod tests {
             file: "mau.docx".into(),
             bytes: Vec::new(),
             numbering: None,
+            flavor: Flavor::Docx,
             parts: vec![{
-                let (source, places) = prepare(xml, "thân văn bản").unwrap().unwrap();
+                let (source, places) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
                 TemplatePart {
                     name: "word/document.xml".into(),
                     source,
@@ -1414,7 +1588,7 @@ mod tests {
             row("{%tr for d in duong %}"),
             row("{{ d.ten }}"),
         ));
-        let errors: Vec<String> = prepare(&xml, "thân văn bản")
+        let errors: Vec<String> = prepare(&xml, "thân văn bản", Flavor::Docx)
             .unwrap_err()
             .iter()
             .map(|e| format!("{} {}", e.place, e.message))
