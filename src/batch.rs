@@ -167,7 +167,7 @@ pub fn scan(dir: &Path, data: bool) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diag
             skipped.push(skip("tệp tổng kết của một lần chạy trước, bỏ qua"));
         } else if report::is_data_file(&path) && !data {
             skipped.push(skip(
-                "tệp dữ liệu JSON/TOML chỉ dùng được với một mẫu Word (-t mau.docx), bỏ qua",
+                "tệp dữ liệu JSON/TOML chỉ dùng được với một mẫu Word hoặc mẫu .odt (-t mau.docx, -t mau.odt), bỏ qua",
             ));
         } else if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) && !report::is_data_file(&path) {
             skipped.push(skip("không phải tệp bảng tính (.xlsx, .xls, .ods), bỏ qua"));
@@ -193,7 +193,7 @@ pub fn scan(dir: &Path, data: bool) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diag
             "thư mục không có tệp bảng tính (.xlsx, .xls, .ods) hay tệp dữ liệu (.json, .toml) nào để lập báo cáo."
                 .to_string()
         } else if data_files > 0 {
-            format!("thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods); {data_files} tệp dữ liệu JSON/TOML của nó chỉ dùng được với một mẫu Word (-t mau.docx).")
+            format!("thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods); {data_files} tệp dữ liệu JSON/TOML của nó chỉ dùng được với một mẫu Word hoặc mẫu .odt (-t mau.docx, -t mau.odt).")
         } else {
             "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo.".to_string()
         };

@@ -140,7 +140,7 @@ enum Command {
 /// The template pack of `render`, `batch` and `check`.
 #[derive(clap::Args)]
 struct PackArg {
-    /// Thư mục mẫu báo cáo, hoặc một mẫu Word (.docx) có thẻ {{ … }} (mặc định: mẫu có sẵn «bao-cao-ntm»).
+    /// Thư mục mẫu báo cáo, hoặc một mẫu biểu Word (.docx) hay LibreOffice (.odt) có thẻ {{ … }} (mặc định: mẫu có sẵn «bao-cao-ntm»).
     #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
     dir: Option<PathBuf>,
 }

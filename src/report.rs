@@ -105,7 +105,7 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
         return Err(vec![Diagnostic::error(
             file,
             Place::File,
-            "dữ liệu JSON/TOML chỉ dùng được với một mẫu Word (-t MẪU.docx); mẫu Markdown cần tệp bảng tính để lập phụ lục.",
+            "dữ liệu JSON/TOML chỉ dùng được với một mẫu Word hoặc mẫu .odt (-t mau.docx, -t mau.odt); mẫu Markdown cần tệp bảng tính để lập phụ lục.",
         )
         .kind(Kind::Template)]);
     };

@@ -274,3 +274,57 @@ fn render_with_an_odt_form_writes_odt_only() {
     );
     assert!(!dir.path().join("ra.docx").exists());
 }
+
+/// A pack whose body is an .odt form (`noi_dung = "mau.odt"`) renders a workbook
+/// into the form; `check` on that pack lists every problem of a broken form.
+#[test]
+fn a_pack_whose_body_is_an_odt_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("goi");
+    std::fs::create_dir(&pack).unwrap();
+    let builtin = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/bao-cao-ntm/manifest.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        pack.join("manifest.toml"),
+        builtin.replace("noi_dung = \"noi-dung.md\"", "noi_dung = \"mau.odt\""),
+    )
+    .unwrap();
+    std::fs::write(pack.join("mau.odt"), form("{{ van_ban.co_quan_ban_hanh }}")).unwrap();
+    let workbook = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/Ba Thành.xlsx");
+    let run_cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    // The sample workbook has no so_dot, ghi_chu, co_bang or bo_qua, and its roads no
+    // "dai": check names each where the form uses it (paragraphs are counted
+    // outside tables, cells by table, row and cell).
+    let out = run_cli(&["check", workbook.to_str().unwrap(), "-t", "goi", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let places: Vec<&str> = json[0]["loi"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["place"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        places,
+        [
+            "thân văn bản › đoạn 2 «Năm báo cáo: {{ tt.nam }}, số đợt: {{ tt.so_dot | so }}»",
+            "thân văn bản › đoạn 3 «Ghi chú: {{ “ghi ” ~ tt.ghi_chu }}»",
+            "thân văn bản › đoạn 4 «{%p if tt.co_bang %}»",
+            "thân văn bản › đoạn 6 «{%p if tt.bo_qua %}»",
+            "thân văn bản › đoạn 9 «Tổng: {{ duong | map(attribute=\"dai\") | sum | so }} m»",
+        ]
+    );
+    // render says the same and writes nothing.
+    let out = run_cli(&["render", workbook.to_str().unwrap(), "-t", "goi", "-o", "ra.odt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("«{%p if tt.bo_qua %}»"));
+    assert!(!dir.path().join("ra.odt").exists());
+}

@@ -814,7 +814,8 @@ impl Numbering {
         let mut children: std::collections::HashMap<(Option<usize>, u8), usize> = Default::default();
         for (i, e) in elems.iter().enumerate() {
             n[i] = match e.kind {
-                ElemKind::P => {
+                // Paragraphs in a table are found by their cell.
+                ElemKind::P if enclosing(elems, i, ElemKind::Tc).is_none() => {
                     paragraphs += 1;
                     paragraphs
                 }
@@ -1362,7 +1363,7 @@ fn odt_merge_edits(cell: &Elem, merge: &str, edits: &mut Vec<Edit>) {
         "vm" => "table:number-rows-spanned",
         _ => "table:number-columns-spanned",
     };
-    let after_name = cell.start + "<table:table-cell".len();
+    let after_name = cell.start + "<table:".len() + cell.local.len();
     edits.push(Edit {
         start: cell.start,
         end: cell.start,
@@ -1596,9 +1597,9 @@ mod tests {
         // Two syntax errors, an `if` closed in another paragraph, a row loop closed
         // by a paragraph tag.
         assert_eq!(errors.len(), 4, "{errors:#?}");
-        assert!(errors[0].starts_with("thân văn bản › đoạn 6 «{{ a b }}") && errors[0].contains("cú pháp"));
-        assert!(errors[1].starts_with("thân văn bản › đoạn 6") && errors[1].contains("cú pháp"));
-        assert!(errors[2].starts_with("thân văn bản › đoạn 4 «{% endif %}»") && errors[2].contains("đoạn 3"));
+        assert!(errors[0].starts_with("thân văn bản › đoạn 4 «{{ a b }}") && errors[0].contains("cú pháp"));
+        assert!(errors[1].starts_with("thân văn bản › đoạn 4") && errors[1].contains("cú pháp"));
+        assert!(errors[2].starts_with("thân văn bản › đoạn 2 «{% endif %}»") && errors[2].contains("đoạn 1"));
         assert!(
             errors[3].contains("«{%tr for d in duong %}» (cả hàng của bảng"),
             "{errors:#?}"

@@ -154,14 +154,14 @@ pub struct Settings {
 fn load_form(path: &Path) -> std::result::Result<std::sync::Arc<crate::form::Form>, Vec<Diagnostic>> {
     let file = path.display().to_string();
     let unreadable = |e: std::io::Error| {
-        vec![Diagnostic::error(&file, Place::File, format!("không đọc được mẫu Word ({e}).")).kind(Kind::Unreadable)]
+        vec![Diagnostic::error(&file, Place::File, format!("không đọc được mẫu biểu ({e}).")).kind(Kind::Unreadable)]
     };
     let meta = std::fs::symlink_metadata(path).map_err(unreadable)?;
     if !meta.is_file() {
         return Err(vec![Diagnostic::error(
             &file,
             Place::File,
-            "mẫu Word không phải tệp thường (liên kết, thư mục hoặc tệp đặc biệt); vì an toàn, chỉ dùng tệp thường.",
+            "mẫu biểu không phải tệp thường (liên kết, thư mục hoặc tệp đặc biệt); vì an toàn, chỉ dùng tệp thường.",
         )
         .kind(Kind::Unreadable)]);
     }
