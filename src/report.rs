@@ -53,13 +53,15 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
     let data = bound.context;
     // The data as template values once, for the metadata and then the body.
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
-    let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
-    let ctx = render_context(&values, &meta, pack, &tables, &precisions);
     if let Some(form) = &pack.form {
+        let (meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+        let ctx = render_context(&values, &meta, pack, &tables, &precisions);
         let mut warnings = book.warnings.clone();
         warnings.extend(bound.warnings);
-        return fill_form(pack, form, &ctx, meta, data, warnings);
+        return fill_form(pack, form, &ctx, (meta, meta_errors), data, warnings);
     }
+    let meta = metadata_or_errors(pack, env, &values, &pack.manifest.van_ban)?;
+    let ctx = render_context(&values, &meta, pack, &tables, &precisions);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
@@ -111,11 +113,11 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
     };
     let env = pack.environment();
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
-    let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
+    let (meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
     let precisions = Arc::new(crate::template::Precisions::default());
     let ctx = render_context(&values, &meta, pack, &tables, &precisions);
-    fill_form(pack, form, &ctx, meta, data, Vec::new())
+    fill_form(pack, form, &ctx, (meta, meta_errors), data, Vec::new())
 }
 
 /// Is this a file of data (JSON or TOML, an export of another system) rather than a
@@ -158,15 +160,20 @@ fn fill_form(
     pack: &Pack,
     form: &crate::form::Form,
     ctx: &minijinja::Value,
-    meta: Meta,
+    (meta, mut errors): (Meta, Vec<Diagnostic>),
     data: Json,
     warnings: Vec<Diagnostic>,
 ) -> Result<Report, Vec<Diagnostic>> {
+    // Every problem at once: the metadata's (its fields left empty), the file
+    // name's and the form's.
     let env = pack.environment();
-    let stem = pack
-        .render_field(env, "ten_tep", &pack.manifest.van_ban.ten_tep, ctx)
-        .map_err(|e| vec![e])?;
-    let bytes = form.fill(env, ctx)?;
+    let stem = pack.render_field(env, "ten_tep", &pack.manifest.van_ban.ten_tep, ctx);
+    let bytes = form.fill(env, ctx);
+    let stem = stem.map_err(|e| errors.push(e));
+    let bytes = bytes.map_err(|e| errors.extend(e));
+    let (Ok(stem), Ok(bytes), true) = (stem, bytes, errors.is_empty()) else {
+        return Err(errors);
+    };
     Ok(Report {
         body: Body::Form {
             bytes,
@@ -322,7 +329,7 @@ pub fn summary(
         thieu => minijinja::Value::from(minijinja::value::Serde(missing)),
         trung => minijinja::Value::from(minijinja::value::Serde(duplicates)),
     };
-    let meta = metadata(pack, env, &values, &spec.van_ban).map_err(|e| vec![e])?;
+    let meta = metadata_or_errors(pack, env, &values, &spec.van_ban)?;
     let tables = Arc::new(Tables::default());
     let ctx = render_context(&values, &meta, pack, &tables, &Arc::default());
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
@@ -461,60 +468,89 @@ fn meta_json(meta: &Meta) -> Json {
     })
 }
 
+/// The rendered metadata, and every field that could not be rendered (left empty,
+/// so that a form can still be checked against the rest).
 fn metadata(
     pack: &Pack,
     env: &minijinja::Environment,
     ctx: &minijinja::Value,
     spec: &DocumentSpec,
-) -> Result<Meta, Diagnostic> {
-    let field = |name: &str, source: &str| pack.render_field(env, name, source, ctx);
-    let bad = |name: &str, msg: String| {
-        Diagnostic::error(
-            pack.file_path(crate::template::MANIFEST),
-            Place::ManifestKey {
-                key: format!("van_ban.{name}"),
-            },
-            msg,
-        )
-        .kind(Kind::Manifest)
+) -> (Meta, Vec<Diagnostic>) {
+    let errors = std::cell::RefCell::new(Vec::new());
+    let field = |name: &str, source: &str| {
+        pack.render_field(env, name, source, ctx).unwrap_or_else(|e| {
+            errors.borrow_mut().push(e);
+            String::new()
+        })
     };
-    let nam_text = field("nam", &spec.nam)?;
-    let nam: i32 = nam_text.parse().map_err(|_| {
-        bad(
-            "nam",
-            format!("cần năm báo cáo (một số như 2024), nhận được «{nam_text}»."),
+    let bad = |name: &str, msg: String| {
+        errors.borrow_mut().push(
+            Diagnostic::error(
+                pack.file_path(crate::template::MANIFEST),
+                Place::ManifestKey {
+                    key: format!("van_ban.{name}"),
+                },
+                msg,
+            )
+            .kind(Kind::Manifest),
         )
-    })?;
-    let ngay_text = field("ngay", &spec.ngay)?;
+    };
+    let before = errors.borrow().len();
+    let nam_text = field("nam", &spec.nam);
+    let nam: i32 = nam_text.parse().unwrap_or_else(|_| {
+        if errors.borrow().len() == before {
+            bad(
+                "nam",
+                format!("cần năm báo cáo (một số như 2024), nhận được «{nam_text}»."),
+            );
+        }
+        0
+    });
+    let ngay_text = field("ngay", &spec.ngay);
     let ngay = if ngay_text.is_empty() {
         None
     } else {
-        Some(
-            bind::parse_date(&ngay_text)
-                .ok_or_else(|| bad("ngay", format!("cần một ngày (dd/mm/yyyy), nhận được «{ngay_text}».")))?,
-        )
+        let parsed = bind::parse_date(&ngay_text);
+        if parsed.is_none() {
+            bad("ngay", format!("cần một ngày (dd/mm/yyyy), nhận được «{ngay_text}»."));
+        }
+        parsed
     };
     let mut noi_nhan = Vec::new();
     for (i, item) in spec.noi_nhan.iter().enumerate() {
-        let text = field(&format!("noi_nhan[{i}]"), item)?;
+        let text = field(&format!("noi_nhan[{i}]"), item);
         noi_nhan.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
     }
-    Ok(Meta {
-        co_quan_chu_quan: field("co_quan_chu_quan", &spec.co_quan_chu_quan)?,
-        co_quan_ban_hanh: field("co_quan_ban_hanh", &spec.co_quan_ban_hanh)?,
-        loai: field("loai", &spec.loai)?,
-        ky_hieu: field("ky_hieu", &spec.ky_hieu)?,
-        co_quan_viet_tat: field("co_quan_viet_tat", &spec.co_quan_viet_tat)?,
-        so: field("so", &spec.so)?,
-        dia_danh: field("dia_danh", &spec.dia_danh)?,
+    let meta = Meta {
+        co_quan_chu_quan: field("co_quan_chu_quan", &spec.co_quan_chu_quan),
+        co_quan_ban_hanh: field("co_quan_ban_hanh", &spec.co_quan_ban_hanh),
+        loai: field("loai", &spec.loai),
+        ky_hieu: field("ky_hieu", &spec.ky_hieu),
+        co_quan_viet_tat: field("co_quan_viet_tat", &spec.co_quan_viet_tat),
+        so: field("so", &spec.so),
+        dia_danh: field("dia_danh", &spec.dia_danh),
         ngay,
         nam,
-        trich_yeu: field("trich_yeu", &spec.trich_yeu)?,
-        quyen_han_ky: field("quyen_han_ky", &spec.quyen_han_ky)?,
-        chuc_vu: field("chuc_vu", &spec.chuc_vu)?,
-        nguoi_ky: field("nguoi_ky", &spec.nguoi_ky)?,
+        trich_yeu: field("trich_yeu", &spec.trich_yeu),
+        quyen_han_ky: field("quyen_han_ky", &spec.quyen_han_ky),
+        chuc_vu: field("chuc_vu", &spec.chuc_vu),
+        nguoi_ky: field("nguoi_ky", &spec.nguoi_ky),
         noi_nhan,
-    })
+    };
+    (meta, errors.into_inner())
+}
+
+/// The metadata, or every problem with it.
+fn metadata_or_errors(
+    pack: &Pack,
+    env: &minijinja::Environment,
+    ctx: &minijinja::Value,
+    spec: &DocumentSpec,
+) -> Result<Meta, Vec<Diagnostic>> {
+    match metadata(pack, env, ctx, spec) {
+        (meta, errors) if errors.is_empty() => Ok(meta),
+        (_, errors) => Err(errors),
+    }
 }
 
 /// A file name safe on Windows, macOS and Linux, readable, ASCII: accents dropped,

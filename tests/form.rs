@@ -432,6 +432,28 @@ fn check_lists_every_error_of_a_form() {
             .any(|e| e.contains("đầu trang 1") && e.contains("{{ tt.tinh }}")),
         "{errors:#?}"
     );
+
+    // Data that also lacks what the metadata needs: those are named too, in the same run.
+    std::fs::write(
+        dir.path().join("du-lieu.json"),
+        serde_json::json!({ "tt": { "ten_xa": "Ba Nam", "nam": 2025, "so_bao_cao": "", "huyen": "Ba Tơ" }, "duong": [] })
+            .to_string(),
+    )
+    .unwrap();
+    let errors = check();
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("van_ban.ngay") && e.contains("tt.ngay_bao_cao")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("van_ban.nguoi_ky") && e.contains("tt.chu_tich")),
+        "{errors:#?}"
+    );
 }
 
 /// `batch` over a folder of JSON and TOML data with a form: one report per file, a bad
