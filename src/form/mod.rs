@@ -906,6 +906,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     let mut places = Vec::new();
     let syntax = Environment::new();
     let mut blocks: Vec<BlockTag> = Vec::new();
+    let mut merges: Vec<(usize, &str, String, Place)> = Vec::new();
     for (p, chars) in &texts {
         let joined: String = chars.iter().map(|c| c.ch).collect();
         let place = describe(&elems, *p, label, &numbers, &joined);
@@ -946,7 +947,8 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                     let what = match kind {
                         Structural::Row => "một hàng của bảng",
                         Structural::Cell => "một ô của bảng",
-                        _ => "một đoạn",
+                        Structural::Run => "một đoạn chữ có định dạng riêng (run, hoặc span của .odt)",
+                        Structural::Paragraph => "một đoạn",
                     };
                     errors.push(
                         Diagnostic::error("", place.clone(), format!("thẻ «{tag}» phải nằm trong {what}."))
@@ -980,6 +982,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                     Flavor::Docx => merge_edits(&elems, tc, merge, &mut edits),
                     Flavor::Odt => odt_merge_edits(&elems[tc], merge, &mut edits),
                 }
+                merges.push((tc, merge, tag.clone(), place.clone()));
                 continue;
             }
             let wrong = if tag.starts_with("{{") {
@@ -1008,6 +1011,22 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     }
     let (unbalanced, loops) = balance(&blocks, &elems);
     errors.extend(unbalanced);
+    // A merge needs the loop it merges over: rows for vm, cells for hm.
+    for (tc, merge, tag, place) in &merges {
+        let (over, what) = match *merge {
+            "vm" => (ElemKind::Tr, "một hàng lặp ({%tr for … %} … {%tr endfor %})"),
+            _ => (ElemKind::Tc, "một ô lặp ({%tc for … %} … {%tc endfor %})"),
+        };
+        let looped = loops.iter().any(|&(open, close)| {
+            elems[open].kind == over && elems[open].end <= elems[*tc].start && elems[*tc].end <= elems[close].start
+        });
+        if !looped {
+            errors.push(
+                Diagnostic::error("", place.clone(), format!("thẻ «{tag}» chỉ dùng được trong {what}."))
+                    .kind(Kind::Template),
+            );
+        }
+    }
     if errors.is_empty() && edits.is_empty() && replaced.is_empty() {
         return Ok(None);
     }
@@ -1604,5 +1623,23 @@ mod tests {
             errors[3].contains("«{%tr for d in duong %}» (cả hàng của bảng"),
             "{errors:#?}"
         );
+    }
+
+    #[test]
+    fn a_merge_outside_its_loop_is_named() {
+        let xml = doc(concat!(
+            "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>{%tr for x in xs %}</w:t></w:r></w:p></w:tc></w:tr>",
+            "<w:tr><w:tc><w:p><w:r><w:t>{% hm %}{{ x }}</w:t></w:r></w:p></w:tc></w:tr>",
+            "<w:tr><w:tc><w:p><w:r><w:t>{%tr endfor %}</w:t></w:r></w:p></w:tc></w:tr>",
+            "<w:tr><w:tc><w:p><w:r><w:t>{% vm %}Tổng</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+        ));
+        let errors: Vec<String> = prepare(&xml, "thân văn bản", Flavor::Docx)
+            .unwrap_err()
+            .iter()
+            .map(|e| format!("{} {}", e.place, e.message))
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].starts_with("thân văn bản › bảng 1, hàng 2, ô 1") && errors[0].contains("{%tc for"));
+        assert!(errors[1].starts_with("thân văn bản › bảng 1, hàng 4, ô 1") && errors[1].contains("{%tr for"));
     }
 }
