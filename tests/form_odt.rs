@@ -328,3 +328,39 @@ fn a_pack_whose_body_is_an_odt_form() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("«{%p if tt.bo_qua %}»"));
     assert!(!dir.path().join("ra.odt").exists());
 }
+
+/// A spreadsheet or a damaged file given as an .odt form is refused with a message
+/// that says what it is, never a panic or an empty report.
+#[test]
+fn what_is_not_an_odt_text_is_refused() {
+    let with = |mimetype: &str, content: Option<&str>| {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("mimetype", options).unwrap();
+        zip.write_all(mimetype.as_bytes()).unwrap();
+        if let Some(content) = content {
+            zip.start_file("content.xml", options).unwrap();
+            zip.write_all(content.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    };
+    let message = |bytes: Vec<u8>| {
+        baocao::form::Form::load("mau.odt", bytes)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let sheet = message(with("application/vnd.oasis.opendocument.spreadsheet", Some("<x/>")));
+    assert!(sheet.contains("mẫu .odt bị hỏng hoặc không phải văn bản OpenDocument") && sheet.contains("spreadsheet"), "{sheet}");
+    let empty = message(with("application/vnd.oasis.opendocument.text", None));
+    assert!(empty.contains("không có content.xml"), "{empty}");
+    let broken = message(with(
+        "application/vnd.oasis.opendocument.text",
+        Some(&format!("<office:document-content {NS}><office:body><office:text><text:p>{{{{ x }}}}</text:span></office:text>")),
+    ));
+    assert!(broken.contains("mau.odt › thân văn bản") && broken.contains("XML của mẫu bị hỏng"), "{broken}");
+    let junk = message(b"PK\x03\x04 not a zip".to_vec());
+    assert!(junk.contains("mẫu .odt bị hỏng"), "{junk}");
+}
