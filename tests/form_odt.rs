@@ -64,6 +64,11 @@ fn form(header: &str) -> Vec<u8> {
         ns = NS,
         header = header,
     );
+    package(content, styles)
+}
+
+/// An .odt package around a content.xml and a styles.xml, as LibreOffice lays one out.
+fn package(content: String, styles: String) -> Vec<u8> {
     let meta = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-meta {NS}><office:meta><meta:generator>LibreOffice/7.6</meta:generator><dc:title>Mẫu báo cáo</dc:title></office:meta></office:document-meta>"
     );
@@ -353,14 +358,58 @@ fn what_is_not_an_odt_text_is_refused() {
             .join("\n")
     };
     let sheet = message(with("application/vnd.oasis.opendocument.spreadsheet", Some("<x/>")));
-    assert!(sheet.contains("mẫu .odt bị hỏng hoặc không phải văn bản OpenDocument") && sheet.contains("spreadsheet"), "{sheet}");
+    assert!(
+        sheet.contains("mẫu .odt bị hỏng hoặc không phải văn bản OpenDocument") && sheet.contains("spreadsheet"),
+        "{sheet}"
+    );
     let empty = message(with("application/vnd.oasis.opendocument.text", None));
     assert!(empty.contains("không có content.xml"), "{empty}");
     let broken = message(with(
         "application/vnd.oasis.opendocument.text",
-        Some(&format!("<office:document-content {NS}><office:body><office:text><text:p>{{{{ x }}}}</text:span></office:text>")),
+        Some(&format!(
+            "<office:document-content {NS}><office:body><office:text><text:p>{{{{ x }}}}</text:span></office:text>"
+        )),
     ));
-    assert!(broken.contains("mau.odt › thân văn bản") && broken.contains("XML của mẫu bị hỏng"), "{broken}");
+    assert!(
+        broken.contains("mau.odt › thân văn bản") && broken.contains("XML của mẫu bị hỏng"),
+        "{broken}"
+    );
     let junk = message(b"PK\x03\x04 not a zip".to_vec());
     assert!(junk.contains("mẫu .odt bị hỏng"), "{junk}");
+}
+
+/// A `{%p` tag alone in a list item stands for the item: a loop over list items
+/// leaves no empty bullet, and the list keeps its style.
+#[test]
+fn a_loop_over_list_items_leaves_no_empty_item() {
+    let item = |t: &str| format!("<text:list-item><text:p>{t}</text:p></text:list-item>");
+    let content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-content {NS}><office:body><office:text><text:list text:style-name=\"L1\">{}{}{}</text:list><text:p>Hết</text:p></office:text></office:body></office:document-content>",
+        item("{%p for d in duong %}"),
+        item("{{ d.ten }}"),
+        item("{%p endfor %}"),
+    );
+    let styles = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-styles {NS}><office:styles><text:list-style style:name=\"L1\"><text:list-level-style-number text:level=\"1\" style:num-format=\"1\" style:num-suffix=\".\"/></text:list-style></office:styles></office:document-styles>"
+    );
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let form = baocao::form::Form::load("mau.odt", package(content, styles)).unwrap_or_else(|e| panic!("{e:?}"));
+    let filled = form
+        .fill(pack.environment(), &context())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    keep_for_validation("danh-sach.odt", &filled);
+    let content = get(&parts(&filled), "content.xml");
+    let doc = roxmltree::Document::parse(&content).unwrap();
+    let items: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "list-item")
+        .map(|i| {
+            i.descendants()
+                .filter(|n| n.is_text())
+                .map(|t| t.text().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(items, ["Tuyến 1", "Tuyến 2"]);
+    assert_eq!(paragraphs(&content), ["Tuyến 1", "Tuyến 2", "Hết"]);
 }

@@ -518,6 +518,9 @@ enum ElemKind {
     /// A paragraph's list (`w:numPr/w:numId`) and level (`w:ilvl`).
     NumId,
     Ilvl,
+    /// An .odt list item (`text:list-item`), which a `{%p` tag takes whole when its
+    /// paragraph is all it holds.
+    ListItem,
 }
 
 #[derive(Clone, Debug)]
@@ -613,6 +616,7 @@ fn parse_elements(xml: &str, flavor: Flavor) -> Result<(Vec<Elem>, Vec<Piece>), 
                     (Flavor::Odt, "table:table-row") => Some(ElemKind::Tr),
                     (Flavor::Odt, "table:table-cell" | "table:covered-table-cell") => Some(ElemKind::Tc),
                     (Flavor::Odt, "table:table") => Some(ElemKind::Tbl),
+                    (Flavor::Odt, "text:list-item" | "text:list-header") => Some(ElemKind::ListItem),
                     _ => None,
                 };
                 if flavor == Flavor::Odt && !skipping && empty {
@@ -734,6 +738,18 @@ fn plain_tag(text: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// The .odt list item that holds paragraph `p` and nothing else: a `{%p` tag there
+/// stands for the item, so that no empty item (an empty bullet) is left behind.
+fn list_item_alone(elems: &[Elem], p: usize) -> Option<usize> {
+    let item = elems[p].parent.filter(|&i| elems[i].kind == ElemKind::ListItem)?;
+    let children = elems
+        .iter()
+        .filter(|e| e.parent == Some(item) && matches!(e.kind, ElemKind::P | ElemKind::Tbl | ElemKind::ListItem))
+        .count();
+    // A nested list's items count among the children: the item holds more.
+    (children == 1).then_some(item)
 }
 
 /// `{%tr for x in y %}` → (Row, "{% for x in y %}").
@@ -938,7 +954,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
             let tag = plain_tag(&joined[open..end]);
             if let Some((kind, inner)) = structural(&tag) {
                 let target = match kind {
-                    Structural::Paragraph => Some(*p),
+                    Structural::Paragraph => Some(list_item_alone(&elems, *p).unwrap_or(*p)),
                     Structural::Row => enclosing(&elems, *p, ElemKind::Tr),
                     Structural::Cell => enclosing(&elems, *p, ElemKind::Tc),
                     Structural::Run => enclosing(&elems, chars[first].t, ElemKind::R),
