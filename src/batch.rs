@@ -571,7 +571,7 @@ fn make(pack: &Pack, source: Source, options: &Options) -> Outcome {
 }
 
 /// Remove what an earlier run, killed before its end, left in the output folder:
-/// our own temporaries only (`.baocao-….tmp`, `.baocao-….docx`, `.baocao-pdf-…/`).
+/// our own temporaries only (`.baocao-….tmp`, `.baocao-….docx` or `.odt`, `.baocao-pdf-…/`).
 /// Returns how many were removed.
 pub fn sweep_stale(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -586,7 +586,7 @@ pub fn sweep_stale(dir: &Path) -> usize {
         let Ok(kind) = entry.file_type() else { continue };
         let gone = if kind.is_dir() && rest.starts_with("pdf-") {
             std::fs::remove_dir_all(entry.path()).is_ok()
-        } else if kind.is_file() && (rest.ends_with(".tmp") || rest.ends_with(".docx")) {
+        } else if kind.is_file() && (rest.ends_with(".tmp") || rest.ends_with(".docx") || rest.ends_with(".odt")) {
             std::fs::remove_file(entry.path()).is_ok()
         } else {
             false
@@ -601,8 +601,13 @@ fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tem
         .formats
         .iter()
         .map(|&format| {
-            // A PDF starts as a .docx that LibreOffice converts once every report is named.
-            let suffix = if format == OutputFormat::Pdf { ".docx" } else { ".tmp" };
+            // A PDF starts as a .docx (or an .odt form) that LibreOffice converts once
+            // every report is named.
+            let suffix = if format == OutputFormat::Pdf {
+                r.pdf_source_suffix()
+            } else {
+                ".tmp"
+            };
             let bytes = r.to_bytes(format)?;
             let temp = write::write_temp(&options.out_dir, &bytes, suffix).map_err(|e| e.kind(Kind::Output))?;
             Ok((format, temp))
@@ -626,7 +631,8 @@ pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnos
         if format == OutputFormat::Pdf {
             let soffice = soffice(options)?;
             let bytes = r.to_bytes(format)?;
-            let source = write::write_temp(&options.out_dir, &bytes, ".docx").map_err(|e| e.kind(Kind::Output))?;
+            let source =
+                write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
             let job = [(source.to_path_buf(), path.clone())];
             pdf::convert(&soffice, &job, pdf::PER_FILE)
                 .into_iter()

@@ -187,25 +187,33 @@ fn fill_form(
 }
 
 impl Report {
-    /// The report's bytes in a format written in-process (a PDF starts as the .docx).
-    /// A filled form is written only in its own format (and a .docx form as PDF).
+    /// The report's bytes in a format written in-process (a PDF starts as the .docx,
+    /// or as an .odt form). A filled form is written only in its own format, and as
+    /// PDF.
     pub fn to_bytes(&self, format: OutputFormat) -> crate::Result<Vec<u8>> {
         match &self.body {
             Body::Document(document) => crate::write::render(document, format),
-            Body::Form { bytes, format: own }
-                if format == *own || (format == OutputFormat::Pdf && *own == OutputFormat::Docx) =>
-            {
-                Ok(bytes.clone())
-            }
+            Body::Form { bytes, format: own } if format == *own || format == OutputFormat::Pdf => Ok(bytes.clone()),
             Body::Form { format: own, .. } => Err(Diagnostic::error(
                 format!("{}.{}", self.file_stem, format.extension()),
                 Place::File,
                 match own {
-                    OutputFormat::Odt => "báo cáo lập từ mẫu .odt chỉ ghi được .odt, không ghi được .docx hay .pdf; hãy dùng mẫu .docx để có .docx.",
+                    OutputFormat::Odt => "báo cáo lập từ mẫu .odt chỉ ghi được .odt (và .pdf qua LibreOffice), không ghi được .docx; hãy dùng mẫu .docx để có .docx.",
                     _ => "báo cáo lập từ mẫu Word chỉ ghi được .docx (và .pdf qua LibreOffice), không ghi được .odt; hãy dùng mẫu .odt để có .odt.",
                 },
             )
             .kind(Kind::Output)),
+        }
+    }
+
+    /// The extension of the file LibreOffice converts to PDF: what `to_bytes(Pdf)` gives.
+    pub fn pdf_source_suffix(&self) -> &'static str {
+        match &self.body {
+            Body::Form {
+                format: OutputFormat::Odt,
+                ..
+            } => ".odt",
+            _ => ".docx",
         }
     }
 

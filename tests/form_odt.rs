@@ -5,6 +5,8 @@
 
 use std::io::{Read, Write};
 
+mod common;
+
 const NS: &str = concat!(
     "xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" ",
     "xmlns:style=\"urn:oasis:names:tc:opendocument:xmlns:style:1.0\" ",
@@ -412,4 +414,44 @@ fn a_loop_over_list_items_leaves_no_empty_item() {
         .collect();
     assert_eq!(items, ["Tuyến 1", "Tuyến 2"]);
     assert_eq!(paragraphs(&content), ["Tuyến 1", "Tuyến 2", "Hết"]);
+}
+
+/// An .odt form also gives a PDF, through LibreOffice from the filled .odt.
+#[test]
+fn an_odt_form_gives_a_pdf() {
+    let Some(soffice) = common::soffice() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mau.odt"), form("{{ van_ban.co_quan_ban_hanh }}")).unwrap();
+    let data = serde_json::json!({
+        "tt": { "ten_xa": "Ba Nam", "nam": 2025, "so_bao_cao": "", "ngay_bao_cao": "", "chu_tich": "Lê Văn A", "huyen": "Ba Tơ",
+                "so_dot": 3, "ghi_chu": "", "co_bang": true, "bo_qua": false },
+        "duong": [ { "ten": "Tuyến 1", "dai": 120.25 } ]
+    });
+    std::fs::write(dir.path().join("du-lieu.json"), data.to_string()).unwrap();
+    let out = common::baocao(
+        &[
+            "render",
+            "du-lieu.json",
+            "-t",
+            "mau.odt",
+            "-f",
+            "pdf",
+            "--soffice",
+            soffice.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pdf = dir.path().join("bao-cao-ntm-2025-xa-ba-nam.pdf");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in ["BÁO CÁO XÃ BA NAM", "Tuyến 1", "120,25", "ỦY BAN NHÂN DÂN"] {
+        assert!(words.contains(expected), "PDF text lacks {expected:?}: {words}");
+    }
 }
