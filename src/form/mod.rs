@@ -1100,6 +1100,8 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
         }
     }
     if !errors.is_empty() {
+        // In the order of the document, as its author reads it.
+        errors.sort_by_key(|d| places.iter().position(|(_, at)| *at == d.place).unwrap_or(usize::MAX));
         return Err(errors);
     }
     for (target, _, inner) in &replaced {
@@ -1629,16 +1631,16 @@ mod tests {
             .iter()
             .map(|e| format!("{} {}", e.place, e.message))
             .collect();
-        // Two syntax errors, an `if` closed in another paragraph, a row loop closed
-        // by a paragraph tag.
+        // In the order of the document: an `if` closed in another paragraph, a row
+        // loop closed by a paragraph tag, two syntax errors.
         assert_eq!(errors.len(), 4, "{errors:#?}");
-        assert!(errors[0].starts_with("thân văn bản › đoạn 4 «{{ a b }}") && errors[0].contains("cú pháp"));
-        assert!(errors[1].starts_with("thân văn bản › đoạn 4") && errors[1].contains("cú pháp"));
-        assert!(errors[2].starts_with("thân văn bản › đoạn 2 «{% endif %}»") && errors[2].contains("đoạn 1"));
+        assert!(errors[0].starts_with("thân văn bản › đoạn 2 «{% endif %}»") && errors[0].contains("đoạn 1"));
         assert!(
-            errors[3].contains("«{%tr for d in duong %}» (cả hàng của bảng"),
+            errors[1].contains("«{%tr for d in duong %}» (cả hàng của bảng"),
             "{errors:#?}"
         );
+        assert!(errors[2].starts_with("thân văn bản › đoạn 4 «{{ a b }}") && errors[2].contains("cú pháp"));
+        assert!(errors[3].starts_with("thân văn bản › đoạn 4") && errors[3].contains("cú pháp"));
     }
 
     #[test]
