@@ -228,19 +228,34 @@ fn errors_in_an_odt_form_point_into_it() {
     let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert!(
-        shown[0].starts_with("mau.odt › đầu trang, chân trang › đoạn 1 «UBND XÃ {{ tt.ten_xa | }}»")
+        shown[0].starts_with("mau.odt › đầu trang › đoạn 1 «UBND XÃ {{ tt.ten_xa | }}»")
             && shown[0].contains("cú pháp"),
         "{shown:?}"
     );
     let pack = baocao::template::Pack::builtin().unwrap();
     let form = baocao::form::Form::load("mau.odt", form("{{ tt.huyen }}")).unwrap();
+    let mut ctx: serde_json::Value = serde_json::to_value(&context()).unwrap();
+    ctx["tt"].as_object_mut().unwrap().remove("ten_xa");
+    let errors = form
+        .fill(
+            pack.environment(),
+            &minijinja::Value::from(minijinja::value::Serde(&ctx)),
+        )
+        .unwrap_err();
+    let shown: Vec<String> = errors.iter().map(|e| e.place.to_string()).collect();
+    // Each where it is: the header, the body, the footer (paragraphs counted in each).
+    assert_eq!(
+        shown,
+        [
+            "thân văn bản › đoạn 1 «BÁO CÁO XÃ {{ tt.ten_xa | upper }}»",
+            "đầu trang › đoạn 1 «{{ tt.huyen }}»",
+            "chân trang › đoạn 1 «Trang 1 · {{ tt.ten_xa }}»"
+        ]
+    );
     let errors = form.fill(pack.environment(), &context()).unwrap_err();
     let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(shown.len(), 1, "{shown:?}");
-    assert!(
-        shown[0].contains("đầu trang, chân trang › đoạn 1 «{{ tt.huyen }}»"),
-        "{shown:?}"
-    );
+    assert!(shown[0].contains("đầu trang › đoạn 1 «{{ tt.huyen }}»"), "{shown:?}");
 }
 
 /// The command line: `-t mau.odt` writes .odt by default; .docx from an .odt form is

@@ -521,6 +521,8 @@ enum ElemKind {
     /// An .odt list item (`text:list-item`), which a `{%p` tag takes whole when its
     /// paragraph is all it holds.
     ListItem,
+    /// An .odt master page's header or footer (`style:header`, `style:footer-left`…).
+    Region,
 }
 
 #[derive(Clone, Debug)]
@@ -617,6 +619,9 @@ fn parse_elements(xml: &str, flavor: Flavor) -> Result<(Vec<Elem>, Vec<Piece>), 
                     (Flavor::Odt, "table:table-cell" | "table:covered-table-cell") => Some(ElemKind::Tc),
                     (Flavor::Odt, "table:table") => Some(ElemKind::Tbl),
                     (Flavor::Odt, "text:list-item" | "text:list-header") => Some(ElemKind::ListItem),
+                    (Flavor::Odt, n) if n.starts_with("style:header") || n.starts_with("style:footer") => {
+                        Some(ElemKind::Region)
+                    }
                     _ => None,
                 };
                 if flavor == Flavor::Odt && !skipping && empty {
@@ -812,8 +817,24 @@ fn describe(elems: &[Elem], p: usize, label: &str, numbers: &Numbering, text: &s
         }
         None => format!("đoạn {}", numbers.of(p)),
     };
+    // In an .odt's styles.xml: which header or footer.
+    let part = match enclosing(elems, p, ElemKind::Region).map(|r| elems[r].local.as_str()) {
+        Some(region) => {
+            let which = if region.starts_with("header") {
+                "đầu trang"
+            } else {
+                "chân trang"
+            };
+            match region.rsplit('-').next() {
+                Some("left") => format!("{which} (trang chẵn)"),
+                Some("first") => format!("{which} (trang đầu)"),
+                _ => which.to_string(),
+            }
+        }
+        None => label.to_string(),
+    };
     Place::from(FormPlace {
-        part: label.to_string(),
+        part,
         at,
         excerpt: excerpt(text),
     })
@@ -826,18 +847,24 @@ struct Numbering(Vec<usize>);
 impl Numbering {
     fn new(elems: &[Elem]) -> Self {
         let mut n = vec![0; elems.len()];
-        let (mut paragraphs, mut tables) = (0, 0);
+        // Paragraphs and tables are counted in each header and footer of an .odt
+        // apart, and in the rest of the part.
+        let mut paragraphs: std::collections::HashMap<Option<usize>, usize> = Default::default();
+        let mut tables: std::collections::HashMap<Option<usize>, usize> = Default::default();
         let mut children: std::collections::HashMap<(Option<usize>, u8), usize> = Default::default();
         for (i, e) in elems.iter().enumerate() {
+            let region = enclosing(elems, i, ElemKind::Region);
             n[i] = match e.kind {
                 // Paragraphs in a table are found by their cell.
                 ElemKind::P if enclosing(elems, i, ElemKind::Tc).is_none() => {
-                    paragraphs += 1;
-                    paragraphs
+                    let c = paragraphs.entry(region).or_default();
+                    *c += 1;
+                    *c
                 }
                 ElemKind::Tbl => {
-                    tables += 1;
-                    tables
+                    let c = tables.entry(region).or_default();
+                    *c += 1;
+                    *c
                 }
                 ElemKind::Tr => {
                     let c = children.entry((enclosing(elems, i, ElemKind::Tbl), 0)).or_default();
