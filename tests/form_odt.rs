@@ -234,7 +234,7 @@ fn errors_in_an_odt_form_point_into_it() {
     );
     let pack = baocao::template::Pack::builtin().unwrap();
     let form = baocao::form::Form::load("mau.odt", form("{{ tt.huyen }}")).unwrap();
-    let mut ctx: serde_json::Value = serde_json::to_value(&context()).unwrap();
+    let mut ctx: serde_json::Value = serde_json::to_value(context()).unwrap();
     ctx["tt"].as_object_mut().unwrap().remove("ten_xa");
     let errors = form
         .fill(
