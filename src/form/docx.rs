@@ -27,11 +27,9 @@ pub(super) fn escape_run_text(text: &str) -> String {
 /// spans the loop's length, the others are left out).
 pub(super) fn merge_edits(elems: &[Elem], tc: usize, merge: &str, edits: &mut Vec<Edit>) {
     let cell = &elems[tc];
-    let tcpr = elems
-        .iter()
-        .enumerate()
-        .find(|(_, e)| e.kind == ElemKind::TcPr && e.parent == Some(tc))
-        .map(|(i, _)| i);
+    let tcpr = (tc + 1..elems.len())
+        .take_while(|&i| elems[i].start < cell.end)
+        .find(|&i| elems[i].kind == ElemKind::TcPr && elems[i].parent == Some(tc));
     let (property, before) = match merge {
         "vm" => (
             "<w:vMerge w:val=\"{% if loop.first %}restart{% else %}continue{% endif %}\"/>",
@@ -42,8 +40,7 @@ pub(super) fn merge_edits(elems: &[Elem], tc: usize, merge: &str, edits: &mut Ve
     let content_from = match tcpr {
         Some(pr) => {
             // After the children that come before it in the schema.
-            let at = elems
-                .iter()
+            let at = within(elems, pr)
                 .filter(|e| e.kind == ElemKind::TcPrChild && e.parent == Some(pr) && before.contains(&e.local.as_str()))
                 .map(|e| e.end)
                 .max()

@@ -549,6 +549,12 @@ fn parse_elements(xml: &str, flavor: Flavor) -> Result<(Vec<Elem>, Vec<Piece>), 
     Ok((elems, pieces))
 }
 
+/// The elements inside element `i` (they follow it, in document order).
+fn within(elems: &[Elem], i: usize) -> impl Iterator<Item = &Elem> {
+    let end = elems[i].end;
+    elems[i + 1..].iter().take_while(move |e| e.start < end)
+}
+
 /// The nearest ancestor (or self) of `i` of a kind.
 fn enclosing(elems: &[Elem], mut i: usize, kind: ElemKind) -> Option<usize> {
     loop {
@@ -920,7 +926,12 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     }
     if !errors.is_empty() {
         // In the order of the document, as its author reads it.
-        errors.sort_by_key(|d| places.iter().position(|(_, at)| *at == d.place).unwrap_or(usize::MAX));
+        let order: std::collections::HashMap<String, usize> = places
+            .iter()
+            .enumerate()
+            .map(|(i, (_, at))| (at.to_string(), i))
+            .collect();
+        errors.sort_by_cached_key(|d| order.get(&d.place.to_string()).copied().unwrap_or(usize::MAX));
         return Err(errors);
     }
     for (target, _, inner) in &replaced {

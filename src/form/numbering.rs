@@ -31,7 +31,23 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 /// in the body take it. `loops` are the structural `for` loops (the elements of their
 /// opening and closing tags); `gone` the elements structural tags replace.
 pub(super) fn restarts(xml: &str, elems: &[Elem], loops: &[(usize, usize)], gone: &[usize]) -> Vec<Edit> {
-    let inside = |i: usize, outer: usize| elems[outer].start <= elems[i].start && elems[i].end <= elems[outer].end;
+    if loops.is_empty() {
+        return Vec::new();
+    }
+    // The elements structural tags replace, which do not overlap, sorted: what is in
+    // one is in the last that starts before it.
+    let mut gone_spans: Vec<(usize, usize)> = gone.iter().map(|&t| (elems[t].start, elems[t].end)).collect();
+    gone_spans.sort_unstable();
+    let is_gone = |i: usize| {
+        let k = gone_spans.partition_point(|&(start, _)| start <= elems[i].start);
+        gone_spans[..k].last().is_some_and(|&(_, end)| elems[i].end <= end)
+    };
+    let mut levels: std::collections::HashMap<usize, u32> = Default::default();
+    for e in elems.iter().filter(|e| e.kind == ElemKind::Ilvl) {
+        if let (Some(p), Some(level)) = (e.parent, val(xml, e).and_then(|v| v.parse::<u32>().ok())) {
+            levels.entry(p).or_insert(level);
+        }
+    }
     // (paragraph, its w:numId element, list, level)
     let mut numbered: Vec<(usize, usize, u32, u32)> = Vec::new();
     for (i, e) in elems.iter().enumerate() {
@@ -41,27 +57,23 @@ pub(super) fn restarts(xml: &str, elems: &[Elem], loops: &[(usize, usize)], gone
         let Some(p) = e.parent.filter(|&p| elems[p].kind == ElemKind::P) else {
             continue;
         };
-        if gone.iter().any(|&t| inside(p, t)) {
+        if is_gone(p) {
             continue;
         }
         // numId 0 is "no list".
         let Some(list) = val(xml, e).and_then(|v| v.parse::<u32>().ok()).filter(|&n| n > 0) else {
             continue;
         };
-        let level = elems
-            .iter()
-            .filter(|x| x.kind == ElemKind::Ilvl && x.parent == Some(p))
-            .find_map(|x| val(xml, x)?.parse::<u32>().ok())
-            .unwrap_or(0);
-        numbered.push((p, i, list, level));
+        numbered.push((p, i, list, levels.get(&p).copied().unwrap_or(0)));
     }
-    if numbered.is_empty() || loops.is_empty() {
+    if numbered.is_empty() {
         return Vec::new();
     }
     let paragraphs: Vec<usize> = (0..elems.len())
-        .filter(|&i| elems[i].kind == ElemKind::P && !gone.iter().any(|&t| inside(i, t)))
+        .filter(|&i| elems[i].kind == ElemKind::P && !is_gone(i))
         .collect();
-    let list_of = |p: usize| numbered.iter().find(|n| n.0 == p).map(|n| n.2);
+    let lists: std::collections::HashMap<usize, u32> = numbered.iter().map(|n| (n.0, n.2)).collect();
+    let list_of = |p: usize| lists.get(&p).copied();
     let body = |k: usize| {
         let (open, close) = loops[k];
         (elems[open].end, elems[close].start)

@@ -31,8 +31,7 @@ pub(super) fn escape_odt_text(text: &str) -> String {
 /// stands for the item, so that no empty item (an empty bullet) is left behind.
 pub(super) fn list_item_alone(elems: &[Elem], p: usize) -> Option<usize> {
     let item = elems[p].parent.filter(|&i| elems[i].kind == ElemKind::ListItem)?;
-    let children = elems
-        .iter()
+    let children = within(elems, item)
         .filter(|e| e.parent == Some(item) && matches!(e.kind, ElemKind::P | ElemKind::Tbl | ElemKind::ListItem))
         .count();
     // A nested list's items count among the children: the item holds more.
