@@ -900,10 +900,10 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     }
     let mut kept = Vec::new();
     for edit in edits {
-        match replaced
-            .iter()
-            .find(|(t, _, _)| elems[*t].start <= edit.start && edit.end <= elems[*t].end)
-        {
+        // The replaced elements do not overlap (or an error was given above): one
+        // holding the edit is the last that starts before it.
+        let k = replaced.partition_point(|(t, _, _)| elems[*t].start <= edit.start);
+        match replaced[..k].last().filter(|(t, _, _)| edit.end <= elems[*t].end) {
             Some((_, p, _)) if !edit.text.is_empty() && edit.text.starts_with('{') => {
                 let place = places
                     .iter()
@@ -947,24 +947,21 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     }
     kept.sort_by_key(|e| (e.start, e.end));
     let (source, map) = apply(xml, &kept);
+    // A structural tag's text belongs to the paragraph that held it.
+    let held: std::collections::HashMap<usize, Place> = places.iter().cloned().collect();
     let mut spans = Vec::new();
     for (p, place) in places {
         let e = &elems[p];
         let (start, end) = (map(e.start), map(e.end));
         spans.push(Span { start, end, place });
     }
-    // A structural tag's text belongs to the paragraph that held it.
     for (target, p, inner) in &replaced {
         let start = map(elems[*target].start);
-        if let Some(place) = spans
-            .iter()
-            .find(|s| s.start == map(elems[*p].start))
-            .map(|s| s.place.clone())
-        {
+        if let Some(place) = held.get(p) {
             spans.push(Span {
                 start,
                 end: start + inner.len(),
-                place,
+                place: place.clone(),
             });
         }
     }
