@@ -295,6 +295,11 @@ fn render_with_an_odt_form_writes_odt_only() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!dir.path().join("ra.docx").exists());
+
+    // A form that is not there is named as a form, not as a pack folder.
+    let out = run_cli(&["render", "du-lieu.json", "-t", "khong-co.odt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("khong-co.odt: không đọc được mẫu biểu"));
 }
 
 /// A pack whose body is an .odt form (`noi_dung = "mau.odt"`) renders a workbook

@@ -213,7 +213,7 @@ impl Pack {
     /// form is returned, each as itself.
     pub fn open(t: Option<&Path>) -> std::result::Result<Pack, Vec<Diagnostic>> {
         match t {
-            Some(f) if f.is_file() && crate::form::is_form_file(f) => Pack::form_only(f),
+            Some(f) if !f.is_dir() && crate::form::is_form_file(f) => Pack::form_only(f),
             Some(dir) => Pack::load_all(dir),
             None => Pack::builtin().map_err(|e| vec![e]),
         }
