@@ -143,17 +143,30 @@ pub fn read_data(path: &Path) -> Result<Json, Vec<Diagnostic>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| fail(format!("không đọc được tệp dữ liệu ({e}); cần một tệp văn bản UTF-8.")))?;
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if json {
+    let data: Json = if json {
         serde_json::from_str(&text).map_err(|e| {
             fail(format!(
                 "tệp JSON không đúng cú pháp ở dòng {}, cột {}: {e}.",
                 e.line(),
                 e.column()
             ))
-        })
+        })?
     } else {
-        toml::from_str(&text).map_err(|e| fail(format!("tệp TOML không đúng cú pháp: {}", e.message())))
+        toml::from_str(&text).map_err(|e| fail(format!("tệp TOML không đúng cú pháp: {}", e.message())))?
+    };
+    // The template sees the file's keys (tt, duong…) as its names.
+    if !data.is_object() {
+        let what = match data {
+            Json::Array(_) => "một danh sách",
+            Json::String(_) => "một chuỗi",
+            Json::Number(_) => "một số",
+            _ => "một giá trị đơn",
+        };
+        return Err(fail(format!(
+            "tệp dữ liệu phải là một đối tượng {{ … }} có các khóa mẫu dùng (như «tt», «duong»), nhưng là {what}."
+        )));
     }
+    Ok(data)
 }
 
 fn fill_form(

@@ -314,6 +314,17 @@ fn render_takes_a_word_form_with_a_workbook_or_with_json() {
     assert_eq!(&body[1..3], ["Tuyến 1", "120,25"]);
     assert_eq!(body.len(), 4, "{body:?}");
 
+    // JSON that is not an object of names: said plainly, before any template runs.
+    std::fs::write(dir.path().join("danh-sach.json"), "[1, 2]").unwrap();
+    let out = run_cli(&["render", "danh-sach.json", "-t", "mau.docx"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("danh-sach.json: tệp dữ liệu phải là một đối tượng { … }")
+            && stderr.contains("là một danh sách"),
+        "{stderr}"
+    );
+
     // JSON data with a Markdown pack: said plainly.
     let out = run_cli(&["render", "du-lieu.json", "-o", "md.docx"]);
     assert_eq!(out.status.code(), Some(1));
