@@ -152,7 +152,13 @@ pub fn read_data(path: &Path) -> Result<Json, Vec<Diagnostic>> {
             ))
         })?
     } else {
-        toml::from_str(&text).map_err(|e| fail(format!("tệp TOML không đúng cú pháp: {}", e.message())))?
+        toml::from_str(&text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| format!(" ở dòng {}", text[..s.start.min(text.len())].matches('\n').count() + 1))
+                .unwrap_or_default();
+            fail(format!("tệp TOML không đúng cú pháp{at}: {}", e.message()))
+        })?
     };
     // The template sees the file's keys (tt, duong…) as its names.
     if !data.is_object() {

@@ -325,6 +325,20 @@ fn render_takes_a_word_form_with_a_workbook_or_with_json() {
         "{stderr}"
     );
 
+    // A TOML file with a syntax error: the line is named.
+    std::fs::write(
+        dir.path().join("hong.toml"),
+        "[tt]\nten_xa = \"Ba Nam\"\nnam = = 2025\n",
+    )
+    .unwrap();
+    let out = run_cli(&["render", "hong.toml", "-t", "mau.docx"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("hong.toml: tệp TOML không đúng cú pháp ở dòng 3"),
+        "{stderr}"
+    );
+
     // JSON data with a Markdown pack: said plainly.
     let out = run_cli(&["render", "du-lieu.json", "-o", "md.docx"]);
     assert_eq!(out.status.code(), Some(1));
