@@ -61,7 +61,7 @@ fn single_report() {
         let read = started.elapsed();
         let report = baocao::report::from_workbook(&pack, book).unwrap();
         let rendered = started.elapsed();
-        let docx = baocao::write::docx::to_bytes(&report.document).unwrap();
+        let docx = baocao::write::docx::to_bytes(report.document().unwrap()).unwrap();
         let elapsed = started.elapsed();
         size = docx.len();
         if i >= 20 {
@@ -90,7 +90,7 @@ fn single_report() {
     for _ in 0..50 {
         let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
         let report = baocao::report::from_workbook(&pack, book).unwrap();
-        std::hint::black_box(baocao::write::odt::to_bytes(&report.document).unwrap());
+        std::hint::black_box(baocao::write::odt::to_bytes(report.document().unwrap()).unwrap());
     }
     println!(
         "one report to .odt instead: mean {:.2} ms",
@@ -119,7 +119,7 @@ fn communes(data: &Path, n: usize) -> PathBuf {
 
 fn child_batch(input: &Path, out: &Path, summary: bool) {
     let pack = Pack::builtin().unwrap();
-    let (files, skipped) = batch::scan(input).unwrap();
+    let (files, skipped) = batch::scan(input, false).unwrap();
     let inputs: Vec<batch::Source> = files.into_iter().map(batch::Source::File).collect();
     let options = batch::Options {
         out_dir: out.to_path_buf(),

@@ -21,7 +21,7 @@ fn main() {
     for _ in 0..20 {
         let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).expect("the sample reads");
         let report = baocao::report::from_workbook(&pack, book).expect("the sample renders");
-        black_box(baocao::write::docx::to_bytes(&report.document).unwrap());
-        black_box(baocao::write::odt::to_bytes(&report.document).unwrap());
+        black_box(baocao::write::docx::to_bytes(report.document().unwrap()).unwrap());
+        black_box(baocao::write::odt::to_bytes(report.document().unwrap()).unwrap());
     }
 }

@@ -111,6 +111,10 @@ pub struct Summary {
     pub so_xa_tong_hop: usize,
     pub xa_thieu: Vec<String>,
     pub loi_tong_hop: Vec<Diagnostic>,
+    /// Why there is no district summary, when one was asked for and none was made
+    /// for a reason other than an error of its own (the pack has none, nothing to
+    /// count, stopped).
+    pub khong_tong_hop: Option<String>,
     pub giay: f64,
     pub cac_tep: Vec<Item>,
 }
@@ -153,14 +157,15 @@ pub const SUMMARY_FILE: &str = "tong-ket.json";
 const MAX_DEPTH: usize = 6;
 
 /// The workbooks of a folder and its sub-folders, sorted, and the files skipped with
-/// the reason. Sub-folders are walked (not through symbolic links, so that a link
-/// cannot make a loop); hidden ones and a folder holding a `tong-ket.json` (an
-/// earlier run's output) are left out, the latter with a note.
-pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
+/// the reason; with `data` (a pack whose body is a form) also its JSON and TOML data
+/// files. Sub-folders are walked (not through symbolic links, so that a link cannot
+/// make a loop); hidden ones and a folder holding a `tong-ket.json` (an earlier
+/// run's output) are left out, the latter with a note.
+pub fn scan(dir: &Path, data: bool) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
     let shown = dir.display().to_string();
     let mut found = Vec::new();
     let mut skipped = Vec::new();
-    walk(dir, Path::new(""), 0, &mut found, &mut skipped).map_err(|e| {
+    walk(dir, Path::new(""), 0, data, &mut found, &mut skipped).map_err(|e| {
         Diagnostic::error(
             &shown,
             Place::File,
@@ -171,12 +176,19 @@ pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), Diagnostic> {
     found.sort();
     skipped.sort_by(|a, b| a.tep.cmp(&b.tep));
     if found.is_empty() {
-        return Err(Diagnostic::error(
-            &shown,
-            Place::File,
-            "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo.",
-        )
-        .kind(Kind::NotSpreadsheet));
+        let data_files = skipped
+            .iter()
+            .filter(|s| !s.tep.ends_with(SUMMARY_FILE) && report::is_data_file(Path::new(&s.tep)))
+            .count();
+        let what = if data {
+            "thư mục không có tệp bảng tính (.xlsx, .xls, .ods) hay tệp dữ liệu (.json, .toml) nào để lập báo cáo."
+                .to_string()
+        } else if data_files > 0 {
+            format!("thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods); {data_files} tệp dữ liệu JSON/TOML của nó chỉ dùng được với một mẫu Word hoặc mẫu .odt (-t mau.docx, -t mau.odt).")
+        } else {
+            "thư mục không có tệp bảng tính nào (.xlsx, .xls, .ods) để lập báo cáo.".to_string()
+        };
+        return Err(Diagnostic::error(&shown, Place::File, what).kind(Kind::NotSpreadsheet));
     }
     Ok((found, skipped))
 }
@@ -187,6 +199,7 @@ fn walk(
     dir: &Path,
     rel: &Path,
     depth: usize,
+    data: bool,
     found: &mut Vec<PathBuf>,
     skipped: &mut Vec<Skipped>,
 ) -> std::io::Result<()> {
@@ -209,7 +222,7 @@ fn walk(
                 ));
             } else if depth + 1 > MAX_DEPTH {
                 skipped.push(skip(&format!("thư mục lồng quá {MAX_DEPTH} cấp, bỏ qua")));
-            } else if let Err(e) = walk(&path, &rel.join(&name), depth + 1, found, skipped) {
+            } else if let Err(e) = walk(&path, &rel.join(&name), depth + 1, data, found, skipped) {
                 skipped.push(skip(&format!("không mở được thư mục con ({e}), bỏ qua")));
             }
             continue;
@@ -228,7 +241,13 @@ fn walk(
             skipped.push(skip("tệp khóa của Excel/LibreOffice (bảng tính đang mở), bỏ qua"));
         } else if name.starts_with('.') {
             continue;
-        } else if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+        } else if name == SUMMARY_FILE {
+            skipped.push(skip("tệp tổng kết của một lần chạy trước, bỏ qua"));
+        } else if report::is_data_file(&path) && !data {
+            skipped.push(skip(
+                "tệp dữ liệu JSON/TOML chỉ dùng được với một mẫu Word hoặc mẫu .odt (-t mau.docx, -t mau.odt), bỏ qua",
+            ));
+        } else if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) && !report::is_data_file(&path) {
             skipped.push(skip("không phải tệp bảng tính (.xlsx, .xls, .ods), bỏ qua"));
         } else if let Err(e) = &meta {
             skipped.push(skip(&format!("không đọc được tệp ({e}), bỏ qua")));
@@ -295,6 +314,10 @@ impl Source {
         previous: Option<&crate::compare::Previous>,
     ) -> Result<Report, Warned<Vec<Diagnostic>>> {
         let book = match self {
+            Source::File(path) if report::is_data_file(&path) => {
+                let data = report::read_data(&path).map_err(Warned::new)?;
+                return report::from_data(pack, &file_name(&path), data).map_err(Warned::new);
+            }
             Source::File(path) => crate::workbook::open(&path).map_err(|e| Warned::new(vec![e]))?,
             Source::Commune(book) => *book,
         };
@@ -644,6 +667,18 @@ pub fn run(
         }
     }
 
+    let no_summary = if !options.summary || summary_file.is_some() || !summary_errors.is_empty() {
+        None
+    } else if pack.manifest.tong_hop.is_none() {
+        Some(format!(
+            "mẫu «{}» không khai báo báo cáo tổng hợp (mục [tong_hop]), nên không lập báo cáo tổng hợp.",
+            pack.origin
+        ))
+    } else if interrupted {
+        Some("lần chạy bị dừng nên không lập báo cáo tổng hợp.".to_string())
+    } else {
+        Some("không có báo cáo nào lập được nên không lập báo cáo tổng hợp.".to_string())
+    };
     let failed = items.iter().filter(|i| !i.ok()).count();
     let summary = Summary {
         so_tep: items.len(),
@@ -657,6 +692,7 @@ pub fn run(
         so_xa_tong_hop: counted,
         xa_thieu,
         loi_tong_hop: summary_errors,
+        khong_tong_hop: no_summary,
         giay: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
         cac_tep: items,
     };
@@ -744,7 +780,7 @@ fn make(pack: &Pack, source: Source, options: &Options) -> Outcome {
 }
 
 /// Remove what an earlier run, killed before its end, left in the output folder:
-/// our own temporaries only (`.baocao-….tmp`, `.baocao-….docx`, `.baocao-pdf-…/`).
+/// our own temporaries only (`.baocao-….tmp`, `.baocao-….docx` or `.odt`, `.baocao-pdf-…/`).
 /// Returns how many were removed.
 pub fn sweep_stale(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -759,7 +795,7 @@ pub fn sweep_stale(dir: &Path) -> usize {
         let Ok(kind) = entry.file_type() else { continue };
         let gone = if kind.is_dir() && rest.starts_with("pdf-") {
             std::fs::remove_dir_all(entry.path()).is_ok()
-        } else if kind.is_file() && (rest.ends_with(".tmp") || rest.ends_with(".docx")) {
+        } else if kind.is_file() && (rest.ends_with(".tmp") || rest.ends_with(".docx") || rest.ends_with(".odt")) {
             std::fs::remove_file(entry.path()).is_ok()
         } else {
             false
@@ -774,8 +810,13 @@ fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tem
         .formats
         .iter()
         .map(|&format| {
-            // A PDF starts as a .docx that LibreOffice converts once every report is named.
-            let suffix = if format == OutputFormat::Pdf { ".docx" } else { ".tmp" };
+            // A PDF starts as a .docx (or an .odt form) that LibreOffice converts once
+            // every report is named.
+            let suffix = if format == OutputFormat::Pdf {
+                r.pdf_source_suffix()
+            } else {
+                ".tmp"
+            };
             let bytes = r.to_bytes(format)?;
             let temp = write::write_temp(&options.out_dir, &bytes, suffix).map_err(|e| e.kind(Kind::Output))?;
             Ok((format, temp))
@@ -799,7 +840,8 @@ pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnos
         if format == OutputFormat::Pdf {
             let soffice = soffice(options)?;
             let bytes = r.to_bytes(format)?;
-            let source = write::write_temp(&options.out_dir, &bytes, ".docx").map_err(|e| e.kind(Kind::Output))?;
+            let source =
+                write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
             let job = [(source.to_path_buf(), path.clone())];
             pdf::convert(&soffice, &job, pdf::PER_FILE)
                 .into_iter()

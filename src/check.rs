@@ -17,7 +17,13 @@ pub struct Checked {
 /// Check a workbook, a district workbook (each commune), or every workbook of a folder.
 pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
     let sources: Vec<Source> = if input.is_dir() {
-        batch::scan(input)?.0.into_iter().map(Source::File).collect()
+        batch::scan(input, pack.form.is_some())?
+            .0
+            .into_iter()
+            .map(Source::File)
+            .collect()
+    } else if crate::report::is_data_file(input) {
+        vec![Source::File(input.to_path_buf())]
     } else {
         // Read once: a district workbook the pack describes gives its communes, any
         // other workbook is checked as it is.

@@ -85,7 +85,7 @@ fn name_of(pack: &Pack, data: &Json) -> Option<String> {
 impl Previous {
     /// Read every workbook of `dir` (and its sub-folders) with the pack's bindings.
     pub fn load(pack: &Pack, dir: &Path, mapping: Option<Mapping>) -> Result<Previous> {
-        let (files, _) = crate::batch::scan(dir)?;
+        let (files, _) = crate::batch::scan(dir, false)?;
         let mut previous = Previous {
             mapping,
             ..Previous::default()

@@ -2,9 +2,9 @@
 
 use baocao::batch::{self, Item};
 use baocao::error::{Diagnostic, Kind, Place, Severity};
+use baocao::report;
 use baocao::template::Pack;
 use baocao::write::{self, OutputFormat};
-use baocao::{report, Result};
 use clap::{ArgAction, Parser, Subcommand};
 use std::error::Error as _;
 use std::io::IsTerminal;
@@ -146,7 +146,7 @@ enum Command {
 /// The template pack of `render`, `batch` and `check`.
 #[derive(clap::Args)]
 struct PackArg {
-    /// Thư mục mẫu báo cáo, một mẫu Word (.docx) có thẻ {{ … }}, hoặc tên một mẫu có sẵn: «bao-cao-ntm» (mặc định, báo cáo năm 2024, cấp huyện), «bao-cao-ntm-2025» (từ năm 2025, xã báo cáo lên UBND tỉnh).
+    /// Thư mục mẫu báo cáo, một mẫu biểu Word (.docx) hay LibreOffice (.odt) có thẻ {{ … }}, hoặc tên một mẫu có sẵn: «bao-cao-ntm» (mặc định, báo cáo năm 2024, cấp huyện), «bao-cao-ntm-2025» (từ năm 2025, xã báo cáo lên UBND tỉnh).
     #[arg(short = 't', long = "mau", alias = "template", value_name = "THƯ_MỤC_MẪU")]
     dir: Option<PathBuf>,
 }
@@ -231,7 +231,7 @@ fn parse_symbol(text: &str) -> std::result::Result<(String, String), String> {
 
 impl SummaryArgs {
     /// The file's values, then the flags over them.
-    fn overrides(self) -> Result<baocao::template::DocumentOverrides> {
+    fn overrides(self) -> baocao::Result<baocao::template::DocumentOverrides> {
         use baocao::template::DocumentOverrides;
         let from_file = match &self.file {
             Some(path) => DocumentOverrides::load(path)?,
@@ -349,10 +349,20 @@ fn main() -> ExitCode {
             pack,
             output,
             output_formats,
-        } => match formats_of_output(output.as_deref(), output_formats).and_then(OutputArgs::resolve) {
-            Ok((formats, soffice)) => render(&workbook, pack.dir.as_deref(), output.as_deref(), &formats, soffice),
-            Err(code) => code,
-        },
+        } => {
+            let chosen =
+                output_formats.formats.is_some() || output.as_deref().and_then(OutputFormat::from_path).is_some();
+            match formats_of_output(output.as_deref(), output_formats).and_then(OutputArgs::resolve) {
+                Ok((formats, soffice)) => render(
+                    &workbook,
+                    pack.dir.as_deref(),
+                    output.as_deref(),
+                    (formats, chosen),
+                    soffice,
+                ),
+                Err(code) => code,
+            }
+        }
         Command::Batch {
             input,
             output,
@@ -361,31 +371,34 @@ fn main() -> ExitCode {
             no_summary,
             summary,
             quiet,
-        } => match output_formats.resolve() {
-            Ok((formats, soffice)) => {
-                let group_by_folder = summary.group == Some(Grouping::Folder);
-                let comparison = summary.previous.clone().map(|dir| (dir, summary.mapping.clone()));
-                let summary_frame = match summary.overrides() {
-                    Ok(o) => o,
-                    Err(e) => {
-                        print(&[e]);
-                        return ExitCode::from(2);
-                    }
-                };
-                let options = batch::Options {
-                    out_dir: output,
-                    formats,
-                    summary: !no_summary,
-                    soffice,
-                    root: input.is_dir().then(|| input.clone()),
-                    group_by_folder,
-                    summary_frame,
-                    previous: None,
-                };
-                run_batch(&input, pack.dir.as_deref(), options, comparison, quiet)
+        } => {
+            let chosen = output_formats.formats.is_some();
+            match output_formats.resolve() {
+                Ok((formats, soffice)) => {
+                    let group_by_folder = summary.group == Some(Grouping::Folder);
+                    let comparison = summary.previous.clone().map(|dir| (dir, summary.mapping.clone()));
+                    let summary_frame = match summary.overrides() {
+                        Ok(o) => o,
+                        Err(e) => {
+                            print(&[e]);
+                            return ExitCode::from(2);
+                        }
+                    };
+                    let options = batch::Options {
+                        out_dir: output,
+                        formats,
+                        summary: !no_summary,
+                        soffice,
+                        root: input.is_dir().then(|| input.clone()),
+                        group_by_folder,
+                        summary_frame,
+                        previous: None,
+                    };
+                    run_batch(&input, pack.dir.as_deref(), options, comparison, chosen, quiet)
+                }
+                Err(code) => code,
             }
-            Err(code) => code,
-        },
+        }
         Command::Check { input, pack, format } => check(&input, pack.dir.as_deref(), format),
         Command::Inspect {
             workbook,
@@ -396,17 +409,15 @@ fn main() -> ExitCode {
 }
 
 fn check(input: &Path, pack: Option<&Path>, format: CheckFormat) -> ExitCode {
-    let results = match load_pack(pack).and_then(|p| baocao::check::run(&p, input)) {
+    // A pack or form that does not load is checked as a file of its own: every
+    // problem of a form is listed, each where it is.
+    let results = match load_pack(pack).and_then(|p| baocao::check::run(&p, input).map_err(|e| vec![e])) {
         Ok(r) => r,
-        Err(e) => {
-            if format == CheckFormat::Json {
-                let all = serde_json::json!([{ "tep": e.file, "loi": [e], "canh_bao": [] }]);
-                say!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
-            } else {
-                print(&[e]);
-            }
-            return ExitCode::from(2);
-        }
+        Err(loi) => vec![baocao::check::Checked {
+            tep: loi.first().map(|e| e.file.clone()).unwrap_or_default(),
+            loi,
+            canh_bao: Vec::new(),
+        }],
     };
     let code = baocao::check::exit_code(&results);
     if format == CheckFormat::Json {
@@ -514,16 +525,8 @@ fn clap_error(e: clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn load_pack(dir: Option<&Path>) -> Result<Pack> {
-    match dir {
-        Some(f) if f.is_file() && f.extension().is_some_and(|e| e.eq_ignore_ascii_case("docx")) => Pack::with_form(f),
-        // "-t bao-cao-ntm-2025": an embedded pack, unless a folder of that name is here.
-        Some(d) if !d.exists() && d.to_str().and_then(Pack::builtin_named).is_some() => {
-            d.to_str().and_then(Pack::builtin_named).unwrap_or_else(Pack::builtin)
-        }
-        Some(d) => Pack::load(d),
-        None => Pack::builtin(),
-    }
+fn load_pack(dir: Option<&Path>) -> std::result::Result<Pack, Vec<Diagnostic>> {
+    Pack::open(dir)
 }
 
 fn print(diagnostics: &[Diagnostic]) {
@@ -540,19 +543,20 @@ fn render(
     workbook: &Path,
     pack: Option<&Path>,
     output: Option<&Path>,
-    formats: &[OutputFormat],
+    (formats, chosen): (Vec<OutputFormat>, bool),
     soffice: Option<PathBuf>,
 ) -> ExitCode {
     let pack = match load_pack(pack) {
         Ok(p) => p,
         Err(e) => {
-            print(&[e]);
+            print(&e);
             return ExitCode::from(2);
         }
     };
-    let made = match data_file(workbook) {
-        Some(data) => data.and_then(|(file, json)| report::from_data(&pack, &file, json)),
-        None => report::from_file(&pack, workbook),
+    let made = if report::is_data_file(workbook) {
+        report::read_data(workbook).and_then(|json| report::from_data(&pack, &workbook.display().to_string(), json))
+    } else {
+        report::from_file(&pack, workbook)
     };
     let mut report = match made {
         Ok(r) => r,
@@ -573,7 +577,7 @@ fn render(
     }
     let options = batch::Options {
         out_dir,
-        formats: formats.to_vec(),
+        formats: own_format(&pack, formats, chosen),
         summary: false,
         soffice,
         ..batch::Options::default()
@@ -599,37 +603,6 @@ fn render(
     }
 }
 
-/// A JSON or TOML file of data (an export of another system) instead of a workbook:
-/// None when the file is not one by its extension.
-fn data_file(path: &Path) -> Option<std::result::Result<(String, serde_json::Value), Vec<Diagnostic>>> {
-    let ext = path.extension()?.to_string_lossy().to_lowercase();
-    if ext != "json" && ext != "toml" {
-        return None;
-    }
-    let file = path.display().to_string();
-    let fail = |what: String| vec![Diagnostic::error(&file, baocao::Place::File, what).kind(Kind::BadValue)];
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            return Some(Err(fail(format!(
-                "không đọc được tệp dữ liệu ({e}); cần một tệp văn bản UTF-8."
-            ))))
-        }
-    };
-    let parsed = if ext == "json" {
-        serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "tệp JSON không đúng cú pháp ở dòng {}, cột {}: {e}.",
-                e.line(),
-                e.column()
-            )
-        })
-    } else {
-        toml::from_str(&text).map_err(|e| format!("tệp TOML không đúng cú pháp: {}", e.message()))
-    };
-    Some(parsed.map(|json| (file.clone(), json)).map_err(fail))
-}
-
 /// Ctrl-C or SIGTERM: the first asks the work to stop cleanly (temporaries removed,
 /// `tong-ket.json` written, LibreOffice ended); a second one ends at once.
 fn stop_on_signals() {
@@ -646,11 +619,20 @@ fn not_started(item: &Item) -> bool {
     !item.loi.is_empty() && item.loi.iter().all(|d| d.kind == Kind::Interrupted)
 }
 
+/// The formats to write: those asked for, or a form's own format when none was.
+fn own_format(pack: &Pack, formats: Vec<OutputFormat>, chosen: bool) -> Vec<OutputFormat> {
+    match &pack.form {
+        Some(form) if !chosen => vec![form.format()],
+        _ => formats,
+    }
+}
+
 fn run_batch(
     input: &Path,
     pack: Option<&Path>,
     mut options: batch::Options,
     comparison: Option<(PathBuf, Option<PathBuf>)>,
+    chosen: bool,
     quiet: bool,
 ) -> ExitCode {
     // A folder of commune workbooks, or one district workbook with a row per commune.
@@ -658,14 +640,15 @@ fn run_batch(
         let found = if input.is_file() {
             batch::district_sources(&p, input).map(|s| (s, Vec::new()))
         } else {
-            batch::scan(input).map(|(files, skipped)| (files.into_iter().map(batch::Source::File).collect(), skipped))
+            batch::scan(input, p.form.is_some())
+                .map(|(files, skipped)| (files.into_iter().map(batch::Source::File).collect(), skipped))
         };
-        found.map(|f| (p, f))
+        found.map(|f| (p, f)).map_err(|e| vec![e])
     });
     let (pack, (inputs, skipped)) = match prepared {
         Ok(x) => x,
         Err(e) => {
-            print(&[e]);
+            print(&e);
             return ExitCode::from(2);
         }
     };
@@ -690,6 +673,7 @@ fn run_batch(
             }
         }
     }
+    options.formats = own_format(&pack, std::mem::take(&mut options.formats), chosen);
     let options = &options;
     if !quiet {
         for s in &skipped {
@@ -797,6 +781,9 @@ fn run_batch(
                 summary.xa_thieu.join(", ")
             );
         }
+    }
+    if let Some(why) = &summary.khong_tong_hop {
+        eprintln!("Không có báo cáo tổng hợp: {why}");
     }
     eprintln!("Chi tiết: {}", options.out_dir.join(batch::SUMMARY_FILE).display());
     ExitCode::from(summary.exit_code())

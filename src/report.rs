@@ -9,6 +9,7 @@ use crate::sheet_table::Area;
 use crate::template::tables::{self, Tables};
 use crate::template::{AppendixSpec, DocumentSpec, Pack};
 use crate::workbook::{self, Workbook};
+use crate::write::OutputFormat;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,10 +18,7 @@ use std::sync::Arc;
 /// A report ready to be written.
 #[derive(Clone, Debug)]
 pub struct Report {
-    /// The laid-out report; empty when the pack's body is a Word form (see `form`).
-    pub document: Document,
-    /// The filled Word form, when the pack's body is one: the report as written.
-    pub form: Option<Vec<u8>>,
+    pub body: Body,
     pub meta: Meta,
     /// File name without extension, safe on every system ("bao-cao-ntm-2024-xa-ba-thanh").
     pub file_stem: String,
@@ -31,6 +29,15 @@ pub struct Report {
     pub warnings: Vec<Diagnostic>,
     /// The bound data, for the district summary (see `keep`).
     pub data: Json,
+}
+
+/// What a report is made of: laid out by the engine, or a form filled.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// Laid out from the pack's Markdown with the ND30 frame: written in every format.
+    Document(Document),
+    /// A filled form: the package as written, in the form's own format only.
+    Form { bytes: Vec<u8>, format: OutputFormat },
 }
 
 /// Read a workbook and make its report; every problem found is returned.
@@ -65,13 +72,15 @@ pub fn from_workbook_with(
     let data = bound.context;
     // The data as template values once, for the metadata and then the body.
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
-    let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
-    let ctx = render_context(&values, &meta, pack, &tables, &precisions, &book.file);
     if let Some(form) = &pack.form {
+        let (meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+        let ctx = render_context(&values, &meta, pack, &tables, &precisions, &book.file);
         let mut warnings = book.warnings.clone();
         warnings.extend(bound.warnings);
-        return fill_form(pack, form, &ctx, meta, data, warnings);
+        return fill_form(pack, form, &ctx, (meta, meta_errors), data, warnings);
     }
+    let meta = metadata_or_errors(pack, env, &values, &pack.manifest.van_ban)?;
+    let ctx = render_context(&values, &meta, pack, &tables, &precisions, &book.file);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
@@ -101,8 +110,7 @@ pub fn from_workbook_with(
     let created = timestamp(&meta);
     let document = official::frame(&meta, body, appendices, &created);
     Ok(Report {
-        document,
-        form: None,
+        body: Body::Document(document),
         meta,
         file_stem: slug(&stem),
         identity: identity(&stem),
@@ -119,35 +127,97 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
         return Err(vec![Diagnostic::error(
             file,
             Place::File,
-            "dữ liệu JSON/TOML chỉ dùng được với một mẫu Word (-t MẪU.docx); mẫu Markdown cần tệp bảng tính để lập phụ lục.",
+            "dữ liệu JSON/TOML chỉ dùng được với một mẫu Word hoặc mẫu .odt (-t mau.docx, -t mau.odt); mẫu Markdown cần tệp bảng tính để lập phụ lục.",
         )
         .kind(Kind::Template)]);
     };
     let env = pack.environment();
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
-    let meta = metadata(pack, env, &values, &pack.manifest.van_ban).map_err(|e| vec![e])?;
+    let (meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
     let precisions = Arc::new(crate::template::Precisions::default());
     let ctx = render_context(&values, &meta, pack, &tables, &precisions, file);
-    fill_form(pack, form, &ctx, meta, data, Vec::new())
+    fill_form(pack, form, &ctx, (meta, meta_errors), data, Vec::new())
+}
+
+/// Is this a file of data (JSON or TOML, an export of another system) rather than a
+/// workbook? By its extension.
+pub fn is_data_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("toml"))
+}
+
+/// The data of a JSON or TOML file, as a template context.
+pub fn read_data(path: &Path) -> Result<Json, Vec<Diagnostic>> {
+    let file = path.display().to_string();
+    const MAX_DATA_BYTES: u64 = 64 << 20;
+    let fail = |what: String| vec![Diagnostic::error(&file, Place::File, what).kind(Kind::BadValue)];
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_DATA_BYTES) {
+        return Err(vec![Diagnostic::error(
+            &file,
+            Place::File,
+            format!("tệp dữ liệu lớn quá {} MB.", MAX_DATA_BYTES >> 20),
+        )
+        .kind(Kind::TooLarge)]);
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("không đọc được tệp dữ liệu ({e}); cần một tệp văn bản UTF-8.")))?;
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let data: Json = if json {
+        serde_json::from_str(&text).map_err(|e| {
+            fail(format!(
+                "tệp JSON không đúng cú pháp ở dòng {}, cột {}: {e}.",
+                e.line(),
+                e.column()
+            ))
+        })?
+    } else {
+        toml::from_str(&text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| format!(" ở dòng {}", text[..s.start.min(text.len())].matches('\n').count() + 1))
+                .unwrap_or_default();
+            fail(format!("tệp TOML không đúng cú pháp{at}: {}", e.message()))
+        })?
+    };
+    // The template sees the file's keys (tt, duong…) as its names.
+    if !data.is_object() {
+        let what = match data {
+            Json::Array(_) => "một danh sách",
+            Json::String(_) => "một chuỗi",
+            Json::Number(_) => "một số",
+            _ => "một giá trị đơn",
+        };
+        return Err(fail(format!(
+            "tệp dữ liệu phải là một đối tượng {{ … }} có các khóa mẫu dùng (như «tt», «duong»), nhưng là {what}."
+        )));
+    }
+    Ok(data)
 }
 
 fn fill_form(
     pack: &Pack,
     form: &crate::form::Form,
     ctx: &minijinja::Value,
-    meta: Meta,
+    (meta, mut errors): (Meta, Vec<Diagnostic>),
     data: Json,
     warnings: Vec<Diagnostic>,
 ) -> Result<Report, Vec<Diagnostic>> {
+    // Every problem at once: the metadata's (its fields left empty), the file
+    // name's and the form's.
     let env = pack.environment();
-    let stem = pack
-        .render_field(env, "ten_tep", &pack.manifest.van_ban.ten_tep, ctx)
-        .map_err(|e| vec![e])?;
-    let bytes = form.fill(env, ctx)?;
+    let stem = pack.render_field(env, "ten_tep", &pack.manifest.van_ban.ten_tep, ctx);
+    let bytes = form.fill(env, ctx);
+    let stem = stem.map_err(|e| errors.push(e));
+    let bytes = bytes.map_err(|e| errors.extend(e));
+    let (Ok(stem), Ok(bytes), true) = (stem, bytes, errors.is_empty()) else {
+        return Err(errors);
+    };
     Ok(Report {
-        document: Document::default(),
-        form: Some(bytes),
+        body: Body::Form {
+            bytes,
+            format: form.format(),
+        },
         meta,
         file_stem: slug(&stem),
         identity: identity(&stem),
@@ -157,18 +227,41 @@ fn fill_form(
 }
 
 impl Report {
-    /// The report's bytes in a format written in-process (a PDF starts as the .docx).
-    pub fn to_bytes(&self, format: crate::write::OutputFormat) -> crate::Result<Vec<u8>> {
-        use crate::write::OutputFormat;
-        match (&self.form, format) {
-            (None, _) => crate::write::render(&self.document, format),
-            (Some(bytes), OutputFormat::Docx | OutputFormat::Pdf) => Ok(bytes.clone()),
-            (Some(_), OutputFormat::Odt) => Err(Diagnostic::error(
-                format!("{}.odt", self.file_stem),
+    /// The report's bytes in a format written in-process (a PDF starts as the .docx,
+    /// or as an .odt form). A filled form is written only in its own format, and as
+    /// PDF.
+    pub fn to_bytes(&self, format: OutputFormat) -> crate::Result<Vec<u8>> {
+        match &self.body {
+            Body::Document(document) => crate::write::render(document, format),
+            Body::Form { bytes, format: own } if format == *own || format == OutputFormat::Pdf => Ok(bytes.clone()),
+            Body::Form { format: own, .. } => Err(Diagnostic::error(
+                format!("{}.{}", self.file_stem, format.extension()),
                 Place::File,
-                "báo cáo lập từ mẫu Word chỉ ghi được .docx (và .pdf qua LibreOffice), không ghi được .odt.",
+                match own {
+                    OutputFormat::Odt => "báo cáo lập từ mẫu .odt chỉ ghi được .odt (và .pdf qua LibreOffice), không ghi được .docx; hãy dùng mẫu .docx để có .docx.",
+                    _ => "báo cáo lập từ mẫu Word chỉ ghi được .docx (và .pdf qua LibreOffice), không ghi được .odt; hãy dùng mẫu .odt để có .odt.",
+                },
             )
             .kind(Kind::Output)),
+        }
+    }
+
+    /// The extension of the file LibreOffice converts to PDF: what `to_bytes(Pdf)` gives.
+    pub fn pdf_source_suffix(&self) -> &'static str {
+        match &self.body {
+            Body::Form {
+                format: OutputFormat::Odt,
+                ..
+            } => ".odt",
+            _ => ".docx",
+        }
+    }
+
+    /// The laid-out document, when the report is not a filled form.
+    pub fn document(&self) -> Option<&Document> {
+        match &self.body {
+            Body::Document(d) => Some(d),
+            Body::Form { .. } => None,
         }
     }
 }
@@ -300,7 +393,7 @@ pub fn summary(
         nhom => scope.nhom.clone(),
     };
     let van_ban = spec.van_ban.overridden(&scope.overrides);
-    let meta = metadata(pack, env, &values, &van_ban).map_err(|e| vec![e])?;
+    let meta = metadata_or_errors(pack, env, &values, &van_ban)?;
     let tables = Arc::new(Tables::default());
     let ctx = render_context(&values, &meta, pack, &tables, &Arc::default(), "");
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
@@ -310,8 +403,7 @@ pub fn summary(
     let body = pack.build_body(&markdown, &tables.take().tables);
     let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));
     Ok(Report {
-        document,
-        form: None,
+        body: Body::Document(document),
         meta,
         file_stem: slug(&stem),
         identity: identity(&stem),
@@ -461,66 +553,95 @@ fn meta_json(meta: &Meta) -> Json {
     })
 }
 
+/// The rendered metadata, and every field that could not be rendered (left empty,
+/// so that a form can still be checked against the rest).
 fn metadata(
     pack: &Pack,
     env: &minijinja::Environment,
     ctx: &minijinja::Value,
     spec: &DocumentSpec,
-) -> Result<Meta, Diagnostic> {
-    let field = |name: &str, source: &str| pack.render_field(env, name, source, ctx);
-    let bad = |name: &str, msg: String| {
-        Diagnostic::error(
-            pack.file_path(crate::template::MANIFEST),
-            Place::ManifestKey {
-                key: format!("van_ban.{name}"),
-            },
-            msg,
-        )
-        .kind(Kind::Manifest)
+) -> (Meta, Vec<Diagnostic>) {
+    let errors = std::cell::RefCell::new(Vec::new());
+    let field = |name: &str, source: &str| {
+        pack.render_field(env, name, source, ctx).unwrap_or_else(|e| {
+            errors.borrow_mut().push(e);
+            String::new()
+        })
     };
-    let nam_text = field("nam", &spec.nam)?;
-    let nam: i32 = nam_text.parse().map_err(|_| {
-        bad(
-            "nam",
-            format!("cần năm báo cáo (một số như 2024), nhận được «{nam_text}»."),
+    let bad = |name: &str, msg: String| {
+        errors.borrow_mut().push(
+            Diagnostic::error(
+                pack.file_path(crate::template::MANIFEST),
+                Place::ManifestKey {
+                    key: format!("van_ban.{name}"),
+                },
+                msg,
+            )
+            .kind(Kind::Manifest),
         )
-    })?;
-    let ngay_text = field("ngay", &spec.ngay)?;
+    };
+    let before = errors.borrow().len();
+    let nam_text = field("nam", &spec.nam);
+    let nam: i32 = nam_text.parse().unwrap_or_else(|_| {
+        if errors.borrow().len() == before {
+            bad(
+                "nam",
+                format!("cần năm báo cáo (một số như 2024), nhận được «{nam_text}»."),
+            );
+        }
+        0
+    });
+    let ngay_text = field("ngay", &spec.ngay);
     let ngay = if ngay_text.is_empty() {
         None
     } else {
-        Some(
-            bind::parse_date(&ngay_text)
-                .ok_or_else(|| bad("ngay", format!("cần một ngày (dd/mm/yyyy), nhận được «{ngay_text}».")))?,
-        )
+        let parsed = bind::parse_date(&ngay_text);
+        if parsed.is_none() {
+            bad("ngay", format!("cần một ngày (dd/mm/yyyy), nhận được «{ngay_text}»."));
+        }
+        parsed
     };
     let mut noi_nhan = Vec::new();
     for (i, item) in spec.noi_nhan.iter().enumerate() {
-        let text = field(&format!("noi_nhan[{i}]"), item)?;
+        let text = field(&format!("noi_nhan[{i}]"), item);
         noi_nhan.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
     }
     let mut kinh_gui = Vec::new();
     for (i, item) in spec.kinh_gui.iter().enumerate() {
-        let text = field(&format!("kinh_gui[{i}]"), item)?;
+        let text = field(&format!("kinh_gui[{i}]"), item);
         kinh_gui.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
     }
-    Ok(Meta {
-        co_quan_chu_quan: field("co_quan_chu_quan", &spec.co_quan_chu_quan)?,
-        co_quan_ban_hanh: field("co_quan_ban_hanh", &spec.co_quan_ban_hanh)?,
-        loai: field("loai", &spec.loai)?,
-        ky_hieu: field("ky_hieu", &spec.ky_hieu)?,
-        co_quan_viet_tat: field("co_quan_viet_tat", &spec.co_quan_viet_tat)?,
-        so: field("so", &spec.so)?,
-        dia_danh: field("dia_danh", &spec.dia_danh)?,
+    let meta = Meta {
+        co_quan_chu_quan: field("co_quan_chu_quan", &spec.co_quan_chu_quan),
+        co_quan_ban_hanh: field("co_quan_ban_hanh", &spec.co_quan_ban_hanh),
+        loai: field("loai", &spec.loai),
+        ky_hieu: field("ky_hieu", &spec.ky_hieu),
+        co_quan_viet_tat: field("co_quan_viet_tat", &spec.co_quan_viet_tat),
+        so: field("so", &spec.so),
+        dia_danh: field("dia_danh", &spec.dia_danh),
         ngay,
         nam,
-        trich_yeu: field("trich_yeu", &spec.trich_yeu)?,
-        quyen_han_ky: field("quyen_han_ky", &spec.quyen_han_ky)?,
-        chuc_vu: field("chuc_vu", &spec.chuc_vu)?,
-        nguoi_ky: field("nguoi_ky", &spec.nguoi_ky)?,
+        trich_yeu: field("trich_yeu", &spec.trich_yeu),
+        quyen_han_ky: field("quyen_han_ky", &spec.quyen_han_ky),
+        chuc_vu: field("chuc_vu", &spec.chuc_vu),
+        nguoi_ky: field("nguoi_ky", &spec.nguoi_ky),
         kinh_gui,
         noi_nhan,
-    })
+    };
+    (meta, errors.into_inner())
+}
+
+/// The metadata, or every problem with it.
+fn metadata_or_errors(
+    pack: &Pack,
+    env: &minijinja::Environment,
+    ctx: &minijinja::Value,
+    spec: &DocumentSpec,
+) -> Result<Meta, Vec<Diagnostic>> {
+    match metadata(pack, env, ctx, spec) {
+        (meta, errors) if errors.is_empty() => Ok(meta),
+        (_, errors) => Err(errors),
+    }
 }
 
 /// Who a report is about, from its rendered file name: case and spacing ignored,

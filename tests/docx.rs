@@ -195,7 +195,11 @@ fn a_rule_changed_in_the_document_changes_both_writers() {
     let dir = temp_dir();
     let path = write_workbook(dir.path(), "Ba Thành.xlsx", &sample::ba_thanh());
     let pack = baocao::template::Pack::builtin().unwrap();
-    let mut doc = baocao::report::from_file(&pack, &path).unwrap().document;
+    let mut doc = baocao::report::from_file(&pack, &path)
+        .unwrap()
+        .document()
+        .unwrap()
+        .clone();
     assert_eq!(doc.page, baocao::official::PAGE);
     assert_eq!(doc.font, baocao::official::FONT);
     doc.page.left = 2000;

@@ -74,7 +74,7 @@ cot = { stt = { tieu_de = "STT" }, v = { tieu_de = "Giá trị" } }
 
     let pack = baocao::template::Pack::load(&pack).unwrap();
     let report = baocao::report::from_file(&pack, &book).unwrap_or_else(|e| panic!("{e:?}"));
-    let paragraphs = docx_paragraphs(&baocao::write::docx::to_bytes(&report.document).unwrap());
+    let paragraphs = docx_paragraphs(&baocao::write::docx::to_bytes(report.document().unwrap()).unwrap());
     for v in VALUES {
         for prefix in ["Đoạn: ", "- Dòng: ", "Mục "] {
             let wanted = format!("{prefix}{v}");
@@ -106,7 +106,7 @@ fn control_characters_never_reach_an_output_part() {
     let book = baocao::workbook::read("Ba Thành.xlsx", bytes).unwrap();
     let report = baocao::report::from_workbook(&pack, book).unwrap_or_else(|e| panic!("{e:?}"));
     for format in [baocao::write::OutputFormat::Docx, baocao::write::OutputFormat::Odt] {
-        let package = baocao::write::render(&report.document, format).unwrap();
+        let package = baocao::write::render(report.document().unwrap(), format).unwrap();
         let parts = common::xml::unzip(&package);
         let mut text = String::new();
         for (name, xml) in &parts {

@@ -331,8 +331,8 @@ fn run_one(pack: &baocao::template::Pack, m: &Mutant) -> Result<Outcome, String>
         match baocao::report::from_workbook(pack, book) {
             Ok(report) => {
                 for format in [OutputFormat::Docx, OutputFormat::Odt] {
-                    let bytes =
-                        baocao::write::render(&report.document, format).map_err(|e| format!("{format:?}: {e}"))?;
+                    let bytes = baocao::write::render(report.document().unwrap(), format)
+                        .map_err(|e| format!("{format:?}: {e}"))?;
                     check_package(&bytes).map_err(|e| format!("{format:?}: {e}"))?;
                 }
                 Ok((Outcome::Report, report.warnings))

@@ -80,7 +80,7 @@ fn headings(dir: &Path, pack: &baocao::template::Pack, co_von: &str) -> Vec<Stri
     let book = dir.join(format!("{co_von}.xlsx"));
     wb.save(&book).unwrap();
     let report = baocao::report::from_file(pack, &book).unwrap_or_else(|e| panic!("{e:?}"));
-    let docx = baocao::write::docx::to_bytes(&report.document).unwrap();
+    let docx = baocao::write::docx::to_bytes(report.document().unwrap()).unwrap();
     let parts = common::xml::unzip(&docx);
     let doc = common::xml::parse(&parts["word/document.xml"]);
     // Paragraphs in a Heading style, as a reader of the navigation pane sees them.
@@ -186,7 +186,7 @@ fn the_odt_has_the_same_numbers() {
     let book = dir.path().join("x.xlsx");
     wb.save(&book).unwrap();
     let report = baocao::report::from_file(&pack, &book).unwrap_or_else(|e| panic!("{e:?}"));
-    let odt = baocao::write::odt::to_bytes(&report.document).unwrap();
+    let odt = baocao::write::odt::to_bytes(report.document().unwrap()).unwrap();
     let content = &common::xml::unzip(&odt)["content.xml"];
     let text = common::xml::parse(content).text();
     assert!(text.contains("II. ĐÁNH GIÁ CHUNG"), "{text}");

@@ -606,7 +606,7 @@ fn sample_report_converts_to_pdf_like_the_docx() {
     let book = write_workbook(dir.path(), "Ba Thành.xlsx", &sample::ba_thanh());
     let pack = baocao::template::Pack::builtin().unwrap();
     let report = baocao::report::from_file(&pack, &book).unwrap_or_else(|e| panic!("{e:?}"));
-    let pdf = pdf_like_the_docx(&soffice, &report.document);
+    let pdf = pdf_like_the_docx(&soffice, report.document().unwrap());
     assert!(flat(&pdf.text).contains("Tổng cộng"));
     assert!(pdf.pages.iter().any(|(w, h)| w > h), "no landscape appendix page");
 }

@@ -13,7 +13,7 @@ fn outline_of_the_sample_report() {
     let pack = baocao::template::Pack::builtin().unwrap();
     let report = baocao::report::from_file(&pack, &path).unwrap();
     let mut outline = String::new();
-    for (i, section) in report.document.sections.iter().enumerate() {
+    for (i, section) in report.document().unwrap().sections.iter().enumerate() {
         outline.push_str(&format!(
             "== section {i} ({})\n",
             if section.landscape { "ngang" } else { "dọc" }

@@ -313,42 +313,41 @@ pub struct Settings {
     pub linh_le: Option<String>,
 }
 
-/// A Word form from a file: every problem of the form is in the message, the first
-/// in full.
-fn load_form(path: &Path) -> Result<std::sync::Arc<crate::form::Form>> {
+/// A Word form from a file, with every problem of the form.
+fn load_form(path: &Path) -> std::result::Result<std::sync::Arc<crate::form::Form>, Vec<Diagnostic>> {
     let file = path.display().to_string();
-    let meta = std::fs::symlink_metadata(path).map_err(|e| {
-        Diagnostic::error(&file, Place::File, format!("không đọc được mẫu Word ({e}).")).kind(Kind::Unreadable)
-    })?;
+    let unreadable = |e: std::io::Error| {
+        vec![Diagnostic::error(&file, Place::File, format!("không đọc được mẫu biểu ({e}).")).kind(Kind::Unreadable)]
+    };
+    let meta = std::fs::symlink_metadata(path).map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(Diagnostic::error(
+        return Err(vec![Diagnostic::error(
             &file,
             Place::File,
-            "mẫu Word không phải tệp thường (liên kết, thư mục hoặc tệp đặc biệt); vì an toàn, chỉ dùng tệp thường.",
+            "mẫu biểu không phải tệp thường (liên kết, thư mục hoặc tệp đặc biệt); vì an toàn, chỉ dùng tệp thường.",
         )
-        .kind(Kind::Unreadable));
+        .kind(Kind::Unreadable)]);
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error(&file, Place::File, format!("không đọc được mẫu Word ({e}).")).kind(Kind::Unreadable)
-    })?;
-    crate::form::Form::load(&file, bytes)
-        .map(std::sync::Arc::new)
-        .map_err(|mut errors| {
-            let mut first = errors.remove(0);
-            if !errors.is_empty() {
-                let rest: Vec<String> = errors
-                    .iter()
-                    .map(|e| format!("{} › {}: {}", e.file, e.place, e.message))
-                    .collect();
-                first.message = format!(
-                    "{}\n  và {} lỗi khác của mẫu:\n  - {}",
-                    first.message,
-                    errors.len(),
-                    rest.join("\n  - ")
-                );
-            }
-            first
-        })
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    crate::form::Form::load(&file, bytes).map(std::sync::Arc::new)
+}
+
+/// Several problems as one: the first in full, the others listed in its message.
+fn combined(mut errors: Vec<Diagnostic>) -> Diagnostic {
+    let mut first = errors.remove(0);
+    if !errors.is_empty() {
+        let rest: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{} › {}: {}", e.file, e.place, e.message))
+            .collect();
+        first.message = format!(
+            "{}\n  và {} lỗi khác của mẫu:\n  - {}",
+            first.message,
+            errors.len(),
+            rest.join("\n  - ")
+        );
+    }
+    first
 }
 
 /// The packs embedded in the binary, so `baocao render x.xlsx` works with no templates
@@ -400,15 +399,38 @@ impl Pack {
     /// are read: a symbolic link, a FIFO or a device in a pack (which is handed from
     /// one office to another) is refused, not followed.
     pub fn load(dir: &Path) -> Result<Pack> {
+        Pack::load_all(dir).map_err(combined)
+    }
+
+    /// The pack `-t` names: none for the default pack, a Word form (`mau.docx`) for
+    /// the default pack with that form as body, or a pack folder. Every problem of a
+    /// form is returned, each as itself.
+    pub fn open(t: Option<&Path>) -> std::result::Result<Pack, Vec<Diagnostic>> {
+        match t {
+            Some(f) if !f.is_dir() && crate::form::is_form_file(f) => Pack::form_only(f),
+            // "-t bao-cao-ntm-2025": an embedded pack, unless a folder of that name is here.
+            Some(d) if !d.exists() && d.to_str().and_then(Pack::builtin_named).is_some() => d
+                .to_str()
+                .and_then(Pack::builtin_named)
+                .unwrap_or_else(Pack::builtin)
+                .map_err(|e| vec![e]),
+            Some(dir) => Pack::load_all(dir),
+            None => Pack::builtin().map_err(|e| vec![e]),
+        }
+    }
+
+    fn load_all(dir: &Path) -> std::result::Result<Pack, Vec<Diagnostic>> {
         let origin = dir.display().to_string();
-        let entries = std::fs::read_dir(dir).map_err(|e| {
-            Diagnostic::error(
-                &origin,
-                Place::File,
-                format!("không mở được thư mục mẫu báo cáo ({e}); cần một thư mục có tệp {MANIFEST}."),
-            )
-            .kind(Kind::Unreadable)
-        })?;
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| {
+                Diagnostic::error(
+                    &origin,
+                    Place::File,
+                    format!("không mở được thư mục mẫu báo cáo ({e}); cần một thư mục có tệp {MANIFEST}."),
+                )
+                .kind(Kind::Unreadable)
+            })
+            .map_err(|e| vec![e])?;
         let mut files = BTreeMap::new();
         let mut forms = Vec::new();
         let mut found: Vec<(PathBuf, Option<std::fs::FileType>)> =
@@ -419,32 +441,34 @@ impl Pack {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if name == MANIFEST || name.ends_with(".md") || name.ends_with(".docx") {
+            if name == MANIFEST || name.ends_with(".md") || crate::form::is_form_name(&name) {
                 if !file_type.is_some_and(|t| t.is_file()) {
                     let what = match file_type {
                         Some(t) if t.is_symlink() => "một liên kết (symlink)",
                         Some(t) if t.is_dir() => "một thư mục",
                         _ => "một tệp đặc biệt (FIFO, thiết bị…)",
                     };
-                    return Err(Diagnostic::error(
+                    return Err(vec![Diagnostic::error(
                         path.display().to_string(),
                         Place::File,
                         format!("tệp mẫu là {what}, không phải tệp thường; vì an toàn, mẫu chỉ dùng tệp thường nằm ngay trong thư mục mẫu."),
                     )
-                    .kind(Kind::Unreadable));
+                    .kind(Kind::Unreadable)]);
                 }
-                if name.ends_with(".docx") {
+                if crate::form::is_form_name(&name) {
                     forms.push((name, path));
                     continue;
                 }
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    Diagnostic::error(
-                        path.display().to_string(),
-                        Place::File,
-                        format!("không đọc được tệp mẫu ({e}); cần một tệp văn bản UTF-8."),
-                    )
-                    .kind(Kind::Unreadable)
-                })?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| {
+                        Diagnostic::error(
+                            path.display().to_string(),
+                            Place::File,
+                            format!("không đọc được tệp mẫu ({e}); cần một tệp văn bản UTF-8."),
+                        )
+                        .kind(Kind::Unreadable)
+                    })
+                    .map_err(|e| vec![e])?;
                 files.insert(name, text);
             }
         }
@@ -457,8 +481,8 @@ impl Pack {
             }
             None => None,
         };
-        let mut pack = Pack::from_files(origin, files)?;
-        if pack.manifest.noi_dung.ends_with(".docx") {
+        let mut pack = Pack::from_files(origin, files).map_err(|e| vec![e])?;
+        if crate::form::is_form_name(&pack.manifest.noi_dung) {
             pack.form = form;
         }
         Ok(pack)
@@ -466,7 +490,11 @@ impl Pack {
 
     /// `-t mau.docx`: the default pack's bindings and metadata, with the form as body.
     pub fn with_form(path: &Path) -> Result<Pack> {
-        let mut pack = Pack::builtin()?;
+        Pack::form_only(path).map_err(combined)
+    }
+
+    fn form_only(path: &Path) -> std::result::Result<Pack, Vec<Diagnostic>> {
+        let mut pack = Pack::builtin().map_err(|e| vec![e])?;
         pack.origin = path.display().to_string();
         pack.manifest.noi_dung = path
             .file_name()

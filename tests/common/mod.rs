@@ -20,7 +20,7 @@ pub fn write_workbook(dir: &Path, name: &str, commune: &sample::Commune) -> Path
 pub fn render_docx(path: &Path) -> Vec<u8> {
     let pack = baocao::template::Pack::builtin().unwrap();
     let report = baocao::report::from_file(&pack, path).unwrap_or_else(|e| panic!("{e:?}"));
-    baocao::write::docx::to_bytes(&report.document).unwrap()
+    baocao::write::docx::to_bytes(report.document().unwrap()).unwrap()
 }
 
 /// The paragraphs of a .docx body, as text, in order (table cells included).

@@ -17,6 +17,15 @@ use minijinja::{AutoEscape, Environment};
 use quick_xml::events::Event;
 use std::io::{Read, Write};
 
+mod docx;
+mod numbering;
+mod odt;
+mod tags;
+
+use docx::*;
+use odt::*;
+use tags::*;
+
 /// The most a filled part may grow to.
 const MAX_PART_BYTES: usize = 64 << 20;
 /// The most a form part may inflate to when read.
@@ -29,6 +38,9 @@ pub struct Form {
     pub file: String,
     bytes: Vec<u8>,
     parts: Vec<TemplatePart>,
+    /// The form's numbering.xml, for the lists a loop restarts.
+    numbering: Option<String>,
+    flavor: Flavor,
 }
 
 /// One XML part of the form that holds tags, as a minijinja template.
@@ -47,8 +59,30 @@ struct Span {
     place: Place,
 }
 
+/// Is this file name a form's (.docx, .odt)?
+pub fn is_form_name(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    lower.ends_with(".docx") || lower.ends_with(".odt")
+}
+
+/// Is this path a form's (.docx, .odt)?
+pub fn is_form_file(path: &std::path::Path) -> bool {
+    is_form_name(&path.to_string_lossy())
+}
+
+/// A form designed in Word (.docx) or in LibreOffice Writer (.odt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flavor {
+    Docx,
+    Odt,
+}
+
 /// Is this a part whose text can hold tags?
-fn fillable(name: &str) -> bool {
+fn fillable(flavor: Flavor, name: &str) -> bool {
+    if flavor == Flavor::Odt {
+        // The body, and the headers and footers of the master pages.
+        return name == "content.xml" || name == "styles.xml";
+    }
     name == "word/document.xml"
         || name == "word/footnotes.xml"
         || name == "word/endnotes.xml"
@@ -69,7 +103,8 @@ fn whole_part(name: &str) -> Place {
 fn part_label(name: &str) -> String {
     let stem = name.trim_start_matches("word/").trim_end_matches(".xml");
     match stem {
-        "document" => "thân văn bản".to_string(),
+        "document" | "content" => "thân văn bản".to_string(),
+        "styles" => "đầu trang, chân trang".to_string(),
         "footnotes" => "chú thích cuối trang".to_string(),
         "endnotes" => "chú thích cuối văn bản".to_string(),
         s if s.starts_with("header") => format!("đầu trang {}", &s[6..]),
@@ -79,28 +114,54 @@ fn part_label(name: &str) -> String {
 }
 
 impl Form {
-    /// Read a .docx form and turn each part that holds tags into a template. Every
-    /// problem of the form is returned at once: unclosed tags, structural tags in the
-    /// wrong place, and syntax errors of each tag.
+    /// Read a .docx or .odt form and turn each part that holds tags into a template.
+    /// Every problem of the form is returned at once: unclosed tags, blocks that do
+    /// not close at their level, structural tags in the wrong place, and syntax
+    /// errors of each tag.
     pub fn load(file: &str, bytes: Vec<u8>) -> Result<Form, Vec<Diagnostic>> {
+        let odt_named = file.to_lowercase().ends_with(".odt");
         let broken = |why: String| {
-            vec![Diagnostic::error(
-                file,
-                Place::File,
-                format!("mẫu Word bị hỏng hoặc không phải tệp .docx ({why}); hãy mở mẫu bằng Word và lưu lại dưới dạng .docx."),
-            )
-            .kind(Kind::Corrupt)]
+            let advice = if odt_named {
+                "mẫu .odt bị hỏng hoặc không phải văn bản OpenDocument; hãy mở mẫu bằng LibreOffice Writer và lưu lại dưới dạng .odt"
+            } else {
+                "mẫu Word bị hỏng hoặc không phải tệp .docx; hãy mở mẫu bằng Word và lưu lại dưới dạng .docx"
+            };
+            vec![Diagnostic::error(file, Place::File, format!("{advice} ({why}).")).kind(Kind::Corrupt)]
         };
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).map_err(|e| broken(e.to_string()))?;
-        if zip.index_for_name("word/document.xml").is_none() {
+        let flavor = if zip.index_for_name("word/document.xml").is_some() {
+            Flavor::Docx
+        } else if zip.index_for_name("content.xml").is_some() {
+            let mut mimetype = String::new();
+            if let Ok(entry) = zip.by_name("mimetype") {
+                let _ = entry.take(200).read_to_string(&mut mimetype);
+            }
+            if mimetype.trim() != "application/vnd.oasis.opendocument.text" {
+                return Err(broken(format!(
+                    "kiểu tệp «{}» không phải văn bản (application/vnd.oasis.opendocument.text)",
+                    mimetype.trim()
+                )));
+            }
+            Flavor::Odt
+        } else if odt_named {
+            return Err(broken("không có content.xml".into()));
+        } else {
             return Err(broken("không có word/document.xml".into()));
-        }
+        };
         let mut parts = Vec::new();
         let mut errors = Vec::new();
+        let mut numbering = None;
         for i in 0..zip.len() {
             let mut entry = zip.by_index(i).map_err(|e| broken(e.to_string()))?;
             let name = entry.name().map_err(|e| broken(e.to_string()))?.to_string();
-            if !fillable(&name) {
+            if name == "word/numbering.xml" {
+                let mut xml = String::new();
+                if (&mut entry).take(MAX_FORM_PART_BYTES).read_to_string(&mut xml).is_ok() {
+                    numbering = Some(xml);
+                }
+                continue;
+            }
+            if !fillable(flavor, &name) {
                 continue;
             }
             let mut xml = Vec::new();
@@ -117,7 +178,7 @@ impl Form {
                 .kind(Kind::TooLarge)]);
             }
             let xml = String::from_utf8(xml).map_err(|_| broken(format!("{name} không phải UTF-8")))?;
-            match prepare(&xml, &part_label(&name)) {
+            match prepare(&xml, &part_label(&name), flavor) {
                 Ok(Some((source, places))) => parts.push(TemplatePart { name, source, places }),
                 Ok(None) => {}
                 Err(mut e) => {
@@ -128,10 +189,14 @@ impl Form {
                 }
             }
         }
+        // Kept only when a loop may restart a list.
+        let numbering = numbering.filter(|_| parts.iter().any(|p| p.source.contains(numbering::RESTART_FN)));
         let form = Form {
             file: file.to_string(),
             bytes,
             parts,
+            numbering,
+            flavor,
         };
         errors.extend(form.syntax_errors());
         if errors.is_empty() {
@@ -141,29 +206,17 @@ impl Form {
         }
     }
 
-    /// Syntax errors: each `{{ … }}` tag on its own first (so every bad one is named),
-    /// then each part as a whole (unbalanced blocks, bad statements).
+    /// What the tags alone do not show: each part parsed as a whole (every tag was
+    /// checked on its own when the part was prepared).
     fn syntax_errors(&self) -> Vec<Diagnostic> {
         let env = Environment::new();
-        let mut errors = Vec::new();
-        for part in &self.parts {
-            let before = errors.len();
-            for tag in tags_in(&part.source) {
-                if tag.starts_with("{{") {
-                    if let Err(e) = env.template_from_str(tag) {
-                        let offset = tag.as_ptr() as usize - part.source.as_ptr() as usize;
-                        errors.push(self.error_at(part, offset, &e));
-                    }
-                }
-            }
-            if errors.len() == before {
-                if let Err(e) = env.template_from_str(&part.source) {
-                    let at = e.range().map_or(0, |r| r.start);
-                    errors.push(self.error_at(part, at, &e));
-                }
-            }
-        }
-        errors
+        self.parts
+            .iter()
+            .filter_map(|part| {
+                let e = env.template_from_str(&part.source).err()?;
+                Some(self.error_at(part, e.range().map_or(0, |r| r.start), &e))
+            })
+            .collect()
     }
 
     fn place_of(part: &TemplatePart, offset: usize) -> Place {
@@ -177,26 +230,26 @@ impl Form {
     }
 
     fn error_at(&self, part: &TemplatePart, offset: usize, e: &minijinja::Error) -> Diagnostic {
-        let what = match e.kind() {
-            minijinja::ErrorKind::SyntaxError => "lỗi cú pháp trong thẻ của mẫu",
-            minijinja::ErrorKind::UndefinedError => "mẫu dùng một biến hoặc thuộc tính không có trong dữ liệu",
-            minijinja::ErrorKind::UnknownFilter => "mẫu dùng một bộ lọc không có",
-            minijinja::ErrorKind::UnknownFunction => "mẫu gọi một hàm không có",
-            minijinja::ErrorKind::InvalidOperation => "giá trị không dùng được ở đây",
-            minijinja::ErrorKind::OutOfFuel => "mẫu chạy quá lâu (vòng lặp quá lớn)",
-            _ => "lỗi khi điền dữ liệu vào mẫu",
-        };
-        let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
-        Diagnostic::error(&self.file, Form::place_of(part, offset), format!("{what}{detail}.")).kind(Kind::Template)
+        Diagnostic::error(&self.file, Form::place_of(part, offset), explain(e)).kind(Kind::Template)
     }
 
-    /// Fill the form with `context`: the .docx bytes. `base` is the pack's environment
-    /// (filters, functions, strict undefined, fuel); values are XML-escaped, and a
-    /// newline or a tab in a value becomes a line break or a tab in Word.
+    /// The format of the form, which is the format of every report filled from it.
+    pub fn format(&self) -> crate::write::OutputFormat {
+        match self.flavor {
+            Flavor::Docx => crate::write::OutputFormat::Docx,
+            Flavor::Odt => crate::write::OutputFormat::Odt,
+        }
+    }
+
+    /// Fill the form with `context`: the package's bytes, in the form's format. `base`
+    /// is the pack's environment (filters, functions, strict undefined, fuel); values
+    /// are XML-escaped, and a newline or a tab in a value becomes a line break or a
+    /// tab in the document.
     pub fn fill(&self, base: &Environment<'static>, context: &minijinja::Value) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut env = base.clone();
+        let flavor = self.flavor;
         env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
-        env.set_formatter(|out, state, value| {
+        env.set_formatter(move |out, state, value| {
             if value.is_none() {
                 return Ok(());
             }
@@ -204,12 +257,17 @@ impl Form {
                 return minijinja::escape_formatter(out, state, value);
             }
             let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
-            out.write_str(&escape_run_text(&text)).map_err(minijinja::Error::from)
+            let escaped = match flavor {
+                Flavor::Docx => escape_run_text(&text),
+                Flavor::Odt => escape_odt_text(&text),
+            };
+            out.write_str(&escaped).map_err(minijinja::Error::from)
         });
+        let lists = numbering::register(&mut env, self.numbering.as_deref());
         let mut filled = Vec::new();
         let mut errors = Vec::new();
         for part in &self.parts {
-            match env.render_named_str(&part.name, &part.source, context) {
+            match self.render_part(&env, part, context) {
                 Ok(xml) if xml.len() > MAX_PART_BYTES => errors.push(
                     Diagnostic::error(
                         &self.file,
@@ -223,15 +281,21 @@ impl Form {
                     .kind(Kind::TooLarge),
                 ),
                 Ok(xml) => filled.push((part.name.clone(), xml)),
-                Err(e) => {
-                    let at = e.range().map_or(0, |r| r.start);
-                    errors.push(self.error_at(part, at, &e));
-                }
+                Err(e) => errors.extend(e),
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
+        let made = lists.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(xml) = self
+            .numbering
+            .as_deref()
+            .and_then(|xml| numbering::with_lists(xml, &made))
+        {
+            filled.push(("word/numbering.xml".to_string(), xml));
+        }
+        drop(made);
         self.package(&filled).map_err(|e| {
             vec![Diagnostic::error(
                 &self.file,
@@ -240,6 +304,41 @@ impl Form {
             )
             .kind(Kind::Output)]
         })
+    }
+
+    /// One part filled. On an error the tag at fault is set aside and the part is
+    /// filled again, so that every undefined name or bad value of a form is named at
+    /// once, each once (a tag in a loop fails on the first pass only).
+    fn render_part(
+        &self,
+        env: &Environment<'static>,
+        part: &TemplatePart,
+        context: &minijinja::Value,
+    ) -> Result<String, Vec<Diagnostic>> {
+        const MAX_ERRORS: usize = 100;
+        let mut source = std::borrow::Cow::Borrowed(part.source.as_str());
+        let mut patches: Vec<Patch> = Vec::new();
+        let mut errors = Vec::new();
+        loop {
+            let e = match env.render_named_str(&part.name, &source, context) {
+                Ok(xml) if errors.is_empty() => return Ok(xml),
+                Ok(_) => return Err(errors),
+                Err(e) => e,
+            };
+            let at = e.range().map(|r| r.start);
+            let original = at.map_or(0, |at| patches.iter().rev().fold(at, |at, p| p.back(at)));
+            errors.push(self.error_at(part, original, &e));
+            let patch = at.and_then(|at| set_aside(&source, at));
+            match patch {
+                Some(patch) if errors.len() < MAX_ERRORS && e.kind() != minijinja::ErrorKind::OutOfFuel => {
+                    let mut text = source.into_owned();
+                    text.replace_range(patch.start..patch.start + patch.old_len, &patch.text);
+                    source = std::borrow::Cow::Owned(text);
+                    patches.push(patch);
+                }
+                _ => return Err(errors),
+            }
+        }
     }
 
     /// The form's package with the filled parts in place of the templates; every other
@@ -266,61 +365,8 @@ impl Form {
     }
 }
 
-/// A value as run text: XML-escaped, with the characters XML forbids dropped, a
-/// newline as a line break and a tab as a tab.
-fn escape_run_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("</w:t><w:br/><w:t xml:space=\"preserve\">"),
-            '\t' => out.push_str("</w:t><w:tab/><w:t xml:space=\"preserve\">"),
-            '\r' => {}
-            c if is_xml_char(c) => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
-}
-
-/// The next tag of a text from byte `from`: its byte range, or where a tag opens
-/// that never closes and the closer it lacks.
-fn next_tag(text: &str, from: usize) -> Option<Result<std::ops::Range<usize>, (usize, &'static str)>> {
-    let mut rest = from;
-    while let Some(open) = text[rest..].find('{').map(|i| rest + i) {
-        let close = match text.as_bytes().get(open + 1) {
-            Some(b'{') => "}}",
-            Some(b'%') => "%}",
-            Some(b'#') => "#}",
-            _ => {
-                rest = open + 1;
-                continue;
-            }
-        };
-        return Some(match text[open + 2..].find(close) {
-            Some(i) => Ok(open..open + 2 + i + 2),
-            None => Err((open, close)),
-        });
-    }
-    None
-}
-
-/// The tags of a template text, in order.
-fn tags_in(text: &str) -> Vec<&str> {
-    let mut tags = Vec::new();
-    let mut rest = 0;
-    while let Some(Ok(range)) = next_tag(text, rest) {
-        rest = range.end;
-        tags.push(&text[range]);
-    }
-    tags
 }
 
 // ---------------------------------------------------------------------------------
@@ -337,6 +383,14 @@ enum ElemKind {
     Tbl,
     /// A child of `w:tcPr`, for placing merge properties in schema order.
     TcPrChild,
+    /// A paragraph's list (`w:numPr/w:numId`) and level (`w:ilvl`).
+    NumId,
+    Ilvl,
+    /// An .odt list item (`text:list-item`), which a `{%p` tag takes whole when its
+    /// paragraph is all it holds.
+    ListItem,
+    /// An .odt master page's header or footer (`style:header`, `style:footer-left`…).
+    Region,
 }
 
 #[derive(Clone, Debug)]
@@ -374,24 +428,31 @@ struct Edit {
     text: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Structural {
-    Paragraph,
-    Row,
-    Cell,
-    Run,
+/// Text of an .odt paragraph outside any `w:t`-like element: a stretch of characters
+/// or a `text:s`, `text:tab`, `text:line-break` (`special`), in its innermost
+/// paragraph or span (`container`).
+struct Piece {
+    start: usize,
+    end: usize,
+    container: usize,
+    special: Option<char>,
 }
 
-fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
+fn parse_elements(xml: &str, flavor: Flavor) -> Result<(Vec<Elem>, Vec<Piece>), String> {
     let mut reader = quick_xml::Reader::from_str(xml);
     reader.config_mut().check_end_names = true;
     let mut elems: Vec<Elem> = Vec::new();
-    // Every open element, with its index in `elems` when it is one we track.
-    let mut stack: Vec<Option<usize>> = Vec::new();
+    let mut pieces: Vec<Piece> = Vec::new();
+    // Every open element, with its index in `elems` when it is one we track, and
+    // whether text in it is outside any paragraph's own text (.odt: a note's
+    // citation, an annotation's author and date).
+    let mut stack: Vec<(Option<usize>, bool)> = Vec::new();
     loop {
         let before = reader.buffer_position() as usize;
         let event = reader.read_event().map_err(|e| e.to_string())?;
         let after = reader.buffer_position() as usize;
+        let container = || stack.iter().rev().find_map(|s| s.0);
+        let skipping = stack.last().is_some_and(|s| s.1);
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
@@ -399,25 +460,51 @@ fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
                 let name = std::str::from_utf8(name.as_ref()).unwrap_or("");
                 let parent_tcpr = stack
                     .last()
-                    .copied()
-                    .flatten()
+                    .and_then(|s| s.0)
                     .is_some_and(|i| elems[i].kind == ElemKind::TcPr);
-                let kind = match name {
-                    "w:p" => Some(ElemKind::P),
-                    "w:r" => Some(ElemKind::R),
-                    "w:t" => Some(ElemKind::T),
-                    "w:tr" => Some(ElemKind::Tr),
-                    "w:tc" => Some(ElemKind::Tc),
-                    "w:tcPr" => Some(ElemKind::TcPr),
-                    "w:tbl" => Some(ElemKind::Tbl),
-                    _ if parent_tcpr => Some(ElemKind::TcPrChild),
+                let kind = match (flavor, name) {
+                    (Flavor::Docx, "w:p") => Some(ElemKind::P),
+                    (Flavor::Docx, "w:r") => Some(ElemKind::R),
+                    (Flavor::Docx, "w:t") => Some(ElemKind::T),
+                    (Flavor::Docx, "w:tr") => Some(ElemKind::Tr),
+                    (Flavor::Docx, "w:tc") => Some(ElemKind::Tc),
+                    (Flavor::Docx, "w:tcPr") => Some(ElemKind::TcPr),
+                    (Flavor::Docx, "w:tbl") => Some(ElemKind::Tbl),
+                    (Flavor::Docx, "w:numId") => Some(ElemKind::NumId),
+                    (Flavor::Docx, "w:ilvl") => Some(ElemKind::Ilvl),
+                    (Flavor::Docx, _) if parent_tcpr => Some(ElemKind::TcPrChild),
+                    (Flavor::Odt, "text:p" | "text:h") => Some(ElemKind::P),
+                    (Flavor::Odt, "text:span") => Some(ElemKind::R),
+                    (Flavor::Odt, "table:table-row") => Some(ElemKind::Tr),
+                    (Flavor::Odt, "table:table-cell" | "table:covered-table-cell") => Some(ElemKind::Tc),
+                    (Flavor::Odt, "table:table") => Some(ElemKind::Tbl),
+                    (Flavor::Odt, "text:list-item" | "text:list-header") => Some(ElemKind::ListItem),
+                    (Flavor::Odt, n) if n.starts_with("style:header") || n.starts_with("style:footer") => {
+                        Some(ElemKind::Region)
+                    }
                     _ => None,
                 };
+                if flavor == Flavor::Odt && !skipping && empty {
+                    let special = match name {
+                        "text:s" => Some(' '),
+                        "text:tab" => Some('\t'),
+                        "text:line-break" => Some('\n'),
+                        _ => None,
+                    };
+                    if let (Some(special), Some(container)) = (special, container()) {
+                        pieces.push(Piece {
+                            start: before,
+                            end: after,
+                            container,
+                            special: Some(special),
+                        });
+                    }
+                }
                 let index = kind.map(|kind| {
-                    let parent = stack.iter().rev().find_map(|s| *s);
+                    let parent = container();
                     elems.push(Elem {
                         kind,
-                        local: name.trim_start_matches("w:").to_string(),
+                        local: name.split(':').next_back().unwrap_or(name).to_string(),
                         start: before,
                         content_start: after,
                         content_end: after,
@@ -428,11 +515,29 @@ fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
                     elems.len() - 1
                 });
                 if !empty {
-                    stack.push(index);
+                    let skip = match kind {
+                        Some(ElemKind::P) => false,
+                        _ => {
+                            skipping
+                                || name == "text:note-citation"
+                                || !(name.starts_with("text:") || name.starts_with("table:"))
+                        }
+                    };
+                    stack.push((index, skip));
+                }
+            }
+            Event::Text(_) | Event::GeneralRef(_) if flavor == Flavor::Odt && !skipping => {
+                if let Some(container) = container() {
+                    pieces.push(Piece {
+                        start: before,
+                        end: after,
+                        container,
+                        special: None,
+                    });
                 }
             }
             Event::End(_) => {
-                if let Some(Some(i)) = stack.pop() {
+                if let Some((Some(i), _)) = stack.pop() {
                     elems[i].content_end = before;
                     elems[i].end = after;
                 }
@@ -441,7 +546,13 @@ fn parse_elements(xml: &str) -> Result<Vec<Elem>, String> {
             _ => {}
         }
     }
-    Ok(elems)
+    Ok((elems, pieces))
+}
+
+/// The elements inside element `i` (they follow it, in document order).
+fn within(elems: &[Elem], i: usize) -> impl Iterator<Item = &Elem> {
+    let end = elems[i].end;
+    elems[i + 1..].iter().take_while(move |e| e.start < end)
 }
 
 /// The nearest ancestor (or self) of `i` of a kind.
@@ -454,12 +565,12 @@ fn enclosing(elems: &[Elem], mut i: usize, kind: ElemKind) -> Option<usize> {
     }
 }
 
-/// The characters of a `w:t`'s content, entities decoded.
-fn decode_text(xml: &str, t: usize, e: &Elem, out: &mut Vec<TextChar>) {
-    let content = &xml[e.content_start..e.content_end];
+/// The characters of `xml[from..to]`, entities decoded, as text of `t`.
+fn decode_range(xml: &str, from: usize, to: usize, t: usize, out: &mut Vec<TextChar>) {
+    let content = &xml[from..to];
     let mut i = 0;
     while i < content.len() {
-        let start = e.content_start + i;
+        let start = from + i;
         if content.as_bytes()[i] == b'&' {
             if let Some(semi) = content[i..].find(';') {
                 let entity = &content[i..=i + semi];
@@ -488,62 +599,6 @@ fn decode_text(xml: &str, t: usize, e: &Elem, out: &mut Vec<TextChar>) {
     }
 }
 
-/// Word's typographic quotes and spaces, as the template language wants them.
-fn plain_tag(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}' => '"',
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => '\'',
-            '\u{00A0}' | '\u{2002}' | '\u{2003}' | '\u{2009}' => ' ',
-            c => c,
-        })
-        .collect()
-}
-
-/// `{%tr for x in y %}` → (Row, "{% for x in y %}").
-fn structural(tag: &str) -> Option<(Structural, String)> {
-    let inner = tag.strip_prefix("{%")?.strip_suffix("%}")?;
-    let (kind, rest) = if let Some(r) = inner.strip_prefix("tr") {
-        (Structural::Row, r)
-    } else if let Some(r) = inner.strip_prefix("tc") {
-        (Structural::Cell, r)
-    } else if let Some(r) = inner.strip_prefix('p') {
-        (Structural::Paragraph, r)
-    } else if let Some(r) = inner.strip_prefix('r') {
-        (Structural::Run, r)
-    } else {
-        return None;
-    };
-    // `{%raw%}` or `{%print%}` are not structural: the prefix must stand alone.
-    if !rest.starts_with(char::is_whitespace) {
-        return None;
-    }
-    Some((kind, format!("{{%{rest}%}}")))
-}
-
-fn merge_tag(tag: &str) -> Option<&'static str> {
-    let inner = tag
-        .strip_prefix("{%")?
-        .strip_suffix("%}")?
-        .trim()
-        .trim_matches('-')
-        .trim();
-    match inner {
-        "vm" => Some("vm"),
-        "hm" => Some("hm"),
-        _ => None,
-    }
-}
-
-fn excerpt(text: &str) -> String {
-    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if t.chars().count() > 60 {
-        format!("{}…", t.chars().take(60).collect::<String>())
-    } else {
-        t
-    }
-}
-
 /// Where a paragraph is, as a person finds it: "thân văn bản › bảng 1, hàng 3, ô 2
 /// «…»" or "thân văn bản › đoạn 12 «…»".
 fn describe(elems: &[Elem], p: usize, label: &str, numbers: &Numbering, text: &str) -> Place {
@@ -560,8 +615,24 @@ fn describe(elems: &[Elem], p: usize, label: &str, numbers: &Numbering, text: &s
         }
         None => format!("đoạn {}", numbers.of(p)),
     };
+    // In an .odt's styles.xml: which header or footer.
+    let part = match enclosing(elems, p, ElemKind::Region).map(|r| elems[r].local.as_str()) {
+        Some(region) => {
+            let which = if region.starts_with("header") {
+                "đầu trang"
+            } else {
+                "chân trang"
+            };
+            match region.rsplit('-').next() {
+                Some("left") => format!("{which} (trang chẵn)"),
+                Some("first") => format!("{which} (trang đầu)"),
+                _ => which.to_string(),
+            }
+        }
+        None => label.to_string(),
+    };
     Place::from(FormPlace {
-        part: label.to_string(),
+        part,
         at,
         excerpt: excerpt(text),
     })
@@ -574,17 +645,24 @@ struct Numbering(Vec<usize>);
 impl Numbering {
     fn new(elems: &[Elem]) -> Self {
         let mut n = vec![0; elems.len()];
-        let (mut paragraphs, mut tables) = (0, 0);
+        // Paragraphs and tables are counted in each header and footer of an .odt
+        // apart, and in the rest of the part.
+        let mut paragraphs: std::collections::HashMap<Option<usize>, usize> = Default::default();
+        let mut tables: std::collections::HashMap<Option<usize>, usize> = Default::default();
         let mut children: std::collections::HashMap<(Option<usize>, u8), usize> = Default::default();
         for (i, e) in elems.iter().enumerate() {
+            let region = enclosing(elems, i, ElemKind::Region);
             n[i] = match e.kind {
-                ElemKind::P => {
-                    paragraphs += 1;
-                    paragraphs
+                // Paragraphs in a table are found by their cell.
+                ElemKind::P if enclosing(elems, i, ElemKind::Tc).is_none() => {
+                    let c = paragraphs.entry(region).or_default();
+                    *c += 1;
+                    *c
                 }
                 ElemKind::Tbl => {
-                    tables += 1;
-                    tables
+                    let c = tables.entry(region).or_default();
+                    *c += 1;
+                    *c
                 }
                 ElemKind::Tr => {
                     let c = children.entry((enclosing(elems, i, ElemKind::Tbl), 0)).or_default();
@@ -608,12 +686,12 @@ impl Numbering {
 }
 
 /// A part's XML as a template: None when it has no tags.
-fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Diagnostic>> {
+fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec<Span>)>, Vec<Diagnostic>> {
     // Without both braces there is no tag, even one Word split over runs.
     if !xml.contains('{') || !xml.contains('}') {
         return Ok(None);
     }
-    let elems = parse_elements(xml).map_err(|e| {
+    let (elems, pieces) = parse_elements(xml, flavor).map_err(|e| {
         vec![Diagnostic::error(
             "",
             Place::from(FormPlace {
@@ -639,8 +717,25 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
         }
         if let Some(p) = enclosing(&elems, t, ElemKind::P) {
             if let Ok(k) = texts.binary_search_by_key(&p, |(i, _)| *i) {
-                decode_text(xml, t, e, &mut texts[k].1);
+                decode_range(xml, e.content_start, e.content_end, t, &mut texts[k].1);
             }
+        }
+    }
+    for piece in &pieces {
+        let Some(p) = enclosing(&elems, piece.container, ElemKind::P) else {
+            continue;
+        };
+        let Ok(k) = texts.binary_search_by_key(&p, |(i, _)| *i) else {
+            continue;
+        };
+        match piece.special {
+            Some(ch) => texts[k].1.push(TextChar {
+                ch,
+                start: piece.start,
+                end: piece.end,
+                t: piece.container,
+            }),
+            None => decode_range(xml, piece.start, piece.end, piece.container, &mut texts[k].1),
         }
     }
 
@@ -650,6 +745,9 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
     let mut preserve = std::collections::BTreeSet::new();
     let mut errors = Vec::new();
     let mut places = Vec::new();
+    let syntax = Environment::new();
+    let mut blocks: Vec<BlockTag> = Vec::new();
+    let mut merges: Vec<(usize, &str, String, Place)> = Vec::new();
     for (p, chars) in &texts {
         let joined: String = chars.iter().map(|c| c.ch).collect();
         let place = describe(&elems, *p, label, &numbers, &joined);
@@ -681,7 +779,7 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
             let tag = plain_tag(&joined[open..end]);
             if let Some((kind, inner)) = structural(&tag) {
                 let target = match kind {
-                    Structural::Paragraph => Some(*p),
+                    Structural::Paragraph => Some(list_item_alone(&elems, *p).unwrap_or(*p)),
                     Structural::Row => enclosing(&elems, *p, ElemKind::Tr),
                     Structural::Cell => enclosing(&elems, *p, ElemKind::Tc),
                     Structural::Run => enclosing(&elems, chars[first].t, ElemKind::R),
@@ -690,7 +788,8 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                     let what = match kind {
                         Structural::Row => "một hàng của bảng",
                         Structural::Cell => "một ô của bảng",
-                        _ => "một đoạn",
+                        Structural::Run => "một đoạn chữ có định dạng riêng (run, hoặc span của .odt)",
+                        Structural::Paragraph => "một đoạn",
                     };
                     errors.push(
                         Diagnostic::error("", place.clone(), format!("thẻ «{tag}» phải nằm trong {what}."))
@@ -698,6 +797,10 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                     );
                     continue;
                 };
+                if let Some(e) = statement_error(&syntax, &inner) {
+                    errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
+                }
+                blocks.push(BlockTag::new(&tag, &inner, Some(kind), target, *p, &place));
                 replaced.push((target, *p, inner));
                 continue;
             }
@@ -716,8 +819,23 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                         text: String::new(),
                     });
                 }
-                merge_edits(&elems, tc, merge, &mut edits);
+                match flavor {
+                    Flavor::Docx => merge_edits(&elems, tc, merge, &mut edits),
+                    Flavor::Odt => odt_merge_edits(&elems[tc], merge, &mut edits),
+                }
+                merges.push((tc, merge, tag.clone(), place.clone()));
                 continue;
+            }
+            let wrong = if tag.starts_with("{{") {
+                syntax.template_from_str(&tag).err()
+            } else if tag.starts_with("{%") {
+                blocks.push(BlockTag::new(&tag, &tag, None, *p, *p, &place));
+                statement_error(&syntax, &tag)
+            } else {
+                None
+            };
+            if let Some(e) = wrong {
+                errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
             }
             // An ordinary tag: whole in the `w:t` where it begins, gone from the others.
             for (k, c) in chars[first..=last].iter().enumerate() {
@@ -727,13 +845,30 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                     text: if k == 0 { tag.clone() } else { String::new() },
                 });
             }
-            preserve.insert(chars[first].t);
+            if flavor == Flavor::Docx {
+                preserve.insert(chars[first].t);
+            }
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    let (unbalanced, loops) = balance(&blocks, &elems);
+    errors.extend(unbalanced);
+    // A merge needs the loop it merges over: rows for vm, cells for hm.
+    for (tc, merge, tag, place) in &merges {
+        let (over, what) = match *merge {
+            "vm" => (ElemKind::Tr, "một hàng lặp ({%tr for … %} … {%tr endfor %})"),
+            _ => (ElemKind::Tc, "một ô lặp ({%tc for … %} … {%tc endfor %})"),
+        };
+        let looped = loops.iter().any(|&(open, close)| {
+            elems[open].kind == over && elems[open].end <= elems[*tc].start && elems[*tc].end <= elems[close].start
+        });
+        if !looped {
+            errors.push(
+                Diagnostic::error("", place.clone(), format!("thẻ «{tag}» chỉ dùng được trong {what}."))
+                    .kind(Kind::Template),
+            );
+        }
     }
-    if edits.is_empty() && replaced.is_empty() {
+    if errors.is_empty() && edits.is_empty() && replaced.is_empty() {
         return Ok(None);
     }
     for t in preserve {
@@ -755,27 +890,27 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                 .find(|(p, _)| *p == pair[1].1)
                 .map(|(_, s)| s.clone())
                 .unwrap_or_default();
-            return Err(vec![Diagnostic::error(
+            errors.push(Diagnostic::error(
                 "",
                 place,
                 "hai thẻ cấu trúc ({%p, {%tr, {%tc, {%r) nằm trong cùng một đoạn, hàng, ô hoặc đoạn chữ; mỗi thẻ cấu trúc cần một chỗ riêng.",
             )
-            .kind(Kind::Template)]);
+            .kind(Kind::Template));
         }
     }
     let mut kept = Vec::new();
     for edit in edits {
-        match replaced
-            .iter()
-            .find(|(t, _, _)| elems[*t].start <= edit.start && edit.end <= elems[*t].end)
-        {
+        // The replaced elements do not overlap (or an error was given above): one
+        // holding the edit is the last that starts before it.
+        let k = replaced.partition_point(|(t, _, _)| elems[*t].start <= edit.start);
+        match replaced[..k].last().filter(|(t, _, _)| edit.end <= elems[*t].end) {
             Some((_, p, _)) if !edit.text.is_empty() && edit.text.starts_with('{') => {
                 let place = places
                     .iter()
                     .find(|(q, _)| q == p)
                     .map(|(_, s)| s.clone())
                     .unwrap_or_default();
-                return Err(vec![Diagnostic::error(
+                errors.push(Diagnostic::error(
                     "",
                     place,
                     format!(
@@ -783,11 +918,21 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
                         edit.text
                     ),
                 )
-                .kind(Kind::Template)]);
+                .kind(Kind::Template));
             }
             Some(_) => {}
             None => kept.push(edit),
         }
+    }
+    if !errors.is_empty() {
+        // In the order of the document, as its author reads it.
+        let order: std::collections::HashMap<String, usize> = places
+            .iter()
+            .enumerate()
+            .map(|(i, (_, at))| (at.to_string(), i))
+            .collect();
+        errors.sort_by_cached_key(|d| order.get(&d.place.to_string()).copied().unwrap_or(usize::MAX));
+        return Err(errors);
     }
     for (target, _, inner) in &replaced {
         kept.push(Edit {
@@ -796,100 +941,31 @@ fn prepare(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Di
             text: inner.clone(),
         });
     }
+    let gone: Vec<usize> = replaced.iter().map(|(target, _, _)| *target).collect();
+    if flavor == Flavor::Docx {
+        kept.extend(numbering::restarts(xml, &elems, &loops, &gone));
+    }
     kept.sort_by_key(|e| (e.start, e.end));
     let (source, map) = apply(xml, &kept);
+    // A structural tag's text belongs to the paragraph that held it.
+    let held: std::collections::HashMap<usize, Place> = places.iter().cloned().collect();
     let mut spans = Vec::new();
     for (p, place) in places {
         let e = &elems[p];
         let (start, end) = (map(e.start), map(e.end));
         spans.push(Span { start, end, place });
     }
-    // A structural tag's text belongs to the paragraph that held it.
     for (target, p, inner) in &replaced {
         let start = map(elems[*target].start);
-        if let Some(place) = spans
-            .iter()
-            .find(|s| s.start == map(elems[*p].start))
-            .map(|s| s.place.clone())
-        {
+        if let Some(place) = held.get(p) {
             spans.push(Span {
                 start,
                 end: start + inner.len(),
-                place,
+                place: place.clone(),
             });
         }
     }
     Ok(Some((source, spans)))
-}
-
-/// The edits that merge cell `tc`: `vm` in a row loop (restart on the first row,
-/// continue after, text only on the first row), `hm` in a cell loop (the first cell
-/// spans the loop's length, the others are left out).
-fn merge_edits(elems: &[Elem], tc: usize, merge: &str, edits: &mut Vec<Edit>) {
-    let cell = &elems[tc];
-    let tcpr = elems
-        .iter()
-        .enumerate()
-        .find(|(_, e)| e.kind == ElemKind::TcPr && e.parent == Some(tc))
-        .map(|(i, _)| i);
-    let (property, before) = match merge {
-        "vm" => (
-            "<w:vMerge w:val=\"{% if loop.first %}restart{% else %}continue{% endif %}\"/>",
-            &["cnfStyle", "tcW", "gridSpan", "hMerge"][..],
-        ),
-        _ => ("<w:gridSpan w:val=\"{{ loop.length }}\"/>", &["cnfStyle", "tcW"][..]),
-    };
-    let content_from = match tcpr {
-        Some(pr) => {
-            // After the children that come before it in the schema.
-            let at = elems
-                .iter()
-                .filter(|e| e.kind == ElemKind::TcPrChild && e.parent == Some(pr) && before.contains(&e.local.as_str()))
-                .map(|e| e.end)
-                .max()
-                .unwrap_or(elems[pr].content_start);
-            edits.push(Edit {
-                start: at,
-                end: at,
-                text: property.into(),
-            });
-            elems[pr].end
-        }
-        None => {
-            edits.push(Edit {
-                start: cell.content_start,
-                end: cell.content_start,
-                text: format!("<w:tcPr>{property}</w:tcPr>"),
-            });
-            cell.content_start
-        }
-    };
-    match merge {
-        "vm" => {
-            edits.push(Edit {
-                start: content_from,
-                end: content_from,
-                text: "{% if loop.first %}".into(),
-            });
-            edits.push(Edit {
-                start: cell.content_end,
-                end: cell.content_end,
-                text: "{% else %}<w:p/>{% endif %}".into(),
-            });
-        }
-        _ => {
-            edits.push(Edit {
-                start: cell.start,
-                end: cell.start,
-                text: "{% if loop.first %}".into(),
-            });
-            edits.push(Edit {
-                start: cell.end,
-                end: cell.end,
-                text: "{% endif %}".into(),
-            });
-        }
-    }
 }
 
 /// Apply sorted, non-overlapping edits; also returns the map from an offset of the
@@ -929,7 +1005,7 @@ mod tests {
     }
 
     fn render(xml: &str, ctx: minijinja::Value) -> String {
-        let (source, _) = prepare(xml, "thân văn bản").unwrap().unwrap();
+        let (source, _) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
@@ -1038,7 +1114,7 @@ mod tests {
     fn unclosed_and_misplaced_tags_name_the_paragraph() {
         let xml =
             doc("<w:p><w:r><w:t>Số {{ tt.so</w:t></w:r></w:p><w:p><w:r><w:t>{%tr for x in y %}</w:t></w:r></w:p>");
-        let errors = prepare(&xml, "thân văn bản").unwrap_err();
+        let errors = prepare(&xml, "thân văn bản", Flavor::Docx).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(
             errors[0].place.to_string().contains("đoạn 1 «Số {{ tt.so»"),
@@ -1046,5 +1122,92 @@ mod tests {
         );
         assert!(errors[1].message.contains("một hàng của bảng"));
         assert!(errors[1].place.to_string().contains("đoạn 2"));
+    }
+
+    fn fill_errors(xml: &str, ctx: minijinja::Value) -> Vec<String> {
+        let form = Form {
+            file: "mau.docx".into(),
+            bytes: Vec::new(),
+            numbering: None,
+            flavor: Flavor::Docx,
+            parts: vec![{
+                let (source, places) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
+                TemplatePart {
+                    name: "word/document.xml".into(),
+                    source,
+                    places,
+                }
+            }],
+        };
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        form.fill(&env, &ctx)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_undefined_name_is_named_once() {
+        let row = |t: &str| format!("<w:tr><w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc></w:tr>");
+        let xml = doc(&format!(
+            "<w:p><w:r><w:t>Xã {{{{ tt.ten }}}}, năm {{{{ tt.nam }}}}</w:t></w:r></w:p><w:p><w:r><w:t>{{% if tt.co %}}có{{% endif %}}</w:t></w:r></w:p><w:tbl>{}{}{}</w:tbl>",
+            row("{%tr for d in duong %}"),
+            row("{{ d.ten }} {{ d.dai }}"),
+            row("{%tr endfor %}")
+        ));
+        let ctx = minijinja::context! { tt => minijinja::context! { nam => 2024 }, duong => vec![minijinja::context! { ten => "a" }, minijinja::context! { ten => "b" }] };
+        let errors = fill_errors(&xml, ctx);
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(errors[0].contains("đoạn 1 «Xã {{ tt.ten }}"), "{errors:#?}");
+        assert!(errors[1].contains("đoạn 2 «{% if tt.co %}"), "{errors:#?}");
+        assert!(
+            errors[2].contains("bảng 1, hàng 2, ô 1 «{{ d.ten }} {{ d.dai }}»"),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn every_unbalanced_block_is_named() {
+        let row = |t: &str| format!("<w:tr><w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc></w:tr>");
+        let xml = doc(&format!(
+            "<w:tbl>{}{}</w:tbl><w:p><w:r><w:t>{{% if a %}}x</w:t></w:r></w:p><w:p><w:r><w:t>{{% endif %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{%p endfor %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{{{ a b }}}} {{% for %}}{{% endfor %}}</w:t></w:r></w:p>",
+            row("{%tr for d in duong %}"),
+            row("{{ d.ten }}"),
+        ));
+        let errors: Vec<String> = prepare(&xml, "thân văn bản", Flavor::Docx)
+            .unwrap_err()
+            .iter()
+            .map(|e| format!("{} {}", e.place, e.message))
+            .collect();
+        // In the order of the document: an `if` closed in another paragraph, a row
+        // loop closed by a paragraph tag, two syntax errors.
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+        assert!(errors[0].starts_with("thân văn bản › đoạn 2 «{% endif %}»") && errors[0].contains("đoạn 1"));
+        assert!(
+            errors[1].contains("«{%tr for d in duong %}» (cả hàng của bảng"),
+            "{errors:#?}"
+        );
+        assert!(errors[2].starts_with("thân văn bản › đoạn 4 «{{ a b }}") && errors[2].contains("cú pháp"));
+        assert!(errors[3].starts_with("thân văn bản › đoạn 4") && errors[3].contains("cú pháp"));
+    }
+
+    #[test]
+    fn a_merge_outside_its_loop_is_named() {
+        let xml = doc(concat!(
+            "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>{%tr for x in xs %}</w:t></w:r></w:p></w:tc></w:tr>",
+            "<w:tr><w:tc><w:p><w:r><w:t>{% hm %}{{ x }}</w:t></w:r></w:p></w:tc></w:tr>",
+            "<w:tr><w:tc><w:p><w:r><w:t>{%tr endfor %}</w:t></w:r></w:p></w:tc></w:tr>",
+            "<w:tr><w:tc><w:p><w:r><w:t>{% vm %}Tổng</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+        ));
+        let errors: Vec<String> = prepare(&xml, "thân văn bản", Flavor::Docx)
+            .unwrap_err()
+            .iter()
+            .map(|e| format!("{} {}", e.place, e.message))
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].starts_with("thân văn bản › bảng 1, hàng 2, ô 1") && errors[0].contains("{%tc for"));
+        assert!(errors[1].starts_with("thân văn bản › bảng 1, hàng 4, ô 1") && errors[1].contains("{%tr for"));
     }
 }
