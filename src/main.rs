@@ -292,17 +292,7 @@ fn check(input: &Path, pack: Option<&Path>, format: CheckFormat) -> ExitCode {
         }
         say!("{}: {} lỗi, {} cảnh báo", r.tep, r.loi.len(), r.canh_bao.len());
         for d in r.loi.iter().chain(&r.canh_bao) {
-            let label = if d.severity == Severity::Error {
-                "Lỗi"
-            } else {
-                "Cảnh báo"
-            };
-            let place = if d.place.is_file() {
-                String::new()
-            } else {
-                format!("{}: ", d.place)
-            };
-            say!("  - {label}: {place}{}", d.message);
+            say!("  - {}: {}", baocao::check::label(d), baocao::check::line(d));
         }
     }
     let errors: usize = results.iter().map(|r| r.loi.len()).sum();
@@ -501,14 +491,7 @@ fn not_started(item: &Item) -> bool {
 
 fn run_batch(input: &Path, pack: Option<&Path>, options: &batch::Options, quiet: bool) -> ExitCode {
     // A folder of commune workbooks, or one district workbook with a row per commune.
-    let prepared = load_pack(pack).and_then(|p| {
-        let found = if input.is_file() {
-            batch::district_sources(&p, input).map(|s| (s, Vec::new()))
-        } else {
-            batch::scan(input).map(|(files, skipped)| (files.into_iter().map(batch::Source::File).collect(), skipped))
-        };
-        found.map(|f| (p, f))
-    });
+    let prepared = load_pack(pack).and_then(|p| batch::sources(&p, input).map(|f| (p, f)));
     let (pack, (inputs, skipped)) = match prepared {
         Ok(x) => x,
         Err(e) => {
