@@ -121,6 +121,25 @@ enum Command {
         )]
         format: CheckFormat,
     },
+    /// Mở trang web để cán bộ xã gửi tệp bảng tính, xem lỗi, xem trước và tải báo cáo về.
+    #[command(
+        help_template = HELP_TEMPLATE,
+        next_help_heading = "Tùy chọn",
+        override_usage = "baocao serve [--dia-chi 127.0.0.1:8080] [--ma-truy-cap MÃ]"
+    )]
+    Serve {
+        /// Địa chỉ và cổng mở trang (mặc định: 127.0.0.1:8080, chỉ máy này; 0.0.0.0:8080 cho cả mạng nội bộ).
+        #[arg(
+            long = "dia-chi",
+            value_name = "ĐỊA_CHỈ:CỔNG",
+            default_value = "127.0.0.1:8080",
+            hide_default_value = true
+        )]
+        addr: std::net::SocketAddr,
+        /// Mã truy cập người dùng phải nhập trước khi dùng trang (không bắt buộc).
+        #[arg(long = "ma-truy-cap", value_name = "MÃ")]
+        token: Option<String>,
+    },
     /// Cho xem chương trình thấy gì trong một bảng tính: trang, vùng gộp ô, tên, bảng, chữ mã cũ.
     #[command(
         help_template = HELP_TEMPLATE,
@@ -264,6 +283,33 @@ fn main() -> ExitCode {
         },
         Command::Check { input, pack, format } => check(&input, pack.dir.as_deref(), format),
         Command::Inspect { workbook, manifest } => inspect(&workbook, manifest.as_deref()),
+        Command::Serve { addr, token } => serve(addr, token),
+    }
+}
+
+fn serve(addr: std::net::SocketAddr, token: Option<String>) -> ExitCode {
+    let open_to_network = !addr.ip().is_loopback();
+    let config = baocao::serve::Config {
+        token: token.filter(|t| !t.is_empty()),
+        ..baocao::serve::Config::default()
+    };
+    if open_to_network && config.token.is_none() {
+        eprintln!("Lưu ý: trang mở cho mọi máy trong mạng và không có mã truy cập (--ma-truy-cap).");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Lỗi: không khởi động được máy chủ ({e}).");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!("Trang web: http://{addr}/ (nhấn Ctrl-C để dừng)");
+    match runtime.block_on(baocao::serve::serve(addr, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Lỗi: không mở được địa chỉ {addr} ({e}); hãy chọn cổng khác bằng --dia-chi.");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -343,10 +389,10 @@ fn clap_error(e: clap::Error) -> ExitCode {
         }
         ErrorKind::MissingRequiredArgument => format!("thiếu tham số bắt buộc: {}", detail(ContextKind::InvalidArg)),
         ErrorKind::MissingSubcommand => {
-            "thiếu lệnh: dùng «baocao render …», «baocao batch …», «baocao check …» hoặc «baocao inspect …»".to_string()
+            "thiếu lệnh: dùng «baocao render …», «baocao batch …», «baocao check …», «baocao inspect …» hoặc «baocao serve»".to_string()
         }
         ErrorKind::InvalidSubcommand => format!(
-            "lệnh «{}» không có; dùng «render», «batch», «check» hoặc «inspect»",
+            "lệnh «{}» không có; dùng «render», «batch», «check», «inspect» hoặc «serve»",
             detail(ContextKind::InvalidSubcommand)
         ),
         ErrorKind::UnknownArgument => format!("tùy chọn «{}» không có", detail(ContextKind::InvalidArg)),

@@ -83,7 +83,10 @@ fn paragraph(out: &mut String, p: &Paragraph, base_size: u32) {
             let _ = write!(style, "{name}:{};", pt(value));
         }
     }
-    let empty = p.inlines.iter().all(|i| matches!(i, Inline::Text { text, .. } if text.is_empty()));
+    let empty = p
+        .inlines
+        .iter()
+        .all(|i| matches!(i, Inline::Text { text, .. } if text.is_empty()));
     let class = if s.rule_below && empty { r#" class="gach""# } else { "" };
     let _ = write!(out, "<{tag}{class}");
     if !style.is_empty() {
@@ -125,7 +128,11 @@ fn inlines(out: &mut String, inlines: &[Inline]) {
 
 fn table(out: &mut String, t: &Table, base_size: u32) {
     let total: i64 = t.columns.iter().map(|&w| i64::from(w.max(0))).sum();
-    out.push_str(if t.borders { r#"<table class="khung">"# } else { "<table>" });
+    out.push_str(if t.borders {
+        r#"<table class="khung">"#
+    } else {
+        "<table>"
+    });
     if total > 0 && !t.auto_width {
         out.push_str("<colgroup>");
         for &w in &t.columns {
@@ -216,7 +223,10 @@ mod tests {
             }],
             ..Table::default()
         };
-        let mut merged = Cell::new(vec![Paragraph::new(ParaStyle::default(), vec![Inline::plain("Tiêu chí")])]);
+        let mut merged = Cell::new(vec![Paragraph::new(
+            ParaStyle::default(),
+            vec![Inline::plain("Tiêu chí")],
+        )]);
         merged.row_span = 2;
         let appendix = Table {
             columns: vec![1000, 4000],
@@ -225,13 +235,19 @@ mod tests {
                 Row {
                     cells: vec![
                         Cell::new(vec![Paragraph::new(ParaStyle::default(), vec![Inline::plain("STT")])]),
-                        Cell::new(vec![Paragraph::new(ParaStyle::default(), vec![Inline::plain("Nội dung")])]),
+                        Cell::new(vec![Paragraph::new(
+                            ParaStyle::default(),
+                            vec![Inline::plain("Nội dung")],
+                        )]),
                     ],
                 },
                 Row {
                     cells: vec![
                         merged,
-                        Cell::new(vec![Paragraph::new(ParaStyle::default(), vec![Inline::plain("a < b & c")])]),
+                        Cell::new(vec![Paragraph::new(
+                            ParaStyle::default(),
+                            vec![Inline::plain("a < b & c")],
+                        )]),
                     ],
                 },
                 Row {
@@ -281,9 +297,15 @@ mod tests {
         let html = to_html(&sample());
         assert!(html.contains(r#"<p style="text-align:center;font-weight:bold;"><b>UBND XÃ BA THÀNH</b></p>"#));
         assert!(html.contains(">BÁO CÁO</p>"), "{html}");
-        assert!(html.contains("<h3>Kết quả"), "a level-2 heading is an h3 under the page's h1: {html}");
+        assert!(
+            html.contains("<h3>Kết quả"),
+            "a level-2 heading is an h3 under the page's h1: {html}"
+        );
         assert!(html.contains(r#"<p class="gach"></p>"#));
-        assert!(html.contains(r#"<section class="trang ngang">"#), "the appendix page is landscape");
+        assert!(
+            html.contains(r#"<section class="trang ngang">"#),
+            "the appendix page is landscape"
+        );
         assert_eq!(html.matches("<table").count(), 2);
         assert!(html.starts_with(r#"<article class="bao-cao" lang="vi" style="font-size:14pt">"#));
     }
