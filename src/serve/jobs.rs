@@ -70,7 +70,7 @@ impl Jobs {
         Jobs {
             limits,
             map: Mutex::new(HashMap::new()),
-            turns: Arc::new(Semaphore::new(limits.running.max(1))),
+            turns: Arc::new(Semaphore::new(limits.running)),
             tickets: AtomicU64::new(0),
         }
     }
@@ -305,8 +305,8 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
             "Máy chủ này không có LibreOffice nên không xuất được PDF; hãy chọn .docx hoặc .odt.".into(),
         ));
     }
-    let (sources, skipped) = batch::sources(&pack, &inputs)
-        .map_err(|d| failed(StatusCode::BAD_REQUEST, format!("{}", clean.diagnostic(&d).message)))?;
+    let (sources, skipped) =
+        batch::sources(&pack, &inputs).map_err(|d| failed(StatusCode::BAD_REQUEST, clean.diagnostic(&d).message))?;
     let total = sources.len();
     job.progress(0, total);
     let options = batch::Options {

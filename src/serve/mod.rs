@@ -35,7 +35,7 @@ pub struct Limits {
     pub files: usize,
     /// Bytes once every zip is unpacked, counted while inflating.
     pub unpacked: u64,
-    /// Jobs running at once.
+    /// Jobs running at once (0 lets none start: only for testing the queue).
     pub running: usize,
     /// Jobs waiting for a turn; one more is refused (503).
     pub waiting: usize,
@@ -202,7 +202,22 @@ pub fn router(config: Config) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::map_response_with_state(app.clone(), in_vietnamese))
         .with_state(app)
+}
+
+/// The body limit's own 413 (a request whose Content-Length is over it) is bare
+/// English; it gets the page's message.
+async fn in_vietnamese(State(app): State<Shared>, response: Response) -> Response {
+    let bare = !response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && bare {
+        return refuse(&app, Refusal::request_too_large(app.config.limits.request));
+    }
+    response
 }
 
 /// Serve until Ctrl-C.
