@@ -257,6 +257,24 @@ async fn a_damaged_workbook_is_named_by_its_cell_with_checks_words_and_the_other
     assert_temp_empty(temp.path()).await;
 }
 
+#[tokio::test]
+async fn a_district_workbook_is_split_by_commune_as_batch_does() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let communes = vec![sample::commune("Ba Cung", 3), sample::commune("Ba Vì", 4)];
+    let book = sample::district_workbook(&communes);
+    let (job, page) = submit(&app, &[("tep", Some("huyen.xlsx"), book)]).await;
+    let text = page.text();
+    assert!(text.contains("Đã lập 2 / 2 báo cáo."), "{text}");
+    assert!(text.contains("huyen.xlsx › Ba Cung: không có lỗi."), "{text}");
+    let names = zip_names(&get(&app, &format!("{job}/tai-tat-ca")).await.bytes);
+    assert!(
+        names.contains(&"bao-cao-ntm-2024-xa-ba-vi.docx".to_string()),
+        "{names:?}"
+    );
+    assert_temp_empty(temp.path()).await;
+}
+
 fn temp_dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = temp();
     for (name, bytes) in files {

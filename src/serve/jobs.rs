@@ -305,8 +305,17 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
             "Máy chủ này không có LibreOffice nên không xuất được PDF; hãy chọn .docx hoặc .odt.".into(),
         ));
     }
-    let (sources, skipped) =
-        batch::sources(&pack, &inputs).map_err(|d| failed(StatusCode::BAD_REQUEST, clean.diagnostic(&d).message))?;
+    // One district workbook (a row per commune) is split as `batch` splits it; any
+    // other upload is a folder of commune workbooks.
+    let district = single_file(&inputs)
+        .filter(|_| pack.manifest.huyen.is_some())
+        .and_then(|file| batch::sources(&pack, &file).ok());
+    let (sources, skipped) = match district {
+        Some(found) => found,
+        None => {
+            batch::sources(&pack, &inputs).map_err(|d| failed(StatusCode::BAD_REQUEST, clean.diagnostic(&d).message))?
+        }
+    };
     let total = sources.len();
     job.progress(0, total);
     let options = batch::Options {
@@ -413,6 +422,13 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         zip,
         zip_name,
     })
+}
+
+/// The only file of a folder, if it holds exactly one.
+fn single_file(dir: &Path) -> Option<PathBuf> {
+    let mut entries = std::fs::read_dir(dir).ok()?.flatten();
+    let first = entries.next()?.path();
+    (entries.next().is_none() && first.is_file()).then_some(first)
 }
 
 fn zip_all(files: &[OutFile]) -> zip::result::ZipResult<Vec<u8>> {
