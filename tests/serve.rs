@@ -200,6 +200,12 @@ async fn a_districts_zip_gives_every_report_the_summary_and_a_preview() {
         "tong-ket.json names no server path"
     );
 
+    let polled = get(&app, &format!("{job}/tien-do")).await;
+    let state: serde_json::Value = serde_json::from_slice(&polled.bytes).unwrap();
+    assert_eq!(
+        state,
+        serde_json::json!({ "trang_thai": "xong", "da_lap": 18, "tong": 18 })
+    );
     let one = get(&app, &format!("{job}/tai/0")).await;
     assert!(one.headers[header::CONTENT_DISPOSITION]
         .to_str()
@@ -481,6 +487,9 @@ async fn the_queue_shows_each_jobs_position_and_a_full_queue_is_503() {
     assert!(first.text().contains(r#"<meta http-equiv="refresh" content="1">"#));
     let second = get(&app, &jobs[1]).await;
     assert!(second.text().contains("vị trí thứ 2 trong hàng đợi"));
+    let polled = get(&app, &format!("{}/tien-do", jobs[1])).await;
+    let state: serde_json::Value = serde_json::from_slice(&polled.bytes).unwrap();
+    assert_eq!(state, serde_json::json!({ "trang_thai": "cho", "vi_tri": 2 }));
     let third = send(&app, upload_request(multipart(&[("tep", Some("Ba Thành.xlsx"), good)]))).await;
     assert_eq!(third.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(third.headers[header::RETRY_AFTER], "30");

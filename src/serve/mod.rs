@@ -196,6 +196,7 @@ pub fn router(config: Config) -> Router {
         .route("/dang-nhap", post(login))
         .route("/lap", post(upload))
         .route("/viec/{id}", get(job_page))
+        .route("/viec/{id}/tien-do", get(progress))
         .route("/viec/{id}/xem/{index}", get(preview))
         .route("/viec/{id}/tai/{index}", get(download_one))
         .route("/viec/{id}/tai-tat-ca", get(download_all))
@@ -494,6 +495,36 @@ async fn job_page(State(app): State<Shared>, headers: HeaderMap, UrlPath(id): Ur
         Phase::Failed(refusal) => refuse(&app, refusal),
         Phase::Done(result) => app.pages.result(&id, &result),
     }
+}
+
+/// The job's state as JSON, for a page or program that polls without reloading:
+/// `{"trang_thai": "cho" | "dang_lap" | "xong" | "loi", …}`.
+async fn progress(State(app): State<Shared>, headers: HeaderMap, UrlPath(id): UrlPath<String>) -> Response {
+    if let Some(r) = denied(&app, access(&app, &headers)) {
+        return r;
+    }
+    let Some(job) = app.jobs.get(&id) else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({ "trang_thai": "khong_co" })),
+        )
+            .into_response();
+    };
+    let state = match job.phase() {
+        Phase::Waiting => serde_json::json!({ "trang_thai": "cho", "vi_tri": app.jobs.position(&job) }),
+        Phase::Running { done, total } => serde_json::json!({ "trang_thai": "dang_lap", "xong": done, "tong": total }),
+        Phase::Failed(refusal) => serde_json::json!({
+            "trang_thai": "loi",
+            "ma": refusal.status.as_u16(),
+            "thong_bao": refusal.message,
+        }),
+        Phase::Done(result) => serde_json::json!({
+            "trang_thai": "xong",
+            "da_lap": result.written,
+            "tong": result.items.len(),
+        }),
+    };
+    axum::Json(state).into_response()
 }
 
 fn gone(app: &App) -> Response {
