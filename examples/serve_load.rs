@@ -23,7 +23,9 @@ fn district_zip() -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for p in paths {
         let name = format!("huyen-ba-to/{}", p.file_name().unwrap().to_string_lossy());
-        writer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        writer
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
         writer.write_all(&std::fs::read(&p).unwrap()).unwrap();
     }
     writer.finish().unwrap().into_inner()
@@ -78,7 +80,15 @@ async fn main() {
                     let get = hyper::Request::get(format!("http://{addr}{job}/tien-do"))
                         .body(Full::new(Bytes::new()))
                         .unwrap();
-                    let state = client.request(get).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+                    let state = client
+                        .request(get)
+                        .await
+                        .unwrap()
+                        .into_body()
+                        .collect()
+                        .await
+                        .unwrap()
+                        .to_bytes();
                     let state: serde_json::Value = serde_json::from_slice(&state).unwrap();
                     match state["trang_thai"].as_str() {
                         Some("xong") => break,
@@ -89,7 +99,15 @@ async fn main() {
                 let get = hyper::Request::get(format!("http://{addr}{job}/tai-tat-ca"))
                     .body(Full::new(Bytes::new()))
                     .unwrap();
-                let zip = client.request(get).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+                let zip = client
+                    .request(get)
+                    .await
+                    .unwrap()
+                    .into_body()
+                    .collect()
+                    .await
+                    .unwrap()
+                    .to_bytes();
                 let reports = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap().len();
                 assert_eq!(reports, 20, "18 reports, the summary and tong-ket.json");
                 t0.elapsed()

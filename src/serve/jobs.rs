@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 /// Finished results kept at once; the oldest go first.
 const KEPT_RESULTS: usize = 16;
 /// Communes of one job that get an in-page preview (each is some tens of KB).
-const PREVIEWS: usize = 200;
+const PREVIEWS: usize = 100;
 
 #[derive(Clone)]
 pub(crate) enum Phase {
@@ -184,10 +184,22 @@ fn new_id() -> String {
     format!("{:016x}{:016x}", half(), half())
 }
 
-/// One output file, in memory.
+/// One output file: its bytes until they are in the zip.
 pub(crate) struct OutFile {
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+impl Finished {
+    /// One file of the result, read back from the zip.
+    pub fn file(&self, index: usize) -> Option<(&OutFile, Vec<u8>)> {
+        let file = self.files.get(index)?;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&self.zip)).ok()?;
+        let mut entry = archive.by_name(&file.name).ok()?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).ok()?;
+        Some((file, bytes))
+    }
 }
 
 impl OutFile {
@@ -392,7 +404,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         bytes: serde_json::to_vec_pretty(&shown).unwrap_or_default(),
     });
 
-    let zip = zip_all(&files).map_err(|e| {
+    let zip = zip_all(&mut files).map_err(|e| {
         failed(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("Không đóng gói được tệp .zip kết quả ({e})."),
@@ -431,12 +443,14 @@ fn single_file(dir: &Path) -> Option<PathBuf> {
     (entries.next().is_none() && first.is_file()).then_some(first)
 }
 
-fn zip_all(files: &[OutFile]) -> zip::result::ZipResult<Vec<u8>> {
+/// Every file into one zip; each file's own bytes are let go (a single download is
+/// read back from the zip), so a result is held in memory once.
+fn zip_all(files: &mut [OutFile]) -> zip::result::ZipResult<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for file in files {
         writer.start_file(file.name.as_str(), options)?;
-        writer.write_all(&file.bytes)?;
+        writer.write_all(&std::mem::take(&mut file.bytes))?;
     }
     Ok(writer.finish()?.into_inner())
 }

@@ -569,8 +569,8 @@ async fn download_one(
     let Some(result) = app.jobs.finished(&id) else {
         return gone(&app);
     };
-    match result.files.get(index) {
-        Some(file) => attachment(&file.name, file.mime(), file.bytes.clone()),
+    match result.file(index) {
+        Some((file, bytes)) => attachment(&file.name, file.mime(), bytes),
         None => gone(&app),
     }
 }
