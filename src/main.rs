@@ -133,6 +133,7 @@ enum Command {
             long = "dia-chi",
             value_name = "ĐỊA_CHỈ:CỔNG",
             default_value = "127.0.0.1:8080",
+            value_parser = parse_addr,
             hide_default_value = true
         )]
         addr: std::net::SocketAddr,
@@ -231,6 +232,12 @@ enum CheckFormat {
 
 #[derive(Clone, Debug)]
 struct Formats(Vec<OutputFormat>);
+
+fn parse_addr(text: &str) -> std::result::Result<std::net::SocketAddr, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "cần địa chỉ IP và cổng, ví dụ 127.0.0.1:8080 hoặc 0.0.0.0:8080".to_string())
+}
 
 fn parse_formats(text: &str) -> std::result::Result<Formats, String> {
     let mut out = Vec::new();

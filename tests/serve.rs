@@ -636,3 +636,19 @@ async fn a_client_that_leaves_mid_upload_leaves_nothing_behind() {
     drop(socket);
     assert_temp_empty(temp.path()).await;
 }
+
+#[test]
+fn a_bad_address_is_refused_in_vietnamese() {
+    let dir = temp();
+    let out = common::baocao(&["serve", "--dia-chi", "may-chu"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cần địa chỉ IP và cổng, ví dụ 127.0.0.1:8080"), "{err}");
+    // A port already taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = common::baocao(&["serve", "--dia-chi", &addr], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("không mở được địa chỉ {addr}")), "{err}");
+}

@@ -142,7 +142,23 @@ pub fn unpack_pack(zip_path: &Path, dir: &Path, limits: Limits) -> Result<(), Re
 
 #[cfg(test)]
 mod tests {
-    use super::safe_name;
+    use super::*;
+
+    #[test]
+    fn the_same_name_from_two_folders_keeps_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gathered = Gathered::new(dir.path().to_path_buf(), Limits::default());
+        let (a, _) = gathered.create("Ba Vì.xlsx").unwrap();
+        let (b, _) = gathered.create("Ba Vì.xlsx").unwrap();
+        let (c, _) = gathered.create("ba vì.xlsx").unwrap();
+        assert_eq!(a.file_name().unwrap(), "Ba Vì.xlsx");
+        assert_eq!(b.file_name().unwrap(), "Ba Vì (2).xlsx");
+        assert_eq!(
+            c.file_name().unwrap(),
+            "ba vì (3).xlsx",
+            "names differing in case only too (Windows, macOS)"
+        );
+    }
 
     #[test]
     fn client_names_become_plain_file_names() {
