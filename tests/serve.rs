@@ -652,3 +652,58 @@ fn a_bad_address_is_refused_in_vietnamese() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("không mở được địa chỉ {addr}")), "{err}");
 }
+
+#[tokio::test]
+async fn a_pack_uploaded_as_a_zip_is_used_and_a_broken_one_is_400_naming_its_file() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let pack_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/bao-cao-ntm");
+    let mut pack: Vec<(String, Vec<u8>)> = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = format!("mau/{}", p.file_name().unwrap().to_string_lossy());
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    // The pack's own body, with a sentence of the province's.
+    for (name, bytes) in &mut pack {
+        if name.ends_with("noi-dung.md") {
+            bytes.extend_from_slice("\n\nCâu riêng của tỉnh Quảng Ngãi.\n".as_bytes());
+        }
+    }
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (_, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good.clone()),
+            ("mau", Some("mau.zip"), zip_of(&pack)),
+        ],
+    )
+    .await;
+    assert!(page.text().contains("Đã lập 1 / 1 báo cáo."), "{}", page.text());
+    assert!(
+        page.text().contains("Câu riêng của tỉnh Quảng Ngãi."),
+        "the preview uses the uploaded pack"
+    );
+
+    for (name, bytes) in &mut pack {
+        if name.ends_with("manifest.toml") {
+            *bytes = b"[van_ban\nso = ".to_vec();
+        }
+    }
+    let (_, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good),
+            ("mau", Some("mau.zip"), zip_of(&pack)),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let text = page.text();
+    assert!(text.contains("Mẫu báo cáo gửi lên không dùng được"), "{text}");
+    assert!(text.contains("manifest.toml"), "{text}");
+    assert!(!text.contains(&temp.path().display().to_string()), "{text}");
+    assert_temp_empty(temp.path()).await;
+}
