@@ -707,3 +707,43 @@ async fn a_pack_uploaded_as_a_zip_is_used_and_a_broken_one_is_400_naming_its_fil
     assert!(!text.contains(&temp.path().display().to_string()), "{text}");
     assert_temp_empty(temp.path()).await;
 }
+
+#[tokio::test]
+async fn formats_are_chosen_as_on_the_command_line_and_pdf_needs_libreoffice() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (job, _) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good.clone()),
+            ("dinh_dang", None, b"docx".to_vec()),
+            ("dinh_dang", None, b"odt".to_vec()),
+        ],
+    )
+    .await;
+    let names = zip_names(&get(&app, &format!("{job}/tai-tat-ca")).await.bytes);
+    assert!(
+        names.contains(&"bao-cao-ntm-2024-xa-ba-thanh.docx".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"bao-cao-ntm-2024-xa-ba-thanh.odt".to_string()),
+        "{names:?}"
+    );
+    let (_, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good),
+            ("dinh_dang", None, b"pdf".to_vec()),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.text().contains("không có LibreOffice nên không xuất được PDF"));
+    assert!(
+        !get(&app, "/").await.text().contains(r#"value="pdf""#),
+        "PDF is not offered"
+    );
+    assert_temp_empty(temp.path()).await;
+}
