@@ -602,6 +602,11 @@ async fn the_page_is_vietnamese_labelled_and_unknown_pages_are_404() {
         "a plain form works without JavaScript"
     );
     assert!(!text.contains("<script"));
+    let policy = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        policy.contains("default-src 'none'"),
+        "no script runs even if some text slipped through"
+    );
     let css = get(&app, "/kieu.css").await;
     assert!(css.text().contains("@media print"));
     let missing = get(&app, "/viec/khong-co").await;

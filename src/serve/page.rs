@@ -9,6 +9,8 @@ use minijinja::{context, Environment, Value};
 
 pub const CSS: &str = include_str!("trang/kieu.css");
 
+const POLICY: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 const TEMPLATES: &[(&str, &str)] = &[
     ("khung.html", include_str!("trang/khung.html")),
     ("trang-chu.html", include_str!("trang/trang-chu.html")),
@@ -45,6 +47,9 @@ impl Pages {
                 [
                     (header::CONTENT_TYPE, "text/html; charset=utf-8"),
                     (header::CACHE_CONTROL, "no-store"),
+                    // No script at all; the preview's inline styles are ours.
+                    (header::CONTENT_SECURITY_POLICY, POLICY),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
                 ],
                 html,
             )
