@@ -481,6 +481,17 @@ fn namesakes(a: &str, b: &str) -> bool {
     a != b && !a.is_ascii() && !b.is_ascii()
 }
 
+/// The inputs of a batch: the workbooks of a folder (and the files skipped), or the
+/// communes of one district workbook with a row per commune.
+pub fn sources(pack: &Pack, input: &Path) -> Result<(Vec<Source>, Vec<Skipped>), Diagnostic> {
+    if input.is_file() {
+        Ok((district_sources(pack, input)?, Vec::new()))
+    } else {
+        let (files, skipped) = scan(input, pack.form.is_some())?;
+        Ok((files.into_iter().map(Source::File).collect(), skipped))
+    }
+}
+
 /// Render and write every workbook; `progress` is called once per input, in input
 /// order, once everything about it is known (written, duplicate, failed).
 pub fn run(
@@ -489,6 +500,20 @@ pub fn run(
     skipped: Vec<Skipped>,
     options: &Options,
     progress: &(dyn Fn(&Item) + Sync),
+) -> Result<Summary, Diagnostic> {
+    run_with(pack, inputs, skipped, options, progress, &|_, _| {})
+}
+
+/// `run`, and `rendered(index, report)` called with each input's report as soon as
+/// it is made (in any order; the index is the input's place in `inputs` and in
+/// `Summary::cac_tep`): the web page previews the reports the batch writes.
+pub fn run_with(
+    pack: &Pack,
+    inputs: Vec<Source>,
+    skipped: Vec<Skipped>,
+    options: &Options,
+    progress: &(dyn Fn(&Item) + Sync),
+    rendered: &(dyn Fn(usize, &Report) + Sync),
 ) -> Result<Summary, Diagnostic> {
     let started = Instant::now();
     let out = &options.out_dir;
@@ -529,7 +554,7 @@ pub fn run(
     });
     // par_bridge hands inputs out in order, so the commit step waits for few.
     inputs.into_iter().enumerate().par_bridge().for_each(|(index, source)| {
-        let outcome = make(pack, source, options);
+        let outcome = make(pack, source, options, &|r| rendered(index, r));
         commit.lock().unwrap_or_else(|e| e.into_inner()).accept(index, outcome);
     });
     let Commit {
@@ -736,7 +761,7 @@ fn write_summary(
 }
 
 /// One input: its report written to temporary files, or why not.
-fn make(pack: &Pack, source: Source, options: &Options) -> Outcome {
+fn make(pack: &Pack, source: Source, options: &Options, rendered: &dyn Fn(&Report)) -> Outcome {
     let (name, folder) = source.label(options.root.as_deref());
     let mut item = Item::new(name.clone(), folder.clone());
     if stop_requested() {
@@ -752,6 +777,7 @@ fn make(pack: &Pack, source: Source, options: &Options) -> Outcome {
     }
     let pending = match source.report_with(pack, options.previous.as_deref()) {
         Ok(r) => {
+            rendered(&r);
             item.canh_bao = r.warnings.clone();
             match write_pending(&r, options) {
                 Ok(temps) => Some(Pending {

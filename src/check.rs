@@ -63,6 +63,24 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
         .collect())
 }
 
+/// "Lỗi" or "Cảnh báo": how `check` and the web page name a diagnostic's severity.
+pub fn label(d: &Diagnostic) -> &'static str {
+    match d.severity {
+        Severity::Error => "Lỗi",
+        Severity::Warning => "Cảnh báo",
+    }
+}
+
+/// A diagnostic as `check` lists it under its file: "Trang › C7: message" (the
+/// place left out when the whole file is meant). The web page shows the same words.
+pub fn line(d: &Diagnostic) -> String {
+    if d.place.is_file() {
+        d.message.clone()
+    } else {
+        format!("{}: {}", d.place, d.message)
+    }
+}
+
 /// 0 clean, 1 warnings only, 2 errors.
 pub fn exit_code(results: &[Checked]) -> u8 {
     if results.iter().any(|c| !c.loi.is_empty()) {

@@ -16,6 +16,7 @@ pub mod form;
 pub mod inspect;
 pub mod official;
 pub mod report;
+pub mod serve;
 pub mod sheet_table;
 pub mod template;
 pub mod vi;

@@ -124,6 +124,26 @@ enum Command {
         )]
         format: CheckFormat,
     },
+    /// Mở trang web để cán bộ xã gửi tệp bảng tính, xem lỗi, xem trước và tải báo cáo về.
+    #[command(
+        help_template = HELP_TEMPLATE,
+        next_help_heading = "Tùy chọn",
+        override_usage = "baocao serve [--dia-chi 127.0.0.1:8080] [--ma-truy-cap MÃ]"
+    )]
+    Serve {
+        /// Địa chỉ và cổng mở trang (mặc định: 127.0.0.1:8080, chỉ máy này; 0.0.0.0:8080 cho cả mạng nội bộ).
+        #[arg(
+            long = "dia-chi",
+            value_name = "ĐỊA_CHỈ:CỔNG",
+            default_value = "127.0.0.1:8080",
+            value_parser = parse_addr,
+            hide_default_value = true
+        )]
+        addr: std::net::SocketAddr,
+        /// Mã truy cập người dùng phải nhập trước khi dùng trang (không bắt buộc).
+        #[arg(long = "ma-truy-cap", value_name = "MÃ")]
+        token: Option<String>,
+    },
     /// Cho xem chương trình thấy gì trong một bảng tính: trang, vùng gộp ô, tên, bảng, chữ mã cũ.
     #[command(
         help_template = HELP_TEMPLATE,
@@ -323,6 +343,12 @@ enum CheckFormat {
 #[derive(Clone, Debug)]
 struct Formats(Vec<OutputFormat>);
 
+fn parse_addr(text: &str) -> std::result::Result<std::net::SocketAddr, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "cần địa chỉ IP và cổng, ví dụ 127.0.0.1:8080 hoặc 0.0.0.0:8080".to_string())
+}
+
 fn parse_formats(text: &str) -> std::result::Result<Formats, String> {
     let mut out = Vec::new();
     for name in text.split(',').filter(|s| !s.trim().is_empty()) {
@@ -405,6 +431,33 @@ fn main() -> ExitCode {
             manifest,
             mau_docx,
         } => inspect(&workbook, manifest.as_deref(), mau_docx),
+        Command::Serve { addr, token } => serve(addr, token),
+    }
+}
+
+fn serve(addr: std::net::SocketAddr, token: Option<String>) -> ExitCode {
+    let open_to_network = !addr.ip().is_loopback();
+    let config = baocao::serve::Config {
+        token: token.filter(|t| !t.is_empty()),
+        ..baocao::serve::Config::default()
+    };
+    if open_to_network && config.token.is_none() {
+        eprintln!("Lưu ý: trang mở cho mọi máy trong mạng và không có mã truy cập (--ma-truy-cap).");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Lỗi: không khởi động được máy chủ ({e}).");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!("Trang web: http://{addr}/ (nhấn Ctrl-C để dừng)");
+    match runtime.block_on(baocao::serve::serve(addr, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Lỗi: không mở được địa chỉ {addr} ({e}); hãy chọn cổng khác bằng --dia-chi.");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -431,17 +484,7 @@ fn check(input: &Path, pack: Option<&Path>, format: CheckFormat) -> ExitCode {
         }
         say!("{}: {} lỗi, {} cảnh báo", r.tep, r.loi.len(), r.canh_bao.len());
         for d in r.loi.iter().chain(&r.canh_bao) {
-            let label = if d.severity == Severity::Error {
-                "Lỗi"
-            } else {
-                "Cảnh báo"
-            };
-            let place = if d.place.is_file() {
-                String::new()
-            } else {
-                format!("{}: ", d.place)
-            };
-            say!("  - {label}: {place}{}", d.message);
+            say!("  - {}: {}", baocao::check::label(d), baocao::check::line(d));
         }
     }
     let errors: usize = results.iter().map(|r| r.loi.len()).sum();
@@ -506,10 +549,10 @@ fn clap_error(e: clap::Error) -> ExitCode {
         }
         ErrorKind::MissingRequiredArgument => format!("thiếu tham số bắt buộc: {}", detail(ContextKind::InvalidArg)),
         ErrorKind::MissingSubcommand => {
-            "thiếu lệnh: dùng «baocao render …», «baocao batch …», «baocao check …» hoặc «baocao inspect …»".to_string()
+            "thiếu lệnh: dùng «baocao render …», «baocao batch …», «baocao check …», «baocao inspect …» hoặc «baocao serve»".to_string()
         }
         ErrorKind::InvalidSubcommand => format!(
-            "lệnh «{}» không có; dùng «render», «batch», «check» hoặc «inspect»",
+            "lệnh «{}» không có; dùng «render», «batch», «check», «inspect» hoặc «serve»",
             detail(ContextKind::InvalidSubcommand)
         ),
         ErrorKind::UnknownArgument => format!("tùy chọn «{}» không có", detail(ContextKind::InvalidArg)),
@@ -636,15 +679,7 @@ fn run_batch(
     quiet: bool,
 ) -> ExitCode {
     // A folder of commune workbooks, or one district workbook with a row per commune.
-    let prepared = load_pack(pack).and_then(|p| {
-        let found = if input.is_file() {
-            batch::district_sources(&p, input).map(|s| (s, Vec::new()))
-        } else {
-            batch::scan(input, p.form.is_some())
-                .map(|(files, skipped)| (files.into_iter().map(batch::Source::File).collect(), skipped))
-        };
-        found.map(|f| (p, f)).map_err(|e| vec![e])
-    });
+    let prepared = load_pack(pack).and_then(|p| batch::sources(&p, input).map(|f| (p, f)).map_err(|e| vec![e]));
     let (pack, (inputs, skipped)) = match prepared {
         Ok(x) => x,
         Err(e) => {

@@ -2,6 +2,7 @@
 //! or of the decree; every rule has already been laid out in the Document.
 
 pub mod docx;
+pub mod html;
 pub mod odt;
 pub mod pdf;
 

@@ -1,0 +1,754 @@
+//! The web page's HTTP layer, without a browser: what a clerk sees for a district's
+//! folder and for a damaged workbook, every limit's status and message, the access
+//! token, and an empty temporary area after every request, a client that goes away
+//! mid-upload included.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use baocao::serve::{router, Config, Limits};
+use common::sample;
+use http_body_util::BodyExt;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+const BOUNDARY: &str = "----baocao-kiem-thu";
+
+fn config(temp: &Path, limits: Limits) -> Config {
+    Config {
+        token: None,
+        temp_root: temp.to_path_buf(),
+        limits,
+        soffice: None,
+    }
+}
+
+/// A multipart body: (field, file name, bytes); a None file name is a text field.
+fn multipart(parts: &[(&str, Option<&str>, Vec<u8>)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (field, file, bytes) in parts {
+        write!(body, "--{BOUNDARY}\r\n").unwrap();
+        match file {
+            Some(name) => write!(
+                body,
+                "Content-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .unwrap(),
+            None => write!(body, "Content-Disposition: form-data; name=\"{field}\"\r\n\r\n").unwrap(),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    write!(body, "--{BOUNDARY}--\r\n").unwrap();
+    body
+}
+
+fn upload_request(body: Vec<u8>) -> Request<Body> {
+    Request::post("/lap")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap()
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        // The page escapes "/" as minijinja does; read it as a person would.
+        String::from_utf8_lossy(&self.bytes).replace("&#x2f;", "/")
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Answer { status, headers, bytes }
+}
+
+async fn get(app: &Router, path: &str) -> Answer {
+    send(app, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+/// Upload, then poll the job's page as the browser's refresh does, until it is not
+/// waiting any more.
+async fn submit(app: &Router, parts: &[(&str, Option<&str>, Vec<u8>)]) -> (String, Answer) {
+    let posted = send(app, upload_request(multipart(parts))).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text());
+    let location = posted.headers[header::LOCATION].to_str().unwrap().to_string();
+    let started = Instant::now();
+    loop {
+        let page = get(app, &location).await;
+        if !page.text().contains(r#"id="tien-do""#) {
+            return (location, page);
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "job never ended");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Our job folders are gone (within a moment: a job's thread removes its own).
+async fn assert_temp_empty(temp: &Path) {
+    let started = Instant::now();
+    loop {
+        let left: Vec<PathBuf> = std::fs::read_dir(temp).unwrap().map(|e| e.unwrap().path()).collect();
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "temporary area not emptied: {left:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        writer.start_file(name.as_str(), options).unwrap();
+        writer.write_all(bytes).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// samples/huyen-ba-to as a clerk zips it: the folder inside.
+fn district_zip() -> Vec<u8> {
+    zip_of(&district_files("huyen-ba-to/"))
+}
+
+fn district_files(prefix: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/huyen-ba-to");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = format!("{prefix}{}", p.file_name().unwrap().to_string_lossy());
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn zip_names(bytes: &[u8]) -> Vec<String> {
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
+    names.sort();
+    names
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[tokio::test]
+async fn a_districts_zip_gives_every_report_the_summary_and_a_preview() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let (job, page) = submit(&app, &[("tep", Some("huyen-ba-to.zip"), district_zip())]).await;
+    let text = page.text();
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        text.contains("Tổng cộng: 18 tệp, 0 lỗi, 0 cảnh báo. Đã lập 18 / 18 báo cáo."),
+        "{text}"
+    );
+    assert!(text.contains("Ba Điền.xls: không có lỗi."));
+    assert!(text.contains("ba vinh.ods: không có lỗi."));
+    assert!(text.contains("tong-hop-ntm-2024-huyen-ba-to.docx"));
+    assert!(text.contains("BÁO CÁO"), "the first commune's preview is on the page");
+    // Never our temporary folder's path.
+    assert!(!text.contains(&temp.path().display().to_string()));
+
+    let all = get(&app, &format!("{job}/tai-tat-ca")).await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(all.headers[header::CONTENT_TYPE], "application/zip");
+    let names = zip_names(&all.bytes);
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("bao-cao-ntm-2024-xa-")).count(),
+        18,
+        "{names:?}"
+    );
+    assert!(names.contains(&"tong-hop-ntm-2024-huyen-ba-to.docx".to_string()));
+    assert!(names.contains(&"tong-ket.json".to_string()));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&all.bytes)).unwrap();
+    let mut json = String::new();
+    archive
+        .by_name("tong-ket.json")
+        .unwrap()
+        .read_to_string(&mut json)
+        .unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(summary["da_ghi"], 18);
+    assert_eq!(summary["bao_cao_tong_hop"], "tong-hop-ntm-2024-huyen-ba-to.docx");
+    assert!(
+        !json.contains(&temp.path().display().to_string()),
+        "tong-ket.json names no server path"
+    );
+
+    let polled = get(&app, &format!("{job}/tien-do")).await;
+    let state: serde_json::Value = serde_json::from_slice(&polled.bytes).unwrap();
+    assert_eq!(
+        state,
+        serde_json::json!({ "trang_thai": "xong", "da_lap": 18, "tong": 18 })
+    );
+    let one = get(&app, &format!("{job}/tai/0")).await;
+    assert!(one.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("bao-cao-ntm-2024-xa-ba-dong.docx"));
+    assert!(common::docx_text(&one.bytes).contains("BÁO CÁO"));
+    let preview = get(&app, &format!("{job}/xem/3")).await;
+    assert!(preview.text().contains("Xem trước: Ba Dinh.xlsx"));
+    assert!(preview.text().contains("BÁO CÁO"));
+    assert_temp_empty(temp.path()).await;
+}
+
+#[tokio::test]
+async fn a_damaged_workbook_is_named_by_its_cell_with_checks_words_and_the_others_come_out() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let mut wrong = sample::commune("Ba Lỗi", 7);
+    wrong.patches.push(sample::Patch::length_as_text());
+    let wrong = sample::workbook_bytes(&wrong);
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (job, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good),
+            ("tep", Some("Ba Lỗi.xlsx"), wrong.clone()),
+        ],
+    )
+    .await;
+    let text = page.text();
+    assert!(text.contains("Ba Lỗi.xlsx: 1 lỗi"), "{text}");
+    assert!(text.contains("PL2 Bê tông nông thôn › D8"), "the cell is named: {text}");
+    assert!(text.contains("Ba Thành.xlsx: không có lỗi."));
+    assert!(text.contains("Đã lập 1 / 2 báo cáo."));
+    // The same words as `baocao check` on that file.
+    let dir = temp_dir_with(&[("Ba Lỗi.xlsx", &wrong)]);
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let checked = baocao::check::run(&pack, dir.path()).unwrap();
+    for d in &checked[0].loi {
+        let line = format!("{}: {}", baocao::check::label(d), baocao::check::line(d));
+        let escaped = line
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#x27;");
+        assert!(text.contains(&escaped), "the page says what check says: {line}\n{text}");
+    }
+    let all = get(&app, &format!("{job}/tai-tat-ca")).await;
+    let names = zip_names(&all.bytes);
+    assert!(
+        names.contains(&"bao-cao-ntm-2024-xa-ba-thanh.docx".to_string()),
+        "{names:?}"
+    );
+    assert_eq!(names.iter().filter(|n| n.starts_with("bao-cao-")).count(), 1);
+    assert_temp_empty(temp.path()).await;
+}
+
+#[tokio::test]
+async fn a_district_workbook_is_split_by_commune_as_batch_does() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let communes = vec![sample::commune("Ba Cung", 3), sample::commune("Ba Vì", 4)];
+    let book = sample::district_workbook(&communes);
+    let (job, page) = submit(&app, &[("tep", Some("huyen.xlsx"), book)]).await;
+    let text = page.text();
+    assert!(text.contains("Đã lập 2 / 2 báo cáo."), "{text}");
+    assert!(text.contains("huyen.xlsx › Ba Cung: không có lỗi."), "{text}");
+    let names = zip_names(&get(&app, &format!("{job}/tai-tat-ca")).await.bytes);
+    assert!(
+        names.contains(&"bao-cao-ntm-2024-xa-ba-vi.docx".to_string()),
+        "{names:?}"
+    );
+    assert_temp_empty(temp.path()).await;
+}
+
+fn temp_dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = temp();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    dir
+}
+
+#[tokio::test]
+async fn a_request_over_the_size_limit_is_413_in_vietnamese() {
+    let temp = temp();
+    let limits = Limits {
+        request: 20 * 1024,
+        ..Limits::default()
+    };
+    let app = router(config(temp.path(), limits));
+    let page = send(
+        &app,
+        upload_request(multipart(&[("tep", Some("to.xlsx"), vec![0; 64 * 1024])])),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        page.text().contains("Tệp gửi lên quá lớn: mỗi lần gửi tối đa 20 KB."),
+        "{}",
+        page.text()
+    );
+    // Without a Content-Length the body is counted as it comes.
+    let body = multipart(&[("tep", Some("to.xlsx"), vec![0; 64 * 1024])]);
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.chunks(4096).map(|c| Ok(c.to_vec())).collect();
+    let streamed = Request::post("/lap")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from_stream(futures_stream(chunks)))
+        .unwrap();
+    let page = send(&app, streamed).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.text().contains("Tệp gửi lên quá lớn"), "{}", page.text());
+    assert_temp_empty(temp.path()).await;
+}
+
+fn futures_stream(
+    chunks: Vec<Result<Vec<u8>, std::io::Error>>,
+) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+    struct Chunks(std::vec::IntoIter<Result<Vec<u8>, std::io::Error>>);
+    impl futures_core::Stream for Chunks {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(self.0.next())
+        }
+    }
+    Chunks(chunks.into_iter())
+}
+
+#[tokio::test]
+async fn too_many_files_is_400_counting_those_inside_a_zip() {
+    let temp = temp();
+    let limits = Limits {
+        files: 5,
+        ..Limits::default()
+    };
+    let app = router(config(temp.path(), limits));
+    let small: Vec<(&str, Option<&str>, Vec<u8>)> = ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx", "e.xlsx", "f.xlsx"]
+        .iter()
+        .map(|n| ("tep", Some(*n), b"x".to_vec()))
+        .collect();
+    let page = send(&app, upload_request(multipart(&small))).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.text().contains("Quá nhiều tệp trong một lần gửi: tối đa 5 tệp"),
+        "{}",
+        page.text()
+    );
+    let page = send(
+        &app,
+        upload_request(multipart(&[("tep", Some("huyen.zip"), district_zip())])),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.text().contains("tối đa 5 tệp (kể cả các tệp trong tệp .zip)"));
+    assert_temp_empty(temp.path()).await;
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_413_counted_on_real_bytes() {
+    let temp = temp();
+    let limits = Limits {
+        unpacked: 1024 * 1024,
+        ..Limits::default()
+    };
+    let app = router(config(temp.path(), limits));
+    // 64 MB of zeros deflate to some 60 KB.
+    let bomb = zip_of(&[("bom.xlsx".into(), vec![0; 64 * 1024 * 1024])]);
+    assert!(bomb.len() < 200 * 1024);
+    let page = send(&app, upload_request(multipart(&[("tep", Some("bom.zip"), bomb)]))).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        page.text()
+            .contains("Các tệp sau khi giải nén quá lớn: tối đa 1 MB mỗi lần gửi."),
+        "{}",
+        page.text()
+    );
+    // A header that lies about the size changes nothing: bytes are counted as inflated.
+    let mut lying = zip_of(&[("bom.xlsx".into(), vec![0; 8 * 1024 * 1024])]);
+    lie_about_size(&mut lying, 100);
+    let page = send(&app, upload_request(multipart(&[("tep", Some("bom.zip"), lying)]))).await;
+    assert!(
+        page.status == StatusCode::PAYLOAD_TOO_LARGE || page.status == StatusCode::BAD_REQUEST,
+        "{}",
+        page.status
+    );
+    assert!(!page.text().contains("Đã lập"));
+    assert_temp_empty(temp.path()).await;
+}
+
+/// Write `size` as the uncompressed size in every local and central header.
+fn lie_about_size(zip: &mut [u8], size: u32) {
+    let mut i = 0;
+    while i + 30 < zip.len() {
+        if zip[i..i + 4] == [0x50, 0x4b, 0x03, 0x04] {
+            zip[i + 22..i + 26].copy_from_slice(&size.to_le_bytes());
+        } else if zip[i..i + 4] == [0x50, 0x4b, 0x01, 0x02] {
+            zip[i + 24..i + 28].copy_from_slice(&size.to_le_bytes());
+        }
+        i += 1;
+    }
+}
+
+#[tokio::test]
+async fn unsafe_names_in_a_zip_are_refused_and_nothing_is_written_outside() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    for evil in [
+        "../../thoat.xlsx",
+        "/etc/thoat.xlsx",
+        "a/../../thoat.xlsx",
+        "xin\u{1}chao.xlsx",
+    ] {
+        let bytes = zip_of(&[(evil.to_string(), b"x".to_vec())]);
+        let page = send(&app, upload_request(multipart(&[("tep", Some("huyen.zip"), bytes)]))).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{evil}");
+        assert!(
+            page.text().contains("chứa tên tệp không an toàn"),
+            "{evil}: {}",
+            page.text()
+        );
+    }
+    // A form's file name with a path is reduced to its file name.
+    let page = send(
+        &app,
+        upload_request(multipart(&[("tep", Some("../../thoat.xlsx"), b"x".to_vec())])),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(!temp.path().parent().unwrap().join("thoat.xlsx").exists());
+    assert_temp_empty(temp.path()).await;
+}
+
+#[tokio::test]
+async fn an_empty_form_is_400() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let page = send(
+        &app,
+        upload_request(multipart(&[("dinh_dang", None, b"docx".to_vec())])),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.text().contains("Chưa chọn tệp nào"));
+    assert_temp_empty(temp.path()).await;
+}
+
+#[tokio::test]
+async fn the_queue_shows_each_jobs_position_and_a_full_queue_is_503() {
+    let temp = temp();
+    let limits = Limits {
+        running: 0,
+        waiting: 2,
+        ..Limits::default()
+    };
+    let app = router(config(temp.path(), limits));
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let mut jobs = Vec::new();
+    for _ in 0..2 {
+        let posted = send(
+            &app,
+            upload_request(multipart(&[("tep", Some("Ba Thành.xlsx"), good.clone())])),
+        )
+        .await;
+        assert_eq!(posted.status, StatusCode::SEE_OTHER);
+        jobs.push(posted.headers[header::LOCATION].to_str().unwrap().to_string());
+    }
+    let first = get(&app, &jobs[0]).await;
+    assert!(
+        first.text().contains("Đang chờ đến lượt: vị trí thứ 1 trong hàng đợi."),
+        "{}",
+        first.text()
+    );
+    assert!(first.text().contains(r#"<meta http-equiv="refresh" content="1">"#));
+    let second = get(&app, &jobs[1]).await;
+    assert!(second.text().contains("vị trí thứ 2 trong hàng đợi"));
+    let polled = get(&app, &format!("{}/tien-do", jobs[1])).await;
+    let state: serde_json::Value = serde_json::from_slice(&polled.bytes).unwrap();
+    assert_eq!(state, serde_json::json!({ "trang_thai": "cho", "vi_tri": 2 }));
+    let third = send(&app, upload_request(multipart(&[("tep", Some("Ba Thành.xlsx"), good)]))).await;
+    assert_eq!(third.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(third.headers[header::RETRY_AFTER], "30");
+    assert!(third.text().contains("Máy chủ đang bận: hàng đợi đã đầy."));
+}
+
+#[tokio::test]
+async fn a_job_over_its_time_is_504_and_its_folder_still_goes() {
+    let temp = temp();
+    let limits = Limits {
+        job_time: Duration::from_millis(1),
+        ..Limits::default()
+    };
+    let app = router(config(temp.path(), limits));
+    let (_, page) = submit(&app, &[("tep", Some("huyen.zip"), district_zip())]).await;
+    assert_eq!(page.status, StatusCode::GATEWAY_TIMEOUT);
+    assert!(
+        page.text()
+            .contains("Quá thời gian: mỗi lần gửi được xử lý tối đa 0 giây."),
+        "{}",
+        page.text()
+    );
+    assert_temp_empty(temp.path()).await;
+}
+
+#[tokio::test]
+async fn the_access_token_is_asked_for_and_checked() {
+    let temp = temp();
+    let mut config = config(temp.path(), Limits::default());
+    config.token = Some("bi-mat".into());
+    let app = router(config);
+    let page = get(&app, "/").await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(page.text().contains("Cần mã truy cập"));
+    let wrong = send(
+        &app,
+        Request::get("/")
+            .header("x-ma-truy-cap", "sai")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert!(wrong.text().contains("Mã truy cập không đúng."));
+    let right = send(
+        &app,
+        Request::get("/")
+            .header("x-ma-truy-cap", "bi-mat")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(right.status, StatusCode::OK);
+    assert!(right.text().contains("Kiểm tra và lập báo cáo"));
+    // The form field sets a cookie the next requests carry.
+    let login = send(
+        &app,
+        Request::post("/dang-nhap")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("ma_truy_cap=bi-mat"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let cookie = login.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let with_cookie = send(
+        &app,
+        Request::get("/")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(with_cookie.status, StatusCode::OK);
+    let bad_login = send(
+        &app,
+        Request::post("/dang-nhap")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("ma_truy_cap=doan"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(bad_login.status, StatusCode::FORBIDDEN);
+    // No upload is even read without it.
+    let upload = send(
+        &app,
+        upload_request(multipart(&[("tep", Some("a.xlsx"), b"x".to_vec())])),
+    )
+    .await;
+    assert_eq!(upload.status, StatusCode::UNAUTHORIZED);
+    assert_temp_empty(temp.path()).await;
+}
+
+#[tokio::test]
+async fn the_page_is_vietnamese_labelled_and_unknown_pages_are_404() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let page = get(&app, "/").await;
+    let text = page.text();
+    assert!(text.contains(r#"<html lang="vi">"#));
+    assert!(text.contains(r#"<label for="tep">"#) && text.contains(r#"id="tep" name="tep""#));
+    assert!(
+        text.contains(r#"enctype="multipart/form-data""#),
+        "a plain form works without JavaScript"
+    );
+    assert!(!text.contains("<script"));
+    let policy = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        policy.contains("default-src 'none'"),
+        "no script runs even if some text slipped through"
+    );
+    let css = get(&app, "/kieu.css").await;
+    assert!(css.text().contains("@media print"));
+    let missing = get(&app, "/viec/khong-co").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text().contains("Không tìm thấy kết quả này"));
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_mid_upload_leaves_nothing_behind() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let body = multipart(&[("tep", Some("huyen.zip"), district_zip())]);
+    let mut socket = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        socket,
+        "POST /lap HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    socket.write_all(&body[..body.len() / 2]).unwrap();
+    socket.flush().unwrap();
+    // The upload has begun: its folder exists.
+    let started = Instant::now();
+    while std::fs::read_dir(temp.path()).unwrap().count() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(20), "upload never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(socket);
+    assert_temp_empty(temp.path()).await;
+}
+
+#[test]
+fn a_bad_address_is_refused_in_vietnamese() {
+    let dir = temp();
+    let out = common::baocao(&["serve", "--dia-chi", "may-chu"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cần địa chỉ IP và cổng, ví dụ 127.0.0.1:8080"), "{err}");
+    // A port already taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = common::baocao(&["serve", "--dia-chi", &addr], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("không mở được địa chỉ {addr}")), "{err}");
+}
+
+#[tokio::test]
+async fn a_pack_uploaded_as_a_zip_is_used_and_a_broken_one_is_400_naming_its_file() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let pack_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/bao-cao-ntm");
+    let mut pack: Vec<(String, Vec<u8>)> = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = format!("mau/{}", p.file_name().unwrap().to_string_lossy());
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    // The pack's own body, with a sentence of the province's.
+    for (name, bytes) in &mut pack {
+        if name.ends_with("noi-dung.md") {
+            bytes.extend_from_slice("\n\nCâu riêng của tỉnh Quảng Ngãi.\n".as_bytes());
+        }
+    }
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (_, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good.clone()),
+            ("mau", Some("mau.zip"), zip_of(&pack)),
+        ],
+    )
+    .await;
+    assert!(page.text().contains("Đã lập 1 / 1 báo cáo."), "{}", page.text());
+    assert!(
+        page.text().contains("Câu riêng của tỉnh Quảng Ngãi."),
+        "the preview uses the uploaded pack"
+    );
+
+    for (name, bytes) in &mut pack {
+        if name.ends_with("manifest.toml") {
+            *bytes = b"[van_ban\nso = ".to_vec();
+        }
+    }
+    let (_, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good),
+            ("mau", Some("mau.zip"), zip_of(&pack)),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let text = page.text();
+    assert!(text.contains("Mẫu báo cáo gửi lên không dùng được"), "{text}");
+    assert!(text.contains("manifest.toml"), "{text}");
+    assert!(!text.contains(&temp.path().display().to_string()), "{text}");
+    assert_temp_empty(temp.path()).await;
+}
+
+#[tokio::test]
+async fn formats_are_chosen_as_on_the_command_line_and_pdf_needs_libreoffice() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (job, _) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good.clone()),
+            ("dinh_dang", None, b"docx".to_vec()),
+            ("dinh_dang", None, b"odt".to_vec()),
+        ],
+    )
+    .await;
+    let names = zip_names(&get(&app, &format!("{job}/tai-tat-ca")).await.bytes);
+    assert!(
+        names.contains(&"bao-cao-ntm-2024-xa-ba-thanh.docx".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"bao-cao-ntm-2024-xa-ba-thanh.odt".to_string()),
+        "{names:?}"
+    );
+    let (_, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good),
+            ("dinh_dang", None, b"pdf".to_vec()),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.text().contains("không có LibreOffice nên không xuất được PDF"));
+    assert!(
+        !get(&app, "/").await.text().contains(r#"value="pdf""#),
+        "PDF is not offered"
+    );
+    assert_temp_empty(temp.path()).await;
+}

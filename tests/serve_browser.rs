@@ -1,0 +1,258 @@
+//! The web page in a real headless Chromium, over WebDriver (Debian's `chromium`
+//! and `chromium-driver`): a district's folder as a .zip gives 18 reports, a preview
+//! and a .zip to download; a damaged workbook among good ones is named by its cell
+//! while the others come out. Without Chromium the test says so and passes, except
+//! under CI, where it fails.
+//!
+//! `BAOCAO_CHUP_ANH=1` also writes the user guide's screenshots into docs/anh/.
+
+mod common;
+
+use baocao::serve::{router, Config, Limits};
+use common::sample;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn find(program: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// chromedriver, ended with the test.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn browser(downloads: &Path, profile: &Path) -> Option<(Driver, Client)> {
+    let (Some(driver), Some(chromium)) = (
+        find("chromedriver"),
+        find("chromium").or_else(|| find("chromium-browser")),
+    ) else {
+        let why = "không có chromium và chromedriver (apt-get install chromium chromium-driver)";
+        assert!(std::env::var_os("CI").is_none(), "CI: {why}");
+        eprintln!("Bỏ qua kiểm thử trình duyệt: {why}.");
+        return None;
+    };
+    let port = free_port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1100,1000", "--lang=vi",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+            "prefs": {
+                "download.default_directory": downloads,
+                "download.prompt_for_download": false,
+            },
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let client = ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session");
+    Some((driver, client))
+}
+
+async fn serve(temp: &Path) -> String {
+    let config = Config {
+        token: None,
+        temp_root: temp.to_path_buf(),
+        limits: Limits::default(),
+        soffice: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router(config)).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn district_zip(path: &Path) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/huyen-ba-to");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    for p in names {
+        let name = format!("huyen-ba-to/{}", p.file_name().unwrap().to_string_lossy());
+        writer.start_file(name, options).unwrap();
+        writer.write_all(&std::fs::read(&p).unwrap()).unwrap();
+    }
+    writer.finish().unwrap();
+}
+
+/// The results page, once the page has refreshed itself to it.
+async fn wait_for_results(client: &Client) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(120))
+        .for_element(Locator::Id("tong-cong"))
+        .await
+        .expect("the results page")
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn wait_for_download(dir: &Path) -> PathBuf {
+    let started = Instant::now();
+    loop {
+        let done: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+            .collect();
+        if let Some(p) = done.into_iter().next() {
+            return p;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the .zip never downloaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn shot(client: &Client, name: &str) {
+    if std::env::var_os("BAOCAO_CHUP_ANH").is_none() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/anh");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_uploads_a_district_and_a_damaged_workbook_in_chromium() {
+    let work = tempfile::tempdir().unwrap();
+    let (temp, downloads, profile, files) = (
+        work.path().join("tam"),
+        work.path().join("tai-ve"),
+        work.path().join("ho-so"),
+        work.path().join("tep"),
+    );
+    for d in [&temp, &downloads, &profile, &files] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let Some((_driver, client)) = browser(&downloads, &profile).await else {
+        return;
+    };
+    let base = serve(&temp).await;
+
+    // A district's folder as a .zip.
+    let zip = files.join("huyen-ba-to.zip");
+    district_zip(&zip);
+    client.goto(&base).await.unwrap();
+    assert!(client.source().await.unwrap().contains("Lập báo cáo từ phụ lục Excel"));
+    let input = client.find(Locator::Id("tep")).await.unwrap();
+    input.send_keys(&zip.display().to_string()).await.unwrap();
+    shot(&client, "1-chon-tep.png").await;
+    client.find(Locator::Id("gui")).await.unwrap().click().await.unwrap();
+    let totals = wait_for_results(&client).await;
+    assert!(totals.contains("Tổng cộng: 18 tệp, 0 lỗi"), "{totals}");
+    let communes = client.find_all(Locator::Css("#cac-tep > li.tot")).await.unwrap();
+    assert_eq!(communes.len(), 18);
+    let preview = client
+        .find(Locator::Css("article.bao-cao"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(preview.contains("BÁO CÁO"), "{preview}");
+    shot(&client, "2-ket-qua.png").await;
+    client
+        .find(Locator::Id("tai-tat-ca"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let downloaded = wait_for_download(&downloads).await;
+    let archive = zip::ZipArchive::new(std::fs::File::open(&downloaded).unwrap()).unwrap();
+    let names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("bao-cao-ntm-2024-xa-")).count(),
+        18,
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n == "tong-hop-ntm-2024-huyen-ba-to.docx"));
+    assert!(names.iter().any(|n| n == "tong-ket.json"));
+
+    // A damaged workbook among good ones.
+    let mut wrong = sample::commune("Ba Lỗi", 7);
+    wrong.patches.push(sample::Patch::length_as_text());
+    let wrong_path = files.join("Ba Lỗi.xlsx");
+    std::fs::write(&wrong_path, sample::workbook_bytes(&wrong)).unwrap();
+    let good_path = files.join("Ba Thành.xlsx");
+    std::fs::write(&good_path, sample::workbook_bytes(&sample::ba_thanh())).unwrap();
+    client.goto(&base).await.unwrap();
+    let input = client.find(Locator::Id("tep")).await.unwrap();
+    input
+        .send_keys(&format!("{}\n{}", good_path.display(), wrong_path.display()))
+        .await
+        .unwrap();
+    client.find(Locator::Id("gui")).await.unwrap().click().await.unwrap();
+    let totals = wait_for_results(&client).await;
+    assert!(totals.contains("Đã lập 1 / 2 báo cáo"), "{totals}");
+    let failed = client
+        .find(Locator::Css("#cac-tep > li.loi"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(failed.contains("Ba Lỗi.xlsx: 1 lỗi"), "{failed}");
+    assert!(failed.contains("PL2 Bê tông nông thôn › D8"), "{failed}");
+    let good = client
+        .find(Locator::Css("#cac-tep > li.tot"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(good.contains("Tải bao-cao-ntm-2024-xa-ba-thanh.docx"), "{good}");
+    shot(&client, "3-loi-o.png").await;
+
+    client.close().await.unwrap();
+    // Nothing of either upload is left on the server.
+    assert_eq!(std::fs::read_dir(&temp).unwrap().count(), 0);
+}
