@@ -1030,3 +1030,49 @@ fn check_and_batch_over_the_district() {
         assert!(bad.is_empty(), "{}", bad.join("\n"));
     }
 }
+
+/// Convert workbooks with headless LibreOffice (own profile) into `out`.
+fn convert(soffice: &Path, to: &str, files: &[PathBuf], out: &Path) {
+    let profile = tempfile::Builder::new().prefix("lo-profile-").tempdir().unwrap();
+    let done = std::process::Command::new(soffice)
+        .arg(format!("-env:UserInstallation=file://{}", profile.path().display()))
+        .args(["--headless", "--convert-to", to, "--outdir"])
+        .arg(out)
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(done.status.success(), "soffice: {}", stdout(&done));
+}
+
+/// The same workbooks saved as .xls and .ods by LibreOffice give the same figures.
+#[test]
+fn xls_and_ods_read_the_same() {
+    let Some(soffice) = common::soffice() else {
+        eprintln!("LibreOffice missing: .xls/.ods conversions not checked");
+        return;
+    };
+    let dir = temp_dir();
+    let communes: Vec<Xa> = district()
+        .into_iter()
+        .filter(|x| ["Sơn Nham", "Sơn Bao", "Sơn Kỳ", "Sơn Giang"].contains(&x.name))
+        .collect();
+    let paths = write_all(dir.path(), &communes);
+    let mut bad = Vec::new();
+    for to in ["xls", "ods"] {
+        let out = dir.path().join(to);
+        std::fs::create_dir(&out).unwrap();
+        convert(&soffice, to, &paths, &out);
+        for (x, p) in communes.iter().zip(&paths) {
+            let converted = out.join(p.file_name().unwrap()).with_extension(to);
+            match render(&converted) {
+                Ok(docx) => bad.extend(
+                    misreadings(x, &plain_text(&docx))
+                        .into_iter()
+                        .map(|m| format!("{to}: {m}")),
+                ),
+                Err(e) => bad.push(format!("{}: {e}", converted.display())),
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
