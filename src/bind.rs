@@ -1333,6 +1333,7 @@ fn bind_table(
             return None;
         }
     };
+    stale_year_headers(book, sheet, header_row, depth, spec, &columns, year, sink);
     let first_col = sheet.origin.1;
     let end_col = sheet.end_col();
     let mut start = header_row + depth;
@@ -1384,6 +1385,61 @@ fn bind_table(
         columns,
     };
     Some((Json::Array(rows), location))
+}
+
+/// A header bound only because any year matches any year, while the pack names the
+/// report's year (`{nam}`, `{nam+1}`): «Kết quả thực hiện năm 2025» in a 2024 report
+/// is last year's form or next year's figures, which the reader must not miss.
+#[allow(clippy::too_many_arguments)]
+fn stale_year_headers(
+    book: &Workbook,
+    sheet: &Sheet,
+    header_row: u32,
+    depth: u32,
+    spec: &DataSpec,
+    columns: &BTreeMap<String, u32>,
+    year: Option<i32>,
+    sink: &mut Sink,
+) {
+    let mut warned: Vec<(u32, u32)> = Vec::new();
+    for (key, &col) in columns {
+        let pattern = Pattern::new(&spec.cot[key].tieu_de, year);
+        if pattern.years.is_empty() {
+            continue;
+        }
+        for r in header_row..header_row + depth {
+            let cell = sheet
+                .merge_covering(r, col)
+                .map_or((r, col), |m| (m.first_row, m.first_col));
+            let text = sheet.value(cell.0, cell.1).display();
+            let years = years_in(&text);
+            if years.is_empty() || warned.contains(&cell) {
+                continue;
+            }
+            if !pattern.years_fit(&years) {
+                warned.push(cell);
+                let resolved = resolve_years(&spec.cot[key].tieu_de, year);
+                let wanted = resolved
+                    .split('/')
+                    .map(str::trim)
+                    .find(|part| !years_in(part).is_empty())
+                    .unwrap_or(&resolved);
+                sink.warnings.push(
+                    Diagnostic::warning(
+                        &book.file,
+                        sheet.place(cell.0, cell.1),
+                        format!(
+                            "tiêu đề ghi «{}», nhưng báo cáo năm {}: cần «{}». Số liệu cột này vẫn được dùng; hãy kiểm tra đó có phải số liệu của năm báo cáo không.",
+                            text.trim(),
+                            year.map_or_else(String::new, |y| y.to_string()),
+                            wanted
+                        ),
+                    )
+                    .kind(Kind::Check),
+                );
+            }
+        }
+    }
 }
 
 /// The first non-empty cell at or below `row` in these columns, row by row.

@@ -271,7 +271,11 @@ fn district() -> Vec<Xa> {
     x.style.numbering_row = true;
     x.achieved = achieved_first(19);
     x.planned = vec![];
-    x.roads = roads(&[("Làng Ranh", &[200.0, 215.5]), ("Nước Vương", &[640.0]), ("Tà Cơm", &[90.0])]);
+    x.roads = roads(&[
+        ("Làng Ranh", &[200.0, 215.5]),
+        ("Nước Vương", &[640.0]),
+        ("Tà Cơm", &[90.0]),
+    ]);
     all.push(x);
 
     // 3. NFD text everywhere, date as text with slashes, year as text.
@@ -281,8 +285,8 @@ fn district() -> Vec<Xa> {
     x.style.date = DateAs::Text("d/m/y");
     x.date = (2024, 12, 18);
     x.achieved = [
-        true, true, false, true, true, false, true, true, true, false, true, true, false, true, true, true, false, true,
-        true,
+        true, true, false, true, true, false, true, true, true, false, true, true, false, true, true, true, false,
+        true, true,
     ];
     x.planned = vec![2, 5];
     all.push(x);
@@ -396,7 +400,9 @@ struct Formats {
 }
 
 fn formats() -> Formats {
-    let border = Format::new().set_font_name("Times New Roman").set_border(FormatBorder::Thin);
+    let border = Format::new()
+        .set_font_name("Times New Roman")
+        .set_border(FormatBorder::Thin);
     Formats {
         title: Format::new()
             .set_font_name("Times New Roman")
@@ -551,11 +557,7 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
         } else {
             put(&mut w, "Năm báo cáo", Cell::Number(f64::from(YEAR)));
         }
-        put(
-            &mut w,
-            "Số báo cáo",
-            x.number.map_or(Cell::Blank, |n| Cell::Text(n)),
-        );
+        put(&mut w, "Số báo cáo", x.number.map_or(Cell::Blank, |n| Cell::Text(n)));
         match s.date {
             DateAs::None => put(&mut w, "Ngày báo cáo", Cell::Blank),
             DateAs::Text(p) => put(&mut w, "Ngày báo cáo", Cell::Text(leak(date_text(x.date, p)))),
@@ -605,10 +607,24 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
         );
         w.merge(h, 0, h + 1, 0, &header(s, "STT"), &f.header);
         w.merge(h, 1, h + 1, 1, &header(s, "Tên tiêu chí"), &f.header);
-        w.merge(h, 2, h, 3, &header(s, &format!("Kết quả thực hiện năm {YEAR}")), &f.header);
+        w.merge(
+            h,
+            2,
+            h,
+            3,
+            &header(s, &format!("Kết quả thực hiện năm {YEAR}")),
+            &f.header,
+        );
         w.text(h + 1, 2, &header(s, "Kết quả"), &f.header);
         w.text(h + 1, 3, &header(s, "Tự đánh giá"), &f.header);
-        w.merge(h, 4, h + 1, 4, &header(s, &format!("Kế hoạch năm {}", YEAR + 1)), &f.header);
+        w.merge(
+            h,
+            4,
+            h + 1,
+            4,
+            &header(s, &format!("Kế hoạch năm {}", YEAR + 1)),
+            &f.header,
+        );
         w.merge(h, 5, h + 1, 5, &header(s, "Ghi chú"), &f.header);
         if s.extra_cols {
             w.merge(h, 6, h + 1, 6, &header(s, "Cơ quan thẩm định (ghi rõ)"), &f.header);
@@ -631,7 +647,16 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
             }
             w.num(r, 0, (i + 1) as f64, &f.cell);
             w.text(r, 1, name, &f.cell);
-            w.text(r, 2, if x.achieved[i] { "Đạt chuẩn theo quy định" } else { "Đang thực hiện" }, &f.cell);
+            w.text(
+                r,
+                2,
+                if x.achieved[i] {
+                    "Đạt chuẩn theo quy định"
+                } else {
+                    "Đang thực hiện"
+                },
+                &f.cell,
+            );
             w.text(r, 3, if x.achieved[i] { "Đạt" } else { "Chưa đạt" }, &f.cell);
             if x.planned.contains(&i) {
                 w.text(r, 4, "Phấn đấu đạt", &f.cell);
@@ -738,7 +763,7 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
             r,
             cement_col,
             format!("=SUM({c}{}:{c}{})", first + 1, r),
-            x.cement_total(),
+            x.roads.iter().map(|r| r.cement).sum::<f64>(),
             &f.one,
         );
     }
@@ -763,7 +788,14 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
         w.merge(h, 2, h, 3, &header(s, &format!("Năm {YEAR}")), &f.header);
         w.text(h + 1, 2, &header(s, "Kế hoạch"), &f.header);
         w.text(h + 1, 3, &header(s, "Thực hiện"), &f.header);
-        w.merge(h, 4, h + 1, 4, &header(s, &format!("Kế hoạch năm {}", YEAR + 1)), &f.header);
+        w.merge(
+            h,
+            4,
+            h + 1,
+            4,
+            &header(s, &format!("Kế hoạch năm {}", YEAR + 1)),
+            &f.header,
+        );
         w.merge(h, 5, h + 1, 5, &header(s, "Ghi chú"), &f.header);
         let mut r = h + 2;
         if s.numbering_row {
@@ -782,10 +814,11 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
             r += 1;
         }
         w.merge(r, 0, r, 1, "Tổng cộng", &f.bold);
+        // Cached as Excel caches them: the exact sum (the cell's format rounds it).
         let sums = [
             x.funds.iter().map(|f| f.1).sum::<f64>(),
-            x.funds_done(),
-            x.funds_next(),
+            x.funds.iter().map(|f| f.2).sum::<f64>(),
+            x.funds.iter().map(|f| f.3).sum::<f64>(),
         ];
         for (k, total) in sums.iter().enumerate() {
             let col = 2 + k as u16;
@@ -903,19 +936,16 @@ fn misreadings(x: &Xa, text: &str) -> Vec<String> {
             vn(x.road_total()),
             vn1(x.cement_total())
         ),
-        format!(
-            "Chương trình năm {YEAR} là {} triệu đồng",
-            vn1(x.funds_done())
-        ),
-        format!(
-            "Chương trình năm {} là {} triệu đồng",
-            YEAR + 1,
-            vn1(x.funds_next())
-        ),
+        format!("Chương trình năm {YEAR} là {} triệu đồng", vn1(x.funds_done())),
+        format!("Chương trình năm {} là {} triệu đồng", YEAR + 1, vn1(x.funds_next())),
         format!("năm {YEAR} và Kế hoạch thực hiện năm {}", YEAR + 1),
         x.chairman.to_string(),
         format!("UBND huyện {DISTRICT};"),
-        format!("Trong năm {} giữ vững các tiêu chí đã đạt ({} tiêu chí)", YEAR + 1, x.achieved_count()),
+        format!(
+            "Trong năm {} giữ vững các tiêu chí đã đạt ({} tiêu chí)",
+            YEAR + 1,
+            x.achieved_count()
+        ),
     ];
     if x.style.date == DateAs::None {
         wanted.push(format!("{}, ngày", x.name));
@@ -948,12 +978,8 @@ fn misreadings(x: &Xa, text: &str) -> Vec<String> {
 
 fn render(path: &Path) -> Result<Vec<u8>, String> {
     let pack = baocao::template::Pack::builtin().unwrap();
-    let report = baocao::report::from_file(&pack, path).map_err(|e| {
-        e.iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    })?;
+    let report = baocao::report::from_file(&pack, path)
+        .map_err(|e| e.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))?;
     Ok(baocao::write::docx::to_bytes(&report.document).unwrap())
 }
 
@@ -1021,10 +1047,10 @@ fn check_and_batch_over_the_district() {
     }
     for x in &communes {
         assert!(text.contains(x.name), "{} missing from the summary", x.name);
-        let report = dir.path().join("ra").join(format!(
-            "bao-cao-ntm-2024-xa-{}.docx",
-            baocao::report::slug(x.name)
-        ));
+        let report = dir
+            .path()
+            .join("ra")
+            .join(format!("bao-cao-ntm-2024-xa-{}.docx", baocao::report::slug(x.name)));
         let docx = std::fs::read(&report).unwrap_or_else(|e| panic!("{}: {e}", report.display()));
         let bad = misreadings(x, &plain_text(&docx));
         assert!(bad.is_empty(), "{}", bad.join("\n"));
@@ -1075,4 +1101,139 @@ fn xls_and_ods_read_the_same() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// One diagnostic of `tong-ket.json` for a file, as "severity place: message".
+fn diagnostics(summary: &serde_json::Value, file: &str) -> Vec<String> {
+    let item = summary["cac_tep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["tep"].as_str().is_some_and(|t| t.ends_with(file)))
+        .unwrap_or_else(|| panic!("{file} not in tong-ket.json"));
+    ["loi", "canh_bao"]
+        .iter()
+        .flat_map(|k| item[*k].as_array().unwrap().iter().map(move |d| (k, d)))
+        .map(|(k, d)| format!("{k} {} {}", d["place"], d["message"]))
+        .collect()
+}
+
+/// Hostile variations of the set: each problem is named where it is, and every other
+/// commune's report is still written.
+#[test]
+fn hostile_variations_are_named_and_fail_alone() {
+    let dir = temp_dir();
+    let input = dir.path().join("son-ha");
+    std::fs::create_dir(&input).unwrap();
+    let communes = district();
+    let by = |name: &str| communes.iter().find(|x| x.name == name).unwrap().clone();
+    let mut hostile: Vec<(Xa, Vec<(usize, u32, u16, Cell)>)> = Vec::new();
+    // A criteria total typed over its formula, stale (12 achieved): D31.
+    hostile.push((by("Sơn Hạ"), vec![(1, 30, 3, Cell::Number(15.0))]));
+    // A road total typed over its formula, stale (the roads sum to 2.020 m): D11.
+    hostile.push((by("Sơn Trung"), vec![(2, 10, 3, Cell::Number(1900.0))]));
+    // The criteria header names next year: C5 «Kết quả thực hiện năm 2025».
+    hostile.push((
+        by("Sơn Linh"),
+        vec![(1, 4, 2, Cell::Text("Kết quả thực hiện năm 2025"))],
+    ));
+    // The chairman's cell left empty: C9.
+    hostile.push((by("Sơn Bao"), vec![(0, 8, 2, Cell::Blank)]));
+    // The roads sheet renamed outside the contract.
+    let mut renamed = by("Sơn Giang");
+    renamed.style.sheets[2] = "PL02 Đường GTNT";
+    hostile.push((renamed, vec![]));
+    // The same commune twice.
+    let mut twice = by("Sơn Cao");
+    twice.file = "Sơn Cao (bản sửa).xlsx";
+    hostile.push((twice, vec![]));
+    let spoilt: Vec<&str> = hostile.iter().map(|(x, _)| x.file).collect();
+    for x in &communes {
+        if !spoilt.contains(&x.file) {
+            std::fs::write(input.join(x.file), workbook(x, &[])).unwrap();
+        }
+    }
+    for (x, patches) in &hostile {
+        std::fs::write(input.join(x.file), workbook(x, patches)).unwrap();
+    }
+    std::fs::write(input.join("Sơn Cao.xlsx"), workbook(&by("Sơn Cao"), &[])).unwrap();
+
+    let check = baocao(&["check", "son-ha"], dir.path());
+    let said = stdout(&check);
+    assert_eq!(check.status.code(), Some(2), "{said}");
+    // What check prints under each file: (file, the line a reader looks for).
+    let expected: [(&str, &[&str]); 6] = [
+        (
+            "Sơn Hạ.xlsx",
+            &["Tiêu chí xã › D31", "ô tổng ghi 15 tiêu chí đạt", "12 tiêu chí «Đạt»"],
+        ),
+        (
+            "Son Trung.xlsx",
+            &["Bê tông › D11", "ô tổng ghi 1.900 m", "được 2.020 m"],
+        ),
+        (
+            "Sơn Linh.xlsx",
+            &["Tiêu chí xã › C5", "«Kết quả thực hiện năm 2025»", "báo cáo năm 2024"],
+        ),
+        ("Son Bao.xlsx", &["Thông tin chung › C9", "ô trống"]),
+        (
+            "Sơn Giang.xlsx",
+            &["không có trang tính «Bê tông»", "«PL02 Đường GTNT»"],
+        ),
+        ("Sơn Cao.xlsx", &["trùng xã và năm với tệp «Sơn Cao (bản sửa).xlsx»"]),
+    ];
+    let block = |file: &str| -> String {
+        said.split("son-ha/")
+            .find(|b| b.starts_with(file))
+            .unwrap_or_else(|| panic!("{file} not checked:\n{said}"))
+            .to_string()
+    };
+    for (file, lines) in expected {
+        let b = block(file);
+        for l in lines {
+            assert!(b.contains(l), "check on {file} lacks «{l}»:\n{b}");
+        }
+    }
+    for clean in ["Sơn Cao (bản sửa).xlsx", "Sơn Kỳ 2024.xlsx", "son-nham.xlsx"] {
+        assert!(block(clean).contains("không có lỗi."), "{}", block(clean));
+    }
+
+    let out = baocao(&["batch", "son-ha", "-o", "ra", "-q"], dir.path());
+    let said = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    // The closing list says where each failure is, not only what.
+    assert!(
+        said.contains("  - Son Bao.xlsx › Thông tin chung › C9: ô trống"),
+        "{said}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ra/tong-ket.json")).unwrap()).unwrap();
+    let road_warning = diagnostics(&summary, "Son Trung.xlsx");
+    assert!(
+        road_warning.iter().any(|d| d.starts_with("canh_bao \"Bê tông › D11\"")),
+        "{road_warning:?}"
+    );
+    let mut written: Vec<String> = std::fs::read_dir(dir.path().join("ra"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("bao-cao-"))
+        .collect();
+    written.sort();
+    let mut wanted: Vec<String> = communes
+        .iter()
+        .filter(|x| !["Sơn Bao", "Sơn Giang"].contains(&x.name))
+        .map(|x| format!("bao-cao-ntm-2024-xa-{}.docx", baocao::report::slug(x.name)))
+        .collect();
+    wanted.sort();
+    assert_eq!(written, wanted, "every other commune written, once");
+    // The stale road total is not what the report says: the rows' sum is.
+    let trung = std::fs::read(dir.path().join("ra/bao-cao-ntm-2024-xa-son-trung.docx")).unwrap();
+    let text = plain_text(&trung);
+    assert!(text.contains("3 tuyến/2.020 m/"), "{text}");
+    assert!(!text.contains("1.900 m"), "{text}");
+    let summary_doc = plain_text(&std::fs::read(dir.path().join("ra/tong-hop-ntm-2024-huyen-son-ha.docx")).unwrap());
+    assert!(
+        summary_doc.contains("còn 2 xã chưa lập được báo cáo") && summary_doc.contains("Son Bao.xlsx"),
+        "{summary_doc}"
+    );
 }
