@@ -484,11 +484,14 @@ fn candidate_sheets<'a>(book: &'a Workbook, sheet_names: &[String], names: &[&st
             .map(|(s, _)| &**s)
             .collect()
     };
-    let exact = matching(&|folded| wanted.contains(folded));
-    if !exact.is_empty() {
-        return exact;
+    let mut found = matching(&|folded| wanted.contains(folded));
+    if found.is_empty() {
+        found = matching(&|folded| wanted.iter().any(|w| !w.is_empty() && folded.contains(w.as_str())));
     }
-    matching(&|folded| wanted.iter().any(|w| !w.is_empty() && folded.contains(w.as_str())))
+    // Visible sheets first: a hidden one is a clerk's old copy ("PL2 Bê tông 2023") or
+    // a helper, used only when no visible sheet has the data.
+    found.sort_by_key(|s| s.hidden);
+    found
 }
 
 fn sheet_list(book: &Workbook) -> String {
@@ -614,6 +617,13 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
     let t = text.trim();
     if let Some(iso) = workbook::parse_iso_date(t) {
         return Some(iso);
+    }
+    let words = plain(t);
+    let words: Vec<&str> = words.split(' ').collect();
+    if let ["ngay", d, "thang", m, "nam", y] = words.as_slice() {
+        // "ngày 05 tháng 12 năm 2024": as a report writes it, so clerks type it too.
+        let (d, m, y) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
+        return workbook::valid_date(y, m, d).then_some((y, m, d));
     }
     let parts: Vec<&str> = t.split(['/', '-', '.']).map(str::trim).collect();
     if parts.len() != 3 {
@@ -1519,6 +1529,13 @@ mod tests {
                 t.starts_with(['T', 't', 'C', 'c']) && (f.starts_with("tong") || f == "cong" || f.starts_with("cong "));
             assert_eq!(reads_total(t), by_fold, "{t}");
         }
+    }
+
+    #[test]
+    fn dates_as_a_report_writes_them() {
+        assert_eq!(parse_date("ngày 05 tháng 12 năm 2024"), Some((2024, 12, 5)));
+        assert_eq!(parse_date("Ngày 5 tháng 1 năm 2025"), Some((2025, 1, 5)));
+        assert_eq!(parse_date("ngày 31 tháng 2 năm 2025"), None);
     }
 
     #[test]

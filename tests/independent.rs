@@ -81,6 +81,8 @@ struct Style {
     road_groups: bool,
     /// A numbering row "(1) (2) (3) …" under each table's header.
     numbering_row: bool,
+    /// Last year's roads sheet kept, hidden, before this year's.
+    hidden_old_roads: bool,
 }
 
 impl Default for Style {
@@ -107,6 +109,7 @@ impl Default for Style {
             odd_headers: false,
             road_groups: true,
             numbering_row: false,
+            hidden_old_roads: false,
         }
     }
 }
@@ -336,6 +339,8 @@ fn district() -> Vec<Xa> {
         (1000.0, 850.0, 0.0),
         (150.0, 172.4, 100.0),
     ]);
+    // Last year's roads sheet kept hidden, before this year's.
+    x.style.hidden_old_roads = true;
     all.push(x);
 
     // 8. Everything at once: NFD, loud labels, odd headers, blank rows, extra columns,
@@ -363,6 +368,7 @@ fn district() -> Vec<Xa> {
         odd_headers: true,
         road_groups: true,
         numbering_row: true,
+        hidden_old_roads: false,
     };
     x.date = (2024, 12, 9);
     x.achieved = achieved_first(17);
@@ -377,6 +383,9 @@ fn district() -> Vec<Xa> {
         ("Tà Bể", &[510.0, 66.0, 12.5]),
     ]);
     x.achieved = achieved_first(11);
+    // The date typed as the report itself writes it.
+    x.style.date = DateAs::Text("vn");
+    x.date = (2024, 12, 20);
     all.push(x);
 
     // 10. Ordinary sheet names with titles, date in February (leading zero month).
@@ -507,6 +516,27 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
     }
     let names: Vec<String> = s.sheets.iter().map(|n| n.to_string()).collect();
     for &i in &order {
+        if i == 2 && s.hidden_old_roads {
+            let ws = wb
+                .add_worksheet()
+                .set_name(format!("{} {}", names[2], YEAR - 1))
+                .unwrap();
+            for (c, t) in ["STT", "Tên tuyến", "Thôn", "Chiều dài (m)", "Xi măng (tấn)"]
+                .iter()
+                .enumerate()
+            {
+                ws.write_string(0, c as u16, *t).unwrap();
+            }
+            ws.write_number(1, 0, 1.0).unwrap();
+            ws.write_string(1, 1, "Tuyến cũ năm trước").unwrap();
+            ws.write_string(1, 2, "Gò Da").unwrap();
+            ws.write_number(1, 3, 999.0).unwrap();
+            ws.write_number(1, 4, 9.0).unwrap();
+            ws.write_string(2, 1, "Tổng cộng").unwrap();
+            ws.write_number(2, 3, 999.0).unwrap();
+            ws.write_number(2, 4, 9.0).unwrap();
+            ws.set_hidden(true);
+        }
         wb.add_worksheet().set_name(&names[i]).unwrap();
     }
     if s.helper_sheets {
@@ -535,6 +565,7 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
         let date_text = |(y, m, d): (i32, u32, u32), pat: &str| match pat {
             "d/m/y" => format!("{d:02}/{m:02}/{y}"),
             "d-m-y" => format!("{d}-{m}-{y}"),
+            "vn" => format!("ngày {d:02} tháng {m:02} năm {y}"),
             _ => format!("{d}.{m}.{y}"),
         };
         let mut r = 2;
