@@ -89,6 +89,24 @@ pub struct FieldSpec {
     pub kieu: Type,
     #[serde(default = "yes")]
     pub bat_buoc: bool,
+    /// Words a clerk may type before the value and the templates already write
+    /// ("xã" before "Ba Thành": «Xã Ba Thành» would print «XÃ XÃ BA THÀNH»);
+    /// case and accents ignored.
+    #[serde(default)]
+    pub bo_tien_to: Vec<String>,
+}
+
+/// The value without a leading word of `prefixes` ("Xã Ba Thành" → "Ba Thành"),
+/// when something is left after it.
+fn without_prefix(value: &str, prefixes: &[String]) -> Option<String> {
+    let value = value.trim();
+    prefixes.iter().find_map(|p| {
+        let words = p.split_whitespace().count();
+        let mut parts = value.splitn(words + 1, char::is_whitespace);
+        let head: Vec<&str> = parts.by_ref().take(words).collect();
+        let rest = parts.next()?.trim();
+        (!rest.is_empty() && fold(&head.join(" ")) == fold(p)).then(|| rest.to_string())
+    })
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -715,6 +733,10 @@ fn bind_labels(
         match typed(book, sheet, r, value_col, field.kieu, field.bat_buoc) {
             Ok(v) => {
                 sink.note_precision(sheet, r, value_col, &v);
+                let v = match v.as_str().and_then(|t| without_prefix(t, &field.bo_tien_to)) {
+                    Some(bare) => json!(bare),
+                    None => v,
+                };
                 out.insert(key.clone(), v);
             }
             Err(e) => sink.errors.push(e),
@@ -1529,6 +1551,16 @@ mod tests {
                 t.starts_with(['T', 't', 'C', 'c']) && (f.starts_with("tong") || f == "cong" || f.starts_with("cong "));
             assert_eq!(reads_total(t), by_fold, "{t}");
         }
+    }
+
+    #[test]
+    fn a_leading_unit_word_is_dropped() {
+        let units = vec!["xã".to_string(), "thị trấn".to_string()];
+        assert_eq!(without_prefix("Xã Ba Thành", &units).as_deref(), Some("Ba Thành"));
+        assert_eq!(without_prefix("THỊ TRẤN  Ba Tơ ", &units).as_deref(), Some("Ba Tơ"));
+        assert_eq!(without_prefix("Xã", &units), None);
+        assert_eq!(without_prefix("Xã Đàn", &[]), None);
+        assert_eq!(without_prefix("Xuân Sơn", &units), None);
     }
 
     #[test]

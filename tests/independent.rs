@@ -83,6 +83,8 @@ struct Style {
     numbering_row: bool,
     /// Last year's roads sheet kept, hidden, before this year's.
     hidden_old_roads: bool,
+    /// «Xã Sơn Thượng», «huyện Sơn Hà»: the unit typed before the name.
+    unit_words: bool,
 }
 
 impl Default for Style {
@@ -110,6 +112,7 @@ impl Default for Style {
             road_groups: true,
             numbering_row: false,
             hidden_old_roads: false,
+            unit_words: false,
         }
     }
 }
@@ -299,6 +302,7 @@ fn district() -> Vec<Xa> {
     x.style.loud_labels = true;
     x.style.odd_headers = true;
     x.style.blank_rows = true;
+    x.style.unit_words = true;
     x.date = (2025, 1, 8);
     x.achieved = achieved_first(9);
     x.planned = vec![9, 10, 11];
@@ -369,6 +373,7 @@ fn district() -> Vec<Xa> {
         road_groups: true,
         numbering_row: true,
         hidden_old_roads: false,
+        unit_words: true,
     };
     x.date = (2024, 12, 9);
     x.achieved = achieved_first(17);
@@ -580,8 +585,13 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
             r += 1;
         };
         let leak = |t: String| -> &'static str { Box::leak(t.into_boxed_str()) };
-        put(&mut w, "Tên xã", Cell::Text(x.name));
-        put(&mut w, "Huyện", Cell::Text(DISTRICT));
+        if s.unit_words {
+            put(&mut w, "Tên xã", Cell::Text(leak(format!("Xã {}", x.name))));
+            put(&mut w, "Huyện", Cell::Text(leak(format!("huyện {DISTRICT}"))));
+        } else {
+            put(&mut w, "Tên xã", Cell::Text(x.name));
+            put(&mut w, "Huyện", Cell::Text(DISTRICT));
+        }
         put(&mut w, "Tỉnh", Cell::Text(PROVINCE));
         if s.year_as_text {
             put(&mut w, "Năm báo cáo", Cell::Text(leak(YEAR.to_string())));
@@ -1012,6 +1022,11 @@ fn misreadings(x: &Xa, text: &str) -> Vec<String> {
             .filter(|w| !text.contains(w.as_str()))
             .map(|w| format!("{}: thiếu «{w}»", x.file)),
     );
+    for doubled in ["xã xã", "XÃ XÃ", "huyện huyện", "HUYỆN HUYỆN"] {
+        if text.to_lowercase().contains(&doubled.to_lowercase()) {
+            bad.push(format!("{}: «{doubled}»", x.file));
+        }
+    }
     // NFD must never reach the report.
     if text.nfc().collect::<String>() != text {
         bad.push(format!("{}: văn bản còn chữ NFD", x.file));
