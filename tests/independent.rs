@@ -169,7 +169,7 @@ fn vn(n: f64) -> String {
     let digits = int.to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(ch);
@@ -503,7 +503,10 @@ enum Cell {
     Blank,
 }
 
-fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
+/// A cell a test overwrites: sheet index (in `Style::sheets`), row, column, value.
+type Patch = (usize, u32, u16, Cell);
+
+fn workbook(x: &Xa, patches: &[Patch]) -> Vec<u8> {
     let s = &x.style;
     let f = formats();
     let mut wb = Workbook::new();
@@ -598,7 +601,7 @@ fn workbook(x: &Xa, patches: &[(usize, u32, u16, Cell)]) -> Vec<u8> {
         } else {
             put(&mut w, "Năm báo cáo", Cell::Number(f64::from(YEAR)));
         }
-        put(&mut w, "Số báo cáo", x.number.map_or(Cell::Blank, |n| Cell::Text(n)));
+        put(&mut w, "Số báo cáo", x.number.map_or(Cell::Blank, Cell::Text));
         match s.date {
             DateAs::None => put(&mut w, "Ngày báo cáo", Cell::Blank),
             DateAs::Text(p) => put(&mut w, "Ngày báo cáo", Cell::Text(leak(date_text(x.date, p)))),
@@ -1190,18 +1193,19 @@ fn hostile_variations_are_named_and_fail_alone() {
     std::fs::create_dir(&input).unwrap();
     let communes = district();
     let by = |name: &str| communes.iter().find(|x| x.name == name).unwrap().clone();
-    let mut hostile: Vec<(Xa, Vec<(usize, u32, u16, Cell)>)> = Vec::new();
-    // A criteria total typed over its formula, stale (12 achieved): D31.
-    hostile.push((by("Sơn Hạ"), vec![(1, 30, 3, Cell::Number(15.0))]));
-    // A road total typed over its formula, stale (the roads sum to 2.020 m): D11.
-    hostile.push((by("Sơn Trung"), vec![(2, 10, 3, Cell::Number(1900.0))]));
-    // The criteria header names next year: C5 «Kết quả thực hiện năm 2025».
-    hostile.push((
-        by("Sơn Linh"),
-        vec![(1, 4, 2, Cell::Text("Kết quả thực hiện năm 2025"))],
-    ));
-    // The chairman's cell left empty: C9.
-    hostile.push((by("Sơn Bao"), vec![(0, 8, 2, Cell::Blank)]));
+    let mut hostile: Vec<(Xa, Vec<Patch>)> = vec![
+        // A criteria total typed over its formula, stale (12 achieved): D31.
+        (by("Sơn Hạ"), vec![(1, 30, 3, Cell::Number(15.0))]),
+        // A road total typed over its formula, stale (the roads sum to 2.020 m): D11.
+        (by("Sơn Trung"), vec![(2, 10, 3, Cell::Number(1900.0))]),
+        // The criteria header names next year: C5 «Kết quả thực hiện năm 2025».
+        (
+            by("Sơn Linh"),
+            vec![(1, 4, 2, Cell::Text("Kết quả thực hiện năm 2025"))],
+        ),
+        // The chairman's cell left empty: C9.
+        (by("Sơn Bao"), vec![(0, 8, 2, Cell::Blank)]),
+    ];
     // The roads sheet renamed outside the contract.
     let mut renamed = by("Sơn Giang");
     renamed.style.sheets[2] = "PL02 Đường GTNT";
