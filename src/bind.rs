@@ -1303,10 +1303,18 @@ fn bind_table(
     let names = spec.trang_tinh.names();
     // With sheet names given, only those sheets: a table with the same headers on
     // another sheet is not this one.
-    let sheets = candidate_sheets(book, sheet_names, &names);
+    let mut sheets = candidate_sheets(book, sheet_names, &names);
     if sheets.is_empty() {
         sink.errors.push(missing_sheet(book, &names));
         return None;
+    }
+    // A sheet named for another year than the report's (or the next, for plans) is a
+    // copy the clerk kept («PL02 Giao thông 2023»): this year's sheet comes first.
+    if let Some(y) = year {
+        sheets.sort_by_key(|s| {
+            let years = years_in(&s.name);
+            !years.is_empty() && !years.iter().any(|&n| i32::from(n) == y || i32::from(n) == y + 1)
+        });
     }
     if spec.cot.is_empty() {
         sink.errors.push(

@@ -81,8 +81,8 @@ struct Style {
     road_groups: bool,
     /// A numbering row "(1) (2) (3) …" under each table's header.
     numbering_row: bool,
-    /// Last year's roads sheet kept, hidden, before this year's.
-    hidden_old_roads: bool,
+    /// Last year's roads sheet kept before this year's: Some(hidden).
+    old_roads: Option<bool>,
     /// «Xã Sơn Thượng», «huyện Sơn Hà»: the unit typed before the name.
     unit_words: bool,
 }
@@ -111,7 +111,7 @@ impl Default for Style {
             odd_headers: false,
             road_groups: true,
             numbering_row: false,
-            hidden_old_roads: false,
+            old_roads: None,
             unit_words: false,
         }
     }
@@ -344,7 +344,7 @@ fn district() -> Vec<Xa> {
         (150.0, 172.4, 100.0),
     ]);
     // Last year's roads sheet kept hidden, before this year's.
-    x.style.hidden_old_roads = true;
+    x.style.old_roads = Some(true);
     all.push(x);
 
     // 8. Everything at once: NFD, loud labels, odd headers, blank rows, extra columns,
@@ -372,7 +372,7 @@ fn district() -> Vec<Xa> {
         odd_headers: true,
         road_groups: true,
         numbering_row: true,
-        hidden_old_roads: false,
+        old_roads: None,
         unit_words: true,
     };
     x.date = (2024, 12, 9);
@@ -393,9 +393,13 @@ fn district() -> Vec<Xa> {
     x.date = (2024, 12, 20);
     all.push(x);
 
-    // 10. Ordinary sheet names with titles, date in February (leading zero month).
+    // 10. Ordinary sheet names with titles, date in February (leading zero month),
+    // last year's roads sheet kept visible before this year's.
+
     let mut x = base("Sơn Trung", "Son Trung.xlsx", "Phạm Thị Hằng");
     x.date = (2025, 2, 3);
+    x.style.sheets[2] = "PL2 Bê tông";
+    x.style.old_roads = Some(false);
     x.achieved = achieved_first(14);
     x.style.extra_cols = true;
     all.push(x);
@@ -524,7 +528,7 @@ fn workbook(x: &Xa, patches: &[Patch]) -> Vec<u8> {
     }
     let names: Vec<String> = s.sheets.iter().map(|n| n.to_string()).collect();
     for &i in &order {
-        if i == 2 && s.hidden_old_roads {
+        if let (2, Some(hidden)) = (i, s.old_roads) {
             let ws = wb
                 .add_worksheet()
                 .set_name(format!("{} {}", names[2], YEAR - 1))
@@ -543,7 +547,7 @@ fn workbook(x: &Xa, patches: &[Patch]) -> Vec<u8> {
             ws.write_string(2, 1, "Tổng cộng").unwrap();
             ws.write_number(2, 3, 999.0).unwrap();
             ws.write_number(2, 4, 9.0).unwrap();
-            ws.set_hidden(true);
+            ws.set_hidden(hidden);
         }
         wb.add_worksheet().set_name(&names[i]).unwrap();
     }
@@ -1277,7 +1281,9 @@ fn hostile_variations_are_named_and_fail_alone() {
         serde_json::from_slice(&std::fs::read(dir.path().join("ra/tong-ket.json")).unwrap()).unwrap();
     let road_warning = diagnostics(&summary, "Son Trung.xlsx");
     assert!(
-        road_warning.iter().any(|d| d.starts_with("canh_bao \"Bê tông › D11\"")),
+        road_warning
+            .iter()
+            .any(|d| d.starts_with("canh_bao \"PL2 Bê tông › D11\"")),
         "{road_warning:?}"
     );
     let mut written: Vec<String> = std::fs::read_dir(dir.path().join("ra"))
