@@ -81,6 +81,8 @@ struct Style {
     road_groups: bool,
     /// A numbering row "(1) (2) (3) …" under each table's header.
     numbering_row: bool,
+    /// A subtotal row «Cộng thôn …» under each village's roads.
+    road_subtotals: bool,
     /// Last year's roads sheet kept before this year's: Some(hidden).
     old_roads: Option<bool>,
     /// «Xã Sơn Thượng», «huyện Sơn Hà»: the unit typed before the name.
@@ -111,6 +113,7 @@ impl Default for Style {
             odd_headers: false,
             road_groups: true,
             numbering_row: false,
+            road_subtotals: false,
             old_roads: None,
             unit_words: false,
         }
@@ -372,6 +375,7 @@ fn district() -> Vec<Xa> {
         odd_headers: true,
         road_groups: true,
         numbering_row: true,
+        road_subtotals: false,
         old_roads: None,
         unit_words: true,
     };
@@ -388,6 +392,7 @@ fn district() -> Vec<Xa> {
         ("Tà Bể", &[510.0, 66.0, 12.5]),
     ]);
     x.achieved = achieved_first(11);
+    x.style.road_subtotals = true;
     // The date typed as the report itself writes it.
     x.style.date = DateAs::Text("vn");
     x.date = (2024, 12, 20);
@@ -771,8 +776,10 @@ fn workbook(x: &Xa, patches: &[Patch]) -> Vec<u8> {
         let first = r;
         let mut village = "";
         let mut group = 0;
+        let mut village_start = r;
         for (i, road) in x.roads.iter().enumerate() {
             if s.road_groups && road.village != village {
+                village_start = r + 1;
                 village = road.village;
                 w.text(r, 0, ["I", "II", "III", "IV"][group], &f.bold);
                 w.merge(r, 1, r, last, &format!("Thôn {village}"), &f.bold);
@@ -794,6 +801,20 @@ fn workbook(x: &Xa, patches: &[Patch]) -> Vec<u8> {
             w.num(r, cement_col, road.cement, &f.one);
             r += 1;
             if s.blank_rows && i == 0 {
+                r += 1;
+            }
+            let last_of_village = x.roads.get(i + 1).is_none_or(|next| next.village != road.village);
+            if s.road_subtotals && last_of_village {
+                let of_village = x.roads.iter().filter(|o| o.village == road.village);
+                let l = col_letter(len_col);
+                w.merge(r, 0, r, 2, &format!("Cộng thôn {}", road.village), &f.bold);
+                w.formula(
+                    r,
+                    len_col,
+                    format!("=SUM({l}{}:{l}{})", village_start + 1, r),
+                    of_village.map(|o| o.length).sum(),
+                    &f.bold,
+                );
                 r += 1;
             }
         }
