@@ -1145,7 +1145,9 @@ fn locate<'a>(
     cols: &BTreeMap<String, ColumnSpec>,
     year: Option<i32>,
 ) -> Result<Located<'a>, NotLocated> {
-    let mut best: (usize, String, Vec<String>) = (0, String::new(), cols.values().map(|c| c.tieu_de.clone()).collect());
+    // Headers as the clerk should read them: «Năm 2024 / Kế hoạch», not «Năm {nam} / …».
+    let shown = |c: &ColumnSpec| resolve_years(&c.tieu_de, year);
+    let mut best: (usize, String, Vec<String>) = (0, String::new(), cols.values().map(shown).collect());
     let patterns: Vec<(&String, &ColumnSpec, Pattern)> = cols
         .iter()
         .map(|(k, c)| (k, c, Pattern::new(&c.tieu_de, year)))
@@ -1192,7 +1194,7 @@ fn locate<'a>(
                 let (key, spec, pattern) = &patterns[*i];
                 let mut free = hits.iter().filter(|(_, c)| !found.values().any(|f| f == c));
                 let Some(&(top, col)) = free.next() else {
-                    missing.push(spec.tieu_de.clone());
+                    missing.push(shown(spec));
                     continue;
                 };
                 let rivals: Vec<u32> = free.take_while(|(s, _)| *s == top).map(|(_, c)| *c).collect();
@@ -1203,7 +1205,7 @@ fn locate<'a>(
                         .collect();
                     tie = Some(NotLocated::Ambiguous {
                         sheet: sheet.name.clone(),
-                        pattern: pattern.text.clone(),
+                        pattern: resolve_years(&pattern.text, year),
                         cells,
                     });
                 }

@@ -1171,7 +1171,7 @@ fn xls_and_ods_read_the_same() {
     let dir = temp_dir();
     let communes: Vec<Xa> = district()
         .into_iter()
-        .filter(|x| ["Sơn Nham", "Sơn Bao", "Sơn Kỳ", "Sơn Giang"].contains(&x.name))
+        .filter(|x| ["Sơn Nham", "Sơn Bao", "Sơn Kỳ", "Sơn Giang", "Sơn Cao", "Sơn Trung"].contains(&x.name))
         .collect();
     let paths = write_all(dir.path(), &communes);
     let mut bad = Vec::new();
@@ -1330,4 +1330,21 @@ fn hostile_variations_are_named_and_fail_alone() {
         summary_doc.contains("còn 2 xã chưa lập được báo cáo") && summary_doc.contains("Son Bao.xlsx"),
         "{summary_doc}"
     );
+}
+
+/// A column the clerk renamed: the message names the header as it should read in
+/// this year's file, never the pack's placeholder.
+#[test]
+fn a_missing_column_is_named_with_the_report_year() {
+    let dir = temp_dir();
+    let x = district().into_iter().find(|x| x.name == "Sơn Hạ").unwrap();
+    // Funding: header rows 4–5, «Thực hiện» in D6.
+    let p = dir.path().join(x.file);
+    std::fs::write(&p, workbook(&x, &[(3, 5, 3, Cell::Text("Giải ngân"))])).unwrap();
+    let err = render(&p).unwrap_err();
+    assert!(
+        err.contains("Nguồn vốn: không tìm thấy bảng «von»: thiếu cột «Năm 2024 / Thực hiện»"),
+        "{err}"
+    );
+    assert!(!err.contains("{nam"), "{err}");
 }
