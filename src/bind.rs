@@ -694,12 +694,27 @@ fn bind_labels(
         let (r, c) = match best.as_slice() {
             [] => {
                 if field.bat_buoc {
+                    // A label with words added («… năm 2025», «… (lượt)»): name its cell.
+                    let near = format!("{} ", pattern.folded);
+                    let mut close: Vec<(u32, u32)> = labels
+                        .iter()
+                        .filter(|(folded, _)| folded.starts_with(&near))
+                        .flat_map(|(_, cells)| cells.iter().map(|&(r, c, _)| (r, c)))
+                        .collect();
+                    close.sort_unstable();
+                    let (place, seen) = match close.first() {
+                        Some(&(r, c)) => (
+                            sheet.place(r, c),
+                            format!(" (ô này ghi «{}»)", sheet.value(r, c).display().trim()),
+                        ),
+                        None => (Place::sheet(&sheet.name), String::new()),
+                    };
                     sink.errors.push(
                         Diagnostic::error(
                             &book.file,
-                            Place::sheet(&sheet.name),
+                            place,
                             format!(
-                                "không tìm thấy dòng có nhãn «{}»; cần nhãn đó ở một ô và giá trị ở ô bên phải.",
+                                "không tìm thấy dòng có nhãn «{}»{seen}; cần nhãn đó ở một ô và giá trị ở ô bên phải.",
                                 field.nhan
                             ),
                         )

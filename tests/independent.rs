@@ -1230,6 +1230,11 @@ fn hostile_variations_are_named_and_fail_alone() {
         ),
         // The chairman's cell left empty: C9.
         (by("Sơn Bao"), vec![(0, 8, 2, Cell::Blank)]),
+        // A label with next year in it: B10 «Số đợt tuyên truyền, vận động năm 2025».
+        (
+            by("Sơn Thành"),
+            vec![(0, 9, 1, Cell::Text("Số đợt tuyên truyền, vận động năm 2025"))],
+        ),
     ];
     // The roads sheet renamed outside the contract.
     let mut renamed = by("Sơn Giang");
@@ -1254,7 +1259,7 @@ fn hostile_variations_are_named_and_fail_alone() {
     let said = stdout(&check);
     assert_eq!(check.status.code(), Some(2), "{said}");
     // What check prints under each file: (file, the line a reader looks for).
-    let expected: [(&str, &[&str]); 6] = [
+    let expected: [(&str, &[&str]); 7] = [
         (
             "Sơn Hạ.xlsx",
             &["Tiêu chí xã › D31", "ô tổng ghi 15 tiêu chí đạt", "12 tiêu chí «Đạt»"],
@@ -1273,6 +1278,13 @@ fn hostile_variations_are_named_and_fail_alone() {
             &["không có trang tính «Bê tông»", "«PL02 Đường GTNT»"],
         ),
         ("Sơn Cao.xlsx", &["trùng xã và năm với tệp «Sơn Cao (bản sửa).xlsx»"]),
+        (
+            "BC NTM 2024 - Son Thanh.xlsx",
+            &[
+                "TT chung › B10: không tìm thấy dòng có nhãn «Số đợt tuyên truyền, vận động»",
+                "«Số đợt tuyên truyền, vận động năm 2025»",
+            ],
+        ),
     ];
     let block = |file: &str| -> String {
         said.split("son-ha/")
@@ -1315,7 +1327,7 @@ fn hostile_variations_are_named_and_fail_alone() {
     written.sort();
     let mut wanted: Vec<String> = communes
         .iter()
-        .filter(|x| !["Sơn Bao", "Sơn Giang"].contains(&x.name))
+        .filter(|x| !["Sơn Bao", "Sơn Giang", "Sơn Thành"].contains(&x.name))
         .map(|x| format!("bao-cao-ntm-2024-xa-{}.docx", baocao::report::slug(x.name)))
         .collect();
     wanted.sort();
@@ -1327,7 +1339,7 @@ fn hostile_variations_are_named_and_fail_alone() {
     assert!(!text.contains("1.900 m"), "{text}");
     let summary_doc = plain_text(&std::fs::read(dir.path().join("ra/tong-hop-ntm-2024-huyen-son-ha.docx")).unwrap());
     assert!(
-        summary_doc.contains("còn 2 xã chưa lập được báo cáo") && summary_doc.contains("Son Bao.xlsx"),
+        summary_doc.contains("còn 3 xã chưa lập được báo cáo") && summary_doc.contains("Son Bao.xlsx"),
         "{summary_doc}"
     );
 }
