@@ -531,7 +531,12 @@ fn workbook(x: &Xa, patches: &[Patch]) -> Vec<u8> {
         ws.write_string(0, 0, "Nhập số liệu vào các trang phụ lục; không sửa tên trang.")
             .unwrap();
     }
-    let names: Vec<String> = s.sheets.iter().map(|n| n.to_string()).collect();
+    // Sheet names too are NFD when the clerk's tool writes NFD.
+    let names: Vec<String> = s
+        .sheets
+        .iter()
+        .map(|n| if s.nfd { n.nfd().collect() } else { n.to_string() })
+        .collect();
     for &i in &order {
         if let (2, Some(hidden)) = (i, s.old_roads) {
             let ws = wb
