@@ -185,6 +185,18 @@ pub fn precision_key(n: f64) -> u64 {
     }
 }
 
+/// Decimals a number typed as text shows, read as `vi::parse_number` reads it: after
+/// the comma ("1.450,5"), or after a lone dot that is not a thousands dot ("12.5").
+fn typed_decimals(text: &str) -> u8 {
+    let t = text.trim().trim_end_matches('%').trim_end();
+    let after = |sep: char| t.rsplit(sep).next().map_or(0, |f| f.len().min(10) as u8);
+    match (t.matches(',').count(), t.matches('.').count()) {
+        (1, _) => after(','),
+        (0, 1) if t.rsplit('.').next().is_some_and(|f| f.len() != 3) => after('.'),
+        _ => 0,
+    }
+}
+
 /// Kind of a data row, as templates see it in `_loai`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -226,9 +238,19 @@ impl Sink {
     /// Remember the precision the cell of a bound number shows.
     fn note_precision(&mut self, sheet: &Sheet, row: u32, col: u32, value: &Json) {
         let Some(n) = value.as_f64() else { return };
-        let Some(style) = sheet.get(row, col).map(|c| &c.style) else {
+        let Some(cell) = sheet.get(row, col) else {
             return;
         };
+        // A number typed as text shows the decimals it is typed with ("300,0").
+        if let Value::Text(t) = &cell.value {
+            let d = typed_decimals(t);
+            if d > 0 {
+                let slot = self.precisions.entry(precision_key(n)).or_insert(d);
+                *slot = (*slot).max(d);
+            }
+            return;
+        }
+        let style = &cell.style;
         if let Some(d) = style.decimals {
             // A percentage cell shows the number times 100.
             let d = if style.percent { d.saturating_add(2) } else { d };
@@ -1576,6 +1598,15 @@ mod tests {
                 t.starts_with(['T', 't', 'C', 'c']) && (f.starts_with("tong") || f == "cong" || f.starts_with("cong "));
             assert_eq!(reads_total(t), by_fold, "{t}");
         }
+    }
+
+    #[test]
+    fn decimals_of_numbers_typed_as_text() {
+        assert_eq!(typed_decimals("300,0"), 1);
+        assert_eq!(typed_decimals("1.450,25"), 2);
+        assert_eq!(typed_decimals("1.250"), 0);
+        assert_eq!(typed_decimals("12.5"), 1);
+        assert_eq!(typed_decimals("98"), 0);
     }
 
     #[test]

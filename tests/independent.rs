@@ -81,6 +81,8 @@ struct Style {
     road_groups: bool,
     /// A numbering row "(1) (2) (3) …" under each table's header.
     numbering_row: bool,
+    /// Funding figures typed as text, Vietnamese style ("1.450,5", "300,0").
+    funds_as_text: bool,
     /// A subtotal row «Cộng thôn …» under each village's roads.
     road_subtotals: bool,
     /// Last year's roads sheet kept before this year's: Some(hidden).
@@ -113,6 +115,7 @@ impl Default for Style {
             odd_headers: false,
             road_groups: true,
             numbering_row: false,
+            funds_as_text: false,
             road_subtotals: false,
             old_roads: None,
             unit_words: false,
@@ -375,6 +378,7 @@ fn district() -> Vec<Xa> {
         odd_headers: true,
         road_groups: true,
         numbering_row: true,
+        funds_as_text: true,
         road_subtotals: false,
         old_roads: None,
         unit_words: true,
@@ -882,9 +886,13 @@ fn workbook(x: &Xa, patches: &[Patch]) -> Vec<u8> {
         for (i, (src, plan, done, next)) in x.funds.iter().enumerate() {
             w.num(r, 0, (i + 1) as f64, &f.cell);
             w.text(r, 1, src, &f.cell);
-            w.num(r, 2, *plan, &f.one);
-            w.num(r, 3, *done, &f.one);
-            w.num(r, 4, *next, &f.one);
+            for (col, v) in [(2, plan), (3, done), (4, next)] {
+                if s.funds_as_text {
+                    w.text(r, col, &vn1(*v), &f.cell);
+                } else {
+                    w.num(r, col, *v, &f.one);
+                }
+            }
             r += 1;
         }
         w.merge(r, 0, r, 1, "Tổng cộng", &f.bold);
