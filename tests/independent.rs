@@ -81,6 +81,8 @@ struct Style {
     road_groups: bool,
     /// A numbering row "(1) (2) (3) …" under each table's header.
     numbering_row: bool,
+    /// The criteria total typed by hand as «14/19».
+    criteria_total_typed: bool,
     /// Funding figures typed as text, Vietnamese style ("1.450,5", "300,0").
     funds_as_text: bool,
     /// A subtotal row «Cộng thôn …» under each village's roads.
@@ -115,6 +117,7 @@ impl Default for Style {
             odd_headers: false,
             road_groups: true,
             numbering_row: false,
+            criteria_total_typed: false,
             funds_as_text: false,
             road_subtotals: false,
             old_roads: None,
@@ -301,6 +304,7 @@ fn district() -> Vec<Xa> {
         true, true,
     ];
     x.planned = vec![2, 5];
+    x.style.criteria_total_typed = true;
     all.push(x);
 
     // 4. Loud labels ("TÊN XÃ:  "), odd headers (line breaks, capitals), blank rows.
@@ -378,6 +382,7 @@ fn district() -> Vec<Xa> {
         odd_headers: true,
         road_groups: true,
         numbering_row: true,
+        criteria_total_typed: false,
         funds_as_text: true,
         road_subtotals: false,
         old_roads: None,
@@ -731,13 +736,17 @@ fn workbook(x: &Xa, patches: &[Patch]) -> Vec<u8> {
             }
         }
         w.merge(r, 0, r, 2, "Tổng số tiêu chí đạt", &f.bold);
-        w.formula(
-            r,
-            3,
-            format!("=COUNTIF(D{}:D{},\"Đạt\")", first + 1, r),
-            x.achieved_count() as f64,
-            &f.bold,
-        );
+        if s.criteria_total_typed {
+            w.text(r, 3, &format!("{}/19", x.achieved_count()), &f.bold);
+        } else {
+            w.formula(
+                r,
+                3,
+                format!("=COUNTIF(D{}:D{},\"Đạt\")", first + 1, r),
+                x.achieved_count() as f64,
+                &f.bold,
+            );
+        }
     }
 
     // Roads: optional group rows per village, totals by SUM with cached results.
