@@ -69,16 +69,21 @@ impl Meta {
     }
 
     /// The number as written: under 10 with a leading zero; None when not given.
-    fn number(&self) -> Option<String> {
-        let mut number = self.so.trim();
-        // Clerks often type the whole number, "125/BC-UBND": the symbol is ours to add.
+    /// The number without the symbol a clerk may have typed after it: "125/BC-UBND"
+    /// → "125". The symbol is the frame's (or a Word form's) to add.
+    pub fn so_without_symbol(&self) -> String {
+        let number = self.so.trim();
         let symbol = format!("/{}-{}", self.ky_hieu, self.co_quan_viet_tat).to_uppercase();
         let squeezed: String = number.chars().filter(|c| !c.is_whitespace()).collect();
-        if squeezed.to_uppercase().ends_with(&symbol) {
-            if let Some(slash) = number.find('/') {
-                number = number[..slash].trim();
-            }
+        match number.find('/') {
+            Some(slash) if squeezed.to_uppercase().ends_with(&symbol) => number[..slash].trim().to_string(),
+            _ => number.to_string(),
         }
+    }
+
+    fn number(&self) -> Option<String> {
+        let number = self.so_without_symbol();
+        let number = number.as_str();
         match number.parse::<u32>() {
             Ok(n) if n < 10 => Some(format!("{n:02}")),
             _ if number.is_empty() => None,

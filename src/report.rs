@@ -460,7 +460,7 @@ fn metadata(
         let text = field(&format!("noi_nhan[{i}]"), item)?;
         noi_nhan.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
     }
-    Ok(Meta {
+    let mut meta = Meta {
         co_quan_chu_quan: field("co_quan_chu_quan", &spec.co_quan_chu_quan)?,
         co_quan_ban_hanh: field("co_quan_ban_hanh", &spec.co_quan_ban_hanh)?,
         loai: field("loai", &spec.loai)?,
@@ -475,7 +475,10 @@ fn metadata(
         chuc_vu: field("chuc_vu", &spec.chuc_vu)?,
         nguoi_ky: field("nguoi_ky", &spec.nguoi_ky)?,
         noi_nhan,
-    })
+    };
+    // «125/BC-UBND» typed whole: Word forms print «{{ van_ban.so }}/BC-UBND» too.
+    meta.so = meta.so_without_symbol();
+    Ok(meta)
 }
 
 /// A file name safe on Windows, macOS and Linux, readable, ASCII: accents dropped,

@@ -1382,3 +1382,17 @@ fn a_missing_column_is_named_with_the_report_year() {
     );
     assert!(!err.contains("{nam"), "{err}");
 }
+
+/// The number a clerk types whole reaches templates and Word forms (`van_ban.so`)
+/// without its symbol, which they write after it themselves.
+#[test]
+fn a_number_typed_whole_reaches_forms_bare() {
+    let dir = temp_dir();
+    let x = district().into_iter().find(|x| x.name == "Sơn Hạ").unwrap();
+    let p = dir.path().join(x.file);
+    std::fs::write(&p, workbook(&x, &[])).unwrap();
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let report = baocao::report::from_file(&pack, &p).unwrap();
+    assert_eq!(report.meta.so, "125");
+    assert_eq!(report.meta.so_line(), "Số: 125/BC-UBND");
+}
