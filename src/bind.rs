@@ -89,6 +89,24 @@ pub struct FieldSpec {
     pub kieu: Type,
     #[serde(default = "yes")]
     pub bat_buoc: bool,
+    /// Words a clerk may type before the value and the templates already write
+    /// ("xã" before "Ba Thành": «Xã Ba Thành» would print «XÃ XÃ BA THÀNH»);
+    /// case and accents ignored.
+    #[serde(default)]
+    pub bo_tien_to: Vec<String>,
+}
+
+/// The value without a leading word of `prefixes` ("Xã Ba Thành" → "Ba Thành"),
+/// when something is left after it.
+fn without_prefix(value: &str, prefixes: &[String]) -> Option<String> {
+    let value = value.trim();
+    prefixes.iter().find_map(|p| {
+        let words = p.split_whitespace().count();
+        let mut parts = value.splitn(words + 1, char::is_whitespace);
+        let head: Vec<&str> = parts.by_ref().take(words).collect();
+        let rest = parts.next()?.trim();
+        (!rest.is_empty() && fold(&head.join(" ")) == fold(p)).then(|| rest.to_string())
+    })
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -167,6 +185,18 @@ pub fn precision_key(n: f64) -> u64 {
     }
 }
 
+/// Decimals a number typed as text shows, read as `vi::parse_number` reads it: after
+/// the comma ("1.450,5"), or after a lone dot that is not a thousands dot ("12.5").
+fn typed_decimals(text: &str) -> u8 {
+    let t = text.trim().trim_end_matches('%').trim_end();
+    let after = |sep: char| t.rsplit(sep).next().map_or(0, |f| f.len().min(10) as u8);
+    match (t.matches(',').count(), t.matches('.').count()) {
+        (1, _) => after(','),
+        (0, 1) if t.rsplit('.').next().is_some_and(|f| f.len() != 3) => after('.'),
+        _ => 0,
+    }
+}
+
 /// Kind of a data row, as templates see it in `_loai`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -208,9 +238,19 @@ impl Sink {
     /// Remember the precision the cell of a bound number shows.
     fn note_precision(&mut self, sheet: &Sheet, row: u32, col: u32, value: &Json) {
         let Some(n) = value.as_f64() else { return };
-        let Some(style) = sheet.get(row, col).map(|c| &c.style) else {
+        let Some(cell) = sheet.get(row, col) else {
             return;
         };
+        // A number typed as text shows the decimals it is typed with ("300,0").
+        if let Value::Text(t) = &cell.value {
+            let d = typed_decimals(t);
+            if d > 0 {
+                let slot = self.precisions.entry(precision_key(n)).or_insert(d);
+                *slot = (*slot).max(d);
+            }
+            return;
+        }
+        let style = &cell.style;
         if let Some(d) = style.decimals {
             // A percentage cell shows the number times 100.
             let d = if style.percent { d.saturating_add(2) } else { d };
@@ -484,11 +524,14 @@ fn candidate_sheets<'a>(book: &'a Workbook, sheet_names: &[String], names: &[&st
             .map(|(s, _)| &**s)
             .collect()
     };
-    let exact = matching(&|folded| wanted.contains(folded));
-    if !exact.is_empty() {
-        return exact;
+    let mut found = matching(&|folded| wanted.contains(folded));
+    if found.is_empty() {
+        found = matching(&|folded| wanted.iter().any(|w| !w.is_empty() && folded.contains(w.as_str())));
     }
-    matching(&|folded| wanted.iter().any(|w| !w.is_empty() && folded.contains(w.as_str())))
+    // Visible sheets first: a hidden one is a clerk's old copy ("PL2 Bê tông 2023") or
+    // a helper, used only when no visible sheet has the data.
+    found.sort_by_key(|s| s.hidden);
+    found
 }
 
 fn sheet_list(book: &Workbook) -> String {
@@ -615,6 +658,13 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
     if let Some(iso) = workbook::parse_iso_date(t) {
         return Some(iso);
     }
+    let words = plain(t);
+    let words: Vec<&str> = words.split(' ').collect();
+    if let ["ngay", d, "thang", m, "nam", y] = words.as_slice() {
+        // "ngày 05 tháng 12 năm 2024": as a report writes it, so clerks type it too.
+        let (d, m, y) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
+        return workbook::valid_date(y, m, d).then_some((y, m, d));
+    }
     let parts: Vec<&str> = t.split(['/', '-', '.']).map(str::trim).collect();
     if parts.len() != 3 {
         return None;
@@ -666,12 +716,27 @@ fn bind_labels(
         let (r, c) = match best.as_slice() {
             [] => {
                 if field.bat_buoc {
+                    // A label with words added («… năm 2025», «… (lượt)»): name its cell.
+                    let near = format!("{} ", pattern.folded);
+                    let mut close: Vec<(u32, u32)> = labels
+                        .iter()
+                        .filter(|(folded, _)| folded.starts_with(&near))
+                        .flat_map(|(_, cells)| cells.iter().map(|&(r, c, _)| (r, c)))
+                        .collect();
+                    close.sort_unstable();
+                    let (place, seen) = match close.first() {
+                        Some(&(r, c)) => (
+                            sheet.place(r, c),
+                            format!(" (ô này ghi «{}»)", sheet.value(r, c).display().trim()),
+                        ),
+                        None => (Place::sheet(&sheet.name), String::new()),
+                    };
                     sink.errors.push(
                         Diagnostic::error(
                             &book.file,
-                            Place::sheet(&sheet.name),
+                            place,
                             format!(
-                                "không tìm thấy dòng có nhãn «{}»; cần nhãn đó ở một ô và giá trị ở ô bên phải.",
+                                "không tìm thấy dòng có nhãn «{}»{seen}; cần nhãn đó ở một ô và giá trị ở ô bên phải.",
                                 field.nhan
                             ),
                         )
@@ -705,6 +770,10 @@ fn bind_labels(
         match typed(book, sheet, r, value_col, field.kieu, field.bat_buoc) {
             Ok(v) => {
                 sink.note_precision(sheet, r, value_col, &v);
+                let v = match v.as_str().and_then(|t| without_prefix(t, &field.bo_tien_to)) {
+                    Some(bare) => json!(bare),
+                    None => v,
+                };
                 out.insert(key.clone(), v);
             }
             Err(e) => sink.errors.push(e),
@@ -1113,7 +1182,9 @@ fn locate<'a>(
     cols: &BTreeMap<String, ColumnSpec>,
     year: Option<i32>,
 ) -> Result<Located<'a>, NotLocated> {
-    let mut best: (usize, String, Vec<String>) = (0, String::new(), cols.values().map(|c| c.tieu_de.clone()).collect());
+    // Headers as the clerk should read them: «Năm 2024 / Kế hoạch», not «Năm {nam} / …».
+    let shown = |c: &ColumnSpec| resolve_years(&c.tieu_de, year);
+    let mut best: (usize, String, Vec<String>) = (0, String::new(), cols.values().map(shown).collect());
     let patterns: Vec<(&String, &ColumnSpec, Pattern)> = cols
         .iter()
         .map(|(k, c)| (k, c, Pattern::new(&c.tieu_de, year)))
@@ -1160,7 +1231,7 @@ fn locate<'a>(
                 let (key, spec, pattern) = &patterns[*i];
                 let mut free = hits.iter().filter(|(_, c)| !found.values().any(|f| f == c));
                 let Some(&(top, col)) = free.next() else {
-                    missing.push(spec.tieu_de.clone());
+                    missing.push(shown(spec));
                     continue;
                 };
                 let rivals: Vec<u32> = free.take_while(|(s, _)| *s == top).map(|(_, c)| *c).collect();
@@ -1171,7 +1242,7 @@ fn locate<'a>(
                         .collect();
                     tie = Some(NotLocated::Ambiguous {
                         sheet: sheet.name.clone(),
-                        pattern: pattern.text.clone(),
+                        pattern: resolve_years(&pattern.text, year),
                         cells,
                     });
                 }
@@ -1271,10 +1342,18 @@ fn bind_table(
     let names = spec.trang_tinh.names();
     // With sheet names given, only those sheets: a table with the same headers on
     // another sheet is not this one.
-    let sheets = candidate_sheets(book, sheet_names, &names);
+    let mut sheets = candidate_sheets(book, sheet_names, &names);
     if sheets.is_empty() {
         sink.errors.push(missing_sheet(book, &names));
         return None;
+    }
+    // A sheet named for another year than the report's (or the next, for plans) is a
+    // copy the clerk kept («PL02 Giao thông 2023»): this year's sheet comes first.
+    if let Some(y) = year {
+        sheets.sort_by_key(|s| {
+            let years = years_in(&s.name);
+            !years.is_empty() && !years.iter().any(|&n| i32::from(n) == y || i32::from(n) == y + 1)
+        });
     }
     if spec.cot.is_empty() {
         sink.errors.push(
@@ -1333,6 +1412,7 @@ fn bind_table(
             return None;
         }
     };
+    stale_year_headers(book, sheet, header_row, depth, spec, &columns, year, sink);
     let first_col = sheet.origin.1;
     let end_col = sheet.end_col();
     let mut start = header_row + depth;
@@ -1384,6 +1464,61 @@ fn bind_table(
         columns,
     };
     Some((Json::Array(rows), location))
+}
+
+/// A header bound only because any year matches any year, while the pack names the
+/// report's year (`{nam}`, `{nam+1}`): «Kết quả thực hiện năm 2025» in a 2024 report
+/// is last year's form or next year's figures, which the reader must not miss.
+#[allow(clippy::too_many_arguments)]
+fn stale_year_headers(
+    book: &Workbook,
+    sheet: &Sheet,
+    header_row: u32,
+    depth: u32,
+    spec: &DataSpec,
+    columns: &BTreeMap<String, u32>,
+    year: Option<i32>,
+    sink: &mut Sink,
+) {
+    let mut warned: Vec<(u32, u32)> = Vec::new();
+    for (key, &col) in columns {
+        let pattern = Pattern::new(&spec.cot[key].tieu_de, year);
+        if pattern.years.is_empty() {
+            continue;
+        }
+        for r in header_row..header_row + depth {
+            let cell = sheet
+                .merge_covering(r, col)
+                .map_or((r, col), |m| (m.first_row, m.first_col));
+            let text = sheet.value(cell.0, cell.1).display();
+            let years = years_in(&text);
+            if years.is_empty() || warned.contains(&cell) {
+                continue;
+            }
+            if !pattern.years_fit(&years) {
+                warned.push(cell);
+                let resolved = resolve_years(&spec.cot[key].tieu_de, year);
+                let wanted = resolved
+                    .split('/')
+                    .map(str::trim)
+                    .find(|part| !years_in(part).is_empty())
+                    .unwrap_or(&resolved);
+                sink.warnings.push(
+                    Diagnostic::warning(
+                        &book.file,
+                        sheet.place(cell.0, cell.1),
+                        format!(
+                            "tiêu đề ghi «{}», nhưng báo cáo năm {}: cần «{}». Số liệu cột này vẫn được dùng; hãy kiểm tra đó có phải số liệu của năm báo cáo không.",
+                            text.trim(),
+                            year.map_or_else(String::new, |y| y.to_string()),
+                            wanted
+                        ),
+                    )
+                    .kind(Kind::Check),
+                );
+            }
+        }
+    }
 }
 
 /// The first non-empty cell at or below `row` in these columns, row by row.
@@ -1463,6 +1598,32 @@ mod tests {
                 t.starts_with(['T', 't', 'C', 'c']) && (f.starts_with("tong") || f == "cong" || f.starts_with("cong "));
             assert_eq!(reads_total(t), by_fold, "{t}");
         }
+    }
+
+    #[test]
+    fn decimals_of_numbers_typed_as_text() {
+        assert_eq!(typed_decimals("300,0"), 1);
+        assert_eq!(typed_decimals("1.450,25"), 2);
+        assert_eq!(typed_decimals("1.250"), 0);
+        assert_eq!(typed_decimals("12.5"), 1);
+        assert_eq!(typed_decimals("98"), 0);
+    }
+
+    #[test]
+    fn a_leading_unit_word_is_dropped() {
+        let units = vec!["xã".to_string(), "thị trấn".to_string()];
+        assert_eq!(without_prefix("Xã Ba Thành", &units).as_deref(), Some("Ba Thành"));
+        assert_eq!(without_prefix("THỊ TRẤN  Ba Tơ ", &units).as_deref(), Some("Ba Tơ"));
+        assert_eq!(without_prefix("Xã", &units), None);
+        assert_eq!(without_prefix("Xã Đàn", &[]), None);
+        assert_eq!(without_prefix("Xuân Sơn", &units), None);
+    }
+
+    #[test]
+    fn dates_as_a_report_writes_them() {
+        assert_eq!(parse_date("ngày 05 tháng 12 năm 2024"), Some((2024, 12, 5)));
+        assert_eq!(parse_date("Ngày 5 tháng 1 năm 2025"), Some((2025, 1, 5)));
+        assert_eq!(parse_date("ngày 31 tháng 2 năm 2025"), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! problem at once, grouped by file (or by commune of a district workbook).
 
 use crate::batch::{self, Source};
-use crate::error::{Diagnostic, Severity};
+use crate::error::{Diagnostic, Kind, Place, Severity};
 use crate::template::Pack;
 use rayon::prelude::*;
 use std::path::Path;
@@ -38,7 +38,7 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
             Err(_) => vec![Source::File(input.to_path_buf())],
         }
     };
-    Ok(sources
+    let checked: Vec<(Checked, Option<String>)> = sources
         .into_par_iter()
         .map(|source| {
             let tep = match &source {
@@ -46,19 +46,49 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
                 Source::Commune(book) => book.file.clone(),
             };
             match source.report(pack) {
-                Ok(r) => Checked {
-                    tep,
-                    loi: Vec::new(),
-                    canh_bao: r.warnings,
-                },
+                Ok(r) => (
+                    Checked {
+                        tep,
+                        loi: Vec::new(),
+                        canh_bao: r.warnings,
+                    },
+                    Some(r.file_stem),
+                ),
                 // The warnings met before the errors (text converted from TCVN3…) too.
                 Err(failed) => {
                     let (loi, mut canh_bao): (Vec<_>, Vec<_>) =
                         failed.output.into_iter().partition(|d| d.severity == Severity::Error);
                     canh_bao.extend(failed.warnings);
-                    Checked { tep, loi, canh_bao }
+                    (Checked { tep, loi, canh_bao }, None)
                 }
             }
+        })
+        .collect();
+    // Two inputs of the same commune and year: the batch writes the first and refuses
+    // the other, so the check says so before the batch runs (same order, same words).
+    let mut claimed: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    Ok(checked
+        .into_iter()
+        .map(|(mut c, stem)| {
+            if let Some(stem) = stem {
+                let name = Path::new(&c.tep)
+                    .file_name()
+                    .map_or_else(|| c.tep.clone(), |n| n.to_string_lossy().into_owned());
+                match claimed.get(&stem) {
+                    Some(first) => c.loi.push(
+                        Diagnostic::error(
+                            &c.tep,
+                            Place::File,
+                            format!("trùng xã và năm với tệp «{first}» (cùng tên báo cáo «{stem}»); không ghi đè, hãy kiểm tra lại hai tệp."),
+                        )
+                        .kind(Kind::Duplicate),
+                    ),
+                    None => {
+                        claimed.insert(stem, name);
+                    }
+                }
+            }
+            c
         })
         .collect())
 }

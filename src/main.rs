@@ -791,12 +791,20 @@ fn run_batch(
     if left > 0 {
         eprintln!("  - {left} tệp chưa lập vì lần chạy bị dừng.");
     }
+    // Each failed input with where its first error is (sheet, cell), as the line
+    // printed when it failed said: the summary is what a clerk reads last.
     for item in summary.cac_tep.iter().filter(|i| !i.ok() && !not_started(i)) {
-        eprintln!(
-            "  - {}: {}",
-            item.tep,
-            item.loi.first().map(|d| d.message.as_str()).unwrap_or("")
-        );
+        let Some(first) = item.loi.first() else { continue };
+        let place = if first.place.is_file() {
+            String::new()
+        } else {
+            format!(" › {}", first.place)
+        };
+        let more = match item.loi.len() - 1 {
+            0 => String::new(),
+            n => format!(" (và {n} lỗi khác)"),
+        };
+        eprintln!("  - {}{place}: {}{more}", item.tep, first.message);
     }
     for group in &summary.tong_hop_nhom {
         if let Some(file) = &group.bao_cao {

@@ -71,8 +71,21 @@ impl Meta {
     }
 
     /// The number as written: under 10 with a leading zero; None when not given.
-    fn number(&self) -> Option<String> {
+    /// The number without the symbol a clerk may have typed after it: "125/BC-UBND"
+    /// → "125". The symbol is the frame's (or a Word form's) to add.
+    pub fn so_without_symbol(&self) -> String {
         let number = self.so.trim();
+        let symbol = format!("/{}-{}", self.ky_hieu, self.co_quan_viet_tat).to_uppercase();
+        let squeezed: String = number.chars().filter(|c| !c.is_whitespace()).collect();
+        match number.find('/') {
+            Some(slash) if squeezed.to_uppercase().ends_with(&symbol) => number[..slash].trim().to_string(),
+            _ => number.to_string(),
+        }
+    }
+
+    fn number(&self) -> Option<String> {
+        let number = self.so_without_symbol();
+        let number = number.as_str();
         match number.parse::<u32>() {
             Ok(n) if n < 10 => Some(format!("{n:02}")),
             _ if number.is_empty() => None,
@@ -725,6 +738,10 @@ mod tests {
         assert_eq!(m.so_line(), "Số: 05/BC-UBND");
         assert_eq!(m.date_line(), "Ba Thành, ngày 05 tháng 12 năm 2024");
         assert_eq!(m.citation(), "05/BC-UBND ngày 05/12/2024");
+        m.so = "125/BC-UBND".into();
+        assert_eq!(m.so_line(), "Số: 125/BC-UBND");
+        m.so = "125 / bc-ubnd ".into();
+        assert_eq!(m.citation(), "125/BC-UBND ngày 05/12/2024");
         assert_eq!(title_case_place("XÃ BA THÀNH"), "xã Ba Thành");
     }
 

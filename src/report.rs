@@ -611,7 +611,7 @@ fn metadata(
         let text = field(&format!("kinh_gui[{i}]"), item);
         kinh_gui.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
     }
-    let meta = Meta {
+    let mut meta = Meta {
         co_quan_chu_quan: field("co_quan_chu_quan", &spec.co_quan_chu_quan),
         co_quan_ban_hanh: field("co_quan_ban_hanh", &spec.co_quan_ban_hanh),
         loai: field("loai", &spec.loai),
@@ -628,6 +628,8 @@ fn metadata(
         kinh_gui,
         noi_nhan,
     };
+    // «125/BC-UBND» typed whole: Word forms print «{{ van_ban.so }}/BC-UBND» too.
+    meta.so = meta.so_without_symbol();
     (meta, errors.into_inner())
 }
 
