@@ -91,7 +91,7 @@ pub fn number_headings(body: &mut Body, scheme: &[Style]) {
                 body.blocks.push(BodyBlock::Heading { level, inlines });
                 continue;
             }
-            Style::Roman => roman(n),
+            Style::Roman => crate::vi::roman(n).unwrap_or_else(|| n.to_string()),
             Style::Arabic => n.to_string(),
             Style::SubArabic => match index.checked_sub(1).map(|i| &written[i]) {
                 Some(parent) if !parent.is_empty() => format!("{parent}.{n}"),
@@ -153,32 +153,6 @@ fn ordinal(n: u32) -> String {
         1..=10 => WORDS[n as usize - 1].to_string(),
         _ => n.to_string(),
     }
-}
-
-fn roman(mut n: u32) -> String {
-    const TABLE: [(u32, &str); 13] = [
-        (1000, "M"),
-        (900, "CM"),
-        (500, "D"),
-        (400, "CD"),
-        (100, "C"),
-        (90, "XC"),
-        (50, "L"),
-        (40, "XL"),
-        (10, "X"),
-        (9, "IX"),
-        (5, "V"),
-        (4, "IV"),
-        (1, "I"),
-    ];
-    let mut out = String::new();
-    for (value, digits) in TABLE {
-        while n >= value {
-            out.push_str(digits);
-            n -= value;
-        }
-    }
-    out
 }
 
 /// a, b, c, d, đ, e, … as Vietnamese documents letter their points (đ after d; the
