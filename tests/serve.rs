@@ -281,6 +281,56 @@ async fn a_district_workbook_is_split_by_commune_as_batch_does() {
     assert_temp_empty(temp.path()).await;
 }
 
+/// The 2025 pack chosen on the page: the province's sample gives reports to UBND
+/// tỉnh and the province summary; a name that is no embedded pack is not a path.
+#[tokio::test]
+async fn the_2025_pack_is_chosen_on_the_page() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/tinh-quang-ngai/Mộ Đức (cũ)");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| (format!("Mộ Đức (cũ)/{}", e.file_name().to_string_lossy()), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    let count = files.len();
+    let (job, page) = submit(
+        &app,
+        &[
+            ("mau_co_san", None, b"bao-cao-ntm-2025".to_vec()),
+            ("tep", Some("tinh.zip"), zip_of(&files)),
+        ],
+    )
+    .await;
+    let text = page.text();
+    assert!(text.contains(&format!("Đã lập {count} / {count} báo cáo.")), "{text}");
+    let all = get(&app, &format!("{job}/tai-tat-ca")).await;
+    let names = zip_names(&all.bytes);
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("bao-cao-ntm-2025-xa-")).count(),
+        count,
+        "{names:?}"
+    );
+    assert!(names.contains(&"tong-hop-ntm-2025-tinh-quang-ngai.docx".to_string()), "{names:?}");
+    let one = get(&app, &format!("{job}/tai/0")).await;
+    let report = common::docx_text(&one.bytes);
+    assert!(report.contains("Kính gửi: Ủy ban nhân dân tỉnh Quảng Ngãi"), "{report}");
+    assert!(!report.to_lowercase().contains("huyện"), "{report}");
+
+    // Anything else is the default pack, never a folder on the server.
+    let (_, page) = submit(
+        &app,
+        &[
+            ("mau_co_san", None, b"../../etc".to_vec()),
+            ("tep", Some("huyen-ba-to.zip"), district_zip()),
+        ],
+    )
+    .await;
+    assert!(page.text().contains("Đã lập 18 / 18 báo cáo."), "{}", page.text());
+    assert_temp_empty(temp.path()).await;
+}
+
 fn temp_dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = temp();
     for (name, bytes) in files {

@@ -289,6 +289,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         dir,
         inputs,
         pack,
+        builtin,
         formats,
     } = received;
     let out = dir.path().join("ra");
@@ -299,7 +300,13 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
             format!("{}{}", dir.path().join("tai-len").display(), std::path::MAIN_SEPARATOR),
         ],
     };
-    let pack = Pack::open(pack.as_deref()).map_err(|errors| {
+    let opened = match (&pack, builtin) {
+        (None, Some(name)) => Pack::builtin_named(name)
+            .unwrap_or_else(Pack::builtin)
+            .map_err(|e| vec![e]),
+        _ => Pack::open(pack.as_deref()),
+    };
+    let pack = opened.map_err(|errors| {
         let said: Vec<String> = errors.iter().map(|d| clean.diagnostic(d).to_string()).collect();
         failed(
             StatusCode::BAD_REQUEST,

@@ -369,6 +369,8 @@ pub(crate) struct Received {
     pub dir: tempfile::TempDir,
     pub inputs: PathBuf,
     pub pack: Option<PathBuf>,
+    /// One of the embedded packs, chosen on the page (never a path).
+    pub builtin: Option<&'static str>,
     pub formats: Vec<crate::write::OutputFormat>,
 }
 
@@ -385,6 +387,7 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
     let mut gathered = upload::Gathered::new(inputs.clone(), limits);
     let mut zips = Vec::new();
     let mut pack = None;
+    let mut builtin = None;
     let mut formats = Vec::new();
     let mut received_bytes = 0usize;
     while let Some(mut field) = multipart
@@ -402,6 +405,10 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
                     }
                 }
             }
+            "mau_co_san" => {
+                let text = field.text().await.map_err(|e| Refusal::body(e, limits.request))?;
+                builtin = crate::template::Pack::builtin_names().find(|n| *n == text.trim());
+            }
             "tep" | "mau" => {
                 let Some(client_name) = field.file_name().map(str::to_string) else {
                     continue;
@@ -415,7 +422,13 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
                 let lower = safe.to_lowercase();
                 let is_zip = lower.ends_with(".zip");
                 let (path, file) = if name == "mau" {
-                    let ext = if is_zip { "zip" } else { "docx" };
+                    let ext = if is_zip {
+                        "zip"
+                    } else if lower.ends_with(".odt") {
+                        "odt"
+                    } else {
+                        "docx"
+                    };
                     let path = raw.join(format!("mau.{ext}"));
                     let file = std::fs::File::create(&path).map_err(Refusal::internal)?;
                     (path, file)
@@ -477,6 +490,7 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
         dir,
         inputs,
         pack,
+        builtin,
         formats,
     })
 }
