@@ -291,7 +291,12 @@ async fn the_2025_pack_is_chosen_on_the_page() {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&root)
         .unwrap()
         .flatten()
-        .map(|e| (format!("Mộ Đức (cũ)/{}", e.file_name().to_string_lossy()), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                format!("Mộ Đức (cũ)/{}", e.file_name().to_string_lossy()),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     let count = files.len();
@@ -312,7 +317,10 @@ async fn the_2025_pack_is_chosen_on_the_page() {
         count,
         "{names:?}"
     );
-    assert!(names.contains(&"tong-hop-ntm-2025-tinh-quang-ngai.docx".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"tong-hop-ntm-2025-tinh-quang-ngai.docx".to_string()),
+        "{names:?}"
+    );
     let one = get(&app, &format!("{job}/tai/0")).await;
     let report = common::docx_text(&one.bytes);
     assert!(report.contains("Kính gửi: Ủy ban nhân dân tỉnh Quảng Ngãi"), "{report}");
