@@ -94,6 +94,10 @@ pub struct FieldSpec {
     /// case and accents ignored.
     #[serde(default)]
     pub bo_tien_to: Vec<String>,
+    /// What to tell the clerk when the label is missing, after the error itself
+    /// (the 2024 pack's «Huyện»: a 2025 workbook has none, use the 2025 pack).
+    #[serde(default)]
+    pub goi_y: Option<String>,
 }
 
 /// The value without a leading word of `prefixes` ("Xã Ba Thành" → "Ba Thành"),
@@ -736,8 +740,9 @@ fn bind_labels(
                             &book.file,
                             place,
                             format!(
-                                "không tìm thấy dòng có nhãn «{}»{seen}; cần nhãn đó ở một ô và giá trị ở ô bên phải.",
-                                field.nhan
+                                "không tìm thấy dòng có nhãn «{}»{seen}; cần nhãn đó ở một ô và giá trị ở ô bên phải.{}",
+                                field.nhan,
+                                field.goi_y.as_deref().map(|h| format!(" {h}")).unwrap_or_default()
                             ),
                         )
                         .kind(Kind::MissingLabel),

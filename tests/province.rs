@@ -383,3 +383,30 @@ fn a_2025_report_compares_with_the_sum_of_the_communes_merged_into_it() {
         docx_paragraphs(&std::fs::read(dir.path().join("ra2/bao-cao-ntm-2025-xa-ba-to.docx")).unwrap()).join("\n");
     assert!(!text.contains("So với năm 2024"));
 }
+
+/// A 2025 workbook (no «Huyện» row) rendered with the 2024 pack: the error names the
+/// missing label and tells the clerk which pack reports to the province.
+#[test]
+fn the_2024_pack_on_a_2025_workbook_points_to_the_2025_pack() {
+    let dir = temp_dir();
+    let input = samples().join("tinh-quang-ngai/Mộ Đức (cũ)/Mộ Đức.xlsx");
+    let out = baocao(&["render", input.to_str().unwrap(), "-o", "ra.docx"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("«Huyện»"), "{stderr}");
+    assert!(stderr.contains("-t bao-cao-ntm-2025"), "{stderr}");
+    assert!(!dir.path().join("ra.docx").exists());
+    // With that pack, the same workbook gives its report.
+    let out = baocao(
+        &[
+            "render",
+            input.to_str().unwrap(),
+            "-t",
+            "bao-cao-ntm-2025",
+            "-o",
+            "ra.docx",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
