@@ -282,20 +282,23 @@ async fn a_district_workbook_is_split_by_commune_as_batch_does() {
 }
 
 /// The 2025 pack chosen on the page: the province's sample gives reports to UBND
-/// tỉnh and the province summary; a name that is no embedded pack is not a path.
+/// tỉnh, the province summary and, asked for, one per sub-folder of the zip; a name
+/// that is no embedded pack is not a path.
 #[tokio::test]
 async fn the_2025_pack_is_chosen_on_the_page() {
     let temp = temp();
     let app = router(config(temp.path(), Limits::default()));
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/tinh-quang-ngai/Mộ Đức (cũ)");
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&root)
-        .unwrap()
-        .flatten()
-        .map(|e| {
-            (
-                format!("Mộ Đức (cũ)/{}", e.file_name().to_string_lossy()),
-                std::fs::read(e.path()).unwrap(),
-            )
+    // Two former districts' folders, zipped with the province's folder around them.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/tinh-quang-ngai");
+    let mut files: Vec<(String, Vec<u8>)> = ["Mộ Đức (cũ)", "Sơn Hà (cũ)"]
+        .iter()
+        .flat_map(|folder| {
+            std::fs::read_dir(root.join(folder)).unwrap().flatten().map(move |e| {
+                (
+                    format!("tinh-quang-ngai/{folder}/{}", e.file_name().to_string_lossy()),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
         })
         .collect();
     files.sort();
@@ -304,6 +307,7 @@ async fn the_2025_pack_is_chosen_on_the_page() {
         &app,
         &[
             ("mau_co_san", None, b"bao-cao-ntm-2025".to_vec()),
+            ("nhom", None, b"thu-muc".to_vec()),
             ("tep", Some("tinh.zip"), zip_of(&files)),
         ],
     )
@@ -321,6 +325,12 @@ async fn the_2025_pack_is_chosen_on_the_page() {
         names.contains(&"tong-hop-ntm-2025-tinh-quang-ngai.docx".to_string()),
         "{names:?}"
     );
+    // And, asked for with «nhom», one summary per sub-folder of the zip.
+    for folder in ["mo-duc-cu", "son-ha-cu"] {
+        let name = format!("tong-hop-ntm-2025-tinh-quang-ngai-{folder}.docx");
+        assert!(names.contains(&name), "{names:?}");
+    }
+    assert!(text.contains("Mộ Đức (cũ)/Lân Phong.ods: không có lỗi."), "{text}");
     let one = get(&app, &format!("{job}/tai/0")).await;
     let report = common::docx_text(&one.bytes);
     assert!(report.contains("Kính gửi: Ủy ban nhân dân tỉnh Quảng Ngãi"), "{report}");

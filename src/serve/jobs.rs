@@ -290,6 +290,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         inputs,
         pack,
         builtin,
+        by_folder,
         formats,
     } = received;
     let out = dir.path().join("ra");
@@ -338,6 +339,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         summary: true,
         soffice,
         root: inputs.is_dir().then(|| inputs.clone()),
+        group_by_folder: by_folder,
         ..batch::Options::default()
     };
     let done = AtomicUsize::new(0);
@@ -393,6 +395,9 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         });
     }
     let summary_file = summary.bao_cao_tong_hop.as_deref().and_then(&mut take).map(|(i, _)| i);
+    for group in &summary.tong_hop_nhom {
+        group.bao_cao.as_deref().and_then(&mut take);
+    }
 
     // tong-ket.json as the CLI writes it, with file names instead of our paths.
     let mut shown = summary.clone();
@@ -402,6 +407,9 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         item.canh_bao = item.canh_bao.iter().map(|d| clean.diagnostic(d)).collect();
     }
     shown.bao_cao_tong_hop = shown.bao_cao_tong_hop.map(|p| clean.text(&p));
+    for group in &mut shown.tong_hop_nhom {
+        group.bao_cao = group.bao_cao.as_ref().map(|p| clean.text(p));
+    }
     shown.loi_tong_hop = shown.loi_tong_hop.iter().map(|d| clean.diagnostic(d)).collect();
     files.push(OutFile {
         name: batch::SUMMARY_FILE.into(),

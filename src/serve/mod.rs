@@ -371,6 +371,8 @@ pub(crate) struct Received {
     pub pack: Option<PathBuf>,
     /// One of the embedded packs, chosen on the page (never a path).
     pub builtin: Option<&'static str>,
+    /// A summary for each sub-folder too (`batch --nhom thu-muc`).
+    pub by_folder: bool,
     pub formats: Vec<crate::write::OutputFormat>,
 }
 
@@ -388,6 +390,7 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
     let mut zips = Vec::new();
     let mut pack = None;
     let mut builtin = None;
+    let mut by_folder = false;
     let mut formats = Vec::new();
     let mut received_bytes = 0usize;
     while let Some(mut field) = multipart
@@ -404,6 +407,10 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
                         formats.push(f);
                     }
                 }
+            }
+            "nhom" => {
+                let text = field.text().await.map_err(|e| Refusal::body(e, limits.request))?;
+                by_folder = text.trim() == "thu-muc";
             }
             "mau_co_san" => {
                 let text = field.text().await.map_err(|e| Refusal::body(e, limits.request))?;
@@ -491,6 +498,7 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
         inputs,
         pack,
         builtin,
+        by_folder,
         formats,
     })
 }

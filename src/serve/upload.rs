@@ -61,6 +61,11 @@ impl Gathered {
     /// A new file of this name in the folder ("Ba Thành (2).xlsx" when the name is
     /// taken: two districts' folders may hold the same commune file name).
     pub fn create(&mut self, name: &str) -> Result<(PathBuf, std::fs::File), Refusal> {
+        self.create_in(None, name)
+    }
+
+    /// As `create`, inside the sub-folder `group` (a name made safe) when there is one.
+    fn create_in(&mut self, group: Option<&str>, name: &str) -> Result<(PathBuf, std::fs::File), Refusal> {
         self.files += 1;
         if self.files > self.limits.files {
             return Err(Refusal::too_many_files(self.limits.files));
@@ -71,11 +76,20 @@ impl Gathered {
         };
         let mut candidate = name.to_string();
         let mut n = 2;
-        while !self.names.insert(candidate.to_lowercase()) {
+        let dir = match group {
+            Some(g) => {
+                let dir = self.dir.join(g);
+                std::fs::create_dir_all(&dir).map_err(Refusal::internal)?;
+                dir
+            }
+            None => self.dir.clone(),
+        };
+        let key = |c: &str| format!("{}/{}", group.unwrap_or_default(), c).to_lowercase();
+        while !self.names.insert(key(&candidate)) {
             candidate = format!("{stem} ({n}){ext}");
             n += 1;
         }
-        let path = self.dir.join(&candidate);
+        let path = dir.join(&candidate);
         let file = std::fs::File::create_new(&path).map_err(Refusal::internal)?;
         Ok((path, file))
     }
@@ -90,12 +104,43 @@ impl Gathered {
     }
 
     /// Unpack the files of a zip (a district's or province's folder) into the folder,
-    /// each under its own file name only; folders, hidden files and nested zips are
-    /// passed over. Returns how many were taken.
+    /// each under its own file name, in the first sub-folder it had below the folder
+    /// all entries share (a province's former districts, for `--nhom thu-muc`; deeper
+    /// folders are flattened into it); hidden files and folders are passed over.
+    /// Returns how many were taken.
     pub fn unpack_zip(&mut self, zip_path: &Path, shown: &str) -> Result<usize, Refusal> {
         let file = std::fs::File::open(zip_path).map_err(Refusal::internal)?;
         let mut archive =
             zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| Refusal::bad_zip(shown, &e))?;
+        let folders = |raw: &str| -> Vec<String> {
+            let unified = raw.replace('\\', "/");
+            let mut parts: Vec<String> = unified
+                .split('/')
+                .filter(|p| !p.is_empty() && *p != ".")
+                .map(str::to_string)
+                .collect();
+            parts.pop();
+            parts
+        };
+        // A folder zipped whole («huyen-ba-to/…»): its name is no group.
+        let mut shared: Option<Option<String>> = None;
+        for i in 0..archive.len() {
+            let entry = archive.by_index_raw(i).map_err(|e| Refusal::bad_zip(shown, &e))?;
+            if entry.is_dir() {
+                continue;
+            }
+            let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
+            if raw.contains("__MACOSX/") || safe_name(&raw).is_some_and(|n| n.starts_with('.')) {
+                continue;
+            }
+            let first = folders(&raw).into_iter().next();
+            shared = match shared {
+                None => Some(first),
+                Some(s) if s == first => Some(s),
+                Some(_) => Some(None),
+            };
+        }
+        let shared = shared.flatten();
         let mut taken = 0;
         for i in 0..archive.len() {
             let mut entry = archive.by_index(i).map_err(|e| Refusal::bad_zip(shown, &e))?;
@@ -110,7 +155,19 @@ impl Gathered {
             if name.starts_with('.') || raw.contains("__MACOSX/") {
                 continue;
             }
-            let (path, mut out) = self.create(&name)?;
+            let mut dirs = folders(&raw);
+            if shared.is_some() && dirs.first() == shared.as_ref() {
+                dirs.remove(0);
+            }
+            let group = match dirs.first() {
+                Some(d) => match safe_name(d) {
+                    Some(g) if g.starts_with('.') => continue, // a hidden folder
+                    Some(g) => Some(g),
+                    None => return Err(Refusal::unsafe_name(shown, &raw)),
+                },
+                None => None,
+            };
+            let (path, mut out) = self.create_in(group.as_deref(), &name)?;
             let mut buf = [0u8; 64 * 1024];
             loop {
                 let n = match entry.read(&mut buf) {
