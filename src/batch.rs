@@ -4,7 +4,7 @@
 //! run stopped by Ctrl-C or SIGTERM ending cleanly.
 
 use crate::district::{self, DistrictSpec};
-use crate::error::{Diagnostic, Kind, Place, Warned};
+use crate::error::{Diagnostic, Kind, Place, Severity, Warned};
 use crate::report::{self, Report};
 use crate::template::Pack;
 use crate::workbook::Workbook;
@@ -321,15 +321,21 @@ impl Source {
             Source::File(path) => crate::workbook::open(&path).map_err(|e| Warned::new(vec![e]))?,
             Source::Commune(book) => *book,
         };
-        let warnings = book.warnings.clone();
-        report::from_workbook_with(pack, book, previous).map_err(|errors| Warned {
-            output: errors,
-            warnings,
+        let mut warnings = book.warnings.clone();
+        // Binding returns its warnings with its errors; they stay warnings here, so
+        // `tong-ket.json`, `check` and the page file them alike.
+        report::from_workbook_with(pack, book, previous).map_err(|found| {
+            let (errors, more): (Vec<_>, Vec<_>) = found.into_iter().partition(|d| d.severity == Severity::Error);
+            warnings.extend(more);
+            Warned {
+                output: errors,
+                warnings,
+            }
         })
     }
 }
 
-fn file_name(path: &Path) -> String {
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
@@ -374,8 +380,7 @@ struct Commit<'a> {
     progress: &'a (dyn Fn(&Item) + Sync),
     next: usize,
     waiting: BTreeMap<usize, Outcome>,
-    /// Each file name given: the report's identity and the input that has it.
-    claimed: BTreeMap<String, (String, String)>,
+    names: Names,
     items: Vec<Item>,
     /// What each commune in the summary kept, with its sub-folder.
     kept: Vec<(String, String)>,
@@ -404,44 +409,16 @@ impl Commit<'_> {
     /// of the same commune and year came first.
     fn place(&mut self, mut item: Item, pending: Option<Pending>) -> Item {
         let Some(mut p) = pending else { return item };
-        // A commune whose name differs from another's only by tones («Ba Tơ», «Ba
-        // Tô») gets a file name of its own; the same commune twice is a duplicate.
-        let base = p.stem.clone();
-        let mut stem = base.clone();
-        let mut namesake = None;
-        for n in 2.. {
-            match self.claimed.get(&stem) {
-                Some((identity, first)) if namesakes(identity, &p.identity) => {
-                    namesake.get_or_insert_with(|| first.clone());
-                    stem = format!("{base}-{n}");
-                }
-                _ => break,
+        match self.names.claim(&p.stem, &p.identity, &item.tep) {
+            Claim::Named { stem, warning } => {
+                item.canh_bao.extend(warning);
+                p.stem = stem;
+            }
+            Claim::Duplicate(error) => {
+                item.loi.push(error);
+                return item;
             }
         }
-        if let Some(first) = namesake.filter(|_| !self.claimed.contains_key(&stem)) {
-            item.canh_bao.push(
-                Diagnostic::warning(
-                    &item.tep,
-                    Place::File,
-                    format!("tên báo cáo «{base}» đã dùng cho tệp «{first}», một xã khác có tên chỉ khác dấu; báo cáo này ghi thành «{stem}»."),
-                )
-                .kind(Kind::Output),
-            );
-        }
-        p.stem = stem;
-        if let Some((_, first)) = self.claimed.get(&p.stem) {
-            item.loi.push(
-                Diagnostic::error(
-                    &item.tep,
-                    Place::File,
-                    format!("trùng xã và năm với tệp «{first}» (cùng tên báo cáo «{}»); không ghi đè, hãy kiểm tra lại hai tệp.", p.stem),
-                )
-                .kind(Kind::Duplicate),
-            );
-            return item;
-        }
-        self.claimed
-            .insert(p.stem.clone(), (p.identity.clone(), item.tep.clone()));
         let mut pdf = None;
         for (format, temp) in p.temps {
             let target = self.out.join(format!("{}.{}", p.stem, format.extension()));
@@ -471,6 +448,62 @@ impl Commit<'_> {
             self.pdf_jobs.extend(pdf);
         }
         item
+    }
+}
+
+/// The report names a run has given out, so that `batch` and `check` judge two inputs
+/// alike: the same commune and year twice is a duplicate (the first is written), and
+/// two communes whose names differ only by their tones each get a name of their own.
+#[derive(Default)]
+pub struct Names {
+    /// Each file name given: the report's identity and the input that has it.
+    claimed: BTreeMap<String, (String, String)>,
+}
+
+pub enum Claim {
+    /// The name to write under, and a warning when it had to differ from the pack's.
+    Named {
+        stem: String,
+        warning: Option<Diagnostic>,
+    },
+    Duplicate(Diagnostic),
+}
+
+impl Names {
+    /// Claims `stem` for the report `identity` of input `tep`.
+    pub fn claim(&mut self, stem: &str, identity: &str, tep: &str) -> Claim {
+        let mut name = stem.to_string();
+        let mut namesake = None;
+        for n in 2.. {
+            match self.claimed.get(&name) {
+                Some((other, first)) if namesakes(other, identity) => {
+                    namesake.get_or_insert_with(|| first.clone());
+                    name = format!("{stem}-{n}");
+                }
+                _ => break,
+            }
+        }
+        if let Some((_, first)) = self.claimed.get(&name) {
+            return Claim::Duplicate(
+                Diagnostic::error(
+                    tep,
+                    Place::File,
+                    format!("trùng xã và năm với tệp «{first}» (cùng tên báo cáo «{name}»); không ghi đè, hãy kiểm tra lại hai tệp."),
+                )
+                .kind(Kind::Duplicate),
+            );
+        }
+        let warning = namesake.map(|first| {
+            Diagnostic::warning(
+                tep,
+                Place::File,
+                format!("tên báo cáo «{stem}» đã dùng cho tệp «{first}», một xã khác có tên chỉ khác dấu; báo cáo này ghi thành «{name}»."),
+            )
+            .kind(Kind::Output)
+        });
+        self.claimed
+            .insert(name.clone(), (identity.to_string(), tep.to_string()));
+        Claim::Named { stem: name, warning }
     }
 }
 
@@ -547,7 +580,7 @@ pub fn run_with(
         progress,
         next: 0,
         waiting: BTreeMap::new(),
-        claimed: BTreeMap::new(),
+        names: Names::default(),
         items: Vec::with_capacity(total),
         kept: Vec::new(),
         pdf_jobs: Vec::new(),

@@ -410,3 +410,26 @@ fn the_2024_pack_on_a_2025_workbook_points_to_the_2025_pack() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `check` judges duplicates as `batch` does: Ba Tơ and Ba Tô (and Sơn Hà and Sơn Hạ)
+/// are two communes, so the sample province checks without errors, each namesake
+/// with the warning the batch gives.
+#[test]
+fn check_and_batch_agree_on_communes_whose_names_differ_by_tones() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = baocao(
+        &[
+            "check",
+            "samples/tinh-quang-ngai",
+            "-t",
+            "bao-cao-ntm-2025",
+            "--format",
+            "json",
+        ],
+        root,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("trùng xã và năm"), "{text}");
+    assert_ne!(out.status.code(), Some(2), "{text}");
+    assert_eq!(text.matches("một xã khác có tên chỉ khác dấu").count(), 2, "{text}");
+}
