@@ -351,3 +351,22 @@ fn sample_reports_keep_closing_and_group_rows_with_their_text() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The officer's table opens in LibreOffice without repair, and LibreOffice's own
+/// results of its formulas (recalculated on load) are the summary's totals.
+#[test]
+fn the_officers_table_round_trips_through_libreoffice() {
+    let Some(soffice) = soffice() else { return };
+    let dir = temp_dir();
+    let t = common::province_table(dir.path(), "ra");
+    let back = common::soffice_convert(&soffice, &t.xlsx, "xlsx", &dir.path().join("lo"));
+    common::check_province_table(&common::xlsx_rows(&back), &t);
+    let pdf = common::soffice_convert(&soffice, &t.xlsx, "pdf", &dir.path().join("pdf"));
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("TỔNG CỘNG") && text.contains("Đình Cương"), "{text}");
+}

@@ -631,3 +631,25 @@ fn a_sub_folder_summary_says_what_it_is() {
     let tinh = read("tong-hop-ntm-2025-tinh-quang-ngai.docx");
     position(&tinh, "Kính gửi: Ủy ban nhân dân tỉnh Quảng Ngãi.");
 }
+
+/// Beside the summary, the officer's table: one row per commune under its folder,
+/// totals equal to the summary's, the same bytes on every run.
+#[test]
+fn the_officers_table_holds_the_summary_totals() {
+    let dir = temp_dir();
+    let t = common::province_table(dir.path(), "ra");
+    common::check_province_table(&common::xlsx_rows(&t.xlsx), &t);
+    let s = tong_ket(&dir.path().join("ra"));
+    assert!(s["bang_tong_hop"]
+        .as_str()
+        .unwrap()
+        .ends_with("tong-hop-ntm-2025-tinh-quang-ngai.xlsx"));
+    // Merged two-row headers and frozen header rows, as calamine and the XML say.
+    let parts = xml::unzip(&std::fs::read(&t.xlsx).unwrap());
+    let sheet = &parts["xl/worksheets/sheet1.xml"];
+    assert!(sheet.contains(r#"<mergeCell ref="A4:A5"/>"#), "{sheet}");
+    assert!(sheet.contains(r#"<mergeCell ref="C4:U4"/>"#));
+    assert!(sheet.contains(r#"ySplit="5""#) && sheet.contains(r#"state="frozen""#));
+    let again = common::province_table(dir.path(), "ra2");
+    assert_eq!(std::fs::read(&t.xlsx).unwrap(), std::fs::read(&again.xlsx).unwrap());
+}
