@@ -751,7 +751,8 @@ fn check_group_tables(inputs: &[Source], options: &Options) -> Result<(), Diagno
     if tables.is_empty() || !options.summary {
         return Ok(());
     }
-    let fail = |what: String| Err(Diagnostic::error("--tong-hop", Place::File, what).kind(Kind::BadValue));
+    let file = options.summary_frame.file.as_deref().unwrap_or("--tong-hop");
+    let fail = |what: String| Err(Diagnostic::error(file, Place::File, what).kind(Kind::BadValue));
     if !options.group_by_folder {
         return fail(format!(
             "tệp khai báo có bảng cho thư mục con ({}) nhưng lần chạy không lập báo cáo theo thư mục; hãy thêm --nhom thu-muc.",

@@ -137,8 +137,8 @@ fn break_scores(words: &[&str]) -> Vec<i32> {
         if let Some(unit) = UNITS.iter().find(|u| starts_with_words(&low, i, u)) {
             let mut j = i + unit.len();
             // The unit word(s) and the first word of the name stay together.
-            for k in i + 1..j.min(words.len()) {
-                in_name[k] = true;
+            for flag in &mut in_name[i + 1..j.min(words.len())] {
+                *flag = true;
             }
             if j < words.len() {
                 in_name[j] = true;

@@ -150,6 +150,9 @@ pub struct DocumentOverrides {
     /// its number and date above all, since two documents never share a number.
     #[serde(default)]
     pub nhom: BTreeMap<String, DocumentOverrides>,
+    /// The file the values were read from, for messages.
+    #[serde(skip)]
+    pub file: Option<String>,
 }
 
 /// "BC-SNNMT" → ("BC", "SNNMT"): the type of document, then the issuing body's
@@ -228,6 +231,7 @@ impl DocumentOverrides {
             }
         }
         let mut overrides = overrides;
+        overrides.file = Some(file.clone());
         overrides.split_symbol(&file, &text, None)?;
         let groups: Vec<String> = overrides.nhom.keys().cloned().collect();
         for name in groups {
@@ -318,7 +322,11 @@ impl DocumentOverrides {
     pub fn check(&self, source: &str) -> Result<()> {
         let shown = |group: Option<&String>| match group {
             Some(g) => format!("báo cáo tổng hợp thư mục «{g}» ([nhom.\"{g}\"])"),
-            None => "báo cáo tổng hợp chung (--so, so)".to_string(),
+            None => "báo cáo tổng hợp chung (--so, hay so ở đầu tệp)".to_string(),
+        };
+        let named = |group: Option<&String>| match group {
+            Some(g) => format!("báo cáo tổng hợp thư mục «{g}»"),
+            None => "báo cáo tổng hợp chung".to_string(),
         };
         let documents =
             std::iter::once((None, self.for_province())).chain(self.nhom.keys().map(|g| (Some(g), self.for_group(g))));
@@ -333,7 +341,7 @@ impl DocumentOverrides {
                     Place::File,
                     format!(
                         "{}: cơ quan ban hành «{}» chưa có ký hiệu; hãy thêm --ky-hieu (ví dụ «BC-SNNMT») hoặc ky_hieu = \"BC-SNNMT\" trong tệp --tong-hop, để số văn bản không ghi «/BC-UBND» của Ủy ban nhân dân.",
-                        shown(group),
+                        named(group),
                         agency.replace('\n', " ")
                     ),
                 )
@@ -380,6 +388,7 @@ impl DocumentOverrides {
             kinh_gui: self.kinh_gui.or(other.kinh_gui),
             noi_nhan: self.noi_nhan.or(other.noi_nhan),
             nhom: if self.nhom.is_empty() { other.nhom } else { self.nhom },
+            file: self.file.or(other.file),
         }
     }
 }
