@@ -260,7 +260,9 @@ fn choose_breaks(words: &[&str], half_points: u32, bold: bool, room: Twips) -> V
 /// A letterhead line cut into the lines it is drawn on, each within `room`.
 pub fn lines(text: &str, half_points: u32, bold: bool, room: Twips) -> Vec<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let breaks = choose_breaks(&words, half_points, bold, room);
+    // A little room kept, as in `bind_groups`: a line we keep whole must not be
+    // wrapped again by the writer.
+    let breaks = choose_breaks(&words, half_points, bold, room * 97 / 100);
     if breaks.is_empty() {
         return vec![text.trim().to_string()];
     }
@@ -279,7 +281,7 @@ pub fn lines(text: &str, half_points: u32, bold: bool, room: Twips) -> Vec<Strin
 pub fn bind_groups(text: &str, half_points: u32, bold: bool, room: Twips) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     // A little room kept: the writer's measure and ours may differ by a hair.
-    let breaks = choose_breaks(&words, half_points, bold, room * 96 / 100);
+    let breaks = choose_breaks(&words, half_points, bold, room * 97 / 100);
     if breaks.is_empty() {
         return text.to_string();
     }
