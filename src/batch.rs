@@ -104,6 +104,8 @@ pub struct Summary {
     pub tep_tam_da_xoa: usize,
     pub bo_qua: Vec<Skipped>,
     pub bao_cao_tong_hop: Option<String>,
+    /// The province officer's table (.xlsx) beside the summary, when the pack has one.
+    pub bang_tong_hop: Option<String>,
     /// With `--nhom thu-muc`: the summary of each sub-folder.
     pub tong_hop_nhom: Vec<GroupSummary>,
     /// How many communes the district summary counts, and the inputs it lacks (every
@@ -551,6 +553,7 @@ pub fn run_with(
     let started = Instant::now();
     let out = &options.out_dir;
     let shown = out.display().to_string();
+    check_group_tables(&inputs, options)?;
     std::fs::create_dir_all(out).map_err(|e| {
         Diagnostic::error(
             &shown,
@@ -627,6 +630,7 @@ pub fn run_with(
         .filter(|i| !i.trong_tong_hop && !i.is_duplicate())
         .collect();
     let mut summary_file = None;
+    let mut table_file = None;
     let mut summary_errors = Vec::new();
     let mut counted = 0;
     let mut groups = Vec::new();
@@ -687,7 +691,7 @@ pub fn run_with(
                 let count = own.len();
                 let written = write_summary(pack, own, &of(&absent), &of(&duplicates), folder, options, &mut taken);
                 let (bao_cao, so_xa) = match written {
-                    Ok(file) => (Some(file), count),
+                    Ok(w) => (Some(w.file), count),
                     Err(e) => {
                         summary_errors.extend(e);
                         (None, 0)
@@ -705,9 +709,21 @@ pub fn run_with(
         let all = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
             list.iter().map(|(_, m)| m.clone()).collect()
         };
+        let spec = pack.manifest.tong_hop.as_ref();
+        let table_spec = spec.and_then(|s| s.bang.as_ref());
+        // The table needs the communes again once the summary has taken them.
+        let for_table = table_spec.map(|_| kept.clone());
         let kept: Vec<String> = kept.into_iter().map(|(_, k)| k).collect();
         match write_summary(pack, kept, &all(&absent), &all(&duplicates), "", options, &mut taken) {
-            Ok(file) => summary_file = Some(file),
+            Ok(w) => {
+                if let (Some(table), Some(kept), Some(spec)) = (table_spec, &for_table, spec) {
+                    match write_table(table, &spec.sap_xep, kept, &w, options) {
+                        Ok(file) => table_file = Some(file),
+                        Err(e) => summary_errors.push(e),
+                    }
+                }
+                summary_file = Some(w.file);
+            }
             Err(e) => {
                 summary_errors.extend(e);
                 counted = 0;
@@ -746,6 +762,7 @@ pub fn run_with(
         tep_tam_da_xoa: swept,
         bo_qua: skipped,
         bao_cao_tong_hop: summary_file,
+        bang_tong_hop: table_file,
         tong_hop_nhom: groups,
         so_xa_tong_hop: counted,
         xa_thieu,
@@ -757,6 +774,40 @@ pub fn run_with(
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     write::write_atomic(&out.join(SUMMARY_FILE), &json)?;
     Ok(summary)
+}
+
+/// Each `[nhom."…"]` table of the summary file names a sub-folder that gets a
+/// summary: one that is not there, or a run without `--nhom thu-muc`, would leave its
+/// number unused without a word. Checked before anything is written.
+fn check_group_tables(inputs: &[Source], options: &Options) -> Result<(), Diagnostic> {
+    let tables = &options.summary_frame.nhom;
+    if tables.is_empty() || !options.summary {
+        return Ok(());
+    }
+    let file = options.summary_frame.file.as_deref().unwrap_or("--tong-hop");
+    let fail = |what: String| Err(Diagnostic::error(file, Place::File, what).kind(Kind::BadValue));
+    if !options.group_by_folder {
+        return fail(format!(
+            "tệp khai báo có bảng cho thư mục con ({}) nhưng lần chạy không lập báo cáo theo thư mục; hãy thêm --nhom thu-muc.",
+            tables.keys().map(|k| format!("[nhom.\"{k}\"]")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let folders: std::collections::BTreeSet<String> = inputs
+        .iter()
+        .map(|s| top_folder(&s.label(options.root.as_deref()).1))
+        .filter(|f| !f.is_empty())
+        .collect();
+    match tables.keys().find(|k| !folders.contains(*k)) {
+        Some(unknown) => fail(format!(
+            "tệp khai báo có bảng [nhom.\"{unknown}\"] nhưng thư mục vào không có thư mục con «{unknown}»; các thư mục con: {}.",
+            if folders.is_empty() {
+                "(không có)".to_string()
+            } else {
+                folders.iter().map(|f| format!("«{f}»")).collect::<Vec<_>>().join(", ")
+            }
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The first folder of a path below the input folder: "Ba Tơ (cũ)" of "Ba Tơ (cũ)/Cán bộ Lan".
@@ -779,10 +830,15 @@ fn write_summary(
     nhom: &str,
     options: &Options,
     taken: &mut std::collections::BTreeSet<String>,
-) -> Result<String, Vec<Diagnostic>> {
+) -> Result<Written, Vec<Diagnostic>> {
+    let overrides = if nhom.is_empty() {
+        options.summary_frame.for_province()
+    } else {
+        options.summary_frame.for_group(nhom)
+    };
     let scope = report::SummaryScope {
         nhom: nhom.to_string(),
-        overrides: options.summary_frame.clone(),
+        overrides,
     };
     let mut r = report::summary(pack, kept, absent, duplicates, &scope)?;
     if taken.contains(&r.file_stem) {
@@ -790,7 +846,50 @@ fn write_summary(
     }
     taken.insert(r.file_stem.clone());
     let files = write_final(&r, options).map_err(|e| vec![e])?;
-    Ok(files.into_iter().next().unwrap_or_default())
+    Ok(Written {
+        file: files.into_iter().next().unwrap_or_default(),
+        stem: r.file_stem,
+        meta: r.meta,
+    })
+}
+
+/// A summary written: its first file, its name without extension and its frame.
+struct Written {
+    file: String,
+    stem: String,
+    meta: crate::official::Meta,
+}
+
+/// The province officer's table beside the province summary, `stem.xlsx`: every
+/// kept commune, grouped by sub-folder (in Vietnamese order, then by name as the
+/// summary sorts).
+fn write_table(
+    spec: &crate::summary_table::TableSpec,
+    sort_key: &str,
+    kept: &[(String, String)],
+    written: &Written,
+    options: &Options,
+) -> Result<String, Diagnostic> {
+    let mut communes: Vec<(String, String, serde_json::Value)> = kept
+        .iter()
+        .filter_map(|(folder, text)| {
+            let value: serde_json::Value = serde_json::from_str(text).ok()?;
+            let key = sort_key
+                .split('.')
+                .try_fold(&value, |v, k| v.get(k))
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            Some((top_folder(folder), key, value))
+        })
+        .collect();
+    communes
+        .sort_by(|a, b| report::compare_vietnamese(&a.0, &b.0).then_with(|| report::compare_vietnamese(&a.1, &b.1)));
+    let communes: Vec<(String, serde_json::Value)> = communes.into_iter().map(|(f, _, v)| (f, v)).collect();
+    let bytes = crate::summary_table::workbook(spec, &communes, &written.meta)?;
+    let path = options.out_dir.join(format!("{}.xlsx", written.stem));
+    write::write_atomic(&path, &bytes).map_err(|e| e.kind(Kind::Output))?;
+    Ok(path.display().to_string())
 }
 
 /// One input: its report written to temporary files, or why not.

@@ -68,7 +68,7 @@ enum Command {
         workbook: PathBuf,
         #[command(flatten)]
         pack: PackArg,
-        /// Tệp kết quả (mặc định: tên theo xã và năm, trong thư mục hiện tại).
+        /// Tệp kết quả, hoặc thư mục để ghi vào (một thư mục có sẵn, hoặc đường dẫn kết thúc bằng «/»); mặc định: tên theo xã và năm, trong thư mục hiện tại.
         #[arg(short = 'o', long = "ra", alias = "output", value_name = "TỆP_KẾT_QUẢ")]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -191,10 +191,10 @@ struct SummaryArgs {
     /// Quyền hạn ký (ví dụ: «TM. ỦY BAN NHÂN DÂN», «KT. GIÁM ĐỐC»; chuỗi rỗng để bỏ).
     #[arg(long = "quyen-han-ky", value_name = "QUYỀN_HẠN")]
     quyen_han_ky: Option<String>,
-    /// Số của báo cáo tổng hợp.
+    /// Số của báo cáo tổng hợp chung (báo cáo của từng thư mục con lấy số trong tệp --tong-hop, bảng [nhom."tên thư mục"], hoặc để trống cho văn thư).
     #[arg(long = "so", value_name = "SỐ")]
     so: Option<String>,
-    /// Ngày của báo cáo tổng hợp (dd/mm/yyyy).
+    /// Ngày của báo cáo tổng hợp chung (dd/mm/yyyy).
     #[arg(long = "ngay", value_name = "NGÀY", value_parser = parse_day)]
     ngay: Option<String>,
     /// Cơ quan ban hành (xuống dòng bằng «\n», ví dụ: «SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG»).
@@ -241,12 +241,7 @@ fn parse_day(text: &str) -> std::result::Result<String, String> {
 
 /// "BC-SNNMT" → ("BC", "SNNMT").
 fn parse_symbol(text: &str) -> std::result::Result<(String, String), String> {
-    match text.trim().split_once('-') {
-        Some((kind, agency)) if !kind.trim().is_empty() && !agency.trim().is_empty() => {
-            Ok((kind.trim().to_string(), agency.trim().to_string()))
-        }
-        _ => Err("cần dạng «BC-SNNMT» (loại văn bản, gạch nối, tên viết tắt của cơ quan)".to_string()),
-    }
+    baocao::template::parse_symbol(text)
 }
 
 impl SummaryArgs {
@@ -271,7 +266,13 @@ impl SummaryArgs {
             nguoi_ky: self.nguoi_ky,
             ..DocumentOverrides::default()
         };
-        Ok(flags.or(from_file))
+        let merged = flags.or(from_file);
+        let source = match &self.file {
+            Some(path) => format!("các tùy chọn báo cáo tổng hợp và tệp {}", path.display()),
+            None => "các tùy chọn báo cáo tổng hợp".to_string(),
+        };
+        merged.check(&source)?;
+        Ok(merged)
     }
 }
 
@@ -304,11 +305,18 @@ impl OutputArgs {
     }
 }
 
+/// `-o ra/` (ending in a separator) or `-o ra` where «ra» is an existing folder:
+/// the report goes into that folder under its own name.
+fn is_folder(output: &Path) -> bool {
+    let text = output.as_os_str().to_string_lossy();
+    text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) || output.is_dir()
+}
+
 /// `render -o bao-cao.pdf`: the extension of the output names the format, unless
 /// `-f` names it too; an extension that is no format, or that `-f` leaves out, is an
 /// error (exit 2) rather than a file of another kind than its name says.
 fn formats_of_output(output: Option<&Path>, mut args: OutputArgs) -> std::result::Result<OutputArgs, ExitCode> {
-    let Some(extension) = output.and_then(Path::extension) else {
+    let Some(extension) = output.filter(|o| !is_folder(o)).and_then(Path::extension) else {
         return Ok(args);
     };
     let shown = output.map(|o| o.display().to_string()).unwrap_or_default();
@@ -376,8 +384,12 @@ fn main() -> ExitCode {
             output,
             output_formats,
         } => {
-            let chosen =
-                output_formats.formats.is_some() || output.as_deref().and_then(OutputFormat::from_path).is_some();
+            let chosen = output_formats.formats.is_some()
+                || output
+                    .as_deref()
+                    .filter(|o| !is_folder(o))
+                    .and_then(OutputFormat::from_path)
+                    .is_some();
             match formats_of_output(output.as_deref(), output_formats).and_then(OutputArgs::resolve) {
                 Ok((formats, soffice)) => render(
                     &workbook,
@@ -611,13 +623,25 @@ fn render(
     };
     print(&report.warnings);
     // "-o thu-muc/bao-cao.docx" names the files; every format takes the same stem.
-    let out_dir = match output.and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()) {
-        Some(dir) => dir.to_path_buf(),
-        None => PathBuf::from("."),
+    // "-o thu-muc/" (or an existing folder) keeps the report's own name, in that folder.
+    let out_dir = match output {
+        Some(folder) if is_folder(folder) => {
+            if let Err(e) = std::fs::create_dir_all(folder) {
+                eprintln!("Lỗi: không tạo được thư mục kết quả «{}» ({e}).", folder.display());
+                return ExitCode::from(1);
+            }
+            folder.to_path_buf()
+        }
+        _ => {
+            if let Some(stem) = output.and_then(Path::file_stem) {
+                report.file_stem = stem.to_string_lossy().into_owned();
+            }
+            match output.and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()) {
+                Some(dir) => dir.to_path_buf(),
+                None => PathBuf::from("."),
+            }
+        }
     };
-    if let Some(stem) = output.and_then(Path::file_stem) {
-        report.file_stem = stem.to_string_lossy().into_owned();
-    }
     let options = batch::Options {
         out_dir,
         formats: own_format(&pack, formats, chosen),
@@ -816,6 +840,9 @@ fn run_batch(
     }
     if let Some(file) = &summary.bao_cao_tong_hop {
         eprintln!("Báo cáo tổng hợp: {file}");
+        if let Some(table) = &summary.bang_tong_hop {
+            eprintln!("Bảng tổng hợp (Excel): {table}");
+        }
         if !summary.xa_thieu.is_empty() {
             eprintln!(
                 "  (tổng hợp {} xã; thiếu {} tệp không lập được báo cáo: {})",

@@ -209,9 +209,13 @@ fn header(meta: &Meta, page: &PageSetup) -> Table {
     let left_w = 3686; // 6.5 cm
     let right_w = width - left_w;
     let mut left = Vec::new();
+    // A line too long for the column breaks between word groups, not inside one.
+    let room = left_w - 2 * crate::doc::DEFAULT_CELL_PADDING;
     if !meta.co_quan_chu_quan.trim().is_empty() {
         for line in meta.co_quan_chu_quan.lines() {
-            left.push(para(centered(26, false, false), &line.trim().to_uppercase()));
+            for part in crate::wrap::lines(&line.trim().to_uppercase(), 26, false, room) {
+                left.push(para(centered(26, false, false), &part));
+            }
         }
     }
     let agency: Vec<String> = meta
@@ -219,6 +223,7 @@ fn header(meta: &Meta, page: &PageSetup) -> Table {
         .lines()
         .map(|l| l.trim().to_uppercase())
         .filter(|l| !l.is_empty())
+        .flat_map(|l| crate::wrap::lines(&l, 26, true, room))
         .collect();
     for line in &agency {
         left.push(para(centered(26, true, false), line));
@@ -432,6 +437,7 @@ fn closing(meta: &Meta, page: &PageSetup) -> Table {
         } else {
             format!("- {item}")
         };
+        let text = crate::wrap::bind_groups(&text, 22, false, left_w - 2 * crate::doc::DEFAULT_CELL_PADDING);
         left.push(para(
             ParaStyle {
                 size: 22,

@@ -325,6 +325,11 @@ async fn the_2025_pack_is_chosen_on_the_page() {
         names.contains(&"tong-hop-ntm-2025-tinh-quang-ngai.docx".to_string()),
         "{names:?}"
     );
+    // The officer's table comes with it.
+    assert!(
+        names.contains(&"tong-hop-ntm-2025-tinh-quang-ngai.xlsx".to_string()),
+        "{names:?}"
+    );
     // And, asked for with «nhom», one summary per sub-folder of the zip.
     for folder in ["mo-duc-cu", "son-ha-cu"] {
         let name = format!("tong-hop-ntm-2025-tinh-quang-ngai-{folder}.docx");

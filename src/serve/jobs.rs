@@ -398,6 +398,8 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
     for group in &summary.tong_hop_nhom {
         group.bao_cao.as_deref().and_then(&mut take);
     }
+    // The officer's table goes into the .zip beside the summary.
+    summary.bang_tong_hop.as_deref().and_then(&mut take);
 
     // tong-ket.json as the CLI writes it, with file names instead of our paths.
     let mut shown = summary.clone();
@@ -407,6 +409,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         item.canh_bao = item.canh_bao.iter().map(|d| clean.diagnostic(d)).collect();
     }
     shown.bao_cao_tong_hop = shown.bao_cao_tong_hop.map(|p| clean.text(&p));
+    shown.bang_tong_hop = shown.bang_tong_hop.map(|p| clean.text(&p));
     for group in &mut shown.tong_hop_nhom {
         group.bao_cao = group.bao_cao.as_ref().map(|p| clean.text(p));
     }
