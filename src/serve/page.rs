@@ -68,6 +68,7 @@ impl Pages {
             "trang-chu.html",
             context! {
                 pdf,
+                packs => Value::from(minijinja::value::Serde(super::jobs::PACKS)),
                 request => super::size(limits.request as u64),
                 files => limits.files,
                 unpacked => super::size(limits.unpacked),
@@ -84,14 +85,20 @@ impl Pages {
         self.render(status, "loi.html", context! { message })
     }
 
-    pub fn waiting(&self, id: &str, position: Option<usize>, progress: Option<(usize, usize)>) -> Response {
-        let (done, total) = progress.unwrap_or((0, 0));
-        self.render(StatusCode::OK, "cho.html", context! { id, position, done, total })
+    pub fn waiting(
+        &self,
+        id: &str,
+        position: Option<usize>,
+        progress: Option<(usize, usize, Option<usize>)>,
+    ) -> Response {
+        let (done, total, pdfs) = progress.unwrap_or((0, 0, None));
+        self.render(StatusCode::OK, "cho.html", context! { id, position, done, total, pdfs })
     }
 
     pub fn result(&self, id: &str, result: &Finished) -> Response {
         let first = result.items.iter().find(|i| i.preview.is_some());
         let errors = result.items.iter().any(|i| !i.ok);
+        let failed = result.items.iter().filter(|i| !i.ok).count();
         self.render(
             StatusCode::OK,
             "ket-qua.html",
@@ -99,6 +106,13 @@ impl Pages {
                 id,
                 totals => result.totals.clone(),
                 errors,
+                failed,
+                succeeded => result.items.len() - failed,
+                pack_note => result.pack_note.clone(),
+                notices => result.notices.clone(),
+                outputs => Value::from(minijinja::value::Serde(&result.outputs)),
+                single => result.single,
+                count => result.files.len(),
                 written => result.written,
                 items => Value::from(minijinja::value::Serde(&result.items)),
                 skipped => Value::from(minijinja::value::Serde(&result.skipped)),
