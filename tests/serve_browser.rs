@@ -462,6 +462,14 @@ async fn a_clerk_sends_a_province_reads_the_errors_first_and_a_preview_on_a_phon
         return lines / parseFloat(getComputedStyle(title).lineHeight || '20');"#;
     let title_lines = number(&client, narrowest_word).await;
     assert!(title_lines <= 6.0, "the title takes {title_lines} lines");
+    client
+        .execute(
+            "document.querySelector('article.bao-cao table.khung').scrollIntoView();",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    shot(&client, "8-dien-thoai-bang.png").await;
     // Wide tables scroll inside their own box.
     let widest = "return Math.max(...[...document.querySelectorAll('article.bao-cao table')].map(t => t.getBoundingClientRect().right));";
     assert!(number(&client, widest).await <= width);

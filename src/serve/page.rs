@@ -116,8 +116,6 @@ impl Pages {
                 written => result.written,
                 items => Value::from(minijinja::value::Serde(&result.items)),
                 skipped => Value::from(minijinja::value::Serde(&result.skipped)),
-                summary_index => result.summary_file,
-                summary_name => result.summary_file.map(|i| result.files[i].name.clone()),
                 summary_errors => Value::from(minijinja::value::Serde(&result.summary_errors)),
                 missing => result.missing.clone(),
                 preview => first.and_then(|i| i.preview.clone()),
