@@ -81,6 +81,24 @@ fn a_missing_input_is_a_usage_error() {
         no_english(&err);
     }
     assert!(!dir.path().join("ra").exists());
+    // Files named by options: the system's English is put in Vietnamese.
+    let province = samples().join("tinh-quang-ngai");
+    for option in [["--tong-hop", "khong-co.toml"], ["--so-sanh", "khong-co"]] {
+        let mut args = vec![
+            "batch",
+            province.to_str().unwrap(),
+            "-t",
+            "bao-cao-ntm-2025",
+            "-o",
+            "ra",
+        ];
+        args.extend(option);
+        let out = baocao(&args, dir.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("(không có tệp hay thư mục này)"), "{args:?}: {err}");
+        no_english(&err);
+    }
 }
 
 #[test]

@@ -273,8 +273,6 @@ pub(crate) struct Finished {
     pub single: bool,
     pub skipped: Vec<batch::Skipped>,
     pub files: Vec<OutFile>,
-    /// The district summary, as an index into `files`.
-    pub summary_file: Option<usize>,
     pub summary_errors: Vec<Line>,
     pub missing: Vec<String>,
     /// `check`'s closing line and the batch's.
@@ -784,7 +782,6 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         outputs,
         single,
         skipped: summary.bo_qua.clone(),
-        summary_file,
         summary_errors: summary.loi_tong_hop.iter().map(|d| clean.line(d)).collect(),
         missing: summary.xa_thieu.clone(),
         totals,
