@@ -474,6 +474,10 @@ async fn a_clerk_sends_a_province_reads_the_errors_first_and_a_preview_on_a_phon
     let widest = "return Math.max(...[...document.querySelectorAll('article.bao-cao table')].map(t => t.getBoundingClientRect().right));";
     assert!(number(&client, widest).await <= width);
 
+    // The home page on the phone too.
+    client.goto(&base).await.unwrap();
+    assert!(number(&client, "return document.documentElement.scrollWidth;").await <= width);
+
     client.close().await.unwrap();
     assert_eq!(std::fs::read_dir(&temp).unwrap().count(), 0);
 }
