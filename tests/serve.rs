@@ -910,6 +910,16 @@ async fn the_pack_follows_the_workbooks_year_and_a_mismatch_is_said_in_the_pages
     );
     assert!(warning < text.find("Long Phụng.xlsx: 1 lỗi").expect(&text));
     assert_no_command_line_words(&text);
+    // «Send again» opens the home page with that pack checked.
+    assert!(
+        text.contains(r#"href="/?mau=bao-cao-ntm-2025">Gửi lại với mẫu «Từ năm 2025"#),
+        "{text}"
+    );
+    let home = get(&app, "/?mau=bao-cao-ntm-2025").await.text();
+    assert!(home.contains(r#"value="bao-cao-ntm-2025" checked>"#), "{home}");
+    assert!(!home.contains(r#"value="tu-dong" checked>"#), "{home}");
+    let home = get(&app, "/?mau=..%2F..%2Fetc").await.text();
+    assert!(home.contains(r#"value="tu-dong" checked>"#), "{home}");
 
     // The 2025 pack chosen for a 2024 workbook: reports to the province, said so.
     let (_, page) = submit(

@@ -265,8 +265,10 @@ pub(crate) struct Finished {
     pub items: Vec<ItemView>,
     /// Which pack made the reports and why, in the page's words.
     pub pack_note: String,
-    /// A pack that does not fit the workbooks' year, in the page's words.
+    /// A pack that does not fit the workbooks' year, in the page's words, and the
+    /// embedded pack to send them again with.
     pub notices: Vec<String>,
+    pub suggested: Option<(&'static str, &'static str)>,
     /// Every file of the run besides the communes' reports, summaries first.
     pub outputs: Vec<Output>,
     /// One commune uploaded: no summary, no .zip, no tong-ket.json to speak of.
@@ -729,6 +731,12 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         }
         None => Vec::new(),
     };
+    let suggested = match choice.builtin() {
+        Some(PACK_2024) if !notices.is_empty() => Some(PACK_2025),
+        Some(PACK_2025) if !notices.is_empty() => Some(PACK_2024),
+        _ => None,
+    }
+    .map(|name| (name, pack_title(name)));
 
     // tong-ket.json as the CLI writes it, with file names instead of our paths.
     let mut shown = summary.clone();
@@ -779,6 +787,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         items,
         pack_note: choice.note(),
         notices,
+        suggested,
         outputs,
         single,
         skipped: summary.bo_qua.clone(),

@@ -312,11 +312,27 @@ async fn login(State(app): State<Shared>, axum::Form(form): axum::Form<LoginForm
 
 // ---------------------------------------------------------------- pages
 
-async fn home(State(app): State<Shared>, headers: HeaderMap) -> Response {
+#[derive(serde::Deserialize)]
+struct HomeQuery {
+    mau: Option<String>,
+}
+
+async fn home(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<HomeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     if let Some(r) = denied(&app, access(&app, &headers)) {
         return r;
     }
-    app.pages.home(app.config.soffice.is_some(), &app.config.limits)
+    // Only an embedded pack's name is ever checked; anything else is ignored.
+    let chosen = query
+        .ok()
+        .and_then(|q| q.0.mau)
+        .as_deref()
+        .and_then(|m| jobs::PACKS.iter().find(|(name, _)| *name == m))
+        .map(|(name, _)| *name);
+    app.pages.home(app.config.soffice.is_some(), &app.config.limits, chosen)
 }
 
 async fn stylesheet() -> Response {

@@ -62,13 +62,16 @@ impl Pages {
         }
     }
 
-    pub fn home(&self, pdf: bool, limits: &Limits) -> Response {
+    /// `chosen`: an embedded pack to have checked (a results page's «send again
+    /// with…»); none: the pack follows the workbooks' year.
+    pub fn home(&self, pdf: bool, limits: &Limits, chosen: Option<&str>) -> Response {
         self.render(
             StatusCode::OK,
             "trang-chu.html",
             context! {
                 pdf,
                 packs => Value::from(minijinja::value::Serde(super::jobs::PACKS)),
+                chosen,
                 request => super::size(limits.request as u64),
                 files => limits.files,
                 unpacked => super::size(limits.unpacked),
@@ -110,6 +113,7 @@ impl Pages {
                 succeeded => result.items.len() - failed,
                 pack_note => result.pack_note.clone(),
                 notices => result.notices.clone(),
+                suggested => result.suggested,
                 outputs => Value::from(minijinja::value::Serde(&result.outputs)),
                 single => result.single,
                 count => result.files.len(),
