@@ -288,7 +288,7 @@ pub enum Source {
 impl Source {
     /// How the input is named in messages and in `tong-ket.json`: its path below
     /// `root` when it is in a sub-folder; and that sub-folder.
-    fn label(&self, root: Option<&Path>) -> (String, String) {
+    pub fn label(&self, root: Option<&Path>) -> (String, String) {
         match self {
             Source::File(path) => match root.and_then(|r| path.strip_prefix(r).ok()) {
                 Some(rel) => (
