@@ -56,6 +56,9 @@ pub struct FoundTable {
     pub data_rows: usize,
     /// A label | value sheet rather than a table.
     pub labels: Vec<Label>,
+    /// Labels written with their value in one cell in the rows above a table's
+    /// header («Xã: Phường Trần Phú», «Huyện: TP Bắc Giang»): the report's frame.
+    pub title_labels: Vec<Label>,
 }
 
 /// Detect the table (or label list) of every visible sheet.
@@ -76,11 +79,20 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     };
     let header_row = sheet_table::detect_header(sheet, &area, &sheet.merges);
     let (depth, cols) = bind::header_at(sheet, header_row);
+    // The row of column numbers under the header, «(1) (2) … (12)», is no data.
+    let mut first_data = header_row + depth;
+    if bind::is_numbering_row(sheet, first_data, sheet.origin.1, sheet.end_col()) {
+        first_data += 1;
+    }
+    // A header cell merged across columns with nothing under it is one column, its first.
+    let continued = |c: u32| {
+        (header_row..header_row + depth).all(|r| sheet.merge_covering(r, c).is_some_and(|m| m.first_col < c))
+    };
     let columns: Vec<(u32, String, ColumnKind)> = cols
         .into_iter()
-        .filter(|(_, parts)| !parts.is_empty())
+        .filter(|(c, parts)| !parts.is_empty() && !continued(*c))
         .map(|(c, parts)| {
-            let values: Vec<&Value> = (header_row + depth..sheet.end_row())
+            let values: Vec<&Value> = (first_data..sheet.end_row())
                 .map(|r| sheet.value(r, c))
                 .filter(|v| !v.is_empty())
                 .collect();
@@ -98,8 +110,13 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     if columns.len() < 2 {
         return None;
     }
-    let data_rows = (header_row + depth..sheet.end_row())
-        .filter(|&r| columns.iter().any(|(c, ..)| !sheet.value(r, *c).is_empty()))
+    // A row holding only its STT (a blank form's numbered rows) holds no data.
+    let data_rows = (first_data..sheet.end_row())
+        .filter(|&r| {
+            columns
+                .iter()
+                .any(|(c, h, _)| !bind::is_stt_header(h.rsplit(" / ").next().unwrap_or(h)) && !sheet.value(r, *c).is_empty())
+        })
         .count();
     // A label sheet is told by its name or its "Giá trị" column, as in our samples, or
     // by labels any commune's report has (Tên xã, Số báo cáo, Người ký…), whatever
@@ -112,6 +129,11 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     if !by_layout && known < 2 {
         labels.clear();
     }
+    let title_labels = if labels.is_empty() {
+        one_cell_labels(sheet, header_row)
+    } else {
+        Vec::new()
+    };
     Some(FoundTable {
         sheet: sheet.name.clone(),
         header_row,
@@ -119,7 +141,31 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
         columns,
         data_rows,
         labels,
+        title_labels,
     })
+}
+
+/// The labels of the report's frame written with their value in one cell
+/// («Xã: Phường Trần Phú») in the rows above a table's header.
+fn one_cell_labels(sheet: &Sheet, header_row: u32) -> Vec<Label> {
+    let mut out: Vec<Label> = Vec::new();
+    for r in sheet.origin.0..header_row {
+        for c in sheet.origin.1..sheet.end_col() {
+            let Value::Text(t) = sheet.value(r, c) else { continue };
+            let Some((label, value)) = bind::split_label(t) else { continue };
+            let role = Role::of(label);
+            if role.is_some() && !out.iter().any(|l| Role::of(&l.text) == role) {
+                out.push(Label {
+                    text: label.to_string(),
+                    value: Value::Text(value.to_string()),
+                    row: r,
+                    col: c,
+                    more: Vec::new(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// A «Thuyết minh» sheet: the commune's own words, not a table.
@@ -199,6 +245,19 @@ fn label_rows(sheet: &Sheet, from: u32) -> Vec<Label> {
         let merge = sheet.merge_covering(r, col);
         let start = merge.map_or(col, |m| m.last_col) + 1;
         let values: Vec<u32> = filled.iter().copied().filter(|&c| c >= start).collect();
+        // «Xã: Phường Trần Phú»: the label and its value in one cell.
+        if values.is_empty() {
+            if let Some((label, value)) = bind::split_label(&text) {
+                out.push(Label {
+                    text: label.to_string(),
+                    value: Value::Text(value.to_string()),
+                    row: r,
+                    col,
+                    more: Vec::new(),
+                });
+                continue;
+            }
+        }
         // A title merged across the sheet, with nothing beside it, is no label.
         if values.is_empty() && merge.is_some_and(|m| m.last_col > m.first_col) {
             continue;
@@ -237,6 +296,8 @@ enum Role {
     Parent,
     Place,
     District,
+    /// The province: not printed by the frame, but never a body line.
+    Province,
 }
 
 impl Role {
@@ -255,6 +316,11 @@ impl Role {
             | "thi tran"
             | "ten xa phuong"
             | "ten xa phuong thi tran"
+            | "xa phuong"
+            | "xa phuong thi tran"
+            | "phuong xa"
+            | "ten dac khu"
+            | "dac khu"
             | "ten dia phuong" => Role::Commune,
             "so" | "so bao cao" | "so van ban" | "so hieu" | "so hieu van ban" => Role::Number,
             "ky hieu" | "ky hieu van ban" | "ky hieu bao cao" => Role::Code,
@@ -275,7 +341,8 @@ impl Role {
             "trich yeu" | "trich yeu noi dung" | "ten bao cao" => Role::Summary,
             "co quan chu quan" | "ten co quan chu quan" => Role::Parent,
             "dia danh" => Role::Place,
-            "huyen" | "ten huyen" => Role::District,
+            "huyen" | "ten huyen" | "quan huyen" | "huyen quan" | "huyen thi xa thanh pho" => Role::District,
+            "tinh" | "ten tinh" | "tinh thanh pho" | "tinh thanh" | "thanh pho truc thuoc trung uong" => Role::Province,
             _ => return None,
         })
     }
@@ -296,6 +363,7 @@ impl Role {
             Role::Parent => "cơ quan chủ quản",
             Role::Place => "địa danh",
             Role::District => "huyện, trong nơi nhận",
+            Role::Province => "tỉnh",
         }
     }
 
@@ -374,6 +442,16 @@ pub fn describe(book: &Workbook) -> String {
                     ColumnKind::Text => "",
                 };
                 let _ = writeln!(out, "      {} «{header}»{kind}", workbook::column_name(*c));
+            }
+            for label in &t.title_labels {
+                let role = Role::of(&label.text).map_or(String::new(), |r| format!("  (khung văn bản: {})", r.name()));
+                let _ = writeln!(
+                    out,
+                    "    {} «{}»: {}{role}",
+                    workbook::cell_name(label.row, label.col),
+                    label.text,
+                    label.value.display()
+                );
             }
         } else {
             let _ = writeln!(
@@ -524,28 +602,205 @@ fn shown(path: &str, kieu: &str) -> String {
     }
 }
 
-/// The year most often written in the workbook (titles such as «NĂM 2024», dates),
-/// for a starter whose workbook has no year field.
-fn commonest_year(book: &Workbook) -> Option<i32> {
+/// The year a workbook reports on, for a starter whose workbook has no year field: a
+/// title «… NĂM 2024» (also «THÁNG 01 NĂM 2024»), a «Năm» label beside its number,
+/// else the one year a sheet's or the file's name holds. Never a number inside a
+/// code, an identifier, a legal citation («116/2018/TT-BTC ngày 28/11/2018»), a
+/// price or an STT: a year counts only after the word «năm» or alone in a name.
+fn workbook_year(book: &Workbook) -> Option<i32> {
+    let sheets: Vec<&Sheet> = book.sheets.iter().filter(|s| !s.hidden).map(|s| &**s).collect();
+    // Titles above each sheet's table come first, in reading order; then the year
+    // the rest of the text names most often.
     let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
-    for sheet in &book.sheets {
+    for sheet in &sheets {
+        let area = Area {
+            first_row: sheet.origin.0,
+            first_col: sheet.origin.1,
+            end_row: sheet.end_row(),
+            end_col: sheet.end_col(),
+        };
+        let header = sheet_table::detect_header(sheet, &area, &sheet.merges);
         for r in sheet.origin.0..sheet.end_row() {
             for c in sheet.origin.1..sheet.end_col() {
-                match sheet.value(r, c) {
-                    Value::Text(t) => {
-                        for w in t.split(|ch: char| !ch.is_ascii_digit()) {
-                            if let Ok(y @ 1900..=2099) = w.parse::<i32>() {
-                                *counts.entry(y).or_default() += 1;
-                            }
-                        }
-                    }
-                    Value::Date { year, .. } => *counts.entry(*year).or_default() += 1,
-                    _ => {}
+                let year = match sheet.value(r, c) {
+                    Value::Text(t) => year_after_nam(t),
+                    _ => None,
                 }
+                .or_else(|| year_label_value(sheet, r, c));
+                let Some(y) = year else { continue };
+                if r < header {
+                    return Some(y);
+                }
+                *counts.entry(y).or_default() += 1;
             }
         }
     }
-    counts.into_iter().max_by_key(|&(y, n)| (n, y)).map(|(y, _)| y)
+    if let Some((y, _)) = counts.into_iter().max_by_key(|&(y, n)| (n, std::cmp::Reverse(y))) {
+        return Some(y);
+    }
+    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    let stem = std::path::Path::new(&book.file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    only_year(names.iter().copied()).or_else(|| only_year(std::iter::once(stem.as_str())))
+}
+
+/// Does a text cite a legal document (its number and date name other years)?
+fn is_citation(folded: &str) -> bool {
+    [
+        "thong tu",
+        "nghi dinh",
+        "quyet dinh",
+        "nghi quyet",
+        "cong van",
+        "chi thi",
+        "luat",
+        "ban hanh kem theo",
+        "can cu",
+        "tt btc",
+        "nd cp",
+        "qd ",
+    ]
+    .iter()
+    .any(|w| folded.contains(w))
+}
+
+/// «BẢNG GIÁ THÁNG 01 NĂM 2024», «năm 2024», «Năm: 2024» → 2024; a citation → None.
+fn year_after_nam(text: &str) -> Option<i32> {
+    if !text.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) {
+        return None;
+    }
+    let folded = plain(text);
+    if is_citation(&folded) {
+        return None;
+    }
+    let words: Vec<&str> = folded.split(' ').collect();
+    words
+        .windows(2)
+        .find_map(|w| (w[0] == "nam").then(|| as_year(w[1])).flatten())
+}
+
+/// A word that is a year: four digits, 1900–2099.
+fn as_year(word: &str) -> Option<i32> {
+    (word.len() == 4 && word.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| word.parse().ok())
+        .flatten()
+        .filter(|y| (1900..=2099).contains(y))
+}
+
+/// A «Năm» / «Năm báo cáo» label at (r, c) and the year in the first filled cell right of it.
+fn year_label_value(sheet: &Sheet, r: u32, c: u32) -> Option<i32> {
+    let Value::Text(t) = sheet.value(r, c) else { return None };
+    if Role::of(t) != Some(Role::Year) {
+        return None;
+    }
+    let start = sheet.merge_covering(r, c).map_or(c, |m| m.last_col) + 1;
+    let cell = (start..sheet.end_col()).map(|vc| sheet.value(r, vc)).find(|v| !v.is_empty())?;
+    match cell {
+        Value::Number(n) if n.fract() == 0.0 => Some(*n as i32).filter(|y| (1900..=2099).contains(y)),
+        Value::Text(t) => as_year(t.trim()),
+        _ => None,
+    }
+}
+
+/// The one year these names hold as a word of its own («Báo cáo 2024», «PL 2024»);
+/// None for none or several («2019-2020»).
+fn only_year<'a>(names: impl Iterator<Item = &'a str>) -> Option<i32> {
+    let years: BTreeSet<i32> = names
+        .flat_map(|n| plain(n).split(' ').filter_map(as_year).collect::<Vec<_>>())
+        .collect();
+    match years.len() {
+        1 => years.into_iter().next(),
+        _ => None,
+    }
+}
+
+/// The unit types a commune's name may start with, in lower case.
+const UNIT_TYPES: [&str; 4] = ["xã ", "phường ", "thị trấn ", "đặc khu "];
+
+/// What a name is, told from how it starts: a commune written with its type
+/// («Phường Trần Phú»), an agency («Chi cục…», «VP Tỉnh Ủy»), or a bare name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum NameKind {
+    Typed,
+    Agency,
+    #[default]
+    Bare,
+}
+
+impl NameKind {
+    fn of(name: &str) -> NameKind {
+        let lower = name.trim().to_lowercase();
+        if UNIT_TYPES.iter().any(|w| lower.starts_with(w)) {
+            NameKind::Typed
+        } else if AGENCIES.iter().any(|w| lower.starts_with(w)) {
+            NameKind::Agency
+        } else {
+            NameKind::Bare
+        }
+    }
+}
+
+/// The start of an agency's name, in lower case: «Sở …», «Văn phòng …», «Chi cục …».
+const AGENCIES: [&str; 22] = [
+    "sở ",
+    "văn phòng",
+    "vp ",
+    "chi cục",
+    "cục ",
+    "công ty",
+    "trung tâm",
+    "ban ",
+    "phòng ",
+    "bệnh viện",
+    "trường ",
+    "tỉnh ủy",
+    "tỉnh uỷ",
+    "huyện ủy",
+    "huyện uỷ",
+    "đảng ủy",
+    "đảng uỷ",
+    "ủy ban",
+    "uỷ ban",
+    "ubnd",
+    "kho bạc",
+    "hợp tác xã",
+];
+
+/// The cells naming the issuing agency in the title rows above a table: a text
+/// starting like an agency's name («SỞ TÀI CHÍNH…», «CÔNG TY…») in the first
+/// columns, and the line under it when it goes on in capitals («ĐÔ THỊ CAM RANH»).
+fn agency_cells(sheet: &Sheet, header_row: u32) -> Vec<(u32, u32)> {
+    let first_text = |r: u32| {
+        (sheet.origin.1..sheet.end_col().min(sheet.origin.1 + 3)).find_map(|c| match sheet.value(r, c) {
+            Value::Text(t) if !t.trim().is_empty() => Some((c, t.trim().to_string())),
+            _ => None,
+        })
+    };
+    for r in sheet.origin.0..header_row {
+        let Some((c, text)) = first_text(r) else { continue };
+        let lower = text.to_lowercase();
+        if !AGENCIES.iter().any(|w| lower.starts_with(w.trim_end()) && lower.len() >= w.len().min(lower.len())) {
+            continue;
+        }
+        if bind::split_label(&text).is_some() {
+            continue;
+        }
+        let mut cells = vec![(r, c)];
+        // «CÔNG TY CỔ PHẦN» / «ĐÔ THỊ CAM RANH (CADOCO)»: a name on two lines.
+        if let Value::Text(next) = sheet.value(r + 1, c) {
+            let next = next.trim();
+            let title = ["bang", "bao cao", "phu luc", "danh sach", "so ", "cong hoa", "tinh", "nam"]
+                .iter()
+                .any(|w| plain(next).starts_with(w));
+            if r + 1 < header_row && !next.is_empty() && next == next.to_uppercase() && !title && !next.starts_with('(') {
+                cells.push((r + 1, c));
+            }
+        }
+        return cells;
+    }
+    Vec::new()
 }
 
 /// What the starter found for the ND30 frame: each role's field path ("tt.so") and
@@ -554,6 +809,16 @@ fn commonest_year(book: &Workbook) -> Option<i32> {
 struct Frame {
     roles: BTreeMap<Role, (String, String)>,
     more_recipients: Vec<(String, String, String)>,
+    /// The data keys of the cells naming the issuing agency in a table's title rows
+    /// («SỞ TÀI CHÍNH», «CÔNG TY CỔ PHẦN / ĐÔ THỊ CAM RANH»), for a workbook with no
+    /// commune label.
+    agency: Vec<(String, String)>,
+    /// How the sample writes the commune's name.
+    commune_kind: NameKind,
+    /// The fields holding the commune's and the province's names without their
+    /// type («Trần Phú», «Khánh Hoà»), for the place of the date line.
+    commune_name: Option<String>,
+    province_name: Option<String>,
 }
 
 impl Frame {
@@ -566,10 +831,12 @@ impl Frame {
     fn van_ban(&self, book: &Workbook) -> Vec<(&'static str, String)> {
         let tag = |role: Role| self.path(role).map(|p| format!("{{{{ {p} }}}}"));
         let commune = self.path(Role::Commune);
+        // With no year anywhere the report has none: no «năm …» in its trích yếu or
+        // file name, blanks in its date line.
         let year = match (self.path(Role::Year), self.path(Role::Date)) {
             (Some(y), _) => format!("{{{{ {y} }}}}"),
             (None, Some(d)) => format!("{{{{ ({d} or \"\")[:4] }}}}"),
-            (None, None) => commonest_year(book).map_or("…".to_string(), |y| y.to_string()),
+            (None, None) => workbook_year(book).map_or(String::new(), |y| y.to_string()),
         };
         // "Tên phường" → PHƯỜNG, "Tên thị trấn" → THỊ TRẤN, else XÃ.
         let unit = match self.roles.get(&Role::Commune).map(|(_, l)| fold(l)) {
@@ -577,12 +844,43 @@ impl Frame {
             Some(l) if l.contains("thi tran") => "THỊ TRẤN",
             _ => "XÃ",
         };
-        let name = commune.map_or("…".to_string(), |c| format!("{{{{ {c} | upper }}}}"));
+        // As the sample writes the name: «Phường Trần Phú» (as in «Xã: Phường Trần
+        // Phú») keeps its type, a bare «Ba Thành» gets the label's; an agency
+        // («Tên đơn vị: Chi cục…», or «SỞ TÀI CHÍNH» atop a table) is its own
+        // letterhead, signed by its head.
+        let kind = match (commune, self.agency.is_empty()) {
+            (Some(_), _) => self.commune_kind,
+            (None, false) => NameKind::Agency,
+            (None, true) => NameKind::Bare,
+        };
+        let letterhead = match (commune, kind) {
+            (Some(c), NameKind::Agency) => format!("{{{{ {c} | upper }}}}"),
+            (Some(c), NameKind::Typed) => format!("ỦY BAN NHÂN DÂN\n{{{{ {c} | upper }}}}"),
+            (Some(c), NameKind::Bare) => format!("ỦY BAN NHÂN DÂN\n{unit} {{{{ {c} | upper }}}}"),
+            (None, NameKind::Agency) => self
+                .agency
+                .iter()
+                .map(|(k, _)| format!("{{{{ {k} }}}}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            (None, _) => format!("ỦY BAN NHÂN DÂN\n{unit} …"),
+        };
         let mut out = vec![];
-        if let Some(parent) = tag(Role::Parent) {
+        // «SỞ TÀI CHÍNH» with «Tỉnh, Thành phố: Tỉnh Khánh Hoà»: the province's UBND above it.
+        let department = self
+            .agency
+            .first()
+            .map(|(_, text)| plain(text))
+            .is_some_and(|t| t.starts_with("so ") && !t.contains("tinh") && !t.contains("thanh pho"));
+        let parent = match (tag(Role::Parent), self.path(Role::Province)) {
+            (Some(parent), _) => Some(parent),
+            (None, Some(p)) if department && commune.is_none() => Some(format!("ỦY BAN NHÂN DÂN {{{{ {p} | upper }}}}")),
+            _ => None,
+        };
+        if let Some(parent) = parent {
             out.push(("co_quan_chu_quan", parent));
         }
-        out.push(("co_quan_ban_hanh", format!("ỦY BAN NHÂN DÂN\n{unit} {name}")));
+        out.push(("co_quan_ban_hanh", letterhead));
         // Clerks write the number alone ("15") or whole ("15/BC-UBND"), and the code
         // as "BC-UBND": the number is what comes before "/", the kind and the body
         // are the code's (or the whole number's) parts around its first "-".
@@ -609,27 +907,42 @@ impl Frame {
             "so",
             number.map(|n| format!("{{{{ ({n}[0]) | trim }}}}")).unwrap_or_default(),
         ));
-        let place = match (self.path(Role::Place), commune) {
-            (Some(p), Some(c)) => format!("{{{{ {p} or {c} }}}}"),
-            (Some(p), None) | (None, Some(p)) => format!("{{{{ {p} }}}}"),
-            (None, None) => "…".to_string(),
+        // ND30: the commune's name («Trần Phú» for «Phường Trần Phú»); an agency's
+        // province, when the workbook names it.
+        let place = match (self.path(Role::Place), kind, &self.province_name, &self.commune_name) {
+            (Some(p), ..) => format!("{{{{ {p} }}}}"),
+            (None, NameKind::Agency, Some(province), _) => format!("{{{{ {province} }}}}"),
+            (None, NameKind::Agency, None, _) => "…".to_string(),
+            (None, _, _, Some(name)) => format!("{{{{ {name} }}}}"),
+            (None, ..) => "…".to_string(),
         };
         out.push(("dia_danh", place));
         out.push(("ngay", tag(Role::Date).unwrap_or_default()));
         out.push(("nam", year.clone()));
         out.push((
             "trich_yeu",
-            tag(Role::Summary).unwrap_or_else(|| format!("Kết quả thực hiện nhiệm vụ năm {year}")),
+            tag(Role::Summary).unwrap_or_else(|| match year.as_str() {
+                "" => "Kết quả thực hiện nhiệm vụ".to_string(),
+                _ => format!("Kết quả thực hiện nhiệm vụ năm {year}"),
+            }),
         ));
+        let by_kind = |commune_text: &str, agency_text: &str| match kind {
+            NameKind::Agency => agency_text.to_string(),
+            _ => commune_text.to_string(),
+        };
         out.push((
             "quyen_han_ky",
-            tag(Role::Authority).unwrap_or_else(|| "TM. ỦY BAN NHÂN DÂN".to_string()),
+            tag(Role::Authority).unwrap_or_else(|| by_kind("TM. ỦY BAN NHÂN DÂN", "")),
         ));
-        out.push(("chuc_vu", tag(Role::Position).unwrap_or_else(|| "CHỦ TỊCH".to_string())));
+        out.push((
+            "chuc_vu",
+            tag(Role::Position).unwrap_or_else(|| by_kind("CHỦ TỊCH", "THỦ TRƯỞNG ĐƠN VỊ")),
+        ));
         out.push(("nguoi_ky", tag(Role::Signer).unwrap_or_default()));
         // Two communes never share a file name: the commune's, else the input file's.
         let who = commune.map_or("ten_tep_goc".to_string(), |c| format!("{c} or ten_tep_goc"));
-        out.push(("ten_tep", format!("bao-cao-{year}-{{{{ {who} }}}}")));
+        let dated = if year.is_empty() { String::new() } else { format!("{year}-") };
+        out.push(("ten_tep", format!("bao-cao-{dated}{{{{ {who} }}}}")));
         out
     }
 
@@ -641,11 +954,12 @@ impl Frame {
                 .map(|p| format!("{{{{ {p} }}}}"))
                 .collect(),
             None => {
-                let mut v: Vec<String> = self
-                    .path(Role::District)
-                    .map(|d| format!("UBND huyện {{{{ {d} }}}};"))
-                    .into_iter()
-                    .collect();
+                // The district the commune reports to, else (no district) its province.
+                let mut v: Vec<String> = match (self.path(Role::District), self.path(Role::Province)) {
+                    (Some(d), _) => vec![format!("UBND huyện {{{{ {d} }}}};")],
+                    (None, Some(p)) => vec![format!("UBND tỉnh {{{{ {p} }}}};")],
+                    (None, None) => Vec::new(),
+                };
                 v.push("Lưu: VT.".to_string());
                 v
             }
@@ -658,7 +972,19 @@ impl Frame {
 /// `[van_ban]`, so that it renders a whole report of every commune laid out like
 /// this workbook without edits. Each table is placed once, in the body.
 pub fn starter(book: &Workbook) -> Starter {
-    let found = tables(book);
+    // Labels written above a table («Xã: Phường Trần Phú») are bound as a label
+    // list of the same sheet, before its table.
+    let found: Vec<FoundTable> = tables(book)
+        .into_iter()
+        .flat_map(|mut t| {
+            let title = std::mem::take(&mut t.title_labels);
+            let labels = (!title.is_empty()).then(|| FoundTable {
+                labels: title,
+                ..t.clone()
+            });
+            labels.into_iter().chain(std::iter::once(t))
+        })
+        .collect();
     let mut data_keys = BTreeSet::new();
     let mut frame = Frame::default();
     let mut sections = String::new();
@@ -701,7 +1027,37 @@ pub fn starter(book: &Workbook) -> Starter {
                     toml_str(label.text.trim())
                 );
                 let path = format!("{data}.{k}");
-                match Role::of(&label.text) {
+                let role = Role::of(&label.text);
+                // The commune's and the province's names again without their type,
+                // for the place of the date line («Trần Phú, ngày …»).
+                let bare = match role {
+                    Some(Role::Commune) if !frame.roles.contains_key(&Role::Commune) => {
+                        frame.commune_kind = NameKind::of(&label.value.display());
+                        Some(("dia danh", "[\"xã\", \"phường\", \"thị trấn\", \"đặc khu\"]"))
+                    }
+                    Some(Role::Province) if !frame.roles.contains_key(&Role::Province) => {
+                        Some(("ten tinh", "[\"tỉnh\", \"thành phố\"]"))
+                    }
+                    _ => None,
+                };
+                if let Some((name, prefixes)) = bare {
+                    let bare_key = key(name, &mut fields);
+                    let _ = writeln!(
+                        sections,
+                        "{bare_key} = {{ nhan = {}, bat_buoc = false, bo_tien_to = {prefixes} }}",
+                        toml_str(label.text.trim())
+                    );
+                    let bare_path = Some(format!("{data}.{bare_key}"));
+                    if role == Some(Role::Commune) {
+                        frame.commune_name = bare_path;
+                    } else {
+                        frame.province_name = bare_path;
+                    }
+                }
+                if let Some(Role::Province) = role {
+                    frame.roles.entry(Role::Province).or_insert((path.clone(), label.text.clone()));
+                }
+                match role.filter(|&r| r != Role::Province) {
                     Some(role) if !frame.roles.contains_key(&role) => {
                         frame.roles.insert(role, (path, label.text.clone()));
                         if role == Role::Recipients {
@@ -727,7 +1083,7 @@ pub fn starter(book: &Workbook) -> Starter {
         } else {
             let _ = writeln!(
                 sections,
-                "\n# Trang «{}»: tiêu đề ở dòng {}.\n[du_lieu.{data}]\nloai = \"bang\"\ntrang_tinh = {}",
+                "\n# Trang «{}»: tiêu đề ở dòng {}; tệp đặt tên trang khác thì bảng được tìm theo tiêu đề cột.\n[du_lieu.{data}]\nloai = \"bang\"\ntrang_tinh = {}\ntheo_tieu_de = true",
                 comment(&t.sheet),
                 t.header_row + 1,
                 toml_str(&t.sheet)
@@ -802,6 +1158,25 @@ pub fn starter(book: &Workbook) -> Starter {
         );
     }
 
+    // No commune: the agency written in a table's title rows makes the letterhead.
+    if !frame.roles.contains_key(&Role::Commune) {
+        if let Some((sheet, cells)) = found
+            .iter()
+            .filter(|t| t.labels.is_empty())
+            .find_map(|t| book.sheet(&t.sheet).map(|s| (s, agency_cells(s, t.header_row))).filter(|(_, c)| !c.is_empty()))
+        {
+            for (r, c) in cells {
+                let cell = workbook::cell_name(r, c);
+                let k = key("co quan", &mut data_keys);
+                let _ = writeln!(
+                    sections,
+                    "\n# Cơ quan ban hành, ở dòng tên bảng.\n[du_lieu.{k}]\nloai = \"o\"\ntrang_tinh = {}\no = \"{cell}\"",
+                    toml_str(&sheet.name)
+                );
+                frame.agency.push((k, sheet.value(r, c).display()));
+            }
+        }
+    }
     let van_ban = frame.van_ban(book);
     let mut manifest = String::new();
     let _ = writeln!(
@@ -1001,7 +1376,7 @@ impl Starter {
                 "\u{a0}".repeat(8)
             )),
             dia_danh: marks.whole(format!(
-                "{{{{ van_ban.dia_danh }}}}, {{{{ van_ban.ngay | ngay if van_ban.ngay else \"ngày{gap}tháng{gap}năm \" ~ van_ban.nam }}}}"
+                "{{{{ van_ban.dia_danh }}}}, {{{{ van_ban.ngay | ngay if van_ban.ngay else \"ngày{gap}tháng{gap}năm \" ~ (van_ban.nam or \"\") }}}}"
             )),
             trich_yeu: marks.inline("{{ van_ban.trich_yeu }}"),
             quyen_han_ky: marks.inline("{{ van_ban.quyen_han_ky | upper }}"),
