@@ -282,9 +282,21 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         DataKind::Cell => 1,
         DataKind::Table | DataKind::Narrative => 2,
     };
+    let renamed = renamed_sheets(book, &sheet_names, specs, year, &mut sink);
     let mut entries: Vec<(&String, &DataSpec)> = specs.iter().collect();
     entries.sort_by_key(|(_, spec)| order(spec.loai));
     for (name, spec) in entries {
+        let moved;
+        let spec = match renamed.iter().find(|(names, _)| *names == spec.trang_tinh.names()) {
+            Some((_, sheet)) => {
+                moved = DataSpec {
+                    trang_tinh: OneOrMany::One(sheet.clone()),
+                    ..spec.clone()
+                };
+                &moved
+            }
+            None => spec,
+        };
         // A sheet named for this entry that was too large to read: say so, not
         // that its labels or header are missing.
         let names = spec.trang_tinh.names();
@@ -323,6 +335,48 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         sink.errors.extend(sink.warnings);
         Err(sink.errors)
     }
+}
+
+/// The same form saved under another sheet name («Biểu 01» in one province's copy,
+/// «Phụ lục 1» in another's): for each table that may be found by its headers
+/// (`theo_tieu_de`) and has no sheet of its names, the visible sheet whose headers
+/// its columns find. Every entry naming those sheets (the labels and cells above the
+/// table) is then read there, and a warning says so.
+fn renamed_sheets(
+    book: &Workbook,
+    sheet_names: &[String],
+    specs: &BTreeMap<String, DataSpec>,
+    year: Option<i32>,
+    sink: &mut Sink,
+) -> Vec<(Vec<String>, String)> {
+    let visible: Vec<&Sheet> = book.sheets.iter().filter(|s| !s.hidden).map(|s| &**s).collect();
+    let mut out: Vec<(Vec<String>, String)> = Vec::new();
+    for (name, spec) in specs {
+        let names = spec.trang_tinh.names();
+        if !spec.theo_tieu_de || spec.cot.is_empty() || names.is_empty() {
+            continue;
+        }
+        if !candidate_sheets(book, sheet_names, &names).is_empty() {
+            continue;
+        }
+        let Ok((sheet, ..)) = locate(&visible, &spec.cot, year) else {
+            continue;
+        };
+        sink.warnings.push(
+            Diagnostic::warning(
+                &book.file,
+                Place::sheet(&sheet.name),
+                format!(
+                    "không có trang tính {}; bảng «{name}» lấy ở trang «{}», có đủ các cột của bảng. Nếu đúng, hãy thêm tên trang này vào «trang_tinh» của bảng trong tệp khai báo.",
+                    names.iter().map(|n| format!("«{n}»")).collect::<Vec<_>>().join(" hoặc "),
+                    sheet.name
+                ),
+            )
+            .kind(Kind::Check),
+        );
+        out.push((names.iter().map(|n| n.to_string()).collect(), sheet.name.clone()));
+    }
+    out
 }
 
 /// The report year: the integer field `nam` of a label sheet (`tt.nam` in the default
@@ -652,7 +706,13 @@ fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required:
 }
 
 /// The value written after a label in the label's own cell, as the declared type.
-fn typed_text(book: &Workbook, sheet: &Sheet, (row, col): (u32, u32), text: &str, ty: Type) -> Result<Json, Diagnostic> {
+fn typed_text(
+    book: &Workbook,
+    sheet: &Sheet,
+    (row, col): (u32, u32),
+    text: &str,
+    ty: Type,
+) -> Result<Json, Diagnostic> {
     let wrong = || {
         Diagnostic::error(
             &book.file,
@@ -1376,7 +1436,10 @@ fn header_cell(sheet: &Sheet, row: u32, depth: u32, col: u32) -> (u32, u32) {
 pub fn is_numbering_row(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> bool {
     let (mut cells, mut numbers) = (0, 0);
     for c in first_col..end_col {
-        if sheet.merge_covering(row, c).is_some_and(|m| (m.first_row, m.first_col) != (row, c)) {
+        if sheet
+            .merge_covering(row, c)
+            .is_some_and(|m| (m.first_row, m.first_col) != (row, c))
+        {
             continue;
         }
         let v = sheet.value(row, c);
@@ -1385,10 +1448,11 @@ pub fn is_numbering_row(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -
         }
         let t = v.display();
         let t = t.trim();
-        // "(3)=(1)x(2)": the number in the first parentheses.
+        // "(3)=(1)x(2)": the number in the first parentheses; "(7)" typed in Excel
+        // is read as -7.
         let number = match t.strip_prefix('(') {
             Some(rest) => rest.split(')').next().unwrap_or_default(),
-            None => t.trim_end_matches('.'),
+            None => t.trim_end_matches('.').trim_start_matches('-'),
         };
         match number.parse::<u32>() {
             Ok(n) if n == numbers + 1 || n == cells + 1 => numbers += 1,
@@ -1454,16 +1518,6 @@ fn bind_table(
     // With sheet names given, only those sheets: a table with the same headers on
     // another sheet is not this one.
     let mut sheets = candidate_sheets(book, sheet_names, &names);
-    // No sheet of that name: the same form saved under another name («Biểu 01» in
-    // one province's copy, «Phụ lục 1» in another's) is found by its headers.
-    let mut renamed = false;
-    if sheets.is_empty() && spec.theo_tieu_de && !spec.cot.is_empty() {
-        let visible: Vec<&Sheet> = book.sheets.iter().filter(|s| !s.hidden).map(|s| &**s).collect();
-        if let Ok((sheet, ..)) = locate(&visible, &spec.cot, year) {
-            sheets = vec![sheet];
-            renamed = true;
-        }
-    }
     if sheets.is_empty() {
         sink.errors.push(missing_sheet(book, &names));
         return None;
@@ -1557,20 +1611,6 @@ fn bind_table(
         );
         return None;
     }
-    if renamed {
-        sink.warnings.push(
-            Diagnostic::warning(
-                &book.file,
-                Place::sheet(&sheet.name),
-                format!(
-                    "không có trang tính {}; bảng «{name}» lấy ở trang «{}», có đủ các cột của bảng. Nếu đúng, hãy thêm tên trang này vào «trang_tinh» của bảng trong tệp khai báo.",
-                    names.iter().map(|n| format!("«{n}»")).collect::<Vec<_>>().join(" hoặc "),
-                    sheet.name
-                ),
-            )
-            .kind(Kind::Check),
-        );
-    }
     stale_year_headers(book, sheet, header_row, depth, spec, &columns, year, sink);
     let first_col = sheet.origin.1;
     let end_col = sheet.end_col();
@@ -1587,7 +1627,10 @@ fn bind_table(
         .map(|(_, &c)| c)
         .collect();
     for r in start..sheet.end_row() {
-        if columns.values().all(|&c| stt.contains(&c) || sheet.value(r, c).is_empty()) {
+        if columns
+            .values()
+            .all(|&c| stt.contains(&c) || sheet.value(r, c).is_empty())
+        {
             if r - last_data_row.max(start) + 1 >= EMPTY_ROWS_END_TABLE {
                 if let Some(stray) = next_filled(sheet, r + 1, columns.values().copied()) {
                     sink.warnings

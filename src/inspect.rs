@@ -42,6 +42,8 @@ pub struct Label {
     /// Further values of a «Nơi nhận» label given one per cell: (row, column) of each
     /// cell after the first value, to its right or in the rows below.
     pub more: Vec<(u32, u32)>,
+    /// Written with its value in one cell («Xã: Phường Trần Phú»).
+    pub one_cell: bool,
 }
 
 /// A table found in a sheet.
@@ -85,9 +87,8 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
         first_data += 1;
     }
     // A header cell merged across columns with nothing under it is one column, its first.
-    let continued = |c: u32| {
-        (header_row..header_row + depth).all(|r| sheet.merge_covering(r, c).is_some_and(|m| m.first_col < c))
-    };
+    let continued =
+        |c: u32| (header_row..header_row + depth).all(|r| sheet.merge_covering(r, c).is_some_and(|m| m.first_col < c));
     let columns: Vec<(u32, String, ColumnKind)> = cols
         .into_iter()
         .filter(|(c, parts)| !parts.is_empty() && !continued(*c))
@@ -113,9 +114,9 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     // A row holding only its STT (a blank form's numbered rows) holds no data.
     let data_rows = (first_data..sheet.end_row())
         .filter(|&r| {
-            columns
-                .iter()
-                .any(|(c, h, _)| !bind::is_stt_header(h.rsplit(" / ").next().unwrap_or(h)) && !sheet.value(r, *c).is_empty())
+            columns.iter().any(|(c, h, _)| {
+                !bind::is_stt_header(h.rsplit(" / ").next().unwrap_or(h)) && !sheet.value(r, *c).is_empty()
+            })
         })
         .count();
     // A label sheet is told by its name or its "Giá trị" column, as in our samples, or
@@ -126,7 +127,13 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     let from = if by_layout { header_row + depth } else { sheet.origin.0 };
     let mut labels = label_rows(sheet, from);
     let known = labels.iter().filter(|l| Role::of(&l.text).is_some()).count();
-    if !by_layout && known < 2 {
+    // «Xã: …», «Huyện: …» above a table are its title rows, not a label sheet.
+    let titles_only = labels
+        .iter()
+        .filter(|l| Role::of(&l.text).is_some())
+        .all(|l| l.one_cell && l.row < header_row)
+        && data_rows > 0;
+    if !by_layout && (known < 2 || titles_only) {
         labels.clear();
     }
     let title_labels = if labels.is_empty() {
@@ -152,7 +159,9 @@ fn one_cell_labels(sheet: &Sheet, header_row: u32) -> Vec<Label> {
     for r in sheet.origin.0..header_row {
         for c in sheet.origin.1..sheet.end_col() {
             let Value::Text(t) = sheet.value(r, c) else { continue };
-            let Some((label, value)) = bind::split_label(t) else { continue };
+            let Some((label, value)) = bind::split_label(t) else {
+                continue;
+            };
             let role = Role::of(label);
             if role.is_some() && !out.iter().any(|l| Role::of(&l.text) == role) {
                 out.push(Label {
@@ -161,6 +170,7 @@ fn one_cell_labels(sheet: &Sheet, header_row: u32) -> Vec<Label> {
                     row: r,
                     col: c,
                     more: Vec::new(),
+                    one_cell: true,
                 });
             }
         }
@@ -254,6 +264,7 @@ fn label_rows(sheet: &Sheet, from: u32) -> Vec<Label> {
                     row: r,
                     col,
                     more: Vec::new(),
+                    one_cell: true,
                 });
                 continue;
             }
@@ -270,6 +281,7 @@ fn label_rows(sheet: &Sheet, from: u32) -> Vec<Label> {
             row: r,
             col,
             more: values.iter().skip(1).map(|&c| (r, c)).collect(),
+            one_cell: false,
         });
         if is_recipients {
             recipients = Some((out.len() - 1, col));
@@ -696,7 +708,9 @@ fn year_label_value(sheet: &Sheet, r: u32, c: u32) -> Option<i32> {
         return None;
     }
     let start = sheet.merge_covering(r, c).map_or(c, |m| m.last_col) + 1;
-    let cell = (start..sheet.end_col()).map(|vc| sheet.value(r, vc)).find(|v| !v.is_empty())?;
+    let cell = (start..sheet.end_col())
+        .map(|vc| sheet.value(r, vc))
+        .find(|v| !v.is_empty())?;
     match cell {
         Value::Number(n) if n.fract() == 0.0 => Some(*n as i32).filter(|y| (1900..=2099).contains(y)),
         Value::Text(t) => as_year(t.trim()),
@@ -781,7 +795,10 @@ fn agency_cells(sheet: &Sheet, header_row: u32) -> Vec<(u32, u32)> {
     for r in sheet.origin.0..header_row {
         let Some((c, text)) = first_text(r) else { continue };
         let lower = text.to_lowercase();
-        if !AGENCIES.iter().any(|w| lower.starts_with(w.trim_end()) && lower.len() >= w.len().min(lower.len())) {
+        if !AGENCIES
+            .iter()
+            .any(|w| lower.starts_with(w.trim_end()) && lower.len() >= w.len().min(lower.len()))
+        {
             continue;
         }
         if bind::split_label(&text).is_some() {
@@ -791,10 +808,20 @@ fn agency_cells(sheet: &Sheet, header_row: u32) -> Vec<(u32, u32)> {
         // «CÔNG TY CỔ PHẦN» / «ĐÔ THỊ CAM RANH (CADOCO)»: a name on two lines.
         if let Value::Text(next) = sheet.value(r + 1, c) {
             let next = next.trim();
-            let title = ["bang", "bao cao", "phu luc", "danh sach", "so ", "cong hoa", "tinh", "nam"]
-                .iter()
-                .any(|w| plain(next).starts_with(w));
-            if r + 1 < header_row && !next.is_empty() && next == next.to_uppercase() && !title && !next.starts_with('(') {
+            let title = [
+                "bang",
+                "bao cao",
+                "phu luc",
+                "danh sach",
+                "so ",
+                "cong hoa",
+                "tinh",
+                "nam",
+            ]
+            .iter()
+            .any(|w| plain(next).starts_with(w));
+            if r + 1 < header_row && !next.is_empty() && next == next.to_uppercase() && !title && !next.starts_with('(')
+            {
                 cells.push((r + 1, c));
             }
         }
@@ -819,6 +846,8 @@ struct Frame {
     /// type («Trần Phú», «Khánh Hoà»), for the place of the date line.
     commune_name: Option<String>,
     province_name: Option<String>,
+    /// The sample writes the district with its type («TP Bắc Giang», «Huyện Ba Tơ»).
+    district_typed: bool,
 }
 
 impl Frame {
@@ -874,7 +903,9 @@ impl Frame {
             .is_some_and(|t| t.starts_with("so ") && !t.contains("tinh") && !t.contains("thanh pho"));
         let parent = match (tag(Role::Parent), self.path(Role::Province)) {
             (Some(parent), _) => Some(parent),
-            (None, Some(p)) if department && commune.is_none() => Some(format!("ỦY BAN NHÂN DÂN {{{{ {p} | upper }}}}")),
+            (None, Some(p)) if department && commune.is_none() => {
+                Some(format!("ỦY BAN NHÂN DÂN {{{{ {p} | upper }}}}"))
+            }
             _ => None,
         };
         if let Some(parent) = parent {
@@ -941,7 +972,11 @@ impl Frame {
         out.push(("nguoi_ky", tag(Role::Signer).unwrap_or_default()));
         // Two communes never share a file name: the commune's, else the input file's.
         let who = commune.map_or("ten_tep_goc".to_string(), |c| format!("{c} or ten_tep_goc"));
-        let dated = if year.is_empty() { String::new() } else { format!("{year}-") };
+        let dated = if year.is_empty() {
+            String::new()
+        } else {
+            format!("{year}-")
+        };
         out.push(("ten_tep", format!("bao-cao-{dated}{{{{ {who} }}}}")));
         out
     }
@@ -956,6 +991,7 @@ impl Frame {
             None => {
                 // The district the commune reports to, else (no district) its province.
                 let mut v: Vec<String> = match (self.path(Role::District), self.path(Role::Province)) {
+                    (Some(d), _) if self.district_typed => vec![format!("UBND {{{{ {d} }}}};")],
                     (Some(d), _) => vec![format!("UBND huyện {{{{ {d} }}}};")],
                     (None, Some(p)) => vec![format!("UBND tỉnh {{{{ {p} }}}};")],
                     (None, None) => Vec::new(),
@@ -1055,7 +1091,16 @@ pub fn starter(book: &Workbook) -> Starter {
                     }
                 }
                 if let Some(Role::Province) = role {
-                    frame.roles.entry(Role::Province).or_insert((path.clone(), label.text.clone()));
+                    frame
+                        .roles
+                        .entry(Role::Province)
+                        .or_insert((path.clone(), label.text.clone()));
+                }
+                if role == Some(Role::District) && !frame.roles.contains_key(&Role::District) {
+                    let value = plain(&label.value.display());
+                    frame.district_typed = ["huyen ", "quan ", "thi xa ", "thanh pho ", "tp "]
+                        .iter()
+                        .any(|w| value.starts_with(w));
                 }
                 match role.filter(|&r| r != Role::Province) {
                     Some(role) if !frame.roles.contains_key(&role) => {
@@ -1160,11 +1205,11 @@ pub fn starter(book: &Workbook) -> Starter {
 
     // No commune: the agency written in a table's title rows makes the letterhead.
     if !frame.roles.contains_key(&Role::Commune) {
-        if let Some((sheet, cells)) = found
-            .iter()
-            .filter(|t| t.labels.is_empty())
-            .find_map(|t| book.sheet(&t.sheet).map(|s| (s, agency_cells(s, t.header_row))).filter(|(_, c)| !c.is_empty()))
-        {
+        if let Some((sheet, cells)) = found.iter().filter(|t| t.labels.is_empty()).find_map(|t| {
+            book.sheet(&t.sheet)
+                .map(|s| (s, agency_cells(s, t.header_row)))
+                .filter(|(_, c)| !c.is_empty())
+        }) {
             for (r, c) in cells {
                 let cell = workbook::cell_name(r, c);
                 let k = key("co quan", &mut data_keys);
