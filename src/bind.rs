@@ -1805,9 +1805,172 @@ pub fn too_many_rows(file: &str, sheet: &Sheet, row: u32, what: &str) -> Diagnos
     .kind(Kind::TooLarge)
 }
 
+/// A sheet for unit tests: rows of cells ("" empty, a number if it parses, else
+/// text) and merged ranges (first row, first col, last row, last col).
+#[cfg(test)]
+pub(crate) fn grid(name: &str, rows: &[&[&str]], merges: &[(u32, u32, u32, u32)]) -> Sheet {
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(0) as u32;
+    let cells = rows
+        .iter()
+        .flat_map(|r| (0..width as usize).map(move |c| r.get(c).copied().unwrap_or("")))
+        .map(|t| workbook::Cell {
+            value: match t.parse::<f64>() {
+                Ok(n) => Value::Number(n),
+                Err(_) if t.is_empty() => Value::Empty,
+                Err(_) => Value::Text(t.into()),
+            },
+            style: Default::default(),
+        })
+        .collect();
+    Sheet {
+        name: name.into(),
+        height: rows.len() as u32,
+        width,
+        cells,
+        merges: merges
+            .iter()
+            .map(|&(a, b, c, d)| workbook::Merge {
+                first_row: a,
+                first_col: b,
+                last_row: c,
+                last_col: d,
+            })
+            .collect(),
+        ..Sheet::default()
+    }
+}
+
+/// A workbook of these sheets, for unit tests.
+#[cfg(test)]
+pub(crate) fn grid_book(file: &str, sheets: Vec<Sheet>) -> Workbook {
+    Workbook {
+        file: file.into(),
+        format: workbook::Format::Xlsx,
+        sheets: sheets.into_iter().map(std::sync::Arc::new).collect(),
+        names: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_and_its_value_in_one_cell_are_split_at_the_colon() {
+        assert_eq!(split_label("Xã: Phường Trần Phú"), Some(("Xã", "Phường Trần Phú")));
+        assert_eq!(
+            split_label("Tỉnh, Thành phố: Tỉnh Khánh Hoà"),
+            Some(("Tỉnh, Thành phố", "Tỉnh Khánh Hoà"))
+        );
+        assert_eq!(split_label(" Huyện :TP Bắc Giang "), Some(("Huyện", "TP Bắc Giang")));
+        for not_a_label in [
+            "Nơi nhận:",
+            "Họp lúc 08:30",
+            "Ghi chú",
+            "Trong năm, xã đã thực hiện nhiều nội dung quan trọng của chương trình: …",
+            "Mã chương: ",
+        ] {
+            assert_eq!(split_label(not_a_label), None, "{not_a_label}");
+        }
+    }
+
+    #[test]
+    fn labels_written_with_their_value_in_one_cell_bind_like_a_label_and_the_next_cell() {
+        let sheet = grid(
+            "Thông tin chung",
+            &[
+                &["Tên xã: Xã Ba Thành"],
+                &["Huyện", "Ba Tơ"],
+                &["Năm báo cáo: 2024"],
+                &["Ngày báo cáo: 05/12/2024"],
+            ],
+            &[],
+        );
+        let book = grid_book("x.xlsx", vec![sheet]);
+        let specs: BTreeMap<String, DataSpec> = toml::from_str(
+            r#"
+            [tt]
+            loai = "nhan"
+            trang_tinh = "Thông tin chung"
+            [tt.truong]
+            ten_xa = { nhan = "Tên xã", bo_tien_to = ["xã"] }
+            huyen = { nhan = "Huyện" }
+            nam = { nhan = "Năm báo cáo", kieu = "so_nguyen" }
+            ngay = { nhan = "Ngày báo cáo", kieu = "ngay" }
+            "#,
+        )
+        .unwrap();
+        let bound = bind(&book, &specs).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            bound.context["tt"],
+            json!({ "ten_xa": "Ba Thành", "huyen": "Ba Tơ", "nam": 2024, "ngay": "2024-12-05" })
+        );
+    }
+
+    #[test]
+    fn column_numbers_under_a_header_are_told_from_data() {
+        let sheet = grid(
+            "PL",
+            &[
+                &[
+                    "(1)",
+                    "(2)",
+                    "(3)",
+                    "(4)",
+                    "(5)",
+                    "(6)",
+                    "-7",
+                    "(8)",
+                    "(9)=(8-7)",
+                    "(10)=(9/7)",
+                ],
+                &["A", "B", "1", "2", "3"],
+                &["1", "2", "3", "4"],
+                &["1", "Đường thôn 1", "420", "3,5"],
+                &["A", "B"],
+            ],
+            &[],
+        );
+        assert!(is_numbering_row(&sheet, 0, 0, sheet.end_col()));
+        assert!(is_numbering_row(&sheet, 1, 0, sheet.end_col()));
+        assert!(is_numbering_row(&sheet, 2, 0, sheet.end_col()));
+        assert!(!is_numbering_row(&sheet, 3, 0, sheet.end_col()));
+        assert!(!is_numbering_row(&sheet, 4, 0, sheet.end_col()));
+    }
+
+    #[test]
+    fn rows_holding_only_their_stt_are_no_data() {
+        let sheet = grid(
+            "Biểu 01",
+            &[
+                &["STT", "Tên tuyến", "Chiều dài (m)"],
+                &["1", "2", "3"],
+                &["1", "Đường tổ 3", "420"],
+                &["2", "", ""],
+                &["3", "", ""],
+            ],
+            &[],
+        );
+        let book = grid_book("x.xlsx", vec![sheet]);
+        let specs: BTreeMap<String, DataSpec> = toml::from_str(
+            r#"
+            [duong]
+            loai = "bang"
+            trang_tinh = "Biểu 01"
+            [duong.cot]
+            stt = { tieu_de = "STT" }
+            ten = { tieu_de = "Tên tuyến" }
+            dai = { tieu_de = "Chiều dài (m)", kieu = "so" }
+            "#,
+        )
+        .unwrap();
+        let bound = bind(&book, &specs).unwrap_or_else(|e| panic!("{e:?}"));
+        let rows = bound.context["duong"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0]["ten"], "Đường tổ 3");
+        assert_eq!(bound.tables["duong"].end_row, 3);
+    }
 
     #[test]
     fn folding_ignores_case_accents_spaces_and_years() {

@@ -721,9 +721,20 @@ fn year_label_value(sheet: &Sheet, r: u32, c: u32) -> Option<i32> {
 /// The one year these names hold as a word of its own («Báo cáo 2024», «PL 2024»);
 /// None for none or several («2019-2020»).
 fn only_year<'a>(names: impl Iterator<Item = &'a str>) -> Option<i32> {
-    let years: BTreeSet<i32> = names
-        .flat_map(|n| plain(n).split(' ').filter_map(as_year).collect::<Vec<_>>())
-        .collect();
+    // After a document's number («116-2018-…», «116/2018») a year is part of a code;
+    // after a month («12-2024») it is the year.
+    let years_of = |name: &str| -> Vec<i32> {
+        let folded = plain(name).replace('/', " ");
+        let words: Vec<&str> = folded.split(' ').collect();
+        (0..words.len())
+            .filter(|&i| {
+                let before = if i == 0 { "" } else { words[i - 1] };
+                before.len() < 3 || !before.bytes().all(|b| b.is_ascii_digit()) || as_year(before).is_some()
+            })
+            .filter_map(|i| as_year(words[i]))
+            .collect()
+    };
+    let years: BTreeSet<i32> = names.flat_map(years_of).collect();
     match years.len() {
         1 => years.into_iter().next(),
         _ => None,
@@ -1510,6 +1521,121 @@ impl Starter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bind::{grid, grid_book};
+
+    #[test]
+    fn the_year_comes_from_a_title_a_label_or_a_name_never_from_codes_citations_or_prices() {
+        let table: &[&[&str]] = &[
+            &["STT", "Mã", "Tên", "Giá"],
+            &["2098", "1III2004", "Máy chủ XIII 18.2092", "1937"],
+            &[
+                "2099",
+                "TSCD.2001",
+                "Ghi theo Thông tư số 116/2018/TT-BTC ngày 28 tháng 11 năm 2018",
+                "2005",
+            ],
+        ];
+        let titled = |title: &'static str| {
+            let first = [title];
+            let mut rows: Vec<&[&str]> = vec![
+                &first,
+                &["(Ban hành kèm theo Thông tư số 116/2018/TT-BTC ngày 28/11/2018 của Bộ Tài chính)"],
+            ];
+            rows.extend_from_slice(table);
+            grid("Sheet1", &rows, &[(0, 0, 0, 3), (1, 0, 1, 3)])
+        };
+        let year = |file: &str, sheets: Vec<Sheet>| workbook_year(&grid_book(file, sheets));
+        assert_eq!(
+            year("x.xlsx", vec![titled("BẢNG GIÁ THỊ TRƯỜNG THÁNG 01 NĂM 2024")]),
+            Some(2024)
+        );
+        assert_eq!(year("x.xlsx", vec![titled("Kết quả thực hiện năm 2023")]), Some(2023));
+        // Codes, card numbers, prices, STT and a circular's number and date are no year.
+        assert_eq!(
+            year("x.xlsx", vec![titled("BẢNG GIÁ THỊ TRƯỜNG THÁNG …. NĂM ….")]),
+            None
+        );
+        assert_eq!(year("116-2018-bang-gia.xlsx", vec![grid("Sheet1", table, &[])]), None);
+        // A «Năm» label beside its number; a sheet's or the file's name.
+        let labelled = grid("Sheet1", &[&["Năm", "2022"], &["Mã", "Tên"], &["2019", "x"]], &[]);
+        assert_eq!(year("x.xlsx", vec![labelled]), Some(2022));
+        assert_eq!(year("x.xlsx", vec![grid("Giá 2021", table, &[])]), Some(2021));
+        assert_eq!(year("Báo cáo 2020.xlsx", vec![grid("Sheet1", table, &[])]), Some(2020));
+        // Two years in the name: which is meant cannot be told.
+        assert_eq!(year("2019-2020_1563244975.xls", vec![grid("Sheet1", table, &[])]), None);
+    }
+
+    #[test]
+    fn the_header_is_found_below_a_letterhead_and_titles() {
+        let header = [
+            "STT",
+            "Mã",
+            "Tên",
+            "ĐVT",
+            "Loại",
+            "Giá trước",
+            "Giá nay",
+            "Tăng",
+            "Tỷ lệ",
+            "Nguồn",
+            "Ghi chú",
+            "Khác",
+        ];
+        let rows: Vec<&[&str]> = vec![
+            &[
+                "SỞ TÀI CHÍNH TỈNH HẬU GIANG",
+                "",
+                "",
+                "",
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            ],
+            &["Số: 12/BC-STC", "", "", "", "Độc lập - Tự do - Hạnh phúc"],
+            &["BẢNG GIÁ THỊ TRƯỜNG THÁNG 01 NĂM 2024"],
+            &header,
+            &[
+                "(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)", "(10)", "(11)", "(12)",
+            ],
+            &[
+                "1",
+                "01.0001",
+                "Thóc",
+                "đ/kg",
+                "Bán lẻ",
+                "24000",
+                "25000",
+                "1000",
+                "4,17",
+                "",
+                "",
+                "",
+            ],
+        ];
+        let sheet = grid(
+            "Sheet1",
+            &rows,
+            &[(0, 0, 0, 3), (0, 4, 0, 11), (1, 0, 1, 3), (1, 4, 1, 11), (2, 0, 2, 11)],
+        );
+        let book = grid_book("x.xlsx", vec![sheet]);
+        let found = tables(&book);
+        assert_eq!(found[0].header_row, 3);
+        assert_eq!(found[0].header_rows, 1);
+        assert_eq!(found[0].data_rows, 1, "the column numbers are no data");
+        assert_eq!(found[0].columns[6].2, ColumnKind::Number);
+        // A two-level header under its title keeps «Trên / Dưới».
+        let sheet = grid(
+            "PL",
+            &[
+                &["KẾT QUẢ NĂM 2024"],
+                &["STT", "Nguồn", "Năm 2024", "", "Ghi chú"],
+                &["", "", "Kế hoạch", "Thực hiện", ""],
+                &["1", "Trung ương", "10", "9", ""],
+            ],
+            &[(0, 0, 0, 4), (1, 0, 2, 0), (1, 1, 2, 1), (1, 2, 1, 3), (1, 4, 2, 4)],
+        );
+        let found = tables(&grid_book("x.xlsx", vec![sheet]));
+        assert_eq!((found[0].header_row, found[0].header_rows), (1, 2));
+        assert_eq!(found[0].columns[3].1, "Năm 2024 / Thực hiện");
+    }
 
     #[test]
     fn frame_labels_are_recognised_whatever_their_accents_case_and_spacing() {
