@@ -455,11 +455,14 @@ pub fn describe(book: &Workbook) -> String {
                 };
                 let _ = writeln!(out, "      {} «{header}»{kind}", workbook::column_name(*c));
             }
+            if !t.title_labels.is_empty() {
+                let _ = writeln!(out, "    nhãn ở dòng tên bảng (nhãn và giá trị cùng một ô):");
+            }
             for label in &t.title_labels {
                 let role = Role::of(&label.text).map_or(String::new(), |r| format!("  (khung văn bản: {})", r.name()));
                 let _ = writeln!(
                     out,
-                    "    {} «{}»: {}{role}",
+                    "      {} «{}»: {}{role}",
                     workbook::cell_name(label.row, label.col),
                     label.text,
                     label.value.display()
