@@ -1127,8 +1127,10 @@ pub fn starter(book: &Workbook) -> Starter {
                             }
                         }
                     }
-                    // What the frame shows is not repeated in the body.
+                    // What the frame shows is not repeated in the body, nor the province
+                    // written above a table (the frame's place and letterhead).
                     Some(_) => {}
+                    None if role == Some(Role::Province) && label.one_cell => {}
                     None => {
                         let _ = writeln!(lines, "- {}: {}", template_text(label.text.trim()), shown(&path, kieu));
                         form_lines.push(format!("- {}: {}", form_text(label.text.trim()), shown(&path, kieu)));
