@@ -1640,6 +1640,17 @@ mod tests {
         let found = tables(&grid_book("x.xlsx", vec![sheet]));
         assert_eq!((found[0].header_row, found[0].header_rows), (1, 2));
         assert_eq!(found[0].columns[3].1, "Năm 2024 / Thực hiện");
+        // Four headers over rows with more cells (columns without a header) stay the header.
+        let sheet = grid(
+            "PL",
+            &[
+                &["STT", "Tên", "Số lượng", "Ghi chú"],
+                &["1", "a", "2", "x", "5", "6", "7", "8", "9", "10"],
+                &["2", "b", "3", "y", "5", "6", "7", "8", "9", "10"],
+            ],
+            &[],
+        );
+        assert_eq!(tables(&grid_book("x.xlsx", vec![sheet]))[0].header_row, 0);
     }
 
     #[test]

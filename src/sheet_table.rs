@@ -397,9 +397,9 @@ fn clean_merges(file: &str, sheet: &Sheet, area: &Area, warnings: &mut Vec<Diagn
 }
 
 /// The first row under the title rows that looks like a table header: at least two
-/// separate non-empty cells, and either a cell merged down over the header's rows
-/// («STT» over a two-row header) or at least half as many cells as the table's
-/// widest row below. Title rows are merged across the width (one cell) or hold a
+/// separate non-empty cells, and four or more, or the top of a two-level header
+/// («STT» merged down beside a cell with sub-headers), or at least half as many
+/// cells as the table's widest row below. Title rows are merged across the width (one cell) or hold a
 /// letterhead's two blocks («SỞ TÀI CHÍNH» | «CỘNG HÒA…»), never a table's columns.
 pub fn detect_header(sheet: &Sheet, area: &Area, merges: &[Merge]) -> u32 {
     let anchors = |r: u32| {
@@ -421,8 +421,10 @@ pub fn detect_header(sheet: &Sheet, area: &Area, merges: &[Merge]) -> u32 {
         if n < 2 {
             continue;
         }
+        // A letterhead or a title has two or three blocks; a row of four cells or
+        // more is a header whatever the rows below hold.
         let widest = (r..area.end_row.min(r + LOOK_AHEAD)).map(at).max().unwrap_or(n);
-        if 2 * n >= widest || is_two_level(sheet, area, merges, r) {
+        if n >= 4 || 2 * n >= widest || is_two_level(sheet, area, merges, r) {
             return r;
         }
     }
