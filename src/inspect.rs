@@ -661,24 +661,20 @@ fn workbook_year(book: &Workbook) -> Option<i32> {
     only_year(names.iter().copied()).or_else(|| only_year(std::iter::once(stem.as_str())))
 }
 
-/// Does a text cite a legal document (its number and date name other years)?
-fn is_citation(folded: &str) -> bool {
-    [
-        "thong tu",
-        "nghi dinh",
-        "quyet dinh",
-        "nghi quyet",
-        "cong van",
-        "chi thi",
-        "luat",
-        "ban hanh kem theo",
-        "can cu",
-        "tt btc",
-        "nd cp",
-        "qd ",
-    ]
-    .iter()
-    .any(|w| folded.contains(w))
+/// Does a text cite a document (whose number and date name other years)? It holds a
+/// document's symbol («116/2018/TT-BTC», «/BC-STC», «2692/QĐ-UBND») or says what it
+/// is issued with («Ban hành kèm theo…», «Căn cứ…», «Thông tư…»). A report's own
+/// title («… tuyên truyền pháp luật năm 2024») or a signing line is none.
+fn is_citation(text: &str, folded: &str) -> bool {
+    let symbol = text.match_indices('/').any(|(at, _)| {
+        let after = &text[at + 1..];
+        let code: String = after.chars().take_while(|c| c.is_alphanumeric()).collect();
+        !code.is_empty() && code.chars().any(char::is_uppercase) && after[code.len()..].starts_with('-')
+    });
+    symbol
+        || ["kem theo", "can cu", "thong tu", "nghi dinh"]
+            .iter()
+            .any(|w| folded.contains(w))
 }
 
 /// «BẢNG GIÁ THÁNG 01 NĂM 2024», «năm 2024», «Năm: 2024» → 2024; a citation → None.
@@ -687,7 +683,7 @@ fn year_after_nam(text: &str) -> Option<i32> {
         return None;
     }
     let folded = plain(text);
-    if is_citation(&folded) {
+    if is_citation(text, &folded) {
         return None;
     }
     let words: Vec<&str> = folded.split(' ').collect();
@@ -1566,6 +1562,25 @@ mod tests {
         assert_eq!(year("x.xlsx", vec![labelled]), Some(2022));
         assert_eq!(year("x.xlsx", vec![grid("Giá 2021", table, &[])]), Some(2021));
         assert_eq!(year("Báo cáo 2020.xlsx", vec![grid("Sheet1", table, &[])]), Some(2020));
+        // A report's title about the law is no citation; a signing line counts.
+        assert_eq!(
+            year(
+                "x.xlsx",
+                vec![titled("Kết quả tuyên truyền, phổ biến pháp luật năm 2024")]
+            ),
+            Some(2024)
+        );
+        let signed = grid(
+            "Sheet1",
+            &[
+                &["(Kèm theo công văn số: 03/KKG/VELCORES-SO ngày 18 tháng 03 năm 2023)"],
+                &["Mã SP", "Tên SP", "Giá"],
+                &["FeCo 111", "Thức ăn", "20460"],
+                &["", "", "Bình Phước ngày 18 tháng 03 năm 2024"],
+            ],
+            &[(0, 0, 0, 2)],
+        );
+        assert_eq!(year("x.xlsx", vec![signed]), Some(2024));
         // Two years in the name: which is meant cannot be told.
         assert_eq!(year("2019-2020_1563244975.xls", vec![grid("Sheet1", table, &[])]), None);
     }
