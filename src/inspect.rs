@@ -1433,7 +1433,7 @@ impl Starter {
                 "\u{a0}".repeat(8)
             )),
             dia_danh: marks.whole(format!(
-                "{{{{ van_ban.dia_danh }}}}, {{{{ van_ban.ngay | ngay if van_ban.ngay else \"ngày{gap}tháng{gap}năm \" ~ (van_ban.nam or \"\") }}}}"
+                "{{{{ van_ban.dia_danh }}}}, {{{{ van_ban.ngay | ngay if van_ban.ngay else \"ngày{gap}tháng{gap}năm \" ~ (van_ban.nam or \"{gap}\") }}}}"
             )),
             trich_yeu: marks.inline("{{ van_ban.trich_yeu }}"),
             quyen_han_ky: marks.inline("{{ van_ban.quyen_han_ky | upper }}"),

@@ -823,3 +823,33 @@ fn a_pack_that_took_the_title_rows_for_the_header_is_told_where_the_header_is() 
     }
     assert!(!stderr.contains("hãy ghi rõ năm"), "{stderr}");
 }
+
+#[test]
+fn the_starter_word_form_of_a_workbook_with_no_year_renders_with_blanks_for_it() {
+    let dir = temp_dir();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus/gso-da-nang.xls");
+    let out = baocao(
+        &["inspect", file.to_str().unwrap(), "--manifest", "mau", "--mau-docx"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = baocao(
+        &["render", file.to_str().unwrap(), "-t", "mau", "-o", "x.docx"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let paragraphs = docx_paragraphs(&std::fs::read(dir.path().join("x.docx")).unwrap());
+    let date = date_line(&paragraphs);
+    assert!(
+        date.starts_with("…, ngày") && date.trim_end().ends_with("năm"),
+        "{date:?}"
+    );
+    assert!(
+        !paragraphs.iter().any(|p| p.contains("none") || p.contains("năm …")),
+        "{paragraphs:#?}"
+    );
+    assert!(
+        paragraphs.iter().any(|p| p == "Kết quả thực hiện nhiệm vụ"),
+        "{paragraphs:#?}"
+    );
+}
