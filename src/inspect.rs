@@ -152,8 +152,8 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     })
 }
 
-/// The labels of the report's frame written with their value in one cell
-/// («Xã: Phường Trần Phú») in the rows above a table's header.
+/// The labels written with their value in one cell («Xã: Phường Trần Phú», «Tên
+/// bộ phận: …») in the rows above a table's header.
 fn one_cell_labels(sheet: &Sheet, header_row: u32) -> Vec<Label> {
     let mut out: Vec<Label> = Vec::new();
     for r in sheet.origin.0..header_row {
@@ -162,8 +162,14 @@ fn one_cell_labels(sheet: &Sheet, header_row: u32) -> Vec<Label> {
             let Some((label, value)) = bind::split_label(t) else {
                 continue;
             };
+            // «Tên bộ phận: …» too; not a citation «(Kèm theo công văn số: …)» or a
+            // line of a list «- Đơn vị tính: …».
             let role = Role::of(label);
-            if role.is_some() && !out.iter().any(|l| Role::of(&l.text) == role) {
+            let taken = out
+                .iter()
+                .any(|l| fold(&l.text) == fold(label) || (role.is_some() && Role::of(&l.text) == role));
+            let plain_label = label.starts_with(char::is_alphabetic) && !is_citation(t, &plain(t));
+            if plain_label && !taken {
                 out.push(Label {
                     text: label.to_string(),
                     value: Value::Text(value.to_string()),

@@ -695,12 +695,14 @@ fn the_starter_of_each_agency_workbook_renders_unedited_with_its_year_and_letter
 }
 
 /// A ward's blank form as the issue met it: «Huyện: TP Bắc Giang» and «Xã: Phường
-/// Trần Phú» each in one cell above the table, the column numbers under the header,
+/// Trần Phú» and «Tên bộ phận: …» each in one cell above the table, the column
+/// numbers under the header,
 /// two rows filled and twenty numbered rows waiting for data.
 fn ward_form() -> Layout {
     let mut rows = vec![
         vec!["Huyện: TP Bắc Giang"],
         vec!["Xã: Phường Trần Phú"],
+        vec!["Tên bộ phận: Tổ công trình giao thông"],
         vec!["KẾT QUẢ LÀM ĐƯỜNG GIAO THÔNG NĂM 2024"],
         vec!["STT", "Tên tuyến đường", "Chiều dài (m)", "Ghi chú"],
         vec!["n:1", "n:2", "n:3", "n:4"],
@@ -717,7 +719,7 @@ fn ward_form() -> Layout {
         origin: "",
         sheet: "Biểu 01",
         rows,
-        merges: vec![(0, 0, 0, 3), (1, 0, 1, 3), (2, 0, 2, 3)],
+        merges: vec![(0, 0, 0, 3), (1, 0, 1, 3), (2, 0, 2, 3), (3, 0, 3, 3)],
     }
 }
 
@@ -728,7 +730,8 @@ fn labels_written_with_their_value_in_one_cell_fill_the_letterhead_and_numbered_
     let out = baocao(&["inspect", "bieu-phuong.xlsx"], dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     for expected in [
-        "«Biểu 01»: dòng tiêu đề 4, 2 dòng dữ liệu",
+        "«Biểu 01»: dòng tiêu đề 5, 2 dòng dữ liệu",
+        "A3 «Tên bộ phận»: Tổ công trình giao thông\n",
         "A2 «Xã»: Phường Trần Phú  (khung văn bản: tên đơn vị)",
         "A1 «Huyện»: TP Bắc Giang",
     ] {
@@ -746,6 +749,12 @@ fn labels_written_with_their_value_in_one_cell_fill_the_letterhead_and_numbered_
     let wrong = check("bieu-phuong.xlsx", &paragraphs, &expect);
     assert!(wrong.is_empty(), "{}\n{text}", wrong.join("\n"));
     assert!(paragraphs.iter().any(|p| p == "- UBND TP Bắc Giang;"), "{text}");
+    assert!(
+        paragraphs
+            .iter()
+            .any(|p| p == "- Tên bộ phận: Tổ công trình giao thông"),
+        "{text}"
+    );
     // The numbered rows waiting for data are not printed.
     for stt in ["5", "12", "22"] {
         assert!(!paragraphs.iter().any(|p| p == stt), "row {stt} printed:\n{text}");
