@@ -59,7 +59,7 @@ pub struct FoundTable {
     /// A label | value sheet rather than a table.
     pub labels: Vec<Label>,
     /// Labels written with their value in one cell in the rows above a table's
-    /// header («Xã: Phường Trần Phú», «Huyện: TP Bắc Giang»): the report's frame.
+    /// header («Xã: Phường Trần Phú», «Huyện: TP Bắc Giang», «Tên bộ phận: …»).
     pub title_labels: Vec<Label>,
 }
 

@@ -696,8 +696,7 @@ fn the_starter_of_each_agency_workbook_renders_unedited_with_its_year_and_letter
 
 /// A ward's blank form as the issue met it: «Huyện: TP Bắc Giang» and «Xã: Phường
 /// Trần Phú» and «Tên bộ phận: …» each in one cell above the table, the column
-/// numbers under the header,
-/// two rows filled and twenty numbered rows waiting for data.
+/// numbers under the header, two rows filled and twenty numbered rows waiting for data.
 fn ward_form() -> Layout {
     let mut rows = vec![
         vec!["Huyện: TP Bắc Giang"],
