@@ -92,11 +92,16 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     let columns: Vec<(u32, String, ColumnKind)> = cols
         .into_iter()
         .filter(|(c, parts)| !parts.is_empty() && !continued(*c))
-        .map(|(c, parts)| {
+        .filter_map(|(c, parts)| {
             let values: Vec<&Value> = (first_data..sheet.end_row())
                 .map(|r| sheet.value(r, c))
                 .filter(|v| !v.is_empty())
                 .collect();
+            // A number beside the header with nothing under it («116», a form's code)
+            // is no column: another file's copy may not have it.
+            if values.is_empty() && matches!(parts.as_slice(), [one] if crate::vi::parse_number(one).is_some()) {
+                return None;
+            }
             let all = |f: fn(&Value) -> bool| !values.is_empty() && values.iter().all(|v| f(v));
             let kind = if all(|v| matches!(v, Value::Number(_))) {
                 ColumnKind::Number
@@ -105,7 +110,7 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
             } else {
                 ColumnKind::Text
             };
-            (c, parts.join(" / "), kind)
+            Some((c, parts.join(" / "), kind))
         })
         .collect();
     if columns.len() < 2 {
@@ -628,7 +633,14 @@ fn shown(path: &str, kieu: &str) -> String {
 /// else the one year a sheet's or the file's name holds. Never a number inside a
 /// code, an identifier, a legal citation («116/2018/TT-BTC ngày 28/11/2018»), a
 /// price or an STT: a year counts only after the word «năm» or alone in a name.
+#[cfg(test)]
 fn workbook_year(book: &Workbook) -> Option<i32> {
+    workbook_year_at(book).map(|(y, _)| y)
+}
+
+/// `workbook_year`, and the title cell it was read from (sheet, row, column), if a
+/// title gave it: another month's file of the same layout names its own year there.
+fn workbook_year_at(book: &Workbook) -> Option<(i32, Option<(String, u32, u32)>)> {
     let sheets: Vec<&Sheet> = book.sheets.iter().filter(|s| !s.hidden).map(|s| &**s).collect();
     // Titles above each sheet's table come first, in reading order; then the year
     // the rest of the text names most often.
@@ -643,28 +655,31 @@ fn workbook_year(book: &Workbook) -> Option<i32> {
         let header = sheet_table::detect_header(sheet, &area, &sheet.merges);
         for r in sheet.origin.0..sheet.end_row() {
             for c in sheet.origin.1..sheet.end_col() {
-                let year = match sheet.value(r, c) {
+                let titled = match sheet.value(r, c) {
                     Value::Text(t) => year_after_nam(t),
                     _ => None,
-                }
-                .or_else(|| year_label_value(sheet, r, c));
-                let Some(y) = year else { continue };
+                };
+                let Some(y) = titled.or_else(|| year_label_value(sheet, r, c)) else {
+                    continue;
+                };
                 if r < header {
-                    return Some(y);
+                    return Some((y, titled.map(|_| (sheet.name.clone(), r, c))));
                 }
                 *counts.entry(y).or_default() += 1;
             }
         }
     }
     if let Some((y, _)) = counts.into_iter().max_by_key(|&(y, n)| (n, std::cmp::Reverse(y))) {
-        return Some(y);
+        return Some((y, None));
     }
     let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
     let stem = std::path::Path::new(&book.file)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    only_year(names.iter().copied()).or_else(|| only_year(std::iter::once(stem.as_str())))
+    only_year(names.iter().copied())
+        .or_else(|| only_year(std::iter::once(stem.as_str())))
+        .map(|y| (y, None))
 }
 
 /// Does a text cite a document (whose number and date name other years)? It holds a
@@ -864,6 +879,9 @@ struct Frame {
     province_name: Option<String>,
     /// The sample writes the district with its type («TP Bắc Giang», «Huyện Ba Tơ»).
     district_typed: bool,
+    /// The year, when no label or date gives it: (the year, the data key of the title
+    /// cell naming it, when a title does).
+    year: Option<(i32, Option<String>)>,
 }
 
 impl Frame {
@@ -873,7 +891,7 @@ impl Frame {
 
     /// `[van_ban]` as manifest lines: every field found wired in, defaults where the
     /// workbook has none.
-    fn van_ban(&self, book: &Workbook) -> Vec<(&'static str, String)> {
+    fn van_ban(&self) -> Vec<(&'static str, String)> {
         let tag = |role: Role| self.path(role).map(|p| format!("{{{{ {p} }}}}"));
         let commune = self.path(Role::Commune);
         // With no year anywhere the report has none: no «năm …» in its trích yếu or
@@ -881,7 +899,15 @@ impl Frame {
         let year = match (self.path(Role::Year), self.path(Role::Date)) {
             (Some(y), _) => format!("{{{{ {y} }}}}"),
             (None, Some(d)) => format!("{{{{ ({d} or \"\")[:4] }}}}"),
-            (None, None) => workbook_year(book).map_or(String::new(), |y| y.to_string()),
+            (None, None) => self.year.as_ref().map_or(String::new(), |(y, _)| y.to_string()),
+        };
+        // A title names the year («BẢNG GIÁ … THÁNG 01 NĂM 2024»): each file's own,
+        // read from its title cell; blank when that cell names none.
+        let title = match (self.path(Role::Year), self.path(Role::Date), &self.year) {
+            (None, None, Some((_, Some(k)))) => Some(format!(
+                "{{% set y = (({k} or \"\") | string | lower | split(\"năm \") | last | trim)[:4] %}}{{% set y = y if y | int(default=0) > 1900 else \"\" %}}"
+            )),
+            _ => None,
         };
         // "Tên phường" → PHƯỜNG, "Tên thị trấn" → THỊ TRẤN, else XÃ.
         let unit = match self.roles.get(&Role::Commune).map(|(_, l)| fold(l)) {
@@ -965,12 +991,16 @@ impl Frame {
         };
         out.push(("dia_danh", place));
         out.push(("ngay", tag(Role::Date).unwrap_or_default()));
-        out.push(("nam", year.clone()));
+        out.push((
+            "nam",
+            title.as_ref().map_or(year.clone(), |t| format!("{t}{{{{ y }}}}")),
+        ));
         out.push((
             "trich_yeu",
-            tag(Role::Summary).unwrap_or_else(|| match year.as_str() {
-                "" => "Kết quả thực hiện nhiệm vụ".to_string(),
-                _ => format!("Kết quả thực hiện nhiệm vụ năm {year}"),
+            tag(Role::Summary).unwrap_or_else(|| match (&title, year.as_str()) {
+                (Some(t), _) => format!("{t}Kết quả thực hiện nhiệm vụ{{{{ \" năm \" ~ y if y }}}}"),
+                (None, "") => "Kết quả thực hiện nhiệm vụ".to_string(),
+                (None, _) => format!("Kết quả thực hiện nhiệm vụ năm {year}"),
             }),
         ));
         let by_kind = |commune_text: &str, agency_text: &str| match kind {
@@ -988,10 +1018,10 @@ impl Frame {
         out.push(("nguoi_ky", tag(Role::Signer).unwrap_or_default()));
         // Two communes never share a file name: the commune's, else the input file's.
         let who = commune.map_or("ten_tep_goc".to_string(), |c| format!("{c} or ten_tep_goc"));
-        let dated = if year.is_empty() {
-            String::new()
-        } else {
-            format!("{year}-")
+        let dated = match (&title, year.as_str()) {
+            (Some(t), _) => format!("{t}{{{{ y ~ \"-\" if y }}}}"),
+            (None, "") => String::new(),
+            (None, _) => format!("{year}-"),
         };
         out.push(("ten_tep", format!("bao-cao-{dated}{{{{ {who} }}}}")));
         out
@@ -1221,6 +1251,22 @@ pub fn starter(book: &Workbook) -> Starter {
         );
     }
 
+    // No year label or date: the year a title names, read from each file's title cell.
+    if !frame.roles.contains_key(&Role::Year) && !frame.roles.contains_key(&Role::Date) {
+        frame.year = workbook_year_at(book).map(|(y, cell)| {
+            let key = cell.map(|(sheet, r, c)| {
+                let k = key("tieu de", &mut data_keys);
+                let _ = writeln!(
+                    sections,
+                    "\n# Tên bảng, ghi năm báo cáo.\n[du_lieu.{k}]\nloai = \"o\"\ntrang_tinh = {}\no = \"{}\"",
+                    toml_str(&sheet),
+                    workbook::cell_name(r, c)
+                );
+                k
+            });
+            (y, key)
+        });
+    }
     // No commune: the agency written in a table's title rows makes the letterhead.
     if !frame.roles.contains_key(&Role::Commune) {
         if let Some((sheet, cells)) = found.iter().filter(|t| t.labels.is_empty()).find_map(|t| {
@@ -1240,7 +1286,7 @@ pub fn starter(book: &Workbook) -> Starter {
             }
         }
     }
-    let van_ban = frame.van_ban(book);
+    let van_ban = frame.van_ban();
     let mut manifest = String::new();
     let _ = writeln!(
         manifest,

@@ -861,3 +861,62 @@ fn the_starter_word_form_of_a_workbook_with_no_year_renders_with_blanks_for_it()
         "{paragraphs:#?}"
     );
 }
+
+#[test]
+fn a_starter_made_from_one_months_appendix_gives_another_months_file_its_own_year() {
+    let dir = temp_dir();
+    let december = price_appendix(
+        "T12-2022.xlsx",
+        "BẢNG GIÁ THỊ TRƯỜNG THÁNG 12 NĂM 2022",
+        "(Ban hành kèm theo Báo cáo số: /BC-STC ngày /01/2023 của Sở Tài chính tỉnh Hậu Giang)",
+    );
+    let january = price_appendix(
+        "T01-2024.xlsx",
+        "BẢNG GIÁ THỊ TRƯỜNG THÁNG 01 NĂM 2024",
+        "(Ban hành kèm theo Báo cáo số: /BC-STC ngày /02/2024 của Sở Tài chính tỉnh Hậu Giang)",
+    );
+    let blank = price_appendix(
+        "mau-trong.xlsx",
+        "BẢNG GIÁ THỊ TRƯỜNG THÁNG …. NĂM ….",
+        "(Ban hành kèm theo Báo cáo số: …)",
+    );
+    let first = write(&december, dir.path());
+    write(&january, dir.path());
+    write(&blank, dir.path());
+    let out = baocao(&["inspect", first.to_str().unwrap(), "--manifest", "mau"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::create_dir(dir.path().join("ra")).unwrap();
+    for (file, year, written) in [
+        ("T01-2024.xlsx", "năm 2024", "bao-cao-2024-t01-2024.docx"),
+        ("mau-trong.xlsx", "năm \u{a0}", "bao-cao-mau-trong.docx"),
+    ] {
+        let (file, pack) = (dir.path().join(file), dir.path().join("mau"));
+        let out = baocao(
+            &[
+                "render",
+                file.to_str().unwrap(),
+                "-t",
+                pack.to_str().unwrap(),
+                "-o",
+                ".",
+            ],
+            &dir.path().join("ra"),
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let docx = std::fs::read(dir.path().join("ra").join(written)).unwrap_or_else(|e| {
+            panic!(
+                "{written}: {e}; {:?}",
+                std::fs::read_dir(dir.path().join("ra")).unwrap().collect::<Vec<_>>()
+            )
+        });
+        let paragraphs = docx_paragraphs(&docx);
+        assert!(date_line(&paragraphs).contains(year), "{paragraphs:#?}");
+        let summary = if year == "năm 2024" {
+            "Kết quả thực hiện nhiệm vụ năm 2024"
+        } else {
+            "Kết quả thực hiện nhiệm vụ"
+        };
+        assert!(paragraphs.iter().any(|p| p == summary), "{paragraphs:#?}");
+        assert!(!paragraphs.iter().any(|p| p.contains("2022")), "{paragraphs:#?}");
+    }
+}
