@@ -1594,7 +1594,7 @@ fn bind_table(
         let (r, c) = header_cell(sheet, header_row, depth, c);
         sheet.merge_covering(r, c).is_some_and(|m| m.last_col > m.first_col)
     };
-    if header_row < real_header(sheet) && columns.values().all(merged_across) {
+    if columns.values().all(merged_across) && header_row < real_header(sheet) {
         let (r, c) = header_cell(sheet, header_row, depth, *columns.values().next()?);
         sink.errors.push(
             Diagnostic::error(

@@ -412,26 +412,37 @@ pub fn detect_header(sheet: &Sheet, area: &Area, merges: &[Merge]) -> u32 {
             })
             .count()
     };
-    let counts: Vec<usize> = (area.first_row..area.end_row).map(anchors).collect();
-    let at = |r: u32| counts[(r - area.first_row) as usize];
+    // Counted once, and only as far as needed: the header is near the top, and a
+    // district's sheet may have thousands of rows.
+    let mut counts: Vec<usize> = Vec::new();
+    let mut at = |r: u32| {
+        let i = (r - area.first_row) as usize;
+        while counts.len() <= i {
+            counts.push(anchors(area.first_row + counts.len() as u32));
+        }
+        counts[i]
+    };
     // How far below a row the widest row is looked for: a table's first rows.
     const LOOK_AHEAD: u32 = 40;
+    let mut first_two = None;
     for r in area.first_row..area.end_row {
         let n = at(r);
         if n < 2 {
             continue;
         }
+        first_two.get_or_insert(r);
         // A letterhead or a title has two or three blocks; a row of four cells or
         // more is a header whatever the rows below hold.
-        let widest = (r..area.end_row.min(r + LOOK_AHEAD)).map(at).max().unwrap_or(n);
-        if n >= 4 || 2 * n >= widest || is_two_level(sheet, area, merges, r) {
+        if n >= 4 || is_two_level(sheet, area, merges, r) {
+            return r;
+        }
+        let widest = (r..area.end_row.min(r + LOOK_AHEAD)).map(&mut at).max().unwrap_or(n);
+        if 2 * n >= widest {
             return r;
         }
     }
     // No row fits: the first with two cells, as before.
-    (area.first_row..area.end_row)
-        .find(|&r| at(r) >= 2)
-        .unwrap_or(area.first_row)
+    first_two.unwrap_or(area.first_row)
 }
 
 /// Is `r` the top of a two-level header: a cell merged down over both rows («STT»)
