@@ -638,9 +638,12 @@ fn workbook_year(book: &Workbook) -> Option<i32> {
     workbook_year_at(book).map(|(y, _)| y)
 }
 
-/// `workbook_year`, and the title cell it was read from (sheet, row, column), if a
-/// title gave it: another month's file of the same layout names its own year there.
-fn workbook_year_at(book: &Workbook) -> Option<(i32, Option<(String, u32, u32)>)> {
+/// A title cell: its sheet, row and column.
+type TitleCell = (String, u32, u32);
+
+/// `workbook_year`, and the title cell it was read from, if a title gave it: another
+/// month's file of the same layout names its own year there.
+fn workbook_year_at(book: &Workbook) -> Option<(i32, Option<TitleCell>)> {
     let sheets: Vec<&Sheet> = book.sheets.iter().filter(|s| !s.hidden).map(|s| &**s).collect();
     // Titles above each sheet's table come first, in reading order; then the year
     // the rest of the text names most often.
