@@ -626,7 +626,7 @@ fn load_pack(dir: Option<&Path>) -> std::result::Result<Pack, Vec<Diagnostic>> {
     match dir {
         // Neither a folder, a form nor an embedded pack's name: say which names
         // there are, rather than the system's «No such file or directory».
-        Some(d) if !d.exists() && d.to_str().and_then(Pack::builtin_named).is_none() => {
+        Some(d) if !d.exists() && !is_form_path(d) && d.to_str().and_then(Pack::builtin_named).is_none() => {
             let given = d.display().to_string();
             let names: Vec<String> = Pack::builtin_names().map(String::from).collect();
             Err(vec![Diagnostic::error(
@@ -642,6 +642,14 @@ fn load_pack(dir: Option<&Path>) -> std::result::Result<Pack, Vec<Diagnostic>> {
         }
         _ => Pack::open(dir),
     }
+}
+
+/// A path named like a Word or .odt form: when it is not there, the form's own
+/// message says so («không đọc được mẫu biểu»), not a list of pack names.
+fn is_form_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("docx") || e.eq_ignore_ascii_case("odt"))
 }
 
 /// A path given on the command line that is not there: said at once, exit 2 (a
