@@ -98,6 +98,10 @@ pub struct FieldSpec {
     /// (the 2024 pack's «Huyện»: a 2025 workbook has none, use the 2025 pack).
     #[serde(default)]
     pub goi_y: Option<String>,
+    /// Other labels a clerk may write for the same value, tried in order after `nhan`
+    /// («Tên xã/phường/đặc khu», «Tên phường» for «Tên xã»).
+    #[serde(default)]
+    pub nhan_khac: Vec<String>,
 }
 
 /// The value without a leading word of `prefixes` ("Xã Ba Thành" → "Ba Thành"),
@@ -172,22 +176,12 @@ pub struct TableLocation {
     pub columns: BTreeMap<String, u32>,
 }
 
-/// Display precision of bound numbers: how many decimals the cell a number came from
-/// shows, keyed by the number's bits (see `precision_key`). A side map rather than
-/// pre-formatted text, so templates still do arithmetic on the numbers; a number
-/// computed in a template is not in it and prints every significant decimal. Two
-/// cells with the same number and different formats keep the larger precision, so
-/// no digit is lost.
-pub type Precisions = HashMap<u64, u8>;
-
-/// The key of a number in `Precisions` (0.0 and -0.0 are one).
-pub fn precision_key(n: f64) -> u64 {
-    if n == 0.0 {
-        0
-    } else {
-        n.to_bits()
-    }
-}
+/// The key under which a bound row (or a label sheet's fields) keeps the decimals
+/// each of its numbers' cells shows: `{"thuc_hien": 1}`. A number stays a number so
+/// that templates do arithmetic on it (a minijinja value cannot be both a number and
+/// carry a format), and its format travels with it in its own row, never looked up
+/// by its value: `{{ v | so("thuc_hien") }}` prints it as its cell shows it.
+pub const DECIMALS_KEY: &str = "_chu_so";
 
 /// Decimals a number typed as text shows, read as `vi::parse_number` reads it: after
 /// the comma ("1.450,5"), or after a lone dot that is not a thousands dot ("12.5").
@@ -225,7 +219,6 @@ impl RowKind {
 pub struct Bound {
     pub context: Json,
     pub tables: BTreeMap<String, TableLocation>,
-    pub precisions: Precisions,
     /// Problems that do not stop the report (a table cut at a long gap, …).
     pub warnings: Vec<Diagnostic>,
 }
@@ -235,32 +228,26 @@ pub struct Bound {
 struct Sink {
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
-    precisions: Precisions,
 }
 
-impl Sink {
-    /// Remember the precision the cell of a bound number shows.
-    fn note_precision(&mut self, sheet: &Sheet, row: u32, col: u32, value: &Json) {
-        let Some(n) = value.as_f64() else { return };
-        let Some(cell) = sheet.get(row, col) else {
-            return;
-        };
-        // A number typed as text shows the decimals it is typed with ("300,0").
-        if let Value::Text(t) = &cell.value {
-            let d = typed_decimals(t);
-            if d > 0 {
-                let slot = self.precisions.entry(precision_key(n)).or_insert(d);
-                *slot = (*slot).max(d);
-            }
-            return;
-        }
-        let style = &cell.style;
-        if let Some(d) = style.decimals {
-            // A percentage cell shows the number times 100.
-            let d = if style.percent { d.saturating_add(2) } else { d };
-            let slot = self.precisions.entry(precision_key(n)).or_insert(d);
-            *slot = (*slot).max(d);
-        }
+/// The decimals the cell of a bound number shows, or None (not a number, a General
+/// cell): a percentage cell shows the number times 100, so two more; a number typed
+/// as text the decimals it is typed with ("300,0").
+fn shown_decimals(sheet: &Sheet, row: u32, col: u32, value: &Json) -> Option<u8> {
+    value.as_f64()?;
+    let cell = sheet.get(row, col)?;
+    if let Value::Text(t) = &cell.value {
+        return Some(typed_decimals(t));
+    }
+    let style = &cell.style;
+    let d = style.decimals?;
+    Some(if style.percent { d.saturating_add(2) } else { d })
+}
+
+/// Keep `decimals` of `key` in `object`'s `_chu_so` (see `DECIMALS_KEY`).
+fn keep_decimals(object: &mut Map<String, Json>, decimals: Map<String, Json>) {
+    if !decimals.is_empty() {
+        object.insert(DECIMALS_KEY.into(), Json::Object(decimals));
     }
 }
 
@@ -312,7 +299,6 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         Ok(Bound {
             context: Json::Object(context),
             tables,
-            precisions: sink.precisions,
             warnings: sink.warnings,
         })
     } else {
@@ -706,8 +692,13 @@ fn bind_labels(
         }
     }
     let mut out = Map::new();
+    let mut decimals = Map::new();
     for (key, field) in &spec.truong {
-        let pattern = Pattern::new(field.nhan.trim_end_matches(':'), year);
+        let pattern = std::iter::once(&field.nhan)
+            .chain(&field.nhan_khac)
+            .map(|n| Pattern::new(n.trim_end_matches(':'), year))
+            .find(|p| labels.contains_key(&p.folded))
+            .unwrap_or_else(|| Pattern::new(field.nhan.trim_end_matches(':'), year));
         let cells = labels.get(&pattern.folded).map(Vec::as_slice).unwrap_or_default();
         // A label naming the pattern's years beats one that matches any year; two
         // equally good ones are the file's to settle.
@@ -774,7 +765,9 @@ fn bind_labels(
             .unwrap_or(start);
         match typed(book, sheet, r, value_col, field.kieu, field.bat_buoc) {
             Ok(v) => {
-                sink.note_precision(sheet, r, value_col, &v);
+                if let Some(d) = shown_decimals(sheet, r, value_col, &v) {
+                    decimals.insert(key.clone(), json!(d));
+                }
                 let v = match v.as_str().and_then(|t| without_prefix(t, &field.bo_tien_to)) {
                     Some(bare) => json!(bare),
                     None => v,
@@ -784,6 +777,7 @@ fn bind_labels(
             Err(e) => sink.errors.push(e),
         }
     }
+    keep_decimals(&mut out, decimals);
     Json::Object(out)
 }
 
@@ -1046,10 +1040,7 @@ fn bind_cell(book: &Workbook, sheet_names: &[String], name: &str, spec: &DataSpe
         return Json::Null;
     };
     match typed(book, sheet, row, col, spec.kieu, true) {
-        Ok(v) => {
-            sink.note_precision(sheet, row, col, &v);
-            v
-        }
+        Ok(v) => v,
         Err(e) => {
             errors.push(e);
             Json::Null
@@ -1444,16 +1435,20 @@ fn bind_table(
         }
         last_data_row = r + 1;
         let mut obj = Map::new();
+        let mut decimals = Map::new();
         for (key, &c) in &columns {
             let spec = &spec.cot[key];
             match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc) {
                 Ok(v) => {
-                    sink.note_precision(sheet, r, c, &v);
+                    if let Some(d) = shown_decimals(sheet, r, c, &v) {
+                        decimals.insert(key.clone(), json!(d));
+                    }
                     obj.insert(key.clone(), v);
                 }
                 Err(e) => sink.errors.push(e),
             }
         }
+        keep_decimals(&mut obj, decimals);
         obj.insert("_loai".into(), json!(row_kind(sheet, r, first_col, end_col)));
         obj.insert("_dong".into(), json!(r + 1));
         rows.push(Json::Object(obj));

@@ -19,6 +19,7 @@ pub mod report;
 pub mod serve;
 pub mod sheet_table;
 pub mod template;
+pub mod unit;
 pub mod vi;
 pub mod workbook;
 pub mod write;

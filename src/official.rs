@@ -114,6 +114,23 @@ impl Meta {
         format!("{number}/{}-{} ngày {date}", self.ky_hieu, self.co_quan_viet_tat)
     }
 
+    /// The unit's own type in the letterhead and its bare name as the địa danh, whatever
+    /// the pack wrote: «XÃ PHƯỜNG TRƯƠNG QUANG TRỌNG» (a pack writing «XÃ» before a name
+    /// typed «Phường …») becomes «PHƯỜNG TRƯƠNG QUANG TRỌNG», «Phường Trương Quang
+    /// Trọng, ngày …» becomes «Trương Quang Trọng, ngày …». Lines naming another body
+    /// stay as they are.
+    pub fn follow_unit(&mut self, unit: &crate::unit::Unit) {
+        self.co_quan_ban_hanh = self
+            .co_quan_ban_hanh
+            .split('\n')
+            .map(|line| crate::unit::retype_line(line.trim(), unit).unwrap_or_else(|| line.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if let Some(place) = crate::unit::bare_place(&self.dia_danh, unit) {
+            self.dia_danh = place;
+        }
+    }
+
     /// The issuing body on one line, e.g. "ỦY BAN NHÂN DÂN XÃ BA THÀNH".
     pub fn agency_one_line(&self) -> String {
         self.co_quan_ban_hanh
@@ -587,14 +604,18 @@ fn appendix_section(meta: &Meta, index: usize, appendix: Appendix, page: &PageSe
     Section { landscape, blocks }
 }
 
-/// "XÃ BA THÀNH" → "xã Ba Thành", as the agency is cited inside a sentence.
+/// "XÃ BA THÀNH" → "xã Ba Thành", "ĐẶC KHU LÝ SƠN" → "đặc khu Lý Sơn", as the agency
+/// is cited inside a sentence.
 fn title_case_place(upper: &str) -> String {
-    let mut words = upper.split_whitespace();
-    let mut out = Vec::new();
-    if let Some(kind) = words.next() {
-        out.push(kind.to_lowercase());
-    }
-    for w in words {
+    let (kind, rest) = match crate::unit::UnitType::split_prefix(upper) {
+        Some((t, rest)) => (t.word().to_string(), rest),
+        None => match upper.split_once(char::is_whitespace) {
+            Some((kind, rest)) => (kind.to_lowercase(), rest),
+            None => (upper.to_lowercase(), ""),
+        },
+    };
+    let mut out = vec![kind];
+    for w in rest.split_whitespace() {
         let lower = w.to_lowercase();
         out.push(crate::vi::capitalize_first(&lower));
     }
@@ -743,6 +764,8 @@ mod tests {
         m.so = "125 / bc-ubnd ".into();
         assert_eq!(m.citation(), "125/BC-UBND ngày 05/12/2024");
         assert_eq!(title_case_place("XÃ BA THÀNH"), "xã Ba Thành");
+        assert_eq!(title_case_place("ĐẶC KHU LÝ SƠN"), "đặc khu Lý Sơn");
+        assert_eq!(title_case_place("TỈNH QUẢNG NGÃI"), "tỉnh Quảng Ngãi");
     }
 
     #[test]

@@ -63,9 +63,21 @@ pub fn from_workbook_with(
             map.insert("truoc".into(), truoc);
         }
     }
+    // The unit (xã, phường, đặc khu) and its bare name, for every pack: `don_vi`.
+    let found = crate::unit::find(&book);
+    let unit = found.unit.clone().unwrap_or_default();
+    if let Some(map) = bound.context.as_object_mut() {
+        map.entry("don_vi").or_insert_with(|| unit.to_json());
+    }
+    let unit_warnings = crate::unit::warnings(
+        &book.file,
+        &found,
+        &pack.manifest.ten,
+        &pack.manifest.cai_dat.danh_cho,
+        uses_unit(pack),
+    );
     let book = Arc::new(book);
     let locations = Arc::new(bound.tables);
-    let precisions = Arc::new(crate::template::Precisions(bound.precisions));
     let tables = Arc::new(Tables::new(Some(book.clone()), locations.clone()));
     let env = pack.environment();
 
@@ -73,14 +85,17 @@ pub fn from_workbook_with(
     // The data as template values once, for the metadata and then the body.
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
     if let Some(form) = &pack.form {
-        let (meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
-        let ctx = render_context(&values, &meta, pack, &tables, &precisions, &book.file);
+        let (mut meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+        meta.follow_unit(&unit);
+        let ctx = render_context(&values, &meta, pack, &tables, &book.file);
         let mut warnings = book.warnings.clone();
         warnings.extend(bound.warnings);
+        warnings.extend(unit_warnings);
         return fill_form(pack, form, &ctx, (meta, meta_errors), data, warnings);
     }
-    let meta = metadata_or_errors(pack, env, &values, &pack.manifest.van_ban)?;
-    let ctx = render_context(&values, &meta, pack, &tables, &precisions, &book.file);
+    let mut meta = metadata_or_errors(pack, env, &values, &pack.manifest.van_ban)?;
+    meta.follow_unit(&unit);
+    let ctx = render_context(&values, &meta, pack, &tables, &book.file);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
@@ -92,6 +107,7 @@ pub fn from_workbook_with(
 
     let mut warnings = book.warnings.clone();
     warnings.extend(bound.warnings);
+    warnings.extend(unit_warnings);
     warnings.extend(placed.warnings);
     let mut appendices = Vec::new();
     let mut errors = Vec::new();
@@ -119,6 +135,12 @@ pub fn from_workbook_with(
     })
 }
 
+/// Does the pack name `don_vi` (in its templates or its metadata)? Then a workbook
+/// without a unit name is worth a warning.
+fn uses_unit(pack: &Pack) -> bool {
+    pack.files.values().any(|t| t.contains("don_vi")) || format!("{:?}", pack.manifest.van_ban).contains("don_vi")
+}
+
 /// A report from data that is already a context (a JSON or TOML file exported by
 /// another system): only a Word form can take it, since appendices and the frame's
 /// tables come from a workbook's sheets.
@@ -135,8 +157,7 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
     let (meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
-    let precisions = Arc::new(crate::template::Precisions::default());
-    let ctx = render_context(&values, &meta, pack, &tables, &precisions, file);
+    let ctx = render_context(&values, &meta, pack, &tables, file);
     fill_form(pack, form, &ctx, (meta, meta_errors), data, Vec::new())
 }
 
@@ -395,7 +416,7 @@ pub fn summary(
     let van_ban = spec.van_ban.overridden(&scope.overrides);
     let meta = metadata_or_errors(pack, env, &values, &van_ban)?;
     let tables = Arc::new(Tables::default());
-    let ctx = render_context(&values, &meta, pack, &tables, &Arc::default(), "");
+    let ctx = render_context(&values, &meta, pack, &tables, "");
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
     let stem = pack
         .render_field(env, "ten_tep", &van_ban.ten_tep, &ctx)
@@ -421,13 +442,11 @@ fn render_context(
     meta: &Meta,
     pack: &Pack,
     tables: &Arc<Tables>,
-    precisions: &Arc<crate::template::Precisions>,
     source: &str,
 ) -> minijinja::Value {
     minijinja::context! {
         ten_tep_goc => source_stem(source),
         _bang => minijinja::Value::from_dyn_object(tables.clone()),
-        _chu_so => minijinja::Value::from_dyn_object(precisions.clone()),
         van_ban => minijinja::Value::from(minijinja::value::Serde(meta_json(meta))),
         _linh_le => pack.manifest.cai_dat.linh_le.clone().unwrap_or_default(),
         ..data.clone()

@@ -97,7 +97,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function(
         "bang",
         |state: &State, rows: Value, kwargs: Kwargs| -> Result<Value, Error> {
-            let table = list_table(state, &rows, &kwargs)?;
+            let table = list_table(&rows, &kwargs)?;
             kwargs.assert_all_used()?;
             Ok(current(state)?.place(table))
         },
@@ -206,7 +206,7 @@ fn strings(kwargs: &Kwargs, key: &str) -> Result<Option<Vec<String>>, Error> {
 }
 
 /// `bang(duong, cot=["stt", "ten", "dai"], tieu_de=["STT", "Tên tuyến", "Chiều dài (m)"], rong=[1, 5, 2], can=["giua", "trai", "phai"])`
-fn list_table(state: &State, rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
+fn list_table(rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
     if rows.kind() != ValueKind::Seq {
         return Err(invalid(format!(
             "hàm «bang» cần một danh sách (bảng dữ liệu), nhận được «{}»",
@@ -264,7 +264,8 @@ fn list_table(state: &State, rows: &Value, kwargs: &Kwargs) -> Result<Table, Err
             let text = if v.is_none() {
                 String::new()
             } else if numeric {
-                super::filters::format_default(state, f64::try_from(v.clone()).unwrap_or(0.0))
+                // As the number's own cell shows it (its row keeps the decimals).
+                super::filters::so(row.clone(), Some(minijinja::Value::from(key.as_str())))?
             } else {
                 v.to_string()
             };
