@@ -255,6 +255,11 @@ impl Role {
             | "thi tran"
             | "ten xa phuong"
             | "ten xa phuong thi tran"
+            | "ten xa phuong dac khu"
+            | "ten xa/phuong/dac khu"
+            | "ten xa/phuong"
+            | "ten dac khu"
+            | "dac khu"
             | "ten dia phuong" => Role::Commune,
             "so" | "so bao cao" | "so van ban" | "so hieu" | "so hieu van ban" => Role::Number,
             "ky hieu" | "ky hieu van ban" | "ky hieu bao cao" => Role::Code,
@@ -571,18 +576,25 @@ impl Frame {
             (None, Some(d)) => format!("{{{{ ({d} or \"\")[:4] }}}}"),
             (None, None) => commonest_year(book).map_or("…".to_string(), |y| y.to_string()),
         };
-        // "Tên phường" → PHƯỜNG, "Tên thị trấn" → THỊ TRẤN, else XÃ.
-        let unit = match self.roles.get(&Role::Commune).map(|(_, l)| fold(l)) {
-            Some(l) if l.contains("phuong") => "PHƯỜNG",
-            Some(l) if l.contains("thi tran") => "THỊ TRẤN",
-            _ => "XÃ",
+        // The unit's type and bare name as every report's workbook says them
+        // (`don_vi`, read by the engine); else "Tên phường" → PHƯỜNG, … XÃ.
+        let agency = if crate::unit::find(book).unit.is_some() {
+            "{{ don_vi.loai | upper }} {{ don_vi.ten | upper }}".to_string()
+        } else {
+            let unit = match self.roles.get(&Role::Commune).map(|(_, l)| fold(l)) {
+                Some(l) if l.contains("phuong") => "PHƯỜNG",
+                Some(l) if l.contains("thi tran") => "THỊ TRẤN",
+                Some(l) if l.contains("dac khu") => "ĐẶC KHU",
+                _ => "XÃ",
+            };
+            let name = commune.map_or("…".to_string(), |c| format!("{{{{ {c} | upper }}}}"));
+            format!("{unit} {name}")
         };
-        let name = commune.map_or("…".to_string(), |c| format!("{{{{ {c} | upper }}}}"));
         let mut out = vec![];
         if let Some(parent) = tag(Role::Parent) {
             out.push(("co_quan_chu_quan", parent));
         }
-        out.push(("co_quan_ban_hanh", format!("ỦY BAN NHÂN DÂN\n{unit} {name}")));
+        out.push(("co_quan_ban_hanh", format!("ỦY BAN NHÂN DÂN\n{agency}")));
         // Clerks write the number alone ("15") or whole ("15/BC-UBND"), and the code
         // as "BC-UBND": the number is what comes before "/", the kind and the body
         // are the code's (or the whole number's) parts around its first "-".

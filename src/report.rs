@@ -154,8 +154,15 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
         .kind(Kind::Template)]);
     };
     let env = pack.environment();
+    // The unit as the data names it (`ten_xa`, `ten_phuong`, … or `don_vi` itself).
+    let mut data = data;
+    let unit = crate::unit::from_data(&data);
+    if let Some(map) = data.as_object_mut() {
+        map.entry("don_vi").or_insert_with(|| unit.to_json());
+    }
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
-    let (meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+    let (mut meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+    meta.follow_unit(&unit);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
     let ctx = render_context(&values, &meta, pack, &tables, file);
     fill_form(pack, form, &ctx, (meta, meta_errors), data, Vec::new())

@@ -212,6 +212,35 @@ pub fn find(book: &Workbook) -> Found {
     Found::default()
 }
 
+/// The unit of a JSON or TOML context: a key naming it (`ten_xa`, `ten_phuong`,
+/// `ten_dac_khu`, `ten_don_vi`…, at the top or one level down, as `tt.ten_xa`), the
+/// type from the value («Phường …») or else from the key.
+pub fn from_data(data: &serde_json::Value) -> Unit {
+    let top = data.as_object().into_iter().flatten();
+    let nested = data
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, v)| v.as_object())
+        .flatten();
+    top.chain(nested)
+        .find_map(|(key, value)| {
+            let label_type = name_label(&fold(key), false)?;
+            let written = value.as_str()?.trim();
+            (!written.is_empty()).then(|| match UnitType::split_prefix(written) {
+                Some((t, rest)) => Unit {
+                    loai: Some(t),
+                    ten: rest.to_string(),
+                },
+                None => Unit {
+                    loai: label_type,
+                    ten: written.to_string(),
+                },
+            })
+        })
+        .unwrap_or_default()
+}
+
 /// The warnings a unit gives a pack: a type the workbook does not tell, or a type the
 /// pack is not for (`danh_cho`: an NTM pack is for xã; a phường does not report on
 /// the programme). `uses_unit`: the pack's templates name `don_vi`, so a workbook

@@ -171,13 +171,63 @@ fn numbers_keep_their_digits_unless_the_template_rounds() {
     two_years(dir.path());
     let labels = "von = { nhan = \"Tổng vốn\", kieu = \"so\" }\nvon3 = { nhan = \"Vốn định dạng\", kieu = \"so\" }\na = { nhan = \"Tỷ lệ\", kieu = \"so\" }\nb = { nhan = \"Tỷ lệ khác\", kieu = \"so\" }";
     let manifest = year_manifest(labels, "");
-    let body = "Vốn: {{ tt.von | so }}; làm tròn: {{ tt.von | so(1) }}; theo ô: {{ tt.von3 | so }}; tổng: {{ (tt.a + tt.b) | so }}; gấp đôi: {{ (tt.von3 * 2) | so }}.\n";
+    let body = "Vốn: {{ tt.von | so }}; làm tròn: {{ tt.von | so(1) }}; theo ô: {{ tt | so(\"von3\") }}; tổng: {{ (tt.a + tt.b) | so }}; gấp đôi: {{ (tt.von3 * 2) | so }}.\n";
     let p = pack(dir.path(), &manifest, body);
     let text = render(dir.path(), "hai-nam.xlsx", &p).unwrap();
     assert!(
         text.contains("Vốn: 7.216,898; làm tròn: 7.216,9; theo ô: 1,500; tổng: 0,3; gấp đôi: 3."),
         "{text}"
     );
+}
+
+/// Issue 19: a number's decimals are its own cell's, never those of another cell that
+/// holds the same number (the income target 31, format `0`, printed «31,000» beside a
+/// money cell of 31 in `#,##0.000`; a zero in `#,##0` printed «0,00»).
+#[test]
+fn a_number_prints_with_its_own_cells_decimals_not_another_cells() {
+    let dir = temp_dir();
+    let mut wb = Workbook::new();
+    let formats = [
+        Format::new().set_num_format("0"),
+        Format::new().set_num_format("#,##0.000"),
+        Format::new().set_num_format("#,##0"),
+        Format::new().set_num_format("0.00"),
+    ];
+    let ws = wb.add_worksheet().set_name("Thông tin chung").unwrap();
+    ws.write_string(0, 0, "Năm báo cáo").unwrap();
+    ws.write_number(0, 1, 2025.0).unwrap();
+    for (i, (label, n)) in [("Thu nhập", 31.0), ("Vốn", 31.0), ("Hộ nghèo", 0.0), ("Tỷ lệ", 0.0)]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(i as u32 + 1, 0, *label).unwrap();
+        ws.write_number_with_format(i as u32 + 1, 1, *n, &formats[i]).unwrap();
+    }
+    let ws = wb.add_worksheet().set_name("Kế hoạch").unwrap();
+    for (c, h) in ["STT", "Chỉ tiêu", "Mức"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, n) in [31.0, 31.0, 0.0, 0.0].iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_number(r, 0, f64::from(r)).unwrap();
+        ws.write_string(r, 1, "x").unwrap();
+        ws.write_number_with_format(r, 2, *n, &formats[r as usize - 1]).unwrap();
+    }
+    wb.save(dir.path().join("so.xlsx")).unwrap();
+    let manifest = year_manifest(
+        "thu_nhap = { nhan = \"Thu nhập\", kieu = \"so\" }\nvon = { nhan = \"Vốn\", kieu = \"so\" }\nho_ngheo = { nhan = \"Hộ nghèo\", kieu = \"so\" }\nty_le = { nhan = \"Tỷ lệ\", kieu = \"so\" }",
+        "muc = { tieu_de = \"Mức\", kieu = \"so\" }",
+    );
+    let body = "Nhãn: {{ tt | so(\"thu_nhap\") }} / {{ tt | so(\"von\") }} / {{ tt | so(\"ho_ngheo\") }} / {{ tt | so(\"ty_le\") }}. Dòng: {% for r in kh %}{{ r | so(\"muc\") }} {% endfor %}. Không định dạng: {{ tt.thu_nhap | so }}.\n\n{{ bang(kh, cot=[\"stt\", \"muc\"], tieu_de=[\"STT\", \"Mức\"]) }}\n";
+    let p = pack(dir.path(), &manifest, body);
+    let text = render(dir.path(), "so.xlsx", &p).unwrap();
+    assert!(
+        text.contains("Nhãn: 31 / 31,000 / 0 / 0,00. Dòng: 31 31,000 0 0,00 . Không định dạng: 31."),
+        "{text}"
+    );
+    // The table function prints each cell as it shows in the workbook.
+    let cells: Vec<&str> = text.lines().skip_while(|l| *l != "Mức").skip(1).take(8).collect();
+    assert_eq!(cells, ["1", "31", "2", "31,000", "3", "0", "4", "0,00"], "{text}");
 }
 
 #[test]

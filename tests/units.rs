@@ -1,0 +1,188 @@
+//! Issue 19: xã, phường and đặc khu (thị trấn in 2024). The letterhead, the date
+//! line's place, the body, the appendix lines and the file name follow the unit's
+//! type as the workbook writes it, through the 2025 pack and through a starter pack;
+//! an NTM pack on a phường's workbook warns, and so does a type nobody can tell.
+
+mod common;
+
+use common::sample::{self, Commune};
+use common::{baocao, docx_paragraphs, temp_dir};
+use std::path::Path;
+
+/// A 2025 workbook of a unit named as the clerk wrote it, under `label`.
+fn unit(name: &str, label: &str) -> Commune {
+    let mut c = sample::province_commune("Ba Tơ", "Quảng Ngãi", 77);
+    c.name = name.to_string();
+    c.name_label = label.to_string();
+    c
+}
+
+fn write(dir: &Path, file: &str, c: &Commune) {
+    let vao = dir.join("vao");
+    std::fs::create_dir_all(&vao).unwrap();
+    std::fs::write(vao.join(file), sample::workbook_bytes(c)).unwrap();
+}
+
+/// Batch the `vao` folder with `pack`; the paragraphs of `report`, and the batch's stderr.
+fn report(dir: &Path, pack: &str, report: &str) -> (Vec<String>, String) {
+    let _ = std::fs::remove_dir_all(dir.join("ra"));
+    let out = baocao(&["batch", "vao", "-o", "ra", "-t", pack, "--khong-tong-hop"], dir);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let path = dir.join("ra").join(report);
+    let written: Vec<String> = std::fs::read_dir(dir.join("ra"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(path.exists(), "{report} not in {written:?}");
+    let paragraphs = docx_paragraphs(&std::fs::read(path).unwrap())
+        .into_iter()
+        .map(|p| p.replace('\u{a0}', " "))
+        .collect();
+    (paragraphs, stderr)
+}
+
+fn check(dir: &Path, pack: &str) -> String {
+    let out = baocao(&["check", "vao", "-t", pack], dir);
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+fn assert_names_only(paragraphs: &[String], unit: &str, upper: &str, place: &str) {
+    let text = paragraphs.join("\n");
+    assert!(paragraphs.iter().any(|p| p == upper), "{upper} not in {text}");
+    assert!(
+        paragraphs.iter().any(|p| p.starts_with(&format!("{place}, ngày"))),
+        "no date line at {place} in {text}"
+    );
+    for wrong in [
+        "XÃ PHƯỜNG",
+        "XÃ ĐẶC KHU",
+        "xã Phường",
+        "xã Đặc khu",
+        "xã phường",
+        "xã đặc khu",
+    ] {
+        assert!(!text.contains(wrong), "{wrong:?} in {text}");
+    }
+    assert!(text.contains(&format!("của UBND {unit}. Kính báo cáo./.")), "{text}");
+    // Every appendix cites the report of the unit by its own type.
+    let citations: Vec<&String> = paragraphs
+        .iter()
+        .filter(|p| p.starts_with("(Kèm theo Báo cáo số"))
+        .collect();
+    assert_eq!(citations.len(), 4, "{text}");
+    assert!(
+        citations.iter().all(|p| p.ends_with(&format!("của UBND {unit})"))),
+        "{citations:?}"
+    );
+}
+
+#[test]
+fn a_phuong_gets_its_own_letterhead_body_appendices_and_file_name() {
+    let dir = temp_dir();
+    write(
+        dir.path(),
+        "TQT.xlsx",
+        &unit("Phường Trương Quang Trọng", "Tên xã/phường/đặc khu"),
+    );
+    let (paragraphs, stderr) = report(
+        dir.path(),
+        "bao-cao-ntm-2025",
+        "bao-cao-ntm-2025-phuong-truong-quang-trong.docx",
+    );
+    assert_names_only(
+        &paragraphs,
+        "phường Trương Quang Trọng",
+        "PHƯỜNG TRƯƠNG QUANG TRỌNG",
+        "Trương Quang Trọng",
+    );
+    let text = paragraphs.join("\n");
+    assert!(text.contains("- TT Đảng ủy, TT HĐND phường;"), "{text}");
+    assert!(text.contains("trên địa bàn phường Trương Quang Trọng."), "{text}");
+    // The programme is the xã's: the batch and check both say so, naming the cell.
+    let warning = "«Phường Trương Quang Trọng» là phường, nhưng mẫu";
+    let tong_ket = std::fs::read_to_string(dir.path().join("ra/tong-ket.json")).unwrap();
+    assert!(tong_ket.contains(warning), "{stderr}\n{tong_ket}");
+    let checked = check(dir.path(), "bao-cao-ntm-2025");
+    assert!(
+        checked.contains(warning)
+            && checked.contains("Thông tin chung › C4")
+            && checked.contains("phường không lập báo cáo này"),
+        "{checked}"
+    );
+}
+
+#[test]
+fn a_dac_khu_typed_under_the_xa_label_is_no_xa() {
+    let dir = temp_dir();
+    write(dir.path(), "Lý Sơn.xlsx", &unit("Đặc khu Lý Sơn", "Tên xã"));
+    let (paragraphs, _) = report(dir.path(), "bao-cao-ntm-2025", "bao-cao-ntm-2025-dac-khu-ly-son.docx");
+    assert_names_only(&paragraphs, "đặc khu Lý Sơn", "ĐẶC KHU LÝ SƠN", "Lý Sơn");
+    assert!(check(dir.path(), "bao-cao-ntm-2025").contains("«Đặc khu Lý Sơn» là đặc khu"));
+}
+
+#[test]
+fn a_type_nobody_can_tell_is_a_warning_and_a_xa_is_none() {
+    let dir = temp_dir();
+    write(
+        dir.path(),
+        "a.xlsx",
+        &unit("Trương Quang Trọng", "Tên xã/phường/đặc khu"),
+    );
+    let checked = check(dir.path(), "bao-cao-ntm-2025");
+    assert!(
+        checked.contains("không rõ «Trương Quang Trọng» là xã, phường hay đặc khu"),
+        "{checked}"
+    );
+    std::fs::remove_file(dir.path().join("vao/a.xlsx")).unwrap();
+    write(dir.path(), "b.xlsx", &unit("Ba Thành", "Tên xã"));
+    let checked = check(dir.path(), "bao-cao-ntm-2025");
+    assert!(
+        !checked.contains("phường") && !checked.contains("không rõ"),
+        "{checked}"
+    );
+}
+
+/// A starter pack guesses its letterhead from the label; the frame gives the unit its
+/// own type whatever the guess («XÃ ĐẶC KHU …», «PHƯỜNG PHƯỜNG …» never reach a page).
+#[test]
+fn a_starter_pack_names_phuong_and_dac_khu_by_their_type() {
+    for (name, label, upper, place) in [
+        (
+            "Phường Trương Quang Trọng",
+            "Tên xã/phường/đặc khu",
+            "PHƯỜNG TRƯƠNG QUANG TRỌNG",
+            "Trương Quang Trọng",
+        ),
+        ("Đặc khu Lý Sơn", "Tên xã", "ĐẶC KHU LÝ SƠN", "Lý Sơn"),
+    ] {
+        let dir = temp_dir();
+        write(dir.path(), "x.xlsx", &unit(name, label));
+        let out = baocao(&["inspect", "vao/x.xlsx", "--manifest", "mau"], dir.path());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let _ = std::fs::remove_dir_all(dir.path().join("ra"));
+        let out = baocao(
+            &["batch", "vao", "-o", "ra", "-t", "mau", "--khong-tong-hop"],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let file = std::fs::read_dir(dir.path().join("ra"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "docx"))
+            .unwrap();
+        let paragraphs: Vec<String> = docx_paragraphs(&std::fs::read(&file).unwrap())
+            .into_iter()
+            .map(|p| p.replace('\u{a0}', " "))
+            .collect();
+        let text = paragraphs.join("\n");
+        assert!(paragraphs.iter().any(|p| p == upper), "{upper} not in {text}");
+        assert!(
+            paragraphs.iter().any(|p| p.starts_with(&format!("{place}, ngày"))),
+            "{text}"
+        );
+        for wrong in ["XÃ PHƯỜNG", "XÃ ĐẶC KHU", "PHƯỜNG PHƯỜNG"] {
+            assert!(!text.contains(wrong), "{wrong:?} in {text}");
+        }
+    }
+}
