@@ -111,6 +111,9 @@ pub struct Summary {
     pub so_xa_tong_hop: usize,
     pub xa_thieu: Vec<String>,
     pub loi_tong_hop: Vec<Diagnostic>,
+    /// The summaries' notes for the person running the batch (how many communes
+    /// wrote their own words, the figures of each group), kept out of the documents.
+    pub ghi_chu_tong_hop: Vec<String>,
     /// Why there is no district summary, when one was asked for and none was made
     /// for a reason other than an error of its own (the pack has none, nothing to
     /// count, stopped).
@@ -597,6 +600,7 @@ pub fn run_with(
     let mut summary_errors = Vec::new();
     let mut counted = 0;
     let mut groups = Vec::new();
+    let mut notes = Vec::new();
     if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() && !interrupted {
         let absent: Vec<(String, report::Missing)> = missing
             .iter()
@@ -654,7 +658,10 @@ pub fn run_with(
                 let count = own.len();
                 let written = write_summary(pack, own, &of(&absent), &of(&duplicates), folder, options, &mut taken);
                 let (bao_cao, so_xa) = match written {
-                    Ok(file) => (Some(file), count),
+                    Ok((file, own_notes)) => {
+                        notes.extend(own_notes.into_iter().map(|n| format!("«{folder}»: {n}")));
+                        (Some(file), count)
+                    }
                     Err(e) => {
                         summary_errors.extend(e);
                         (None, 0)
@@ -674,7 +681,10 @@ pub fn run_with(
         };
         let kept: Vec<String> = kept.into_iter().map(|(_, k)| k).collect();
         match write_summary(pack, kept, &all(&absent), &all(&duplicates), "", options, &mut taken) {
-            Ok(file) => summary_file = Some(file),
+            Ok((file, own_notes)) => {
+                notes.extend(own_notes);
+                summary_file = Some(file);
+            }
             Err(e) => {
                 summary_errors.extend(e);
                 counted = 0;
@@ -717,6 +727,7 @@ pub fn run_with(
         so_xa_tong_hop: counted,
         xa_thieu,
         loi_tong_hop: summary_errors,
+        ghi_chu_tong_hop: notes,
         khong_tong_hop: no_summary,
         giay: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
         cac_tep: items,
@@ -746,7 +757,7 @@ fn write_summary(
     nhom: &str,
     options: &Options,
     taken: &mut std::collections::BTreeSet<String>,
-) -> Result<String, Vec<Diagnostic>> {
+) -> Result<(String, Vec<String>), Vec<Diagnostic>> {
     let scope = report::SummaryScope {
         nhom: nhom.to_string(),
         overrides: options.summary_frame.clone(),
@@ -757,7 +768,7 @@ fn write_summary(
     }
     taken.insert(r.file_stem.clone());
     let files = write_final(&r, options).map_err(|e| vec![e])?;
-    Ok(files.into_iter().next().unwrap_or_default())
+    Ok((files.into_iter().next().unwrap_or_default(), r.notes))
 }
 
 /// One input: its report written to temporary files, or why not.

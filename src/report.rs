@@ -27,6 +27,8 @@ pub struct Report {
     /// but not this, so a batch tells a duplicate from a namesake.
     pub identity: String,
     pub warnings: Vec<Diagnostic>,
+    /// Notes for the person running the batch (`ghi_chu` in a summary's template).
+    pub notes: Vec<String>,
     /// The bound data, for the district summary (see `keep`).
     pub data: Json,
 }
@@ -131,6 +133,7 @@ pub fn from_workbook_with(
         file_stem: slug(&stem),
         identity: identity(&stem),
         warnings,
+        notes: Vec::new(),
         data,
     })
 }
@@ -250,6 +253,7 @@ fn fill_form(
         file_stem: slug(&stem),
         identity: identity(&stem),
         warnings,
+        notes: Vec::new(),
         data,
     })
 }
@@ -428,7 +432,8 @@ pub fn summary(
     let stem = pack
         .render_field(env, "ten_tep", &van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
-    let body = pack.build_body(&markdown, &tables.take().tables);
+    let placed = tables.take();
+    let body = pack.build_body(&markdown, &placed.tables);
     let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));
     Ok(Report {
         body: Body::Document(document),
@@ -436,6 +441,7 @@ pub fn summary(
         file_stem: slug(&stem),
         identity: identity(&stem),
         warnings: Vec::new(),
+        notes: placed.notes,
         data: Json::Null,
     })
 }

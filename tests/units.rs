@@ -186,3 +186,38 @@ fn a_starter_pack_names_phuong_and_dac_khu_by_their_type() {
         }
     }
 }
+
+/// Notes meant for the person running the batch («2/20 xã; các xã khác dùng lời chung
+/// của mẫu», each sub-folder's figures) go to the console and `tong-ket.json`, never
+/// into the official summary.
+#[test]
+fn a_summary_keeps_operator_notes_out_of_its_text() {
+    let dir = temp_dir();
+    for (folder, name, words) in [("Ba Tơ (cũ)", "Ba Tơ", false), ("Mộ Đức (cũ)", "Mộ Đức", true)] {
+        let mut c = sample::province_commune(name, "Quảng Ngãi", 5);
+        if words {
+            c.narrative = Some(sample::mo_duc_words());
+        }
+        let d = dir.path().join("tinh").join(folder);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(format!("{name}.xlsx")), sample::workbook_bytes(&c)).unwrap();
+    }
+    let out = baocao(&["batch", "tinh", "-o", "ra", "-t", "bao-cao-ntm-2025"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let summary =
+        docx_paragraphs(&std::fs::read(dir.path().join("ra/tong-hop-ntm-2025-tinh-quang-ngai.docx")).unwrap())
+            .join("\n");
+    for note in ["lời chung của mẫu", "Theo nhóm xã", "thư mục báo cáo", "1/2 xã"] {
+        assert!(!summary.contains(note), "{note:?} in {summary}");
+    }
+    assert!(summary.contains("KHÓ KHĂN, VƯỚNG MẮC CỦA CÁC XÃ"), "{summary}");
+    let note = "1/2 xã tự viết phần «Khó khăn, vướng mắc»";
+    assert!(stderr.contains(&format!("Ghi chú: {note}")), "{stderr}");
+    assert!(stderr.contains("Ghi chú: nhóm «Mộ Đức (cũ)»: 1 xã"), "{stderr}");
+    let tong_ket = std::fs::read_to_string(dir.path().join("ra/tong-ket.json")).unwrap();
+    assert!(
+        tong_ket.contains("ghi_chu_tong_hop") && tong_ket.contains(note),
+        "{tong_ket}"
+    );
+}

@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 pub struct Placed {
     pub tables: Vec<Table>,
     pub warnings: Vec<Diagnostic>,
+    /// `ghi_chu`: notes for the person running the batch, never in the document.
+    pub notes: Vec<String>,
 }
 
 /// What the table functions need from the report being rendered. It rides in the
@@ -94,6 +96,7 @@ pub fn register(env: &mut Environment<'static>) {
         },
     );
     env.add_function("canh_bao", canh_bao);
+    env.add_function("ghi_chu", ghi_chu);
     env.add_function(
         "bang",
         |state: &State, rows: Value, kwargs: Kwargs| -> Result<Value, Error> {
@@ -146,6 +149,19 @@ fn canh_bao(state: &State, message: String, kwargs: Kwargs) -> Result<Value, Err
         .unwrap_or_else(|e| e.into_inner())
         .warnings
         .push(warning);
+    Ok(Value::from(""))
+}
+
+/// `{{ ghi_chu("2/20 xã tự viết phần khó khăn") }}`: a note for the person running the
+/// batch (the console and `tong-ket.json`), not for the official text; it prints
+/// nothing.
+fn ghi_chu(state: &State, message: String) -> Result<Value, Error> {
+    current(state)?
+        .placed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .notes
+        .push(message);
     Ok(Value::from(""))
 }
 
