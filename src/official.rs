@@ -104,6 +104,33 @@ impl Meta {
         }
     }
 
+    /// The date line as the lines it is printed on in `width`: one line when it fits;
+    /// an undated line with shorter blanks; else broken before «ngày» («Đặng Thùy
+    /// Trâm,» / «ngày 05 tháng 12 năm 2025»), so that «2025» never stands alone.
+    pub fn date_lines(&self, width: Twips) -> Vec<String> {
+        // Measured as a space (a non-breaking space is as wide), 14 pt italic.
+        let fits = |line: &str| text_width(&line.replace('\u{a0}', " "), 28, false) <= width;
+        let full = self.date_line();
+        if fits(&full) {
+            return vec![full];
+        }
+        let short_gap = "\u{a0}".repeat(3);
+        if self.ngay.is_none() {
+            let short = format!("{}, ngày{short_gap}tháng{short_gap}năm {}", self.dia_danh, self.nam);
+            if fits(&short) {
+                return vec![short];
+            }
+        }
+        let rest = match self.ngay {
+            Some((y, m, d)) => crate::vi::format_date_nd30(y, m, d),
+            None => {
+                let gap = "\u{a0}".repeat(6);
+                format!("ngày{gap}tháng{gap}năm {}", self.nam)
+            }
+        };
+        vec![format!("{},", self.dia_danh), rest]
+    }
+
     /// "…/BC-UBND ngày …" as an appendix cites its report.
     pub fn citation(&self) -> String {
         let number = self.number().unwrap_or_else(|| "…".to_string());
@@ -255,13 +282,21 @@ fn header(meta: &Meta, page: &PageSetup) -> Table {
         },
         &meta.so_line(),
     )];
-    let date = vec![para(
-        ParaStyle {
-            space_before: 60,
-            ..centered(28, false, true)
-        },
-        &meta.date_line(),
-    )];
+    // Cell margins (0.19 cm each side) and a little slack for the rough measure.
+    let date = meta
+        .date_lines(right_w - 2 * 108 - 120)
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            para(
+                ParaStyle {
+                    space_before: if i == 0 { 60 } else { 0 },
+                    ..centered(28, false, true)
+                },
+                line,
+            )
+        })
+        .collect();
     layout_table(vec![left_w, right_w], vec![vec![left, right], vec![so, date]])
 }
 
@@ -599,9 +634,26 @@ fn appendix_section(meta: &Meta, index: usize, appendix: Appendix, page: &PageSe
     }
     let mut table = appendix.table;
     table_rules(&mut table);
+    keep_last_rows_together(&mut table);
     table.fit_to(width);
     blocks.push(Block::Table(table));
     Section { landscape, blocks }
+}
+
+/// How many data rows an appendix keeps on the page of its last row (the total).
+const KEPT_WITH_LAST_ROW: usize = 2;
+
+/// The last row of an appendix (its total) goes to a new page with the rows above
+/// it, so that a page never holds only the repeated header and the total (Mộ Đức
+/// 2025, Phụ lục II).
+fn keep_last_rows_together(table: &mut Table) {
+    let n = table.rows.len();
+    let first = n.saturating_sub(KEPT_WITH_LAST_ROW + 1).max(table.header_rows);
+    for r in first..n.saturating_sub(1) {
+        if !table.keep_with_next_rows.contains(&r) {
+            table.keep_with_next_rows.push(r);
+        }
+    }
 }
 
 /// "XÃ BA THÀNH" → "xã Ba Thành", "ĐẶC KHU LÝ SƠN" → "đặc khu Lý Sơn", as the agency
@@ -759,6 +811,19 @@ mod tests {
         assert_eq!(m.so_line(), "Số: 05/BC-UBND");
         assert_eq!(m.date_line(), "Ba Thành, ngày 05 tháng 12 năm 2024");
         assert_eq!(m.citation(), "05/BC-UBND ngày 05/12/2024");
+        // A long place name: the line is broken before «ngày», never before the year.
+        m.dia_danh = "Đặng Thùy Trâm".into();
+        let width = PAGE.text_width(false) - 3686 - 2 * 108 - 120;
+        assert_eq!(m.date_lines(width), ["Đặng Thùy Trâm,", "ngày 05 tháng 12 năm 2024"]);
+        m.ngay = None;
+        assert_eq!(
+            m.date_lines(width),
+            ["Đặng Thùy Trâm, ngày\u{a0}\u{a0}\u{a0}tháng\u{a0}\u{a0}\u{a0}năm 2024"]
+        );
+        m.dia_danh = "Ba Thành".into();
+        assert_eq!(m.date_lines(width), [m.date_line()]);
+        m.ngay = Some((2024, 12, 5));
+        assert_eq!(m.date_lines(width), [m.date_line()]);
         m.so = "125/BC-UBND".into();
         assert_eq!(m.so_line(), "Số: 125/BC-UBND");
         m.so = "125 / bc-ubnd ".into();

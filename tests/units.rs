@@ -47,13 +47,18 @@ fn check(dir: &Path, pack: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
+/// «Lý Sơn, ngày …», or «Trương Quang Trọng,» then «ngày …» when the name is long.
+fn has_date_line(paragraphs: &[String], place: &str) -> bool {
+    paragraphs.iter().any(|p| p.starts_with(&format!("{place}, ngày")))
+        || paragraphs
+            .windows(2)
+            .any(|w| w[0] == format!("{place},") && w[1].starts_with("ngày"))
+}
+
 fn assert_names_only(paragraphs: &[String], unit: &str, upper: &str, place: &str) {
     let text = paragraphs.join("\n");
     assert!(paragraphs.iter().any(|p| p == upper), "{upper} not in {text}");
-    assert!(
-        paragraphs.iter().any(|p| p.starts_with(&format!("{place}, ngày"))),
-        "no date line at {place} in {text}"
-    );
+    assert!(has_date_line(paragraphs, place), "no date line at {place} in {text}");
     for wrong in [
         "XÃ PHƯỜNG",
         "XÃ ĐẶC KHU",
@@ -177,10 +182,7 @@ fn a_starter_pack_names_phuong_and_dac_khu_by_their_type() {
             .collect();
         let text = paragraphs.join("\n");
         assert!(paragraphs.iter().any(|p| p == upper), "{upper} not in {text}");
-        assert!(
-            paragraphs.iter().any(|p| p.starts_with(&format!("{place}, ngày"))),
-            "{text}"
-        );
+        assert!(has_date_line(&paragraphs, place), "{text}");
         for wrong in ["XÃ PHƯỜNG", "XÃ ĐẶC KHU", "PHƯỜNG PHƯỜNG"] {
             assert!(!text.contains(wrong), "{wrong:?} in {text}");
         }
@@ -220,4 +222,68 @@ fn a_summary_keeps_operator_notes_out_of_its_text() {
         tong_ket.contains("ghi_chu_tong_hop") && tong_ket.contains(note),
         "{tong_ket}"
     );
+}
+
+/// Issue 19, page layout: a long place name breaks the date line before «ngày» (never
+/// «2025» alone on the next line), a short one keeps one line.
+#[test]
+fn the_date_line_breaks_before_ngay_when_the_place_is_long() {
+    let dir = temp_dir();
+    write(
+        dir.path(),
+        "TQT.xlsx",
+        &unit("Phường Trương Quang Trọng", "Tên xã/phường/đặc khu"),
+    );
+    let (paragraphs, _) = report(
+        dir.path(),
+        "bao-cao-ntm-2025",
+        "bao-cao-ntm-2025-phuong-truong-quang-trong.docx",
+    );
+    let at = paragraphs
+        .iter()
+        .position(|p| p == "Trương Quang Trọng,")
+        .expect("place alone");
+    assert!(
+        paragraphs[at + 1].starts_with("ngày") && paragraphs[at + 1].ends_with("năm 2025"),
+        "{:?}",
+        &paragraphs[at..at + 2]
+    );
+}
+
+/// Mộ Đức 2025, Phụ lục II: the page with the roads' total also holds road rows, not
+/// only the repeated header and the total (LibreOffice lays the pages out).
+#[test]
+fn an_appendix_total_never_stands_alone_under_its_header() {
+    let Some(soffice) = common::soffice() else { return };
+    let dir = temp_dir();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/tinh-quang-ngai/Mộ Đức (cũ)/Mộ Đức.xlsx");
+    let out = baocao(
+        &[
+            "render",
+            sample.to_str().unwrap(),
+            "-t",
+            "bao-cao-ntm-2025",
+            "-o",
+            "mo-duc.docx",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let docx = dir.path().join("mo-duc.docx");
+    let (_, pages) = common::to_pdf(&soffice, &docx);
+    let pdf = docx.with_extension("pdf");
+    let page_text = |p: u32| {
+        let out = std::process::Command::new("pdftotext")
+            .args(["-f", &p.to_string(), "-l", &p.to_string(), "-layout"])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let total = (1..=pages)
+        .map(page_text)
+        .find(|t| t.contains("Tổng cộng") && t.contains("Xi măng"))
+        .expect("the roads' total");
+    assert!(total.matches("Tuyến ").count() >= 2, "{total}");
 }
