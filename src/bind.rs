@@ -195,6 +195,11 @@ fn typed_decimals(text: &str) -> u8 {
     }
 }
 
+/// A label or header naming a code («Mã», «Mã số», «Mã định danh»), folded.
+pub fn is_code_name(folded: &str) -> bool {
+    folded == "ma" || folded.starts_with("ma ")
+}
+
 /// Kind of a data row, as templates see it in `_loai`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -219,6 +224,9 @@ impl RowKind {
 pub struct Bound {
     pub context: Json,
     pub tables: BTreeMap<String, TableLocation>,
+    /// Every date bound (a date cell, a date field, «ngày 17/4/2025» in a label's
+    /// text) and its cell, so that a date far from the report's is a warning.
+    pub dates: Vec<((i32, u32, u32), Place)>,
     /// Problems that do not stop the report (a table cut at a long gap, …).
     pub warnings: Vec<Diagnostic>,
 }
@@ -228,6 +236,35 @@ pub struct Bound {
 struct Sink {
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    dates: Vec<((i32, u32, u32), Place)>,
+}
+
+impl Sink {
+    /// Remember the dates of a bound value: a date field, a date cell, or the dates
+    /// written in a label's text (`in_text`).
+    fn note_dates(&mut self, sheet: &Sheet, row: u32, col: u32, value: &Json, in_text: bool) {
+        let Some(text) = value.as_str() else { return };
+        let is_date_cell = matches!(sheet.value(row, col), Value::Date { .. });
+        if let Some(date) = workbook::parse_iso_date(text).filter(|_| !in_text || is_date_cell) {
+            self.dates.push((date, sheet.place(row, col)));
+        } else if in_text || is_date_cell {
+            for date in dates_in_text(text) {
+                self.dates.push((date, sheet.place(row, col)));
+            }
+        }
+    }
+}
+
+/// The dates written in a text: «41/QĐ-UBND ngày 17/4/2024; …» → 17/4/2024.
+pub fn dates_in_text(text: &str) -> Vec<(i32, u32, u32)> {
+    if !text.bytes().any(|b| b == b'/' || b == b'-' || b == b'.') {
+        return Vec::new();
+    }
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')'))
+        .map(|w| w.trim_end_matches(['.', ':']))
+        .filter(|w| w.len() >= 8 && w.starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(parse_date)
+        .collect()
 }
 
 /// The decimals the cell of a bound number shows, or None (not a number, a General
@@ -299,6 +336,7 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         Ok(Bound {
             context: Json::Object(context),
             tables,
+            dates: sink.dates,
             warnings: sink.warnings,
         })
     } else {
@@ -552,7 +590,16 @@ fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
 // ------------------------------------------------------------------ values
 
 /// Convert a cell to JSON as the declared type, or say what is wrong with it.
-fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required: bool) -> Result<Json, Diagnostic> {
+#[allow(clippy::too_many_arguments)]
+fn typed(
+    book: &Workbook,
+    sheet: &Sheet,
+    row: u32,
+    col: u32,
+    ty: Type,
+    required: bool,
+    code: bool,
+) -> Result<Json, Diagnostic> {
     let cell = sheet.get(row, col);
     let value = cell.map(|c| &c.value).unwrap_or(&Value::Empty);
     if let Some(problem) = sheet.problem().or_else(|| value.problem()) {
@@ -589,7 +636,11 @@ fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required:
     Ok(match ty {
         Type::Text => match value {
             Value::Number(n) => {
-                let decimals = cell.and_then(|c| c.style.decimals).map(usize::from);
+                let decimals = cell.and_then(|c| c.style.decimals);
+                if let Some(digits) = crate::vi::integer_code(*n, decimals, code) {
+                    return Ok(json!(digits));
+                }
+                let decimals = decimals.map(usize::from);
                 json!(decimals.map_or_else(
                     || crate::vi::format_number_auto(*n, 10),
                     |d| crate::vi::format_number(*n, d)
@@ -763,11 +814,13 @@ fn bind_labels(
         let value_col = (start..sheet.end_col())
             .find(|&vc| !sheet.value(r, vc).is_empty())
             .unwrap_or(start);
-        match typed(book, sheet, r, value_col, field.kieu, field.bat_buoc) {
+        let code = is_code_name(&pattern.folded);
+        match typed(book, sheet, r, value_col, field.kieu, field.bat_buoc, code) {
             Ok(v) => {
                 if let Some(d) = shown_decimals(sheet, r, value_col, &v) {
                     decimals.insert(key.clone(), json!(d));
                 }
+                sink.note_dates(sheet, r, value_col, &v, field.kieu == Type::Text);
                 let v = match v.as_str().and_then(|t| without_prefix(t, &field.bo_tien_to)) {
                     Some(bare) => json!(bare),
                     None => v,
@@ -1039,8 +1092,11 @@ fn bind_cell(book: &Workbook, sheet_names: &[String], name: &str, spec: &DataSpe
         errors.push(missing_sheet(book, &[sheet_name.as_str()]));
         return Json::Null;
     };
-    match typed(book, sheet, row, col, spec.kieu, true) {
-        Ok(v) => v,
+    match typed(book, sheet, row, col, spec.kieu, true, false) {
+        Ok(v) => {
+            sink.note_dates(sheet, row, col, &v, spec.kieu == Type::Text);
+            v
+        }
         Err(e) => {
             errors.push(e);
             Json::Null
@@ -1415,6 +1471,15 @@ fn bind_table(
     if is_numbering_row(sheet, start, first_col, end_col) {
         start += 1;
     }
+    // «Mã …» columns hold codes: their numbers print as written, without grouping.
+    let codes: Vec<&String> = columns
+        .iter()
+        .filter(|&(key, &c)| {
+            let last = spec.cot[key.as_str()].tieu_de.rsplit('/').next().unwrap_or_default();
+            is_code_name(&fold(last)) || (header_row..start).any(|r| is_code_name(&fold(&sheet.value(r, c).display())))
+        })
+        .map(|(key, _)| key)
+        .collect();
     let mut rows = Vec::new();
     let mut last_data_row = start;
     for r in start..sheet.end_row() {
@@ -1438,10 +1503,14 @@ fn bind_table(
         let mut decimals = Map::new();
         for (key, &c) in &columns {
             let spec = &spec.cot[key];
-            match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc) {
+            let code = codes.contains(&key);
+            match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc, code) {
                 Ok(v) => {
                     if let Some(d) = shown_decimals(sheet, r, c, &v) {
                         decimals.insert(key.clone(), json!(d));
+                    }
+                    if spec.kieu == Type::Date || matches!(sheet.value(r, c), Value::Date { .. }) {
+                        sink.note_dates(sheet, r, c, &v, false);
                     }
                     obj.insert(key.clone(), v);
                 }

@@ -78,6 +78,7 @@ pub fn from_workbook_with(
         &pack.manifest.cai_dat.danh_cho,
         uses_unit(pack),
     );
+    let dates = std::mem::take(&mut bound.dates);
     let book = Arc::new(book);
     let locations = Arc::new(bound.tables);
     let tables = Arc::new(Tables::new(Some(book.clone()), locations.clone()));
@@ -93,10 +94,12 @@ pub fn from_workbook_with(
         let mut warnings = book.warnings.clone();
         warnings.extend(bound.warnings);
         warnings.extend(unit_warnings);
+        warnings.extend(far_dates(&book.file, &dates, &meta));
         return fill_form(pack, form, &ctx, (meta, meta_errors), data, warnings);
     }
     let mut meta = metadata_or_errors(pack, env, &values, &pack.manifest.van_ban)?;
     meta.follow_unit(&unit);
+    let date_warnings = far_dates(&book.file, &dates, &meta);
     let ctx = render_context(&values, &meta, pack, &tables, &book.file);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
@@ -110,6 +113,7 @@ pub fn from_workbook_with(
     let mut warnings = book.warnings.clone();
     warnings.extend(bound.warnings);
     warnings.extend(unit_warnings);
+    warnings.extend(date_warnings);
     warnings.extend(placed.warnings);
     let mut appendices = Vec::new();
     let mut errors = Vec::new();
@@ -136,6 +140,45 @@ pub fn from_workbook_with(
         notes: Vec::new(),
         data,
     })
+}
+
+/// How many years before the report year a date may be without a warning (a
+/// commune cites decisions of its programme's whole period).
+const YEARS_BACK: i32 = 10;
+
+/// Dates far from the report: after the report's own date (a 2026 decision in a report
+/// dated 05/12/2025), more than a year after the report year when it is not dated,
+/// or more than `YEARS_BACK` years before it (28/02/1900: a small number in a date
+/// cell). Each is a warning naming its cell.
+fn far_dates(file: &str, dates: &[((i32, u32, u32), Place)], meta: &Meta) -> Vec<Diagnostic> {
+    if meta.nam == 0 {
+        return Vec::new();
+    }
+    let short = |(y, m, d): (i32, u32, u32)| crate::vi::format_date_short(y, m, d);
+    dates
+        .iter()
+        .filter_map(|&(date, ref place)| {
+            let why = match meta.ngay {
+                Some(report) if date > report => format!(
+                    "ngày {} ở sau ngày của báo cáo ({}); hãy kiểm tra lại ô (năm gõ nhầm, hoặc văn bản chưa ban hành).",
+                    short(date),
+                    short(report)
+                ),
+                None if date.0 > meta.nam + 1 => format!(
+                    "ngày {} ở sau năm báo cáo {} hơn một năm; hãy kiểm tra lại ô.",
+                    short(date),
+                    meta.nam
+                ),
+                _ if date.0 < meta.nam - YEARS_BACK => format!(
+                    "ngày {} cách năm báo cáo {} hơn {YEARS_BACK} năm; hãy kiểm tra lại ô (một số nhỏ trong ô định dạng ngày, như 60, thành ngày 28/02/1900).",
+                    short(date),
+                    meta.nam
+                ),
+                _ => return None,
+            };
+            Some(Diagnostic::warning(file, place.clone(), why).kind(Kind::Check))
+        })
+        .collect()
 }
 
 /// Does the pack name `don_vi` (in its templates or its metadata)? Then a workbook

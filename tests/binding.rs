@@ -387,3 +387,85 @@ fn a_bound_table_over_the_row_limit_is_an_error() {
     let err = render(dir.path(), "dai.xlsx", &p).unwrap_err();
     assert!(err.contains("Kế hoạch") && err.contains("hơn 20.000 dòng"), "{err}");
 }
+
+/// Issue 19: a long integer code prints as written, not «240.316.102.719»: in a «Mã»
+/// column (or label), or 10 digits and more in a General cell; in the body and in an
+/// appendix table.
+#[test]
+fn long_integer_codes_print_as_written() {
+    let dir = temp_dir();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Thông tin chung").unwrap();
+    ws.write_string(0, 0, "Năm báo cáo").unwrap();
+    ws.write_number(0, 1, 2025.0).unwrap();
+    ws.write_string(1, 0, "Mã số thuế").unwrap();
+    ws.write_number(1, 1, 4300123456.0).unwrap();
+    let ws = wb.add_worksheet().set_name("Kế hoạch").unwrap();
+    for (c, h) in ["STT", "Mã hộ", "Số định danh", "Số tiền"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let grouped = Format::new().set_num_format("#,##0");
+    ws.write_number(1, 0, 1.0).unwrap();
+    ws.write_number_with_format(1, 1, 51234.0, &grouped).unwrap();
+    ws.write_number(1, 2, 240316102719.0).unwrap();
+    ws.write_number_with_format(1, 3, 1250000.0, &grouped).unwrap();
+    wb.save(dir.path().join("ma.xlsx")).unwrap();
+    let manifest = year_manifest(
+        "mst = { nhan = \"Mã số thuế\" }",
+        "ma = { tieu_de = \"Mã hộ\" }\ndinh_danh = { tieu_de = \"Số định danh\" }\ntien = { tieu_de = \"Số tiền\" }",
+    ) + "\n[[phu_luc]]\nbang = \"kh\"\n";
+    let body = "MST: {{ tt.mst }}. {% for r in kh %}Hộ {{ r.ma }}, định danh {{ r.dinh_danh }}, {{ r.tien }} đồng.{% endfor %}\n";
+    let p = pack(dir.path(), &manifest, body);
+    let text = render(dir.path(), "ma.xlsx", &p).unwrap();
+    assert!(
+        text.contains("MST: 4300123456. Hộ 51234, định danh 240316102719, 1.250.000 đồng."),
+        "{text}"
+    );
+    // The appendix: the code column and the long General number as written, the
+    // amount with its own grouping.
+    let cells: Vec<&str> = text.lines().skip_while(|l| *l != "Số tiền").skip(1).take(4).collect();
+    assert_eq!(cells, ["1", "51234", "240316102719", "1.250.000"], "{text}");
+}
+
+/// Issue 19: a date far from the report's is a warning naming its cell: a decision of
+/// 2026 in a report dated 05/12/2025, a date cell holding 60 (28/02/1900).
+#[test]
+fn a_date_far_from_the_report_is_a_warning_naming_its_cell() {
+    let dir = temp_dir();
+    let mut wb = Workbook::new();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let ws = wb.add_worksheet().set_name("Thông tin chung").unwrap();
+    ws.write_string(0, 0, "Năm báo cáo").unwrap();
+    ws.write_number(0, 1, 2025.0).unwrap();
+    ws.write_string(1, 0, "Ngày báo cáo").unwrap();
+    ws.write_string(1, 1, "05/12/2025").unwrap();
+    ws.write_string(2, 0, "Quyết định kiện toàn").unwrap();
+    ws.write_string(2, 1, "41/QĐ-UBND ngày 17/4/2025; 45/QĐ-UBND ngày 12/3/2026")
+        .unwrap();
+    ws.write_string(3, 0, "Ngày thành lập").unwrap();
+    ws.write_number_with_format(3, 1, 60.0, &date).unwrap();
+    ws.write_string(4, 0, "Ngày phê duyệt").unwrap();
+    ws.write_number_with_format(4, 1, 45597.0, &date).unwrap(); // 01/11/2024
+    let ws = wb.add_worksheet().set_name("Kế hoạch").unwrap();
+    ws.write_string(0, 0, "STT").unwrap();
+    ws.write_number(1, 0, 1.0).unwrap();
+    wb.save(dir.path().join("ngay.xlsx")).unwrap();
+    let manifest = year_manifest(
+        "ngay = { nhan = \"Ngày báo cáo\", kieu = \"ngay\" }\nqd = { nhan = \"Quyết định kiện toàn\" }\nthanh_lap = { nhan = \"Ngày thành lập\", kieu = \"ngay\" }\nphe_duyet = { nhan = \"Ngày phê duyệt\" }",
+        "",
+    )
+    .replace("nam = \"{{ tt.nam }}\"", "nam = \"{{ tt.nam }}\"\nngay = \"{{ tt.ngay }}\"");
+    let p = pack(dir.path(), &manifest, "{{ tt.qd }}\n");
+    let out = baocao(&["check", "ngay.xlsx", "-t", &p], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Thông tin chung › B3: ngày 12/03/2026 ở sau ngày của báo cáo (05/12/2025)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Thông tin chung › B4: ngày 28/02/1900 cách năm báo cáo 2025 hơn 10 năm"),
+        "{stdout}"
+    );
+    // 17/4/2025, the report's own date and a date of last year are no warning.
+    assert!(stdout.contains("0 lỗi, 2 cảnh báo"), "{stdout}");
+}
