@@ -4,7 +4,7 @@
 //! run stopped by Ctrl-C or SIGTERM ending cleanly.
 
 use crate::district::{self, DistrictSpec};
-use crate::error::{Diagnostic, Kind, Place, Warned};
+use crate::error::{Diagnostic, Kind, Place, Severity, Warned};
 use crate::report::{self, Report};
 use crate::template::Pack;
 use crate::workbook::Workbook;
@@ -104,6 +104,8 @@ pub struct Summary {
     pub tep_tam_da_xoa: usize,
     pub bo_qua: Vec<Skipped>,
     pub bao_cao_tong_hop: Option<String>,
+    /// The province officer's table (.xlsx) beside the summary, when the pack has one.
+    pub bang_tong_hop: Option<String>,
     /// With `--nhom thu-muc`: the summary of each sub-folder.
     pub tong_hop_nhom: Vec<GroupSummary>,
     /// How many communes the district summary counts, and the inputs it lacks (every
@@ -289,7 +291,7 @@ pub enum Source {
 impl Source {
     /// How the input is named in messages and in `tong-ket.json`: its path below
     /// `root` when it is in a sub-folder; and that sub-folder.
-    fn label(&self, root: Option<&Path>) -> (String, String) {
+    pub fn label(&self, root: Option<&Path>) -> (String, String) {
         match self {
             Source::File(path) => match root.and_then(|r| path.strip_prefix(r).ok()) {
                 Some(rel) => (
@@ -324,15 +326,21 @@ impl Source {
             Source::File(path) => crate::workbook::open(&path).map_err(|e| Warned::new(vec![e]))?,
             Source::Commune(book) => *book,
         };
-        let warnings = book.warnings.clone();
-        report::from_workbook_with(pack, book, previous).map_err(|errors| Warned {
-            output: errors,
-            warnings,
+        let mut warnings = book.warnings.clone();
+        // Binding returns its warnings with its errors; they stay warnings here, so
+        // `tong-ket.json`, `check` and the page file them alike.
+        report::from_workbook_with(pack, book, previous).map_err(|found| {
+            let (errors, more): (Vec<_>, Vec<_>) = found.into_iter().partition(|d| d.severity == Severity::Error);
+            warnings.extend(more);
+            Warned {
+                output: errors,
+                warnings,
+            }
         })
     }
 }
 
-fn file_name(path: &Path) -> String {
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
@@ -377,8 +385,7 @@ struct Commit<'a> {
     progress: &'a (dyn Fn(&Item) + Sync),
     next: usize,
     waiting: BTreeMap<usize, Outcome>,
-    /// Each file name given: the report's identity and the input that has it.
-    claimed: BTreeMap<String, (String, String)>,
+    names: Names,
     items: Vec<Item>,
     /// What each commune in the summary kept, with its sub-folder.
     kept: Vec<(String, String)>,
@@ -407,44 +414,16 @@ impl Commit<'_> {
     /// of the same commune and year came first.
     fn place(&mut self, mut item: Item, pending: Option<Pending>) -> Item {
         let Some(mut p) = pending else { return item };
-        // A commune whose name differs from another's only by tones («Ba Tơ», «Ba
-        // Tô») gets a file name of its own; the same commune twice is a duplicate.
-        let base = p.stem.clone();
-        let mut stem = base.clone();
-        let mut namesake = None;
-        for n in 2.. {
-            match self.claimed.get(&stem) {
-                Some((identity, first)) if namesakes(identity, &p.identity) => {
-                    namesake.get_or_insert_with(|| first.clone());
-                    stem = format!("{base}-{n}");
-                }
-                _ => break,
+        match self.names.claim(&p.stem, &p.identity, &item.tep) {
+            Claim::Named { stem, warning } => {
+                item.canh_bao.extend(warning);
+                p.stem = stem;
+            }
+            Claim::Duplicate(error) => {
+                item.loi.push(error);
+                return item;
             }
         }
-        if let Some(first) = namesake.filter(|_| !self.claimed.contains_key(&stem)) {
-            item.canh_bao.push(
-                Diagnostic::warning(
-                    &item.tep,
-                    Place::File,
-                    format!("tên báo cáo «{base}» đã dùng cho tệp «{first}», một xã khác có tên chỉ khác dấu; báo cáo này ghi thành «{stem}»."),
-                )
-                .kind(Kind::Output),
-            );
-        }
-        p.stem = stem;
-        if let Some((_, first)) = self.claimed.get(&p.stem) {
-            item.loi.push(
-                Diagnostic::error(
-                    &item.tep,
-                    Place::File,
-                    format!("trùng xã và năm với tệp «{first}» (cùng tên báo cáo «{}»); không ghi đè, hãy kiểm tra lại hai tệp.", p.stem),
-                )
-                .kind(Kind::Duplicate),
-            );
-            return item;
-        }
-        self.claimed
-            .insert(p.stem.clone(), (p.identity.clone(), item.tep.clone()));
         let mut pdf = None;
         for (format, temp) in p.temps {
             let target = self.out.join(format!("{}.{}", p.stem, format.extension()));
@@ -474,6 +453,62 @@ impl Commit<'_> {
             self.pdf_jobs.extend(pdf);
         }
         item
+    }
+}
+
+/// The report names a run has given out, so that `batch` and `check` judge two inputs
+/// alike: the same commune and year twice is a duplicate (the first is written), and
+/// two communes whose names differ only by their tones each get a name of their own.
+#[derive(Default)]
+pub struct Names {
+    /// Each file name given: the report's identity and the input that has it.
+    claimed: BTreeMap<String, (String, String)>,
+}
+
+pub enum Claim {
+    /// The name to write under, and a warning when it had to differ from the pack's.
+    Named {
+        stem: String,
+        warning: Option<Diagnostic>,
+    },
+    Duplicate(Diagnostic),
+}
+
+impl Names {
+    /// Claims `stem` for the report `identity` of input `tep`.
+    pub fn claim(&mut self, stem: &str, identity: &str, tep: &str) -> Claim {
+        let mut name = stem.to_string();
+        let mut namesake = None;
+        for n in 2.. {
+            match self.claimed.get(&name) {
+                Some((other, first)) if namesakes(other, identity) => {
+                    namesake.get_or_insert_with(|| first.clone());
+                    name = format!("{stem}-{n}");
+                }
+                _ => break,
+            }
+        }
+        if let Some((_, first)) = self.claimed.get(&name) {
+            return Claim::Duplicate(
+                Diagnostic::error(
+                    tep,
+                    Place::File,
+                    format!("trùng xã và năm với tệp «{first}» (cùng tên báo cáo «{name}»); không ghi đè, hãy kiểm tra lại hai tệp."),
+                )
+                .kind(Kind::Duplicate),
+            );
+        }
+        let warning = namesake.map(|first| {
+            Diagnostic::warning(
+                tep,
+                Place::File,
+                format!("tên báo cáo «{stem}» đã dùng cho tệp «{first}», một xã khác có tên chỉ khác dấu; báo cáo này ghi thành «{name}»."),
+            )
+            .kind(Kind::Output)
+        });
+        self.claimed
+            .insert(name.clone(), (identity.to_string(), tep.to_string()));
+        Claim::Named { stem: name, warning }
     }
 }
 
@@ -521,6 +556,7 @@ pub fn run_with(
     let started = Instant::now();
     let out = &options.out_dir;
     let shown = out.display().to_string();
+    check_group_tables(&inputs, options)?;
     std::fs::create_dir_all(out).map_err(|e| {
         Diagnostic::error(
             &shown,
@@ -550,7 +586,7 @@ pub fn run_with(
         progress,
         next: 0,
         waiting: BTreeMap::new(),
-        claimed: BTreeMap::new(),
+        names: Names::default(),
         items: Vec::with_capacity(total),
         kept: Vec::new(),
         pdf_jobs: Vec::new(),
@@ -597,6 +633,7 @@ pub fn run_with(
         .filter(|i| !i.trong_tong_hop && !i.is_duplicate())
         .collect();
     let mut summary_file = None;
+    let mut table_file = None;
     let mut summary_errors = Vec::new();
     let mut counted = 0;
     let mut groups = Vec::new();
@@ -658,9 +695,9 @@ pub fn run_with(
                 let count = own.len();
                 let written = write_summary(pack, own, &of(&absent), &of(&duplicates), folder, options, &mut taken);
                 let (bao_cao, so_xa) = match written {
-                    Ok((file, own_notes)) => {
-                        notes.extend(own_notes.into_iter().map(|n| format!("«{folder}»: {n}")));
-                        (Some(file), count)
+                    Ok(w) => {
+                        notes.extend(w.notes.into_iter().map(|n| format!("«{folder}»: {n}")));
+                        (Some(w.file), count)
                     }
                     Err(e) => {
                         summary_errors.extend(e);
@@ -679,11 +716,21 @@ pub fn run_with(
         let all = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
             list.iter().map(|(_, m)| m.clone()).collect()
         };
+        let spec = pack.manifest.tong_hop.as_ref();
+        let table_spec = spec.and_then(|s| s.bang.as_ref());
+        // The table needs the communes again once the summary has taken them.
+        let for_table = table_spec.map(|_| kept.clone());
         let kept: Vec<String> = kept.into_iter().map(|(_, k)| k).collect();
         match write_summary(pack, kept, &all(&absent), &all(&duplicates), "", options, &mut taken) {
-            Ok((file, own_notes)) => {
-                notes.extend(own_notes);
-                summary_file = Some(file);
+            Ok(w) => {
+                notes.extend(w.notes.iter().cloned());
+                if let (Some(table), Some(kept), Some(spec)) = (table_spec, &for_table, spec) {
+                    match write_table(table, &spec.sap_xep, kept, &w, options) {
+                        Ok(file) => table_file = Some(file),
+                        Err(e) => summary_errors.push(e),
+                    }
+                }
+                summary_file = Some(w.file);
             }
             Err(e) => {
                 summary_errors.extend(e);
@@ -723,6 +770,7 @@ pub fn run_with(
         tep_tam_da_xoa: swept,
         bo_qua: skipped,
         bao_cao_tong_hop: summary_file,
+        bang_tong_hop: table_file,
         tong_hop_nhom: groups,
         so_xa_tong_hop: counted,
         xa_thieu,
@@ -735,6 +783,40 @@ pub fn run_with(
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     write::write_atomic(&out.join(SUMMARY_FILE), &json)?;
     Ok(summary)
+}
+
+/// Each `[nhom."…"]` table of the summary file names a sub-folder that gets a
+/// summary: one that is not there, or a run without `--nhom thu-muc`, would leave its
+/// number unused without a word. Checked before anything is written.
+fn check_group_tables(inputs: &[Source], options: &Options) -> Result<(), Diagnostic> {
+    let tables = &options.summary_frame.nhom;
+    if tables.is_empty() || !options.summary {
+        return Ok(());
+    }
+    let file = options.summary_frame.file.as_deref().unwrap_or("--tong-hop");
+    let fail = |what: String| Err(Diagnostic::error(file, Place::File, what).kind(Kind::BadValue));
+    if !options.group_by_folder {
+        return fail(format!(
+            "tệp khai báo có bảng cho thư mục con ({}) nhưng lần chạy không lập báo cáo theo thư mục; hãy thêm --nhom thu-muc.",
+            tables.keys().map(|k| format!("[nhom.\"{k}\"]")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let folders: std::collections::BTreeSet<String> = inputs
+        .iter()
+        .map(|s| top_folder(&s.label(options.root.as_deref()).1))
+        .filter(|f| !f.is_empty())
+        .collect();
+    match tables.keys().find(|k| !folders.contains(*k)) {
+        Some(unknown) => fail(format!(
+            "tệp khai báo có bảng [nhom.\"{unknown}\"] nhưng thư mục vào không có thư mục con «{unknown}»; các thư mục con: {}.",
+            if folders.is_empty() {
+                "(không có)".to_string()
+            } else {
+                folders.iter().map(|f| format!("«{f}»")).collect::<Vec<_>>().join(", ")
+            }
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The first folder of a path below the input folder: "Ba Tơ (cũ)" of "Ba Tơ (cũ)/Cán bộ Lan".
@@ -757,10 +839,15 @@ fn write_summary(
     nhom: &str,
     options: &Options,
     taken: &mut std::collections::BTreeSet<String>,
-) -> Result<(String, Vec<String>), Vec<Diagnostic>> {
+) -> Result<Written, Vec<Diagnostic>> {
+    let overrides = if nhom.is_empty() {
+        options.summary_frame.for_province()
+    } else {
+        options.summary_frame.for_group(nhom)
+    };
     let scope = report::SummaryScope {
         nhom: nhom.to_string(),
-        overrides: options.summary_frame.clone(),
+        overrides,
     };
     let mut r = report::summary(pack, kept, absent, duplicates, &scope)?;
     if taken.contains(&r.file_stem) {
@@ -768,7 +855,53 @@ fn write_summary(
     }
     taken.insert(r.file_stem.clone());
     let files = write_final(&r, options).map_err(|e| vec![e])?;
-    Ok((files.into_iter().next().unwrap_or_default(), r.notes))
+    Ok(Written {
+        file: files.into_iter().next().unwrap_or_default(),
+        stem: r.file_stem,
+        meta: r.meta,
+        notes: r.notes,
+    })
+}
+
+/// A summary written: its first file, its name without extension and its frame.
+struct Written {
+    file: String,
+    stem: String,
+    meta: crate::official::Meta,
+    /// The summary's notes for the operator (`ghi_chu`).
+    notes: Vec<String>,
+}
+
+/// The province officer's table beside the province summary, `stem.xlsx`: every
+/// kept commune, grouped by sub-folder (in Vietnamese order, then by name as the
+/// summary sorts).
+fn write_table(
+    spec: &crate::summary_table::TableSpec,
+    sort_key: &str,
+    kept: &[(String, String)],
+    written: &Written,
+    options: &Options,
+) -> Result<String, Diagnostic> {
+    let mut communes: Vec<(String, String, serde_json::Value)> = kept
+        .iter()
+        .filter_map(|(folder, text)| {
+            let value: serde_json::Value = serde_json::from_str(text).ok()?;
+            let key = sort_key
+                .split('.')
+                .try_fold(&value, |v, k| v.get(k))
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            Some((top_folder(folder), key, value))
+        })
+        .collect();
+    communes
+        .sort_by(|a, b| report::compare_vietnamese(&a.0, &b.0).then_with(|| report::compare_vietnamese(&a.1, &b.1)));
+    let communes: Vec<(String, serde_json::Value)> = communes.into_iter().map(|(f, _, v)| (f, v)).collect();
+    let bytes = crate::summary_table::workbook(spec, &communes, &written.meta)?;
+    let path = options.out_dir.join(format!("{}.xlsx", written.stem));
+    write::write_atomic(&path, &bytes).map_err(|e| e.kind(Kind::Output))?;
+    Ok(path.display().to_string())
 }
 
 /// One input: its report written to temporary files, or why not.

@@ -348,6 +348,13 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
 /// The report year: the integer field `nam` of a label sheet (`tt.nam` in the default
 /// pack), read before anything else is bound. None when no label sheet has one or its
 /// cell holds no year; `{nam}` in a pattern then matches any year, like `*`.
+/// The report year a workbook gives (`nam` of a label sheet of `specs`), if any:
+/// the web page chooses the pack by it.
+pub fn year_of(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Option<i32> {
+    let sheet_names: Vec<String> = book.sheets.iter().map(|s| fold(&s.name)).collect();
+    report_year(book, &sheet_names, specs)
+}
+
 fn report_year(book: &Workbook, sheet_names: &[String], specs: &BTreeMap<String, DataSpec>) -> Option<i32> {
     specs.iter().find_map(|(name, spec)| {
         let field = spec.truong.get("nam").filter(|_| spec.loai == DataKind::Labels)?;

@@ -1,8 +1,8 @@
 //! `baocao check`: read → bind → render without writing anything, and list every
 //! problem at once, grouped by file (or by commune of a district workbook).
 
-use crate::batch::{self, Source};
-use crate::error::{Diagnostic, Kind, Place, Severity};
+use crate::batch::{self, Claim, Source};
+use crate::error::{Diagnostic, Severity};
 use crate::template::Pack;
 use rayon::prelude::*;
 use std::path::Path;
@@ -38,7 +38,7 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
             Err(_) => vec![Source::File(input.to_path_buf())],
         }
     };
-    let checked: Vec<(Checked, Option<String>)> = sources
+    let checked: Vec<(Checked, Option<(String, String)>)> = sources
         .into_par_iter()
         .map(|source| {
             let tep = match &source {
@@ -52,7 +52,7 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
                         loi: Vec::new(),
                         canh_bao: r.warnings,
                     },
-                    Some(r.file_stem),
+                    Some((r.file_stem, r.identity)),
                 ),
                 // The warnings met before the errors (text converted from TCVN3…) too.
                 Err(failed) => {
@@ -65,27 +65,26 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
         })
         .collect();
     // Two inputs of the same commune and year: the batch writes the first and refuses
-    // the other, so the check says so before the batch runs (same order, same words).
-    let mut claimed: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    // the other, so the check says so before the batch runs (same rule, same words).
+    let mut names = batch::Names::default();
     Ok(checked
         .into_iter()
-        .map(|(mut c, stem)| {
-            if let Some(stem) = stem {
-                let name = Path::new(&c.tep)
-                    .file_name()
-                    .map_or_else(|| c.tep.clone(), |n| n.to_string_lossy().into_owned());
-                match claimed.get(&stem) {
-                    Some(first) => c.loi.push(
-                        Diagnostic::error(
-                            &c.tep,
-                            Place::File,
-                            format!("trùng xã và năm với tệp «{first}» (cùng tên báo cáo «{stem}»); không ghi đè, hãy kiểm tra lại hai tệp."),
-                        )
-                        .kind(Kind::Duplicate),
-                    ),
-                    None => {
-                        claimed.insert(stem, name);
-                    }
+        .map(|(mut c, claim)| {
+            if let Some((stem, identity)) = claim {
+                // Named as the batch names an input: its path below the folder.
+                let path = Path::new(&c.tep);
+                let label = path
+                    .strip_prefix(input)
+                    .ok()
+                    .filter(|_| input.is_dir())
+                    .map_or_else(|| batch::file_name(path), |p| p.to_string_lossy().into_owned());
+                let here = |mut d: Diagnostic| {
+                    d.file = c.tep.clone();
+                    d
+                };
+                match names.claim(&stem, &identity, &label) {
+                    Claim::Named { warning, .. } => c.canh_bao.extend(warning.map(here)),
+                    Claim::Duplicate(error) => c.loi.push(here(error)),
                 }
             }
             c
@@ -93,7 +92,6 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
         .collect())
 }
 
-/// "Lỗi" or "Cảnh báo": how `check` and the web page name a diagnostic's severity.
 pub fn label(d: &Diagnostic) -> &'static str {
     match d.severity {
         Severity::Error => "Lỗi",

@@ -216,7 +216,7 @@ impl Diagnostic {
             kind: Kind::Other,
             file: file.into(),
             place: place.into(),
-            message: message.into(),
+            message: without_system_english(message.into()),
         }
     }
 
@@ -236,6 +236,61 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// What an operating system error means, in Vietnamese, by its number.
+fn os_error_words(code: i32) -> Option<&'static str> {
+    #[cfg(windows)]
+    let words = match code {
+        2 | 3 => "không có tệp hay thư mục này",
+        5 => "không có quyền đọc hoặc ghi",
+        32 | 33 => "tệp đang được chương trình khác mở",
+        39 | 112 => "đĩa đầy",
+        80 | 183 => "tệp đã có",
+        _ => return None,
+    };
+    #[cfg(not(windows))]
+    let words = match code {
+        2 => "không có tệp hay thư mục này",
+        1 | 13 => "không có quyền đọc hoặc ghi",
+        17 => "tệp đã có",
+        20 => "một phần của đường dẫn không phải thư mục",
+        21 => "đây là một thư mục, không phải tệp",
+        24 => "mở quá nhiều tệp cùng lúc",
+        28 => "đĩa đầy",
+        30 => "ổ đĩa chỉ cho đọc",
+        36 => "tên tệp quá dài",
+        _ => return None,
+    };
+    Some(words)
+}
+
+/// The system's own words for an I/O error («No such file or directory (os error
+/// 2)», perhaps with « at path "…"») are English wherever a message quotes them:
+/// each is put in Vietnamese, by its number, so no clerk reads them.
+fn without_system_english(message: String) -> String {
+    const MARK: &str = " (os error ";
+    let mut out = message;
+    while let Some(at) = out.find(MARK) {
+        let digits_start = at + MARK.len();
+        let digits_end = out[digits_start..]
+            .find(|c: char| !c.is_ascii_digit() && c != '-')
+            .map_or(out.len(), |i| digits_start + i);
+        if !out[digits_end..].starts_with(')') {
+            break;
+        }
+        let code: i32 = out[digits_start..digits_end].parse().unwrap_or_default();
+        // The description runs from the bracket or colon before it.
+        let start = out[..at].rfind(['(', ':']).map_or(0, |i| i + 1);
+        let start = start + out[start..at].len() - out[start..at].trim_start().len();
+        let mut end = digits_end + 1;
+        if let Some(rest) = out[end..].strip_prefix(" at path \"") {
+            end += " at path \"".len() + rest.find('"').map_or(rest.len(), |i| i + 1);
+        }
+        let words = os_error_words(code).map_or_else(|| format!("lỗi hệ thống số {code}"), str::to_string);
+        out.replace_range(start..end, &words);
+    }
+    out
 }
 
 impl fmt::Display for Diagnostic {

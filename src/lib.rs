@@ -18,10 +18,12 @@ pub mod official;
 pub mod report;
 pub mod serve;
 pub mod sheet_table;
+pub mod summary_table;
 pub mod template;
 pub mod unit;
 pub mod vi;
 pub mod workbook;
+pub mod wrap;
 pub mod write;
 
 pub use error::{Diagnostic, Kind, Place, Result, Severity, Warned};

@@ -68,7 +68,7 @@ enum Command {
         workbook: PathBuf,
         #[command(flatten)]
         pack: PackArg,
-        /// Tệp kết quả (mặc định: tên theo xã và năm, trong thư mục hiện tại).
+        /// Tệp kết quả, hoặc thư mục để ghi vào (một thư mục có sẵn, hoặc đường dẫn kết thúc bằng «/»); mặc định: tên theo xã và năm, trong thư mục hiện tại.
         #[arg(short = 'o', long = "ra", alias = "output", value_name = "TỆP_KẾT_QUẢ")]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -98,6 +98,9 @@ enum Command {
         /// Chỉ in lỗi và dòng tổng kết.
         #[arg(short = 'q', long = "im-lang", alias = "quiet")]
         quiet: bool,
+        /// In từng cảnh báo của từng tệp (mặc định chỉ đếm số cảnh báo).
+        #[arg(short = 'v', long = "chi-tiet", alias = "verbose")]
+        verbose: bool,
         #[command(flatten)]
         summary: Box<SummaryArgs>,
     },
@@ -191,10 +194,10 @@ struct SummaryArgs {
     /// Quyền hạn ký (ví dụ: «TM. ỦY BAN NHÂN DÂN», «KT. GIÁM ĐỐC»; chuỗi rỗng để bỏ).
     #[arg(long = "quyen-han-ky", value_name = "QUYỀN_HẠN")]
     quyen_han_ky: Option<String>,
-    /// Số của báo cáo tổng hợp.
+    /// Số của báo cáo tổng hợp chung (báo cáo của từng thư mục con lấy số trong tệp --tong-hop, bảng [nhom."tên thư mục"], hoặc để trống cho văn thư).
     #[arg(long = "so", value_name = "SỐ")]
     so: Option<String>,
-    /// Ngày của báo cáo tổng hợp (dd/mm/yyyy).
+    /// Ngày của báo cáo tổng hợp chung (dd/mm/yyyy).
     #[arg(long = "ngay", value_name = "NGÀY", value_parser = parse_day)]
     ngay: Option<String>,
     /// Cơ quan ban hành (xuống dòng bằng «\n», ví dụ: «SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG»).
@@ -241,12 +244,7 @@ fn parse_day(text: &str) -> std::result::Result<String, String> {
 
 /// "BC-SNNMT" → ("BC", "SNNMT").
 fn parse_symbol(text: &str) -> std::result::Result<(String, String), String> {
-    match text.trim().split_once('-') {
-        Some((kind, agency)) if !kind.trim().is_empty() && !agency.trim().is_empty() => {
-            Ok((kind.trim().to_string(), agency.trim().to_string()))
-        }
-        _ => Err("cần dạng «BC-SNNMT» (loại văn bản, gạch nối, tên viết tắt của cơ quan)".to_string()),
-    }
+    baocao::template::parse_symbol(text)
 }
 
 impl SummaryArgs {
@@ -271,7 +269,13 @@ impl SummaryArgs {
             nguoi_ky: self.nguoi_ky,
             ..DocumentOverrides::default()
         };
-        Ok(flags.or(from_file))
+        let merged = flags.or(from_file);
+        let source = match &self.file {
+            Some(path) => format!("các tùy chọn báo cáo tổng hợp và tệp {}", path.display()),
+            None => "các tùy chọn báo cáo tổng hợp".to_string(),
+        };
+        merged.check(&source)?;
+        Ok(merged)
     }
 }
 
@@ -304,11 +308,18 @@ impl OutputArgs {
     }
 }
 
+/// `-o ra/` (ending in a separator) or `-o ra` where «ra» is an existing folder:
+/// the report goes into that folder under its own name.
+fn is_folder(output: &Path) -> bool {
+    let text = output.as_os_str().to_string_lossy();
+    text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) || output.is_dir()
+}
+
 /// `render -o bao-cao.pdf`: the extension of the output names the format, unless
 /// `-f` names it too; an extension that is no format, or that `-f` leaves out, is an
 /// error (exit 2) rather than a file of another kind than its name says.
 fn formats_of_output(output: Option<&Path>, mut args: OutputArgs) -> std::result::Result<OutputArgs, ExitCode> {
-    let Some(extension) = output.and_then(Path::extension) else {
+    let Some(extension) = output.filter(|o| !is_folder(o)).and_then(Path::extension) else {
         return Ok(args);
     };
     let shown = output.map(|o| o.display().to_string()).unwrap_or_default();
@@ -352,8 +363,14 @@ fn parse_addr(text: &str) -> std::result::Result<std::net::SocketAddr, String> {
 fn parse_formats(text: &str) -> std::result::Result<Formats, String> {
     let mut out = Vec::new();
     for name in text.split(',').filter(|s| !s.trim().is_empty()) {
-        let f = OutputFormat::parse(name)
-            .ok_or_else(|| format!("định dạng «{name}» không có; chọn trong: docx, odt, pdf"))?;
+        let f = OutputFormat::parse(name).ok_or_else(|| {
+            let valid = ["docx", "odt", "pdf"].map(String::from);
+            format!(
+                "định dạng «{}» không có; chọn trong: docx, odt, pdf{}",
+                name.trim(),
+                nearest_hint(name.trim(), &valid)
+            )
+        })?;
         if !out.contains(&f) {
             out.push(f);
         }
@@ -376,8 +393,15 @@ fn main() -> ExitCode {
             output,
             output_formats,
         } => {
-            let chosen =
-                output_formats.formats.is_some() || output.as_deref().and_then(OutputFormat::from_path).is_some();
+            if let Some(code) = missing_input(&workbook) {
+                return code;
+            }
+            let chosen = output_formats.formats.is_some()
+                || output
+                    .as_deref()
+                    .filter(|o| !is_folder(o))
+                    .and_then(OutputFormat::from_path)
+                    .is_some();
             match formats_of_output(output.as_deref(), output_formats).and_then(OutputArgs::resolve) {
                 Ok((formats, soffice)) => render(
                     &workbook,
@@ -397,7 +421,11 @@ fn main() -> ExitCode {
             no_summary,
             summary,
             quiet,
+            verbose,
         } => {
+            if let Some(code) = missing_input(&input) {
+                return code;
+            }
             let chosen = output_formats.formats.is_some();
             match output_formats.resolve() {
                 Ok((formats, soffice)) => {
@@ -420,17 +448,30 @@ fn main() -> ExitCode {
                         summary_frame,
                         previous: None,
                     };
-                    run_batch(&input, pack.dir.as_deref(), options, comparison, chosen, quiet)
+                    run_batch(
+                        &input,
+                        pack.dir.as_deref(),
+                        options,
+                        comparison,
+                        chosen,
+                        (quiet, verbose),
+                    )
                 }
                 Err(code) => code,
             }
         }
-        Command::Check { input, pack, format } => check(&input, pack.dir.as_deref(), format),
+        Command::Check { input, pack, format } => match missing_input(&input) {
+            Some(code) => code,
+            None => check(&input, pack.dir.as_deref(), format),
+        },
         Command::Inspect {
             workbook,
             manifest,
             mau_docx,
-        } => inspect(&workbook, manifest.as_deref(), mau_docx),
+        } => match missing_input(&workbook) {
+            Some(code) => code,
+            None => inspect(&workbook, manifest.as_deref(), mau_docx),
+        },
         Command::Serve { addr, token } => serve(addr, token),
     }
 }
@@ -556,20 +597,87 @@ fn clap_error(e: clap::Error) -> ExitCode {
             detail(ContextKind::InvalidSubcommand)
         ),
         ErrorKind::UnknownArgument => format!("tùy chọn «{}» không có", detail(ContextKind::InvalidArg)),
-        ErrorKind::ValueValidation | ErrorKind::InvalidValue => format!(
-            "giá trị «{}» của {} không hợp lệ{}",
-            detail(ContextKind::InvalidValue),
-            detail(ContextKind::InvalidArg),
-            e.source().map(|s| format!(": {s}")).unwrap_or_default()
-        ),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
+            let given = detail(ContextKind::InvalidValue);
+            // A choice of clap's own (--nhom, check -f): the valid values and the nearest.
+            let valid: Vec<String> = match e.get(ContextKind::ValidValue) {
+                Some(clap::error::ContextValue::Strings(v)) => v.clone(),
+                _ => Vec::new(),
+            };
+            let choices = if valid.is_empty() {
+                String::new()
+            } else {
+                format!("; chọn trong: {}{}", valid.join(", "), nearest_hint(&given, &valid))
+            };
+            format!(
+                "giá trị «{given}» của {} không hợp lệ{}{choices}",
+                detail(ContextKind::InvalidArg),
+                e.source().map(|s| format!(": {s}")).unwrap_or_default()
+            )
+        }
         _ => e.to_string(),
     };
-    eprintln!("Lỗi: {message}.\nXem «baocao --help».");
+    let stop = if message.ends_with('?') { "" } else { "." };
+    eprintln!("Lỗi: {message}{stop}\nXem «baocao --help».");
     ExitCode::from(2)
 }
 
 fn load_pack(dir: Option<&Path>) -> std::result::Result<Pack, Vec<Diagnostic>> {
-    Pack::open(dir)
+    match dir {
+        // Neither a folder, a form nor an embedded pack's name: say which names
+        // there are, rather than the system's «No such file or directory».
+        Some(d) if !d.exists() && d.to_str().and_then(Pack::builtin_named).is_none() => {
+            let given = d.display().to_string();
+            let names: Vec<String> = Pack::builtin_names().map(String::from).collect();
+            Err(vec![Diagnostic::error(
+                &given,
+                Place::File,
+                format!(
+                    "không có thư mục hay tệp mẫu này, cũng không phải tên một mẫu có sẵn; các mẫu có sẵn: {} (hoặc một thư mục mẫu có manifest.toml, một mẫu Word .docx hay .odt){}",
+                    names.join(", "),
+                    nearest_hint(&given, &names)
+                ),
+            )
+            .kind(Kind::Unreadable)])
+        }
+        _ => Pack::open(dir),
+    }
+}
+
+/// A path given on the command line that is not there: said at once, exit 2 (a
+/// usage error, as a wrong option), not 1 (a workbook with errors).
+fn missing_input(path: &Path) -> Option<ExitCode> {
+    if path.exists() {
+        return None;
+    }
+    eprintln!(
+        "Lỗi: {}: không tìm thấy tệp hay thư mục này; hãy kiểm tra lại tên và đường dẫn.",
+        path.display()
+    );
+    Some(ExitCode::from(2))
+}
+
+/// «; có phải «bao-cao-ntm-2025»?»: the valid value nearest to what was typed.
+fn nearest_hint(given: &str, valid: &[String]) -> String {
+    let distance = |a: &str, b: &str| {
+        let (a, b): (Vec<char>, Vec<char>) = (a.to_lowercase().chars().collect(), b.chars().collect());
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut diagonal = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let above = row[j + 1];
+                row[j + 1] = (diagonal + usize::from(ca != cb)).min(row[j] + 1).min(above + 1);
+                diagonal = above;
+            }
+        }
+        row[b.len()]
+    };
+    valid
+        .iter()
+        .min_by_key(|v| distance(given, v))
+        .map(|v| format!("; có phải «{v}» không?"))
+        .unwrap_or_default()
 }
 
 fn print(diagnostics: &[Diagnostic]) {
@@ -611,13 +719,25 @@ fn render(
     };
     print(&report.warnings);
     // "-o thu-muc/bao-cao.docx" names the files; every format takes the same stem.
-    let out_dir = match output.and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()) {
-        Some(dir) => dir.to_path_buf(),
-        None => PathBuf::from("."),
+    // "-o thu-muc/" (or an existing folder) keeps the report's own name, in that folder.
+    let out_dir = match output {
+        Some(folder) if is_folder(folder) => {
+            if let Err(e) = std::fs::create_dir_all(folder) {
+                eprintln!("Lỗi: không tạo được thư mục kết quả «{}» ({e}).", folder.display());
+                return ExitCode::from(1);
+            }
+            folder.to_path_buf()
+        }
+        _ => {
+            if let Some(stem) = output.and_then(Path::file_stem) {
+                report.file_stem = stem.to_string_lossy().into_owned();
+            }
+            match output.and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()) {
+                Some(dir) => dir.to_path_buf(),
+                None => PathBuf::from("."),
+            }
+        }
     };
-    if let Some(stem) = output.and_then(Path::file_stem) {
-        report.file_stem = stem.to_string_lossy().into_owned();
-    }
     let options = batch::Options {
         out_dir,
         formats: own_format(&pack, formats, chosen),
@@ -670,13 +790,42 @@ fn own_format(pack: &Pack, formats: Vec<OutputFormat>, chosen: bool) -> Vec<Outp
     }
 }
 
+/// «(12 báo cáo/giây)», «(1,5 báo cáo/giây)» or «(3,2 giây/báo cáo)»: never «0».
+fn rate(reports: usize, seconds: f64) -> String {
+    if reports == 0 || seconds <= 0.0 {
+        return String::new();
+    }
+    let per_second = reports as f64 / seconds;
+    let text = if per_second >= 10.0 {
+        format!("{per_second:.0} báo cáo/giây")
+    } else if per_second >= 1.0 {
+        format!("{per_second:.1} báo cáo/giây")
+    } else {
+        format!("{:.1} giây/báo cáo", seconds / reports as f64)
+    };
+    format!(" ({})", text.replace('.', ","))
+}
+
+/// A summary written in each format asked for: every file, not only the first.
+fn every_format(first: &str, formats: &[OutputFormat]) -> String {
+    let path = Path::new(first);
+    let mut files = vec![first.to_string()];
+    for f in formats {
+        let other = path.with_extension(f.extension());
+        if other != path && other.is_file() {
+            files.push(other.display().to_string());
+        }
+    }
+    files.join(", ")
+}
+
 fn run_batch(
     input: &Path,
     pack: Option<&Path>,
     mut options: batch::Options,
     comparison: Option<(PathBuf, Option<PathBuf>)>,
     chosen: bool,
-    quiet: bool,
+    (quiet, verbose): (bool, bool),
 ) -> ExitCode {
     // A folder of commune workbooks, or one district workbook with a row per commune.
     let prepared = load_pack(pack).and_then(|p| batch::sources(&p, input).map(|f| (p, f)).map_err(|e| vec![e]));
@@ -763,11 +912,6 @@ fn run_batch(
         bar.finish_and_clear();
     }
     print(&summary.loi_tong_hop);
-    let rate = if summary.giay > 0.0 {
-        summary.so_tep as f64 / summary.giay
-    } else {
-        0.0
-    };
     if summary.tep_tam_da_xoa > 0 {
         eprintln!(
             "Đã xóa {} tệp tạm còn sót lại từ một lần chạy bị ngắt trước đó trong {}.",
@@ -778,14 +922,15 @@ fn run_batch(
     if summary.bi_dung {
         eprintln!("Đã dừng theo yêu cầu (Ctrl-C hoặc tín hiệu dừng): các báo cáo đã xong được giữ, tệp tạm đã xóa, không lập báo cáo tổng hợp.");
     }
+    let warnings: usize = summary.cac_tep.iter().map(|i| i.canh_bao.len()).sum();
     eprintln!(
-        "Tổng kết: đã lập {} / {} báo cáo, lỗi {}, bỏ qua {} tệp; {:.2} giây ({:.0} báo cáo/giây).",
+        "Tổng kết: đã lập {} / {} báo cáo, lỗi {}, cảnh báo {warnings}, bỏ qua {} tệp; {:.2} giây{}.",
         summary.da_ghi,
         summary.so_tep,
         summary.loi,
         summary.bo_qua.len(),
         summary.giay,
-        rate
+        rate(summary.so_tep, summary.giay)
     );
     let left = summary.cac_tep.iter().filter(|i| not_started(i)).count();
     if left > 0 {
@@ -806,16 +951,34 @@ fn run_batch(
         };
         eprintln!("  - {}{place}: {}{more}", item.tep, first.message);
     }
+    if warnings > 0 {
+        if verbose {
+            for item in summary.cac_tep.iter().filter(|i| !i.canh_bao.is_empty()) {
+                eprintln!("  - {}: {} cảnh báo", item.tep, item.canh_bao.len());
+                for d in &item.canh_bao {
+                    eprintln!("      Cảnh báo: {}", baocao::check::line(d));
+                }
+            }
+        } else {
+            let files = summary.cac_tep.iter().filter(|i| !i.canh_bao.is_empty()).count();
+            eprintln!("  - {warnings} cảnh báo ở {files} tệp (thêm -v để xem từng cảnh báo).");
+        }
+    }
     for group in &summary.tong_hop_nhom {
         if let Some(file) = &group.bao_cao {
             eprintln!(
-                "Báo cáo tổng hợp thư mục «{}» ({} xã): {file}",
-                group.thu_muc, group.so_xa
+                "Báo cáo tổng hợp thư mục «{}» ({} xã): {}",
+                group.thu_muc,
+                group.so_xa,
+                every_format(file, &options.formats)
             );
         }
     }
     if let Some(file) = &summary.bao_cao_tong_hop {
-        eprintln!("Báo cáo tổng hợp: {file}");
+        eprintln!("Báo cáo tổng hợp: {}", every_format(file, &options.formats));
+        if let Some(table) = &summary.bang_tong_hop {
+            eprintln!("Bảng tổng hợp (Excel): {table}");
+        }
         if !summary.xa_thieu.is_empty() {
             eprintln!(
                 "  (tổng hợp {} xã; thiếu {} tệp không lập được báo cáo: {})",
@@ -833,4 +996,28 @@ fn run_batch(
     }
     eprintln!("Chi tiết: {}", options.out_dir.join(batch::SUMMARY_FILE).display());
     ExitCode::from(summary.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_is_never_zero() {
+        assert_eq!(rate(18, 19.33), " (1,1 giây/báo cáo)");
+        assert_eq!(rate(3, 2.0), " (1,5 báo cáo/giây)");
+        assert_eq!(rate(1000, 2.66), " (376 báo cáo/giây)");
+        assert_eq!(rate(0, 0.0), "");
+        assert_eq!(rate(5, 0.0), "");
+    }
+
+    #[test]
+    fn the_nearest_value_is_suggested() {
+        let packs = ["bao-cao-ntm", "bao-cao-ntm-2025"].map(String::from);
+        assert_eq!(
+            nearest_hint("bao-cao-ntm-2026", &packs),
+            "; có phải «bao-cao-ntm-2025» không?"
+        );
+        assert_eq!(nearest_hint("BAO-CAO-NTM", &packs), "; có phải «bao-cao-ntm» không?");
+    }
 }

@@ -108,8 +108,8 @@ impl Meta {
     /// an undated line with shorter blanks; else broken before «ngày» («Đặng Thùy
     /// Trâm,» / «ngày 05 tháng 12 năm 2025»), so that «2025» never stands alone.
     pub fn date_lines(&self, width: Twips) -> Vec<String> {
-        // Measured as a space (a non-breaking space is as wide), 14 pt italic.
-        let fits = |line: &str| text_width(&line.replace('\u{a0}', " "), 28, false) <= width;
+        // Times New Roman's widths, 14 pt (italic letters are no wider than upright).
+        let fits = |line: &str| crate::wrap::width(line, 28, false) <= width;
         let full = self.date_line();
         if fits(&full) {
             return vec![full];
@@ -247,15 +247,26 @@ fn layout_table(columns: Vec<Twips>, rows: Vec<Vec<Vec<Paragraph>>>) -> Table {
     }
 }
 
+/// The room of the date line in a column `column` wide: its margins off, and a tenth
+/// kept: LibreOffice wrapped «Đặng Thùy Trâm, ngày      tháng      năm 2025» (italic,
+/// non-breaking blanks) at 95 % of the column by Times New Roman's upright widths.
+fn date_room(column: Twips) -> Twips {
+    (column - 2 * crate::doc::DEFAULT_CELL_PADDING) * 9 / 10
+}
+
 /// The header block: agency | Quốc hiệu and Tiêu ngữ; then Số | place and date.
 fn header(meta: &Meta, page: &PageSetup) -> Table {
     let width = page.text_width(false);
     let left_w = 3686; // 6.5 cm
     let right_w = width - left_w;
     let mut left = Vec::new();
+    // A line too long for the column breaks between word groups, not inside one.
+    let room = left_w - 2 * crate::doc::DEFAULT_CELL_PADDING;
     if !meta.co_quan_chu_quan.trim().is_empty() {
         for line in meta.co_quan_chu_quan.lines() {
-            left.push(para(centered(26, false, false), &line.trim().to_uppercase()));
+            for part in crate::wrap::lines(&line.trim().to_uppercase(), 26, false, room) {
+                left.push(para(centered(26, false, false), &part));
+            }
         }
     }
     let agency: Vec<String> = meta
@@ -263,6 +274,7 @@ fn header(meta: &Meta, page: &PageSetup) -> Table {
         .lines()
         .map(|l| l.trim().to_uppercase())
         .filter(|l| !l.is_empty())
+        .flat_map(|l| crate::wrap::lines(&l, 26, true, room))
         .collect();
     for line in &agency {
         left.push(para(centered(26, true, false), line));
@@ -282,9 +294,8 @@ fn header(meta: &Meta, page: &PageSetup) -> Table {
         },
         &meta.so_line(),
     )];
-    // Cell margins (0.19 cm each side) and a little slack for the rough measure.
     let date = meta
-        .date_lines(right_w - 2 * 108 - 120)
+        .date_lines(date_room(right_w))
         .iter()
         .enumerate()
         .map(|(i, line)| {
@@ -484,6 +495,7 @@ fn closing(meta: &Meta, page: &PageSetup) -> Table {
         } else {
             format!("- {item}")
         };
+        let text = crate::wrap::bind_groups(&text, 22, false, left_w - 2 * crate::doc::DEFAULT_CELL_PADDING);
         left.push(para(
             ParaStyle {
                 size: 22,
@@ -811,14 +823,23 @@ mod tests {
         assert_eq!(m.so_line(), "Số: 05/BC-UBND");
         assert_eq!(m.date_line(), "Ba Thành, ngày 05 tháng 12 năm 2024");
         assert_eq!(m.citation(), "05/BC-UBND ngày 05/12/2024");
-        // A long place name: the line is broken before «ngày», never before the year.
+        // A long place name: shorter blanks, or a break before «ngày», never «2024»
+        // alone on the next line.
+        let width = date_room(PAGE.text_width(false) - 3686);
         m.dia_danh = "Đặng Thùy Trâm".into();
-        let width = PAGE.text_width(false) - 3686 - 2 * 108 - 120;
         assert_eq!(m.date_lines(width), ["Đặng Thùy Trâm,", "ngày 05 tháng 12 năm 2024"]);
         m.ngay = None;
         assert_eq!(
             m.date_lines(width),
             ["Đặng Thùy Trâm, ngày\u{a0}\u{a0}\u{a0}tháng\u{a0}\u{a0}\u{a0}năm 2024"]
+        );
+        m.dia_danh = "Trương Quang Trọng".into();
+        assert_eq!(
+            m.date_lines(width),
+            [
+                "Trương Quang Trọng,",
+                "ngày\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}tháng\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}năm 2024"
+            ]
         );
         m.dia_danh = "Ba Thành".into();
         assert_eq!(m.date_lines(width), [m.date_line()]);

@@ -350,7 +350,8 @@ impl Report {
 pub fn keep(pack: &Pack, report: &Report, source: &str, folder: &str) -> Option<String> {
     let spec = pack.manifest.tong_hop.as_ref()?;
     let mut kept = Json::Object(serde_json::Map::new());
-    for path in &spec.giu {
+    let table = spec.bang.as_ref().map(|b| b.paths()).unwrap_or_default();
+    for path in spec.giu.iter().chain(&table) {
         let keys: Vec<&str> = path.split('.').collect();
         project(&report.data, &keys, &mut kept);
     }
@@ -460,14 +461,24 @@ pub fn summary(
     });
     let communes: Vec<minijinja::Value> = communes.into_iter().map(|(_, v)| v).collect();
     let env = pack.environment();
+    let agency = scope.overrides.issued_by_agency();
     let values = minijinja::context! {
         xa => communes,
         thieu => minijinja::Value::from(minijinja::value::Serde(missing)),
         trung => minijinja::Value::from(minijinja::value::Serde(duplicates)),
         cap => spec.cap.key(),
         nhom => scope.nhom.clone(),
+        so_nganh => agency,
     };
-    let van_ban = spec.van_ban.overridden(&scope.overrides);
+    // The pack's frame, then a Sở's, then a sub-folder's, then the run's values.
+    let mut van_ban = spec.van_ban.clone();
+    if let Some(own) = spec.van_ban_so.as_ref().filter(|_| agency) {
+        van_ban = van_ban.overridden(own);
+    }
+    if let Some(own) = spec.van_ban_nhom.as_ref().filter(|_| !scope.nhom.is_empty()) {
+        van_ban = van_ban.overridden(own);
+    }
+    let van_ban = van_ban.overridden(&scope.overrides);
     let meta = metadata_or_errors(pack, env, &values, &van_ban)?;
     let tables = Arc::new(Tables::default());
     let ctx = render_context(&values, &meta, pack, &tables, "");
@@ -527,6 +538,14 @@ fn source_stem(file: &str) -> String {
 fn vietnamese_collator() -> Option<icu_collator::CollatorBorrowed<'static>> {
     let locale = icu_locale_core::locale!("vi");
     icu_collator::Collator::try_new(locale.into(), icu_collator::options::CollatorOptions::default()).ok()
+}
+
+/// Compare two names in Vietnamese alphabetical order (CLDR "vi"), then byte order.
+pub fn compare_vietnamese(a: &str, b: &str) -> std::cmp::Ordering {
+    match vietnamese_collator() {
+        Some(c) => c.compare(a, b).then_with(|| a.cmp(b)),
+        None => a.cmp(b),
+    }
 }
 
 /// Sort names in Vietnamese alphabetical order: a ă â b c d đ e ê …, tones after

@@ -504,3 +504,43 @@ fn a_killed_batch_leaves_finished_reports_and_the_next_run_sweeps_the_rest() {
     }
     assert!(!files(&out_dir).iter().any(|f| f.starts_with(".baocao-")));
 }
+
+/// A file with a warning and an error: `tong-ket.json` files the warning under
+/// `canh_bao`, as `check --format json` does, never under `loi`.
+#[test]
+fn a_failed_files_warnings_stay_warnings_in_the_batch_and_in_check() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    let mut commune = sample::ba_thanh();
+    commune.narrative = Some(sample::Narrative::new(&[
+        &["Mục", "Nội dung"],
+        &["kho_khan_xa", "Đoạn dưới một khóa mẫu không có."],
+    ]));
+    commune.patches.push(sample::Patch::length_as_text());
+    write_workbook(&input, "Ba Thành.xlsx", &commune);
+
+    let out = baocao(&["batch", "vao", "-o", "ra", "-q"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let s = summary(&dir.path().join("ra"));
+    let item = &s["cac_tep"][0];
+    let messages = |key: &str| -> Vec<String> {
+        item[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(messages("loi").iter().any(|m| m.contains("khoảng 200")), "{item}");
+    assert!(!messages("loi").iter().any(|m| m.contains("kho_khan_xa")), "{item}");
+    assert!(messages("canh_bao").iter().any(|m| m.contains("kho_khan_xa")), "{item}");
+
+    let check = baocao(&["check", "vao", "--format", "json"], dir.path());
+    let checked: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let text = checked.to_string();
+    assert!(text.contains("kho_khan_xa") && text.contains("khoảng 200"), "{text}");
+    let first = &checked.as_array().map_or(&checked, |a| &a[0]);
+    let warnings = first["canh_bao"].to_string();
+    assert!(warnings.contains("kho_khan_xa"), "{checked}");
+}

@@ -351,3 +351,81 @@ fn sample_reports_keep_closing_and_group_rows_with_their_text() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The officer's table opens in LibreOffice without repair, and LibreOffice's own
+/// results of its formulas (recalculated on load) are the summary's totals.
+#[test]
+fn the_officers_table_round_trips_through_libreoffice() {
+    let Some(soffice) = soffice() else { return };
+    let dir = temp_dir();
+    let t = common::province_table(dir.path(), "ra");
+    let back = common::soffice_convert(&soffice, &t.xlsx, "xlsx", &dir.path().join("lo"));
+    common::check_province_table(&common::xlsx_rows(&back), &t);
+    let pdf = common::soffice_convert(&soffice, &t.xlsx, "pdf", &dir.path().join("pdf"));
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("TỔNG CỘNG") && text.contains("Đình Cương"), "{text}");
+}
+
+/// As LibreOffice lays the page out: a Sở's name breaks between word groups and a
+/// Nơi nhận line before the place, never inside «Môi trường» or «Quảng Ngãi».
+#[test]
+fn word_groups_stay_together_on_the_page() {
+    let Some(soffice) = soffice() else { return };
+    let dir = temp_dir();
+    let input = dir.path().join("tinh");
+    std::fs::create_dir(&input).unwrap();
+    let c = sample::province_commune("Ba Tơ", "Quảng Ngãi", 7);
+    std::fs::write(input.join("Ba Tơ.xlsx"), sample::workbook_bytes(&c)).unwrap();
+    let out = common::baocao(
+        &[
+            "batch",
+            "tinh",
+            "-o",
+            "ra",
+            "-q",
+            "-t",
+            "bao-cao-ntm-2025",
+            "--co-quan-chu-quan",
+            "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI",
+            "--co-quan",
+            "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG",
+            "--ky-hieu",
+            "BC-SNNMT",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = |file: &str| -> Vec<String> {
+        let (text, _) = to_pdf(&soffice, &dir.path().join("ra").join(file));
+        // The left column of the header and of the closing: before a wide gap.
+        text.replace('\u{a0}', " ")
+            .lines()
+            .map(|l| l.trim().split("   ").next().unwrap_or_default().trim().to_string())
+            .collect()
+    };
+    let summary = lines("tong-hop-ntm-2025-tinh-quang-ngai.docx");
+    for expected in ["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI", "SỞ NÔNG NGHIỆP", "VÀ MÔI TRƯỜNG"] {
+        assert!(
+            summary.iter().any(|l| l == expected),
+            "{expected:?} not a line: {summary:?}"
+        );
+    }
+    let report = lines("bao-cao-ntm-2025-xa-ba-to.docx");
+    assert!(
+        report.iter().any(|l| l == "tỉnh Quảng Ngãi;"),
+        "the recipient's place on a line of its own: {report:?}"
+    );
+    let broken: Vec<&String> = report
+        .iter()
+        .chain(&summary)
+        // The narrow columns' lines (a body line may break anywhere between words).
+        .filter(|l| l.chars().count() < 45)
+        .filter(|l| l.ends_with("Quảng") || l.ends_with("MÔI") || l.ends_with("Môi"))
+        .collect();
+    assert!(broken.is_empty(), "{broken:?}");
+}

@@ -283,3 +283,37 @@ fn the_shipped_sample_renders() {
     let paragraphs = docx_paragraphs(&render_docx(&path));
     assert!(paragraphs.iter().any(|p| p.contains("27 tuyến")));
 }
+
+/// `-o ra/` (or an existing folder) writes into that folder under the report's own
+/// name, every run to the same file; not «ra.docx» beside it.
+#[test]
+fn output_to_a_folder_writes_into_it() {
+    let dir = temp_dir();
+    write_workbook(dir.path(), "Ba Thành.xlsx", &sample::ba_thanh());
+    let listing = |folder: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join(folder))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // A path ending in a separator: made when missing.
+    let out = common::baocao(&["render", "Ba Thành.xlsx", "-o", "moi/"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(listing("moi"), ["bao-cao-ntm-2024-xa-ba-thanh.docx"]);
+    // An existing folder without the separator, twice, and with -f.
+    std::fs::create_dir(dir.path().join("ra")).unwrap();
+    for _ in 0..2 {
+        let out = common::baocao(&["render", "Ba Thành.xlsx", "-o", "ra", "-f", "docx,odt"], dir.path());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(
+        listing("ra"),
+        ["bao-cao-ntm-2024-xa-ba-thanh.docx", "bao-cao-ntm-2024-xa-ba-thanh.odt"]
+    );
+    assert!(!dir.path().join("ra.docx").exists());
+    let docx = std::fs::read(dir.path().join("ra/bao-cao-ntm-2024-xa-ba-thanh.docx")).unwrap();
+    assert!(docx_text(&docx).contains("XÃ BA THÀNH"));
+}

@@ -325,6 +325,11 @@ async fn the_2025_pack_is_chosen_on_the_page() {
         names.contains(&"tong-hop-ntm-2025-tinh-quang-ngai.docx".to_string()),
         "{names:?}"
     );
+    // The officer's table comes with it.
+    assert!(
+        names.contains(&"tong-hop-ntm-2025-tinh-quang-ngai.xlsx".to_string()),
+        "{names:?}"
+    );
     // And, asked for with «nhom», one summary per sub-folder of the zip.
     for folder in ["mo-duc-cu", "son-ha-cu"] {
         let name = format!("tong-hop-ntm-2025-tinh-quang-ngai-{folder}.docx");
@@ -664,7 +669,12 @@ async fn the_page_is_vietnamese_labelled_and_unknown_pages_are_404() {
     let page = get(&app, "/").await;
     let text = page.text();
     assert!(text.contains(r#"<html lang="vi">"#));
-    assert!(text.contains(r#"<label for="tep">"#) && text.contains(r#"id="tep" name="tep""#));
+    assert!(text.contains(r#"id="tep" name="tep""#));
+    // The file button is the page's own words, not the browser's «Choose Files».
+    assert!(
+        text.contains(r#"<label for="tep" class="nut" id="nut-chon-tep">Chọn tệp bảng tính"#),
+        "{text}"
+    );
     assert!(
         text.contains(r#"enctype="multipart/form-data""#),
         "a plain form works without JavaScript"
@@ -817,6 +827,354 @@ async fn formats_are_chosen_as_on_the_command_line_and_pdf_needs_libreoffice() {
     assert!(
         !get(&app, "/").await.text().contains(r#"value="pdf""#),
         "PDF is not offered"
+    );
+    assert_temp_empty(temp.path()).await;
+}
+
+/// The files of a sample folder zipped as a clerk does: (path in the zip, bytes).
+fn sample_files(folder: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(folder);
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                format!("{prefix}{}", e.file_name().to_string_lossy()),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A command-line word on the page is a bug: the clerk has no command line.
+fn assert_no_command_line_words(text: &str) {
+    for word in ["-t bao-cao", "--nhom", "-f docx", "os error", "Zip error", "EOCD"] {
+        assert!(!text.contains(word), "«{word}» on the page: {text}");
+    }
+}
+
+/// With nothing chosen the pack follows the workbooks' year (2025 on: the
+/// province's); the choice is said, and a pack chosen against the year is a warning
+/// in the page's words.
+#[tokio::test]
+async fn the_pack_follows_the_workbooks_year_and_a_mismatch_is_said_in_the_pages_words() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let province = zip_of(&sample_files("tinh-quang-ngai/Mộ Đức (cũ)", "Mộ Đức (cũ)/"));
+    let (job, page) = submit(&app, &[("tep", Some("mo-duc.zip"), province.clone())]).await;
+    let text = page.text();
+    assert!(text.contains("Đã lập 4 / 4 báo cáo."), "{text}");
+    assert!(
+        text.contains(
+            "Mẫu báo cáo: «Từ năm 2025: xã báo cáo UBND tỉnh, tổng hợp của tỉnh», chọn theo năm báo cáo 2025"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"<a href="/">Chọn mẫu khác và gửi lại</a>"#), "{text}");
+    // No warning but the samples' own: two reports dated before the decision they cite.
+    assert_eq!(
+        text.matches("Cảnh báo: ").count(),
+        text.matches("ở sau ngày của báo cáo").count(),
+        "{text}"
+    );
+    let names = zip_names(&get(&app, &format!("{job}/tai-tat-ca")).await.bytes);
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("bao-cao-ntm-2025-xa-")).count(),
+        4,
+        "{names:?}"
+    );
+    // A 2024 workbook alone: the 2024 pack.
+    let (_, page) = submit(
+        &app,
+        &[(
+            "tep",
+            Some("Ba Thành.xlsx"),
+            sample::workbook_bytes(&sample::ba_thanh()),
+        )],
+    )
+    .await;
+    assert!(page.text().contains("chọn theo năm báo cáo 2024"), "{}", page.text());
+
+    // The 2024 pack chosen for 2025 workbooks: a warning at the top, in the page's words.
+    let (_, page) = submit(
+        &app,
+        &[
+            ("mau_co_san", None, b"bao-cao-ntm".to_vec()),
+            ("tep", Some("mo-duc.zip"), province),
+        ],
+    )
+    .await;
+    let text = page.text();
+    assert!(
+        text.contains("«Năm 2024: xã báo cáo UBND huyện, tổng hợp của huyện» (đã chọn ở trang chủ)"),
+        "{text}"
+    );
+    let warning = text
+        .find("Cảnh báo: 4 tệp ghi năm báo cáo từ 2025 trở đi")
+        .expect(&text);
+    assert!(
+        text[warning..].contains("hãy gửi lại các tệp này và chọn mẫu «Từ năm 2025"),
+        "{text}"
+    );
+    assert!(warning < text.find("Long Phụng.xlsx: 1 lỗi").expect(&text));
+    assert_no_command_line_words(&text);
+    // «Send again» opens the home page with that pack checked.
+    assert!(
+        text.contains(r#"href="/?mau=bao-cao-ntm-2025">Gửi lại với mẫu «Từ năm 2025"#),
+        "{text}"
+    );
+    let home = get(&app, "/?mau=bao-cao-ntm-2025").await.text();
+    assert!(home.contains(r#"value="bao-cao-ntm-2025" checked>"#), "{home}");
+    assert!(!home.contains(r#"value="tu-dong" checked>"#), "{home}");
+    let home = get(&app, "/?mau=..%2F..%2Fetc").await.text();
+    assert!(home.contains(r#"value="tu-dong" checked>"#), "{home}");
+
+    // The 2025 pack chosen for a 2024 workbook: reports to the province, said so.
+    let (_, page) = submit(
+        &app,
+        &[
+            ("mau_co_san", None, b"bao-cao-ntm-2025".to_vec()),
+            (
+                "tep",
+                Some("Ba Thành.xlsx"),
+                sample::workbook_bytes(&sample::ba_thanh()),
+            ),
+        ],
+    )
+    .await;
+    let text = page.text();
+    assert!(
+        text.contains("Cảnh báo: 1 tệp ghi năm báo cáo trước 2025 («Ba Thành.xlsx»)"),
+        "{text}"
+    );
+    assert_no_command_line_words(&text);
+    assert_temp_empty(temp.path()).await;
+}
+
+/// A province's zip with per-folder summaries and a damaged workbook: the failure is
+/// at the top, then every file the run made, each with its link (the summaries of
+/// every sub-folder too), then the communes that came out.
+#[tokio::test]
+async fn failures_come_first_and_every_file_made_is_listed_with_its_link() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let mut files = sample_files("tinh-quang-ngai/Mộ Đức (cũ)", "tinh/Mộ Đức (cũ)/");
+    files.extend(sample_files("tinh-quang-ngai/Sơn Hà (cũ)", "tinh/Sơn Hà (cũ)/"));
+    let mut bytes =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/tinh-quang-ngai/Sơn Hà (cũ)/Sơn Kỳ.xlsx"))
+            .unwrap();
+    bytes.truncate(bytes.len() / 2);
+    files.push(("tinh/Sơn Hà (cũ)/Sơn Hỏng.xlsx".into(), bytes));
+    let (job, page) = submit(
+        &app,
+        &[
+            ("nhom", None, b"thu-muc".to_vec()),
+            ("tep", Some("tinh.zip"), zip_of(&files)),
+        ],
+    )
+    .await;
+    let text = page.text();
+    assert!(text.contains("Đã lập 9 / 10 báo cáo."), "{text}");
+    let failed = text.find(r#"id="tep-loi""#).expect(&text);
+    let downloads = text.find(r#"id="tai-ve""#).expect(&text);
+    let good = text.find(r#"id="cac-tep""#).expect(&text);
+    assert!(failed < downloads && downloads < good, "failures, downloads, the rest");
+    let broken = &text[failed..downloads];
+    assert!(broken.contains("Sơn Hà (cũ)/Sơn Hỏng.xlsx: 1 lỗi"), "{broken}");
+    assert!(broken.contains("bị hỏng"), "{broken}");
+    assert_no_command_line_words(&text);
+    // Every file of the .zip has its link on the page.
+    let names = zip_names(&get(&app, &format!("{job}/tai-tat-ca")).await.bytes);
+    assert!(
+        text.contains(&format!("Tải tất cả {} tệp (.zip)", names.len())),
+        "{text}"
+    );
+    for name in &names {
+        assert!(
+            text.contains(&format!(">{name}<")) || text.contains(&format!(">Tải {name}<")),
+            "{name} is not listed: {text}"
+        );
+    }
+    for (folder, slug, n) in [("Mộ Đức (cũ)", "mo-duc-cu", 4), ("Sơn Hà (cũ)", "son-ha-cu", 5)] {
+        let name = format!("tong-hop-ntm-2025-tinh-quang-ngai-{slug}.docx");
+        assert!(names.contains(&name), "{names:?}");
+        let line = format!(">{name}</a>: Báo cáo tổng hợp thư mục «{folder}» ({n} xã)");
+        assert!(text.contains(&line), "{line}\n{text}");
+        let index = text[..text.find(&line).unwrap()].rsplit("/tai/").next().unwrap();
+        let index: usize = index[..index.find('"').unwrap()].parse().unwrap();
+        let one = get(&app, &format!("{job}/tai/{index}")).await;
+        assert!(
+            common::docx_text(&one.bytes).contains(folder),
+            "the link gives that summary"
+        );
+    }
+    assert_temp_empty(temp.path()).await;
+}
+
+/// One commune: its report, nothing about a .zip, a summary or tong-ket.json.
+#[tokio::test]
+async fn one_commune_gets_its_report_and_no_batch_words() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let (job, page) = submit(
+        &app,
+        &[(
+            "tep",
+            Some("Ba Thành.xlsx"),
+            sample::workbook_bytes(&sample::ba_thanh()),
+        )],
+    )
+    .await;
+    let text = page.text();
+    assert!(text.contains("Tải bao-cao-ntm-2024-xa-ba-thanh.docx"), "{text}");
+    let text = &text[..text.find(r#"id="xem-truoc""#).expect(&text)];
+    for jargon in ["Tải tất cả", "tong-ket.json", "Báo cáo tổng hợp", ".zip"] {
+        assert!(!text.contains(jargon), "«{jargon}» for one commune: {text}");
+    }
+    let one = get(&app, &format!("{job}/tai/0")).await;
+    assert!(common::docx_text(&one.bytes).contains("BÁO CÁO"));
+    assert_temp_empty(temp.path()).await;
+}
+
+/// A Word file alone, a file of another kind, a broken .zip, a Word file among
+/// workbooks: each said in plain Vietnamese, never the system's or a library's
+/// English.
+#[tokio::test]
+async fn a_word_file_another_file_and_a_broken_zip_are_said_in_plain_vietnamese() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let (_, page) = submit(
+        &app,
+        &[(
+            "tep",
+            Some("Ba Thành.xlsx"),
+            sample::workbook_bytes(&sample::ba_thanh()),
+        )],
+    )
+    .await;
+    assert!(page.text().contains("Tải bao-cao"), "{}", page.text());
+    // A report itself, sent back as if it were the workbook.
+    let word = {
+        let dir = temp_dir_with(&[("Ba Thành.xlsx", &sample::workbook_bytes(&sample::ba_thanh()))]);
+        let pack = baocao::template::Pack::builtin().unwrap();
+        let report = baocao::report::from_file(&pack, &dir.path().join("Ba Thành.xlsx")).unwrap();
+        report.to_bytes(baocao::write::OutputFormat::Docx).unwrap()
+    };
+    let alone = send(
+        &app,
+        upload_request(multipart(&[("tep", Some("bao-cao.docx"), word.clone())])),
+    )
+    .await;
+    let alone = if alone.status == StatusCode::SEE_OTHER {
+        submit(&app, &[("tep", Some("bao-cao.docx"), word.clone())]).await.1
+    } else {
+        alone
+    };
+    let text = alone.text();
+    assert_eq!(alone.status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(
+        text.contains("Tệp «bao-cao.docx» là văn bản Word, không phải bảng tính"),
+        "{text}"
+    );
+    assert!(text.contains("«Dùng mẫu báo cáo riêng»"), "{text}");
+    assert!(
+        !text.contains("thư mục không có"),
+        "one file was sent, not a folder: {text}"
+    );
+
+    let (_, page) = submit(&app, &[("tep", Some("ghi-chu.txt"), b"so lieu".to_vec())]).await;
+    assert!(
+        page.text()
+            .contains("Tệp «ghi-chu.txt» không phải bảng tính nên không lập được báo cáo."),
+        "{}",
+        page.text()
+    );
+
+    let mut broken = district_zip();
+    broken.truncate(broken.len() / 2);
+    let answer = send(&app, upload_request(multipart(&[("tep", Some("huyen.zip"), broken)]))).await;
+    let text = answer.text();
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(
+        text.contains("Không giải nén được «huyen.zip»: tệp .zip bị hỏng"),
+        "{text}"
+    );
+    assert_no_command_line_words(&text);
+
+    // A Word file named as a workbook, among good ones.
+    let (_, page) = submit(
+        &app,
+        &[
+            (
+                "tep",
+                Some("Ba Thành.xlsx"),
+                sample::workbook_bytes(&sample::ba_thanh()),
+            ),
+            ("tep", Some("Ba Vì.xlsx"), word),
+        ],
+    )
+    .await;
+    let text = page.text();
+    assert!(text.contains("Ba Vì.xlsx: 1 lỗi"), "{text}");
+    assert!(
+        text.contains("tệp này là văn bản Word (.docx), không phải bảng tính"),
+        "{text}"
+    );
+    assert!(!text.contains("bị hỏng"), "{text}");
+    assert_no_command_line_words(&text);
+    assert_temp_empty(temp.path()).await;
+}
+
+/// With PDF, the page counts each report as it is made and each PDF as LibreOffice
+/// writes it, not 0 until everything is done. Needs LibreOffice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_pdf_progress_counts_each_report_and_each_pdf() {
+    let Ok(soffice) = baocao::write::pdf::find(None) else {
+        assert!(std::env::var_os("CI").is_none(), "CI: LibreOffice is needed");
+        println!("BỎ QUA: không có LibreOffice (soffice).");
+        return;
+    };
+    let temp = temp();
+    let app = router(Config {
+        soffice: Some(soffice),
+        ..config(temp.path(), Limits::default())
+    });
+    let files: Vec<(String, Vec<u8>)> = district_files("huyen/").into_iter().take(6).collect();
+    let posted = send(
+        &app,
+        upload_request(multipart(&[
+            ("dinh_dang", None, b"pdf".to_vec()),
+            ("tep", Some("huyen.zip"), zip_of(&files)),
+        ])),
+    )
+    .await;
+    let location = posted.headers[header::LOCATION].to_str().unwrap().to_string();
+    let mut seen = Vec::new();
+    let started = Instant::now();
+    loop {
+        let state: serde_json::Value =
+            serde_json::from_slice(&get(&app, &format!("{location}/tien-do")).await.bytes).unwrap();
+        if state["trang_thai"] == "xong" {
+            assert_eq!(state["da_lap"], 6, "{state}");
+            break;
+        }
+        if state["trang_thai"] == "dang_lap" {
+            let step = (state["xong"].as_u64().unwrap(), state["pdf_xong"].as_u64().unwrap_or(0));
+            if seen.last() != Some(&step) {
+                seen.push(step);
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "job never ended");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Every report counted before the PDFs are done, and the PDFs one by one.
+    assert!(seen.iter().any(|&(reports, pdfs)| reports == 6 && pdfs < 6), "{seen:?}");
+    assert!(seen.iter().any(|&(_, pdfs)| pdfs > 0 && pdfs < 6), "{seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1),
+        "{seen:?}"
     );
     assert_temp_empty(temp.path()).await;
 }

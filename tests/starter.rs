@@ -287,33 +287,6 @@ fn progress_never_says_done_for_a_report_that_then_fails_as_a_duplicate() {
     assert_eq!(written, ["bao-cao-2024.docx"]);
 }
 
-/// `office-validate --strict` on a file: None when the validator is not installed
-/// (outside CI), else its verdict and output.
-fn validate(file: &Path) -> Option<(bool, String)> {
-    let script = Path::new("/work/shared/tools/office-validate/validate.sh");
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from)?;
-    if !script.is_file() || !home.join(".cache/office-validate").is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "office-validate must be installed in CI"
-        );
-        eprintln!("office-validate not installed: validation skipped");
-        return None;
-    }
-    let out = std::process::Command::new("bash")
-        .arg(script)
-        .arg("--strict")
-        .arg(file)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some((out.status.success(), text))
-}
-
 #[test]
 fn the_starter_word_form_has_the_frame_and_renders_each_commune() {
     let dir = temp_dir();
@@ -369,7 +342,7 @@ fn the_starter_word_form_has_the_frame_and_renders_each_commune() {
             "a tag split over runs: {text}"
         );
     }
-    if let Some((ok, report)) = validate(&dir.path().join("mau-word/mau.docx")) {
+    if let Some((ok, report)) = common::validate(&dir.path().join("mau-word/mau.docx")) {
         assert!(ok, "the starter form: {report}");
     }
 
@@ -405,7 +378,7 @@ fn the_starter_word_form_has_the_frame_and_renders_each_commune() {
         let area = format!("- Diện tích tự nhiên (ha): 7.{},9", 216 + u32::from(day));
         assert!(has(&area), "{name}: {area:?} not in {text}");
         assert!(!text.contains("{{") && !text.contains("{%"), "{name}: {text}");
-        if let Some((ok, report)) = validate(&path) {
+        if let Some((ok, report)) = common::validate(&path) {
             assert!(ok, "{name}: {report}");
         }
     }

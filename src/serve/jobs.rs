@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::Semaphore;
@@ -25,7 +25,13 @@ const PREVIEWS: usize = 100;
 #[derive(Clone)]
 pub(crate) enum Phase {
     Waiting,
-    Running { done: usize, total: usize },
+    /// `done` inputs of `total` have their report made (or failed); with PDF,
+    /// `pdfs` of them are converted so far.
+    Running {
+        done: usize,
+        total: usize,
+        pdfs: Option<usize>,
+    },
     Failed(Refusal),
     Done(Arc<Finished>),
 }
@@ -46,10 +52,10 @@ impl Job {
     }
 
     /// Progress of a running job; a job already given up (time limit) stays so.
-    fn progress(&self, done: usize, total: usize) {
+    fn progress(&self, done: usize, total: usize, pdfs: Option<usize>) {
         let mut phase = lock(&self.phase);
         if matches!(*phase, Phase::Running { .. }) {
-            *phase = Phase::Running { done, total };
+            *phase = Phase::Running { done, total, pdfs };
         }
     }
 }
@@ -139,7 +145,11 @@ impl Jobs {
             let Ok(turn) = turns.acquire_owned().await else {
                 return;
             };
-            job.set(Phase::Running { done: 0, total: 0 });
+            job.set(Phase::Running {
+                done: 0,
+                total: 0,
+                pdfs: None,
+            });
             let worker = job.clone();
             // The turn and the upload's folder go with the work: a job over its time
             // is answered at once, but its thread keeps the turn (the machine stays
@@ -186,8 +196,20 @@ fn new_id() -> String {
 
 /// One output file: its bytes until they are in the zip.
 pub(crate) struct OutFile {
+    /// Its path in the zip (below the output folder).
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+/// A file of the run that is no single commune's report (a summary, a table…), as
+/// the page lists it.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Output {
+    /// Into `Finished::files`.
+    pub index: usize,
+    pub name: String,
+    /// What it is, in words («Báo cáo tổng hợp thư mục «Sơn Hà (cũ)» (5 xã)»), or empty.
+    pub what: String,
 }
 
 impl Finished {
@@ -209,6 +231,7 @@ impl OutFile {
             Some("odt") => "application/vnd.oasis.opendocument.text",
             Some("pdf") => "application/pdf",
             Some("json") => "application/json",
+            Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             _ => "application/octet-stream",
         }
     }
@@ -229,6 +252,8 @@ pub(crate) struct ItemView {
     pub headline: String,
     pub ok: bool,
     pub lines: Vec<Line>,
+    /// Its place in `Finished::items` (the preview's address).
+    pub index: usize,
     /// Indexes into `Finished::files`.
     pub files: Vec<(usize, String)>,
     #[serde(skip)]
@@ -238,10 +263,18 @@ pub(crate) struct ItemView {
 
 pub(crate) struct Finished {
     pub items: Vec<ItemView>,
+    /// Which pack made the reports and why, in the page's words.
+    pub pack_note: String,
+    /// A pack that does not fit the workbooks' year, in the page's words, and the
+    /// embedded pack to send them again with.
+    pub notices: Vec<String>,
+    pub suggested: Option<(&'static str, &'static str)>,
+    /// Every file of the run besides the communes' reports, summaries first.
+    pub outputs: Vec<Output>,
+    /// One commune uploaded: no summary, no .zip, no tong-ket.json to speak of.
+    pub single: bool,
     pub skipped: Vec<batch::Skipped>,
     pub files: Vec<OutFile>,
-    /// The district summary, as an index into `files`.
-    pub summary_file: Option<usize>,
     pub summary_errors: Vec<Line>,
     pub missing: Vec<String>,
     /// `check`'s closing line and the batch's.
@@ -255,6 +288,8 @@ pub(crate) struct Finished {
 /// client gave them.
 struct Clean {
     prefixes: Vec<String>,
+    /// Hints written for the command line, left out.
+    hints: Vec<String>,
 }
 
 impl Clean {
@@ -262,6 +297,9 @@ impl Clean {
         let mut out = s.to_string();
         for p in &self.prefixes {
             out = out.replace(p.as_str(), "");
+        }
+        for h in &self.hints {
+            out = out.replace(&format!(" {h}"), "");
         }
         out
     }
@@ -283,6 +321,170 @@ fn failed(status: StatusCode, message: String) -> Refusal {
     Refusal::new(status, message)
 }
 
+/// The embedded packs the page offers, with the words of its choice.
+pub(crate) const PACKS: &[(&str, &str)] = &[
+    (PACK_2025, "Từ năm 2025: xã báo cáo UBND tỉnh, tổng hợp của tỉnh"),
+    (PACK_2024, "Năm 2024: xã báo cáo UBND huyện, tổng hợp của huyện"),
+];
+const PACK_2024: &str = "bao-cao-ntm";
+const PACK_2025: &str = "bao-cao-ntm-2025";
+
+fn pack_title(name: &str) -> &'static str {
+    PACKS.iter().find(|(n, _)| *n == name).map_or("", |(_, t)| t)
+}
+
+/// Districts ended on 1 July 2025: from the 2025 report on, a commune reports to
+/// the province.
+fn pack_for_year(year: i32) -> &'static str {
+    if year >= 2025 {
+        PACK_2025
+    } else {
+        PACK_2024
+    }
+}
+
+/// The report year a workbook gives, read with the 2025 pack's label sheet (the two
+/// years share it but for «Huyện»).
+fn workbook_year(path: &Path) -> Option<i32> {
+    let pack = Pack::builtin_named(PACK_2025)?.ok()?;
+    let book = crate::workbook::open(path).ok()?;
+    crate::bind::year_of(&book, &pack.manifest.du_lieu)
+}
+
+/// The pack of an upload, chosen on the page or from the workbooks' year.
+enum Choice {
+    Uploaded(PathBuf),
+    Chosen(&'static str),
+    /// Chosen by the page: the pack, and the year that chose it (none: the default).
+    ByYear(&'static str, Option<i32>),
+    /// One district workbook, a row per commune: the 2024 pack splits it.
+    District,
+}
+
+impl Choice {
+    fn of(pack: Option<PathBuf>, builtin: Option<&'static str>, inputs: &Path) -> Choice {
+        if let Some(path) = pack {
+            return Choice::Uploaded(path);
+        }
+        if let Some(name) = builtin {
+            return Choice::Chosen(name);
+        }
+        let district = single_file(inputs).is_some_and(|file| {
+            Pack::builtin_named(PACK_2024)
+                .and_then(Result::ok)
+                .is_some_and(|p| batch::district_sources(&p, &file).is_ok())
+        });
+        if district {
+            return Choice::District;
+        }
+        // The first workbooks that say their year; most uploads are of one year.
+        let year = batch::scan(inputs, false)
+            .ok()
+            .and_then(|(files, _)| files.iter().take(5).find_map(|f| workbook_year(f)));
+        Choice::ByYear(year.map_or(PACK_2025, pack_for_year), year)
+    }
+
+    fn builtin(&self) -> Option<&'static str> {
+        match self {
+            Choice::Uploaded(_) => None,
+            Choice::Chosen(name) | Choice::ByYear(name, _) => Some(name),
+            Choice::District => Some(PACK_2024),
+        }
+    }
+
+    /// Which pack, and why, as the results page says it.
+    fn note(&self) -> String {
+        let title = self.builtin().map(pack_title).unwrap_or_default();
+        match self {
+            Choice::Uploaded(_) => "Mẫu báo cáo: mẫu riêng đã gửi lên.".into(),
+            Choice::Chosen(_) => format!("Mẫu báo cáo: «{title}» (đã chọn ở trang chủ)."),
+            Choice::ByYear(_, Some(year)) => {
+                format!("Mẫu báo cáo: «{title}», chọn theo năm báo cáo {year} ghi trong bảng tính.")
+            }
+            Choice::ByYear(_, None) => {
+                format!("Mẫu báo cáo: «{title}» (bảng tính không ghi năm báo cáo nên dùng mẫu của năm hiện hành).")
+            }
+            Choice::District => {
+                format!("Mẫu báo cáo: «{title}», vì tệp là bảng tính của huyện (mỗi xã một dòng).")
+            }
+        }
+    }
+}
+
+/// Inputs whose year does not fit the pack used, in the page's words (never a
+/// command-line option).
+fn year_notices(pack: &str, years: &[(String, i32)]) -> Vec<String> {
+    let list = |names: &[&String]| {
+        let shown: Vec<String> = names.iter().take(5).map(|n| format!("«{n}»")).collect();
+        let more = names.len().saturating_sub(5);
+        if more > 0 {
+            format!("{} và {more} tệp khác", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let later: Vec<&String> = years.iter().filter(|(_, y)| *y >= 2025).map(|(n, _)| n).collect();
+    let earlier: Vec<&String> = years.iter().filter(|(_, y)| *y < 2025).map(|(n, _)| n).collect();
+    let mut notices = Vec::new();
+    if pack == PACK_2024 && !later.is_empty() {
+        notices.push(format!(
+            "{} tệp ghi năm báo cáo từ 2025 trở đi ({}) nhưng mẫu đang dùng là «{}». Từ ngày 1/7/2025 không còn cấp huyện: hãy gửi lại các tệp này và chọn mẫu «{}».",
+            later.len(),
+            list(&later),
+            pack_title(PACK_2024),
+            pack_title(PACK_2025),
+        ));
+    }
+    if pack == PACK_2025 && !earlier.is_empty() {
+        notices.push(format!(
+            "{} tệp ghi năm báo cáo trước 2025 ({}) nhưng mẫu đang dùng là «{}», nên báo cáo của các tệp này gửi UBND tỉnh. Báo cáo năm 2024 gửi UBND huyện: hãy gửi lại các tệp này và chọn mẫu «{}».",
+            earlier.len(),
+            list(&earlier),
+            pack_title(PACK_2025),
+            pack_title(PACK_2024),
+        ));
+    }
+    notices
+}
+
+/// PDFs in a folder and below it (LibreOffice writes each into the batch's
+/// `.baocao-pdf-…` work folder inside the output folder as it finishes it; the
+/// batch then moves them up): how far the conversion is.
+fn pdfs_in(dir: &Path, depth: usize) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() && depth > 0 => pdfs_in(&e.path(), depth - 1),
+            Ok(t) if t.is_file() && e.path().extension().is_some_and(|x| x == "pdf") => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Every file below `dir` but hidden ones, as paths relative to it, sorted.
+fn files_below(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = rel.join(e.file_name());
+        match e.file_type() {
+            Ok(t) if t.is_dir() => files_below(&e.path(), &path, out),
+            Ok(t) if t.is_file() => out.push(path),
+            _ => {}
+        }
+    }
+}
+
+fn stem(path: &str) -> String {
+    Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// The job itself, on a blocking thread: the CLI's batch, into the job's folder.
 fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finished, Refusal> {
     let Received {
@@ -294,18 +496,22 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         formats,
     } = received;
     let out = dir.path().join("ra");
-    let clean = Clean {
+    let choice = Choice::of(pack, builtin, &inputs);
+    let opened = match &choice {
+        Choice::Uploaded(path) => Pack::open(Some(path)),
+        other => other
+            .builtin()
+            .and_then(Pack::builtin_named)
+            .unwrap_or_else(Pack::builtin)
+            .map_err(|e| vec![e]),
+    };
+    let mut clean = Clean {
         prefixes: vec![
             format!("{}{}", inputs.display(), std::path::MAIN_SEPARATOR),
             format!("{}{}", out.display(), std::path::MAIN_SEPARATOR),
             format!("{}{}", dir.path().join("tai-len").display(), std::path::MAIN_SEPARATOR),
         ],
-    };
-    let opened = match (&pack, builtin) {
-        (None, Some(name)) => Pack::builtin_named(name)
-            .unwrap_or_else(Pack::builtin)
-            .map_err(|e| vec![e]),
-        _ => Pack::open(pack.as_deref()),
+        hints: Vec::new(),
     };
     let pack = opened.map_err(|errors| {
         let said: Vec<String> = errors.iter().map(|d| clean.diagnostic(d).to_string()).collect();
@@ -314,6 +520,16 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
             format!("Mẫu báo cáo gửi lên không dùng được: {}", said.join("; ")),
         )
     })?;
+    // The embedded packs' hints name command-line options; the page says its own.
+    if choice.builtin().is_some() {
+        clean.hints = pack
+            .manifest
+            .du_lieu
+            .values()
+            .flat_map(|d| d.truong.values())
+            .filter_map(|f| f.goi_y.clone())
+            .collect();
+    }
     if formats.contains(&OutputFormat::Pdf) && soffice.is_none() {
         return Err(failed(
             StatusCode::BAD_REQUEST,
@@ -327,42 +543,99 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         .and_then(|file| batch::sources(&pack, &file).ok());
     let (sources, skipped) = match district {
         Some(found) => found,
-        None => {
-            batch::sources(&pack, &inputs).map_err(|d| failed(StatusCode::BAD_REQUEST, clean.diagnostic(&d).message))?
-        }
+        None => batch::sources(&pack, &inputs).map_err(|d| {
+            let message = match nothing_to_read(&inputs) {
+                Some(said) => said,
+                None => clean.diagnostic(&d).message,
+            };
+            failed(StatusCode::BAD_REQUEST, message)
+        })?,
     };
     let total = sources.len();
-    job.progress(0, total);
+    let root = inputs.is_dir().then(|| inputs.clone());
+    let index_of: HashMap<String, usize> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.label(root.as_deref()).0, i))
+        .collect();
+    let paths: Vec<Option<PathBuf>> = sources
+        .iter()
+        .map(|s| match s {
+            batch::Source::File(p) => Some(p.clone()),
+            batch::Source::Commune(_) => None,
+        })
+        .collect();
+    let wants_pdf = formats.contains(&OutputFormat::Pdf);
+    job.progress(0, total, wants_pdf.then_some(0));
     let options = batch::Options {
         out_dir: out.clone(),
         formats,
-        summary: true,
+        // A summary of one commune is no summary.
+        summary: total > 1,
         soffice,
-        root: inputs.is_dir().then(|| inputs.clone()),
+        root,
         group_by_folder: by_folder,
         ..batch::Options::default()
     };
+    // Progress: an input counts once its report is made (or it failed); a PDF once
+    // LibreOffice has written it.
+    let decided: Vec<AtomicBool> = (0..total).map(|_| AtomicBool::new(false)).collect();
     let done = AtomicUsize::new(0);
+    let pdfs = AtomicUsize::new(0);
+    let update = || {
+        let pdfs = wants_pdf.then(|| pdfs.load(Ordering::SeqCst).min(total));
+        job.progress(done.load(Ordering::SeqCst), total, pdfs);
+    };
+    let decide = |index: usize| {
+        if !decided[index].swap(true, Ordering::SeqCst) {
+            done.fetch_add(1, Ordering::SeqCst);
+        }
+        update();
+    };
     let previews: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; total]);
-    let progress = |_: &batch::Item| job.progress(done.fetch_add(1, Ordering::SeqCst) + 1, total);
+    let years: Mutex<Vec<Option<i32>>> = Mutex::new(vec![None; total]);
+    let progress = |item: &batch::Item| {
+        if let Some(&index) = index_of.get(&item.tep) {
+            decide(index);
+        }
+    };
     let rendered = |index: usize, report: &crate::report::Report| {
         if let Some(document) = report.document().filter(|_| index < PREVIEWS) {
             lock(&previews)[index] = Some(html::to_html(document));
         }
+        let year = report.data.pointer("/tt/nam").and_then(serde_json::Value::as_i64);
+        lock(&years)[index] = year.and_then(|y| i32::try_from(y).ok());
+        decide(index);
     };
-    let summary = batch::run_with(&pack, sources, skipped, &options, &progress, &rendered).map_err(|d| {
+    let running = AtomicBool::new(true);
+    let summary = std::thread::scope(|scope| {
+        if wants_pdf {
+            scope.spawn(|| {
+                while running.load(Ordering::SeqCst) {
+                    pdfs.store(pdfs_in(&out, 3), Ordering::SeqCst);
+                    update();
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            });
+        }
+        let summary = batch::run_with(&pack, sources, skipped, &options, &progress, &rendered);
+        running.store(false, Ordering::SeqCst);
+        summary
+    })
+    .map_err(|d| {
         failed(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("Không lập được báo cáo: {}", clean.diagnostic(&d)),
         )
     })?;
     let mut previews = previews.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut years = years.into_inner().unwrap_or_else(|e| e.into_inner());
 
     let mut files: Vec<OutFile> = Vec::new();
-    let mut take = |path: &str| -> Option<(usize, String)> {
-        let path = Path::new(path);
-        let name = path.file_name()?.to_string_lossy().into_owned();
-        let bytes = std::fs::read(path).ok()?;
+    let mut take = |path: &Path| -> Option<(usize, String)> {
+        let rel = path.strip_prefix(&out).unwrap_or(path).to_path_buf();
+        let bytes = std::fs::read(out.join(&rel)).ok()?;
+        let name = rel.to_string_lossy().replace('\\', "/");
         files.push(OutFile {
             name: name.clone(),
             bytes,
@@ -389,15 +662,85 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
             headline,
             ok: item.ok(),
             lines: loi.iter().chain(&canh_bao).map(|d| clean.line(d)).collect(),
-            files: item.ket_qua.iter().filter_map(|p| take(p)).collect(),
+            index,
+            files: item.ket_qua.iter().filter_map(|p| take(Path::new(p))).collect(),
             has_preview: preview.is_some(),
             preview,
         });
     }
-    let summary_file = summary.bao_cao_tong_hop.as_deref().and_then(&mut take).map(|(i, _)| i);
-    for group in &summary.tong_hop_nhom {
-        group.bao_cao.as_deref().and_then(&mut take);
+    // Every other file the run wrote (summaries in each format, per folder, any
+    // table), said what it is when it is a summary.
+    let mut described: Vec<(String, usize, String)> = Vec::new();
+    if let Some(file) = &summary.bao_cao_tong_hop {
+        described.push((
+            stem(file),
+            0,
+            format!("Báo cáo tổng hợp ({} xã)", summary.so_xa_tong_hop),
+        ));
     }
+    for group in &summary.tong_hop_nhom {
+        if let Some(file) = &group.bao_cao {
+            described.push((
+                stem(file),
+                1,
+                format!("Báo cáo tổng hợp thư mục «{}» ({} xã)", group.thu_muc, group.so_xa),
+            ));
+        }
+    }
+    let mut rest = Vec::new();
+    files_below(&out, Path::new(""), &mut rest);
+    let mut others: Vec<(usize, String, PathBuf)> = rest
+        .into_iter()
+        .filter(|p| p != Path::new(batch::SUMMARY_FILE))
+        .filter(|p| {
+            let name = p.to_string_lossy().replace('\\', "/");
+            !items.iter().flat_map(|i| &i.files).any(|(_, n)| *n == name)
+        })
+        .map(|p| {
+            // The officer's table shares the summary's name, not its description.
+            if p.extension().is_some_and(|e| e == "xlsx") {
+                return (0, "Bảng tổng hợp (Excel)".to_string(), p);
+            }
+            let found = described.iter().find(|(s, ..)| *s == stem(&p.to_string_lossy()));
+            let (rank, what) = found.map_or((2, String::new()), |(_, r, w)| (*r, w.clone()));
+            (rank, what, p)
+        })
+        .collect();
+    others.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+    let mut outputs = Vec::new();
+    for (_, what, path) in others {
+        if let Some((index, name)) = take(&out.join(&path)) {
+            outputs.push(Output { index, name, what });
+        }
+    }
+    let summary_file = summary
+        .bao_cao_tong_hop
+        .as_deref()
+        .and_then(|f| outputs.iter().find(|o| out.join(&o.name) == Path::new(f)))
+        .map(|o| o.index);
+
+    // Inputs of another year than the pack's: what made no report is read again.
+    let notices = match choice.builtin() {
+        Some(name) => {
+            let mut of_year = Vec::new();
+            for (index, item) in summary.cac_tep.iter().enumerate() {
+                let year = years[index]
+                    .take()
+                    .or_else(|| paths[index].as_deref().filter(|_| !item.ok()).and_then(workbook_year));
+                if let Some(year) = year {
+                    of_year.push((item.tep.clone(), year));
+                }
+            }
+            year_notices(name, &of_year)
+        }
+        None => Vec::new(),
+    };
+    let suggested = match choice.builtin() {
+        Some(PACK_2024) if !notices.is_empty() => Some(PACK_2025),
+        Some(PACK_2025) if !notices.is_empty() => Some(PACK_2024),
+        _ => None,
+    }
+    .map(|name| (name, pack_title(name)));
 
     // tong-ket.json as the CLI writes it, with file names instead of our paths.
     let mut shown = summary.clone();
@@ -407,19 +750,30 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         item.canh_bao = item.canh_bao.iter().map(|d| clean.diagnostic(d)).collect();
     }
     shown.bao_cao_tong_hop = shown.bao_cao_tong_hop.map(|p| clean.text(&p));
+    shown.bang_tong_hop = shown.bang_tong_hop.map(|p| clean.text(&p));
     for group in &mut shown.tong_hop_nhom {
         group.bao_cao = group.bao_cao.as_ref().map(|p| clean.text(p));
     }
     shown.loi_tong_hop = shown.loi_tong_hop.iter().map(|d| clean.diagnostic(d)).collect();
+    let single = total == 1;
+    let json_index = files.len();
     files.push(OutFile {
         name: batch::SUMMARY_FILE.into(),
         bytes: serde_json::to_vec_pretty(&shown).unwrap_or_default(),
     });
+    if !single {
+        outputs.push(Output {
+            index: json_index,
+            name: batch::SUMMARY_FILE.into(),
+            what: "bản tổng kết cho phần mềm khác đọc".into(),
+        });
+    }
 
     let zip = zip_all(&mut files).map_err(|e| {
+        eprintln!("Không đóng gói được tệp .zip kết quả: {e}");
         failed(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("Không đóng gói được tệp .zip kết quả ({e})."),
+            "Không đóng gói được tệp .zip kết quả (máy chủ thiếu bộ nhớ?); hãy gửi lại ít tệp hơn.".into(),
         )
     })?;
     let totals = format!(
@@ -436,8 +790,12 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
     drop(dir);
     Ok(Finished {
         items,
+        pack_note: choice.note(),
+        notices,
+        suggested,
+        outputs,
+        single,
         skipped: summary.bo_qua.clone(),
-        summary_file,
         summary_errors: summary.loi_tong_hop.iter().map(|d| clean.line(d)).collect(),
         missing: summary.xa_thieu.clone(),
         totals,
@@ -446,6 +804,57 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         zip,
         zip_name,
     })
+}
+
+/// Why an upload has nothing to read, when every file sent was of another kind: a
+/// Word file alone is not «a folder without workbooks».
+fn nothing_to_read(inputs: &Path) -> Option<String> {
+    let mut sent = Vec::new();
+    files_below(inputs, Path::new(""), &mut sent);
+    let kind = |p: &Path| {
+        let ext = p
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "docx" | "doc" => "văn bản Word",
+            "odt" => "văn bản OpenDocument",
+            "pdf" => "tệp PDF",
+            "json" | "toml" => "tệp dữ liệu JSON/TOML",
+            _ => "",
+        }
+    };
+    let what = |p: &Path| match kind(p) {
+        "" => "không phải bảng tính".to_string(),
+        k => format!("là {k}, không phải bảng tính"),
+    };
+    let advice = "Hãy chọn tệp bảng tính số liệu của xã (.xlsx, .xls, .ods) hoặc tệp .zip nén thư mục các bảng tính; mẫu báo cáo Word riêng thì chọn ở mục «Dùng mẫu báo cáo riêng».";
+    match sent.as_slice() {
+        [] => None,
+        [one] => Some(format!(
+            "Tệp «{}» {} nên không lập được báo cáo. {advice}",
+            one.to_string_lossy(),
+            what(one)
+        )),
+        many => {
+            let listed: Vec<String> = many
+                .iter()
+                .take(5)
+                .map(|p| format!("«{}» ({})", p.to_string_lossy(), what(p)))
+                .collect();
+            let more = many.len().saturating_sub(5);
+            let more = if more > 0 {
+                format!(" và {more} tệp khác")
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "Trong {} tệp đã gửi không có tệp bảng tính nào: {}{more}. {advice}",
+                many.len(),
+                listed.join(", ")
+            ))
+        }
+    }
 }
 
 /// The only file of a folder, if it holds exactly one.

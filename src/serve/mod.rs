@@ -120,10 +120,11 @@ impl Refusal {
             ),
         )
     }
-    fn bad_zip(shown: &str, e: &dyn std::fmt::Display) -> Refusal {
+    /// The zip crate's reason is English and says nothing a clerk can act on.
+    fn bad_zip(shown: &str) -> Refusal {
         Refusal::new(
             StatusCode::BAD_REQUEST,
-            format!("Không giải nén được «{shown}» ({e}); cần một tệp .zip nén thư mục các bảng tính."),
+            format!("Không giải nén được «{shown}»: tệp .zip bị hỏng, chưa tải về trọn vẹn hoặc không phải tệp .zip. Hãy nén lại thư mục các bảng tính (trong Windows: bấm chuột phải vào thư mục → «Gửi tới» → «Thư mục nén») rồi gửi lại."),
         )
     }
     fn unsafe_name(shown: &str, name: &str) -> Refusal {
@@ -145,10 +146,13 @@ impl Refusal {
             "Máy chủ đang bận: hàng đợi đã đầy. Hãy thử lại sau ít phút.",
         )
     }
+    /// The system's own words (English) go to the administrator's console, not to
+    /// the clerk.
     fn internal(e: impl std::fmt::Display) -> Refusal {
+        eprintln!("Lỗi của máy chủ khi lưu tệp tạm: {e}");
         Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("Lỗi của máy chủ khi lưu tệp tạm ({e}); hãy báo người quản trị."),
+            "Lỗi của máy chủ khi lưu tệp tạm (đĩa đầy hoặc không có quyền ghi); hãy báo người quản trị: chi tiết ở cửa sổ chạy máy chủ.",
         )
     }
     fn body(e: axum::extract::multipart::MultipartError, limit: usize) -> Refusal {
@@ -157,10 +161,7 @@ impl Refusal {
         } else {
             Refusal::new(
                 StatusCode::BAD_REQUEST,
-                format!(
-                    "Không nhận được trọn vẹn các tệp gửi lên ({}); hãy gửi lại.",
-                    e.body_text()
-                ),
+                "Không nhận được trọn vẹn các tệp gửi lên (đường truyền bị ngắt hoặc trình duyệt gửi sai); hãy gửi lại.",
             )
         }
     }
@@ -311,11 +312,27 @@ async fn login(State(app): State<Shared>, axum::Form(form): axum::Form<LoginForm
 
 // ---------------------------------------------------------------- pages
 
-async fn home(State(app): State<Shared>, headers: HeaderMap) -> Response {
+#[derive(serde::Deserialize)]
+struct HomeQuery {
+    mau: Option<String>,
+}
+
+async fn home(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<HomeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     if let Some(r) = denied(&app, access(&app, &headers)) {
         return r;
     }
-    app.pages.home(app.config.soffice.is_some(), &app.config.limits)
+    // Only an embedded pack's name is ever checked; anything else is ignored.
+    let chosen = query
+        .ok()
+        .and_then(|q| q.0.mau)
+        .as_deref()
+        .and_then(|m| jobs::PACKS.iter().find(|(name, _)| *name == m))
+        .map(|(name, _)| *name);
+    app.pages.home(app.config.soffice.is_some(), &app.config.limits, chosen)
 }
 
 async fn stylesheet() -> Response {
@@ -369,7 +386,8 @@ pub(crate) struct Received {
     pub dir: tempfile::TempDir,
     pub inputs: PathBuf,
     pub pack: Option<PathBuf>,
-    /// One of the embedded packs, chosen on the page (never a path).
+    /// One of the embedded packs, chosen on the page (never a path); none: chosen
+    /// by the workbooks' report year.
     pub builtin: Option<&'static str>,
     /// A summary for each sub-folder too (`batch --nhom thu-muc`).
     pub by_folder: bool,
@@ -413,6 +431,7 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
                 by_folder = text.trim() == "thu-muc";
             }
             "mau_co_san" => {
+                // «tu-dong» (or anything else): chosen from the workbooks' year.
                 let text = field.text().await.map_err(|e| Refusal::body(e, limits.request))?;
                 builtin = crate::template::Pack::builtin_names().find(|n| *n == text.trim());
             }
@@ -513,7 +532,7 @@ async fn job_page(State(app): State<Shared>, headers: HeaderMap, UrlPath(id): Ur
     let phase = job.phase();
     match phase {
         Phase::Waiting => app.pages.waiting(&id, Some(app.jobs.position(&job)), None),
-        Phase::Running { done, total } => app.pages.waiting(&id, None, Some((done, total))),
+        Phase::Running { done, total, pdfs } => app.pages.waiting(&id, None, Some((done, total, pdfs))),
         Phase::Failed(refusal) => refuse(&app, refusal),
         Phase::Done(result) => app.pages.result(&id, &result),
     }
@@ -534,7 +553,9 @@ async fn progress(State(app): State<Shared>, headers: HeaderMap, UrlPath(id): Ur
     };
     let state = match job.phase() {
         Phase::Waiting => serde_json::json!({ "trang_thai": "cho", "vi_tri": app.jobs.position(&job) }),
-        Phase::Running { done, total } => serde_json::json!({ "trang_thai": "dang_lap", "xong": done, "tong": total }),
+        Phase::Running { done, total, pdfs } => {
+            serde_json::json!({ "trang_thai": "dang_lap", "xong": done, "tong": total, "pdf_xong": pdfs })
+        }
         Phase::Failed(refusal) => serde_json::json!({
             "trang_thai": "loi",
             "ma": refusal.status.as_u16(),
@@ -592,7 +613,7 @@ async fn download_one(
         return gone(&app);
     };
     match result.file(index) {
-        Some((file, bytes)) => attachment(&file.name, file.mime(), bytes),
+        Some((file, bytes)) => attachment(file.name.rsplit('/').next().unwrap_or_default(), file.mime(), bytes),
         None => gone(&app),
     }
 }

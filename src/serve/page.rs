@@ -62,12 +62,16 @@ impl Pages {
         }
     }
 
-    pub fn home(&self, pdf: bool, limits: &Limits) -> Response {
+    /// `chosen`: an embedded pack to have checked (a results page's «send again
+    /// with…»); none: the pack follows the workbooks' year.
+    pub fn home(&self, pdf: bool, limits: &Limits, chosen: Option<&str>) -> Response {
         self.render(
             StatusCode::OK,
             "trang-chu.html",
             context! {
                 pdf,
+                packs => Value::from(minijinja::value::Serde(super::jobs::PACKS)),
+                chosen,
                 request => super::size(limits.request as u64),
                 files => limits.files,
                 unpacked => super::size(limits.unpacked),
@@ -84,14 +88,20 @@ impl Pages {
         self.render(status, "loi.html", context! { message })
     }
 
-    pub fn waiting(&self, id: &str, position: Option<usize>, progress: Option<(usize, usize)>) -> Response {
-        let (done, total) = progress.unwrap_or((0, 0));
-        self.render(StatusCode::OK, "cho.html", context! { id, position, done, total })
+    pub fn waiting(
+        &self,
+        id: &str,
+        position: Option<usize>,
+        progress: Option<(usize, usize, Option<usize>)>,
+    ) -> Response {
+        let (done, total, pdfs) = progress.unwrap_or((0, 0, None));
+        self.render(StatusCode::OK, "cho.html", context! { id, position, done, total, pdfs })
     }
 
     pub fn result(&self, id: &str, result: &Finished) -> Response {
         let first = result.items.iter().find(|i| i.preview.is_some());
         let errors = result.items.iter().any(|i| !i.ok);
+        let failed = result.items.iter().filter(|i| !i.ok).count();
         self.render(
             StatusCode::OK,
             "ket-qua.html",
@@ -99,11 +109,17 @@ impl Pages {
                 id,
                 totals => result.totals.clone(),
                 errors,
+                failed,
+                succeeded => result.items.len() - failed,
+                pack_note => result.pack_note.clone(),
+                notices => result.notices.clone(),
+                suggested => result.suggested,
+                outputs => Value::from(minijinja::value::Serde(&result.outputs)),
+                single => result.single,
+                count => result.files.len(),
                 written => result.written,
                 items => Value::from(minijinja::value::Serde(&result.items)),
                 skipped => Value::from(minijinja::value::Serde(&result.skipped)),
-                summary_index => result.summary_file,
-                summary_name => result.summary_file.map(|i| result.files[i].name.clone()),
                 summary_errors => Value::from(minijinja::value::Serde(&result.summary_errors)),
                 missing => result.missing.clone(),
                 preview => first.and_then(|i| i.preview.clone()),

@@ -110,8 +110,7 @@ impl Gathered {
     /// Returns how many were taken.
     pub fn unpack_zip(&mut self, zip_path: &Path, shown: &str) -> Result<usize, Refusal> {
         let file = std::fs::File::open(zip_path).map_err(Refusal::internal)?;
-        let mut archive =
-            zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| Refusal::bad_zip(shown, &e))?;
+        let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|_| Refusal::bad_zip(shown))?;
         let folders = |raw: &str| -> Vec<String> {
             let unified = raw.replace('\\', "/");
             let mut parts: Vec<String> = unified
@@ -125,7 +124,7 @@ impl Gathered {
         // A folder zipped whole («huyen-ba-to/…»): its name is no group.
         let mut shared: Option<Option<String>> = None;
         for i in 0..archive.len() {
-            let entry = archive.by_index_raw(i).map_err(|e| Refusal::bad_zip(shown, &e))?;
+            let entry = archive.by_index_raw(i).map_err(|_| Refusal::bad_zip(shown))?;
             if entry.is_dir() {
                 continue;
             }
@@ -143,7 +142,7 @@ impl Gathered {
         let shared = shared.flatten();
         let mut taken = 0;
         for i in 0..archive.len() {
-            let mut entry = archive.by_index(i).map_err(|e| Refusal::bad_zip(shown, &e))?;
+            let mut entry = archive.by_index(i).map_err(|_| Refusal::bad_zip(shown))?;
             if entry.is_dir() {
                 continue;
             }
@@ -173,10 +172,10 @@ impl Gathered {
                 let n = match entry.read(&mut buf) {
                     Ok(0) => break,
                     Ok(n) => n,
-                    Err(e) => {
+                    Err(_) => {
                         drop(out);
                         let _ = std::fs::remove_file(&path);
-                        return Err(Refusal::bad_zip(shown, &e));
+                        return Err(Refusal::bad_zip(shown));
                     }
                 };
                 self.count(n as u64)?;

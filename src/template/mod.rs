@@ -89,6 +89,18 @@ pub struct SummarySpec {
     /// as `cap`.
     #[serde(default)]
     pub cap: Level,
+    /// Fields that replace `van_ban`'s when another body than the UBND issues the
+    /// summary (a ký hiệu whose agency is not «UBND», e.g. `--ky-hieu BC-SNNMT`): a
+    /// Sở sends it to UBND tỉnh, with its own Kính gửi, Nơi nhận and signer.
+    #[serde(default)]
+    pub van_ban_so: Option<DocumentOverrides>,
+    /// Fields that replace `van_ban`'s in a sub-folder's summary (`--nhom thu-muc`):
+    /// an internal working summary of a group of communes, not the province's report.
+    #[serde(default)]
+    pub van_ban_nhom: Option<DocumentOverrides>,
+    /// The province officer's table (.xlsx) written beside the summary.
+    #[serde(default)]
+    pub bang: Option<crate::summary_table::TableSpec>,
 }
 
 /// Who issues a summary: a district (reports before 2025), a province (UBND tỉnh or
@@ -133,6 +145,33 @@ pub struct DocumentOverrides {
     pub nguoi_ky: Option<String>,
     pub kinh_gui: Option<Vec<String>>,
     pub noi_nhan: Option<Vec<String>>,
+    /// Each sub-folder summary's own values (`[nhom."Ba Tơ (cũ)"]` in the file):
+    /// its number and date above all, since two documents never share a number.
+    #[serde(default)]
+    pub nhom: BTreeMap<String, DocumentOverrides>,
+    /// The file the values were read from, for messages.
+    #[serde(skip)]
+    pub file: Option<String>,
+}
+
+/// "BC-SNNMT" → ("BC", "SNNMT"): the type of document, then the issuing body's
+/// abbreviation, as `--ky-hieu` and `ky_hieu` in the `--tong-hop` file take it.
+pub fn parse_symbol(text: &str) -> std::result::Result<(String, String), String> {
+    match text.trim().split_once('-') {
+        Some((kind, agency)) if !kind.trim().is_empty() && !agency.trim().is_empty() => {
+            Ok((kind.trim().to_string(), agency.trim().to_string()))
+        }
+        _ => Err("cần dạng «BC-SNNMT» (loại văn bản, gạch nối, tên viết tắt của cơ quan)".to_string()),
+    }
+}
+
+/// The number as the register counts it: «05», «5» and «5/BC-SNNMT» are one number.
+fn register_number(so: &str) -> String {
+    let head = so.split('/').next().unwrap_or_default().trim();
+    match head.parse::<u64>() {
+        Ok(n) => n.to_string(),
+        Err(_) => head.to_lowercase(),
+    }
 }
 
 impl DocumentOverrides {
@@ -164,7 +203,7 @@ impl DocumentOverrides {
                 &file,
                 place,
                 format!(
-                    "tệp khai báo báo cáo tổng hợp: {what}; các khóa dùng được: co_quan_chu_quan, co_quan_ban_hanh, ky_hieu, co_quan_viet_tat, so, dia_danh, ngay, trich_yeu, quyen_han_ky, chuc_vu, nguoi_ky, kinh_gui, noi_nhan."
+                    "tệp khai báo báo cáo tổng hợp: {what}; các khóa dùng được: co_quan_chu_quan, co_quan_ban_hanh, ky_hieu, co_quan_viet_tat, so, dia_danh, ngay, trich_yeu, quyen_han_ky, chuc_vu, nguoi_ky, kinh_gui, noi_nhan, và bảng [nhom.\"tên thư mục\"] cho báo cáo của từng thư mục con."
                 ),
             )
             .kind(Kind::BadValue)
@@ -190,7 +229,145 @@ impl DocumentOverrides {
                 .kind(Kind::BadValue));
             }
         }
+        let mut overrides = overrides;
+        overrides.file = Some(file.clone());
+        overrides.split_symbol(&file, &text, None)?;
+        let groups: Vec<String> = overrides.nhom.keys().cloned().collect();
+        for name in groups {
+            let table = overrides.nhom.get_mut(&name).expect("key just listed");
+            if !table.nhom.is_empty() {
+                return Err(Diagnostic::error(
+                    &file,
+                    key_line(&text, "nhom", None),
+                    format!("bảng [nhom.\"{name}\"] không được chứa bảng nhom khác; mỗi thư mục con một bảng [nhom.\"tên thư mục\"]."),
+                )
+                .kind(Kind::BadValue));
+            }
+            table.split_symbol(&file, &text, Some(&name))?;
+            if let Some(ngay) = table
+                .ngay
+                .as_deref()
+                .filter(|n| !n.contains('{') && !n.trim().is_empty())
+            {
+                if crate::bind::parse_date(ngay.trim()).is_none() {
+                    return Err(Diagnostic::error(
+                        &file,
+                        key_line(&text, "ngay", Some(&name)),
+                        format!("«ngay» của thư mục «{name}» cần một ngày dạng dd/mm/yyyy (hoặc yyyy-mm-dd), nhận được «{ngay}»."),
+                    )
+                    .kind(Kind::BadValue));
+                }
+            }
+        }
         Ok(overrides)
+    }
+
+    /// `ky_hieu` in the file means what `--ky-hieu` means: «BC-SNNMT» is the type and
+    /// the issuing body's abbreviation, not a type to put before «-UBND».
+    fn split_symbol(&mut self, file: &str, text: &str, group: Option<&str>) -> Result<()> {
+        let Some(symbol) = self.ky_hieu.take() else {
+            return Ok(());
+        };
+        let place = || key_line(text, "ky_hieu", group);
+        let (kind, agency) = parse_symbol(&symbol).map_err(|why| {
+            Diagnostic::error(file, place(), format!("«ky_hieu» {why}, nhận được «{symbol}».")).kind(Kind::BadValue)
+        })?;
+        if self.co_quan_viet_tat.as_ref().is_some_and(|v| v.trim() != agency) {
+            return Err(Diagnostic::error(
+                file,
+                place(),
+                format!("«ky_hieu» «{symbol}» đã ghi tên viết tắt của cơ quan («{agency}»), khác «co_quan_viet_tat»; hãy chỉ ghi ky_hieu."),
+            )
+            .kind(Kind::BadValue));
+        }
+        self.ky_hieu = Some(kind);
+        self.co_quan_viet_tat = Some(agency);
+        Ok(())
+    }
+
+    /// Whether another body than a UBND issues the summary (a Sở): its ký hiệu names
+    /// another agency than «UBND».
+    pub fn issued_by_agency(&self) -> bool {
+        self.co_quan_viet_tat
+            .as_deref()
+            .is_some_and(|v| !v.trim().eq_ignore_ascii_case("UBND"))
+    }
+
+    /// The values for the province summary (no group's table).
+    pub fn for_province(&self) -> DocumentOverrides {
+        DocumentOverrides {
+            nhom: BTreeMap::new(),
+            ..self.clone()
+        }
+    }
+
+    /// The values for one sub-folder's summary: its table in the file over the
+    /// common values, but never the province summary's number and date.
+    pub fn for_group(&self, group: &str) -> DocumentOverrides {
+        let common = DocumentOverrides {
+            so: None,
+            ngay: None,
+            ..self.for_province()
+        };
+        match self.nhom.get(group) {
+            Some(own) => own.clone().or(common),
+            None => common,
+        }
+    }
+
+    /// Problems seen before any work: an issuing body without its ký hiệu (which
+    /// would print «/BC-UBND» under a Sở's name) and one number on two documents.
+    /// `source` names where the values came from (the flags and the file).
+    pub fn check(&self, source: &str) -> Result<()> {
+        let shown = |group: Option<&String>| match group {
+            Some(g) => format!("báo cáo tổng hợp thư mục «{g}» ([nhom.\"{g}\"])"),
+            None => "báo cáo tổng hợp chung (--so, hay so ở đầu tệp)".to_string(),
+        };
+        let named = |group: Option<&String>| match group {
+            Some(g) => format!("báo cáo tổng hợp thư mục «{g}»"),
+            None => "báo cáo tổng hợp chung".to_string(),
+        };
+        let documents =
+            std::iter::once((None, self.for_province())).chain(self.nhom.keys().map(|g| (Some(g), self.for_group(g))));
+        let mut numbers: BTreeMap<String, Option<&String>> = BTreeMap::new();
+        for (group, values) in documents {
+            let agency = values.co_quan_ban_hanh.as_deref().unwrap_or_default();
+            let folded = crate::bind::fold(agency);
+            let ubnd = folded.starts_with("uy ban nhan dan") || folded.starts_with("ubnd");
+            if !agency.trim().is_empty() && !ubnd && values.co_quan_viet_tat.is_none() {
+                return Err(Diagnostic::error(
+                    source,
+                    Place::File,
+                    format!(
+                        "{}: cơ quan ban hành «{}» chưa có ký hiệu; hãy thêm --ky-hieu (ví dụ «BC-SNNMT») hoặc ky_hieu = \"BC-SNNMT\" trong tệp --tong-hop, để số văn bản không ghi «/BC-UBND» của Ủy ban nhân dân.",
+                        named(group),
+                        agency.replace('\n', " ")
+                    ),
+                )
+                .kind(Kind::BadValue));
+            }
+            let Some(so) = values
+                .so
+                .as_deref()
+                .filter(|s| !s.trim().is_empty() && !s.contains('{'))
+            else {
+                continue;
+            };
+            if let Some(first) = numbers.insert(register_number(so), group) {
+                return Err(Diagnostic::error(
+                    source,
+                    Place::File,
+                    format!(
+                        "số «{}» ghi cho hai văn bản: {} và {}; mỗi văn bản có số riêng trong sổ đăng ký văn bản (để trống thì văn thư điền).",
+                        so.trim(),
+                        shown(first),
+                        shown(group)
+                    ),
+                )
+                .kind(Kind::BadValue));
+            }
+        }
+        Ok(())
     }
 
     /// These values over `other`'s (flags over a file).
@@ -209,8 +386,32 @@ impl DocumentOverrides {
             nguoi_ky: self.nguoi_ky.or(other.nguoi_ky),
             kinh_gui: self.kinh_gui.or(other.kinh_gui),
             noi_nhan: self.noi_nhan.or(other.noi_nhan),
+            nhom: if self.nhom.is_empty() { other.nhom } else { self.nhom },
+            file: self.file.or(other.file),
         }
     }
+}
+
+/// The line of `key` in a TOML text, within the table `[nhom."group"]` when given.
+fn key_line(text: &str, key: &str, group: Option<&str>) -> Place {
+    let mut in_table = group.is_none();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            in_table = group.is_some_and(|g| trimmed.contains(g));
+            continue;
+        }
+        let is_key = trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        if in_table && is_key {
+            return Place::TemplateLine {
+                line: i as u32 + 1,
+                excerpt: excerpt(line),
+            };
+        }
+    }
+    Place::File
 }
 
 impl DocumentSpec {

@@ -336,12 +336,59 @@ pub fn read(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
 }
 
 fn broken(file: &str, e: &dyn std::fmt::Display) -> Diagnostic {
+    let detail = e.to_string();
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" ({detail})")
+    };
     Diagnostic::error(
         file,
         Place::File,
-        format!("tệp bảng tính bị hỏng hoặc không đầy đủ, không đọc được ({e}); hãy mở tệp bằng Excel, kiểm tra và lưu lại."),
+        format!("tệp bảng tính bị hỏng hoặc không đầy đủ, không đọc được{detail}; hãy mở tệp bằng Excel, kiểm tra và lưu lại."),
     )
     .kind(Kind::Corrupt)
+}
+
+/// A reader's own error (calamine's, the zip crate's) is English and means nothing
+/// to a clerk: only what it tells in plain words is kept.
+fn in_words(e: &dyn std::fmt::Display) -> &'static str {
+    let text = e.to_string();
+    if ["EOCD", "UnexpectedEof", "failed to fill whole buffer"]
+        .iter()
+        .any(|w| text.contains(w))
+    {
+        "tệp bị cắt cụt, có thể chưa tải về hoặc chưa chép trọn vẹn"
+    } else {
+        ""
+    }
+}
+
+/// What a file that is no spreadsheet is, by its content, when it is a kind a clerk
+/// may pick by mistake (the report itself, a scan of it).
+fn other_kind(bytes: &[u8]) -> Option<&'static str> {
+    let has = |name: &[u8]| memchr::memmem::find(bytes, name).is_some();
+    if bytes.starts_with(b"PK\x03\x04") {
+        let head = &bytes[..bytes.len().min(128)];
+        let odt: &[u8] = b"application/vnd.oasis.opendocument.text";
+        if head.windows(odt.len()).any(|w| w == odt) {
+            return Some("văn bản OpenDocument (.odt)");
+        }
+        if has(b"word/document.xml") {
+            return Some("văn bản Word (.docx)");
+        }
+        if has(b"ppt/presentation.xml") {
+            return Some("bản trình chiếu PowerPoint (.pptx)");
+        }
+        return None;
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Some("tệp PDF");
+    }
+    // A Word 97–2003 file is an OLE package like an .xls, with a "WordDocument" stream.
+    let stream = |name: &str| -> Vec<u8> { name.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    (ole && has(&stream("WordDocument")) && !has(&stream("Workbook"))).then_some("văn bản Word 97–2003 (.doc)")
 }
 
 thread_local! {
@@ -403,6 +450,14 @@ fn check_package(file: &str, bytes: &[u8]) -> Result<()> {
 }
 
 fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
+    if let Some(kind) = other_kind(&bytes) {
+        return Err(Diagnostic::error(
+            file,
+            Place::File,
+            format!("tệp này là {kind}, không phải bảng tính; cần tệp bảng tính Excel (.xlsx, .xls) hoặc OpenDocument (.ods) của xã, là tệp phụ lục số liệu chứ không phải báo cáo."),
+        )
+        .kind(Kind::NotSpreadsheet));
+    }
     let format = sniff(&bytes).ok_or_else(|| {
         Diagnostic::error(
             file,
@@ -447,7 +502,7 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         let bytes = if scan.patches.is_empty() {
             bytes
         } else {
-            repack(&bytes, &scan.patches).map_err(|e| broken(&e))?
+            repack(&bytes, &scan.patches).map_err(|e| broken(&in_words(&e)))?
         };
         (scan.layouts, bytes)
     } else {
@@ -526,23 +581,23 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             .as_deref()
             .and_then(|c| ods_layout::without(c, left_out))
             .ok_or_else(|| broken(&"content.xml"))?;
-        bytes = repack(&bytes, &[("content.xml".to_string(), patched)]).map_err(|e| broken(&e))?;
+        bytes = repack(&bytes, &[("content.xml".to_string(), patched)]).map_err(|e| broken(&in_words(&e)))?;
     }
     let cursor = Cursor::new(bytes);
     let mut checked = Vec::new();
     let mut book = match format {
         Format::Xlsx => {
-            let mut x = calamine::Xlsx::new(cursor).map_err(|e| broken(&e))?;
-            let (book, font_checked) = read_xlsx(file, &mut x, layouts).map_err(|e| broken(&e))?;
+            let mut x = calamine::Xlsx::new(cursor).map_err(|e| broken(&in_words(&e)))?;
+            let (book, font_checked) = read_xlsx(file, &mut x, layouts).map_err(|e| broken(&in_words(&e)))?;
             checked = font_checked;
             book
         }
         Format::Xlsb => {
-            let mut x = calamine::Xlsb::new(cursor).map_err(|e| broken(&e))?;
-            read_sheets(file, format, &mut x, false, |_| Vec::new()).map_err(|e| broken(&e))?
+            let mut x = calamine::Xlsb::new(cursor).map_err(|e| broken(&in_words(&e)))?;
+            read_sheets(file, format, &mut x, false, |_| Vec::new()).map_err(|e| broken(&in_words(&e)))?
         }
         Format::Xls => {
-            let mut x = calamine::Xls::new(cursor).map_err(|e| broken(&e))?;
+            let mut x = calamine::Xls::new(cursor).map_err(|e| broken(&in_words(&e)))?;
             let is_1904 = x.has_1904_epoch();
             let merges: Vec<(String, Vec<Merge>)> = x
                 .sheet_names()
@@ -564,15 +619,15 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
                     .map(|(_, m)| m.clone())
                     .unwrap_or_default()
             })
-            .map_err(|e| broken(&e))?
+            .map_err(|e| broken(&in_words(&e)))?
         }
         Format::Ods => {
-            let mut x = calamine::Ods::new(cursor).map_err(|e| broken(&e))?;
+            let mut x = calamine::Ods::new(cursor).map_err(|e| broken(&in_words(&e)))?;
             let found = |name: &str| ods.iter().find(|s| s.layout.sheet == name);
             let mut book = read_sheets(file, format, &mut x, false, |name| {
                 found(name).map(|s| s.merges.clone()).unwrap_or_default()
             })
-            .map_err(|e| broken(&e))?;
+            .map_err(|e| broken(&in_words(&e)))?;
             for sheet in &mut book.sheets {
                 let sheet = Arc::make_mut(sheet);
                 if let Some(s) = found(&sheet.name) {
