@@ -523,7 +523,11 @@ fn field_kieu(label: &Label) -> &'static str {
 /// nothing for an empty cell.
 fn shown(path: &str, kieu: &str) -> String {
     match kieu {
-        "so" => format!("{{{{ {path} | so if {path} is not none else \"\" }}}}"),
+        // As its cell shows it: the row (or label sheet) keeps the cell's decimals.
+        "so" => match path.rsplit_once('.') {
+            Some((row, key)) => format!("{{{{ {row} | so(\"{key}\") if {path} is not none else \"\" }}}}"),
+            None => format!("{{{{ {path} | so if {path} is not none else \"\" }}}}"),
+        },
         "ngay" => format!("{{{{ {path} | ngay_so if {path} else \"\" }}}}"),
         _ => format!("{{{{ {path} }}}}"),
     }
