@@ -42,6 +42,10 @@ pub struct DataSpec {
     pub muc: BTreeMap<String, OneOrMany>,
     #[serde(default)]
     pub kieu: Type,
+    /// `loai = "bang"`: with no sheet of the name given, take the visible sheet whose
+    /// headers the columns find (the same form saved under another sheet name).
+    #[serde(default)]
+    pub theo_tieu_de: bool,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -302,9 +306,21 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         DataKind::Cell => 1,
         DataKind::Table | DataKind::Narrative => 2,
     };
+    let renamed = renamed_sheets(book, &sheet_names, specs, year, &mut sink);
     let mut entries: Vec<(&String, &DataSpec)> = specs.iter().collect();
     entries.sort_by_key(|(_, spec)| order(spec.loai));
     for (name, spec) in entries {
+        let moved;
+        let spec = match renamed.iter().find(|(names, _)| *names == spec.trang_tinh.names()) {
+            Some((_, sheet)) => {
+                moved = DataSpec {
+                    trang_tinh: OneOrMany::One(sheet.clone()),
+                    ..spec.clone()
+                };
+                &moved
+            }
+            None => spec,
+        };
         // A sheet named for this entry that was too large to read: say so, not
         // that its labels or header are missing.
         let names = spec.trang_tinh.names();
@@ -343,6 +359,48 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         sink.errors.extend(sink.warnings);
         Err(sink.errors)
     }
+}
+
+/// The same form saved under another sheet name («Biểu 01» in one province's copy,
+/// «Phụ lục 1» in another's): for each table that may be found by its headers
+/// (`theo_tieu_de`) and has no sheet of its names, the visible sheet whose headers
+/// its columns find. Every entry naming those sheets (the labels and cells above the
+/// table) is then read there, and a warning says so.
+fn renamed_sheets(
+    book: &Workbook,
+    sheet_names: &[String],
+    specs: &BTreeMap<String, DataSpec>,
+    year: Option<i32>,
+    sink: &mut Sink,
+) -> Vec<(Vec<String>, String)> {
+    let visible: Vec<&Sheet> = book.sheets.iter().filter(|s| !s.hidden).map(|s| &**s).collect();
+    let mut out: Vec<(Vec<String>, String)> = Vec::new();
+    for (name, spec) in specs {
+        let names = spec.trang_tinh.names();
+        if !spec.theo_tieu_de || spec.cot.is_empty() || names.is_empty() {
+            continue;
+        }
+        if !candidate_sheets(book, sheet_names, &names).is_empty() {
+            continue;
+        }
+        let Ok((sheet, ..)) = locate(&visible, &spec.cot, year) else {
+            continue;
+        };
+        sink.warnings.push(
+            Diagnostic::warning(
+                &book.file,
+                Place::sheet(&sheet.name),
+                format!(
+                    "không có trang tính {}; bảng «{name}» lấy ở trang «{}», có đủ các cột của bảng. Nếu đúng, hãy thêm tên trang này vào «trang_tinh» của bảng trong tệp khai báo.",
+                    names.iter().map(|n| format!("«{n}»")).collect::<Vec<_>>().join(" hoặc "),
+                    sheet.name
+                ),
+            )
+            .kind(Kind::Check),
+        );
+        out.push((names.iter().map(|n| n.to_string()).collect(), sheet.name.clone()));
+    }
+    out
 }
 
 /// The report year: the integer field `nam` of a label sheet (`tt.nam` in the default
@@ -691,6 +749,57 @@ fn typed(
     })
 }
 
+/// The value written after a label in the label's own cell, as the declared type.
+fn typed_text(
+    book: &Workbook,
+    sheet: &Sheet,
+    (row, col): (u32, u32),
+    text: &str,
+    ty: Type,
+) -> Result<Json, Diagnostic> {
+    let wrong = || {
+        Diagnostic::error(
+            &book.file,
+            sheet.place(row, col),
+            format!("cần {}, nhưng ô ghi «{text}».", ty.expected()),
+        )
+        .kind(Kind::BadValue)
+    };
+    Ok(match ty {
+        Type::Text => json!(text),
+        Type::Number | Type::Integer => {
+            let n = crate::vi::parse_number(text).ok_or_else(wrong)?;
+            if ty == Type::Integer && n.fract() != 0.0 {
+                return Err(wrong());
+            }
+            if n.fract() == 0.0 && n.abs() < 9e15 {
+                json!(n as i64)
+            } else {
+                json!(n)
+            }
+        }
+        Type::Date => {
+            let (y, m, d) = parse_date(text).ok_or_else(wrong)?;
+            json!(format!("{y:04}-{m:02}-{d:02}"))
+        }
+        Type::Status => json!(status(text).ok_or_else(wrong)?),
+    })
+}
+
+/// «Xã: Phường Trần Phú» → ("Xã", "Phường Trần Phú"): a label and its value written
+/// in one cell. None when a side is empty, or what comes before the colon is no
+/// label: a sentence, a time («08:30»), a line of a longer text.
+pub fn split_label(text: &str) -> Option<(&str, &str)> {
+    let (label, value) = text.split_once(':')?;
+    let (label, value) = (label.trim(), value.trim());
+    let is_label = !label.is_empty()
+        && !value.is_empty()
+        && !label.contains('\n')
+        && label.split_whitespace().count() <= 6
+        && !label.chars().any(|c| c.is_ascii_digit());
+    is_label.then_some((label, value))
+}
+
 /// "Đạt", "đạt", "x", "Đ" → "Đạt"; "Chưa đạt", "Không đạt" → "Chưa đạt".
 pub fn status(text: &str) -> Option<&'static str> {
     match fold(text).as_str() {
@@ -739,11 +848,16 @@ fn bind_labels(
         sink.errors.push(missing_sheet(book, &names));
         return Json::Null;
     };
-    // Every text cell of the sheet folded once: label → its cells and their years.
+    // Every text cell of the sheet folded once: label → its cells and their years;
+    // and the labels written with their value in one cell («Xã: Phường Trần Phú»).
     let mut labels: HashMap<String, Vec<(u32, u32, Vec<u16>)>> = HashMap::new();
+    let mut inline: HashMap<String, Vec<(u32, u32, Vec<u16>)>> = HashMap::new();
     for r in sheet.origin.0..sheet.end_row() {
         for c in sheet.origin.1..sheet.end_col() {
             if let Value::Text(t) = sheet.value(r, c) {
+                if let Some((label, _)) = split_label(t) {
+                    inline.entry(fold(label)).or_default().push((r, c, years_in(label)));
+                }
                 let t = t.trim_end_matches(':');
                 labels.entry(fold(t)).or_default().push((r, c, years_in(t)));
             }
@@ -752,12 +866,18 @@ fn bind_labels(
     let mut out = Map::new();
     let mut decimals = Map::new();
     for (key, field) in &spec.truong {
+        // The first of the label's names the sheet has, in a cell of its own or
+        // written with its value.
         let pattern = std::iter::once(&field.nhan)
             .chain(&field.nhan_khac)
             .map(|n| Pattern::new(n.trim_end_matches(':'), year))
-            .find(|p| labels.contains_key(&p.folded))
+            .find(|p| labels.contains_key(&p.folded) || inline.contains_key(&p.folded))
             .unwrap_or_else(|| Pattern::new(field.nhan.trim_end_matches(':'), year));
-        let cells = labels.get(&pattern.folded).map(Vec::as_slice).unwrap_or_default();
+        // A label in a cell of its own first; else one written with its value.
+        let (cells, one_cell) = match labels.get(&pattern.folded) {
+            Some(cells) => (cells.as_slice(), false),
+            None => (inline.get(&pattern.folded).map(Vec::as_slice).unwrap_or_default(), true),
+        };
         // A label naming the pattern's years beats one that matches any year; two
         // equally good ones are the file's to settle.
         let fitting: Vec<&(u32, u32, Vec<u16>)> = cells.iter().filter(|(.., y)| pattern.years_fit(y)).collect();
@@ -816,6 +936,21 @@ fn bind_labels(
                 continue;
             }
         };
+        if one_cell {
+            let text = sheet.value(r, c).display();
+            let value = split_label(&text).map_or("", |(_, v)| v);
+            match typed_text(book, sheet, (r, c), value, field.kieu) {
+                Ok(v) => {
+                    let v = match v.as_str().and_then(|t| without_prefix(t, &field.bo_tien_to)) {
+                        Some(bare) => json!(bare),
+                        None => v,
+                    };
+                    out.insert(key.clone(), v);
+                }
+                Err(e) => sink.errors.push(e),
+            }
+            continue;
+        }
         // The value: the first non-empty cell right of the label (past its merge).
         let start = sheet.merge_covering(r, c).map_or(c, |m| m.last_col) + 1;
         let value_col = (start..sheet.end_col())
@@ -1203,8 +1338,9 @@ type Hit = ((bool, u8), u32);
 
 /// Why a table was not found.
 enum NotLocated {
-    /// The closest header row ("PL2 › dòng 5", or empty) and the headers missing there.
-    Missing(String, Vec<String>),
+    /// The closest header row ("PL2 › dòng 5", or empty), the headers missing there,
+    /// and that row's sheet and row.
+    Missing(String, Vec<String>, Option<(String, u32)>),
     /// A header matched by two columns equally well.
     Ambiguous {
         sheet: String,
@@ -1216,6 +1352,10 @@ enum NotLocated {
 /// How many rows deep the header starting at `row` is: as deep as its vertical
 /// merges (at most 3), or two when a horizontal merge has sub-headers under it.
 pub fn header_depth(sheet: &Sheet, merges: &[workbook::Merge], row: u32) -> u32 {
+    // The column numbers under a header («A B 1 2 3») are no sub-headers.
+    if is_numbering_row(sheet, row + 1, sheet.origin.1, sheet.end_col()) {
+        return 1;
+    }
     let mut depth = 1;
     for m in merges {
         if m.first_row == row && m.last_row > row {
@@ -1243,7 +1383,8 @@ fn locate<'a>(
 ) -> Result<Located<'a>, NotLocated> {
     // Headers as the clerk should read them: «Năm 2024 / Kế hoạch», not «Năm {nam} / …».
     let shown = |c: &ColumnSpec| resolve_years(&c.tieu_de, year);
-    let mut best: (usize, String, Vec<String>) = (0, String::new(), cols.values().map(shown).collect());
+    let mut best: (usize, String, Vec<String>, Option<(String, u32)>) =
+        (0, String::new(), cols.values().map(shown).collect(), None);
     let patterns: Vec<(&String, &ColumnSpec, Pattern)> = cols
         .iter()
         .map(|(k, c)| (k, c, Pattern::new(&c.tieu_de, year)))
@@ -1293,7 +1434,13 @@ fn locate<'a>(
                     missing.push(shown(spec));
                     continue;
                 };
-                let rivals: Vec<u32> = free.take_while(|(s, _)| *s == top).map(|(_, c)| *c).collect();
+                // The columns under one merged header cell are one column, its first.
+                let cell = header_cell(sheet, row, depth, col);
+                let rivals: Vec<u32> = free
+                    .take_while(|(s, _)| *s == top)
+                    .map(|(_, c)| *c)
+                    .filter(|&c| header_cell(sheet, row, depth, c) != cell)
+                    .collect();
                 if !rivals.is_empty() && !pattern.is_any() && tie.is_none() {
                     let cells = std::iter::once(col)
                         .chain(rivals)
@@ -1314,11 +1461,16 @@ fn locate<'a>(
                 };
             }
             if found.len() > best.0 {
-                best = (found.len(), format!("{} › dòng {}", sheet.name, row + 1), missing);
+                best = (
+                    found.len(),
+                    format!("{} › dòng {}", sheet.name, row + 1),
+                    missing,
+                    Some((sheet.name.clone(), row)),
+                );
             }
         }
     }
-    Err(NotLocated::Missing(best.1, best.2))
+    Err(NotLocated::Missing(best.1, best.2, best.3))
 }
 
 /// The cell holding a column's own header text (its lowest part), for messages.
@@ -1335,22 +1487,42 @@ fn header_cell(sheet: &Sheet, row: u32, depth: u32, col: u32) -> (u32, u32) {
     (row, col)
 }
 
-/// A row of column numbers "(1) (2) (3)" or "1 2 3" right under a header.
-fn is_numbering_row(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> bool {
-    let mut n = 0;
+/// A row of column numbers right under a header: "(1) (2) (3)", "1 2 3", "A B C",
+/// "A B 1 2 3", "(1) (2) (3)=(1)x(2)".
+pub fn is_numbering_row(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -> bool {
+    let (mut cells, mut numbers) = (0, 0);
     for c in first_col..end_col {
+        if sheet
+            .merge_covering(row, c)
+            .is_some_and(|m| (m.first_row, m.first_col) != (row, c))
+        {
+            continue;
+        }
         let v = sheet.value(row, c);
         if v.is_empty() {
             continue;
         }
         let t = v.display();
-        let inner = t.trim_start_matches('(').trim_end_matches(')');
-        if inner.parse::<u32>() != Ok(n + 1) && !(inner.len() == 1 && inner.chars().all(|ch| ch.is_ascii_uppercase())) {
-            return false;
+        let t = t.trim();
+        // "(3)=(1)x(2)": the number in the first parentheses; "(7)" typed in Excel
+        // is read as -7.
+        let number = match t.strip_prefix('(') {
+            Some(rest) => rest.split(')').next().unwrap_or_default(),
+            None => t.trim_end_matches('.').trim_start_matches('-'),
+        };
+        match number.parse::<u32>() {
+            Ok(n) if n == numbers + 1 || n == cells + 1 => numbers += 1,
+            Err(_) if t.len() == 1 && t.chars().all(|ch| ch.is_ascii_uppercase()) => {}
+            _ => return false,
         }
-        n += 1;
+        cells += 1;
     }
-    n >= 3
+    cells >= 3
+}
+
+/// Does a header name the row-number column («STT», «TT», «Số TT»)?
+pub fn is_stt_header(text: &str) -> bool {
+    matches!(fold(text).as_str(), "stt" | "tt" | "so tt" | "so thu tu" | "thu tu")
 }
 
 /// Kind of a data row: a group ("I", "II" in the first column), a total ("Tổng …",
@@ -1442,7 +1614,7 @@ fn bind_table(
             ));
             return None;
         }
-        Err(NotLocated::Missing(best, missing)) => {
+        Err(NotLocated::Missing(best, missing, best_row)) => {
             let list = missing.iter().map(|m| format!("«{m}»")).collect::<Vec<_>>().join(", ");
             let where_ = if best.is_empty() {
                 if names.is_empty() {
@@ -1462,8 +1634,9 @@ fn bind_table(
                     &book.file,
                     place,
                     format!(
-                        "không tìm thấy bảng «{name}»: thiếu cột {list} {where_}; tệp có các trang: {}.",
-                        sheet_list(book)
+                        "không tìm thấy bảng «{name}»: thiếu cột {list} {where_}; tệp có các trang: {}.{}",
+                        sheet_list(book),
+                        title_row_note(book, best_row)
                     ),
                 )
                 .kind(Kind::MissingColumn),
@@ -1471,6 +1644,29 @@ fn bind_table(
             return None;
         }
     };
+    // Every header found is a cell merged across columns above the sheet's real
+    // header: the pack names the title rows («SỞ TÀI CHÍNH…», «BẢNG GIÁ…»).
+    let merged_across = |&c: &u32| {
+        let (r, c) = header_cell(sheet, header_row, depth, c);
+        sheet.merge_covering(r, c).is_some_and(|m| m.last_col > m.first_col)
+    };
+    if columns.values().all(merged_across) && header_row < real_header(sheet) {
+        let (r, c) = header_cell(sheet, header_row, depth, *columns.values().next()?);
+        sink.errors.push(
+            Diagnostic::error(
+                &book.file,
+                sheet.place(r, c),
+                format!(
+                    "bảng «{name}» khớp với dòng {} của trang «{}», nhưng đó là dòng tên bảng (ô gộp ngang qua nhiều cột), không phải dòng tiêu đề cột.{}",
+                    header_row + 1,
+                    sheet.name,
+                    title_hint(sheet)
+                ),
+            )
+            .kind(Kind::MissingColumn),
+        );
+        return None;
+    }
     stale_year_headers(book, sheet, header_row, depth, spec, &columns, year, sink);
     let first_col = sheet.origin.1;
     let end_col = sheet.end_col();
@@ -1489,8 +1685,17 @@ fn bind_table(
         .collect();
     let mut rows = Vec::new();
     let mut last_data_row = start;
+    // A row holding only its STT (a blank form's numbered rows) holds no data.
+    let stt: Vec<u32> = columns
+        .iter()
+        .filter(|(key, _)| is_stt_header(spec.cot[*key].tieu_de.rsplit('/').next().unwrap_or_default()))
+        .map(|(_, &c)| c)
+        .collect();
     for r in start..sheet.end_row() {
-        if columns.values().all(|&c| sheet.value(r, c).is_empty()) {
+        if columns
+            .values()
+            .all(|&c| stt.contains(&c) || sheet.value(r, c).is_empty())
+        {
             if r - last_data_row.max(start) + 1 >= EMPTY_ROWS_END_TABLE {
                 if let Some(stray) = next_filled(sheet, r + 1, columns.values().copied()) {
                     sink.warnings
@@ -1540,6 +1745,49 @@ fn bind_table(
         columns,
     };
     Some((Json::Array(rows), location))
+}
+
+/// Where a sheet's real header is, for a pack that took a title row for it: the row
+/// and its first headers, and what to write in the manifest.
+fn title_hint(sheet: &Sheet) -> String {
+    let row = real_header(sheet);
+    let (_, columns) = header_at(sheet, row);
+    let firsts: Vec<String> = columns
+        .iter()
+        .filter(|(_, parts)| !parts.is_empty())
+        .take(3)
+        .map(|(_, parts)| format!("«{}»", parts.join(" / ")))
+        .collect();
+    format!(
+        " Dòng tiêu đề cột là dòng {} ({}…): hãy ghi tiêu đề từng cột ở dòng đó vào «cot» của bảng trong tệp khai báo, hoặc lập lại mẫu bằng «baocao inspect --manifest».",
+        row + 1,
+        firsts.join(", ")
+    )
+}
+
+/// The header row of a sheet as `inspect` finds it, below the title rows.
+fn real_header(sheet: &Sheet) -> u32 {
+    let area = crate::sheet_table::Area {
+        first_row: sheet.origin.0,
+        first_col: sheet.origin.1,
+        end_row: sheet.end_row(),
+        end_col: sheet.end_col(),
+    };
+    crate::sheet_table::detect_header(sheet, &area, &sheet.merges)
+}
+
+/// When the closest row to the pack's headers is a title above the sheet's real
+/// header, say so and where the header is.
+fn title_row_note(book: &Workbook, best: Option<(String, u32)>) -> String {
+    let Some((name, row)) = best else { return String::new() };
+    match book.sheet(&name) {
+        Some(sheet) if row < real_header(sheet) => format!(
+            " Dòng {} của trang «{name}» là dòng tên bảng, không phải dòng tiêu đề cột.{}",
+            row + 1,
+            title_hint(sheet)
+        ),
+        _ => String::new(),
+    }
 }
 
 /// A header bound only because any year matches any year, while the pack names the
@@ -1630,9 +1878,172 @@ pub fn too_many_rows(file: &str, sheet: &Sheet, row: u32, what: &str) -> Diagnos
     .kind(Kind::TooLarge)
 }
 
+/// A sheet for unit tests: rows of cells ("" empty, a number if it parses, else
+/// text) and merged ranges (first row, first col, last row, last col).
+#[cfg(test)]
+pub(crate) fn grid(name: &str, rows: &[&[&str]], merges: &[(u32, u32, u32, u32)]) -> Sheet {
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(0) as u32;
+    let cells = rows
+        .iter()
+        .flat_map(|r| (0..width as usize).map(move |c| r.get(c).copied().unwrap_or("")))
+        .map(|t| workbook::Cell {
+            value: match t.parse::<f64>() {
+                Ok(n) => Value::Number(n),
+                Err(_) if t.is_empty() => Value::Empty,
+                Err(_) => Value::Text(t.into()),
+            },
+            style: Default::default(),
+        })
+        .collect();
+    Sheet {
+        name: name.into(),
+        height: rows.len() as u32,
+        width,
+        cells,
+        merges: merges
+            .iter()
+            .map(|&(a, b, c, d)| workbook::Merge {
+                first_row: a,
+                first_col: b,
+                last_row: c,
+                last_col: d,
+            })
+            .collect(),
+        ..Sheet::default()
+    }
+}
+
+/// A workbook of these sheets, for unit tests.
+#[cfg(test)]
+pub(crate) fn grid_book(file: &str, sheets: Vec<Sheet>) -> Workbook {
+    Workbook {
+        file: file.into(),
+        format: workbook::Format::Xlsx,
+        sheets: sheets.into_iter().map(std::sync::Arc::new).collect(),
+        names: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_and_its_value_in_one_cell_are_split_at_the_colon() {
+        assert_eq!(split_label("Xã: Phường Trần Phú"), Some(("Xã", "Phường Trần Phú")));
+        assert_eq!(
+            split_label("Tỉnh, Thành phố: Tỉnh Khánh Hoà"),
+            Some(("Tỉnh, Thành phố", "Tỉnh Khánh Hoà"))
+        );
+        assert_eq!(split_label(" Huyện :TP Bắc Giang "), Some(("Huyện", "TP Bắc Giang")));
+        for not_a_label in [
+            "Nơi nhận:",
+            "Họp lúc 08:30",
+            "Ghi chú",
+            "Trong năm, xã đã thực hiện nhiều nội dung quan trọng của chương trình: …",
+            "Mã chương: ",
+        ] {
+            assert_eq!(split_label(not_a_label), None, "{not_a_label}");
+        }
+    }
+
+    #[test]
+    fn labels_written_with_their_value_in_one_cell_bind_like_a_label_and_the_next_cell() {
+        let sheet = grid(
+            "Thông tin chung",
+            &[
+                &["Tên xã: Xã Ba Thành"],
+                &["Huyện", "Ba Tơ"],
+                &["Năm báo cáo: 2024"],
+                &["Ngày báo cáo: 05/12/2024"],
+            ],
+            &[],
+        );
+        let book = grid_book("x.xlsx", vec![sheet]);
+        let specs: BTreeMap<String, DataSpec> = toml::from_str(
+            r#"
+            [tt]
+            loai = "nhan"
+            trang_tinh = "Thông tin chung"
+            [tt.truong]
+            ten_xa = { nhan = "Tên xã", bo_tien_to = ["xã"] }
+            huyen = { nhan = "Huyện" }
+            nam = { nhan = "Năm báo cáo", kieu = "so_nguyen" }
+            ngay = { nhan = "Ngày báo cáo", kieu = "ngay" }
+            "#,
+        )
+        .unwrap();
+        let bound = bind(&book, &specs).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            bound.context["tt"],
+            json!({ "ten_xa": "Ba Thành", "huyen": "Ba Tơ", "nam": 2024, "ngay": "2024-12-05" })
+        );
+    }
+
+    #[test]
+    fn column_numbers_under_a_header_are_told_from_data() {
+        let sheet = grid(
+            "PL",
+            &[
+                &[
+                    "(1)",
+                    "(2)",
+                    "(3)",
+                    "(4)",
+                    "(5)",
+                    "(6)",
+                    "-7",
+                    "(8)",
+                    "(9)=(8-7)",
+                    "(10)=(9/7)",
+                ],
+                &["A", "B", "1", "2", "3"],
+                &["1", "2", "3", "4"],
+                &["1", "Đường thôn 1", "420", "3,5"],
+                &["A", "B"],
+            ],
+            &[],
+        );
+        assert!(is_numbering_row(&sheet, 0, 0, sheet.end_col()));
+        assert!(is_numbering_row(&sheet, 1, 0, sheet.end_col()));
+        assert!(is_numbering_row(&sheet, 2, 0, sheet.end_col()));
+        assert!(!is_numbering_row(&sheet, 3, 0, sheet.end_col()));
+        assert!(!is_numbering_row(&sheet, 4, 0, sheet.end_col()));
+    }
+
+    #[test]
+    fn rows_holding_only_their_stt_are_no_data() {
+        let sheet = grid(
+            "Biểu 01",
+            &[
+                &["STT", "Tên tuyến", "Chiều dài (m)"],
+                &["1", "2", "3"],
+                &["1", "Đường tổ 3", "420"],
+                &["2", "", ""],
+                &["3", "", ""],
+            ],
+            &[],
+        );
+        let book = grid_book("x.xlsx", vec![sheet]);
+        let specs: BTreeMap<String, DataSpec> = toml::from_str(
+            r#"
+            [duong]
+            loai = "bang"
+            trang_tinh = "Biểu 01"
+            [duong.cot]
+            stt = { tieu_de = "STT" }
+            ten = { tieu_de = "Tên tuyến" }
+            dai = { tieu_de = "Chiều dài (m)", kieu = "so" }
+            "#,
+        )
+        .unwrap();
+        let bound = bind(&book, &specs).unwrap_or_else(|e| panic!("{e:?}"));
+        let rows = bound.context["duong"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0]["ten"], "Đường tổ 3");
+        assert_eq!(bound.tables["duong"].end_row, 3);
+    }
 
     #[test]
     fn folding_ignores_case_accents_spaces_and_years() {

@@ -42,6 +42,8 @@ pub struct Label {
     /// Further values of a «Nơi nhận» label given one per cell: (row, column) of each
     /// cell after the first value, to its right or in the rows below.
     pub more: Vec<(u32, u32)>,
+    /// Written with its value in one cell («Xã: Phường Trần Phú»).
+    pub one_cell: bool,
 }
 
 /// A table found in a sheet.
@@ -56,6 +58,9 @@ pub struct FoundTable {
     pub data_rows: usize,
     /// A label | value sheet rather than a table.
     pub labels: Vec<Label>,
+    /// Labels written with their value in one cell in the rows above a table's
+    /// header («Xã: Phường Trần Phú», «Huyện: TP Bắc Giang», «Tên bộ phận: …»).
+    pub title_labels: Vec<Label>,
 }
 
 /// Detect the table (or label list) of every visible sheet.
@@ -76,14 +81,27 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     };
     let header_row = sheet_table::detect_header(sheet, &area, &sheet.merges);
     let (depth, cols) = bind::header_at(sheet, header_row);
+    // The row of column numbers under the header, «(1) (2) … (12)», is no data.
+    let mut first_data = header_row + depth;
+    if bind::is_numbering_row(sheet, first_data, sheet.origin.1, sheet.end_col()) {
+        first_data += 1;
+    }
+    // A header cell merged across columns with nothing under it is one column, its first.
+    let continued =
+        |c: u32| (header_row..header_row + depth).all(|r| sheet.merge_covering(r, c).is_some_and(|m| m.first_col < c));
     let columns: Vec<(u32, String, ColumnKind)> = cols
         .into_iter()
-        .filter(|(_, parts)| !parts.is_empty())
-        .map(|(c, parts)| {
-            let values: Vec<&Value> = (header_row + depth..sheet.end_row())
+        .filter(|(c, parts)| !parts.is_empty() && !continued(*c))
+        .filter_map(|(c, parts)| {
+            let values: Vec<&Value> = (first_data..sheet.end_row())
                 .map(|r| sheet.value(r, c))
                 .filter(|v| !v.is_empty())
                 .collect();
+            // A number beside the header with nothing under it («116», a form's code)
+            // is no column: another file's copy may not have it.
+            if values.is_empty() && matches!(parts.as_slice(), [one] if crate::vi::parse_number(one).is_some()) {
+                return None;
+            }
             let all = |f: fn(&Value) -> bool| !values.is_empty() && values.iter().all(|v| f(v));
             let kind = if all(|v| matches!(v, Value::Number(_))) {
                 ColumnKind::Number
@@ -92,14 +110,19 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
             } else {
                 ColumnKind::Text
             };
-            (c, parts.join(" / "), kind)
+            Some((c, parts.join(" / "), kind))
         })
         .collect();
     if columns.len() < 2 {
         return None;
     }
-    let data_rows = (header_row + depth..sheet.end_row())
-        .filter(|&r| columns.iter().any(|(c, ..)| !sheet.value(r, *c).is_empty()))
+    // A row holding only its STT (a blank form's numbered rows) holds no data.
+    let data_rows = (first_data..sheet.end_row())
+        .filter(|&r| {
+            columns.iter().any(|(c, h, _)| {
+                !bind::is_stt_header(h.rsplit(" / ").next().unwrap_or(h)) && !sheet.value(r, *c).is_empty()
+            })
+        })
         .count();
     // A label sheet is told by its name or its "Giá trị" column, as in our samples, or
     // by labels any commune's report has (Tên xã, Số báo cáo, Người ký…), whatever
@@ -109,9 +132,20 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
     let from = if by_layout { header_row + depth } else { sheet.origin.0 };
     let mut labels = label_rows(sheet, from);
     let known = labels.iter().filter(|l| Role::of(&l.text).is_some()).count();
-    if !by_layout && known < 2 {
+    // «Xã: …», «Huyện: …» above a table are its title rows, not a label sheet.
+    let titles_only = labels
+        .iter()
+        .filter(|l| Role::of(&l.text).is_some())
+        .all(|l| l.one_cell && l.row < header_row)
+        && data_rows > 0;
+    if !by_layout && (known < 2 || titles_only) {
         labels.clear();
     }
+    let title_labels = if labels.is_empty() {
+        one_cell_labels(sheet, header_row)
+    } else {
+        Vec::new()
+    };
     Some(FoundTable {
         sheet: sheet.name.clone(),
         header_row,
@@ -119,7 +153,40 @@ fn table_of(sheet: &Sheet) -> Option<FoundTable> {
         columns,
         data_rows,
         labels,
+        title_labels,
     })
+}
+
+/// The labels written with their value in one cell («Xã: Phường Trần Phú», «Tên
+/// bộ phận: …») in the rows above a table's header.
+fn one_cell_labels(sheet: &Sheet, header_row: u32) -> Vec<Label> {
+    let mut out: Vec<Label> = Vec::new();
+    for r in sheet.origin.0..header_row {
+        for c in sheet.origin.1..sheet.end_col() {
+            let Value::Text(t) = sheet.value(r, c) else { continue };
+            let Some((label, value)) = bind::split_label(t) else {
+                continue;
+            };
+            // «Tên bộ phận: …» too; not a citation «(Kèm theo công văn số: …)» or a
+            // line of a list «- Đơn vị tính: …».
+            let role = Role::of(label);
+            let taken = out
+                .iter()
+                .any(|l| fold(&l.text) == fold(label) || (role.is_some() && Role::of(&l.text) == role));
+            let plain_label = label.starts_with(char::is_alphabetic) && !is_citation(t, &plain(t));
+            if plain_label && !taken {
+                out.push(Label {
+                    text: label.to_string(),
+                    value: Value::Text(value.to_string()),
+                    row: r,
+                    col: c,
+                    more: Vec::new(),
+                    one_cell: true,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// A «Thuyết minh» sheet: the commune's own words, not a table.
@@ -199,6 +266,20 @@ fn label_rows(sheet: &Sheet, from: u32) -> Vec<Label> {
         let merge = sheet.merge_covering(r, col);
         let start = merge.map_or(col, |m| m.last_col) + 1;
         let values: Vec<u32> = filled.iter().copied().filter(|&c| c >= start).collect();
+        // «Xã: Phường Trần Phú»: the label and its value in one cell.
+        if values.is_empty() {
+            if let Some((label, value)) = bind::split_label(&text) {
+                out.push(Label {
+                    text: label.to_string(),
+                    value: Value::Text(value.to_string()),
+                    row: r,
+                    col,
+                    more: Vec::new(),
+                    one_cell: true,
+                });
+                continue;
+            }
+        }
         // A title merged across the sheet, with nothing beside it, is no label.
         if values.is_empty() && merge.is_some_and(|m| m.last_col > m.first_col) {
             continue;
@@ -211,6 +292,7 @@ fn label_rows(sheet: &Sheet, from: u32) -> Vec<Label> {
             row: r,
             col,
             more: values.iter().skip(1).map(|&c| (r, c)).collect(),
+            one_cell: false,
         });
         if is_recipients {
             recipients = Some((out.len() - 1, col));
@@ -237,6 +319,8 @@ enum Role {
     Parent,
     Place,
     District,
+    /// The province: not printed by the frame, but never a body line.
+    Province,
 }
 
 impl Role {
@@ -258,6 +342,9 @@ impl Role {
             | "ten xa phuong dac khu"
             | "ten xa/phuong/dac khu"
             | "ten xa/phuong"
+            | "xa phuong"
+            | "xa phuong thi tran"
+            | "phuong xa"
             | "ten dac khu"
             | "dac khu"
             | "ten dia phuong" => Role::Commune,
@@ -280,7 +367,8 @@ impl Role {
             "trich yeu" | "trich yeu noi dung" | "ten bao cao" => Role::Summary,
             "co quan chu quan" | "ten co quan chu quan" => Role::Parent,
             "dia danh" => Role::Place,
-            "huyen" | "ten huyen" => Role::District,
+            "huyen" | "ten huyen" | "quan huyen" | "huyen quan" | "huyen thi xa thanh pho" => Role::District,
+            "tinh" | "ten tinh" | "tinh thanh pho" | "tinh thanh" | "thanh pho truc thuoc trung uong" => Role::Province,
             _ => return None,
         })
     }
@@ -301,6 +389,7 @@ impl Role {
             Role::Parent => "cơ quan chủ quản",
             Role::Place => "địa danh",
             Role::District => "huyện, trong nơi nhận",
+            Role::Province => "tỉnh",
         }
     }
 
@@ -379,6 +468,19 @@ pub fn describe(book: &Workbook) -> String {
                     ColumnKind::Text => "",
                 };
                 let _ = writeln!(out, "      {} «{header}»{kind}", workbook::column_name(*c));
+            }
+            if !t.title_labels.is_empty() {
+                let _ = writeln!(out, "    nhãn ở dòng tên bảng (nhãn và giá trị cùng một ô):");
+            }
+            for label in &t.title_labels {
+                let role = Role::of(&label.text).map_or(String::new(), |r| format!("  (khung văn bản: {})", r.name()));
+                let _ = writeln!(
+                    out,
+                    "      {} «{}»: {}{role}",
+                    workbook::cell_name(label.row, label.col),
+                    label.text,
+                    label.value.display()
+                );
             }
         } else {
             let _ = writeln!(
@@ -533,28 +635,240 @@ fn shown(path: &str, kieu: &str) -> String {
     }
 }
 
-/// The year most often written in the workbook (titles such as «NĂM 2024», dates),
-/// for a starter whose workbook has no year field.
-fn commonest_year(book: &Workbook) -> Option<i32> {
+/// The year a workbook reports on, for a starter whose workbook has no year field: a
+/// title «… NĂM 2024» (also «THÁNG 01 NĂM 2024»), a «Năm» label beside its number,
+/// else the one year a sheet's or the file's name holds. Never a number inside a
+/// code, an identifier, a legal citation («116/2018/TT-BTC ngày 28/11/2018»), a
+/// price or an STT: a year counts only after the word «năm» or alone in a name.
+#[cfg(test)]
+fn workbook_year(book: &Workbook) -> Option<i32> {
+    workbook_year_at(book).map(|(y, _)| y)
+}
+
+/// A title cell: its sheet, row and column.
+type TitleCell = (String, u32, u32);
+
+/// `workbook_year`, and the title cell it was read from, if a title gave it: another
+/// month's file of the same layout names its own year there.
+fn workbook_year_at(book: &Workbook) -> Option<(i32, Option<TitleCell>)> {
+    let sheets: Vec<&Sheet> = book.sheets.iter().filter(|s| !s.hidden).map(|s| &**s).collect();
+    // Titles above each sheet's table come first, in reading order; then the year
+    // the rest of the text names most often.
     let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
-    for sheet in &book.sheets {
+    for sheet in &sheets {
+        let area = Area {
+            first_row: sheet.origin.0,
+            first_col: sheet.origin.1,
+            end_row: sheet.end_row(),
+            end_col: sheet.end_col(),
+        };
+        let header = sheet_table::detect_header(sheet, &area, &sheet.merges);
         for r in sheet.origin.0..sheet.end_row() {
             for c in sheet.origin.1..sheet.end_col() {
-                match sheet.value(r, c) {
-                    Value::Text(t) => {
-                        for w in t.split(|ch: char| !ch.is_ascii_digit()) {
-                            if let Ok(y @ 1900..=2099) = w.parse::<i32>() {
-                                *counts.entry(y).or_default() += 1;
-                            }
-                        }
-                    }
-                    Value::Date { year, .. } => *counts.entry(*year).or_default() += 1,
-                    _ => {}
+                let titled = match sheet.value(r, c) {
+                    Value::Text(t) => year_after_nam(t),
+                    _ => None,
+                };
+                let Some(y) = titled.or_else(|| year_label_value(sheet, r, c)) else {
+                    continue;
+                };
+                if r < header {
+                    return Some((y, titled.map(|_| (sheet.name.clone(), r, c))));
                 }
+                *counts.entry(y).or_default() += 1;
             }
         }
     }
-    counts.into_iter().max_by_key(|&(y, n)| (n, y)).map(|(y, _)| y)
+    if let Some((y, _)) = counts.into_iter().max_by_key(|&(y, n)| (n, std::cmp::Reverse(y))) {
+        return Some((y, None));
+    }
+    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    let stem = std::path::Path::new(&book.file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    only_year(names.iter().copied())
+        .or_else(|| only_year(std::iter::once(stem.as_str())))
+        .map(|y| (y, None))
+}
+
+/// Does a text cite a document (whose number and date name other years)? It holds a
+/// document's symbol («116/2018/TT-BTC», «/BC-STC», «2692/QĐ-UBND») or says what it
+/// is issued with («Ban hành kèm theo…», «Căn cứ…», «Thông tư…»). A report's own
+/// title («… tuyên truyền pháp luật năm 2024») or a signing line is none.
+fn is_citation(text: &str, folded: &str) -> bool {
+    let symbol = text.match_indices('/').any(|(at, _)| {
+        let after = &text[at + 1..];
+        let code: String = after.chars().take_while(|c| c.is_alphanumeric()).collect();
+        !code.is_empty() && code.chars().any(char::is_uppercase) && after[code.len()..].starts_with('-')
+    });
+    symbol
+        || ["kem theo", "can cu", "thong tu", "nghi dinh"]
+            .iter()
+            .any(|w| folded.contains(w))
+}
+
+/// «BẢNG GIÁ THÁNG 01 NĂM 2024», «năm 2024», «Năm: 2024» → 2024; a citation → None.
+fn year_after_nam(text: &str) -> Option<i32> {
+    if !text.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) {
+        return None;
+    }
+    let folded = plain(text);
+    if is_citation(text, &folded) {
+        return None;
+    }
+    let words: Vec<&str> = folded.split(' ').collect();
+    words
+        .windows(2)
+        .find_map(|w| (w[0] == "nam").then(|| as_year(w[1])).flatten())
+}
+
+/// A word that is a year: four digits, 1900–2099.
+fn as_year(word: &str) -> Option<i32> {
+    (word.len() == 4 && word.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| word.parse().ok())
+        .flatten()
+        .filter(|y| (1900..=2099).contains(y))
+}
+
+/// A «Năm» / «Năm báo cáo» label at (r, c) and the year in the first filled cell right of it.
+fn year_label_value(sheet: &Sheet, r: u32, c: u32) -> Option<i32> {
+    let Value::Text(t) = sheet.value(r, c) else { return None };
+    if Role::of(t) != Some(Role::Year) {
+        return None;
+    }
+    let start = sheet.merge_covering(r, c).map_or(c, |m| m.last_col) + 1;
+    let cell = (start..sheet.end_col())
+        .map(|vc| sheet.value(r, vc))
+        .find(|v| !v.is_empty())?;
+    match cell {
+        Value::Number(n) if n.fract() == 0.0 => Some(*n as i32).filter(|y| (1900..=2099).contains(y)),
+        Value::Text(t) => as_year(t.trim()),
+        _ => None,
+    }
+}
+
+/// The one year these names hold as a word of its own («Báo cáo 2024», «PL 2024»);
+/// None for none or several («2019-2020»).
+fn only_year<'a>(names: impl Iterator<Item = &'a str>) -> Option<i32> {
+    // After a document's number («116-2018-…», «116/2018») a year is part of a code;
+    // after a month («12-2024») it is the year.
+    let years_of = |name: &str| -> Vec<i32> {
+        let folded = plain(name).replace('/', " ");
+        let words: Vec<&str> = folded.split(' ').collect();
+        (0..words.len())
+            .filter(|&i| {
+                let before = if i == 0 { "" } else { words[i - 1] };
+                before.len() < 3 || !before.bytes().all(|b| b.is_ascii_digit()) || as_year(before).is_some()
+            })
+            .filter_map(|i| as_year(words[i]))
+            .collect()
+    };
+    let years: BTreeSet<i32> = names.flat_map(years_of).collect();
+    match years.len() {
+        1 => years.into_iter().next(),
+        _ => None,
+    }
+}
+
+/// The unit types a commune's name may start with, in lower case.
+const UNIT_TYPES: [&str; 4] = ["xã ", "phường ", "thị trấn ", "đặc khu "];
+
+/// What a name is, told from how it starts: a commune written with its type
+/// («Phường Trần Phú»), an agency («Chi cục…», «VP Tỉnh Ủy»), or a bare name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum NameKind {
+    Typed,
+    Agency,
+    #[default]
+    Bare,
+}
+
+impl NameKind {
+    fn of(name: &str) -> NameKind {
+        let lower = name.trim().to_lowercase();
+        if UNIT_TYPES.iter().any(|w| lower.starts_with(w)) {
+            NameKind::Typed
+        } else if AGENCIES.iter().any(|w| lower.starts_with(w)) {
+            NameKind::Agency
+        } else {
+            NameKind::Bare
+        }
+    }
+}
+
+/// The start of an agency's name, in lower case: «Sở …», «Văn phòng …», «Chi cục …».
+const AGENCIES: [&str; 22] = [
+    "sở ",
+    "văn phòng",
+    "vp ",
+    "chi cục",
+    "cục ",
+    "công ty",
+    "trung tâm",
+    "ban ",
+    "phòng ",
+    "bệnh viện",
+    "trường ",
+    "tỉnh ủy",
+    "tỉnh uỷ",
+    "huyện ủy",
+    "huyện uỷ",
+    "đảng ủy",
+    "đảng uỷ",
+    "ủy ban",
+    "uỷ ban",
+    "ubnd",
+    "kho bạc",
+    "hợp tác xã",
+];
+
+/// The cells naming the issuing agency in the title rows above a table: a text
+/// starting like an agency's name («SỞ TÀI CHÍNH…», «CÔNG TY…») in the first
+/// columns, and the line under it when it goes on in capitals («ĐÔ THỊ CAM RANH»).
+fn agency_cells(sheet: &Sheet, header_row: u32) -> Vec<(u32, u32)> {
+    let first_text = |r: u32| {
+        (sheet.origin.1..sheet.end_col().min(sheet.origin.1 + 3)).find_map(|c| match sheet.value(r, c) {
+            Value::Text(t) if !t.trim().is_empty() => Some((c, t.trim().to_string())),
+            _ => None,
+        })
+    };
+    for r in sheet.origin.0..header_row {
+        let Some((c, text)) = first_text(r) else { continue };
+        let lower = text.to_lowercase();
+        if !AGENCIES
+            .iter()
+            .any(|w| lower.starts_with(w.trim_end()) && lower.len() >= w.len().min(lower.len()))
+        {
+            continue;
+        }
+        if bind::split_label(&text).is_some() {
+            continue;
+        }
+        let mut cells = vec![(r, c)];
+        // «CÔNG TY CỔ PHẦN» / «ĐÔ THỊ CAM RANH (CADOCO)»: a name on two lines.
+        if let Value::Text(next) = sheet.value(r + 1, c) {
+            let next = next.trim();
+            let title = [
+                "bang",
+                "bao cao",
+                "phu luc",
+                "danh sach",
+                "so ",
+                "cong hoa",
+                "tinh",
+                "nam",
+            ]
+            .iter()
+            .any(|w| plain(next).starts_with(w));
+            if r + 1 < header_row && !next.is_empty() && next == next.to_uppercase() && !title && !next.starts_with('(')
+            {
+                cells.push((r + 1, c));
+            }
+        }
+        return cells;
+    }
+    Vec::new()
 }
 
 /// What the starter found for the ND30 frame: each role's field path ("tt.so") and
@@ -563,6 +877,21 @@ fn commonest_year(book: &Workbook) -> Option<i32> {
 struct Frame {
     roles: BTreeMap<Role, (String, String)>,
     more_recipients: Vec<(String, String, String)>,
+    /// The data keys of the cells naming the issuing agency in a table's title rows
+    /// («SỞ TÀI CHÍNH», «CÔNG TY CỔ PHẦN / ĐÔ THỊ CAM RANH»), for a workbook with no
+    /// commune label.
+    agency: Vec<(String, String)>,
+    /// How the sample writes the commune's name.
+    commune_kind: NameKind,
+    /// The fields holding the commune's and the province's names without their
+    /// type («Trần Phú», «Khánh Hoà»), for the place of the date line.
+    commune_name: Option<String>,
+    province_name: Option<String>,
+    /// The sample writes the district with its type («TP Bắc Giang», «Huyện Ba Tơ»).
+    district_typed: bool,
+    /// The year, when no label or date gives it: (the year, the data key of the title
+    /// cell naming it, when a title does).
+    year: Option<(i32, Option<String>)>,
 }
 
 impl Frame {
@@ -572,33 +901,76 @@ impl Frame {
 
     /// `[van_ban]` as manifest lines: every field found wired in, defaults where the
     /// workbook has none.
-    fn van_ban(&self, book: &Workbook) -> Vec<(&'static str, String)> {
+    /// `has_unit`: the workbook names its unit as the engine reads it (`don_vi`).
+    fn van_ban(&self, has_unit: bool) -> Vec<(&'static str, String)> {
         let tag = |role: Role| self.path(role).map(|p| format!("{{{{ {p} }}}}"));
         let commune = self.path(Role::Commune);
+        // With no year anywhere the report has none: no «năm …» in its trích yếu or
+        // file name, blanks in its date line.
         let year = match (self.path(Role::Year), self.path(Role::Date)) {
             (Some(y), _) => format!("{{{{ {y} }}}}"),
             (None, Some(d)) => format!("{{{{ ({d} or \"\")[:4] }}}}"),
-            (None, None) => commonest_year(book).map_or("…".to_string(), |y| y.to_string()),
+            (None, None) => self.year.as_ref().map_or(String::new(), |(y, _)| y.to_string()),
         };
-        // The unit's type and bare name as every report's workbook says them
-        // (`don_vi`, read by the engine); else "Tên phường" → PHƯỜNG, … XÃ.
-        let agency = if crate::unit::find(book).unit.is_some() {
-            "{{ don_vi.loai | upper }} {{ don_vi.ten | upper }}".to_string()
-        } else {
-            let unit = match self.roles.get(&Role::Commune).map(|(_, l)| fold(l)) {
-                Some(l) if l.contains("phuong") => "PHƯỜNG",
-                Some(l) if l.contains("thi tran") => "THỊ TRẤN",
-                Some(l) if l.contains("dac khu") => "ĐẶC KHU",
-                _ => "XÃ",
-            };
-            let name = commune.map_or("…".to_string(), |c| format!("{{{{ {c} | upper }}}}"));
-            format!("{unit} {name}")
+        // A title names the year («BẢNG GIÁ … THÁNG 01 NĂM 2024»): each file's own,
+        // read from its title cell; blank when that cell names none.
+        let title = match (self.path(Role::Year), self.path(Role::Date), &self.year) {
+            (None, None, Some((_, Some(k)))) => Some(format!(
+                "{{% set y = (({k} or \"\") | string | lower | split(\"năm \") | last | trim)[:4] %}}{{% set y = y if y | int(default=0) > 1900 else \"\" %}}"
+            )),
+            _ => None,
+        };
+        // "Tên phường" → PHƯỜNG, "Tên thị trấn" → THỊ TRẤN, "Tên đặc khu" → ĐẶC KHU, else XÃ.
+        let unit = match self.roles.get(&Role::Commune).map(|(_, l)| fold(l)) {
+            Some(l) if l.contains("phuong") => "PHƯỜNG",
+            Some(l) if l.contains("thi tran") => "THỊ TRẤN",
+            Some(l) if l.contains("dac khu") => "ĐẶC KHU",
+            _ => "XÃ",
+        };
+        // A unit the engine reads from every report's workbook (`don_vi`) writes its
+        // own type and bare name, whatever this sample's label says (`has_unit`).
+        // As the sample writes the name: «Phường Trần Phú» (as in «Xã: Phường Trần
+        // Phú») keeps its type, a bare «Ba Thành» gets the label's; an agency
+        // («Tên đơn vị: Chi cục…», or «SỞ TÀI CHÍNH» atop a table) is its own
+        // letterhead, signed by its head.
+        let kind = match (commune, self.agency.is_empty()) {
+            (Some(_), _) => self.commune_kind,
+            (None, false) => NameKind::Agency,
+            (None, true) => NameKind::Bare,
+        };
+        let letterhead = match (commune, kind) {
+            (Some(c), NameKind::Agency) => format!("{{{{ {c} | upper }}}}"),
+            (Some(_), _) if has_unit => {
+                "ỦY BAN NHÂN DÂN\n{{ don_vi.loai | upper }} {{ don_vi.ten | upper }}".to_string()
+            }
+            (Some(c), NameKind::Typed) => format!("ỦY BAN NHÂN DÂN\n{{{{ {c} | upper }}}}"),
+            (Some(c), NameKind::Bare) => format!("ỦY BAN NHÂN DÂN\n{unit} {{{{ {c} | upper }}}}"),
+            (None, NameKind::Agency) => self
+                .agency
+                .iter()
+                .map(|(k, _)| format!("{{{{ {k} }}}}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            (None, _) => format!("ỦY BAN NHÂN DÂN\n{unit} …"),
         };
         let mut out = vec![];
-        if let Some(parent) = tag(Role::Parent) {
+        // «SỞ TÀI CHÍNH» with «Tỉnh, Thành phố: Tỉnh Khánh Hoà»: the province's UBND above it.
+        let department = self
+            .agency
+            .first()
+            .map(|(_, text)| plain(text))
+            .is_some_and(|t| t.starts_with("so ") && !t.contains("tinh") && !t.contains("thanh pho"));
+        let parent = match (tag(Role::Parent), self.path(Role::Province)) {
+            (Some(parent), _) => Some(parent),
+            (None, Some(p)) if department && commune.is_none() => {
+                Some(format!("ỦY BAN NHÂN DÂN {{{{ {p} | upper }}}}"))
+            }
+            _ => None,
+        };
+        if let Some(parent) = parent {
             out.push(("co_quan_chu_quan", parent));
         }
-        out.push(("co_quan_ban_hanh", format!("ỦY BAN NHÂN DÂN\n{agency}")));
+        out.push(("co_quan_ban_hanh", letterhead));
         // Clerks write the number alone ("15") or whole ("15/BC-UBND"), and the code
         // as "BC-UBND": the number is what comes before "/", the kind and the body
         // are the code's (or the whole number's) parts around its first "-".
@@ -625,27 +997,50 @@ impl Frame {
             "so",
             number.map(|n| format!("{{{{ ({n}[0]) | trim }}}}")).unwrap_or_default(),
         ));
-        let place = match (self.path(Role::Place), commune) {
-            (Some(p), Some(c)) => format!("{{{{ {p} or {c} }}}}"),
-            (Some(p), None) | (None, Some(p)) => format!("{{{{ {p} }}}}"),
-            (None, None) => "…".to_string(),
+        // ND30: the commune's name («Trần Phú» for «Phường Trần Phú»); an agency's
+        // province, when the workbook names it.
+        let place = match (self.path(Role::Place), kind, &self.province_name, &self.commune_name) {
+            (Some(p), ..) => format!("{{{{ {p} }}}}"),
+            (None, NameKind::Agency, Some(province), _) => format!("{{{{ {province} }}}}"),
+            (None, NameKind::Agency, None, _) => "…".to_string(),
+            (None, _, _, Some(name)) => format!("{{{{ {name} }}}}"),
+            (None, ..) => "…".to_string(),
         };
         out.push(("dia_danh", place));
         out.push(("ngay", tag(Role::Date).unwrap_or_default()));
-        out.push(("nam", year.clone()));
+        out.push((
+            "nam",
+            title.as_ref().map_or(year.clone(), |t| format!("{t}{{{{ y }}}}")),
+        ));
         out.push((
             "trich_yeu",
-            tag(Role::Summary).unwrap_or_else(|| format!("Kết quả thực hiện nhiệm vụ năm {year}")),
+            tag(Role::Summary).unwrap_or_else(|| match (&title, year.as_str()) {
+                (Some(t), _) => format!("{t}Kết quả thực hiện nhiệm vụ{{{{ \" năm \" ~ y if y }}}}"),
+                (None, "") => "Kết quả thực hiện nhiệm vụ".to_string(),
+                (None, _) => format!("Kết quả thực hiện nhiệm vụ năm {year}"),
+            }),
         ));
+        let by_kind = |commune_text: &str, agency_text: &str| match kind {
+            NameKind::Agency => agency_text.to_string(),
+            _ => commune_text.to_string(),
+        };
         out.push((
             "quyen_han_ky",
-            tag(Role::Authority).unwrap_or_else(|| "TM. ỦY BAN NHÂN DÂN".to_string()),
+            tag(Role::Authority).unwrap_or_else(|| by_kind("TM. ỦY BAN NHÂN DÂN", "")),
         ));
-        out.push(("chuc_vu", tag(Role::Position).unwrap_or_else(|| "CHỦ TỊCH".to_string())));
+        out.push((
+            "chuc_vu",
+            tag(Role::Position).unwrap_or_else(|| by_kind("CHỦ TỊCH", "THỦ TRƯỞNG ĐƠN VỊ")),
+        ));
         out.push(("nguoi_ky", tag(Role::Signer).unwrap_or_default()));
         // Two communes never share a file name: the commune's, else the input file's.
         let who = commune.map_or("ten_tep_goc".to_string(), |c| format!("{c} or ten_tep_goc"));
-        out.push(("ten_tep", format!("bao-cao-{year}-{{{{ {who} }}}}")));
+        let dated = match (&title, year.as_str()) {
+            (Some(t), _) => format!("{t}{{{{ y ~ \"-\" if y }}}}"),
+            (None, "") => String::new(),
+            (None, _) => format!("{year}-"),
+        };
+        out.push(("ten_tep", format!("bao-cao-{dated}{{{{ {who} }}}}")));
         out
     }
 
@@ -657,11 +1052,13 @@ impl Frame {
                 .map(|p| format!("{{{{ {p} }}}}"))
                 .collect(),
             None => {
-                let mut v: Vec<String> = self
-                    .path(Role::District)
-                    .map(|d| format!("UBND huyện {{{{ {d} }}}};"))
-                    .into_iter()
-                    .collect();
+                // The district the commune reports to, else (no district) its province.
+                let mut v: Vec<String> = match (self.path(Role::District), self.path(Role::Province)) {
+                    (Some(d), _) if self.district_typed => vec![format!("UBND {{{{ {d} }}}};")],
+                    (Some(d), _) => vec![format!("UBND huyện {{{{ {d} }}}};")],
+                    (None, Some(p)) => vec![format!("UBND tỉnh {{{{ {p} }}}};")],
+                    (None, None) => Vec::new(),
+                };
                 v.push("Lưu: VT.".to_string());
                 v
             }
@@ -674,7 +1071,19 @@ impl Frame {
 /// `[van_ban]`, so that it renders a whole report of every commune laid out like
 /// this workbook without edits. Each table is placed once, in the body.
 pub fn starter(book: &Workbook) -> Starter {
-    let found = tables(book);
+    // Labels written above a table («Xã: Phường Trần Phú») are bound as a label
+    // list of the same sheet, before its table.
+    let found: Vec<FoundTable> = tables(book)
+        .into_iter()
+        .flat_map(|mut t| {
+            let title = std::mem::take(&mut t.title_labels);
+            let labels = (!title.is_empty()).then(|| FoundTable {
+                labels: title,
+                ..t.clone()
+            });
+            labels.into_iter().chain(std::iter::once(t))
+        })
+        .collect();
     let mut data_keys = BTreeSet::new();
     let mut frame = Frame::default();
     let mut sections = String::new();
@@ -717,7 +1126,46 @@ pub fn starter(book: &Workbook) -> Starter {
                     toml_str(label.text.trim())
                 );
                 let path = format!("{data}.{k}");
-                match Role::of(&label.text) {
+                let role = Role::of(&label.text);
+                // The commune's and the province's names again without their type,
+                // for the place of the date line («Trần Phú, ngày …»).
+                let bare = match role {
+                    Some(Role::Commune) if !frame.roles.contains_key(&Role::Commune) => {
+                        frame.commune_kind = NameKind::of(&label.value.display());
+                        Some(("dia danh", "[\"xã\", \"phường\", \"thị trấn\", \"đặc khu\"]"))
+                    }
+                    Some(Role::Province) if !frame.roles.contains_key(&Role::Province) => {
+                        Some(("ten tinh", "[\"tỉnh\", \"thành phố\"]"))
+                    }
+                    _ => None,
+                };
+                if let Some((name, prefixes)) = bare {
+                    let bare_key = key(name, &mut fields);
+                    let _ = writeln!(
+                        sections,
+                        "{bare_key} = {{ nhan = {}, bat_buoc = false, bo_tien_to = {prefixes} }}",
+                        toml_str(label.text.trim())
+                    );
+                    let bare_path = Some(format!("{data}.{bare_key}"));
+                    if role == Some(Role::Commune) {
+                        frame.commune_name = bare_path;
+                    } else {
+                        frame.province_name = bare_path;
+                    }
+                }
+                if let Some(Role::Province) = role {
+                    frame
+                        .roles
+                        .entry(Role::Province)
+                        .or_insert((path.clone(), label.text.clone()));
+                }
+                if role == Some(Role::District) && !frame.roles.contains_key(&Role::District) {
+                    let value = plain(&label.value.display());
+                    frame.district_typed = ["huyen ", "quan ", "thi xa ", "thanh pho ", "tp "]
+                        .iter()
+                        .any(|w| value.starts_with(w));
+                }
+                match role.filter(|&r| r != Role::Province) {
                     Some(role) if !frame.roles.contains_key(&role) => {
                         frame.roles.insert(role, (path, label.text.clone()));
                         if role == Role::Recipients {
@@ -728,8 +1176,10 @@ pub fn starter(book: &Workbook) -> Starter {
                             }
                         }
                     }
-                    // What the frame shows is not repeated in the body.
+                    // What the frame shows is not repeated in the body, nor the province
+                    // written above a table (the frame's place and letterhead).
                     Some(_) => {}
+                    None if role == Some(Role::Province) && label.one_cell => {}
                     None => {
                         let _ = writeln!(lines, "- {}: {}", template_text(label.text.trim()), shown(&path, kieu));
                         form_lines.push(format!("- {}: {}", form_text(label.text.trim()), shown(&path, kieu)));
@@ -743,7 +1193,7 @@ pub fn starter(book: &Workbook) -> Starter {
         } else {
             let _ = writeln!(
                 sections,
-                "\n# Trang «{}»: tiêu đề ở dòng {}.\n[du_lieu.{data}]\nloai = \"bang\"\ntrang_tinh = {}",
+                "\n# Trang «{}»: tiêu đề ở dòng {}; tệp đặt tên trang khác thì bảng được tìm theo tiêu đề cột.\n[du_lieu.{data}]\nloai = \"bang\"\ntrang_tinh = {}\ntheo_tieu_de = true",
                 comment(&t.sheet),
                 t.header_row + 1,
                 toml_str(&t.sheet)
@@ -818,7 +1268,42 @@ pub fn starter(book: &Workbook) -> Starter {
         );
     }
 
-    let van_ban = frame.van_ban(book);
+    // No year label or date: the year a title names, read from each file's title cell.
+    if !frame.roles.contains_key(&Role::Year) && !frame.roles.contains_key(&Role::Date) {
+        frame.year = workbook_year_at(book).map(|(y, cell)| {
+            let key = cell.map(|(sheet, r, c)| {
+                let k = key("tieu de", &mut data_keys);
+                let _ = writeln!(
+                    sections,
+                    "\n# Tên bảng, ghi năm báo cáo.\n[du_lieu.{k}]\nloai = \"o\"\ntrang_tinh = {}\no = \"{}\"",
+                    toml_str(&sheet),
+                    workbook::cell_name(r, c)
+                );
+                k
+            });
+            (y, key)
+        });
+    }
+    // No commune: the agency written in a table's title rows makes the letterhead.
+    if !frame.roles.contains_key(&Role::Commune) {
+        if let Some((sheet, cells)) = found.iter().filter(|t| t.labels.is_empty()).find_map(|t| {
+            book.sheet(&t.sheet)
+                .map(|s| (s, agency_cells(s, t.header_row)))
+                .filter(|(_, c)| !c.is_empty())
+        }) {
+            for (r, c) in cells {
+                let cell = workbook::cell_name(r, c);
+                let k = key("co quan", &mut data_keys);
+                let _ = writeln!(
+                    sections,
+                    "\n# Cơ quan ban hành, ở dòng tên bảng.\n[du_lieu.{k}]\nloai = \"o\"\ntrang_tinh = {}\no = \"{cell}\"",
+                    toml_str(&sheet.name)
+                );
+                frame.agency.push((k, sheet.value(r, c).display()));
+            }
+        }
+    }
+    let van_ban = frame.van_ban(crate::unit::find(book).unit.is_some());
     let mut manifest = String::new();
     let _ = writeln!(
         manifest,
@@ -1017,7 +1502,7 @@ impl Starter {
                 "\u{a0}".repeat(8)
             )),
             dia_danh: marks.whole(format!(
-                "{{{{ van_ban.dia_danh }}}}, {{{{ van_ban.ngay | ngay if van_ban.ngay else \"ngày{gap}tháng{gap}năm \" ~ van_ban.nam }}}}"
+                "{{{{ van_ban.dia_danh }}}}, {{{{ van_ban.ngay | ngay if van_ban.ngay else \"ngày{gap}tháng{gap}năm \" ~ (van_ban.nam or \"{gap}\") }}}}"
             )),
             trich_yeu: marks.inline("{{ van_ban.trich_yeu }}"),
             quyen_han_ky: marks.inline("{{ van_ban.quyen_han_ky | upper }}"),
@@ -1106,6 +1591,151 @@ impl Starter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bind::{grid, grid_book};
+
+    #[test]
+    fn the_year_comes_from_a_title_a_label_or_a_name_never_from_codes_citations_or_prices() {
+        let table: &[&[&str]] = &[
+            &["STT", "Mã", "Tên", "Giá"],
+            &["2098", "1III2004", "Máy chủ XIII 18.2092", "1937"],
+            &[
+                "2099",
+                "TSCD.2001",
+                "Ghi theo Thông tư số 116/2018/TT-BTC ngày 28 tháng 11 năm 2018",
+                "2005",
+            ],
+        ];
+        let titled = |title: &'static str| {
+            let first = [title];
+            let mut rows: Vec<&[&str]> = vec![
+                &first,
+                &["(Ban hành kèm theo Thông tư số 116/2018/TT-BTC ngày 28/11/2018 của Bộ Tài chính)"],
+            ];
+            rows.extend_from_slice(table);
+            grid("Sheet1", &rows, &[(0, 0, 0, 3), (1, 0, 1, 3)])
+        };
+        let year = |file: &str, sheets: Vec<Sheet>| workbook_year(&grid_book(file, sheets));
+        assert_eq!(
+            year("x.xlsx", vec![titled("BẢNG GIÁ THỊ TRƯỜNG THÁNG 01 NĂM 2024")]),
+            Some(2024)
+        );
+        assert_eq!(year("x.xlsx", vec![titled("Kết quả thực hiện năm 2023")]), Some(2023));
+        // Codes, card numbers, prices, STT and a circular's number and date are no year.
+        assert_eq!(
+            year("x.xlsx", vec![titled("BẢNG GIÁ THỊ TRƯỜNG THÁNG …. NĂM ….")]),
+            None
+        );
+        assert_eq!(year("116-2018-bang-gia.xlsx", vec![grid("Sheet1", table, &[])]), None);
+        // A «Năm» label beside its number; a sheet's or the file's name.
+        let labelled = grid("Sheet1", &[&["Năm", "2022"], &["Mã", "Tên"], &["2019", "x"]], &[]);
+        assert_eq!(year("x.xlsx", vec![labelled]), Some(2022));
+        assert_eq!(year("x.xlsx", vec![grid("Giá 2021", table, &[])]), Some(2021));
+        assert_eq!(year("Báo cáo 2020.xlsx", vec![grid("Sheet1", table, &[])]), Some(2020));
+        // A report's title about the law is no citation; a signing line counts.
+        assert_eq!(
+            year(
+                "x.xlsx",
+                vec![titled("Kết quả tuyên truyền, phổ biến pháp luật năm 2024")]
+            ),
+            Some(2024)
+        );
+        let signed = grid(
+            "Sheet1",
+            &[
+                &["(Kèm theo công văn số: 03/KKG/VELCORES-SO ngày 18 tháng 03 năm 2023)"],
+                &["Mã SP", "Tên SP", "Giá"],
+                &["FeCo 111", "Thức ăn", "20460"],
+                &["", "", "Bình Phước ngày 18 tháng 03 năm 2024"],
+            ],
+            &[(0, 0, 0, 2)],
+        );
+        assert_eq!(year("x.xlsx", vec![signed]), Some(2024));
+        // Two years in the name: which is meant cannot be told.
+        assert_eq!(year("2019-2020_1563244975.xls", vec![grid("Sheet1", table, &[])]), None);
+    }
+
+    #[test]
+    fn the_header_is_found_below_a_letterhead_and_titles() {
+        let header = [
+            "STT",
+            "Mã",
+            "Tên",
+            "ĐVT",
+            "Loại",
+            "Giá trước",
+            "Giá nay",
+            "Tăng",
+            "Tỷ lệ",
+            "Nguồn",
+            "Ghi chú",
+            "Khác",
+        ];
+        let rows: Vec<&[&str]> = vec![
+            &[
+                "SỞ TÀI CHÍNH TỈNH HẬU GIANG",
+                "",
+                "",
+                "",
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            ],
+            &["Số: 12/BC-STC", "", "", "", "Độc lập - Tự do - Hạnh phúc"],
+            &["BẢNG GIÁ THỊ TRƯỜNG THÁNG 01 NĂM 2024"],
+            &header,
+            &[
+                "(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)", "(10)", "(11)", "(12)",
+            ],
+            &[
+                "1",
+                "01.0001",
+                "Thóc",
+                "đ/kg",
+                "Bán lẻ",
+                "24000",
+                "25000",
+                "1000",
+                "4,17",
+                "",
+                "",
+                "",
+            ],
+        ];
+        let sheet = grid(
+            "Sheet1",
+            &rows,
+            &[(0, 0, 0, 3), (0, 4, 0, 11), (1, 0, 1, 3), (1, 4, 1, 11), (2, 0, 2, 11)],
+        );
+        let book = grid_book("x.xlsx", vec![sheet]);
+        let found = tables(&book);
+        assert_eq!(found[0].header_row, 3);
+        assert_eq!(found[0].header_rows, 1);
+        assert_eq!(found[0].data_rows, 1, "the column numbers are no data");
+        assert_eq!(found[0].columns[6].2, ColumnKind::Number);
+        // A two-level header under its title keeps «Trên / Dưới».
+        let sheet = grid(
+            "PL",
+            &[
+                &["KẾT QUẢ NĂM 2024"],
+                &["STT", "Nguồn", "Năm 2024", "", "Ghi chú"],
+                &["", "", "Kế hoạch", "Thực hiện", ""],
+                &["1", "Trung ương", "10", "9", ""],
+            ],
+            &[(0, 0, 0, 4), (1, 0, 2, 0), (1, 1, 2, 1), (1, 2, 1, 3), (1, 4, 2, 4)],
+        );
+        let found = tables(&grid_book("x.xlsx", vec![sheet]));
+        assert_eq!((found[0].header_row, found[0].header_rows), (1, 2));
+        assert_eq!(found[0].columns[3].1, "Năm 2024 / Thực hiện");
+        // Four headers over rows with more cells (columns without a header) stay the header.
+        let sheet = grid(
+            "PL",
+            &[
+                &["STT", "Tên", "Số lượng", "Ghi chú"],
+                &["1", "a", "2", "x", "5", "6", "7", "8", "9", "10"],
+                &["2", "b", "3", "y", "5", "6", "7", "8", "9", "10"],
+            ],
+            &[],
+        );
+        assert_eq!(tables(&grid_book("x.xlsx", vec![sheet]))[0].header_row, 0);
+    }
 
     #[test]
     fn frame_labels_are_recognised_whatever_their_accents_case_and_spacing() {

@@ -52,6 +52,7 @@ pub struct Meta {
     pub dia_danh: String,
     /// The date, or None to leave blanks ("ngày      tháng      năm 2024").
     pub ngay: Option<(i32, u32, u32)>,
+    /// The report year; 0 when the report states none.
     pub nam: i32,
     pub trich_yeu: String,
     /// "TM. ỦY BAN NHÂN DÂN", or "KT. CHỦ TỊCH" …; lines separated by '\n'.
@@ -99,7 +100,7 @@ impl Meta {
             Some((y, m, d)) => format!("{}, {}", self.dia_danh, crate::vi::format_date_nd30(y, m, d)),
             None => {
                 let gap = "\u{a0}".repeat(6);
-                format!("{}, ngày{gap}tháng{gap}năm {}", self.dia_danh, self.nam)
+                format!("{}, ngày{gap}tháng{gap}năm {}", self.dia_danh, self.year_or_blank())
             }
         }
     }
@@ -116,7 +117,11 @@ impl Meta {
         }
         let short_gap = "\u{a0}".repeat(3);
         if self.ngay.is_none() {
-            let short = format!("{}, ngày{short_gap}tháng{short_gap}năm {}", self.dia_danh, self.nam);
+            let short = format!(
+                "{}, ngày{short_gap}tháng{short_gap}năm {}",
+                self.dia_danh,
+                self.year_or_blank()
+            );
             if fits(&short) {
                 return vec![short];
             }
@@ -125,10 +130,19 @@ impl Meta {
             Some((y, m, d)) => crate::vi::format_date_nd30(y, m, d),
             None => {
                 let gap = "\u{a0}".repeat(6);
-                format!("ngày{gap}tháng{gap}năm {}", self.nam)
+                format!("ngày{gap}tháng{gap}năm {}", self.year_or_blank())
             }
         };
         vec![format!("{},", self.dia_danh), rest]
+    }
+
+    /// The year, or a blank to write it in by hand when the report states none (0).
+    fn year_or_blank(&self) -> String {
+        if self.nam == 0 {
+            "\u{a0}".repeat(6)
+        } else {
+            self.nam.to_string()
+        }
     }
 
     /// "…/BC-UBND ngày …" as an appendix cites its report.
@@ -136,6 +150,7 @@ impl Meta {
         let number = self.number().unwrap_or_else(|| "…".to_string());
         let date = match self.ngay {
             Some((y, m, d)) => crate::vi::format_date_short(y, m, d),
+            None if self.nam == 0 => "…/…/…".to_string(),
             None => format!("…/…/{}", self.nam),
         };
         format!("{number}/{}-{} ngày {date}", self.ky_hieu, self.co_quan_viet_tat)

@@ -623,7 +623,7 @@ fn timestamp(meta: &Meta) -> String {
             t % 60
         );
     }
-    let (y, m, d) = meta.ngay.unwrap_or((meta.nam, 1, 1));
+    let (y, m, d) = meta.ngay.unwrap_or((if meta.nam == 0 { 2000 } else { meta.nam }, 1, 1));
     format!("{y:04}-{m:02}-{d:02}T00:00:00Z")
 }
 
@@ -633,7 +633,7 @@ fn meta_json(meta: &Meta) -> Json {
         "ky_hieu": meta.ky_hieu,
         "co_quan_viet_tat": meta.co_quan_viet_tat,
         "dia_danh": meta.dia_danh,
-        "nam": meta.nam,
+        "nam": (meta.nam != 0).then_some(meta.nam),
         "ngay": meta.ngay.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
         "trich_yeu": meta.trich_yeu,
         "co_quan_ban_hanh": meta.agency_one_line(),
@@ -676,8 +676,10 @@ fn metadata(
     };
     let before = errors.borrow().len();
     let nam_text = field("nam", &spec.nam);
-    let nam: i32 = nam_text.parse().unwrap_or_else(|_| {
-        if errors.borrow().len() == before {
+    // An empty year is a report of no stated year (a starter whose workbook names
+    // none): blanks where the year would be printed.
+    let nam: i32 = nam_text.trim().parse().unwrap_or_else(|_| {
+        if errors.borrow().len() == before && !nam_text.trim().is_empty() {
             bad(
                 "nam",
                 format!("cần năm báo cáo (một số như 2024), nhận được «{nam_text}»."),

@@ -418,23 +418,68 @@ fn clean_merges(file: &str, sheet: &Sheet, area: &Area, warnings: &mut Vec<Diagn
 }
 
 /// The first row under the title rows that looks like a table header: at least two
-/// separate non-empty cells, not one title merged across the width.
+/// separate non-empty cells, and four or more, or the top of a two-level header
+/// («STT» merged down beside a cell with sub-headers), or at least half as many
+/// cells as the table's widest row below. Title rows are merged across the width (one cell) or hold a
+/// letterhead's two blocks («SỞ TÀI CHÍNH» | «CỘNG HÒA…»), never a table's columns.
 pub fn detect_header(sheet: &Sheet, area: &Area, merges: &[Merge]) -> u32 {
-    for r in area.first_row..area.end_row {
-        let mut anchors = 0;
-        for c in area.first_col..area.end_col {
-            let inside_other = merges
-                .iter()
-                .any(|m| m.contains(r, c) && (m.first_row, m.first_col) != (r, c));
-            if !inside_other && !sheet.value(r, c).is_empty() {
-                anchors += 1;
-            }
+    let anchors = |r: u32| {
+        (area.first_col..area.end_col)
+            .filter(|&c| {
+                let inside_other = merges
+                    .iter()
+                    .any(|m| m.contains(r, c) && (m.first_row, m.first_col) != (r, c));
+                !inside_other && !sheet.value(r, c).is_empty()
+            })
+            .count()
+    };
+    // Counted once, and only as far as needed: the header is near the top, and a
+    // district's sheet may have thousands of rows.
+    let mut counts: Vec<usize> = Vec::new();
+    let mut at = |r: u32| {
+        let i = (r - area.first_row) as usize;
+        while counts.len() <= i {
+            counts.push(anchors(area.first_row + counts.len() as u32));
         }
-        if anchors >= 2 {
+        counts[i]
+    };
+    // How far below a row the widest row is looked for: a table's first rows.
+    const LOOK_AHEAD: u32 = 40;
+    let mut first_two = None;
+    for r in area.first_row..area.end_row {
+        let n = at(r);
+        if n < 2 {
+            continue;
+        }
+        first_two.get_or_insert(r);
+        // A letterhead or a title has two or three blocks; a row of four cells or
+        // more is a header whatever the rows below hold.
+        if n >= 4 || is_two_level(sheet, area, merges, r) {
+            return r;
+        }
+        let widest = (r..area.end_row.min(r + LOOK_AHEAD)).map(&mut at).max().unwrap_or(n);
+        if 2 * n >= widest {
             return r;
         }
     }
-    area.first_row
+    // No row fits: the first with two cells, as before.
+    first_two.unwrap_or(area.first_row)
+}
+
+/// Is `r` the top of a two-level header: a cell merged down over both rows («STT»)
+/// beside a cell merged across with two or more sub-headers under it?
+fn is_two_level(sheet: &Sheet, area: &Area, merges: &[Merge], r: u32) -> bool {
+    let inside = |m: &&Merge| m.first_row == r && (area.first_col..area.end_col).contains(&m.first_col);
+    let merged_down = merges.iter().filter(inside).any(|m| m.last_row > r);
+    merged_down
+        && merges.iter().filter(inside).any(|m| {
+            m.last_row == r
+                && m.last_col > m.first_col
+                && (m.first_col..=m.last_col)
+                    .filter(|&c| !sheet.value(r + 1, c).is_empty())
+                    .count()
+                    >= 2
+        })
 }
 
 #[allow(clippy::too_many_arguments)]
