@@ -113,6 +113,9 @@ pub struct Summary {
     pub so_xa_tong_hop: usize,
     pub xa_thieu: Vec<String>,
     pub loi_tong_hop: Vec<Diagnostic>,
+    /// The summaries' notes for the person running the batch (how many communes
+    /// wrote their own words, the figures of each group), kept out of the documents.
+    pub ghi_chu_tong_hop: Vec<String>,
     /// Why there is no district summary, when one was asked for and none was made
     /// for a reason other than an error of its own (the pack has none, nothing to
     /// count, stopped).
@@ -634,6 +637,7 @@ pub fn run_with(
     let mut summary_errors = Vec::new();
     let mut counted = 0;
     let mut groups = Vec::new();
+    let mut notes = Vec::new();
     if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() && !interrupted {
         let absent: Vec<(String, report::Missing)> = missing
             .iter()
@@ -691,7 +695,10 @@ pub fn run_with(
                 let count = own.len();
                 let written = write_summary(pack, own, &of(&absent), &of(&duplicates), folder, options, &mut taken);
                 let (bao_cao, so_xa) = match written {
-                    Ok(w) => (Some(w.file), count),
+                    Ok(w) => {
+                        notes.extend(w.notes.into_iter().map(|n| format!("«{folder}»: {n}")));
+                        (Some(w.file), count)
+                    }
                     Err(e) => {
                         summary_errors.extend(e);
                         (None, 0)
@@ -716,6 +723,7 @@ pub fn run_with(
         let kept: Vec<String> = kept.into_iter().map(|(_, k)| k).collect();
         match write_summary(pack, kept, &all(&absent), &all(&duplicates), "", options, &mut taken) {
             Ok(w) => {
+                notes.extend(w.notes.iter().cloned());
                 if let (Some(table), Some(kept), Some(spec)) = (table_spec, &for_table, spec) {
                     match write_table(table, &spec.sap_xep, kept, &w, options) {
                         Ok(file) => table_file = Some(file),
@@ -767,6 +775,7 @@ pub fn run_with(
         so_xa_tong_hop: counted,
         xa_thieu,
         loi_tong_hop: summary_errors,
+        ghi_chu_tong_hop: notes,
         khong_tong_hop: no_summary,
         giay: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
         cac_tep: items,
@@ -850,6 +859,7 @@ fn write_summary(
         file: files.into_iter().next().unwrap_or_default(),
         stem: r.file_stem,
         meta: r.meta,
+        notes: r.notes,
     })
 }
 
@@ -858,6 +868,8 @@ struct Written {
     file: String,
     stem: String,
     meta: crate::official::Meta,
+    /// The summary's notes for the operator (`ghi_chu`).
+    notes: Vec<String>,
 }
 
 /// The province officer's table beside the province summary, `stem.xlsx`: every

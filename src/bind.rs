@@ -102,6 +102,10 @@ pub struct FieldSpec {
     /// (the 2024 pack's «Huyện»: a 2025 workbook has none, use the 2025 pack).
     #[serde(default)]
     pub goi_y: Option<String>,
+    /// Other labels a clerk may write for the same value, tried in order after `nhan`
+    /// («Tên xã/phường/đặc khu», «Tên phường» for «Tên xã»).
+    #[serde(default)]
+    pub nhan_khac: Vec<String>,
 }
 
 /// The value without a leading word of `prefixes` ("Xã Ba Thành" → "Ba Thành"),
@@ -176,22 +180,12 @@ pub struct TableLocation {
     pub columns: BTreeMap<String, u32>,
 }
 
-/// Display precision of bound numbers: how many decimals the cell a number came from
-/// shows, keyed by the number's bits (see `precision_key`). A side map rather than
-/// pre-formatted text, so templates still do arithmetic on the numbers; a number
-/// computed in a template is not in it and prints every significant decimal. Two
-/// cells with the same number and different formats keep the larger precision, so
-/// no digit is lost.
-pub type Precisions = HashMap<u64, u8>;
-
-/// The key of a number in `Precisions` (0.0 and -0.0 are one).
-pub fn precision_key(n: f64) -> u64 {
-    if n == 0.0 {
-        0
-    } else {
-        n.to_bits()
-    }
-}
+/// The key under which a bound row (or a label sheet's fields) keeps the decimals
+/// each of its numbers' cells shows: `{"thuc_hien": 1}`. A number stays a number so
+/// that templates do arithmetic on it (a minijinja value cannot be both a number and
+/// carry a format), and its format travels with it in its own row, never looked up
+/// by its value: `{{ v | so("thuc_hien") }}` prints it as its cell shows it.
+pub const DECIMALS_KEY: &str = "_chu_so";
 
 /// Decimals a number typed as text shows, read as `vi::parse_number` reads it: after
 /// the comma ("1.450,5"), or after a lone dot that is not a thousands dot ("12.5").
@@ -203,6 +197,11 @@ fn typed_decimals(text: &str) -> u8 {
         (0, 1) if t.rsplit('.').next().is_some_and(|f| f.len() != 3) => after('.'),
         _ => 0,
     }
+}
+
+/// A label or header naming a code («Mã», «Mã số», «Mã định danh»), folded.
+pub fn is_code_name(folded: &str) -> bool {
+    folded == "ma" || folded.starts_with("ma ")
 }
 
 /// Kind of a data row, as templates see it in `_loai`.
@@ -229,7 +228,9 @@ impl RowKind {
 pub struct Bound {
     pub context: Json,
     pub tables: BTreeMap<String, TableLocation>,
-    pub precisions: Precisions,
+    /// Every date bound (a date cell, a date field, «ngày 17/4/2025» in a label's
+    /// text) and its cell, so that a date far from the report's is a warning.
+    pub dates: Vec<((i32, u32, u32), Place)>,
     /// Problems that do not stop the report (a table cut at a long gap, …).
     pub warnings: Vec<Diagnostic>,
 }
@@ -239,32 +240,55 @@ pub struct Bound {
 struct Sink {
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
-    precisions: Precisions,
+    dates: Vec<((i32, u32, u32), Place)>,
 }
 
 impl Sink {
-    /// Remember the precision the cell of a bound number shows.
-    fn note_precision(&mut self, sheet: &Sheet, row: u32, col: u32, value: &Json) {
-        let Some(n) = value.as_f64() else { return };
-        let Some(cell) = sheet.get(row, col) else {
-            return;
-        };
-        // A number typed as text shows the decimals it is typed with ("300,0").
-        if let Value::Text(t) = &cell.value {
-            let d = typed_decimals(t);
-            if d > 0 {
-                let slot = self.precisions.entry(precision_key(n)).or_insert(d);
-                *slot = (*slot).max(d);
+    /// Remember the dates of a bound value: a date field, a date cell, or the dates
+    /// written in a label's text (`in_text`).
+    fn note_dates(&mut self, sheet: &Sheet, row: u32, col: u32, value: &Json, in_text: bool) {
+        let Some(text) = value.as_str() else { return };
+        let is_date_cell = matches!(sheet.value(row, col), Value::Date { .. });
+        if let Some(date) = workbook::parse_iso_date(text).filter(|_| !in_text || is_date_cell) {
+            self.dates.push((date, sheet.place(row, col)));
+        } else if in_text || is_date_cell {
+            for date in dates_in_text(text) {
+                self.dates.push((date, sheet.place(row, col)));
             }
-            return;
         }
-        let style = &cell.style;
-        if let Some(d) = style.decimals {
-            // A percentage cell shows the number times 100.
-            let d = if style.percent { d.saturating_add(2) } else { d };
-            let slot = self.precisions.entry(precision_key(n)).or_insert(d);
-            *slot = (*slot).max(d);
-        }
+    }
+}
+
+/// The dates written in a text: «41/QĐ-UBND ngày 17/4/2024; …» → 17/4/2024.
+pub fn dates_in_text(text: &str) -> Vec<(i32, u32, u32)> {
+    if !text.bytes().any(|b| b == b'/' || b == b'-' || b == b'.') {
+        return Vec::new();
+    }
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')'))
+        .map(|w| w.trim_end_matches(['.', ':']))
+        .filter(|w| w.len() >= 8 && w.starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(parse_date)
+        .collect()
+}
+
+/// The decimals the cell of a bound number shows, or None (not a number, a General
+/// cell): a percentage cell shows the number times 100, so two more; a number typed
+/// as text the decimals it is typed with ("300,0").
+fn shown_decimals(sheet: &Sheet, row: u32, col: u32, value: &Json) -> Option<u8> {
+    value.as_f64()?;
+    let cell = sheet.get(row, col)?;
+    if let Value::Text(t) = &cell.value {
+        return Some(typed_decimals(t));
+    }
+    let style = &cell.style;
+    let d = style.decimals?;
+    Some(if style.percent { d.saturating_add(2) } else { d })
+}
+
+/// Keep `decimals` of `key` in `object`'s `_chu_so` (see `DECIMALS_KEY`).
+fn keep_decimals(object: &mut Map<String, Json>, decimals: Map<String, Json>) {
+    if !decimals.is_empty() {
+        object.insert(DECIMALS_KEY.into(), Json::Object(decimals));
     }
 }
 
@@ -328,7 +352,7 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         Ok(Bound {
             context: Json::Object(context),
             tables,
-            precisions: sink.precisions,
+            dates: sink.dates,
             warnings: sink.warnings,
         })
     } else {
@@ -631,7 +655,16 @@ fn missing_sheet(book: &Workbook, names: &[&str]) -> Diagnostic {
 // ------------------------------------------------------------------ values
 
 /// Convert a cell to JSON as the declared type, or say what is wrong with it.
-fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required: bool) -> Result<Json, Diagnostic> {
+#[allow(clippy::too_many_arguments)]
+fn typed(
+    book: &Workbook,
+    sheet: &Sheet,
+    row: u32,
+    col: u32,
+    ty: Type,
+    required: bool,
+    code: bool,
+) -> Result<Json, Diagnostic> {
     let cell = sheet.get(row, col);
     let value = cell.map(|c| &c.value).unwrap_or(&Value::Empty);
     if let Some(problem) = sheet.problem().or_else(|| value.problem()) {
@@ -668,7 +701,11 @@ fn typed(book: &Workbook, sheet: &Sheet, row: u32, col: u32, ty: Type, required:
     Ok(match ty {
         Type::Text => match value {
             Value::Number(n) => {
-                let decimals = cell.and_then(|c| c.style.decimals).map(usize::from);
+                let decimals = cell.and_then(|c| c.style.decimals);
+                if let Some(digits) = crate::vi::integer_code(*n, decimals, code) {
+                    return Ok(json!(digits));
+                }
+                let decimals = decimals.map(usize::from);
                 json!(decimals.map_or_else(
                     || crate::vi::format_number_auto(*n, 10),
                     |d| crate::vi::format_number(*n, d)
@@ -827,8 +864,15 @@ fn bind_labels(
         }
     }
     let mut out = Map::new();
+    let mut decimals = Map::new();
     for (key, field) in &spec.truong {
-        let pattern = Pattern::new(field.nhan.trim_end_matches(':'), year);
+        // The first of the label's names the sheet has, in a cell of its own or
+        // written with its value.
+        let pattern = std::iter::once(&field.nhan)
+            .chain(&field.nhan_khac)
+            .map(|n| Pattern::new(n.trim_end_matches(':'), year))
+            .find(|p| labels.contains_key(&p.folded) || inline.contains_key(&p.folded))
+            .unwrap_or_else(|| Pattern::new(field.nhan.trim_end_matches(':'), year));
         // A label in a cell of its own first; else one written with its value.
         let (cells, one_cell) = match labels.get(&pattern.folded) {
             Some(cells) => (cells.as_slice(), false),
@@ -912,9 +956,13 @@ fn bind_labels(
         let value_col = (start..sheet.end_col())
             .find(|&vc| !sheet.value(r, vc).is_empty())
             .unwrap_or(start);
-        match typed(book, sheet, r, value_col, field.kieu, field.bat_buoc) {
+        let code = is_code_name(&pattern.folded);
+        match typed(book, sheet, r, value_col, field.kieu, field.bat_buoc, code) {
             Ok(v) => {
-                sink.note_precision(sheet, r, value_col, &v);
+                if let Some(d) = shown_decimals(sheet, r, value_col, &v) {
+                    decimals.insert(key.clone(), json!(d));
+                }
+                sink.note_dates(sheet, r, value_col, &v, field.kieu == Type::Text);
                 let v = match v.as_str().and_then(|t| without_prefix(t, &field.bo_tien_to)) {
                     Some(bare) => json!(bare),
                     None => v,
@@ -924,6 +972,7 @@ fn bind_labels(
             Err(e) => sink.errors.push(e),
         }
     }
+    keep_decimals(&mut out, decimals);
     Json::Object(out)
 }
 
@@ -1185,9 +1234,9 @@ fn bind_cell(book: &Workbook, sheet_names: &[String], name: &str, spec: &DataSpe
         errors.push(missing_sheet(book, &[sheet_name.as_str()]));
         return Json::Null;
     };
-    match typed(book, sheet, row, col, spec.kieu, true) {
+    match typed(book, sheet, row, col, spec.kieu, true, false) {
         Ok(v) => {
-            sink.note_precision(sheet, row, col, &v);
+            sink.note_dates(sheet, row, col, &v, spec.kieu == Type::Text);
             v
         }
         Err(e) => {
@@ -1625,6 +1674,15 @@ fn bind_table(
     if is_numbering_row(sheet, start, first_col, end_col) {
         start += 1;
     }
+    // «Mã …» columns hold codes: their numbers print as written, without grouping.
+    let codes: Vec<&String> = columns
+        .iter()
+        .filter(|&(key, &c)| {
+            let last = spec.cot[key.as_str()].tieu_de.rsplit('/').next().unwrap_or_default();
+            is_code_name(&fold(last)) || (header_row..start).any(|r| is_code_name(&fold(&sheet.value(r, c).display())))
+        })
+        .map(|(key, _)| key)
+        .collect();
     let mut rows = Vec::new();
     let mut last_data_row = start;
     // A row holding only its STT (a blank form's numbered rows) holds no data.
@@ -1654,16 +1712,24 @@ fn bind_table(
         }
         last_data_row = r + 1;
         let mut obj = Map::new();
+        let mut decimals = Map::new();
         for (key, &c) in &columns {
             let spec = &spec.cot[key];
-            match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc) {
+            let code = codes.contains(&key);
+            match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc, code) {
                 Ok(v) => {
-                    sink.note_precision(sheet, r, c, &v);
+                    if let Some(d) = shown_decimals(sheet, r, c, &v) {
+                        decimals.insert(key.clone(), json!(d));
+                    }
+                    if spec.kieu == Type::Date || matches!(sheet.value(r, c), Value::Date { .. }) {
+                        sink.note_dates(sheet, r, c, &v, false);
+                    }
                     obj.insert(key.clone(), v);
                 }
                 Err(e) => sink.errors.push(e),
             }
         }
+        keep_decimals(&mut obj, decimals);
         obj.insert("_loai".into(), json!(row_kind(sheet, r, first_col, end_col)));
         obj.insert("_dong".into(), json!(r + 1));
         rows.push(Json::Object(obj));

@@ -339,6 +339,9 @@ impl Role {
             | "thi tran"
             | "ten xa phuong"
             | "ten xa phuong thi tran"
+            | "ten xa phuong dac khu"
+            | "ten xa/phuong/dac khu"
+            | "ten xa/phuong"
             | "xa phuong"
             | "xa phuong thi tran"
             | "phuong xa"
@@ -622,7 +625,11 @@ fn field_kieu(label: &Label) -> &'static str {
 /// nothing for an empty cell.
 fn shown(path: &str, kieu: &str) -> String {
     match kieu {
-        "so" => format!("{{{{ {path} | so if {path} is not none else \"\" }}}}"),
+        // As its cell shows it: the row (or label sheet) keeps the cell's decimals.
+        "so" => match path.rsplit_once('.') {
+            Some((row, key)) => format!("{{{{ {row} | so(\"{key}\") if {path} is not none else \"\" }}}}"),
+            None => format!("{{{{ {path} | so if {path} is not none else \"\" }}}}"),
+        },
         "ngay" => format!("{{{{ {path} | ngay_so if {path} else \"\" }}}}"),
         _ => format!("{{{{ {path} }}}}"),
     }
@@ -894,7 +901,8 @@ impl Frame {
 
     /// `[van_ban]` as manifest lines: every field found wired in, defaults where the
     /// workbook has none.
-    fn van_ban(&self) -> Vec<(&'static str, String)> {
+    /// `has_unit`: the workbook names its unit as the engine reads it (`don_vi`).
+    fn van_ban(&self, has_unit: bool) -> Vec<(&'static str, String)> {
         let tag = |role: Role| self.path(role).map(|p| format!("{{{{ {p} }}}}"));
         let commune = self.path(Role::Commune);
         // With no year anywhere the report has none: no «năm …» in its trích yếu or
@@ -912,12 +920,15 @@ impl Frame {
             )),
             _ => None,
         };
-        // "Tên phường" → PHƯỜNG, "Tên thị trấn" → THỊ TRẤN, else XÃ.
+        // "Tên phường" → PHƯỜNG, "Tên thị trấn" → THỊ TRẤN, "Tên đặc khu" → ĐẶC KHU, else XÃ.
         let unit = match self.roles.get(&Role::Commune).map(|(_, l)| fold(l)) {
             Some(l) if l.contains("phuong") => "PHƯỜNG",
             Some(l) if l.contains("thi tran") => "THỊ TRẤN",
+            Some(l) if l.contains("dac khu") => "ĐẶC KHU",
             _ => "XÃ",
         };
+        // A unit the engine reads from every report's workbook (`don_vi`) writes its
+        // own type and bare name, whatever this sample's label says (`has_unit`).
         // As the sample writes the name: «Phường Trần Phú» (as in «Xã: Phường Trần
         // Phú») keeps its type, a bare «Ba Thành» gets the label's; an agency
         // («Tên đơn vị: Chi cục…», or «SỞ TÀI CHÍNH» atop a table) is its own
@@ -929,6 +940,9 @@ impl Frame {
         };
         let letterhead = match (commune, kind) {
             (Some(c), NameKind::Agency) => format!("{{{{ {c} | upper }}}}"),
+            (Some(_), _) if has_unit => {
+                "ỦY BAN NHÂN DÂN\n{{ don_vi.loai | upper }} {{ don_vi.ten | upper }}".to_string()
+            }
             (Some(c), NameKind::Typed) => format!("ỦY BAN NHÂN DÂN\n{{{{ {c} | upper }}}}"),
             (Some(c), NameKind::Bare) => format!("ỦY BAN NHÂN DÂN\n{unit} {{{{ {c} | upper }}}}"),
             (None, NameKind::Agency) => self
@@ -1289,7 +1303,7 @@ pub fn starter(book: &Workbook) -> Starter {
             }
         }
     }
-    let van_ban = frame.van_ban();
+    let van_ban = frame.van_ban(crate::unit::find(book).unit.is_some());
     let mut manifest = String::new();
     let _ = writeln!(
         manifest,

@@ -20,6 +20,7 @@ pub mod serve;
 pub mod sheet_table;
 pub mod summary_table;
 pub mod template;
+pub mod unit;
 pub mod vi;
 pub mod workbook;
 pub mod wrap;

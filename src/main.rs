@@ -996,6 +996,9 @@ fn run_batch(
             );
         }
     }
+    for note in &summary.ghi_chu_tong_hop {
+        eprintln!("  Ghi chú: {note}");
+    }
     if let Some(why) = &summary.khong_tong_hop {
         eprintln!("Không có báo cáo tổng hợp: {why}");
     }

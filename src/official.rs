@@ -105,6 +105,37 @@ impl Meta {
         }
     }
 
+    /// The date line as the lines it is printed on in `width`: one line when it fits;
+    /// an undated line with shorter blanks; else broken before «ngày» («Đặng Thùy
+    /// Trâm,» / «ngày 05 tháng 12 năm 2025»), so that «2025» never stands alone.
+    pub fn date_lines(&self, width: Twips) -> Vec<String> {
+        // Times New Roman's widths, 14 pt (italic letters are no wider than upright).
+        let fits = |line: &str| crate::wrap::width(line, 28, false) <= width;
+        let full = self.date_line();
+        if fits(&full) {
+            return vec![full];
+        }
+        let short_gap = "\u{a0}".repeat(3);
+        if self.ngay.is_none() {
+            let short = format!(
+                "{}, ngày{short_gap}tháng{short_gap}năm {}",
+                self.dia_danh,
+                self.year_or_blank()
+            );
+            if fits(&short) {
+                return vec![short];
+            }
+        }
+        let rest = match self.ngay {
+            Some((y, m, d)) => crate::vi::format_date_nd30(y, m, d),
+            None => {
+                let gap = "\u{a0}".repeat(6);
+                format!("ngày{gap}tháng{gap}năm {}", self.year_or_blank())
+            }
+        };
+        vec![format!("{},", self.dia_danh), rest]
+    }
+
     /// The year, or a blank to write it in by hand when the report states none (0).
     fn year_or_blank(&self) -> String {
         if self.nam == 0 {
@@ -123,6 +154,23 @@ impl Meta {
             None => format!("…/…/{}", self.nam),
         };
         format!("{number}/{}-{} ngày {date}", self.ky_hieu, self.co_quan_viet_tat)
+    }
+
+    /// The unit's own type in the letterhead and its bare name as the địa danh, whatever
+    /// the pack wrote: «XÃ PHƯỜNG TRƯƠNG QUANG TRỌNG» (a pack writing «XÃ» before a name
+    /// typed «Phường …») becomes «PHƯỜNG TRƯƠNG QUANG TRỌNG», «Phường Trương Quang
+    /// Trọng, ngày …» becomes «Trương Quang Trọng, ngày …». Lines naming another body
+    /// stay as they are.
+    pub fn follow_unit(&mut self, unit: &crate::unit::Unit) {
+        self.co_quan_ban_hanh = self
+            .co_quan_ban_hanh
+            .split('\n')
+            .map(|line| crate::unit::retype_line(line.trim(), unit).unwrap_or_else(|| line.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if let Some(place) = crate::unit::bare_place(&self.dia_danh, unit) {
+            self.dia_danh = place;
+        }
     }
 
     /// The issuing body on one line, e.g. "ỦY BAN NHÂN DÂN XÃ BA THÀNH".
@@ -214,6 +262,13 @@ fn layout_table(columns: Vec<Twips>, rows: Vec<Vec<Vec<Paragraph>>>) -> Table {
     }
 }
 
+/// The room of the date line in a column `column` wide: its margins off, and a tenth
+/// kept: LibreOffice wrapped «Đặng Thùy Trâm, ngày      tháng      năm 2025» (italic,
+/// non-breaking blanks) at 95 % of the column by Times New Roman's upright widths.
+fn date_room(column: Twips) -> Twips {
+    (column - 2 * crate::doc::DEFAULT_CELL_PADDING) * 9 / 10
+}
+
 /// The header block: agency | Quốc hiệu and Tiêu ngữ; then Số | place and date.
 fn header(meta: &Meta, page: &PageSetup) -> Table {
     let width = page.text_width(false);
@@ -254,13 +309,20 @@ fn header(meta: &Meta, page: &PageSetup) -> Table {
         },
         &meta.so_line(),
     )];
-    let date = vec![para(
-        ParaStyle {
-            space_before: 60,
-            ..centered(28, false, true)
-        },
-        &meta.date_line(),
-    )];
+    let date = meta
+        .date_lines(date_room(right_w))
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            para(
+                ParaStyle {
+                    space_before: if i == 0 { 60 } else { 0 },
+                    ..centered(28, false, true)
+                },
+                line,
+            )
+        })
+        .collect();
     layout_table(vec![left_w, right_w], vec![vec![left, right], vec![so, date]])
 }
 
@@ -599,19 +661,40 @@ fn appendix_section(meta: &Meta, index: usize, appendix: Appendix, page: &PageSe
     }
     let mut table = appendix.table;
     table_rules(&mut table);
+    keep_last_rows_together(&mut table);
     table.fit_to(width);
     blocks.push(Block::Table(table));
     Section { landscape, blocks }
 }
 
-/// "XÃ BA THÀNH" → "xã Ba Thành", as the agency is cited inside a sentence.
-fn title_case_place(upper: &str) -> String {
-    let mut words = upper.split_whitespace();
-    let mut out = Vec::new();
-    if let Some(kind) = words.next() {
-        out.push(kind.to_lowercase());
+/// How many data rows an appendix keeps on the page of its last row (the total).
+const KEPT_WITH_LAST_ROW: usize = 2;
+
+/// The last row of an appendix (its total) goes to a new page with the rows above
+/// it, so that a page never holds only the repeated header and the total (Mộ Đức
+/// 2025, Phụ lục II).
+fn keep_last_rows_together(table: &mut Table) {
+    let n = table.rows.len();
+    let first = n.saturating_sub(KEPT_WITH_LAST_ROW + 1).max(table.header_rows);
+    for r in first..n.saturating_sub(1) {
+        if !table.keep_with_next_rows.contains(&r) {
+            table.keep_with_next_rows.push(r);
+        }
     }
-    for w in words {
+}
+
+/// "XÃ BA THÀNH" → "xã Ba Thành", "ĐẶC KHU LÝ SƠN" → "đặc khu Lý Sơn", as the agency
+/// is cited inside a sentence.
+fn title_case_place(upper: &str) -> String {
+    let (kind, rest) = match crate::unit::UnitType::split_prefix(upper) {
+        Some((t, rest)) => (t.word().to_string(), rest),
+        None => match upper.split_once(char::is_whitespace) {
+            Some((kind, rest)) => (kind.to_lowercase(), rest),
+            None => (upper.to_lowercase(), ""),
+        },
+    };
+    let mut out = vec![kind];
+    for w in rest.split_whitespace() {
         let lower = w.to_lowercase();
         out.push(crate::vi::capitalize_first(&lower));
     }
@@ -755,11 +838,35 @@ mod tests {
         assert_eq!(m.so_line(), "Số: 05/BC-UBND");
         assert_eq!(m.date_line(), "Ba Thành, ngày 05 tháng 12 năm 2024");
         assert_eq!(m.citation(), "05/BC-UBND ngày 05/12/2024");
+        // A long place name: shorter blanks, or a break before «ngày», never «2024»
+        // alone on the next line.
+        let width = date_room(PAGE.text_width(false) - 3686);
+        m.dia_danh = "Đặng Thùy Trâm".into();
+        assert_eq!(m.date_lines(width), ["Đặng Thùy Trâm,", "ngày 05 tháng 12 năm 2024"]);
+        m.ngay = None;
+        assert_eq!(
+            m.date_lines(width),
+            ["Đặng Thùy Trâm, ngày\u{a0}\u{a0}\u{a0}tháng\u{a0}\u{a0}\u{a0}năm 2024"]
+        );
+        m.dia_danh = "Trương Quang Trọng".into();
+        assert_eq!(
+            m.date_lines(width),
+            [
+                "Trương Quang Trọng,",
+                "ngày\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}tháng\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}năm 2024"
+            ]
+        );
+        m.dia_danh = "Ba Thành".into();
+        assert_eq!(m.date_lines(width), [m.date_line()]);
+        m.ngay = Some((2024, 12, 5));
+        assert_eq!(m.date_lines(width), [m.date_line()]);
         m.so = "125/BC-UBND".into();
         assert_eq!(m.so_line(), "Số: 125/BC-UBND");
         m.so = "125 / bc-ubnd ".into();
         assert_eq!(m.citation(), "125/BC-UBND ngày 05/12/2024");
         assert_eq!(title_case_place("XÃ BA THÀNH"), "xã Ba Thành");
+        assert_eq!(title_case_place("ĐẶC KHU LÝ SƠN"), "đặc khu Lý Sơn");
+        assert_eq!(title_case_place("TỈNH QUẢNG NGÃI"), "tỉnh Quảng Ngãi");
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Report {
     /// but not this, so a batch tells a duplicate from a namesake.
     pub identity: String,
     pub warnings: Vec<Diagnostic>,
+    /// Notes for the person running the batch (`ghi_chu` in a summary's template).
+    pub notes: Vec<String>,
     /// The bound data, for the district summary (see `keep`).
     pub data: Json,
 }
@@ -63,9 +65,22 @@ pub fn from_workbook_with(
             map.insert("truoc".into(), truoc);
         }
     }
+    // The unit (xã, phường, đặc khu) and its bare name, for every pack: `don_vi`.
+    let found = crate::unit::find(&book);
+    let unit = found.unit.clone().unwrap_or_default();
+    if let Some(map) = bound.context.as_object_mut() {
+        map.entry("don_vi").or_insert_with(|| unit.to_json());
+    }
+    let unit_warnings = crate::unit::warnings(
+        &book.file,
+        &found,
+        &pack.manifest.ten,
+        &pack.manifest.cai_dat.danh_cho,
+        uses_unit(pack),
+    );
+    let dates = std::mem::take(&mut bound.dates);
     let book = Arc::new(book);
     let locations = Arc::new(bound.tables);
-    let precisions = Arc::new(crate::template::Precisions(bound.precisions));
     let tables = Arc::new(Tables::new(Some(book.clone()), locations.clone()));
     let env = pack.environment();
 
@@ -73,14 +88,19 @@ pub fn from_workbook_with(
     // The data as template values once, for the metadata and then the body.
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
     if let Some(form) = &pack.form {
-        let (meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
-        let ctx = render_context(&values, &meta, pack, &tables, &precisions, &book.file);
+        let (mut meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+        meta.follow_unit(&unit);
+        let ctx = render_context(&values, &meta, pack, &tables, &book.file);
         let mut warnings = book.warnings.clone();
         warnings.extend(bound.warnings);
+        warnings.extend(unit_warnings);
+        warnings.extend(far_dates(&book.file, &dates, &meta));
         return fill_form(pack, form, &ctx, (meta, meta_errors), data, warnings);
     }
-    let meta = metadata_or_errors(pack, env, &values, &pack.manifest.van_ban)?;
-    let ctx = render_context(&values, &meta, pack, &tables, &precisions, &book.file);
+    let mut meta = metadata_or_errors(pack, env, &values, &pack.manifest.van_ban)?;
+    meta.follow_unit(&unit);
+    let date_warnings = far_dates(&book.file, &dates, &meta);
+    let ctx = render_context(&values, &meta, pack, &tables, &book.file);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
@@ -92,6 +112,8 @@ pub fn from_workbook_with(
 
     let mut warnings = book.warnings.clone();
     warnings.extend(bound.warnings);
+    warnings.extend(unit_warnings);
+    warnings.extend(date_warnings);
     warnings.extend(placed.warnings);
     let mut appendices = Vec::new();
     let mut errors = Vec::new();
@@ -115,8 +137,54 @@ pub fn from_workbook_with(
         file_stem: slug(&stem),
         identity: identity(&stem),
         warnings,
+        notes: Vec::new(),
         data,
     })
+}
+
+/// How many years before the report year a date may be without a warning (a
+/// commune cites decisions of its programme's whole period).
+const YEARS_BACK: i32 = 10;
+
+/// Dates far from the report: after the report's own date (a 2026 decision in a report
+/// dated 05/12/2025), more than a year after the report year when it is not dated,
+/// or more than `YEARS_BACK` years before it (28/02/1900: a small number in a date
+/// cell). Each is a warning naming its cell.
+fn far_dates(file: &str, dates: &[((i32, u32, u32), Place)], meta: &Meta) -> Vec<Diagnostic> {
+    if meta.nam == 0 {
+        return Vec::new();
+    }
+    let short = |(y, m, d): (i32, u32, u32)| crate::vi::format_date_short(y, m, d);
+    dates
+        .iter()
+        .filter_map(|&(date, ref place)| {
+            let why = match meta.ngay {
+                Some(report) if date > report => format!(
+                    "ngày {} ở sau ngày của báo cáo ({}); hãy kiểm tra lại ô (năm gõ nhầm, hoặc văn bản chưa ban hành).",
+                    short(date),
+                    short(report)
+                ),
+                None if date.0 > meta.nam + 1 => format!(
+                    "ngày {} ở sau năm báo cáo {} hơn một năm; hãy kiểm tra lại ô.",
+                    short(date),
+                    meta.nam
+                ),
+                _ if date.0 < meta.nam - YEARS_BACK => format!(
+                    "ngày {} cách năm báo cáo {} hơn {YEARS_BACK} năm; hãy kiểm tra lại ô (một số nhỏ trong ô định dạng ngày, như 60, thành ngày 28/02/1900).",
+                    short(date),
+                    meta.nam
+                ),
+                _ => return None,
+            };
+            Some(Diagnostic::warning(file, place.clone(), why).kind(Kind::Check))
+        })
+        .collect()
+}
+
+/// Does the pack name `don_vi` (in its templates or its metadata)? Then a workbook
+/// without a unit name is worth a warning.
+fn uses_unit(pack: &Pack) -> bool {
+    pack.files.values().any(|t| t.contains("don_vi")) || format!("{:?}", pack.manifest.van_ban).contains("don_vi")
 }
 
 /// A report from data that is already a context (a JSON or TOML file exported by
@@ -132,11 +200,17 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
         .kind(Kind::Template)]);
     };
     let env = pack.environment();
+    // The unit as the data names it (`ten_xa`, `ten_phuong`, … or `don_vi` itself).
+    let mut data = data;
+    let unit = crate::unit::from_data(&data);
+    if let Some(map) = data.as_object_mut() {
+        map.entry("don_vi").or_insert_with(|| unit.to_json());
+    }
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
-    let (meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+    let (mut meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+    meta.follow_unit(&unit);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
-    let precisions = Arc::new(crate::template::Precisions::default());
-    let ctx = render_context(&values, &meta, pack, &tables, &precisions, file);
+    let ctx = render_context(&values, &meta, pack, &tables, file);
     fill_form(pack, form, &ctx, (meta, meta_errors), data, Vec::new())
 }
 
@@ -222,6 +296,7 @@ fn fill_form(
         file_stem: slug(&stem),
         identity: identity(&stem),
         warnings,
+        notes: Vec::new(),
         data,
     })
 }
@@ -406,12 +481,13 @@ pub fn summary(
     let van_ban = van_ban.overridden(&scope.overrides);
     let meta = metadata_or_errors(pack, env, &values, &van_ban)?;
     let tables = Arc::new(Tables::default());
-    let ctx = render_context(&values, &meta, pack, &tables, &Arc::default(), "");
+    let ctx = render_context(&values, &meta, pack, &tables, "");
     let markdown = pack.render_body(env, &spec.noi_dung, &ctx).map_err(|e| vec![e])?;
     let stem = pack
         .render_field(env, "ten_tep", &van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
-    let body = pack.build_body(&markdown, &tables.take().tables);
+    let placed = tables.take();
+    let body = pack.build_body(&markdown, &placed.tables);
     let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));
     Ok(Report {
         body: Body::Document(document),
@@ -419,6 +495,7 @@ pub fn summary(
         file_stem: slug(&stem),
         identity: identity(&stem),
         warnings: Vec::new(),
+        notes: placed.notes,
         data: Json::Null,
     })
 }
@@ -432,13 +509,11 @@ fn render_context(
     meta: &Meta,
     pack: &Pack,
     tables: &Arc<Tables>,
-    precisions: &Arc<crate::template::Precisions>,
     source: &str,
 ) -> minijinja::Value {
     minijinja::context! {
         ten_tep_goc => source_stem(source),
         _bang => minijinja::Value::from_dyn_object(tables.clone()),
-        _chu_so => minijinja::Value::from_dyn_object(precisions.clone()),
         van_ban => minijinja::Value::from(minijinja::value::Serde(meta_json(meta))),
         _linh_le => pack.manifest.cai_dat.linh_le.clone().unwrap_or_default(),
         ..data.clone()

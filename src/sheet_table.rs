@@ -274,6 +274,16 @@ pub fn from_sheet(
     };
 
     let first_data_col = cols[0];
+    // «Mã …» columns hold codes, printed as written.
+    let code_cols: Vec<u32> = cols
+        .iter()
+        .copied()
+        .filter(|&c| {
+            rows[..header_rows]
+                .iter()
+                .any(|&r| bind::is_code_name(&bind::fold(&sheet.merged_value(r, c).display())))
+        })
+        .collect();
     let mut out_rows = Vec::with_capacity(rows.len());
     for (ri, &r) in rows.iter().enumerate() {
         let is_header = ri < header_rows;
@@ -307,6 +317,7 @@ pub fn from_sheet(
                         is_header,
                         emphasis,
                         ci == 0,
+                        code_cols.contains(&c),
                         &mut warnings,
                     );
                     cell.col_span = span_cols;
@@ -315,7 +326,17 @@ pub fn from_sheet(
                 }
                 ci += span_cols as usize;
             } else {
-                cells.push(cell(file, sheet, r, c, is_header, emphasis, ci == 0, &mut warnings));
+                cells.push(cell(
+                    file,
+                    sheet,
+                    r,
+                    c,
+                    is_header,
+                    emphasis,
+                    ci == 0,
+                    code_cols.contains(&c),
+                    &mut warnings,
+                ));
                 ci += 1;
             }
         }
@@ -470,6 +491,7 @@ fn cell(
     header: bool,
     bold: bool,
     first_col: bool,
+    code: bool,
     warnings: &mut Vec<Diagnostic>,
 ) -> Cell {
     let source = sheet.get(r, c);
@@ -477,7 +499,9 @@ fn cell(
     let style = source.map(|x| x.style.clone()).unwrap_or_default();
     let (text, align): (Cow<str>, Align) = match value {
         Value::Number(n) => {
-            let text = if style.percent {
+            let text = if let Some(digits) = crate::vi::integer_code(*n, style.decimals, code && !header) {
+                digits
+            } else if style.percent {
                 let d = style.decimals.map(usize::from);
                 let shown = n * 100.0;
                 format!(

@@ -28,6 +28,14 @@ pub fn format_number(value: f64, decimals: usize) -> String {
     format_scaled(value, 0, decimals)
 }
 
+/// A whole number that is a code, as written: in a «Mã» column, or 10 digits and more
+/// in a General cell (`decimals` None), «240316102719», never «240.316.102.719».
+/// None for anything else.
+pub fn integer_code(value: f64, decimals: Option<u8>, code_column: bool) -> Option<String> {
+    let whole = value.fract() == 0.0 && value.abs() < 1e15;
+    (whole && (code_column || (decimals.is_none() && value.abs() >= 1e9))).then(|| format!("{}", value as i64))
+}
+
 /// Like [`format_number`], but with the fewest decimals (0..=`max_decimals`) that represent the
 /// value rounded to `max_decimals`: (289.30, 2) -> "289,3"; (2165.0, 2) -> "2.165".
 pub fn format_number_auto(value: f64, max_decimals: usize) -> String {

@@ -171,13 +171,63 @@ fn numbers_keep_their_digits_unless_the_template_rounds() {
     two_years(dir.path());
     let labels = "von = { nhan = \"Tổng vốn\", kieu = \"so\" }\nvon3 = { nhan = \"Vốn định dạng\", kieu = \"so\" }\na = { nhan = \"Tỷ lệ\", kieu = \"so\" }\nb = { nhan = \"Tỷ lệ khác\", kieu = \"so\" }";
     let manifest = year_manifest(labels, "");
-    let body = "Vốn: {{ tt.von | so }}; làm tròn: {{ tt.von | so(1) }}; theo ô: {{ tt.von3 | so }}; tổng: {{ (tt.a + tt.b) | so }}; gấp đôi: {{ (tt.von3 * 2) | so }}.\n";
+    let body = "Vốn: {{ tt.von | so }}; làm tròn: {{ tt.von | so(1) }}; theo ô: {{ tt | so(\"von3\") }}; tổng: {{ (tt.a + tt.b) | so }}; gấp đôi: {{ (tt.von3 * 2) | so }}.\n";
     let p = pack(dir.path(), &manifest, body);
     let text = render(dir.path(), "hai-nam.xlsx", &p).unwrap();
     assert!(
         text.contains("Vốn: 7.216,898; làm tròn: 7.216,9; theo ô: 1,500; tổng: 0,3; gấp đôi: 3."),
         "{text}"
     );
+}
+
+/// Issue 19: a number's decimals are its own cell's, never those of another cell that
+/// holds the same number (the income target 31, format `0`, printed «31,000» beside a
+/// money cell of 31 in `#,##0.000`; a zero in `#,##0` printed «0,00»).
+#[test]
+fn a_number_prints_with_its_own_cells_decimals_not_another_cells() {
+    let dir = temp_dir();
+    let mut wb = Workbook::new();
+    let formats = [
+        Format::new().set_num_format("0"),
+        Format::new().set_num_format("#,##0.000"),
+        Format::new().set_num_format("#,##0"),
+        Format::new().set_num_format("0.00"),
+    ];
+    let ws = wb.add_worksheet().set_name("Thông tin chung").unwrap();
+    ws.write_string(0, 0, "Năm báo cáo").unwrap();
+    ws.write_number(0, 1, 2025.0).unwrap();
+    for (i, (label, n)) in [("Thu nhập", 31.0), ("Vốn", 31.0), ("Hộ nghèo", 0.0), ("Tỷ lệ", 0.0)]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(i as u32 + 1, 0, *label).unwrap();
+        ws.write_number_with_format(i as u32 + 1, 1, *n, &formats[i]).unwrap();
+    }
+    let ws = wb.add_worksheet().set_name("Kế hoạch").unwrap();
+    for (c, h) in ["STT", "Chỉ tiêu", "Mức"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, n) in [31.0, 31.0, 0.0, 0.0].iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_number(r, 0, f64::from(r)).unwrap();
+        ws.write_string(r, 1, "x").unwrap();
+        ws.write_number_with_format(r, 2, *n, &formats[r as usize - 1]).unwrap();
+    }
+    wb.save(dir.path().join("so.xlsx")).unwrap();
+    let manifest = year_manifest(
+        "thu_nhap = { nhan = \"Thu nhập\", kieu = \"so\" }\nvon = { nhan = \"Vốn\", kieu = \"so\" }\nho_ngheo = { nhan = \"Hộ nghèo\", kieu = \"so\" }\nty_le = { nhan = \"Tỷ lệ\", kieu = \"so\" }",
+        "muc = { tieu_de = \"Mức\", kieu = \"so\" }",
+    );
+    let body = "Nhãn: {{ tt | so(\"thu_nhap\") }} / {{ tt | so(\"von\") }} / {{ tt | so(\"ho_ngheo\") }} / {{ tt | so(\"ty_le\") }}. Dòng: {% for r in kh %}{{ r | so(\"muc\") }} {% endfor %}. Không định dạng: {{ tt.thu_nhap | so }}.\n\n{{ bang(kh, cot=[\"stt\", \"muc\"], tieu_de=[\"STT\", \"Mức\"]) }}\n";
+    let p = pack(dir.path(), &manifest, body);
+    let text = render(dir.path(), "so.xlsx", &p).unwrap();
+    assert!(
+        text.contains("Nhãn: 31 / 31,000 / 0 / 0,00. Dòng: 31 31,000 0 0,00 . Không định dạng: 31."),
+        "{text}"
+    );
+    // The table function prints each cell as it shows in the workbook.
+    let cells: Vec<&str> = text.lines().skip_while(|l| *l != "Mức").skip(1).take(8).collect();
+    assert_eq!(cells, ["1", "31", "2", "31,000", "3", "0", "4", "0,00"], "{text}");
 }
 
 #[test]
@@ -333,4 +383,86 @@ fn a_bound_table_over_the_row_limit_is_an_error() {
     let p = pack(dir.path(), &manifest, "{{ kh | length }}\n");
     let err = render(dir.path(), "dai.xlsx", &p).unwrap_err();
     assert!(err.contains("Kế hoạch") && err.contains("hơn 20.000 dòng"), "{err}");
+}
+
+/// Issue 19: a long integer code prints as written, not «240.316.102.719»: in a «Mã»
+/// column (or label), or 10 digits and more in a General cell; in the body and in an
+/// appendix table.
+#[test]
+fn long_integer_codes_print_as_written() {
+    let dir = temp_dir();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Thông tin chung").unwrap();
+    ws.write_string(0, 0, "Năm báo cáo").unwrap();
+    ws.write_number(0, 1, 2025.0).unwrap();
+    ws.write_string(1, 0, "Mã số thuế").unwrap();
+    ws.write_number(1, 1, 4300123456.0).unwrap();
+    let ws = wb.add_worksheet().set_name("Kế hoạch").unwrap();
+    for (c, h) in ["STT", "Mã hộ", "Số định danh", "Số tiền"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let grouped = Format::new().set_num_format("#,##0");
+    ws.write_number(1, 0, 1.0).unwrap();
+    ws.write_number_with_format(1, 1, 51234.0, &grouped).unwrap();
+    ws.write_number(1, 2, 240316102719.0).unwrap();
+    ws.write_number_with_format(1, 3, 1250000.0, &grouped).unwrap();
+    wb.save(dir.path().join("ma.xlsx")).unwrap();
+    let manifest = year_manifest(
+        "mst = { nhan = \"Mã số thuế\" }",
+        "ma = { tieu_de = \"Mã hộ\" }\ndinh_danh = { tieu_de = \"Số định danh\" }\ntien = { tieu_de = \"Số tiền\" }",
+    ) + "\n[[phu_luc]]\nbang = \"kh\"\n";
+    let body = "MST: {{ tt.mst }}. {% for r in kh %}Hộ {{ r.ma }}, định danh {{ r.dinh_danh }}, {{ r.tien }} đồng.{% endfor %}\n";
+    let p = pack(dir.path(), &manifest, body);
+    let text = render(dir.path(), "ma.xlsx", &p).unwrap();
+    assert!(
+        text.contains("MST: 4300123456. Hộ 51234, định danh 240316102719, 1.250.000 đồng."),
+        "{text}"
+    );
+    // The appendix: the code column and the long General number as written, the
+    // amount with its own grouping.
+    let cells: Vec<&str> = text.lines().skip_while(|l| *l != "Số tiền").skip(1).take(4).collect();
+    assert_eq!(cells, ["1", "51234", "240316102719", "1.250.000"], "{text}");
+}
+
+/// Issue 19: a date far from the report's is a warning naming its cell: a decision of
+/// 2026 in a report dated 05/12/2025, a date cell holding 60 (28/02/1900).
+#[test]
+fn a_date_far_from_the_report_is_a_warning_naming_its_cell() {
+    let dir = temp_dir();
+    let mut wb = Workbook::new();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let ws = wb.add_worksheet().set_name("Thông tin chung").unwrap();
+    ws.write_string(0, 0, "Năm báo cáo").unwrap();
+    ws.write_number(0, 1, 2025.0).unwrap();
+    ws.write_string(1, 0, "Ngày báo cáo").unwrap();
+    ws.write_string(1, 1, "05/12/2025").unwrap();
+    ws.write_string(2, 0, "Quyết định kiện toàn").unwrap();
+    ws.write_string(2, 1, "41/QĐ-UBND ngày 17/4/2025; 45/QĐ-UBND ngày 12/3/2026")
+        .unwrap();
+    ws.write_string(3, 0, "Ngày thành lập").unwrap();
+    ws.write_number_with_format(3, 1, 60.0, &date).unwrap();
+    ws.write_string(4, 0, "Ngày phê duyệt").unwrap();
+    ws.write_number_with_format(4, 1, 45597.0, &date).unwrap(); // 01/11/2024
+    let ws = wb.add_worksheet().set_name("Kế hoạch").unwrap();
+    ws.write_string(0, 0, "STT").unwrap();
+    ws.write_number(1, 0, 1.0).unwrap();
+    wb.save(dir.path().join("ngay.xlsx")).unwrap();
+    let manifest = year_manifest(
+        "ngay = { nhan = \"Ngày báo cáo\", kieu = \"ngay\" }\nqd = { nhan = \"Quyết định kiện toàn\" }\nthanh_lap = { nhan = \"Ngày thành lập\", kieu = \"ngay\" }\nphe_duyet = { nhan = \"Ngày phê duyệt\" }",
+        "",
+    )
+    .replace("nam = \"{{ tt.nam }}\"", "nam = \"{{ tt.nam }}\"\nngay = \"{{ tt.ngay }}\"");
+    let p = pack(dir.path(), &manifest, "{{ tt.qd }}\n");
+    let out = baocao(&["check", "ngay.xlsx", "-t", &p], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Thông tin chung › B3: ngày 12/03/2026 ở sau ngày của báo cáo (05/12/2025)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Thông tin chung › B4: ngày 28/02/1900 cách năm báo cáo 2025 hơn 10 năm"),
+        "{stdout}"
+    );
+    // 17/4/2025, the report's own date and a date of last year are no warning.
+    assert!(stdout.contains("0 lỗi, 2 cảnh báo"), "{stdout}");
 }

@@ -1019,8 +1019,12 @@ fn plain_text(docx: &[u8]) -> String {
 fn misreadings(x: &Xa, text: &str) -> Vec<String> {
     let mut wanted = vec![
         format!("XÃ {}", x.name.to_uppercase()),
-        format!("đạt {}/19 tiêu chí", x.achieved_count()),
-        format!("Còn {} tiêu chí chưa đạt", 19 - x.achieved_count()),
+        // One sentence for each case (issue 19): all met has no «Còn 0 tiêu chí».
+        if x.achieved_count() == 19 {
+            "đạt đủ 19/19 tiêu chí".to_string()
+        } else {
+            format!("đạt {}/19 tiêu chí", x.achieved_count())
+        },
         format!(
             "hoàn thành: {} tuyến/{} m/{} tấn xi măng",
             x.roads.len(),
@@ -1032,12 +1036,20 @@ fn misreadings(x: &Xa, text: &str) -> Vec<String> {
         format!("năm {YEAR} và Kế hoạch thực hiện năm {}", YEAR + 1),
         x.chairman.to_string(),
         format!("UBND huyện {DISTRICT};"),
-        format!(
+    ];
+    if x.achieved_count() == 19 {
+        wanted.push(format!(
+            "Trong năm {} giữ vững và nâng cao chất lượng 19/19 tiêu chí",
+            YEAR + 1
+        ));
+    } else {
+        wanted.push(format!("Còn {} tiêu chí chưa đạt", 19 - x.achieved_count()));
+        wanted.push(format!(
             "Trong năm {} giữ vững các tiêu chí đã đạt ({} tiêu chí)",
             YEAR + 1,
             x.achieved_count()
-        ),
-    ];
+        ));
+    }
     if x.style.date == DateAs::None {
         wanted.push(format!("{}, ngày", x.name));
     } else {
@@ -1053,9 +1065,12 @@ fn misreadings(x: &Xa, text: &str) -> Vec<String> {
         let (y, m, d) = x.date;
         wanted.push(format!("Kèm theo Báo cáo số {n} ngày {d:02}/{m:02}/{y}"));
     }
-    for (src, _, done, _) in &x.funds {
+    // The last source of the list ends with «.» (issue 19).
+    let last = x.funds.iter().rposition(|(_, _, done, _)| *done != 0.0);
+    for (i, (src, _, done, _)) in x.funds.iter().enumerate() {
         if *done != 0.0 {
-            wanted.push(format!("{src}: {} triệu đồng;", vn1(*done)));
+            let end = if Some(i) == last { "." } else { ";" };
+            wanted.push(format!("{src}: {} triệu đồng{end}", vn1(*done)));
         }
     }
     for road in &x.roads {

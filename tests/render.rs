@@ -230,14 +230,20 @@ fn figures_come_from_the_workbook() {
     for expected in [
         "27 tuyến/2.165 m/289,3 tấn xi măng",
         "tự đánh giá đạt 10/19 tiêu chí",
-        "giữ vững các tiêu chí đã đạt (10 tiêu chí) và phấn đấu đạt thêm 05 tiêu chí: Tiêu chí số 3 về Thủy lợi và phòng, chống thiên tai; Tiêu chí số 11 về Nghèo đa chiều; Tiêu chí số 12 về Lao động; Tiêu chí số 16 về Văn hóa; Tiêu chí số 18 về Hệ thống chính trị và tiếp cận pháp luật.",
+        "giữ vững các tiêu chí đã đạt (10 tiêu chí) và phấn đấu đạt thêm 5 tiêu chí: Tiêu chí số 3 về Thủy lợi và phòng, chống thiên tai; Tiêu chí số 11 về Nghèo đa chiều; Tiêu chí số 12 về Lao động; Tiêu chí số 16 về Văn hóa; Tiêu chí số 18 về Hệ thống chính trị và tiếp cận pháp luật.",
         "- Thu nhập bình quân đầu người: 31 triệu đồng/người/năm.",
         "- Tỷ lệ hộ nghèo giảm: 2 - 4%.",
         "- Tỷ lệ người dân tham gia bảo hiểm y tế: 100%.",
         "- Tỷ lệ hộ dân được sử dụng nước sạch: 100%.",
         "4.725,0 triệu đồng (Bốn tỷ bảy trăm hai mươi lăm triệu đồng)",
         "hơn 10 đợt",
-        "(Có phụ lục kèm theo)",
+        "(Chi tiết tại Phụ lục I kèm theo)",
+        "(Chi tiết tại Phụ lục III kèm theo)",
+        "tấn xi măng (chi tiết tại Phụ lục II kèm theo)",
+        "Kết quả thực hiện các tiêu chí thôn nông thôn mới",
+        "Năm 2024, xã có 6 thôn, trong đó 1 thôn đạt chuẩn thôn nông thôn mới (Làng Mâm) và 5 thôn chưa đạt chuẩn.",
+        "(Chi tiết tại Phụ lục IV kèm theo)",
+        "- Huy động từ cộng đồng và người dân: 356,2 triệu đồng.",
         "Kính báo cáo./.",
     ] {
         assert!(all.contains(expected), "missing {expected:?}");

@@ -25,36 +25,54 @@ fn number(value: &Value, filter: &str) -> Result<f64, Error> {
     Err(invalid(format!("bộ lọc «{filter}» cần một số, nhận được «{value}»")))
 }
 
-/// The bound numbers' display precision (`bind::Precisions`), in the render context
-/// as `_chu_so`.
-#[derive(Debug, Default)]
-pub struct Precisions(pub crate::bind::Precisions);
-
-impl minijinja::value::Object for Precisions {}
-
-pub const PRECISIONS_KEY: &str = "_chu_so";
-
-/// A number as a template prints it by default: with the decimals its cell shows when
-/// it was bound from a formatted cell, else every significant decimal.
-pub fn format_default(state: &State, n: f64) -> String {
-    let decimals = state
-        .lookup(PRECISIONS_KEY)
-        .and_then(|v| v.downcast_object::<Precisions>())
-        .and_then(|p| p.0.get(&crate::bind::precision_key(n)).copied());
-    match decimals {
-        Some(d) => vi::format_number(n, usize::from(d)),
-        None => vi::format_number_exact(n),
-    }
+/// The decimals a bound row keeps for its column `key` (`bind::DECIMALS_KEY`), or
+/// None: a General cell, a computed number, no such column.
+fn kept_decimals(row: &Value, key: &str) -> Option<usize> {
+    let d = row.get_attr(crate::bind::DECIMALS_KEY).ok()?.get_attr(key).ok()?;
+    usize::try_from(d).ok()
 }
 
-/// `{{ x | so }}`: 1.234.567,898 — as its cell shows it, or every significant
-/// decimal; `so(1)`: rounded to exactly one.
-pub fn so(state: &State, value: Value, decimals: Option<u32>) -> Result<String, Error> {
+/// `{{ x | so }}`: 1.234.567,898, every significant decimal; `so(1)`: rounded to
+/// exactly one (`so(none)`: every significant decimal); `{{ v | so("thuc_hien") }}`:
+/// the row's number as its own cell shows it (`#,##0.0` → «1.200,0», `#,##0` → «0»).
+pub fn so(value: Value, how: Option<Value>) -> Result<String, Error> {
+    if let Some(key) = how.as_ref().and_then(|h| h.as_str()) {
+        if value.kind() != ValueKind::Map {
+            return Err(invalid(format!(
+                "bộ lọc «so(\"{key}\")» cần một dòng của bảng (như «v | so(\"{key}\")»), nhận được «{value}»"
+            )));
+        }
+        let cell = value.get_attr(key)?;
+        if cell.is_undefined() {
+            return Err(invalid(format!("bộ lọc «so»: dòng không có cột «{key}»")));
+        }
+        let n = number(&cell, "so")?;
+        return Ok(match kept_decimals(&value, key) {
+            Some(d) => vi::format_number(n, d.min(10)),
+            None => vi::format_number_exact(n),
+        });
+    }
     let n = number(&value, "so")?;
+    let decimals = match &how {
+        None => None,
+        Some(h) if h.is_none() || h.is_undefined() => None,
+        Some(h) => Some(usize::try_from(h.clone()).map_err(|_| {
+            invalid(format!(
+                "bộ lọc «so» cần số chữ số thập phân (như «so(1)») hoặc tên cột (như «so(\"thuc_hien\")»), nhận được «{h}»"
+            ))
+        })?),
+    };
     Ok(match decimals {
-        Some(d) => vi::format_number(n, d.min(10) as usize),
-        None => format_default(state, n),
+        Some(d) => vi::format_number(n, d.min(10)),
+        None => vi::format_number_exact(n),
     })
+}
+
+/// `{{ tong_von | chu_so("thuc_hien") }}`: how many decimals the cell of the row's
+/// number shows, or none; for printing a number computed from it the same way,
+/// `{{ tong | so(tong_von | chu_so("thuc_hien")) }}`.
+pub fn chu_so(row: Value, key: String) -> Value {
+    kept_decimals(&row, &key).map_or(Value::from(()), Value::from)
 }
 
 /// `{{ ty_le | phan_tram }}`: 23,5% for 23.5 (a percentage already).

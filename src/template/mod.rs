@@ -7,7 +7,6 @@ mod filters;
 pub mod tables;
 
 pub use escape::escape_markdown;
-pub use filters::Precisions;
 
 use crate::bind::DataSpec;
 use crate::error::{Diagnostic, Kind, Place, Result};
@@ -512,6 +511,10 @@ pub struct Settings {
     /// "linh" (default) or "lẻ" for 105 = một trăm linh/lẻ năm.
     #[serde(default)]
     pub linh_le: Option<String>,
+    /// The unit types the pack is for (["xã"] for the NTM programme); a workbook of
+    /// another type (a phường) gets a warning. Empty: every type.
+    #[serde(default)]
+    pub danh_cho: Vec<String>,
 }
 
 /// A Word form from a file, with every problem of the form.
@@ -804,6 +807,7 @@ impl Pack {
             }
         });
         env.add_filter("so", filters::so);
+        env.add_filter("chu_so", filters::chu_so);
         env.add_filter("phan_tram", filters::phan_tram);
         env.add_filter("hai_so", filters::hai_so);
         env.add_filter("la_ma", filters::la_ma);

@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 pub struct Placed {
     pub tables: Vec<Table>,
     pub warnings: Vec<Diagnostic>,
+    /// `ghi_chu`: notes for the person running the batch, never in the document.
+    pub notes: Vec<String>,
 }
 
 /// What the table functions need from the report being rendered. It rides in the
@@ -94,10 +96,11 @@ pub fn register(env: &mut Environment<'static>) {
         },
     );
     env.add_function("canh_bao", canh_bao);
+    env.add_function("ghi_chu", ghi_chu);
     env.add_function(
         "bang",
         |state: &State, rows: Value, kwargs: Kwargs| -> Result<Value, Error> {
-            let table = list_table(state, &rows, &kwargs)?;
+            let table = list_table(&rows, &kwargs)?;
             kwargs.assert_all_used()?;
             Ok(current(state)?.place(table))
         },
@@ -146,6 +149,19 @@ fn canh_bao(state: &State, message: String, kwargs: Kwargs) -> Result<Value, Err
         .unwrap_or_else(|e| e.into_inner())
         .warnings
         .push(warning);
+    Ok(Value::from(""))
+}
+
+/// `{{ ghi_chu("2/20 xã tự viết phần khó khăn") }}`: a note for the person running the
+/// batch (the console and `tong-ket.json`), not for the official text; it prints
+/// nothing.
+fn ghi_chu(state: &State, message: String) -> Result<Value, Error> {
+    current(state)?
+        .placed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .notes
+        .push(message);
     Ok(Value::from(""))
 }
 
@@ -206,7 +222,7 @@ fn strings(kwargs: &Kwargs, key: &str) -> Result<Option<Vec<String>>, Error> {
 }
 
 /// `bang(duong, cot=["stt", "ten", "dai"], tieu_de=["STT", "Tên tuyến", "Chiều dài (m)"], rong=[1, 5, 2], can=["giua", "trai", "phai"])`
-fn list_table(state: &State, rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
+fn list_table(rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
     if rows.kind() != ValueKind::Seq {
         return Err(invalid(format!(
             "hàm «bang» cần một danh sách (bảng dữ liệu), nhận được «{}»",
@@ -264,7 +280,8 @@ fn list_table(state: &State, rows: &Value, kwargs: &Kwargs) -> Result<Table, Err
             let text = if v.is_none() {
                 String::new()
             } else if numeric {
-                super::filters::format_default(state, f64::try_from(v.clone()).unwrap_or(0.0))
+                // As the number's own cell shows it (its row keeps the decimals).
+                super::filters::so(row.clone(), Some(minijinja::Value::from(key.as_str())))?
             } else {
                 v.to_string()
             };

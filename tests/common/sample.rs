@@ -8,7 +8,10 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Work
 
 #[derive(Clone, Debug)]
 pub struct Commune {
+    /// The unit's name as the clerk typed it: «Ba Thành», «Phường Trương Quang Trọng».
     pub name: String,
+    /// The label before it: «Tên xã», or «Tên xã/phường/đặc khu», «Tên phường»….
+    pub name_label: String,
     pub district: String,
     pub province: String,
     pub year: i32,
@@ -374,6 +377,7 @@ pub fn ba_thanh() -> Commune {
     ];
     Commune {
         name: "Ba Thành".into(),
+        name_label: "Tên xã".into(),
         district: "Ba Tơ".into(),
         province: "Quảng Ngãi".into(),
         year: 2024,
@@ -552,7 +556,7 @@ fn build(c: &Commune) -> Result<Workbook, XlsxError> {
         ws.write_string_with_format(2, 1, "Nội dung", &f.header)?;
         ws.write_string_with_format(2, 2, "Giá trị", &f.header)?;
         let rows: Vec<(&str, Option<String>, Option<f64>)> = vec![
-            ("Tên xã", Some(c.name.clone()), None),
+            (c.name_label.as_str(), Some(c.name.clone()), None),
             ("Huyện", Some(c.district.clone()), None),
             ("Tỉnh", Some(c.province.clone()), None),
             ("Năm báo cáo", None, Some(f64::from(c.year))),
