@@ -798,7 +798,7 @@ fn is_group_row(row: &Row) -> bool {
         && (1..=20).any(|n| crate::vi::roman(n).is_some_and(|r| r == text))
 }
 
-fn lower_first(s: &str) -> String {
+pub(crate) fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),

@@ -176,33 +176,6 @@ fn result(n: f64) -> String {
     }
 }
 
-fn roman(n: usize) -> String {
-    const NUMERALS: [(usize, &str); 13] = [
-        (1000, "M"),
-        (900, "CM"),
-        (500, "D"),
-        (400, "CD"),
-        (100, "C"),
-        (90, "XC"),
-        (50, "L"),
-        (40, "XL"),
-        (10, "X"),
-        (9, "IX"),
-        (5, "V"),
-        (4, "IV"),
-        (1, "I"),
-    ];
-    let mut n = n;
-    let mut out = String::new();
-    for (value, numeral) in NUMERALS {
-        while n >= value {
-            out.push_str(numeral);
-            n -= value;
-        }
-    }
-    out
-}
-
 /// The issuing body as a sentence names it: «UBND tỉnh Quảng Ngãi», «Sở Nông nghiệp
 /// và Môi trường».
 fn issuer(meta: &Meta) -> String {
@@ -301,7 +274,7 @@ fn build(spec: &TableSpec, communes: &[(String, Json)], meta: &Meta) -> Result<V
     let created = ExcelDateTime::from_ymd(y.clamp(1900, 9999) as u16, m as u8, d as u8)?;
     book.set_properties(
         &DocProperties::new()
-            .set_title(format!("Bảng {}", lower_first(meta.trich_yeu.trim())))
+            .set_title(format!("Bảng {}", crate::official::lower_first(meta.trich_yeu.trim())))
             .set_author(meta.agency_one_line())
             .set_creation_datetime(&created),
     );
@@ -441,7 +414,12 @@ fn build(spec: &TableSpec, communes: &[(String, Json)], meta: &Meta) -> Result<V
         let last = row - 1;
         if let Some(g) = group_row {
             let name = if folder.is_empty() { "Các xã khác" } else { folder };
-            sheet.write_string_with_format(g, 0, roman(index + 1), &f.group_number)?;
+            sheet.write_string_with_format(
+                g,
+                0,
+                crate::vi::roman(index as u32 + 1).unwrap_or_default(),
+                &f.group_number,
+            )?;
             sheet.write_string_with_format(g, 1, name, &f.group)?;
             let refs: Vec<&Line> = lines.iter().collect();
             totals(
@@ -515,14 +493,6 @@ fn totals(
         sheet.write_formula_with_format(row, col, formula, bold)?;
     }
     Ok(())
-}
-
-fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]
