@@ -277,17 +277,39 @@ fn render_with_an_odt_form_writes_odt_only() {
             .output()
             .unwrap()
     };
-    let out = run_cli(&["render", "du-lieu.json", "-t", "mau.odt"]);
+    // The data is the whole context: the header's `van_ban` comes from a flag, the
+    // name from the data file.
+    let out = run_cli(&[
+        "render",
+        "du-lieu.json",
+        "-t",
+        "mau.odt",
+        "--co-quan",
+        "ỦY BAN NHÂN DÂN XÃ BA NAM",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let written = dir.path().join("bao-cao-ntm-2025-xa-ba-nam.odt");
+    let written = dir.path().join("du-lieu.odt");
+    assert_eq!(
+        paragraphs(&get(&parts(&std::fs::read(&written).unwrap()), "styles.xml"))[0],
+        "ỦY BAN NHÂN DÂN XÃ BA NAM"
+    );
     let body = paragraphs(&get(&parts(&std::fs::read(&written).unwrap()), "content.xml"));
     assert_eq!(body[0], "BÁO CÁO XÃ BA NAM");
     assert_eq!(body.last().unwrap(), "Tổng: 120,25 m");
     // The table was inside a paragraph condition that is false.
     assert!(!body.iter().any(|p| p == "Tuyến 1"), "{body:?}");
-    assert!(!dir.path().join("bao-cao-ntm-2025-xa-ba-nam.docx").exists());
+    assert!(!dir.path().join("du-lieu.docx").exists());
 
-    let out = run_cli(&["render", "du-lieu.json", "-t", "mau.odt", "-o", "ra.docx"]);
+    let out = run_cli(&[
+        "render",
+        "du-lieu.json",
+        "-t",
+        "mau.odt",
+        "-o",
+        "ra.docx",
+        "--co-quan",
+        "UBND",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("mẫu .odt chỉ ghi được .odt"),
@@ -393,7 +415,7 @@ fn what_is_not_an_odt_text_is_refused() {
         )),
     ));
     assert!(
-        broken.contains("mau.odt › thân văn bản") && broken.contains("XML của mẫu bị hỏng"),
+        broken.contains("mau.odt › content.xml") && broken.contains("XML không hợp lệ"),
         "{broken}"
     );
     let junk = message(b"PK\x03\x04 not a zip".to_vec());
@@ -458,11 +480,13 @@ fn an_odt_form_gives_a_pdf() {
             "pdf",
             "--soffice",
             soffice.to_str().unwrap(),
+            "--co-quan",
+            "ỦY BAN NHÂN DÂN XÃ BA NAM",
         ],
         dir.path(),
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let pdf = dir.path().join("bao-cao-ntm-2025-xa-ba-nam.pdf");
+    let pdf = dir.path().join("du-lieu.pdf");
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
     let text = std::process::Command::new("pdftotext")
         .arg(&pdf)

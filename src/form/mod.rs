@@ -17,11 +17,14 @@ use minijinja::{AutoEscape, Environment};
 use quick_xml::events::Event;
 use std::io::{Read, Write};
 
+mod data;
 mod docx;
 mod numbering;
 mod odt;
+mod package;
 mod tags;
 
+pub use data::{parse_json, DataRun, DUPLICATE_KEY};
 use docx::*;
 use odt::*;
 use tags::*;
@@ -30,6 +33,15 @@ use tags::*;
 const MAX_PART_BYTES: usize = 64 << 20;
 /// The most a form part may inflate to when read.
 const MAX_FORM_PART_BYTES: u64 = 64 << 20;
+/// The most tags one part of a form may hold: a real form has tens or hundreds (a
+/// table's rows repeat with one `{%tr for %}`); a form of a million tiny tags would
+/// take gigabytes to prepare.
+const MAX_TAGS: usize = 20_000;
+/// The work one part's filling may do (minijinja fuel: one unit per instruction and
+/// per 64 bytes made): twice the largest part in bytes, so a tag that doubles a
+/// string in a loop stops at about 128 MB of values made instead of growing
+/// until the process aborts.
+const FORM_FUEL: u64 = 2 * (MAX_PART_BYTES as u64) / 64;
 
 /// A form, ready to fill: its package and its parts with tags as templates.
 #[derive(Clone, Debug)]
@@ -41,6 +53,12 @@ pub struct Form {
     /// The form's numbering.xml, for the lists a loop restarts.
     numbering: Option<String>,
     flavor: Flavor,
+    /// What a reader should know about the form (links to outside the package).
+    pub warnings: Vec<Diagnostic>,
+    /// The relationship parts whose outside links `drop_external_links` cuts, as
+    /// they are then written.
+    external: Vec<(String, String)>,
+    drop_external: bool,
 }
 
 /// One XML part of the form that holds tags, as a minijinja template.
@@ -99,6 +117,20 @@ fn whole_part(name: &str) -> Place {
     })
 }
 
+/// A part of the form that a reader cannot take: the form, the part, where and why.
+fn part_error(file: &str, name: &str, why: String) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Place::from(FormPlace {
+            part: name.to_string(),
+            at: String::new(),
+            excerpt: String::new(),
+        }),
+        format!("phần «{name}» của mẫu hỏng: {why}; hãy mở mẫu bằng Word hoặc LibreOffice và lưu lại."),
+    )
+    .kind(Kind::Corrupt)
+}
+
 /// What people call a part.
 fn part_label(name: &str) -> String {
     let stem = name.trim_start_matches("word/").trim_end_matches(".xml");
@@ -151,34 +183,84 @@ impl Form {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let mut numbering = None;
+        let mut names = Vec::new();
+        let mut links: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut warnings = Vec::new();
+        let mut external = Vec::new();
+        // Every part is read once, whole: its compressed data must inflate with the
+        // right CRC, since every part without tags is copied into each report as
+        // its compressed bytes; every XML part must be well-formed.
         for i in 0..zip.len() {
-            let mut entry = zip.by_index(i).map_err(|e| broken(e.to_string()))?;
-            let name = entry.name().map_err(|e| broken(e.to_string()))?.to_string();
-            if name == "word/numbering.xml" {
-                let mut xml = String::new();
-                if (&mut entry).take(MAX_FORM_PART_BYTES).read_to_string(&mut xml).is_ok() {
-                    numbering = Some(xml);
+            let mut entry = match zip.by_index(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(part_error(
+                        file,
+                        &format!("mục {}", i + 1),
+                        format!("không đọc được ({e})"),
+                    ));
+                    continue;
                 }
+            };
+            let name = match entry.name() {
+                Ok(n) => n.to_string(),
+                Err(e) => {
+                    errors.push(part_error(
+                        file,
+                        &format!("mục {}", i + 1),
+                        format!("tên không đọc được ({e})"),
+                    ));
+                    continue;
+                }
+            };
+            names.push(name.clone());
+            if entry.is_dir() {
+                continue;
+            }
+            let mut data = Vec::new();
+            if let Err(e) = (&mut entry).take(MAX_FORM_PART_BYTES + 1).read_to_end(&mut data) {
+                errors.push(
+                    part_error(
+                        file,
+                        &name,
+                        format!("dữ liệu nén hỏng, không giải nén được hoặc sai mã kiểm tra CRC ({e})"),
+                    )
+                    .kind(Kind::Corrupt),
+                );
+                continue;
+            }
+            if data.len() as u64 > MAX_FORM_PART_BYTES {
+                errors.push(
+                    Diagnostic::error(
+                        file,
+                        whole_part(&name),
+                        format!("phần {name} của mẫu lớn quá {} MB.", MAX_FORM_PART_BYTES >> 20),
+                    )
+                    .kind(Kind::TooLarge),
+                );
+                continue;
+            }
+            if !package::is_xml_part(&name) {
+                continue;
+            }
+            if let Err(fault) = package::check_xml(&data) {
+                errors.push(part_error(file, &name, format!("XML không hợp lệ ở {fault}")).kind(Kind::Corrupt));
+                continue;
+            }
+            if name.to_ascii_lowercase().ends_with(".rels") || name == "META-INF/manifest.xml" {
+                links.push((name.clone(), data.clone()));
+            }
+            if name == "word/numbering.xml" {
+                numbering = String::from_utf8(data).ok();
                 continue;
             }
             if !fillable(flavor, &name) {
                 continue;
             }
-            let mut xml = Vec::new();
-            (&mut entry)
-                .take(MAX_FORM_PART_BYTES + 1)
-                .read_to_end(&mut xml)
-                .map_err(|e| broken(format!("{name}: {e}")))?;
-            if xml.len() as u64 > MAX_FORM_PART_BYTES {
-                return Err(vec![Diagnostic::error(
-                    file,
-                    whole_part(&name),
-                    format!("phần {name} của mẫu lớn quá {} MB.", MAX_FORM_PART_BYTES >> 20),
-                )
-                .kind(Kind::TooLarge)]);
-            }
-            let xml = String::from_utf8(xml).map_err(|_| broken(format!("{name} không phải UTF-8")))?;
-            match prepare(&xml, &part_label(&name), flavor) {
+            let Ok(xml) = String::from_utf8(data) else { continue };
+            // A byte-order mark (LibreOffice writes one) is not part of the text.
+            let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(&xml);
+            match prepare(xml, &part_label(&name), flavor) {
                 Ok(Some((source, places))) => parts.push(TemplatePart { name, source, places }),
                 Ok(None) => {}
                 Err(mut e) => {
@@ -189,6 +271,49 @@ impl Form {
                 }
             }
         }
+        // Every relationship (every manifest entry of an .odt) points at a part that
+        // is there, or each report would be one Word cannot open.
+        for (name, xml) in &links {
+            let missing = if name.ends_with(".rels") {
+                package::missing_targets(name, xml, &names)
+            } else {
+                package::missing_manifest_entries(xml, &names)
+            };
+            if name.ends_with(".rels") {
+                let risky: Vec<_> = package::relationships(xml)
+                    .into_iter()
+                    .filter(package::is_risky_external)
+                    .collect();
+                for rel in &risky {
+                    let kind = rel.kind.rsplit('/').next().unwrap_or("");
+                    warnings.push(
+                        Diagnostic::warning(
+                            file,
+                            Place::from(FormPlace {
+                                part: name.clone(),
+                                at: String::new(),
+                                excerpt: String::new(),
+                            }),
+                            format!(
+                                "mẫu có liên kết ra ngoài tệp «{}» ({kind}): Word có thể tự tải về hoặc mở nó khi mở mỗi báo cáo; dùng --bo-lien-ket-ngoai để bỏ các liên kết này.",
+                                rel.target
+                            ),
+                        )
+                        .kind(Kind::Template),
+                    );
+                }
+                if !risky.is_empty() {
+                    if let Some(rewritten) = package::without_external(xml) {
+                        external.push((name.clone(), rewritten));
+                    }
+                }
+            }
+            for target in missing {
+                errors.push(
+                    part_error(file, name, format!("trỏ tới phần «{target}» không có trong mẫu")).kind(Kind::Corrupt),
+                );
+            }
+        }
         // Kept only when a loop may restart a list.
         let numbering = numbering.filter(|_| parts.iter().any(|p| p.source.contains(numbering::RESTART_FN)));
         let form = Form {
@@ -197,12 +322,29 @@ impl Form {
             parts,
             numbering,
             flavor,
+            warnings,
+            external,
+            drop_external: false,
         };
         errors.extend(form.syntax_errors());
         if errors.is_empty() {
             Ok(form)
         } else {
             Err(errors)
+        }
+    }
+
+    /// Cut the form's links to outside the package (`--bo-lien-ket-ngoai`) in every
+    /// report: each points at `about:blank` instead.
+    pub fn drop_external_links(&mut self) {
+        self.drop_external = true;
+        for w in &mut self.warnings {
+            w.message = w
+                .message
+                .split(": Word có thể")
+                .next()
+                .map(|head| format!("{head}: đã bỏ (--bo-lien-ket-ngoai)."))
+                .unwrap_or_default();
         }
     }
 
@@ -247,15 +389,16 @@ impl Form {
     /// tab in the document.
     pub fn fill(&self, base: &Environment<'static>, context: &minijinja::Value) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut env = base.clone();
+        env.set_fuel(Some(FORM_FUEL));
         let flavor = self.flavor;
         env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
-        env.set_formatter(move |out, state, value| {
+        env.set_formatter(move |out, _, value| {
             if value.is_none() {
                 return Ok(());
             }
-            if value.is_safe() || !matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "ooxml") {
-                return minijinja::escape_formatter(out, state, value);
-            }
+            // Data is always escaped, `|safe` or `{% autoescape false %}` or not: raw
+            // text in a part would give a report Word cannot open, or crafted data
+            // would add paragraphs.
             let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
             let escaped = match flavor {
                 Flavor::Docx => escape_run_text(&text),
@@ -287,6 +430,9 @@ impl Form {
         if !errors.is_empty() {
             return Err(errors);
         }
+        if self.drop_external {
+            filled.extend(self.external.iter().cloned());
+        }
         let made = lists.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(xml) = self
             .numbering
@@ -296,14 +442,66 @@ impl Form {
             filled.push(("word/numbering.xml".to_string(), xml));
         }
         drop(made);
-        self.package(&filled).map_err(|e| {
+        let bytes = self.package(&filled).map_err(|e| {
             vec![Diagnostic::error(
                 &self.file,
                 Place::File,
                 format!("không đóng gói được văn bản đã điền ({e})."),
             )
             .kind(Kind::Output)]
-        })
+        })?;
+        self.verify(&bytes, &filled).map_err(|e| vec![e])?;
+        Ok(bytes)
+    }
+
+    /// The report's package as a reader sees it, before it is called written: each
+    /// filled part well-formed, every relationship's target (every manifest entry)
+    /// present. The parts copied as they were passed the same check when the form
+    /// was loaded.
+    fn verify(&self, bytes: &[u8], filled: &[(String, String)]) -> Result<(), Diagnostic> {
+        let refuse = |part: &str, why: String| {
+            Diagnostic::error(
+                &self.file,
+                Place::from(FormPlace {
+                    part: part.to_string(),
+                    at: String::new(),
+                    excerpt: String::new(),
+                }),
+                format!(
+                    "báo cáo điền từ mẫu này không mở được ({why}), nên không ghi; hãy kiểm tra các thẻ của phần này."
+                ),
+            )
+            .kind(Kind::Output)
+        };
+        for (name, xml) in filled {
+            package::check_xml(xml.as_bytes()).map_err(|f| refuse(name, format!("XML không hợp lệ ở {f}")))?;
+        }
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| refuse("", e.to_string()))?;
+        let names: Vec<String> = zip
+            .file_names()
+            .filter_map(|n| n.ok())
+            .map(|n| n.into_owned())
+            .collect();
+        for name in &names {
+            let is_rels = name.to_ascii_lowercase().ends_with(".rels");
+            if !is_rels && name != "META-INF/manifest.xml" {
+                continue;
+            }
+            let mut xml = Vec::new();
+            zip.by_name(name)
+                .map_err(|e| e.to_string())
+                .and_then(|mut f| f.read_to_end(&mut xml).map_err(|e| e.to_string()))
+                .map_err(|e| refuse(name, e))?;
+            let missing = if is_rels {
+                package::missing_targets(name, &xml, &names)
+            } else {
+                package::missing_manifest_entries(&xml, &names)
+            };
+            if let Some(target) = missing.first() {
+                return Err(refuse(name, format!("trỏ tới phần «{target}» không có")));
+            }
+        }
+        Ok(())
     }
 
     /// One part filled. On an error the tag at fault is set aside and the part is
@@ -748,6 +946,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     let syntax = Environment::new();
     let mut blocks: Vec<BlockTag> = Vec::new();
     let mut merges: Vec<(usize, &str, String, Place)> = Vec::new();
+    let mut tags = 0usize;
     for (p, chars) in &texts {
         let joined: String = chars.iter().map(|c| c.ch).collect();
         let place = describe(&elems, *p, label, &numbers, &joined);
@@ -775,6 +974,20 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 }
             };
             rest = end;
+            tags += 1;
+            if tags > MAX_TAGS {
+                errors.push(
+                    Diagnostic::error(
+                        "",
+                        place.clone(),
+                        format!(
+                            "phần này của mẫu có hơn {MAX_TAGS} thẻ; một mẫu biểu không cần nhiều thế (mỗi hàng dữ liệu lặp bằng một thẻ {{%tr for %}}), nên mẫu bị từ chối."
+                        ),
+                    )
+                    .kind(Kind::TooLarge),
+                );
+                return Err(errors);
+            }
             let (first, last) = (char_at(open), char_at(end) - 1);
             let tag = plain_tag(&joined[open..end]);
             if let Some((kind, inner)) = structural(&tag) {
@@ -952,6 +1165,11 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     let mut spans = Vec::new();
     for (p, place) in places {
         let e = &elems[p];
+        // A paragraph inside an element a structural tag replaced is gone; mapped,
+        // its offsets would land on what follows the replacement.
+        if gone.iter().any(|&g| elems[g].start <= e.start && e.end <= elems[g].end) {
+            continue;
+        }
         let (start, end) = (map(e.start), map(e.end));
         spans.push(Span { start, end, place });
     }
@@ -1130,6 +1348,9 @@ mod tests {
             bytes: Vec::new(),
             numbering: None,
             flavor: Flavor::Docx,
+            warnings: Vec::new(),
+            external: Vec::new(),
+            drop_external: false,
             parts: vec![{
                 let (source, places) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
                 TemplatePart {
@@ -1146,6 +1367,40 @@ mod tests {
             .iter()
             .map(|e| e.to_string())
             .collect()
+    }
+
+    /// A filled part that is not well-formed (no form's tags should make one, but a
+    /// report is checked as a reader sees it before it is called written).
+    #[test]
+    fn a_report_that_is_not_well_formed_is_refused() {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(doc("<w:p/>").as_bytes()).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let source = "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">{% if x %}<w:body>{% endif %}</w:document>";
+        let form = Form {
+            file: "mau.docx".into(),
+            bytes,
+            numbering: None,
+            flavor: Flavor::Docx,
+            warnings: Vec::new(),
+            external: Vec::new(),
+            drop_external: false,
+            parts: vec![TemplatePart {
+                name: "word/document.xml".into(),
+                source: source.into(),
+                places: Vec::new(),
+            }],
+        };
+        let env = Environment::new();
+        assert!(form.fill(&env, &minijinja::context! { x => false }).is_ok());
+        let errors = form.fill(&env, &minijinja::context! { x => true }).unwrap_err();
+        let shown = errors[0].to_string();
+        assert!(
+            shown.starts_with("mau.docx › word/document.xml") && shown.contains("không ghi"),
+            "{shown}"
+        );
     }
 
     #[test]

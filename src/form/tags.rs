@@ -70,7 +70,9 @@ pub(super) fn explain(e: &minijinja::Error) -> String {
         minijinja::ErrorKind::UnknownFilter => "mẫu dùng một bộ lọc không có",
         minijinja::ErrorKind::UnknownFunction => "mẫu gọi một hàm không có",
         minijinja::ErrorKind::InvalidOperation => "giá trị không dùng được ở đây",
-        minijinja::ErrorKind::OutOfFuel => "mẫu chạy quá lâu (vòng lặp quá lớn)",
+        minijinja::ErrorKind::OutOfFuel => {
+            "mẫu chạy quá lâu hoặc tạo ra giá trị quá lớn (vòng lặp quá lớn, hoặc một chuỗi nối với chính nó nhiều lần); đã dừng thẻ này"
+        }
         _ => "lỗi khi điền dữ liệu vào mẫu",
     };
     let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
