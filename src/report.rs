@@ -189,7 +189,9 @@ fn own_context(
             .unwrap_or_default(),
         None => source_stem(file),
     };
-    let bytes = form.fill(env, &ctx).map_err(|e| errors.extend(e));
+    let bytes = form
+        .fill(env, &ctx)
+        .map_err(|e| errors.extend(name_report(e, &slug(&stem), form)));
     let (Ok(bytes), true) = (bytes, errors.is_empty()) else {
         return Err(errors);
     };
@@ -270,6 +272,17 @@ pub fn read_data(path: &Path) -> Result<Json, Vec<Diagnostic>> {
     Ok(data)
 }
 
+/// A report found unsound before it was written is named as the report it would
+/// have been.
+fn name_report(mut errors: Vec<Diagnostic>, stem: &str, form: &crate::form::Form) -> Vec<Diagnostic> {
+    for d in &mut errors {
+        if d.kind == Kind::Output {
+            d.message = format!("báo cáo «{stem}.{}»: {}", form.format().extension(), d.message);
+        }
+    }
+    errors
+}
+
 fn fill_form(
     pack: &Pack,
     form: &crate::form::Form,
@@ -283,6 +296,10 @@ fn fill_form(
     let env = pack.environment();
     let stem = pack.render_field(env, "ten_tep", &pack.manifest.van_ban.ten_tep, ctx);
     let bytes = form.fill(env, ctx);
+    let bytes = match (&stem, bytes) {
+        (Ok(stem), Err(e)) => Err(name_report(e, &slug(stem), form)),
+        (_, bytes) => bytes,
+    };
     let stem = stem.map_err(|e| errors.push(e));
     let bytes = bytes.map_err(|e| errors.extend(e));
     let (Ok(stem), Ok(bytes), true) = (stem, bytes, errors.is_empty()) else {

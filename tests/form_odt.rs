@@ -499,3 +499,73 @@ fn an_odt_form_gives_a_pdf() {
         assert!(words.contains(expected), "PDF text lacks {expected:?}: {words}");
     }
 }
+
+/// An .odt form is read whole like a .docx one: a damaged part without tags
+/// (meta.xml), a manifest entry for a file the package lacks, and corrupt compressed
+/// data are each refused, naming the part.
+#[test]
+fn a_damaged_odt_form_is_refused_naming_the_part() {
+    let rebuild = |change: &dyn Fn(&str, Vec<u8>) -> Vec<u8>| {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data, _) in parts(&form("{{ tt.huyen }}")) {
+            let method = if name == "mimetype" {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let options = zip::write::SimpleFileOptions::default().compression_method(method);
+            zip.start_file(name.as_str(), options).unwrap();
+            zip.write_all(&change(&name, data)).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    };
+    let errors = |bytes: Vec<u8>| {
+        baocao::form::Form::load("mau.odt", bytes)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    };
+    let cut = errors(rebuild(&|name, data| {
+        if name == "meta.xml" {
+            data[..data.len() - 30].to_vec()
+        } else {
+            data
+        }
+    }));
+    assert!(
+        cut.iter()
+            .any(|e| e.starts_with("mau.odt › meta.xml") && e.contains("byte")),
+        "{cut:#?}"
+    );
+    let listed = errors(rebuild(&|name, data| {
+        if name == "META-INF/manifest.xml" {
+            String::from_utf8(data)
+                .unwrap()
+                .replace("</manifest:manifest>", "<manifest:file-entry manifest:full-path=\"Pictures/anh.png\" manifest:media-type=\"image/png\"/></manifest:manifest>")
+                .into_bytes()
+        } else {
+            data
+        }
+    }));
+    assert!(
+        listed
+            .iter()
+            .any(|e| e.starts_with("mau.odt › META-INF/manifest.xml") && e.contains("Pictures/anh.png")),
+        "{listed:#?}"
+    );
+    let mut bytes = form("{{ tt.huyen }}");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let i = zip.index_for_name("styles.xml").unwrap();
+    let entry = zip.by_index_raw(i).unwrap();
+    let at = entry.data_start().unwrap() as usize + entry.compressed_size() as usize / 2;
+    drop(entry);
+    bytes[at] ^= 0x5A;
+    let corrupt = errors(bytes);
+    assert!(
+        corrupt
+            .iter()
+            .any(|e| e.starts_with("mau.odt › styles.xml") && e.contains("nén")),
+        "{corrupt:#?}"
+    );
+}

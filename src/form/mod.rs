@@ -889,6 +889,17 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     if !xml.contains('{') || !xml.contains('}') {
         return Ok(None);
     }
+    // A hostile form of a million tiny tags is refused before any work on it.
+    let openers = memchr::memmem::find_iter(xml.as_bytes(), "{{").count()
+        + memchr::memmem::find_iter(xml.as_bytes(), "{%").count()
+        + memchr::memmem::find_iter(xml.as_bytes(), "{#").count();
+    if openers > MAX_TAGS {
+        return Err(vec![too_many_tags(Place::from(FormPlace {
+            part: label.into(),
+            at: String::new(),
+            excerpt: String::new(),
+        }))]);
+    }
     let (elems, pieces) = parse_elements(xml, flavor).map_err(|e| {
         vec![Diagnostic::error(
             "",
@@ -903,9 +914,11 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     })?;
     let numbers = Numbering::new(&elems);
     // The text of each paragraph, from its own runs (not those of a text box inside it).
+    // Only paragraphs with a brace in their markup can hold a tag: the others are
+    // not decoded, so memory follows the tags, not the size of the document.
     let mut texts: Vec<(usize, Vec<TextChar>)> = Vec::new();
     for (i, e) in elems.iter().enumerate() {
-        if e.kind == ElemKind::P {
+        if e.kind == ElemKind::P && memchr::memchr(b'{', &xml.as_bytes()[e.start..e.end]).is_some() {
             texts.push((i, Vec::new()));
         }
     }
@@ -976,16 +989,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
             rest = end;
             tags += 1;
             if tags > MAX_TAGS {
-                errors.push(
-                    Diagnostic::error(
-                        "",
-                        place.clone(),
-                        format!(
-                            "phần này của mẫu có hơn {MAX_TAGS} thẻ; một mẫu biểu không cần nhiều thế (mỗi hàng dữ liệu lặp bằng một thẻ {{%tr for %}}), nên mẫu bị từ chối."
-                        ),
-                    )
-                    .kind(Kind::TooLarge),
-                );
+                errors.push(too_many_tags(place.clone()));
                 return Err(errors);
             }
             let (first, last) = (char_at(open), char_at(end) - 1);
@@ -1184,6 +1188,17 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
         }
     }
     Ok(Some((source, spans)))
+}
+
+fn too_many_tags(place: Place) -> Diagnostic {
+    Diagnostic::error(
+        "",
+        place,
+        format!(
+            "phần này của mẫu có hơn {MAX_TAGS} thẻ; một mẫu biểu không cần nhiều thế (mỗi hàng dữ liệu lặp bằng một thẻ {{%tr for %}}), nên mẫu bị từ chối."
+        ),
+    )
+    .kind(Kind::TooLarge)
 }
 
 /// Apply sorted, non-overlapping edits; also returns the map from an offset of the

@@ -49,12 +49,40 @@ fn valid_name(name: &[u8]) -> bool {
     let Ok(name) = std::str::from_utf8(name) else {
         return false;
     };
-    let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(is_name_start);
-    let colons = name.matches(':').count();
-    first_ok
-        && chars.all(is_name_char)
-        && (colons == 0 || (colons == 1 && !name.starts_with(':') && !name.ends_with(':')))
+    // Each side of the colon is a name of its own (an NCName).
+    let ncname = |part: &str| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| is_name_start(c) && c != ':') && chars.all(|c| is_name_char(c) && c != ':')
+    };
+    match name.split_once(':') {
+        Some((prefix, local)) => ncname(prefix) && ncname(local),
+        None => ncname(name),
+    }
+}
+
+/// Attributes separated by white space, as XML wants (`a="1"b="2"` is not XML).
+fn attributes_separated(raw: &[u8]) -> bool {
+    let mut quote = None;
+    let mut after_value = false;
+    for &b in raw {
+        match quote {
+            Some(q) if b == q => {
+                quote = None;
+                after_value = true;
+            }
+            Some(_) => {}
+            None => {
+                if after_value && !b.is_ascii_whitespace() && b != b'/' {
+                    return false;
+                }
+                after_value = false;
+                if b == b'"' || b == b'\'' {
+                    quote = Some(b);
+                }
+            }
+        }
+    }
+    true
 }
 
 fn is_xml_char(c: char) -> bool {
@@ -135,6 +163,9 @@ pub(super) fn check_xml(bytes: &[u8]) -> Result<(), Fault> {
                             String::from_utf8_lossy(&prefix)
                         ),
                     ));
+                }
+                if !attributes_separated(e.attributes_raw()) {
+                    return Err(fault(bytes, at(0), "thiếu khoảng trắng giữa hai thuộc tính"));
                 }
                 let mut seen: Vec<Vec<u8>> = Vec::new();
                 for attr in e.attributes().with_checks(true) {
@@ -383,7 +414,7 @@ pub(super) fn missing_targets(rels_name: &str, xml: &[u8], names: &[String]) -> 
         .filter(|r| !r.external)
         .filter_map(|r| {
             let part = resolve_target(rels_name, &r.target);
-            let present = part.is_empty() || names.iter().any(|n| n.eq_ignore_ascii_case(&part));
+            let present = !part.is_empty() && names.iter().any(|n| n.eq_ignore_ascii_case(&part));
             (!present).then_some(r.target)
         })
         .collect()
@@ -441,6 +472,11 @@ mod tests {
             ("<a>\u{1}</a>", "U+0001"),
             ("", "không có phần tử gốc"),
             ("<a 1b=\"x\"/>", "byte"),
+            ("<a xmlns:7=\"u\"/>", "byte"),
+            ("<a b=\"1\"c=\"2\"/>", "khoảng trắng"),
+            ("<?xml version=\"1.0\"encoding=\"UTF-8\"?><a/>", "khoảng trắng"),
+            ("<?xml encoding=\"UTF-8\"?><a/>", "encoding"),
+            ("<?|ml version=\"1.0\"?><a/>", "byte"),
         ];
         for (xml, says) in cases {
             let f = check_xml(xml.as_bytes()).expect_err(xml);
