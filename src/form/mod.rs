@@ -102,11 +102,15 @@ fn fillable(flavor: Flavor, name: &str) -> bool {
         return name == "content.xml" || name == "styles.xml";
     }
     name == "word/document.xml"
+        || name == PROPERTIES
         || name == "word/footnotes.xml"
         || name == "word/endnotes.xml"
         || (name.starts_with("word/header") && name.ends_with(".xml"))
         || (name.starts_with("word/footer") && name.ends_with(".xml"))
 }
+
+/// The document's properties (title, subject…), which may hold tags too.
+const PROPERTIES: &str = "docProps/core.xml";
 
 /// A whole part as a place.
 fn whole_part(name: &str) -> Place {
@@ -139,6 +143,7 @@ fn part_label(name: &str) -> String {
         "styles" => "đầu trang, chân trang".to_string(),
         "footnotes" => "chú thích cuối trang".to_string(),
         "endnotes" => "chú thích cuối văn bản".to_string(),
+        "docProps/core" => "thuộc tính tài liệu".to_string(),
         s if s.starts_with("header") => format!("đầu trang {}", &s[6..]),
         s if s.starts_with("footer") => format!("chân trang {}", &s[6..]),
         s => s.to_string(),
@@ -260,7 +265,12 @@ impl Form {
             let Ok(xml) = String::from_utf8(data) else { continue };
             // A byte-order mark (LibreOffice writes one) is not part of the text.
             let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(&xml);
-            match prepare(xml, &part_label(&name), flavor) {
+            let prepared = if name == PROPERTIES {
+                prepare_properties(xml, &part_label(&name))
+            } else {
+                prepare(xml, &part_label(&name), flavor)
+            };
+            match prepared {
                 Ok(Some((source, places))) => parts.push(TemplatePart { name, source, places }),
                 Ok(None) => {}
                 Err(mut e) => {
@@ -392,9 +402,13 @@ impl Form {
         env.set_fuel(Some(FORM_FUEL));
         let flavor = self.flavor;
         env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
-        env.set_formatter(move |out, _, value| {
+        env.set_formatter(move |out, state, value| {
             if value.is_none() {
                 return Ok(());
+            }
+            if state.name() == PROPERTIES {
+                let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+                return out.write_str(&escape_plain(&text)).map_err(minijinja::Error::from);
             }
             // Data is always escaped, `|safe` or `{% autoescape false %}` or not: raw
             // text in a part would give a report Word cannot open, or crafted data
@@ -914,11 +928,12 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     })?;
     let numbers = Numbering::new(&elems);
     // The text of each paragraph, from its own runs (not those of a text box inside it).
-    // Only paragraphs with a brace in their markup can hold a tag: the others are
+    // Only paragraphs with a brace in their markup can hold a tag (or an escape like
+    // `%_}`): the others are
     // not decoded, so memory follows the tags, not the size of the document.
     let mut texts: Vec<(usize, Vec<TextChar>)> = Vec::new();
     for (i, e) in elems.iter().enumerate() {
-        if e.kind == ElemKind::P && memchr::memchr(b'{', &xml.as_bytes()[e.start..e.end]).is_some() {
+        if e.kind == ElemKind::P && memchr::memchr2(b'{', b'}', &xml.as_bytes()[e.start..e.end]).is_some() {
             texts.push((i, Vec::new()));
         }
     }
@@ -968,6 +983,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
         let index: Vec<usize> = joined.char_indices().map(|(b, _)| b).collect();
         let char_at = |byte: usize| index.partition_point(|&b| b < byte);
         let mut rest = 0;
+        let mut tag_chars: Vec<(usize, usize)> = Vec::new();
         while let Some(found) = next_tag(&joined, rest) {
             let (open, end) = match found {
                 Ok(range) => (range.start, range.end),
@@ -993,7 +1009,55 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 return Err(errors);
             }
             let (first, last) = (char_at(open), char_at(end) - 1);
+            tag_chars.push((first, last));
             let tag = plain_tag(&joined[open..end]);
+            if let Some(kind) = structural_comment(&tag) {
+                // A comment that takes its paragraph, row or cell with it.
+                let target = match kind {
+                    Structural::Paragraph => Some(list_item_alone(&elems, *p).unwrap_or(*p)),
+                    Structural::Row => enclosing(&elems, *p, ElemKind::Tr),
+                    Structural::Cell => enclosing(&elems, *p, ElemKind::Tc),
+                    Structural::Run => None,
+                };
+                match target {
+                    Some(target) => replaced.push((target, *p, String::new())),
+                    None => errors.push(
+                        Diagnostic::error(
+                            "",
+                            place.clone(),
+                            format!("thẻ «{tag}» phải nằm trong một hàng hoặc một ô của bảng."),
+                        )
+                        .kind(Kind::Template),
+                    ),
+                }
+                continue;
+            }
+            if let Some((kind, expr)) = cell_tag(&tag) {
+                let tc = enclosing(&elems, *p, ElemKind::Tc).filter(|_| flavor == Flavor::Docx);
+                let Some(tc) = tc else {
+                    errors.push(
+                        Diagnostic::error(
+                            "",
+                            place.clone(),
+                            format!("thẻ «{tag}» phải nằm trong một ô của bảng (mẫu Word)."),
+                        )
+                        .kind(Kind::Template),
+                    );
+                    continue;
+                };
+                if let Err(e) = syntax.template_from_str(&format!("{{{{ {expr} }}}}")) {
+                    errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
+                }
+                for c in &chars[first..=last] {
+                    edits.push(Edit {
+                        start: c.start,
+                        end: c.end,
+                        text: String::new(),
+                    });
+                }
+                cell_property_edits(&elems, tc, kind, &expr, &mut edits);
+                continue;
+            }
             if let Some((kind, inner)) = structural(&tag) {
                 let target = match kind {
                     Structural::Paragraph => Some(list_item_alone(&elems, *p).unwrap_or(*p)),
@@ -1043,10 +1107,55 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 merges.push((tc, merge, tag.clone(), place.clone()));
                 continue;
             }
+            // The tag as the template gets it (a join drops its dash, as docxtpl does,
+            // so that no white space of the joined text is trimmed).
+            let mut written = tag.clone();
             let wrong = if tag.starts_with("{{") {
                 syntax.template_from_str(&tag).err()
             } else if tag.starts_with("{%") {
-                blocks.push(BlockTag::new(&tag, &tag, None, *p, *p, &place));
+                let mut block = BlockTag::new(&tag, &tag, None, *p, *p, &place);
+                block.level = (elems[*p].parent, depth(&elems, chars[first].t));
+                blocks.push(block);
+                // `{%-` joins the paragraph to the text before it, `-%}` the text after
+                // it to the paragraph, as docxtpl does: the markup between is dropped.
+                if flavor == Flavor::Docx {
+                    let t = chars[first].t;
+                    if tag.starts_with("{%-") && (first == 0 || chars[first - 1].t != t) {
+                        let before = elems[..t]
+                            .iter()
+                            .enumerate()
+                            .rev()
+                            .find(|(_, e)| e.kind == ElemKind::T && !e.empty && e.end <= elems[t].start);
+                        if let Some((prev, e)) = before {
+                            if depth(&elems, prev) == depth(&elems, t) {
+                                edits.push(Edit {
+                                    start: e.content_end,
+                                    end: chars[first].start,
+                                    text: String::new(),
+                                });
+                                written = written.replacen("{%-", "{%", 1);
+                            }
+                        }
+                    }
+                    let t = chars[last].t;
+                    if tag.ends_with("-%}") && chars.get(last + 1).is_none_or(|c| c.t != t) {
+                        let after = elems
+                            .iter()
+                            .enumerate()
+                            .skip(t + 1)
+                            .find(|(_, e)| e.kind == ElemKind::T && !e.empty && e.start >= elems[t].end);
+                        if let Some((next, e)) = after {
+                            if depth(&elems, next) == depth(&elems, t) {
+                                edits.push(Edit {
+                                    start: chars[last].end,
+                                    end: e.content_start,
+                                    text: String::new(),
+                                });
+                                written = format!("{}%}}", &written[..written.len() - 3]);
+                            }
+                        }
+                    }
+                }
                 statement_error(&syntax, &tag)
             } else {
                 None
@@ -1059,11 +1168,31 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 edits.push(Edit {
                     start: c.start,
                     end: c.end,
-                    text: if k == 0 { tag.clone() } else { String::new() },
+                    text: if k == 0 { written.clone() } else { String::new() },
                 });
             }
             if flavor == Flavor::Docx {
                 preserve.insert(chars[first].t);
+            }
+        }
+        // docxtpl's escapes, outside tags: `{_{ x }_}` prints `{{ x }}`.
+        for (from, to) in ESCAPES {
+            for (at, _) in joined.match_indices(from) {
+                let first = char_at(at);
+                let last = first + from.chars().count() - 1;
+                if last >= chars.len() || tag_chars.iter().any(|&(a, b)| first <= b && a <= last) {
+                    continue;
+                }
+                for (k, c) in chars[first..=last].iter().enumerate() {
+                    edits.push(Edit {
+                        start: c.start,
+                        end: c.end,
+                        text: if k == 0 { to.to_string() } else { String::new() },
+                    });
+                }
+                if flavor == Flavor::Docx {
+                    preserve.insert(chars[first].t);
+                }
             }
         }
     }
@@ -1120,7 +1249,12 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
         // The replaced elements do not overlap (or an error was given above): one
         // holding the edit is the last that starts before it.
         let k = replaced.partition_point(|(t, _, _)| elems[*t].start <= edit.start);
-        match replaced[..k].last().filter(|(t, _, _)| edit.end <= elems[*t].end) {
+        // An insertion just before or just after a replaced element is outside it.
+        let inside = |t: usize| {
+            let e = &elems[t];
+            edit.end <= e.end && !(edit.start == edit.end && (edit.start == e.start || edit.start == e.end))
+        };
+        match replaced[..k].last().filter(|(t, _, _)| inside(*t)) {
             Some((_, p, _)) if !edit.text.is_empty() && edit.text.starts_with('{') => {
                 let place = places
                     .iter()
@@ -1188,6 +1322,87 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
         }
     }
     Ok(Some((source, spans)))
+}
+
+/// The document's properties with tags in their texts (`<dc:title>{{ ten }}</dc:title>`):
+/// each tag as a template tag, entities inside it decoded; a tag may not cross an
+/// element.
+fn prepare_properties(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Diagnostic>> {
+    if !xml.contains("{{") && !xml.contains("{%") {
+        return Ok(None);
+    }
+    let place = Place::from(FormPlace {
+        part: label.into(),
+        at: String::new(),
+        excerpt: String::new(),
+    });
+    let fail = |message: String| vec![Diagnostic::error("", place.clone(), message).kind(Kind::Template)];
+    let syntax = Environment::new();
+    let mut out = String::with_capacity(xml.len());
+    let (mut at, mut rest) = (0, 0);
+    while let Some(found) = next_tag(xml, rest) {
+        let range = found.map_err(|(open, close)| {
+            fail(format!(
+                "thẻ «{}» mở nhưng không đóng (cần «{close}»).",
+                excerpt(&xml[open..xml.len().min(open + 60)])
+            ))
+        })?;
+        let raw = &xml[range.clone()];
+        if raw.contains('<') {
+            return Err(fail(format!(
+                "thẻ «{}» nằm vắt qua hai mục của thuộc tính tài liệu.",
+                excerpt(raw)
+            )));
+        }
+        let tag = plain_tag(
+            &raw.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&"),
+        );
+        let wrong = if tag.starts_with("{{") {
+            syntax.template_from_str(&tag).err()
+        } else if tag.starts_with("{%") {
+            statement_error(&syntax, &tag)
+        } else {
+            None
+        };
+        if let Some(e) = wrong {
+            return Err(fail(explain(&e)));
+        }
+        out.push_str(&xml[at..range.start]);
+        out.push_str(&tag);
+        at = range.end;
+        rest = range.end;
+    }
+    out.push_str(&xml[at..]);
+    Ok(Some((out, Vec::new())))
+}
+
+/// A value as the text of a plain XML element.
+fn escape_plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// How deep an element is in the part.
+fn depth(elems: &[Elem], mut i: usize) -> usize {
+    let mut d = 0;
+    while let Some(p) = elems[i].parent {
+        d += 1;
+        i = p;
+    }
+    d
 }
 
 fn too_many_tags(place: Place) -> Diagnostic {
@@ -1442,7 +1657,7 @@ mod tests {
     fn every_unbalanced_block_is_named() {
         let row = |t: &str| format!("<w:tr><w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc></w:tr>");
         let xml = doc(&format!(
-            "<w:tbl>{}{}</w:tbl><w:p><w:r><w:t>{{% if a %}}x</w:t></w:r></w:p><w:p><w:r><w:t>{{% endif %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{%p endfor %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{{{ a b }}}} {{% for %}}{{% endfor %}}</w:t></w:r></w:p>",
+            "<w:tbl>{}{}</w:tbl><w:p><w:r><w:t>{{% if a %}}x</w:t></w:r></w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>{{% endif %}}</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:r><w:t>{{%p endfor %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{{{ a b }}}} {{% for %}}{{% endfor %}}</w:t></w:r></w:p>",
             row("{%tr for d in duong %}"),
             row("{{ d.ten }}"),
         ));
@@ -1451,16 +1666,19 @@ mod tests {
             .iter()
             .map(|e| format!("{} {}", e.place, e.message))
             .collect();
-        // In the order of the document: an `if` closed in another paragraph, a row
-        // loop closed by a paragraph tag, two syntax errors.
+        // In the order of the document: an `if` closed at another level (in a table
+        // cell), a row loop closed by a paragraph tag, two syntax errors.
         assert_eq!(errors.len(), 4, "{errors:#?}");
-        assert!(errors[0].starts_with("thân văn bản › đoạn 2 «{% endif %}»") && errors[0].contains("đoạn 1"));
+        assert!(
+            errors[0].starts_with("thân văn bản › bảng 2, hàng 1, ô 1 «{% endif %}»") && errors[0].contains("đoạn 1"),
+            "{errors:#?}"
+        );
         assert!(
             errors[1].contains("«{%tr for d in duong %}» (cả hàng của bảng"),
             "{errors:#?}"
         );
-        assert!(errors[2].starts_with("thân văn bản › đoạn 4 «{{ a b }}") && errors[2].contains("cú pháp"));
-        assert!(errors[3].starts_with("thân văn bản › đoạn 4") && errors[3].contains("cú pháp"));
+        assert!(errors[2].starts_with("thân văn bản › đoạn 3 «{{ a b }}") && errors[2].contains("cú pháp"));
+        assert!(errors[3].starts_with("thân văn bản › đoạn 3") && errors[3].contains("cú pháp"));
     }
 
     #[test]

@@ -1,0 +1,274 @@
+//! What docxtpl's own test suite exercises, in forms of our own: comments that take
+//! a paragraph, row or cell; the escapes `{_{ }_}` `{_% %_}`; `{% hm %}` in a cell
+//! loop (with fewer cells after it); `{% colspan %}` and `{% cellbg %}`; tags in the
+//! document properties; blocks spanning paragraphs and `{%- -%}` joining them; a part
+//! that starts with a byte-order mark.
+
+#[path = "common/forms.rs"]
+mod forms;
+
+use forms::*;
+
+/// The test form with this body (and these parts added or replaced).
+fn form_of(body: &str, extra: &[(&str, String)]) -> Vec<u8> {
+    let mut parts: Vec<(String, Vec<u8>)> = form_parts()
+        .into_iter()
+        .map(|(n, t)| {
+            let t = if n == "word/document.xml" {
+                part(&format!("<w:body>{body}<w:sectPr/></w:body>"), "document")
+            } else {
+                t
+            };
+            (n, t.into_bytes())
+        })
+        .collect();
+    for (name, text) in extra {
+        match parts.iter_mut().find(|(n, _)| n == name) {
+            Some(p) => p.1 = text.clone().into_bytes(),
+            None => parts.push((name.to_string(), text.clone().into_bytes())),
+        }
+    }
+    zip_of(&parts, true)
+}
+
+fn fill(bytes: Vec<u8>, data: serde_json::Value) -> Vec<u8> {
+    let form = baocao::form::Form::load("mau.docx", bytes).unwrap_or_else(|e| panic!("{e:#?}"));
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let ctx = minijinja::Value::from(minijinja::value::Serde(data));
+    let out = form.fill(pack.environment(), &ctx).unwrap_or_else(|e| panic!("{e:#?}"));
+    sound(&out).unwrap();
+    out
+}
+
+fn xml_of(docx: &[u8], name: &str) -> String {
+    String::from_utf8(unzip(docx).into_iter().find(|(n, _, _)| n == name).unwrap().1).unwrap()
+}
+
+/// Paragraphs' text; a table row as `|cell|cell|`, a cell with its span and merge.
+fn layout(docx: &[u8]) -> Vec<String> {
+    let xml = xml_of(docx, "word/document.xml");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let text = |n: roxmltree::Node| -> String {
+        n.descendants()
+            .filter(|t| t.tag_name().name() == "t")
+            .filter_map(|t| t.text())
+            .collect()
+    };
+    let body = doc.descendants().find(|n| n.tag_name().name() == "body").unwrap();
+    let mut out = Vec::new();
+    for n in body.children().filter(|n| n.is_element()) {
+        match n.tag_name().name() {
+            "p" => out.push(text(n)),
+            "tbl" => {
+                for tr in n.children().filter(|c| c.tag_name().name() == "tr") {
+                    let cells: Vec<String> = tr
+                        .children()
+                        .filter(|c| c.tag_name().name() == "tc")
+                        .map(|tc| {
+                            let pr = tc.children().find(|c| c.tag_name().name() == "tcPr");
+                            let attr = |name: &str, a: &str| {
+                                pr.and_then(|pr| pr.children().find(|c| c.tag_name().name() == name))
+                                    .and_then(|c| c.attribute((W, a)))
+                                    .map(|v| format!("[{name}={v}]"))
+                                    .unwrap_or_default()
+                            };
+                            format!("{}{}{}", text(tc), attr("gridSpan", "val"), attr("shd", "fill"))
+                        })
+                        .collect();
+                    out.push(format!("|{}|", cells.join("|")));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn cell(text: &str) -> String {
+    format!(
+        "<w:tc><w:tcPr><w:tcW w:w=\"2000\" w:type=\"dxa\"/></w:tcPr>{}</w:tc>",
+        p(text)
+    )
+}
+
+fn table(rows: &[&[&str]]) -> String {
+    let rows: String = rows
+        .iter()
+        .map(|r| format!("<w:tr>{}</w:tr>", r.iter().map(|c| cell(c)).collect::<String>()))
+        .collect();
+    format!("<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/></w:tblPr><w:tblGrid><w:gridCol w:w=\"2000\"/></w:tblGrid>{rows}</w:tbl>")
+}
+
+#[test]
+fn structural_comments_take_their_paragraph_row_or_cell() {
+    let body = format!(
+        "{}{}{}{}",
+        p("Trước"),
+        p("{#p ghi chú của người soạn mẫu #}"),
+        table(&[
+            &["a", "{#tc cột bỏ #}", "b"],
+            &["{#tr hàng bỏ #}", "x", "y"],
+            &["c", "d", "e"]
+        ]),
+        p("Sau {# ghi chú trong dòng #}đây")
+    );
+    let out = fill(form_of(&body, &[]), form_data());
+    assert_eq!(layout(&out), ["Trước", "|a|b|", "|c|d|e|", "Sau đây"]);
+}
+
+#[test]
+fn escapes_print_tags_literally() {
+    let body = format!(
+        "{}{}",
+        p("Viết {_{ ten }_} để in tên, {_% if x %_} để chọn"),
+        p("Dấu nối: {_%- và -%_}")
+    );
+    let out = fill(form_of(&body, &[]), form_data());
+    assert_eq!(
+        layout(&out),
+        ["Viết {{ ten }} để in tên, {% if x %} để chọn", "Dấu nối: {%- và -%}"]
+    );
+}
+
+/// `{% hm %}` in a cell loop: the first cell spans the loop; a row with fewer cells
+/// after the loop is left as it is.
+#[test]
+fn horizontal_merge_in_a_cell_loop() {
+    let body = table(&[
+        &[
+            "Tên",
+            "{%tc for x in [1, 2, 3] %}",
+            "{% hm %}Năm",
+            "{%tc endfor %}",
+            "Ghi chú",
+        ],
+        &["An", "{%tc for x in [1, 2, 3] %}", "{{ x }}", "{%tc endfor %}", "—"],
+    ]);
+    let out = fill(form_of(&body, &[]), form_data());
+    assert_eq!(layout(&out), ["|Tên|Năm[gridSpan=3]|Ghi chú|", "|An|1|2|3|—|"]);
+}
+
+#[test]
+fn colspan_and_cellbg_from_values() {
+    let body = table(&[
+        &["{% colspan cot|length %}Tiêu đề"],
+        &[
+            "{%tc for c in cot %}",
+            "{% cellbg c.mau %}{{ c.ten }}",
+            "{%tc endfor %}",
+        ],
+    ]);
+    let mut data = form_data();
+    data["cot"] = serde_json::json!([ { "ten": "Đỏ", "mau": "FF0000" }, { "ten": "Xanh", "mau": "0000FF" } ]);
+    let out = fill(form_of(&body, &[]), data);
+    assert_eq!(
+        layout(&out),
+        ["|Tiêu đề[gridSpan=2]|", "|Đỏ[shd=FF0000]|Xanh[shd=0000FF]|"]
+    );
+}
+
+#[test]
+fn tags_in_the_document_properties() {
+    let core = concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n",
+        "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">",
+        "<dc:title>Đơn hàng của {{ ten }}</dc:title><dc:subject>{{ tong ~ &quot; đồng&quot; }}</dc:subject><dc:creator>Sao Mai</dc:creator>",
+        "</cp:coreProperties>"
+    );
+    let types = form_parts()
+        .into_iter()
+        .find(|(n, _)| n == "[Content_Types].xml")
+        .unwrap()
+        .1
+        .replace("</Types>", "<Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/></Types>");
+    let rels = form_parts()
+        .into_iter()
+        .find(|(n, _)| n == "_rels/.rels")
+        .unwrap()
+        .1
+        .replace("</Relationships>", "<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties\" Target=\"docProps/core.xml\"/></Relationships>");
+    let mut data = form_data();
+    data["ten"] = serde_json::json!("An & <Bình>");
+    let out = fill(
+        form_of(
+            &p("x"),
+            &[
+                ("docProps/core.xml", core.to_string()),
+                ("[Content_Types].xml", types),
+                ("_rels/.rels", rels),
+            ],
+        ),
+        data,
+    );
+    let core = xml_of(&out, "docProps/core.xml");
+    let doc = roxmltree::Document::parse(&core).unwrap();
+    let get = |name: &str| {
+        doc.descendants()
+            .find(|n| n.tag_name().name() == name)
+            .and_then(|n| n.text())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(get("title"), "Đơn hàng của An & <Bình>");
+    assert_eq!(get("subject"), "70.000 đồng");
+    assert_eq!(get("creator"), "Sao Mai");
+}
+
+/// A plain `{% if %}` or `{% for %}` may span paragraphs at one level, and `{%-` /
+/// `-%}` join the paragraphs they stand between, as docxtpl has them.
+#[test]
+fn blocks_span_paragraphs_and_dashes_join_them() {
+    let body = format!(
+        "{}{}{}{}{}{}{}{}{}{}{}",
+        p("{% if tra_tien %}"),
+        p("Đã trả đủ."),
+        p("{% else %}"),
+        p("Còn nợ."),
+        p("{% endif %}"),
+        p("Nhà ở"),
+        p("{%- if tra_tien -%}"),
+        p("\u{a0}thành phố"),
+        p("{%- else -%}"),
+        p("\u{a0}nông thôn"),
+        p("{%- endif -%}"),
+    ) + &p("\u{a0}và hết.")
+        + &p("{% for x in hang %}")
+        + &p("Hàng {{ x.ten }}")
+        + &p("{% endfor %}");
+    let out = fill(form_of(&body, &[]), form_data());
+    assert_eq!(
+        layout(&out),
+        [
+            "",
+            "Còn nợ.",
+            "",
+            "Nhà ở\u{a0}nông thôn\u{a0}và hết.",
+            "",
+            "Hàng Bút",
+            "",
+            "Hàng Giấy <A4>",
+            ""
+        ]
+    );
+    // Across levels (a paragraph in a cell, one outside) it is refused, named.
+    let body = format!("{}{}", p("{% if tra_tien %}"), table(&[&["{% endif %}"]]));
+    let errors = baocao::form::Form::load("mau.docx", form_of(&body, &[])).unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.to_string().contains("{% endif %}")),
+        "{errors:#?}"
+    );
+}
+
+/// LibreOffice may write a part with a byte-order mark: tags are found where they are.
+#[test]
+fn a_part_with_a_byte_order_mark() {
+    let document = format!(
+        "\u{FEFF}{}",
+        part(
+            &format!("<w:body>{}<w:sectPr/></w:body>", p("Khách hàng: {{ ten }}")),
+            "document"
+        )
+    );
+    let out = fill(form_of("", &[("word/document.xml", document)]), form_data());
+    assert_eq!(layout(&out), ["Khách hàng: Nguyễn Văn An"]);
+}
