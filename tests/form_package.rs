@@ -46,7 +46,8 @@ fn the_sound_form_fills_and_keeps_its_untouched_parts() {
 /// Issue 25, A: a part without tags is checked like the others.
 #[test]
 fn a_malformed_part_without_tags_is_refused_naming_the_part() {
-    let cases: [(&str, fn(String) -> String, &str); 5] = [
+    type Change = fn(String) -> String;
+    let cases: [(&str, Change, &str); 5] = [
         (
             "[Content_Types].xml",
             |t| t.replace("encoding=\"UTF-8\"", "encoding=\"UTF-0.0000001\""),

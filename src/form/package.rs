@@ -435,7 +435,7 @@ pub(super) fn missing_manifest_entries(xml: &[u8], names: &[String]) -> Vec<Stri
                             .decoded_and_normalized_value(quick_xml::XmlVersion::Implicit1_0, reader.decoder())
                             .map(|v| v.into_owned())
                             .unwrap_or_default();
-                        if path != "/" && !path.ends_with('/') && !names.iter().any(|n| *n == path) {
+                        if path != "/" && !path.ends_with('/') && !names.contains(&path) {
                             out.push(path);
                         }
                     }
@@ -447,62 +447,6 @@ pub(super) fn missing_manifest_entries(xml: &[u8], names: &[String]) -> Vec<Stri
         buf.clear();
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn well_formed_parts_pass_and_broken_ones_are_placed() {
-        let good = "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n<w:a xmlns:w=\"u\"><w:b w:c=\"&amp;&#65;\">x &lt; y</w:b><!-- c --></w:a>";
-        check_xml(good.as_bytes()).unwrap();
-        let cases = [
-            ("<a><b></a>", "byte"),
-            ("<a>", "chưa đóng"),
-            (
-                "<?xml version=\"1.0\" encoding=\"UTF-0.0000001\"?><a/>",
-                "UTF-0.0000001",
-            ),
-            ("<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>", "DOCTYPE"),
-            ("<a>&x;</a>", "&x;"),
-            ("<w:a/>", "tiền tố «w»"),
-            ("<a/><b/>", "hơn một"),
-            ("<a b=\"1\" b=\"2\"/>", "byte"),
-            ("<a>\u{1}</a>", "U+0001"),
-            ("", "không có phần tử gốc"),
-            ("<a 1b=\"x\"/>", "byte"),
-            ("<a xmlns:7=\"u\"/>", "byte"),
-            ("<a b=\"1\"c=\"2\"/>", "khoảng trắng"),
-            ("<?xml version=\"1.0\"encoding=\"UTF-8\"?><a/>", "khoảng trắng"),
-            ("<?xml encoding=\"UTF-8\"?><a/>", "encoding"),
-            ("<?|ml version=\"1.0\"?><a/>", "byte"),
-        ];
-        for (xml, says) in cases {
-            let f = check_xml(xml.as_bytes()).expect_err(xml);
-            assert!(f.to_string().contains(says), "{xml}: {f}");
-        }
-        let cut = "<?xml version=\"1.0\"?>\n<a>\n<b>text</b>\n<c>";
-        let f = check_xml(cut.as_bytes()).unwrap_err();
-        assert_eq!((f.line, f.byte), (4, cut.len()), "{f}");
-    }
-
-    #[test]
-    fn targets_resolve_from_the_part_folder() {
-        assert_eq!(
-            resolve_target("word/_rels/document.xml.rels", "media/image%201.png"),
-            "word/media/image 1.png"
-        );
-        assert_eq!(resolve_target("_rels/.rels", "word/document.xml"), "word/document.xml");
-        assert_eq!(
-            resolve_target("word/_rels/document.xml.rels", "/customXml/item1.xml"),
-            "customXml/item1.xml"
-        );
-        assert_eq!(
-            resolve_target("word/_rels/document.xml.rels", "../docProps/app.xml"),
-            "docProps/app.xml"
-        );
-    }
 }
 
 /// Does a relationship reach outside the package in a way worth a warning? A
@@ -566,4 +510,60 @@ pub(super) fn without_external(xml: &[u8]) -> Option<String> {
         buf.clear();
     }
     String::from_utf8(writer.into_inner()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_formed_parts_pass_and_broken_ones_are_placed() {
+        let good = "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n<w:a xmlns:w=\"u\"><w:b w:c=\"&amp;&#65;\">x &lt; y</w:b><!-- c --></w:a>";
+        check_xml(good.as_bytes()).unwrap();
+        let cases = [
+            ("<a><b></a>", "byte"),
+            ("<a>", "chưa đóng"),
+            (
+                "<?xml version=\"1.0\" encoding=\"UTF-0.0000001\"?><a/>",
+                "UTF-0.0000001",
+            ),
+            ("<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>", "DOCTYPE"),
+            ("<a>&x;</a>", "&x;"),
+            ("<w:a/>", "tiền tố «w»"),
+            ("<a/><b/>", "hơn một"),
+            ("<a b=\"1\" b=\"2\"/>", "byte"),
+            ("<a>\u{1}</a>", "U+0001"),
+            ("", "không có phần tử gốc"),
+            ("<a 1b=\"x\"/>", "byte"),
+            ("<a xmlns:7=\"u\"/>", "byte"),
+            ("<a b=\"1\"c=\"2\"/>", "khoảng trắng"),
+            ("<?xml version=\"1.0\"encoding=\"UTF-8\"?><a/>", "khoảng trắng"),
+            ("<?xml encoding=\"UTF-8\"?><a/>", "encoding"),
+            ("<?|ml version=\"1.0\"?><a/>", "byte"),
+        ];
+        for (xml, says) in cases {
+            let f = check_xml(xml.as_bytes()).expect_err(xml);
+            assert!(f.to_string().contains(says), "{xml}: {f}");
+        }
+        let cut = "<?xml version=\"1.0\"?>\n<a>\n<b>text</b>\n<c>";
+        let f = check_xml(cut.as_bytes()).unwrap_err();
+        assert_eq!((f.line, f.byte), (4, cut.len()), "{f}");
+    }
+
+    #[test]
+    fn targets_resolve_from_the_part_folder() {
+        assert_eq!(
+            resolve_target("word/_rels/document.xml.rels", "media/image%201.png"),
+            "word/media/image 1.png"
+        );
+        assert_eq!(resolve_target("_rels/.rels", "word/document.xml"), "word/document.xml");
+        assert_eq!(
+            resolve_target("word/_rels/document.xml.rels", "/customXml/item1.xml"),
+            "customXml/item1.xml"
+        );
+        assert_eq!(
+            resolve_target("word/_rels/document.xml.rels", "../docProps/app.xml"),
+            "docProps/app.xml"
+        );
+    }
 }
