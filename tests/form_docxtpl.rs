@@ -37,6 +37,12 @@ fn fill(bytes: Vec<u8>, data: serde_json::Value) -> Vec<u8> {
     let ctx = minijinja::Value::from(minijinja::value::Serde(data));
     let out = form.fill(pack.environment(), &ctx).unwrap_or_else(|e| panic!("{e:#?}"));
     sound(&out).unwrap();
+    // With BAOCAO_TEST_OUT set, kept for the Open XML validator.
+    if let Some(dir) = std::env::var_os("BAOCAO_TEST_OUT") {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::fs::write(std::path::Path::new(&dir).join(format!("docxtpl-{n}.docx")), &out).unwrap();
+    }
     out
 }
 
@@ -271,4 +277,63 @@ fn a_part_with_a_byte_order_mark() {
     );
     let out = fill(form_of("", &[("word/document.xml", document)]), form_data());
     assert_eq!(layout(&out), ["Khách hàng: Nguyễn Văn An"]);
+}
+
+/// Rich values from JSON: `{{r x }}` runs with their own bold, italic, underline,
+/// colour and link over the run's formatting; `{{p x }}` paragraphs with the
+/// paragraph's properties. Every text escaped.
+#[test]
+fn rich_runs_and_paragraphs_from_json() {
+    let body = format!(
+        "{}<w:p><w:pPr><w:jc w:val=\"both\"/></w:pPr><w:r><w:rPr><w:sz w:val=\"26\"/></w:rPr><w:t>{{{{p ds }}}}</w:t></w:r></w:p>{}",
+        p("{{r ten }}"),
+        table(&[&["{{p rong }}"]])
+    );
+    let mut data = form_data();
+    data["ten"] = serde_json::json!([
+        "Ông ",
+        { "text": "An <&>", "italic": true, "color": "c00000", "underline": true },
+        { "text": " (trang)", "link": "https://example.org/?a=1&b=2" }
+    ]);
+    data["ds"] = serde_json::json!(["Một", [{ "text": "Hai", "bold": true }, " rưỡi"]]);
+    data["rong"] = serde_json::json!([]);
+    let out = fill(form_of(&body, &[]), data);
+    assert_eq!(layout(&out), ["Ông An <&> (trang)", "Một", "Hai rưỡi", "||"]);
+    let xml = xml_of(&out, "word/document.xml");
+    // The first paragraph's run was bold (the form's): every run keeps it, in order.
+    assert!(
+        xml.contains("<w:rPr><w:b/><w:i/><w:color w:val=\"C00000\"/><w:u w:val=\"single\"/></w:rPr><w:t xml:space=\"preserve\">An &lt;&amp;&gt;</w:t>"),
+        "{xml}"
+    );
+    assert!(xml.contains("HYPERLINK \"https://example.org/?a=1&amp;b=2\""), "{xml}");
+    // Each paragraph of `ds` keeps the paragraph's alignment and the run's size.
+    assert_eq!(
+        xml.matches("<w:p><w:pPr><w:jc w:val=\"both\"/></w:pPr>").count(),
+        2,
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<w:rPr><w:b/><w:sz w:val=\"26\"/></w:rPr><w:t xml:space=\"preserve\">Hai</w:t>"),
+        "{xml}"
+    );
+
+    // A colour that is not one, a link to a file: refused, naming the paragraph.
+    let mut data = form_data();
+    data["ten"] = serde_json::json!({ "text": "x", "link": "file:///etc/passwd" });
+    data["ds"] = serde_json::json!("y");
+    data["rong"] = serde_json::json!("z");
+    let form = baocao::form::Form::load("mau.docx", form_of(&body, &[])).unwrap();
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let errors = form
+        .fill(
+            pack.environment(),
+            &minijinja::Value::from(minijinja::value::Serde(data)),
+        )
+        .unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.to_string().contains("đoạn 1 «{{r ten }}»") && e.message.contains("file:///etc/passwd")),
+        "{errors:#?}"
+    );
 }

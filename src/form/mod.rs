@@ -22,6 +22,7 @@ mod docx;
 mod numbering;
 mod odt;
 mod package;
+mod rich;
 mod tags;
 
 pub use data::{parse_json, DataRun, DUPLICATE_KEY};
@@ -406,6 +407,10 @@ impl Form {
             if value.is_none() {
                 return Ok(());
             }
+            // Markup made by the rich-value functions (never by data).
+            if let Some(markup) = value.downcast_object_ref::<rich::Markup>() {
+                return out.write_str(&markup.0).map_err(minijinja::Error::from);
+            }
             if state.name() == PROPERTIES {
                 let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
                 return out.write_str(&escape_plain(&text)).map_err(minijinja::Error::from);
@@ -420,6 +425,8 @@ impl Form {
             };
             out.write_str(&escaped).map_err(minijinja::Error::from)
         });
+        env.add_function(rich::RUNS_FN, rich::runs);
+        env.add_function(rich::PARAGRAPHS_FN, rich::paragraphs);
         let lists = numbering::register(&mut env, self.numbering.as_deref());
         let mut filled = Vec::new();
         let mut errors = Vec::new();
@@ -1056,6 +1063,46 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                     });
                 }
                 cell_property_edits(&elems, tc, kind, &expr, &mut edits);
+                continue;
+            }
+            if let Some((kind, expr)) = rich_tag(&tag).filter(|_| flavor == Flavor::Docx) {
+                // A rich value takes its run or paragraph whole; the markup is made by
+                // `rich`, with the run's (and the paragraph's) properties.
+                let run = enclosing(&elems, chars[first].t, ElemKind::R);
+                let content = |i: usize| &xml[elems[i].content_start..elems[i].content_end];
+                let rpr = run
+                    .map(|r| rich::leading_properties(content(r), "w:rPr"))
+                    .unwrap_or_default();
+                if let Err(e) = syntax.template_from_str(&format!("{{{{ {expr} }}}}")) {
+                    errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
+                    continue;
+                }
+                let (target, inner) = match kind {
+                    Structural::Run => (
+                        run,
+                        format!("{{{{ {}({expr}, {}) }}}}", rich::RUNS_FN, rich::literal(&rpr)),
+                    ),
+                    _ => (
+                        Some(*p),
+                        format!(
+                            "{{{{ {}({expr}, {}, {}) }}}}",
+                            rich::PARAGRAPHS_FN,
+                            rich::literal(&rich::leading_properties(content(*p), "w:pPr")),
+                            rich::literal(&rpr)
+                        ),
+                    ),
+                };
+                match target {
+                    Some(target) => replaced.push((target, *p, inner)),
+                    None => errors.push(
+                        Diagnostic::error(
+                            "",
+                            place.clone(),
+                            format!("thẻ «{tag}» phải nằm trong một đoạn chữ (run)."),
+                        )
+                        .kind(Kind::Template),
+                    ),
+                }
                 continue;
             }
             if let Some((kind, inner)) = structural(&tag) {

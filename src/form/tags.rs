@@ -390,3 +390,17 @@ pub(super) const ESCAPES: [(&str, &str); 4] = [
     ("{_%", "{{ \"{%\" }}"),
     ("%_}", "{{ \"%}\" }}"),
 ];
+
+/// `{{r x }}` and `{{p x }}`: a rich value that takes the tag's run or paragraph.
+pub(super) fn rich_tag(tag: &str) -> Option<(Structural, String)> {
+    let inner = tag.strip_prefix("{{")?.strip_suffix("}}")?;
+    let (kind, rest) = if let Some(r) = inner.strip_prefix('r') {
+        (Structural::Run, r)
+    } else if let Some(r) = inner.strip_prefix('p') {
+        (Structural::Paragraph, r)
+    } else {
+        return None;
+    };
+    let expr = rest.trim().trim_matches('-').trim();
+    (rest.starts_with(char::is_whitespace) && !expr.is_empty()).then(|| (kind, expr.to_string()))
+}
