@@ -337,3 +337,82 @@ fn rich_runs_and_paragraphs_from_json() {
         "{errors:#?}"
     );
 }
+
+/// A red 4×2 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x04, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xf0, 0xca, 0xea, 0x34, 0x00, 0x00, 0x00, 0x10, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x38, 0xc0, 0xc0, 0x00, 0x47, 0x0c, 0xc8, 0x1c, 0x00, 0x54, 0x1a, 0x06, 0x01,
+    0xa7, 0xa6, 0xe1, 0x3a, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// `{{ anh(x.duong_dan, rong_mm=40) }}`: a PNG from the form's folder, as an inline
+/// picture with its relationship, media part and content type; a path out of the
+/// folder or a file that is no image is an error naming the paragraph.
+#[test]
+fn an_image_from_data_beside_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("anh")).unwrap();
+    std::fs::write(dir.path().join("anh/logo.png"), PNG).unwrap();
+    std::fs::write(dir.path().join("anh/gia.png"), b"not a picture").unwrap();
+    let body = format!(
+        "{}{}",
+        p("Logo: {{ anh(logo, rong_mm=40) }} hết"),
+        p("{% for x in hai %}{{ anh(x) }}{% endfor %}")
+    );
+    let form_path = dir.path().join("mau.docx");
+    std::fs::write(&form_path, form_of(&body, &[])).unwrap();
+    let load =
+        || baocao::form::Form::load(&form_path.display().to_string(), std::fs::read(&form_path).unwrap()).unwrap();
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let mut data = form_data();
+    data["logo"] = serde_json::json!("anh/logo.png");
+    data["hai"] = serde_json::json!(["anh/logo.png", "./anh/logo.png"]);
+    let out = load()
+        .fill(
+            pack.environment(),
+            &minijinja::Value::from(minijinja::value::Serde(data.clone())),
+        )
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    sound(&out).unwrap();
+    if let Some(dir) = std::env::var_os("BAOCAO_TEST_OUT") {
+        std::fs::write(std::path::Path::new(&dir).join("anh.docx"), &out).unwrap();
+    }
+    let parts = unzip(&out);
+    let media: Vec<&(String, Vec<u8>, u64)> = parts.iter().filter(|(n, _, _)| n.starts_with("word/media/")).collect();
+    assert_eq!(media.len(), 3);
+    assert!(media.iter().all(|(_, b, _)| b == PNG));
+    let xml = xml_of(&out, "word/document.xml");
+    // 40 mm wide, 20 mm high (the picture's 2:1), in EMU.
+    assert!(xml.contains("<wp:extent cx=\"1440000\" cy=\"720000\"/>"), "{xml}");
+    assert_eq!(xml.matches("<w:drawing>").count(), 3);
+    assert_eq!(layout(&out)[0], "Logo:  hết");
+    let rels = xml_of(&out, "word/_rels/document.xml.rels");
+    assert!(
+        rels.contains("Id=\"rIdBaocaoAnh3\"") && rels.contains("Target=\"media/baocao-anh-3.png\""),
+        "{rels}"
+    );
+    assert!(xml_of(&out, "[Content_Types].xml").contains("Extension=\"png\""));
+
+    for (path, says) in [
+        ("../mau.docx", "thư mục của mẫu"),
+        ("/etc/passwd", "thư mục của mẫu"),
+        ("anh/gia.png", "không phải ảnh PNG hoặc JPEG"),
+        ("anh/khong-co.png", "không tìm thấy"),
+    ] {
+        data["logo"] = serde_json::json!(path);
+        let errors = load()
+            .fill(
+                pack.environment(),
+                &minijinja::Value::from(minijinja::value::Serde(data.clone())),
+            )
+            .unwrap_err();
+        assert!(
+            errors.iter().any(
+                |e| e.to_string().contains("đoạn 1 «Logo: {{ anh(logo, rong_mm=40) }} hết»")
+                    && e.message.contains(says)
+            ),
+            "{path}: {errors:#?}"
+        );
+    }
+}

@@ -19,6 +19,7 @@ use std::io::{Read, Write};
 
 mod data;
 mod docx;
+mod image;
 mod numbering;
 mod odt;
 mod package;
@@ -60,6 +61,8 @@ pub struct Form {
     /// they are then written.
     external: Vec<(String, String)>,
     drop_external: bool,
+    /// Where images named by `anh(…)` are looked for: the form's folder.
+    folder: Option<std::path::PathBuf>,
 }
 
 /// One XML part of the form that holds tags, as a minijinja template.
@@ -336,6 +339,13 @@ impl Form {
             warnings,
             external,
             drop_external: false,
+            folder: std::path::Path::new(file).parent().map(|p| {
+                if p.as_os_str().is_empty() {
+                    std::path::PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            }),
         };
         errors.extend(form.syntax_errors());
         if errors.is_empty() {
@@ -427,6 +437,10 @@ impl Form {
         });
         env.add_function(rich::RUNS_FN, rich::runs);
         env.add_function(rich::PARAGRAPHS_FN, rich::paragraphs);
+        let images = image::Shared::default();
+        if flavor == Flavor::Docx {
+            image::register(&mut env, self.folder.clone(), images.clone());
+        }
         let lists = numbering::register(&mut env, self.numbering.as_deref());
         let mut filled = Vec::new();
         let mut errors = Vec::new();
@@ -454,6 +468,36 @@ impl Form {
         if self.drop_external {
             filled.extend(self.external.iter().cloned());
         }
+        let images = std::mem::take(&mut images.lock().unwrap_or_else(|e| e.into_inner()).files);
+        let mut media = Vec::new();
+        if !images.is_empty() {
+            const RELS: &str = "word/_rels/document.xml.rels";
+            const TYPES: &str = "[Content_Types].xml";
+            let text_of = |name: &str| {
+                filled
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, x)| x.clone())
+                    .or_else(|| self.part_text(name))
+            };
+            let edited = text_of(RELS)
+                .zip(text_of(TYPES))
+                .and_then(|(rels, types)| image::package_edits(&rels, &types, &images));
+            let Some((rels, types)) = edited else {
+                return Err(vec![Diagnostic::error(
+                    &self.file,
+                    whole_part(RELS),
+                    "mẫu không có tệp quan hệ của thân văn bản (word/_rels/document.xml.rels) để chèn ảnh; hãy mở mẫu bằng Word và lưu lại.",
+                )
+                .kind(Kind::Template)]);
+            };
+            filled.retain(|(n, _)| n != RELS && n != TYPES);
+            filled.push((RELS.to_string(), rels));
+            filled.push((TYPES.to_string(), types));
+            for (i, (kind, bytes)) in images.into_iter().enumerate() {
+                media.push((image::media_name(i + 1, &kind), bytes));
+            }
+        }
         let made = lists.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(xml) = self
             .numbering
@@ -463,7 +507,7 @@ impl Form {
             filled.push(("word/numbering.xml".to_string(), xml));
         }
         drop(made);
-        let bytes = self.package(&filled).map_err(|e| {
+        let bytes = self.package(&filled, &media).map_err(|e| {
             vec![Diagnostic::error(
                 &self.file,
                 Place::File,
@@ -562,7 +606,15 @@ impl Form {
 
     /// The form's package with the filled parts in place of the templates; every other
     /// entry is copied as it is, compressed bytes included.
-    fn package(&self, filled: &[(String, String)]) -> zip::result::ZipResult<Vec<u8>> {
+    /// The text of one of the form's parts.
+    fn part_text(&self, name: &str) -> Option<String> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&self.bytes)).ok()?;
+        let mut text = String::new();
+        zip.by_name(name).ok()?.read_to_string(&mut text).ok()?;
+        Some(text)
+    }
+
+    fn package(&self, filled: &[(String, String)], media: &[(String, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&self.bytes))?;
         let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for i in 0..zip.len() {
@@ -579,6 +631,13 @@ impl Form {
                 }
                 None => out.raw_copy_file(entry)?,
             }
+        }
+        for (name, bytes) in media {
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .last_modified_time(zip::DateTime::default());
+            out.start_file(name.as_str(), options)?;
+            out.write_all(bytes)?;
         }
         Ok(out.finish()?.into_inner())
     }
@@ -1628,6 +1687,7 @@ mod tests {
             warnings: Vec::new(),
             external: Vec::new(),
             drop_external: false,
+            folder: None,
             parts: vec![{
                 let (source, places) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
                 TemplatePart {
@@ -1664,6 +1724,7 @@ mod tests {
             warnings: Vec::new(),
             external: Vec::new(),
             drop_external: false,
+            folder: None,
             parts: vec![TemplatePart {
                 name: "word/document.xml".into(),
                 source: source.into(),
