@@ -569,3 +569,19 @@ fn a_damaged_odt_form_is_refused_naming_the_part() {
         "{corrupt:#?}"
     );
 }
+
+/// Rich values are .docx only for now: said plainly, not as a syntax error.
+#[test]
+fn a_rich_tag_in_an_odt_form_is_named() {
+    let errors: Vec<String> = baocao::form::Form::load("mau.odt", form("{{r tt.huyen }}"))
+        .unwrap_err()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("đầu trang") && e.contains("chỉ dùng được trong mẫu Word")),
+        "{errors:#?}"
+    );
+}

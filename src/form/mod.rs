@@ -1124,6 +1124,17 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 cell_property_edits(&elems, tc, kind, &expr, &mut edits);
                 continue;
             }
+            if rich_tag(&tag).is_some() && flavor == Flavor::Odt {
+                errors.push(
+                    Diagnostic::error(
+                        "",
+                        place.clone(),
+                        format!("thẻ «{tag}» (giá trị có định dạng) hiện chỉ dùng được trong mẫu Word (.docx)."),
+                    )
+                    .kind(Kind::Template),
+                );
+                continue;
+            }
             if let Some((kind, expr)) = rich_tag(&tag).filter(|_| flavor == Flavor::Docx) {
                 // A rich value takes its run or paragraph whole; the markup is made by
                 // `rich`, with the run's (and the paragraph's) properties.
