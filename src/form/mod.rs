@@ -63,7 +63,12 @@ pub struct Form {
     drop_external: bool,
     /// Where images named by `anh(…)` are looked for: the form's folder.
     folder: Option<std::path::PathBuf>,
+    /// The environment with the parts compiled, for the pack environment it was
+    /// made from.
+    compiled: std::sync::Arc<std::sync::Mutex<Option<CompiledEnv>>>,
 }
+
+type CompiledEnv = (usize, std::sync::Arc<Environment<'static>>);
 
 /// One XML part of the form that holds tags, as a minijinja template.
 #[derive(Clone, Debug)]
@@ -346,6 +351,7 @@ impl Form {
                     p.to_path_buf()
                 }
             }),
+            compiled: Default::default(),
         };
         errors.extend(form.syntax_errors());
         if errors.is_empty() {
@@ -409,6 +415,29 @@ impl Form {
     /// are XML-escaped, and a newline or a tab in a value becomes a line break or a
     /// tab in the document.
     pub fn fill(&self, base: &Environment<'static>, context: &minijinja::Value) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        let prepared = self.environment(base);
+        let mut env = (*prepared).clone();
+        let flavor = self.flavor;
+        let images = image::Shared::default();
+        if flavor == Flavor::Docx {
+            image::register(&mut env, self.folder.clone(), images.clone());
+        }
+        let lists = numbering::register(&mut env, self.numbering.as_deref());
+        self.fill_in(&env, context, images, lists)
+    }
+
+    /// The environment the form fills in: `base` with the form's escaping, work
+    /// limit and rich-value functions, and the form's parts compiled, once for all
+    /// the reports of a run (keyed by `base`, the pack's environment, which lives as
+    /// long as the pack).
+    fn environment(&self, base: &Environment<'static>) -> std::sync::Arc<Environment<'static>> {
+        let key = base as *const Environment<'static> as usize;
+        let mut cached = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((k, env)) = cached.as_ref() {
+            if *k == key {
+                return env.clone();
+            }
+        }
         let mut env = base.clone();
         env.set_fuel(Some(FORM_FUEL));
         let flavor = self.flavor;
@@ -437,11 +466,23 @@ impl Form {
         });
         env.add_function(rich::RUNS_FN, rich::runs);
         env.add_function(rich::PARAGRAPHS_FN, rich::paragraphs);
-        let images = image::Shared::default();
-        if flavor == Flavor::Docx {
-            image::register(&mut env, self.folder.clone(), images.clone());
+        for part in &self.parts {
+            // A part that does not compile is rendered from its source, which names
+            // the error.
+            let _ = env.add_template_owned(part.name.clone(), part.source.clone());
         }
-        let lists = numbering::register(&mut env, self.numbering.as_deref());
+        let env = std::sync::Arc::new(env);
+        *cached = Some((key, env.clone()));
+        env
+    }
+
+    fn fill_in(
+        &self,
+        env: &Environment<'static>,
+        context: &minijinja::Value,
+        images: image::Shared,
+        lists: std::sync::Arc<std::sync::Mutex<numbering::Made>>,
+    ) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut filled = Vec::new();
         let mut errors = Vec::new();
         for part in &self.parts {
@@ -584,7 +625,11 @@ impl Form {
         let mut patches: Vec<Patch> = Vec::new();
         let mut errors = Vec::new();
         loop {
-            let e = match env.render_named_str(&part.name, &source, context) {
+            let rendered = match env.get_template(&part.name) {
+                Ok(template) if patches.is_empty() => template.render(context),
+                _ => env.render_named_str(&part.name, &source, context),
+            };
+            let e = match rendered {
                 Ok(xml) if errors.is_empty() => return Ok(xml),
                 Ok(_) => return Err(errors),
                 Err(e) => e,
@@ -1702,6 +1747,7 @@ mod tests {
             external: Vec::new(),
             drop_external: false,
             folder: None,
+            compiled: Default::default(),
             parts: vec![{
                 let (source, places) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
                 TemplatePart {
@@ -1739,6 +1785,7 @@ mod tests {
             external: Vec::new(),
             drop_external: false,
             folder: None,
+            compiled: Default::default(),
             parts: vec![TemplatePart {
                 name: "word/document.xml".into(),
                 source: source.into(),
