@@ -486,7 +486,7 @@ impl Form {
         let mut filled = Vec::new();
         let mut errors = Vec::new();
         for part in &self.parts {
-            match self.render_part(&env, part, context) {
+            match self.render_part(env, part, context) {
                 Ok(xml) if xml.len() > MAX_PART_BYTES => errors.push(
                     Diagnostic::error(
                         &self.file,
