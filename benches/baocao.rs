@@ -31,6 +31,10 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     single_report();
+    // BAOCAO_BENCH_ONE=1: the single-report figures only.
+    if std::env::var_os("BAOCAO_BENCH_ONE").is_some() {
+        return;
+    }
     for summary in ["summary", "no-summary"] {
         for n in [100, 1000] {
             let input = communes(&data, n);
@@ -95,6 +99,36 @@ fn single_report() {
     println!(
         "one report to .odt instead: mean {:.2} ms",
         started.elapsed().as_secs_f64() * 1000.0 / 50.0
+    );
+    // The same workbook through a Word form: the starter form `inspect --mau-docx`
+    // writes for it, in its pack (read, bind, fill, check the package).
+    let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
+    let starter = baocao::inspect::starter(&book);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-form");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("manifest.toml"), starter.form_manifest()).unwrap();
+    std::fs::write(dir.join(baocao::inspect::FORM_NAME), starter.form().unwrap()).unwrap();
+    let form_pack = Pack::load(&dir).unwrap();
+    let mut times = Vec::new();
+    let mut read_ms = 0.0;
+    for i in 0..220 {
+        let started = Instant::now();
+        let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
+        let read = started.elapsed();
+        let report = baocao::report::from_workbook(&form_pack, book).unwrap();
+        std::hint::black_box(report.to_bytes(OutputFormat::Docx).unwrap());
+        if i >= 20 {
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            read_ms += read.as_secs_f64() * 1000.0;
+        }
+    }
+    let n = times.len() as f64;
+    times.sort_by(f64::total_cmp);
+    println!(
+        "one report from a Word form (the starter form of the same workbook): median {:.2} ms, p90 {:.2} ms (read workbook {:.2} ms mean)",
+        times[times.len() / 2],
+        times[times.len() * 9 / 10],
+        read_ms / n
     );
 }
 

@@ -73,6 +73,8 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         output_formats: OutputArgs,
+        #[command(flatten)]
+        form: Box<FormArgs>,
     },
     /// Lập báo cáo cho mọi xã của một thư mục (cả thư mục con) hoặc một tệp của huyện, và báo cáo tổng hợp.
     #[command(
@@ -103,6 +105,12 @@ enum Command {
         verbose: bool,
         #[command(flatten)]
         summary: Box<SummaryArgs>,
+        /// Với mẫu biểu (-t mau.docx) và tệp dữ liệu JSON/TOML: tên tệp báo cáo, một mẫu nhỏ trên dữ liệu (ví dụ «don-hang-{{ so }}»; mặc định: tên tệp dữ liệu).
+        #[arg(long = "ten-tep", value_name = "MẪU_TÊN")]
+        ten_tep: Option<String>,
+        /// Bỏ các liên kết ra ngoài tệp của mẫu biểu (mẫu đính kèm trên máy chủ, đối tượng OLE ở file:///…) trong mọi báo cáo.
+        #[arg(long = "bo-lien-ket-ngoai")]
+        drop_external: bool,
     },
     /// Kiểm tra một tệp hoặc một thư mục bảng tính mà không lập báo cáo: liệt kê mọi lỗi và cảnh báo.
     #[command(
@@ -248,6 +256,23 @@ fn parse_symbol(text: &str) -> std::result::Result<(String, String), String> {
 }
 
 impl SummaryArgs {
+    /// With a bare form and data files there is no summary: the signer, number and
+    /// date flags are then each report's `van_ban`.
+    fn form_args(&self, ten_tep: Option<String>, drop_external: bool) -> FormArgs {
+        FormArgs {
+            so: self.so.clone(),
+            ngay: self.ngay.clone(),
+            nguoi_ky: self.nguoi_ky.clone(),
+            chuc_vu: self.chuc_vu.clone(),
+            quyen_han_ky: self.quyen_han_ky.clone(),
+            co_quan: self.co_quan.clone(),
+            dia_danh: self.dia_danh.clone(),
+            trich_yeu: None,
+            ten_tep,
+            drop_external,
+        }
+    }
+
     /// The file's values, then the flags over them.
     fn overrides(self) -> baocao::Result<baocao::template::DocumentOverrides> {
         use baocao::template::DocumentOverrides;
@@ -276,6 +301,61 @@ impl SummaryArgs {
         };
         merged.check(&source)?;
         Ok(merged)
+    }
+}
+
+/// What `render DATA.json -t mau.docx` adds to the data: its `van_ban` fields and the
+/// report's name. The data is otherwise the form's whole context.
+#[derive(clap::Args)]
+#[command(next_help_heading = "Mẫu biểu với dữ liệu JSON/TOML")]
+struct FormArgs {
+    /// Số văn bản (van_ban.so).
+    #[arg(long = "so", value_name = "SỐ")]
+    so: Option<String>,
+    /// Ngày văn bản, dd/mm/yyyy (van_ban.ngay).
+    #[arg(long = "ngay", value_name = "NGÀY", value_parser = parse_day)]
+    ngay: Option<String>,
+    /// Người ký (van_ban.nguoi_ky).
+    #[arg(long = "nguoi-ky", value_name = "HỌ_TÊN")]
+    nguoi_ky: Option<String>,
+    /// Chức vụ người ký (van_ban.chuc_vu).
+    #[arg(long = "chuc-vu", value_name = "CHỨC_VỤ")]
+    chuc_vu: Option<String>,
+    /// Quyền hạn ký (van_ban.quyen_han_ky).
+    #[arg(long = "quyen-han-ky", value_name = "QUYỀN_HẠN")]
+    quyen_han_ky: Option<String>,
+    /// Cơ quan ban hành (van_ban.co_quan_ban_hanh).
+    #[arg(long = "co-quan", value_name = "CƠ_QUAN")]
+    co_quan: Option<String>,
+    /// Địa danh (van_ban.dia_danh).
+    #[arg(long = "dia-danh", value_name = "ĐỊA_DANH")]
+    dia_danh: Option<String>,
+    /// Trích yếu (van_ban.trich_yeu).
+    #[arg(long = "trich-yeu", value_name = "TRÍCH_YẾU")]
+    trich_yeu: Option<String>,
+    /// Tên tệp báo cáo, một mẫu nhỏ trên dữ liệu (ví dụ «don-hang-{{ so }}»; mặc định: tên tệp dữ liệu).
+    #[arg(long = "ten-tep", value_name = "MẪU_TÊN")]
+    ten_tep: Option<String>,
+    /// Bỏ các liên kết ra ngoài tệp của mẫu (mẫu đính kèm trên máy chủ, đối tượng OLE ở file:///…) trong báo cáo.
+    #[arg(long = "bo-lien-ket-ngoai")]
+    drop_external: bool,
+}
+
+impl FormArgs {
+    fn apply(self, pack: &mut Pack) {
+        if self.drop_external {
+            pack.drop_external_links();
+        }
+        let Some(run) = pack.data_run.as_mut() else { return };
+        run.set("so", self.so);
+        run.set("ngay", self.ngay);
+        run.set("nguoi_ky", self.nguoi_ky);
+        run.set("chuc_vu", self.chuc_vu);
+        run.set("quyen_han_ky", self.quyen_han_ky);
+        run.set("co_quan_ban_hanh", self.co_quan.map(|c| c.replace("\\n", "\n")));
+        run.set("dia_danh", self.dia_danh);
+        run.set("trich_yeu", self.trich_yeu);
+        run.ten_tep = self.ten_tep;
     }
 }
 
@@ -392,6 +472,7 @@ fn main() -> ExitCode {
             pack,
             output,
             output_formats,
+            form,
         } => {
             if let Some(code) = missing_input(&workbook) {
                 return code;
@@ -409,6 +490,7 @@ fn main() -> ExitCode {
                     output.as_deref(),
                     (formats, chosen),
                     soffice,
+                    *form,
                 ),
                 Err(code) => code,
             }
@@ -422,6 +504,8 @@ fn main() -> ExitCode {
             summary,
             quiet,
             verbose,
+            ten_tep,
+            drop_external,
         } => {
             if let Some(code) = missing_input(&input) {
                 return code;
@@ -431,6 +515,7 @@ fn main() -> ExitCode {
                 Ok((formats, soffice)) => {
                     let group_by_folder = summary.group == Some(Grouping::Folder);
                     let comparison = summary.previous.clone().map(|dir| (dir, summary.mapping.clone()));
+                    let form = summary.form_args(ten_tep, drop_external);
                     let summary_frame = match summary.overrides() {
                         Ok(o) => o,
                         Err(e) => {
@@ -453,7 +538,7 @@ fn main() -> ExitCode {
                         pack.dir.as_deref(),
                         options,
                         comparison,
-                        chosen,
+                        (chosen, form),
                         (quiet, verbose),
                     )
                 }
@@ -704,14 +789,16 @@ fn render(
     output: Option<&Path>,
     (formats, chosen): (Vec<OutputFormat>, bool),
     soffice: Option<PathBuf>,
+    form: FormArgs,
 ) -> ExitCode {
-    let pack = match load_pack(pack) {
+    let mut pack = match load_pack(pack) {
         Ok(p) => p,
         Err(e) => {
             print(&e);
             return ExitCode::from(2);
         }
     };
+    form.apply(&mut pack);
     let made = if report::is_data_file(workbook) {
         report::read_data(workbook).and_then(|json| report::from_data(&pack, &workbook.display().to_string(), json))
     } else {
@@ -832,18 +919,30 @@ fn run_batch(
     pack: Option<&Path>,
     mut options: batch::Options,
     comparison: Option<(PathBuf, Option<PathBuf>)>,
-    chosen: bool,
+    (chosen, form): (bool, FormArgs),
     (quiet, verbose): (bool, bool),
 ) -> ExitCode {
     // A folder of commune workbooks, or one district workbook with a row per commune.
     let prepared = load_pack(pack).and_then(|p| batch::sources(&p, input).map(|f| (p, f)).map_err(|e| vec![e]));
-    let (pack, (inputs, skipped)) = match prepared {
+    let (mut pack, (inputs, skipped)) = match prepared {
         Ok(x) => x,
         Err(e) => {
             print(&e);
             return ExitCode::from(2);
         }
     };
+    // A bare form over data files only: each file is its own context, no summary.
+    if pack.data_run.is_some()
+        && inputs
+            .iter()
+            .all(|s| matches!(s, batch::Source::File(p) if report::is_data_file(p)))
+    {
+        options.summary = false;
+    }
+    form.apply(&mut pack);
+    if let Some(f) = &pack.form {
+        print(&f.warnings);
+    }
     if let Some((dir, mapping)) = comparison {
         let previous = mapping
             .map(|m| baocao::compare::Mapping::load(&m))

@@ -39,7 +39,13 @@ pub enum Body {
     /// Laid out from the pack's Markdown with the ND30 frame: written in every format.
     Document(Document),
     /// A filled form: the package as written, in the form's own format only.
-    Form { bytes: Vec<u8>, format: OutputFormat },
+    /// `own_context`: filled from data that was its whole context (a bare form and
+    /// a JSON/TOML file), so no commune to count in a summary.
+    Form {
+        bytes: Vec<u8>,
+        format: OutputFormat,
+        own_context: bool,
+    },
 }
 
 /// Read a workbook and make its report; every problem found is returned.
@@ -199,6 +205,9 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
         )
         .kind(Kind::Template)]);
     };
+    if let Some(run) = &pack.data_run {
+        return own_context(pack, form, run, file, data);
+    }
     let env = pack.environment();
     // The unit as the data names it (`ten_xa`, `ten_phuong`, … or `don_vi` itself).
     let mut data = data;
@@ -212,6 +221,66 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
     let ctx = render_context(&values, &meta, pack, &tables, file);
     fill_form(pack, form, &ctx, (meta, meta_errors), data, Vec::new())
+}
+
+/// A bare form (`-t mau.docx`) filled from data that is its whole context: no
+/// metadata evaluated, `van_ban` only as the data and the flags give it, the report
+/// named after the data file or by `--ten-tep`, and no summary.
+fn own_context(
+    pack: &Pack,
+    form: &crate::form::Form,
+    run: &crate::form::DataRun,
+    file: &str,
+    data: Json,
+) -> Result<Report, Vec<Diagnostic>> {
+    let data = run.context(file, data)?;
+    let env = pack.environment();
+    let values = minijinja::Value::from(minijinja::value::Serde(&data));
+    let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
+    let ctx = minijinja::context! {
+        ten_tep_goc => source_stem(file),
+        _bang => minijinja::Value::from_dyn_object(tables),
+        _linh_le => pack.manifest.cai_dat.linh_le.clone().unwrap_or_default(),
+        ..values
+    };
+    let mut errors = Vec::new();
+    let stem = match &run.ten_tep {
+        Some(pattern) => env
+            .render_str(pattern, &ctx)
+            .map_err(|e| {
+                errors.push(
+                    Diagnostic::error(
+                        file,
+                        Place::Text {
+                            text: format!("--ten-tep «{pattern}»"),
+                        },
+                        format!("không lập được tên tệp từ mẫu tên: {}", e.detail().unwrap_or("lỗi mẫu")),
+                    )
+                    .kind(Kind::Template),
+                )
+            })
+            .unwrap_or_default(),
+        None => source_stem(file),
+    };
+    let bytes = form
+        .fill(env, &ctx)
+        .map_err(|e| errors.extend(name_report(e, &slug(&stem), form)));
+    let (Ok(bytes), true) = (bytes, errors.is_empty()) else {
+        return Err(errors);
+    };
+    Ok(Report {
+        body: Body::Form {
+            bytes,
+            format: form.format(),
+            own_context: true,
+        },
+        meta: Meta::default(),
+        file_stem: slug(&stem),
+        identity: identity(&stem),
+        warnings: form.warnings.clone(),
+        notes: Vec::new(),
+        data,
+    })
 }
 
 /// Is this a file of data (JSON or TOML, an export of another system) rather than a
@@ -238,12 +307,20 @@ pub fn read_data(path: &Path) -> Result<Json, Vec<Diagnostic>> {
         .map_err(|e| fail(format!("không đọc được tệp dữ liệu ({e}); cần một tệp văn bản UTF-8.")))?;
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let data: Json = if json {
-        serde_json::from_str(&text).map_err(|e| {
-            fail(format!(
-                "tệp JSON không đúng cú pháp ở dòng {}, cột {}: {e}.",
-                e.line(),
-                e.column()
-            ))
+        crate::form::parse_json(&text).map_err(|e| {
+            let text = e.to_string();
+            match text.split(" at line ").next().filter(|t| t.starts_with(crate::form::DUPLICATE_KEY)) {
+                Some(what) => fail(format!(
+                    "tệp JSON có {what} trong cùng một đối tượng ở dòng {}, cột {}; hãy giữ một (không rõ giá trị nào đúng).",
+                    e.line(),
+                    e.column()
+                )),
+                None => fail(format!(
+                    "tệp JSON không đúng cú pháp ở dòng {}, cột {}: {e}.",
+                    e.line(),
+                    e.column()
+                )),
+            }
         })?
     } else {
         toml::from_str(&text).map_err(|e| {
@@ -269,6 +346,17 @@ pub fn read_data(path: &Path) -> Result<Json, Vec<Diagnostic>> {
     Ok(data)
 }
 
+/// A report found unsound before it was written is named as the report it would
+/// have been.
+fn name_report(mut errors: Vec<Diagnostic>, stem: &str, form: &crate::form::Form) -> Vec<Diagnostic> {
+    for d in &mut errors {
+        if d.kind == Kind::Output {
+            d.message = format!("báo cáo «{stem}.{}»: {}", form.format().extension(), d.message);
+        }
+    }
+    errors
+}
+
 fn fill_form(
     pack: &Pack,
     form: &crate::form::Form,
@@ -282,15 +370,22 @@ fn fill_form(
     let env = pack.environment();
     let stem = pack.render_field(env, "ten_tep", &pack.manifest.van_ban.ten_tep, ctx);
     let bytes = form.fill(env, ctx);
+    let bytes = match (&stem, bytes) {
+        (Ok(stem), Err(e)) => Err(name_report(e, &slug(stem), form)),
+        (_, bytes) => bytes,
+    };
     let stem = stem.map_err(|e| errors.push(e));
     let bytes = bytes.map_err(|e| errors.extend(e));
     let (Ok(stem), Ok(bytes), true) = (stem, bytes, errors.is_empty()) else {
         return Err(errors);
     };
+    let mut warnings = warnings;
+    warnings.extend(form.warnings.iter().cloned());
     Ok(Report {
         body: Body::Form {
             bytes,
             format: form.format(),
+            own_context: false,
         },
         meta,
         file_stem: slug(&stem),
@@ -308,7 +403,7 @@ impl Report {
     pub fn to_bytes(&self, format: OutputFormat) -> crate::Result<Vec<u8>> {
         match &self.body {
             Body::Document(document) => crate::write::render(document, format),
-            Body::Form { bytes, format: own } if format == *own || format == OutputFormat::Pdf => Ok(bytes.clone()),
+            Body::Form { bytes, format: own, .. } if format == *own || format == OutputFormat::Pdf => Ok(bytes.clone()),
             Body::Form { format: own, .. } => Err(Diagnostic::error(
                 format!("{}.{}", self.file_stem, format.extension()),
                 Place::File,
@@ -349,6 +444,9 @@ impl Report {
 /// commune until the summary, so it should be no more than the summary reads.
 pub fn keep(pack: &Pack, report: &Report, source: &str, folder: &str) -> Option<String> {
     let spec = pack.manifest.tong_hop.as_ref()?;
+    if matches!(report.body, Body::Form { own_context: true, .. }) {
+        return None;
+    }
     let mut kept = Json::Object(serde_json::Map::new());
     let table = spec.bang.as_ref().map(|b| b.paths()).unwrap_or_default();
     for path in spec.giu.iter().chain(&table) {

@@ -306,13 +306,27 @@ fn render_takes_a_word_form_with_a_workbook_or_with_json() {
         "duong": [ { "ten": "Tuyến 1", "dai": 120.25, "_loai": "muc" }, { "ten": "Tổng", "dai": 120.25, "_loai": "tong" } ]
     });
     std::fs::write(dir.path().join("du-lieu.json"), data.to_string()).unwrap();
-    let out = run_cli(&["render", "du-lieu.json", "-t", "mau.docx", "-o", "tu-json.docx"]);
+    // The data is the whole context: `van_ban` comes from flags (or the data's own key).
+    let out = run_cli(&[
+        "render",
+        "du-lieu.json",
+        "-t",
+        "mau.docx",
+        "-o",
+        "tu-json.docx",
+        "--nguoi-ky",
+        "Lê Văn A",
+        "--co-quan",
+        "UBND XÃ BA NAM",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let written = parts(&std::fs::read(dir.path().join("tu-json.docx")).unwrap());
     let body = paragraphs(&written.iter().find(|(n, _, _)| n == "word/document.xml").unwrap().1);
     assert_eq!(body[0], "Xã Ba Nam, báo cáo năm 2025, người ký Lê Văn A");
     assert_eq!(&body[1..3], ["Tuyến 1", "120,25"]);
     assert_eq!(body.len(), 4, "{body:?}");
+    let header = written.iter().find(|(n, _, _)| n == "word/header1.xml").unwrap();
+    assert_eq!(paragraphs(&header.1), ["UBND XÃ BA NAM"]);
 
     // JSON that is not an object of names: said plainly, before any template runs.
     std::fs::write(dir.path().join("danh-sach.json"), "[1, 2]").unwrap();
@@ -394,13 +408,13 @@ fn check_lists_every_error_of_a_form() {
     };
 
     // Three faults of the form itself: a bad tag in the header, a row loop that
-    // never closes, an `if` closed in another paragraph.
+    // never closes, an `if` closed at another level (in a table cell).
     write_form(
         format!(
-            "<w:p>{}</w:p><w:p>{}</w:p>{}",
+            "<w:p>{}</w:p>{}{}",
             run("{% if tt.nam %}Năm {{ tt.nam }}"),
-            run("{% endif %}"),
-            table(&["{%tr for d in duong %}", "{{ d.ten }}"])
+            table(&["{%tr for d in duong %}", "{{ d.ten }}"]),
+            table(&["{% endif %}"])
         ),
         "UBND XÃ {{ tt.ten_xa | }}",
     );
@@ -419,7 +433,9 @@ fn check_lists_every_error_of_a_form() {
         "{errors:#?}"
     );
     assert!(
-        errors.iter().any(|e| e.contains("đoạn 2") && e.contains("{%p if … %}")),
+        errors
+            .iter()
+            .any(|e| e.contains("bảng 2, hàng 1, ô 1") && e.contains("{%p if … %}")),
         "{errors:#?}"
     );
 
@@ -458,7 +474,9 @@ fn check_lists_every_error_of_a_form() {
         "{errors:#?}"
     );
 
-    // Data that also lacks what the metadata needs: those are named too, in the same run.
+    // Data that lacks what the default pack's metadata would need (tt.ngay_bao_cao,
+    // tt.chu_tich): with a bare form the data is the whole context, so nothing of
+    // the default pack is evaluated and only the form's own names are checked.
     std::fs::write(
         dir.path().join("du-lieu.json"),
         serde_json::json!({ "tt": { "ten_xa": "Ba Nam", "nam": 2025, "so_bao_cao": "", "huyen": "Ba Tơ" }, "duong": [] })
@@ -466,24 +484,19 @@ fn check_lists_every_error_of_a_form() {
     )
     .unwrap();
     let errors = check();
-    assert_eq!(errors.len(), 4, "{errors:#?}");
+    assert_eq!(errors.len(), 2, "{errors:#?}");
     assert!(
         errors
             .iter()
-            .any(|e| e.contains("van_ban.ngay") && e.contains("tt.ngay_bao_cao")),
-        "{errors:#?}"
-    );
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.contains("van_ban.nguoi_ky") && e.contains("tt.chu_tich")),
+            .all(|e| !e.contains("van_ban") && !e.contains("manifest.toml")),
         "{errors:#?}"
     );
 }
 
-/// `batch` over a folder of JSON and TOML data with a form: one report per file, a bad
-/// file fails alone, and the district summary is made when the pack has one; a
-/// pack without `[tong_hop]` says plainly that there is no summary.
+/// `batch` over a folder of JSON and TOML data with a form: one report per file,
+/// named after it, a bad file fails alone, and no district summary (the data are
+/// not communes); a pack whose body is the form keeps its manifest's metadata and
+/// names, and says plainly when it declares no summary.
 #[test]
 fn batch_fills_a_form_from_each_data_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -508,12 +521,12 @@ fn batch_fills_a_form_from_each_data_file() {
     std::fs::write(input.join("ba-vi.toml"), toml::to_string(&commune("Ba Vì")).unwrap()).unwrap();
     std::fs::write(input.join("hong.json"), "{ \"tt\": ").unwrap();
     let mut lacking = commune("Ba Dinh");
-    lacking["tt"].as_object_mut().unwrap().remove("chu_tich");
+    lacking["tt"].as_object_mut().unwrap().remove("ten_xa");
     std::fs::write(input.join("thieu.json"), lacking.to_string()).unwrap();
 
     let batch = |t: &str, out: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
-            .args(["batch", "du-lieu", "-o", out, "-t", t])
+            .args(["batch", "du-lieu", "-o", out, "-t", t, "--co-quan", "UBND HUYỆN BA TƠ"])
             .current_dir(dir.path())
             .output()
             .unwrap()
@@ -521,17 +534,21 @@ fn batch_fills_a_form_from_each_data_file() {
     let out = batch("mau.docx", "ra");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let body_of = |path: &std::path::Path| {
+    let body_of = |path: &std::path::Path, part: &str| {
         let written = parts(&std::fs::read(path).unwrap());
-        paragraphs(&written.iter().find(|(n, _, _)| n == "word/document.xml").unwrap().1)
+        paragraphs(&written.iter().find(|(n, _, _)| n == part).unwrap().1)
     };
     let ra = dir.path().join("ra");
     assert_eq!(
-        body_of(&ra.join("bao-cao-ntm-2025-xa-ba-nam.docx")),
+        body_of(&ra.join("ba-nam.docx"), "word/document.xml"),
         ["Xã Ba Nam: 1 tiêu chí đạt"]
     );
     assert_eq!(
-        body_of(&ra.join("bao-cao-ntm-2025-xa-ba-vi.docx")),
+        body_of(&ra.join("ba-nam.docx"), "word/header1.xml"),
+        ["UBND HUYỆN BA TƠ"]
+    );
+    assert_eq!(
+        body_of(&ra.join("ba-vi.docx"), "word/document.xml"),
         ["Xã Ba Vì: 1 tiêu chí đạt"]
     );
     assert!(
@@ -539,14 +556,12 @@ fn batch_fills_a_form_from_each_data_file() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("thieu.json") && stderr.contains("tt.chu_tich"),
+        stderr.contains("thieu.json") && stderr.contains("tt.ten_xa"),
         "{stderr}"
     );
-    // The district summary counts the two communes and names the two files missing.
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(ra.join("tong-ket.json")).unwrap()).unwrap();
-    assert_eq!(summary["so_xa_tong_hop"], 2, "{summary:#}");
-    assert_eq!(summary["xa_thieu"], serde_json::json!(["hong.json", "thieu.json"]));
-    assert!(ra.join("tong-hop-ntm-2025-huyen-ba-to.docx").exists(), "{stderr}");
+    assert_eq!(summary["da_ghi"], 2, "{summary:#}");
+    assert!(summary["bao_cao_tong_hop"].is_null(), "{summary:#}");
 
     // A pack whose body is the form and which declares no summary.
     let pack = dir.path().join("goi");
@@ -581,6 +596,12 @@ fn batch_fills_a_form_from_each_data_file() {
         serde_json::from_slice(&std::fs::read(dir.path().join("ra2/tong-ket.json")).unwrap()).unwrap();
     assert!(summary["khong_tong_hop"].as_str().unwrap().contains("[tong_hop]"));
     assert_eq!(summary["da_ghi"], 2);
+    // The pack's manifest names the reports and gives the metadata, from the data.
+    let ra2 = dir.path().join("ra2");
+    assert_eq!(
+        body_of(&ra2.join("bao-cao-ntm-2025-xa-ba-nam.docx"), "word/header1.xml"),
+        ["ỦY BAN NHÂN DÂN XÃ BA NAM"]
+    );
 
     // Without a form, data files are skipped with a note, not failed.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))

@@ -88,3 +88,55 @@ pub(super) fn merge_edits(elems: &[Elem], tc: usize, merge: &str, edits: &mut Ve
         }
     }
 }
+
+/// The edits that give cell `tc` a property from a value: `colspan` as `w:gridSpan`,
+/// `cellbg` as `w:shd` fill, placed in schema order in the cell's `w:tcPr` (made when
+/// there is none), replacing the one the cell had.
+pub(super) fn cell_property_edits(elems: &[Elem], tc: usize, kind: &str, expr: &str, edits: &mut Vec<Edit>) {
+    let cell = &elems[tc];
+    let (local, property, before): (&str, String, &[&str]) = match kind {
+        "colspan" => (
+            "gridSpan",
+            format!("<w:gridSpan w:val=\"{{{{ {expr} }}}}\"/>"),
+            &["cnfStyle", "tcW"],
+        ),
+        _ => (
+            "shd",
+            format!("<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"{{{{ {expr} }}}}\"/>"),
+            &["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders"],
+        ),
+    };
+    let tcpr = (tc + 1..elems.len())
+        .take_while(|&i| elems[i].start < cell.end)
+        .find(|&i| elems[i].kind == ElemKind::TcPr && elems[i].parent == Some(tc));
+    match tcpr {
+        Some(pr) => {
+            let children: Vec<&Elem> = within(elems, pr)
+                .filter(|e| e.kind == ElemKind::TcPrChild && e.parent == Some(pr))
+                .collect();
+            for old in children.iter().filter(|e| e.local == local) {
+                edits.push(Edit {
+                    start: old.start,
+                    end: old.end,
+                    text: String::new(),
+                });
+            }
+            let at = children
+                .iter()
+                .filter(|e| before.contains(&e.local.as_str()))
+                .map(|e| e.end)
+                .max()
+                .unwrap_or(elems[pr].content_start);
+            edits.push(Edit {
+                start: at,
+                end: at,
+                text: property,
+            });
+        }
+        None => edits.push(Edit {
+            start: cell.content_start,
+            end: cell.content_start,
+            text: format!("<w:tcPr>{property}</w:tcPr>"),
+        }),
+    }
+}

@@ -17,11 +17,16 @@ use minijinja::{AutoEscape, Environment};
 use quick_xml::events::Event;
 use std::io::{Read, Write};
 
+mod data;
 mod docx;
+mod image;
 mod numbering;
 mod odt;
+mod package;
+mod rich;
 mod tags;
 
+pub use data::{parse_json, DataRun, DUPLICATE_KEY};
 use docx::*;
 use odt::*;
 use tags::*;
@@ -30,6 +35,15 @@ use tags::*;
 const MAX_PART_BYTES: usize = 64 << 20;
 /// The most a form part may inflate to when read.
 const MAX_FORM_PART_BYTES: u64 = 64 << 20;
+/// The most tags one part of a form may hold: a real form has tens or hundreds (a
+/// table's rows repeat with one `{%tr for %}`); a form of a million tiny tags would
+/// take gigabytes to prepare.
+const MAX_TAGS: usize = 20_000;
+/// The work one part's filling may do (minijinja fuel: one unit per instruction and
+/// per 64 bytes made): twice the largest part in bytes, so a tag that doubles a
+/// string in a loop stops at about 128 MB of values made instead of growing
+/// until the process aborts.
+const FORM_FUEL: u64 = 2 * (MAX_PART_BYTES as u64) / 64;
 
 /// A form, ready to fill: its package and its parts with tags as templates.
 #[derive(Clone, Debug)]
@@ -41,7 +55,20 @@ pub struct Form {
     /// The form's numbering.xml, for the lists a loop restarts.
     numbering: Option<String>,
     flavor: Flavor,
+    /// What a reader should know about the form (links to outside the package).
+    pub warnings: Vec<Diagnostic>,
+    /// The relationship parts whose outside links `drop_external_links` cuts, as
+    /// they are then written.
+    external: Vec<(String, String)>,
+    drop_external: bool,
+    /// Where images named by `anh(…)` are looked for: the form's folder.
+    folder: Option<std::path::PathBuf>,
+    /// The environment with the parts compiled, for the pack environment it was
+    /// made from.
+    compiled: std::sync::Arc<std::sync::Mutex<Option<CompiledEnv>>>,
 }
+
+type CompiledEnv = (usize, std::sync::Arc<Environment<'static>>);
 
 /// One XML part of the form that holds tags, as a minijinja template.
 #[derive(Clone, Debug)]
@@ -84,11 +111,15 @@ fn fillable(flavor: Flavor, name: &str) -> bool {
         return name == "content.xml" || name == "styles.xml";
     }
     name == "word/document.xml"
+        || name == PROPERTIES
         || name == "word/footnotes.xml"
         || name == "word/endnotes.xml"
         || (name.starts_with("word/header") && name.ends_with(".xml"))
         || (name.starts_with("word/footer") && name.ends_with(".xml"))
 }
+
+/// The document's properties (title, subject…), which may hold tags too.
+const PROPERTIES: &str = "docProps/core.xml";
 
 /// A whole part as a place.
 fn whole_part(name: &str) -> Place {
@@ -99,6 +130,20 @@ fn whole_part(name: &str) -> Place {
     })
 }
 
+/// A part of the form that a reader cannot take: the form, the part, where and why.
+fn part_error(file: &str, name: &str, why: String) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Place::from(FormPlace {
+            part: name.to_string(),
+            at: String::new(),
+            excerpt: String::new(),
+        }),
+        format!("phần «{name}» của mẫu hỏng: {why}; hãy mở mẫu bằng Word hoặc LibreOffice và lưu lại."),
+    )
+    .kind(Kind::Corrupt)
+}
+
 /// What people call a part.
 fn part_label(name: &str) -> String {
     let stem = name.trim_start_matches("word/").trim_end_matches(".xml");
@@ -107,6 +152,7 @@ fn part_label(name: &str) -> String {
         "styles" => "đầu trang, chân trang".to_string(),
         "footnotes" => "chú thích cuối trang".to_string(),
         "endnotes" => "chú thích cuối văn bản".to_string(),
+        "docProps/core" => "thuộc tính tài liệu".to_string(),
         s if s.starts_with("header") => format!("đầu trang {}", &s[6..]),
         s if s.starts_with("footer") => format!("chân trang {}", &s[6..]),
         s => s.to_string(),
@@ -151,34 +197,89 @@ impl Form {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let mut numbering = None;
+        let mut names = Vec::new();
+        let mut links: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut warnings = Vec::new();
+        let mut external = Vec::new();
+        // Every part is read once, whole: its compressed data must inflate with the
+        // right CRC, since every part without tags is copied into each report as
+        // its compressed bytes; every XML part must be well-formed.
         for i in 0..zip.len() {
-            let mut entry = zip.by_index(i).map_err(|e| broken(e.to_string()))?;
-            let name = entry.name().map_err(|e| broken(e.to_string()))?.to_string();
-            if name == "word/numbering.xml" {
-                let mut xml = String::new();
-                if (&mut entry).take(MAX_FORM_PART_BYTES).read_to_string(&mut xml).is_ok() {
-                    numbering = Some(xml);
+            let mut entry = match zip.by_index(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(part_error(
+                        file,
+                        &format!("mục {}", i + 1),
+                        format!("không đọc được ({e})"),
+                    ));
+                    continue;
                 }
+            };
+            let name = match entry.name() {
+                Ok(n) => n.to_string(),
+                Err(e) => {
+                    errors.push(part_error(
+                        file,
+                        &format!("mục {}", i + 1),
+                        format!("tên không đọc được ({e})"),
+                    ));
+                    continue;
+                }
+            };
+            names.push(name.clone());
+            if entry.is_dir() {
+                continue;
+            }
+            let mut data = Vec::new();
+            if let Err(e) = (&mut entry).take(MAX_FORM_PART_BYTES + 1).read_to_end(&mut data) {
+                errors.push(
+                    part_error(
+                        file,
+                        &name,
+                        format!("dữ liệu nén hỏng, không giải nén được hoặc sai mã kiểm tra CRC ({e})"),
+                    )
+                    .kind(Kind::Corrupt),
+                );
+                continue;
+            }
+            if data.len() as u64 > MAX_FORM_PART_BYTES {
+                errors.push(
+                    Diagnostic::error(
+                        file,
+                        whole_part(&name),
+                        format!("phần {name} của mẫu lớn quá {} MB.", MAX_FORM_PART_BYTES >> 20),
+                    )
+                    .kind(Kind::TooLarge),
+                );
+                continue;
+            }
+            if !package::is_xml_part(&name) {
+                continue;
+            }
+            if let Err(fault) = package::check_xml(&data) {
+                errors.push(part_error(file, &name, format!("XML không hợp lệ ở {fault}")).kind(Kind::Corrupt));
+                continue;
+            }
+            if name.to_ascii_lowercase().ends_with(".rels") || name == "META-INF/manifest.xml" {
+                links.push((name.clone(), data.clone()));
+            }
+            if name == "word/numbering.xml" {
+                numbering = String::from_utf8(data).ok();
                 continue;
             }
             if !fillable(flavor, &name) {
                 continue;
             }
-            let mut xml = Vec::new();
-            (&mut entry)
-                .take(MAX_FORM_PART_BYTES + 1)
-                .read_to_end(&mut xml)
-                .map_err(|e| broken(format!("{name}: {e}")))?;
-            if xml.len() as u64 > MAX_FORM_PART_BYTES {
-                return Err(vec![Diagnostic::error(
-                    file,
-                    whole_part(&name),
-                    format!("phần {name} của mẫu lớn quá {} MB.", MAX_FORM_PART_BYTES >> 20),
-                )
-                .kind(Kind::TooLarge)]);
-            }
-            let xml = String::from_utf8(xml).map_err(|_| broken(format!("{name} không phải UTF-8")))?;
-            match prepare(&xml, &part_label(&name), flavor) {
+            let Ok(xml) = String::from_utf8(data) else { continue };
+            // A byte-order mark (LibreOffice writes one) is not part of the text.
+            let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(&xml);
+            let prepared = if name == PROPERTIES {
+                prepare_properties(xml, &part_label(&name))
+            } else {
+                prepare(xml, &part_label(&name), flavor)
+            };
+            match prepared {
                 Ok(Some((source, places))) => parts.push(TemplatePart { name, source, places }),
                 Ok(None) => {}
                 Err(mut e) => {
@@ -189,6 +290,49 @@ impl Form {
                 }
             }
         }
+        // Every relationship (every manifest entry of an .odt) points at a part that
+        // is there, or each report would be one Word cannot open.
+        for (name, xml) in &links {
+            let missing = if name.ends_with(".rels") {
+                package::missing_targets(name, xml, &names)
+            } else {
+                package::missing_manifest_entries(xml, &names)
+            };
+            if name.ends_with(".rels") {
+                let risky: Vec<_> = package::relationships(xml)
+                    .into_iter()
+                    .filter(package::is_risky_external)
+                    .collect();
+                for rel in &risky {
+                    let kind = rel.kind.rsplit('/').next().unwrap_or("");
+                    warnings.push(
+                        Diagnostic::warning(
+                            file,
+                            Place::from(FormPlace {
+                                part: name.clone(),
+                                at: String::new(),
+                                excerpt: String::new(),
+                            }),
+                            format!(
+                                "mẫu có liên kết ra ngoài tệp «{}» ({kind}): Word có thể tự tải về hoặc mở nó khi mở mỗi báo cáo; dùng --bo-lien-ket-ngoai để bỏ các liên kết này.",
+                                rel.target
+                            ),
+                        )
+                        .kind(Kind::Template),
+                    );
+                }
+                if !risky.is_empty() {
+                    if let Some(rewritten) = package::without_external(xml) {
+                        external.push((name.clone(), rewritten));
+                    }
+                }
+            }
+            for target in missing {
+                errors.push(
+                    part_error(file, name, format!("trỏ tới phần «{target}» không có trong mẫu")).kind(Kind::Corrupt),
+                );
+            }
+        }
         // Kept only when a loop may restart a list.
         let numbering = numbering.filter(|_| parts.iter().any(|p| p.source.contains(numbering::RESTART_FN)));
         let form = Form {
@@ -197,12 +341,37 @@ impl Form {
             parts,
             numbering,
             flavor,
+            warnings,
+            external,
+            drop_external: false,
+            folder: std::path::Path::new(file).parent().map(|p| {
+                if p.as_os_str().is_empty() {
+                    std::path::PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            }),
+            compiled: Default::default(),
         };
         errors.extend(form.syntax_errors());
         if errors.is_empty() {
             Ok(form)
         } else {
             Err(errors)
+        }
+    }
+
+    /// Cut the form's links to outside the package (`--bo-lien-ket-ngoai`) in every
+    /// report: each points at `about:blank` instead.
+    pub fn drop_external_links(&mut self) {
+        self.drop_external = true;
+        for w in &mut self.warnings {
+            w.message = w
+                .message
+                .split(": Word có thể")
+                .next()
+                .map(|head| format!("{head}: đã bỏ (--bo-lien-ket-ngoai)."))
+                .unwrap_or_default();
         }
     }
 
@@ -246,16 +415,48 @@ impl Form {
     /// are XML-escaped, and a newline or a tab in a value becomes a line break or a
     /// tab in the document.
     pub fn fill(&self, base: &Environment<'static>, context: &minijinja::Value) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        let prepared = self.environment(base);
+        let mut env = (*prepared).clone();
+        let flavor = self.flavor;
+        let images = image::Shared::default();
+        if flavor == Flavor::Docx {
+            image::register(&mut env, self.folder.clone(), images.clone());
+        }
+        let lists = numbering::register(&mut env, self.numbering.as_deref());
+        self.fill_in(&env, context, images, lists)
+    }
+
+    /// The environment the form fills in: `base` with the form's escaping, work
+    /// limit and rich-value functions, and the form's parts compiled, once for all
+    /// the reports of a run (keyed by `base`, the pack's environment, which lives as
+    /// long as the pack).
+    fn environment(&self, base: &Environment<'static>) -> std::sync::Arc<Environment<'static>> {
+        let key = base as *const Environment<'static> as usize;
+        let mut cached = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((k, env)) = cached.as_ref() {
+            if *k == key {
+                return env.clone();
+            }
+        }
         let mut env = base.clone();
+        env.set_fuel(Some(FORM_FUEL));
         let flavor = self.flavor;
         env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
         env.set_formatter(move |out, state, value| {
             if value.is_none() {
                 return Ok(());
             }
-            if value.is_safe() || !matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "ooxml") {
-                return minijinja::escape_formatter(out, state, value);
+            // Markup made by the rich-value functions (never by data).
+            if let Some(markup) = value.downcast_object_ref::<rich::Markup>() {
+                return out.write_str(&markup.0).map_err(minijinja::Error::from);
             }
+            if state.name() == PROPERTIES {
+                let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+                return out.write_str(&escape_plain(&text)).map_err(minijinja::Error::from);
+            }
+            // Data is always escaped, `|safe` or `{% autoescape false %}` or not: raw
+            // text in a part would give a report Word cannot open, or crafted data
+            // would add paragraphs.
             let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
             let escaped = match flavor {
                 Flavor::Docx => escape_run_text(&text),
@@ -263,11 +464,29 @@ impl Form {
             };
             out.write_str(&escaped).map_err(minijinja::Error::from)
         });
-        let lists = numbering::register(&mut env, self.numbering.as_deref());
+        env.add_function(rich::RUNS_FN, rich::runs);
+        env.add_function(rich::PARAGRAPHS_FN, rich::paragraphs);
+        for part in &self.parts {
+            // A part that does not compile is rendered from its source, which names
+            // the error.
+            let _ = env.add_template_owned(part.name.clone(), part.source.clone());
+        }
+        let env = std::sync::Arc::new(env);
+        *cached = Some((key, env.clone()));
+        env
+    }
+
+    fn fill_in(
+        &self,
+        env: &Environment<'static>,
+        context: &minijinja::Value,
+        images: image::Shared,
+        lists: std::sync::Arc<std::sync::Mutex<numbering::Made>>,
+    ) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut filled = Vec::new();
         let mut errors = Vec::new();
         for part in &self.parts {
-            match self.render_part(&env, part, context) {
+            match self.render_part(env, part, context) {
                 Ok(xml) if xml.len() > MAX_PART_BYTES => errors.push(
                     Diagnostic::error(
                         &self.file,
@@ -287,6 +506,39 @@ impl Form {
         if !errors.is_empty() {
             return Err(errors);
         }
+        if self.drop_external {
+            filled.extend(self.external.iter().cloned());
+        }
+        let images = std::mem::take(&mut images.lock().unwrap_or_else(|e| e.into_inner()).files);
+        let mut media = Vec::new();
+        if !images.is_empty() {
+            const RELS: &str = "word/_rels/document.xml.rels";
+            const TYPES: &str = "[Content_Types].xml";
+            let text_of = |name: &str| {
+                filled
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, x)| x.clone())
+                    .or_else(|| self.part_text(name))
+            };
+            let edited = text_of(RELS)
+                .zip(text_of(TYPES))
+                .and_then(|(rels, types)| image::package_edits(&rels, &types, &images));
+            let Some((rels, types)) = edited else {
+                return Err(vec![Diagnostic::error(
+                    &self.file,
+                    whole_part(RELS),
+                    "mẫu không có tệp quan hệ của thân văn bản (word/_rels/document.xml.rels) để chèn ảnh; hãy mở mẫu bằng Word và lưu lại.",
+                )
+                .kind(Kind::Template)]);
+            };
+            filled.retain(|(n, _)| n != RELS && n != TYPES);
+            filled.push((RELS.to_string(), rels));
+            filled.push((TYPES.to_string(), types));
+            for (i, (kind, bytes)) in images.into_iter().enumerate() {
+                media.push((image::media_name(i + 1, &kind), bytes));
+            }
+        }
         let made = lists.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(xml) = self
             .numbering
@@ -296,14 +548,67 @@ impl Form {
             filled.push(("word/numbering.xml".to_string(), xml));
         }
         drop(made);
-        self.package(&filled).map_err(|e| {
+        let bytes = self.package(&filled, &media).map_err(|e| {
             vec![Diagnostic::error(
                 &self.file,
                 Place::File,
                 format!("không đóng gói được văn bản đã điền ({e})."),
             )
             .kind(Kind::Output)]
-        })
+        })?;
+        self.verify(&bytes, &filled).map_err(|e| vec![e])?;
+        Ok(bytes)
+    }
+
+    /// The report's package as a reader sees it, before it is called written: each
+    /// filled part well-formed, every relationship's target (every manifest entry)
+    /// present. The parts copied as they were passed the same check when the form
+    /// was loaded.
+    fn verify(&self, bytes: &[u8], filled: &[(String, String)]) -> Result<(), Diagnostic> {
+        let refuse = |part: &str, why: String| {
+            Diagnostic::error(
+                &self.file,
+                Place::from(FormPlace {
+                    part: part.to_string(),
+                    at: String::new(),
+                    excerpt: String::new(),
+                }),
+                format!(
+                    "báo cáo điền từ mẫu này không mở được ({why}), nên không ghi; hãy kiểm tra các thẻ của phần này."
+                ),
+            )
+            .kind(Kind::Output)
+        };
+        for (name, xml) in filled {
+            package::check_xml(xml.as_bytes()).map_err(|f| refuse(name, format!("XML không hợp lệ ở {f}")))?;
+        }
+        // The relationships copied as they were were checked against the same parts
+        // when the form was loaded (a report only adds parts); the ones made for
+        // this report are checked against the report's parts.
+        let made: Vec<&(String, String)> = filled
+            .iter()
+            .filter(|(n, _)| n.to_ascii_lowercase().ends_with(".rels") || n == "META-INF/manifest.xml")
+            .collect();
+        if made.is_empty() {
+            return Ok(());
+        }
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| refuse("", e.to_string()))?;
+        let names: Vec<String> = zip
+            .file_names()
+            .filter_map(|n| n.ok())
+            .map(|n| n.into_owned())
+            .collect();
+        for (name, xml) in made {
+            let missing = if name.ends_with(".rels") {
+                package::missing_targets(name, xml.as_bytes(), &names)
+            } else {
+                package::missing_manifest_entries(xml.as_bytes(), &names)
+            };
+            if let Some(target) = missing.first() {
+                return Err(refuse(name, format!("trỏ tới phần «{target}» không có")));
+            }
+        }
+        Ok(())
     }
 
     /// One part filled. On an error the tag at fault is set aside and the part is
@@ -320,7 +625,11 @@ impl Form {
         let mut patches: Vec<Patch> = Vec::new();
         let mut errors = Vec::new();
         loop {
-            let e = match env.render_named_str(&part.name, &source, context) {
+            let rendered = match env.get_template(&part.name) {
+                Ok(template) if patches.is_empty() => template.render(context),
+                _ => env.render_named_str(&part.name, &source, context),
+            };
+            let e = match rendered {
                 Ok(xml) if errors.is_empty() => return Ok(xml),
                 Ok(_) => return Err(errors),
                 Err(e) => e,
@@ -343,7 +652,15 @@ impl Form {
 
     /// The form's package with the filled parts in place of the templates; every other
     /// entry is copied as it is, compressed bytes included.
-    fn package(&self, filled: &[(String, String)]) -> zip::result::ZipResult<Vec<u8>> {
+    /// The text of one of the form's parts.
+    fn part_text(&self, name: &str) -> Option<String> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&self.bytes)).ok()?;
+        let mut text = String::new();
+        zip.by_name(name).ok()?.read_to_string(&mut text).ok()?;
+        Some(text)
+    }
+
+    fn package(&self, filled: &[(String, String)], media: &[(String, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&self.bytes))?;
         let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for i in 0..zip.len() {
@@ -352,14 +669,23 @@ impl Form {
             match filled.iter().find(|(n, _)| *n == name) {
                 Some((_, xml)) => {
                     drop(entry);
+                    // The fastest deflate: a filled part is made for every report.
                     let options = zip::write::SimpleFileOptions::default()
                         .compression_method(zip::CompressionMethod::Deflated)
+                        .compression_level(Some(1))
                         .last_modified_time(zip::DateTime::default());
                     out.start_file(name.as_str(), options)?;
                     out.write_all(xml.as_bytes())?;
                 }
                 None => out.raw_copy_file(entry)?,
             }
+        }
+        for (name, bytes) in media {
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .last_modified_time(zip::DateTime::default());
+            out.start_file(name.as_str(), options)?;
+            out.write_all(bytes)?;
         }
         Ok(out.finish()?.into_inner())
     }
@@ -691,6 +1017,17 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     if !xml.contains('{') || !xml.contains('}') {
         return Ok(None);
     }
+    // A hostile form of a million tiny tags is refused before any work on it.
+    let openers = memchr::memmem::find_iter(xml.as_bytes(), "{{").count()
+        + memchr::memmem::find_iter(xml.as_bytes(), "{%").count()
+        + memchr::memmem::find_iter(xml.as_bytes(), "{#").count();
+    if openers > MAX_TAGS {
+        return Err(vec![too_many_tags(Place::from(FormPlace {
+            part: label.into(),
+            at: String::new(),
+            excerpt: String::new(),
+        }))]);
+    }
     let (elems, pieces) = parse_elements(xml, flavor).map_err(|e| {
         vec![Diagnostic::error(
             "",
@@ -705,9 +1042,12 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     })?;
     let numbers = Numbering::new(&elems);
     // The text of each paragraph, from its own runs (not those of a text box inside it).
+    // Only paragraphs with a brace in their markup can hold a tag (or an escape like
+    // `%_}`): the others are
+    // not decoded, so memory follows the tags, not the size of the document.
     let mut texts: Vec<(usize, Vec<TextChar>)> = Vec::new();
     for (i, e) in elems.iter().enumerate() {
-        if e.kind == ElemKind::P {
+        if e.kind == ElemKind::P && memchr::memchr2(b'{', b'}', &xml.as_bytes()[e.start..e.end]).is_some() {
             texts.push((i, Vec::new()));
         }
     }
@@ -748,6 +1088,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     let syntax = Environment::new();
     let mut blocks: Vec<BlockTag> = Vec::new();
     let mut merges: Vec<(usize, &str, String, Place)> = Vec::new();
+    let mut tags = 0usize;
     for (p, chars) in &texts {
         let joined: String = chars.iter().map(|c| c.ch).collect();
         let place = describe(&elems, *p, label, &numbers, &joined);
@@ -756,6 +1097,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
         let index: Vec<usize> = joined.char_indices().map(|(b, _)| b).collect();
         let char_at = |byte: usize| index.partition_point(|&b| b < byte);
         let mut rest = 0;
+        let mut tag_chars: Vec<(usize, usize)> = Vec::new();
         while let Some(found) = next_tag(&joined, rest) {
             let (open, end) = match found {
                 Ok(range) => (range.start, range.end),
@@ -775,8 +1117,112 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 }
             };
             rest = end;
+            tags += 1;
+            if tags > MAX_TAGS {
+                errors.push(too_many_tags(place.clone()));
+                return Err(errors);
+            }
             let (first, last) = (char_at(open), char_at(end) - 1);
+            tag_chars.push((first, last));
             let tag = plain_tag(&joined[open..end]);
+            if let Some(kind) = structural_comment(&tag) {
+                // A comment that takes its paragraph, row or cell with it.
+                let target = match kind {
+                    Structural::Paragraph => Some(list_item_alone(&elems, *p).unwrap_or(*p)),
+                    Structural::Row => enclosing(&elems, *p, ElemKind::Tr),
+                    Structural::Cell => enclosing(&elems, *p, ElemKind::Tc),
+                    Structural::Run => None,
+                };
+                match target {
+                    Some(target) => replaced.push((target, *p, String::new())),
+                    None => errors.push(
+                        Diagnostic::error(
+                            "",
+                            place.clone(),
+                            format!("thẻ «{tag}» phải nằm trong một hàng hoặc một ô của bảng."),
+                        )
+                        .kind(Kind::Template),
+                    ),
+                }
+                continue;
+            }
+            if let Some((kind, expr)) = cell_tag(&tag) {
+                let tc = enclosing(&elems, *p, ElemKind::Tc).filter(|_| flavor == Flavor::Docx);
+                let Some(tc) = tc else {
+                    errors.push(
+                        Diagnostic::error(
+                            "",
+                            place.clone(),
+                            format!("thẻ «{tag}» phải nằm trong một ô của bảng (mẫu Word)."),
+                        )
+                        .kind(Kind::Template),
+                    );
+                    continue;
+                };
+                if let Err(e) = syntax.template_from_str(&format!("{{{{ {expr} }}}}")) {
+                    errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
+                }
+                for c in &chars[first..=last] {
+                    edits.push(Edit {
+                        start: c.start,
+                        end: c.end,
+                        text: String::new(),
+                    });
+                }
+                cell_property_edits(&elems, tc, kind, &expr, &mut edits);
+                continue;
+            }
+            if rich_tag(&tag).is_some() && flavor == Flavor::Odt {
+                errors.push(
+                    Diagnostic::error(
+                        "",
+                        place.clone(),
+                        format!("thẻ «{tag}» (giá trị có định dạng) hiện chỉ dùng được trong mẫu Word (.docx)."),
+                    )
+                    .kind(Kind::Template),
+                );
+                continue;
+            }
+            if let Some((kind, expr)) = rich_tag(&tag).filter(|_| flavor == Flavor::Docx) {
+                // A rich value takes its run or paragraph whole; the markup is made by
+                // `rich`, with the run's (and the paragraph's) properties.
+                let run = enclosing(&elems, chars[first].t, ElemKind::R);
+                let content = |i: usize| &xml[elems[i].content_start..elems[i].content_end];
+                let rpr = run
+                    .map(|r| rich::leading_properties(content(r), "w:rPr"))
+                    .unwrap_or_default();
+                if let Err(e) = syntax.template_from_str(&format!("{{{{ {expr} }}}}")) {
+                    errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
+                    continue;
+                }
+                let (target, inner) = match kind {
+                    Structural::Run => (
+                        run,
+                        format!("{{{{ {}({expr}, {}) }}}}", rich::RUNS_FN, rich::literal(&rpr)),
+                    ),
+                    _ => (
+                        Some(*p),
+                        format!(
+                            "{{{{ {}({expr}, {}, {}) }}}}",
+                            rich::PARAGRAPHS_FN,
+                            rich::literal(&rich::leading_properties(content(*p), "w:pPr")),
+                            rich::literal(&rpr)
+                        ),
+                    ),
+                };
+                match target {
+                    Some(target) => replaced.push((target, *p, inner)),
+                    None => errors.push(
+                        Diagnostic::error(
+                            "",
+                            place.clone(),
+                            format!("thẻ «{tag}» phải nằm trong một đoạn chữ (run)."),
+                        )
+                        .kind(Kind::Template),
+                    ),
+                }
+                continue;
+            }
             if let Some((kind, inner)) = structural(&tag) {
                 let target = match kind {
                     Structural::Paragraph => Some(list_item_alone(&elems, *p).unwrap_or(*p)),
@@ -826,10 +1272,55 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 merges.push((tc, merge, tag.clone(), place.clone()));
                 continue;
             }
+            // The tag as the template gets it (a join drops its dash, as docxtpl does,
+            // so that no white space of the joined text is trimmed).
+            let mut written = tag.clone();
             let wrong = if tag.starts_with("{{") {
                 syntax.template_from_str(&tag).err()
             } else if tag.starts_with("{%") {
-                blocks.push(BlockTag::new(&tag, &tag, None, *p, *p, &place));
+                let mut block = BlockTag::new(&tag, &tag, None, *p, *p, &place);
+                block.level = (elems[*p].parent, depth(&elems, chars[first].t));
+                blocks.push(block);
+                // `{%-` joins the paragraph to the text before it, `-%}` the text after
+                // it to the paragraph, as docxtpl does: the markup between is dropped.
+                if flavor == Flavor::Docx {
+                    let t = chars[first].t;
+                    if tag.starts_with("{%-") && (first == 0 || chars[first - 1].t != t) {
+                        let before = elems[..t]
+                            .iter()
+                            .enumerate()
+                            .rev()
+                            .find(|(_, e)| e.kind == ElemKind::T && !e.empty && e.end <= elems[t].start);
+                        if let Some((prev, e)) = before {
+                            if depth(&elems, prev) == depth(&elems, t) {
+                                edits.push(Edit {
+                                    start: e.content_end,
+                                    end: chars[first].start,
+                                    text: String::new(),
+                                });
+                                written = written.replacen("{%-", "{%", 1);
+                            }
+                        }
+                    }
+                    let t = chars[last].t;
+                    if tag.ends_with("-%}") && chars.get(last + 1).is_none_or(|c| c.t != t) {
+                        let after = elems
+                            .iter()
+                            .enumerate()
+                            .skip(t + 1)
+                            .find(|(_, e)| e.kind == ElemKind::T && !e.empty && e.start >= elems[t].end);
+                        if let Some((next, e)) = after {
+                            if depth(&elems, next) == depth(&elems, t) {
+                                edits.push(Edit {
+                                    start: chars[last].end,
+                                    end: e.content_start,
+                                    text: String::new(),
+                                });
+                                written = format!("{}%}}", &written[..written.len() - 3]);
+                            }
+                        }
+                    }
+                }
                 statement_error(&syntax, &tag)
             } else {
                 None
@@ -842,11 +1333,31 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 edits.push(Edit {
                     start: c.start,
                     end: c.end,
-                    text: if k == 0 { tag.clone() } else { String::new() },
+                    text: if k == 0 { written.clone() } else { String::new() },
                 });
             }
             if flavor == Flavor::Docx {
                 preserve.insert(chars[first].t);
+            }
+        }
+        // docxtpl's escapes, outside tags: `{_{ x }_}` prints `{{ x }}`.
+        for (from, to) in ESCAPES {
+            for (at, _) in joined.match_indices(from) {
+                let first = char_at(at);
+                let last = first + from.chars().count() - 1;
+                if last >= chars.len() || tag_chars.iter().any(|&(a, b)| first <= b && a <= last) {
+                    continue;
+                }
+                for (k, c) in chars[first..=last].iter().enumerate() {
+                    edits.push(Edit {
+                        start: c.start,
+                        end: c.end,
+                        text: if k == 0 { to.to_string() } else { String::new() },
+                    });
+                }
+                if flavor == Flavor::Docx {
+                    preserve.insert(chars[first].t);
+                }
             }
         }
     }
@@ -903,7 +1414,12 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
         // The replaced elements do not overlap (or an error was given above): one
         // holding the edit is the last that starts before it.
         let k = replaced.partition_point(|(t, _, _)| elems[*t].start <= edit.start);
-        match replaced[..k].last().filter(|(t, _, _)| edit.end <= elems[*t].end) {
+        // An insertion just before or just after a replaced element is outside it.
+        let inside = |t: usize| {
+            let e = &elems[t];
+            edit.end <= e.end && !(edit.start == edit.end && (edit.start == e.start || edit.start == e.end))
+        };
+        match replaced[..k].last().filter(|(t, _, _)| inside(*t)) {
             Some((_, p, _)) if !edit.text.is_empty() && edit.text.starts_with('{') => {
                 let place = places
                     .iter()
@@ -952,6 +1468,11 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
     let mut spans = Vec::new();
     for (p, place) in places {
         let e = &elems[p];
+        // A paragraph inside an element a structural tag replaced is gone; mapped,
+        // its offsets would land on what follows the replacement.
+        if gone.iter().any(|&g| elems[g].start <= e.start && e.end <= elems[g].end) {
+            continue;
+        }
         let (start, end) = (map(e.start), map(e.end));
         spans.push(Span { start, end, place });
     }
@@ -966,6 +1487,98 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
         }
     }
     Ok(Some((source, spans)))
+}
+
+/// The document's properties with tags in their texts (`<dc:title>{{ ten }}</dc:title>`):
+/// each tag as a template tag, entities inside it decoded; a tag may not cross an
+/// element.
+fn prepare_properties(xml: &str, label: &str) -> Result<Option<(String, Vec<Span>)>, Vec<Diagnostic>> {
+    if !xml.contains("{{") && !xml.contains("{%") {
+        return Ok(None);
+    }
+    let place = Place::from(FormPlace {
+        part: label.into(),
+        at: String::new(),
+        excerpt: String::new(),
+    });
+    let fail = |message: String| vec![Diagnostic::error("", place.clone(), message).kind(Kind::Template)];
+    let syntax = Environment::new();
+    let mut out = String::with_capacity(xml.len());
+    let (mut at, mut rest) = (0, 0);
+    while let Some(found) = next_tag(xml, rest) {
+        let range = found.map_err(|(open, close)| {
+            fail(format!(
+                "thẻ «{}» mở nhưng không đóng (cần «{close}»).",
+                excerpt(&xml[open..xml.len().min(open + 60)])
+            ))
+        })?;
+        let raw = &xml[range.clone()];
+        if raw.contains('<') {
+            return Err(fail(format!(
+                "thẻ «{}» nằm vắt qua hai mục của thuộc tính tài liệu.",
+                excerpt(raw)
+            )));
+        }
+        let tag = plain_tag(
+            &raw.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&"),
+        );
+        let wrong = if tag.starts_with("{{") {
+            syntax.template_from_str(&tag).err()
+        } else if tag.starts_with("{%") {
+            statement_error(&syntax, &tag)
+        } else {
+            None
+        };
+        if let Some(e) = wrong {
+            return Err(fail(explain(&e)));
+        }
+        out.push_str(&xml[at..range.start]);
+        out.push_str(&tag);
+        at = range.end;
+        rest = range.end;
+    }
+    out.push_str(&xml[at..]);
+    Ok(Some((out, Vec::new())))
+}
+
+/// A value as the text of a plain XML element.
+fn escape_plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// How deep an element is in the part.
+fn depth(elems: &[Elem], mut i: usize) -> usize {
+    let mut d = 0;
+    while let Some(p) = elems[i].parent {
+        d += 1;
+        i = p;
+    }
+    d
+}
+
+fn too_many_tags(place: Place) -> Diagnostic {
+    Diagnostic::error(
+        "",
+        place,
+        format!(
+            "phần này của mẫu có hơn {MAX_TAGS} thẻ; một mẫu biểu không cần nhiều thế (mỗi hàng dữ liệu lặp bằng một thẻ {{%tr for %}}), nên mẫu bị từ chối."
+        ),
+    )
+    .kind(Kind::TooLarge)
 }
 
 /// Apply sorted, non-overlapping edits; also returns the map from an offset of the
@@ -1130,6 +1743,11 @@ mod tests {
             bytes: Vec::new(),
             numbering: None,
             flavor: Flavor::Docx,
+            warnings: Vec::new(),
+            external: Vec::new(),
+            drop_external: false,
+            folder: None,
+            compiled: Default::default(),
             parts: vec![{
                 let (source, places) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
                 TemplatePart {
@@ -1146,6 +1764,42 @@ mod tests {
             .iter()
             .map(|e| e.to_string())
             .collect()
+    }
+
+    /// A filled part that is not well-formed (no form's tags should make one, but a
+    /// report is checked as a reader sees it before it is called written).
+    #[test]
+    fn a_report_that_is_not_well_formed_is_refused() {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(doc("<w:p/>").as_bytes()).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let source = "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">{% if x %}<w:body>{% endif %}</w:document>";
+        let form = Form {
+            file: "mau.docx".into(),
+            bytes,
+            numbering: None,
+            flavor: Flavor::Docx,
+            warnings: Vec::new(),
+            external: Vec::new(),
+            drop_external: false,
+            folder: None,
+            compiled: Default::default(),
+            parts: vec![TemplatePart {
+                name: "word/document.xml".into(),
+                source: source.into(),
+                places: Vec::new(),
+            }],
+        };
+        let env = Environment::new();
+        assert!(form.fill(&env, &minijinja::context! { x => false }).is_ok());
+        let errors = form.fill(&env, &minijinja::context! { x => true }).unwrap_err();
+        let shown = errors[0].to_string();
+        assert!(
+            shown.starts_with("mau.docx › word/document.xml") && shown.contains("không ghi"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -1172,7 +1826,7 @@ mod tests {
     fn every_unbalanced_block_is_named() {
         let row = |t: &str| format!("<w:tr><w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc></w:tr>");
         let xml = doc(&format!(
-            "<w:tbl>{}{}</w:tbl><w:p><w:r><w:t>{{% if a %}}x</w:t></w:r></w:p><w:p><w:r><w:t>{{% endif %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{%p endfor %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{{{ a b }}}} {{% for %}}{{% endfor %}}</w:t></w:r></w:p>",
+            "<w:tbl>{}{}</w:tbl><w:p><w:r><w:t>{{% if a %}}x</w:t></w:r></w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>{{% endif %}}</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:r><w:t>{{%p endfor %}}</w:t></w:r></w:p><w:p><w:r><w:t>{{{{ a b }}}} {{% for %}}{{% endfor %}}</w:t></w:r></w:p>",
             row("{%tr for d in duong %}"),
             row("{{ d.ten }}"),
         ));
@@ -1181,16 +1835,19 @@ mod tests {
             .iter()
             .map(|e| format!("{} {}", e.place, e.message))
             .collect();
-        // In the order of the document: an `if` closed in another paragraph, a row
-        // loop closed by a paragraph tag, two syntax errors.
+        // In the order of the document: an `if` closed at another level (in a table
+        // cell), a row loop closed by a paragraph tag, two syntax errors.
         assert_eq!(errors.len(), 4, "{errors:#?}");
-        assert!(errors[0].starts_with("thân văn bản › đoạn 2 «{% endif %}»") && errors[0].contains("đoạn 1"));
+        assert!(
+            errors[0].starts_with("thân văn bản › bảng 2, hàng 1, ô 1 «{% endif %}»") && errors[0].contains("đoạn 1"),
+            "{errors:#?}"
+        );
         assert!(
             errors[1].contains("«{%tr for d in duong %}» (cả hàng của bảng"),
             "{errors:#?}"
         );
-        assert!(errors[2].starts_with("thân văn bản › đoạn 4 «{{ a b }}") && errors[2].contains("cú pháp"));
-        assert!(errors[3].starts_with("thân văn bản › đoạn 4") && errors[3].contains("cú pháp"));
+        assert!(errors[2].starts_with("thân văn bản › đoạn 3 «{{ a b }}") && errors[2].contains("cú pháp"));
+        assert!(errors[3].starts_with("thân văn bản › đoạn 3") && errors[3].contains("cú pháp"));
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub(super) fn explain(e: &minijinja::Error) -> String {
         minijinja::ErrorKind::UnknownFilter => "mẫu dùng một bộ lọc không có",
         minijinja::ErrorKind::UnknownFunction => "mẫu gọi một hàm không có",
         minijinja::ErrorKind::InvalidOperation => "giá trị không dùng được ở đây",
-        minijinja::ErrorKind::OutOfFuel => "mẫu chạy quá lâu (vòng lặp quá lớn)",
+        minijinja::ErrorKind::OutOfFuel => {
+            "mẫu chạy quá lâu hoặc tạo ra giá trị quá lớn (vòng lặp quá lớn, hoặc một chuỗi nối với chính nó nhiều lần); đã dừng thẻ này"
+        }
         _ => "lỗi khi điền dữ liệu vào mẫu",
     };
     let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
@@ -176,6 +178,10 @@ pub(super) struct BlockTag {
     pub(super) target: usize,
     pub(super) paragraph: usize,
     pub(super) place: Place,
+    /// For an ordinary statement: the element holding its paragraph and the depth of
+    /// the text element it is in. A block may span paragraphs at one level (what it
+    /// keeps or repeats then closes every element it opens), as docxtpl allows.
+    pub(super) level: (Option<usize>, usize),
 }
 
 impl BlockTag {
@@ -196,6 +202,7 @@ impl BlockTag {
             target,
             paragraph,
             place: place.clone(),
+            level: (None, 0),
         }
     }
 
@@ -310,11 +317,11 @@ pub(super) fn balance(blocks: &[BlockTag], elems: &[Elem]) -> (Vec<Diagnostic>, 
                     o.place
                 ),
             ));
-        } else if o.kind.is_none() && o.paragraph != b.paragraph {
+        } else if o.kind.is_none() && o.paragraph != b.paragraph && o.level != b.level {
             errors.push(error(
                 &b.place,
                 format!(
-                    "khối «{}» mở ở {} nhưng «{}» nằm ở đoạn khác; một khối thường phải đóng trong cùng đoạn. Để giữ hoặc bỏ nhiều đoạn, dùng {{%p {} … %}} … {{%p end{} %}}.",
+                    "khối «{}» mở ở {} nhưng «{}» nằm ở đoạn khác; một khối thường phải đóng trong cùng đoạn, hoặc ở một đoạn cùng cấp (không trong ô bảng khác, không trong liên kết). Để giữ hoặc bỏ nhiều đoạn, dùng {{%p {} … %}} … {{%p end{} %}}.",
                     o.text, o.place, b.text, o.keyword, o.keyword
                 ),
             ));
@@ -342,4 +349,58 @@ pub(super) fn balance(blocks: &[BlockTag], elems: &[Elem]) -> (Vec<Diagnostic>, 
     }
     errors.extend(open.into_iter().map(unclosed));
     (errors, loops)
+}
+
+/// `{#p … #}`, `{#tr … #}`, `{#tc … #}`: a comment that takes its whole paragraph,
+/// row or cell with it, as docxtpl has them.
+pub(super) fn structural_comment(tag: &str) -> Option<Structural> {
+    let inner = tag.strip_prefix("{#")?.strip_suffix("#}")?;
+    let (kind, rest) = if let Some(r) = inner.strip_prefix("tr") {
+        (Structural::Row, r)
+    } else if let Some(r) = inner.strip_prefix("tc") {
+        (Structural::Cell, r)
+    } else if let Some(r) = inner.strip_prefix('p') {
+        (Structural::Paragraph, r)
+    } else {
+        return None;
+    };
+    (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(kind)
+}
+
+/// `{% colspan n %}` and `{% cellbg "RRGGBB" %}`: a cell property from a value.
+pub(super) fn cell_tag(tag: &str) -> Option<(&'static str, String)> {
+    if !tag.starts_with("{%") {
+        return None;
+    }
+    let body = statement_body(tag);
+    let (keyword, expr) = body.split_once(char::is_whitespace)?;
+    let keyword = match keyword {
+        "colspan" => "colspan",
+        "cellbg" => "cellbg",
+        _ => return None,
+    };
+    Some((keyword, expr.trim().to_string()))
+}
+
+/// docxtpl's escapes for a literal tag in the text: `{_{` `}_}` `{_%` `%_}`, and what
+/// each prints.
+pub(super) const ESCAPES: [(&str, &str); 4] = [
+    ("{_{", "{{ \"{{\" }}"),
+    ("}_}", "{{ \"}}\" }}"),
+    ("{_%", "{{ \"{%\" }}"),
+    ("%_}", "{{ \"%}\" }}"),
+];
+
+/// `{{r x }}` and `{{p x }}`: a rich value that takes the tag's run or paragraph.
+pub(super) fn rich_tag(tag: &str) -> Option<(Structural, String)> {
+    let inner = tag.strip_prefix("{{")?.strip_suffix("}}")?;
+    let (kind, rest) = if let Some(r) = inner.strip_prefix('r') {
+        (Structural::Run, r)
+    } else if let Some(r) = inner.strip_prefix('p') {
+        (Structural::Paragraph, r)
+    } else {
+        return None;
+    };
+    let expr = rest.trim().trim_matches('-').trim();
+    (rest.starts_with(char::is_whitespace) && !expr.is_empty()).then(|| (kind, expr.to_string()))
 }

@@ -38,6 +38,9 @@ pub struct Pack {
     /// A Word form as the body (`noi_dung = "mau.docx"`, or `-t mau.docx`): the form
     /// is the whole document, filled with the data; the engine draws no ND30 frame.
     pub form: Option<std::sync::Arc<crate::form::Form>>,
+    /// `-t mau.docx` alone: JSON or TOML data is then the whole context of the form
+    /// (the default pack's bindings serve workbooks only), with the run's flags.
+    pub data_run: Option<crate::form::DataRun>,
     /// Templates compiled once, on first use, for every report of a batch.
     env: std::sync::OnceLock<Environment<'static>>,
 }
@@ -692,6 +695,13 @@ impl Pack {
         Ok(pack)
     }
 
+    /// Cut the form's links to outside its package in every report (`--bo-lien-ket-ngoai`).
+    pub fn drop_external_links(&mut self) {
+        if let Some(form) = &mut self.form {
+            std::sync::Arc::make_mut(form).drop_external_links();
+        }
+    }
+
     /// `-t mau.docx`: the default pack's bindings and metadata, with the form as body.
     pub fn with_form(path: &Path) -> Result<Pack> {
         Pack::form_only(path).map_err(combined)
@@ -699,7 +709,9 @@ impl Pack {
 
     fn form_only(path: &Path) -> std::result::Result<Pack, Vec<Diagnostic>> {
         let mut pack = Pack::builtin().map_err(|e| vec![e])?;
-        pack.origin = path.display().to_string();
+        // The origin stays the default pack's: its manifest is what a workbook's
+        // metadata come from, and messages about it name it, not the form.
+        pack.data_run = Some(crate::form::DataRun::default());
         pack.manifest.noi_dung = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -749,6 +761,7 @@ impl Pack {
             manifest,
             files,
             form: None,
+            data_run: None,
             env: std::sync::OnceLock::new(),
         })
     }

@@ -1,0 +1,305 @@
+//! Rich values from data, as JSON can carry them (docxtpl's RichText and paragraphs):
+//! `{{r x }}` puts runs where the tag's run was, `{{p x }}` paragraphs where its
+//! paragraph was. A value is a text, a run `{ "text": …, "bold": true, "italic":
+//! true, "underline": true, "color": "C00000", "link": "https://…" }`, or a list of
+//! them; for `{{p` a list of paragraphs, each a text, a run or a list of runs. Every
+//! text is escaped; the markup is made here, never taken from the data.
+
+use super::escape_run_text;
+use minijinja::value::{Object, Value, ValueKind};
+use minijinja::{Error, ErrorKind};
+
+/// The functions the rich tags call in a part's template.
+pub(super) const RUNS_FN: &str = "__chay_chu";
+pub(super) const PARAGRAPHS_FN: &str = "__cac_doan";
+
+/// Markup made by these functions: the formatter writes it as it is. Data (JSON,
+/// TOML) cannot make one.
+#[derive(Debug)]
+pub(super) struct Markup(pub(super) String);
+
+impl Object for Markup {}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message)
+}
+
+/// `{{r x }}` → the runs of `x`, each with the run's own properties (`rpr`) under
+/// its own.
+pub(super) fn runs(value: Value, rpr: String) -> Result<Value, Error> {
+    Ok(Value::from_object(Markup(runs_xml(&value, &rpr)?)))
+}
+
+/// `{{p x }}` → the paragraphs of `x`, each with the paragraph's properties (`ppr`)
+/// and its first run's (`rpr`). An empty list leaves one empty paragraph (a table
+/// cell must hold one).
+pub(super) fn paragraphs(value: Value, ppr: String, rpr: String) -> Result<Value, Error> {
+    let items: Vec<Value> = match value.kind() {
+        ValueKind::Seq | ValueKind::Iterable => value.try_iter()?.collect(),
+        ValueKind::None | ValueKind::Undefined => Vec::new(),
+        _ => vec![value],
+    };
+    let mut out = String::new();
+    for item in &items {
+        out.push_str(&format!("<w:p>{ppr}{}</w:p>", runs_xml(item, &rpr)?));
+    }
+    if items.is_empty() {
+        out = format!("<w:p>{ppr}</w:p>");
+    }
+    Ok(Value::from_object(Markup(out)))
+}
+
+fn runs_xml(value: &Value, rpr: &str) -> Result<String, Error> {
+    match value.kind() {
+        ValueKind::None | ValueKind::Undefined => Ok(String::new()),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let mut out = String::new();
+            for item in value.try_iter()? {
+                if matches!(item.kind(), ValueKind::Seq | ValueKind::Iterable) {
+                    return Err(invalid(
+                        "một chạy chữ (run) là một chuỗi hoặc một đối tượng { \"text\": … }, không phải một danh sách"
+                            .into(),
+                    ));
+                }
+                out.push_str(&runs_xml(&item, rpr)?);
+            }
+            Ok(out)
+        }
+        ValueKind::Map => run_xml(value, rpr),
+        _ => Ok(plain_run(&text_of(value), rpr, &[])),
+    }
+}
+
+fn text_of(value: &Value) -> String {
+    value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())
+}
+
+/// One run from `{ "text": …, "bold": …, … }`.
+fn run_xml(value: &Value, rpr: &str) -> Result<String, Error> {
+    let mut text = String::new();
+    let mut props: Vec<(&str, String)> = Vec::new();
+    let mut link = None;
+    for key in value.try_iter()? {
+        let name = key.as_str().unwrap_or_default().to_string();
+        let v = value.get_item(&key)?;
+        let on = || v.is_true();
+        match name.as_str() {
+            "text" | "chu" => text = text_of(&v),
+            "bold" | "dam" if on() => props.push(("b", "<w:b/>".into())),
+            "italic" | "nghieng" if on() => props.push(("i", "<w:i/>".into())),
+            "underline" | "gach_chan" if on() => props.push(("u", "<w:u w:val=\"single\"/>".into())),
+            "bold" | "dam" | "italic" | "nghieng" | "underline" | "gach_chan" => {}
+            "color" | "mau" => {
+                let hex = text_of(&v);
+                let hex = hex.trim_start_matches('#');
+                if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(invalid(format!(
+                        "màu «{}» không hợp lệ; cần dạng «C00000» (sáu chữ số hệ 16)",
+                        text_of(&v)
+                    )));
+                }
+                props.push(("color", format!("<w:color w:val=\"{}\"/>", hex.to_ascii_uppercase())));
+            }
+            "link" | "lien_ket" => {
+                let url = text_of(&v);
+                let allowed = ["https://", "http://", "mailto:"].iter().any(|p| url.starts_with(p));
+                if !allowed || url.contains(['"', '<', '>', '\\']) || url.chars().any(char::is_whitespace) {
+                    return Err(invalid(format!(
+                        "liên kết «{url}» không dùng được; cần một địa chỉ http://, https:// hoặc mailto: không có dấu cách hay dấu nháy"
+                    )));
+                }
+                link = Some(url);
+            }
+            other => {
+                return Err(invalid(format!(
+                    "chạy chữ có khóa «{other}» không biết; dùng text, bold, italic, underline, color, link"
+                )))
+            }
+        }
+    }
+    let run = plain_run(&text, rpr, &props);
+    Ok(match link {
+        // A HYPERLINK field: no relationship to add, Word and LibreOffice follow it.
+        Some(url) => format!(
+            "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText xml:space=\"preserve\"> HYPERLINK \"{}\" </w:instrText></w:r><w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>{run}<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>",
+            url.replace('&', "&amp;")
+        ),
+        None => run,
+    })
+}
+
+/// The order of `w:rPr`'s children in the schema.
+const RPR_ORDER: &[&str] = &[
+    "rStyle",
+    "rFonts",
+    "b",
+    "bCs",
+    "i",
+    "iCs",
+    "caps",
+    "smallCaps",
+    "strike",
+    "dstrike",
+    "outline",
+    "shadow",
+    "emboss",
+    "imprint",
+    "noProof",
+    "snapToGrid",
+    "vanish",
+    "webHidden",
+    "color",
+    "spacing",
+    "w",
+    "kern",
+    "position",
+    "sz",
+    "szCs",
+    "highlight",
+    "u",
+    "effect",
+    "bdr",
+    "shd",
+    "fitText",
+    "vertAlign",
+    "rtl",
+    "cs",
+    "em",
+    "lang",
+    "eastAsianLayout",
+    "specVanish",
+    "oMath",
+];
+
+/// A run: the base properties with these over them, in schema order, and the text.
+fn plain_run(text: &str, rpr: &str, props: &[(&str, String)]) -> String {
+    let mut children: Vec<(String, String)> = rpr_children(rpr)
+        .into_iter()
+        .filter(|(name, _)| !props.iter().any(|(p, _)| p == name))
+        .collect();
+    children.extend(props.iter().map(|(n, x)| (n.to_string(), x.clone())));
+    let rank = |name: &str| RPR_ORDER.iter().position(|n| *n == name).unwrap_or(RPR_ORDER.len());
+    children.sort_by_key(|(name, _)| rank(name));
+    let properties: String = children.into_iter().map(|(_, x)| x).collect();
+    let properties = if properties.is_empty() {
+        String::new()
+    } else {
+        format!("<w:rPr>{properties}</w:rPr>")
+    };
+    format!(
+        "<w:r>{properties}<w:t xml:space=\"preserve\">{}</w:t></w:r>",
+        escape_run_text(text)
+    )
+}
+
+/// The children of a `<w:rPr>…</w:rPr>` (local name, markup).
+fn rpr_children(rpr: &str) -> Vec<(String, String)> {
+    use quick_xml::events::Event;
+    let inner = rpr
+        .strip_prefix("<w:rPr>")
+        .and_then(|r| r.strip_suffix("</w:rPr>"))
+        .unwrap_or("");
+    let mut reader = quick_xml::Reader::from_str(inner);
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0usize;
+    let mut name = String::new();
+    loop {
+        let before = reader.buffer_position() as usize;
+        match reader.read_event() {
+            Ok(Event::Empty(e)) if depth == 0 => {
+                let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                out.push((local, inner[before..reader.buffer_position() as usize].to_string()));
+            }
+            Ok(Event::Start(e)) => {
+                if depth == 0 {
+                    start = before;
+                    name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                }
+                depth += 1;
+            }
+            Ok(Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    out.push((
+                        name.clone(),
+                        inner[start..reader.buffer_position() as usize].to_string(),
+                    ));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The `w:rPr` (or `w:pPr`) an element's content starts with, whole, or "".
+pub(super) fn leading_properties(content: &str, name: &str) -> String {
+    let content = content.trim_start();
+    let open = format!("<{name}");
+    if !content.starts_with(&open) {
+        return String::new();
+    }
+    let after = &content[open.len()..];
+    if !after.starts_with(['>', ' ', '/']) {
+        return String::new();
+    }
+    let head_end = match content.find('>') {
+        Some(i) => i,
+        None => return String::new(),
+    };
+    if content[..head_end].ends_with('/') {
+        // `<w:rPr/>`: nothing inside.
+        return String::new();
+    }
+    let close = format!("</{name}>");
+    match content.find(&close) {
+        Some(i) => content[..i + close.len()].to_string(),
+        None => String::new(),
+    }
+}
+
+/// A string as a template string literal.
+pub(super) fn literal(text: &str) -> String {
+    format!(
+        "\"{}\"",
+        text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_take_the_base_properties_in_schema_order() {
+        let rpr = "<w:rPr><w:rFonts w:ascii=\"Times New Roman\"/><w:b/><w:sz w:val=\"28\"/></w:rPr>";
+        let x = Value::from(minijinja::value::Serde(serde_json::json!([
+            "Xã ",
+            { "text": "Ba <Thành>", "italic": true, "color": "c00000", "bold": false },
+            { "text": "xem", "link": "https://example.org/a?b=1&c=2" }
+        ])));
+        let xml = runs_xml(&x, rpr).unwrap();
+        assert!(xml.starts_with("<w:r><w:rPr><w:rFonts w:ascii=\"Times New Roman\"/><w:b/><w:sz w:val=\"28\"/></w:rPr><w:t xml:space=\"preserve\">Xã </w:t></w:r>"), "{xml}");
+        assert!(xml.contains("<w:rPr><w:rFonts w:ascii=\"Times New Roman\"/><w:b/><w:i/><w:color w:val=\"C00000\"/><w:sz w:val=\"28\"/></w:rPr><w:t xml:space=\"preserve\">Ba &lt;Thành&gt;</w:t>"), "{xml}");
+        assert!(xml.contains("HYPERLINK \"https://example.org/a?b=1&amp;c=2\""), "{xml}");
+        let bad = Value::from(minijinja::value::Serde(serde_json::json!({ "text": "x", "mau": "đỏ" })));
+        assert!(runs_xml(&bad, "").unwrap_err().to_string().contains("màu «đỏ»"));
+        let bad = Value::from(minijinja::value::Serde(
+            serde_json::json!({ "text": "x", "link": "file:///etc/passwd" }),
+        ));
+        assert!(runs_xml(&bad, "").is_err());
+    }
+
+    #[test]
+    fn leading_properties_are_found_whole() {
+        assert_eq!(
+            leading_properties("<w:rPr><w:b/></w:rPr><w:t>x</w:t>", "w:rPr"),
+            "<w:rPr><w:b/></w:rPr>"
+        );
+        assert_eq!(leading_properties("<w:rPr/><w:t>x</w:t>", "w:rPr"), "");
+        assert_eq!(leading_properties("<w:t>x</w:t>", "w:rPr"), "");
+        assert_eq!(leading_properties("<w:rPrChange/>", "w:rPr"), "");
+    }
+}
