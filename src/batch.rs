@@ -527,15 +527,11 @@ fn namesakes(a: &str, b: &str) -> bool {
     a != b && !a.is_ascii() && !b.is_ascii()
 }
 
-/// The inputs of a batch: the workbooks of a folder (and the files skipped), or the
-/// communes of one district workbook with a row per commune.
+/// The inputs of a batch: the workbooks of a folder (and the files skipped), the
+/// communes of one district workbook with a row per commune, or one workbook; the
+/// rule `check` and the page follow too (`plan::inputs`).
 pub fn sources(pack: &Pack, input: &Path) -> Result<(Vec<Source>, Vec<Skipped>), Diagnostic> {
-    if input.is_file() {
-        Ok((district_sources(pack, input)?, Vec::new()))
-    } else {
-        let (files, skipped) = scan(input, pack.form.is_some())?;
-        Ok((files.into_iter().map(Source::File).collect(), skipped))
-    }
+    crate::plan::inputs(pack, input)
 }
 
 /// Render and write every workbook; `progress` is called once per input, in input

@@ -748,7 +748,7 @@ fn render(
     };
     let options = batch::Options {
         out_dir,
-        formats: own_format(&pack, formats, chosen),
+        formats: baocao::plan::formats(&pack, formats, chosen),
         summary: false,
         soffice,
         ..batch::Options::default()
@@ -790,14 +790,6 @@ fn stop_on_signals(cancel: &batch::Cancel) {
 /// An input a stopped batch never reached.
 fn not_started(item: &Item) -> bool {
     !item.loi.is_empty() && item.loi.iter().all(|d| d.kind == Kind::Interrupted)
-}
-
-/// The formats to write: those asked for, or a form's own format when none was.
-fn own_format(pack: &Pack, formats: Vec<OutputFormat>, chosen: bool) -> Vec<OutputFormat> {
-    match &pack.form {
-        Some(form) if !chosen => vec![form.format()],
-        _ => formats,
-    }
 }
 
 /// «(12 báo cáo/giây)», «(1,5 báo cáo/giây)» or «(3,2 giây/báo cáo)»: never «0».
@@ -867,7 +859,7 @@ fn run_batch(
             }
         }
     }
-    options.formats = own_format(&pack, std::mem::take(&mut options.formats), chosen);
+    options.formats = baocao::plan::formats(&pack, std::mem::take(&mut options.formats), chosen);
     let options = &options;
     if !quiet {
         for s in &skipped {

@@ -1647,3 +1647,76 @@ fn sigterm_cleans_up_like_ctrl_c_and_wrong_tokens_are_logged() {
     );
     drop(socket);
 }
+
+/// A one-line .odt form: the commune's name.
+fn odt_form() -> Vec<u8> {
+    let ns = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.3""#;
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body><office:text><text:p>BÁO CÁO XÃ {{{{ tt.ten_xa | upper }}}}</text:p></office:text></office:body></office:document-content>"#
+    );
+    let styles = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-styles {ns}><office:styles/></office:document-styles>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/><manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.text").unwrap();
+    for (name, data) in [
+        ("content.xml", content),
+        ("styles.xml", styles),
+        ("META-INF/manifest.xml", manifest.to_string()),
+    ] {
+        zip.start_file(name, stored).unwrap();
+        zip.write_all(data.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// The page and `batch -t mau.odt` agree: a form writes its own format, whatever
+/// the format boxes (made for the packs) say.
+#[tokio::test]
+async fn an_odt_form_on_the_page_writes_odt_as_batch_does() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (location, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good.clone()),
+            ("dinh_dang", None, b"docx".to_vec()),
+            ("mau", Some("mau.odt"), odt_form()),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(!page.text().contains("chỉ ghi được .odt"), "{}", page.text());
+    assert!(page.text().contains("Đã lập 1 / 1 báo cáo"), "{}", page.text());
+    let file = get(&app, &format!("{location}/tai/0")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(
+        file.headers[header::CONTENT_TYPE],
+        "application/vnd.oasis.opendocument.text"
+    );
+    let disposition = file.headers[header::CONTENT_DISPOSITION].to_str().unwrap().to_string();
+    assert!(disposition.ends_with(".odt\""), "{disposition}");
+    let mut content = String::new();
+    zip::ZipArchive::new(std::io::Cursor::new(&file.bytes))
+        .unwrap()
+        .by_name("content.xml")
+        .unwrap()
+        .read_to_string(&mut content)
+        .unwrap();
+    assert!(content.contains("BÁO CÁO XÃ BA THÀNH"), "{content}");
+
+    // The command line with the same form and workbook writes the same file.
+    let dir = temp_dir_with(&[("mau.odt", &odt_form()), ("Ba Thành.xlsx", &good)]);
+    let out = common::baocao(
+        &["batch", "Ba Thành.xlsx", "-t", "mau.odt", "-o", "ra", "-q"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let name = disposition.rsplit('"').nth(1).unwrap();
+    assert!(dir.path().join("ra").join(name).is_file(), "{name}");
+    assert_temp_empty(temp.path()).await;
+}

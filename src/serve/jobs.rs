@@ -596,6 +596,9 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
             .filter_map(|f| f.goi_y.clone())
             .collect();
     }
+    // A form writes its own format (the boxes' .docx/.odt are for the packs), as
+    // `batch -t mau.odt` does.
+    let formats = crate::plan::formats(&pack, formats, false);
     if formats.contains(&OutputFormat::Pdf) && soffice.is_none() {
         return Err(failed(
             StatusCode::BAD_REQUEST,
@@ -606,10 +609,11 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
     // other upload is a folder of commune workbooks.
     let district = single_file(&inputs)
         .filter(|_| pack.manifest.huyen.is_some())
-        .and_then(|file| batch::sources(&pack, &file).ok());
+        .and_then(|file| crate::plan::inputs(&pack, &file).ok())
+        .filter(|(sources, _)| sources.iter().all(|s| matches!(s, batch::Source::Commune(_))));
     let (sources, skipped) = match district {
         Some(found) => found,
-        None => batch::sources(&pack, &inputs).map_err(|d| {
+        None => crate::plan::inputs(&pack, &inputs).map_err(|d| {
             let message = match nothing_to_read(&inputs) {
                 Some(said) => said,
                 None => clean.diagnostic(&d).message,
