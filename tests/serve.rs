@@ -212,6 +212,14 @@ async fn a_districts_zip_gives_every_report_the_summary_and_a_preview() {
         .unwrap()
         .contains("bao-cao-ntm-2024-xa-ba-dong.docx"));
     assert!(common::docx_text(&one.bytes).contains("BÁO CÁO"));
+    // The very bytes the .zip holds, which holds them stored (reports are
+    // compressed already): a download is a slice of the kept result.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&all.bytes)).unwrap();
+    let mut entry = archive.by_name("bao-cao-ntm-2024-xa-ba-dong.docx").unwrap();
+    assert_eq!(entry.compression(), zip::CompressionMethod::Stored);
+    let mut in_zip = Vec::new();
+    entry.read_to_end(&mut in_zip).unwrap();
+    assert_eq!(in_zip, one.bytes);
     let preview = get(&app, &format!("{job}/xem/3")).await;
     assert!(preview.text().contains("Xem trước: Ba Dinh.xlsx"));
     assert!(preview.text().contains("BÁO CÁO"));

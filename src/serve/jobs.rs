@@ -249,11 +249,12 @@ fn new_id() -> String {
     format!("{:016x}{:016x}", half(), half())
 }
 
-/// One output file: its bytes until they are in the zip.
+/// One output file: its bytes until they are in the zip, then where they are in it.
 pub(crate) struct OutFile {
     /// Its path in the zip (below the output folder).
     pub name: String,
     pub bytes: Vec<u8>,
+    range: std::ops::Range<usize>,
 }
 
 /// A file of the run that is no single commune's report (a summary, a table…), as
@@ -279,14 +280,10 @@ impl Finished {
         (self.zip.len() + previews) as u64
     }
 
-    /// One file of the result, read back from the zip.
-    pub fn file(&self, index: usize) -> Option<(&OutFile, Vec<u8>)> {
+    /// One file of the result: its bytes inside the zip (stored), not a copy.
+    pub fn file(&self, index: usize) -> Option<(&OutFile, axum::body::Bytes)> {
         let file = self.files.get(index)?;
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&self.zip)).ok()?;
-        let mut entry = archive.by_name(&file.name).ok()?;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut bytes).ok()?;
-        Some((file, bytes))
+        (file.range.end <= self.zip.len()).then(|| (file, self.zip.slice(file.range.clone())))
     }
 }
 
@@ -346,7 +343,9 @@ pub(crate) struct Finished {
     /// `check`'s closing line and the batch's.
     pub totals: String,
     pub written: usize,
-    pub zip: Vec<u8>,
+    /// Every file, stored (reports, PDFs and tables are compressed already): a
+    /// download of one file is a slice of it, of all a handle to it.
+    pub zip: axum::body::Bytes,
     pub zip_name: String,
 }
 
@@ -726,6 +725,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
         files.push(OutFile {
             name: name.clone(),
             bytes,
+            range: 0..0,
         });
         Some((files.len() - 1, name))
     };
@@ -847,6 +847,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
     files.push(OutFile {
         name: batch::SUMMARY_FILE.into(),
         bytes: serde_json::to_vec_pretty(&shown).unwrap_or_default(),
+        range: 0..0,
     });
     if !single {
         outputs.push(Output {
@@ -956,14 +957,26 @@ fn single_file(dir: &Path) -> Option<PathBuf> {
     (entries.next().is_none() && first.is_file()).then_some(first)
 }
 
-/// Every file into one zip; each file's own bytes are let go (a single download is
-/// read back from the zip), so a result is held in memory once.
-fn zip_all(files: &mut [OutFile]) -> zip::result::ZipResult<Vec<u8>> {
+/// Every file into one zip, stored; each file's own bytes are let go and its place
+/// in the zip kept, so a result is held in memory once and never unzipped.
+fn zip_all(files: &mut [OutFile]) -> zip::result::ZipResult<axum::body::Bytes> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for file in files {
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(false);
+    for file in files.iter_mut() {
         writer.start_file(file.name.as_str(), options)?;
         writer.write_all(&std::mem::take(&mut file.bytes))?;
     }
-    Ok(writer.finish()?.into_inner())
+    let bytes = writer.finish()?.into_inner();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes))?;
+    for (i, file) in files.iter_mut().enumerate() {
+        let entry = archive.by_index_raw(i)?;
+        let start = entry
+            .data_start()
+            .ok_or_else(|| zip::result::ZipError::Io(std::io::Error::other("no data offset")))?;
+        let start = usize::try_from(start).map_err(|e| zip::result::ZipError::Io(std::io::Error::other(e)))?;
+        file.range = start..start + entry.compressed_size() as usize;
+    }
+    Ok(axum::body::Bytes::from(bytes))
 }

@@ -876,7 +876,7 @@ async fn preview(State(app): State<Shared>, UrlPath((id, index)): UrlPath<(Strin
     }
 }
 
-fn attachment(name: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+fn attachment(name: &str, mime: &'static str, bytes: axum::body::Bytes) -> Response {
     // Names are our own ASCII slugs; quoted all the same.
     let disposition = format!("attachment; filename=\"{}\"", name.replace('"', ""));
     let mut response = ([(header::CONTENT_TYPE, mime)], bytes).into_response();
