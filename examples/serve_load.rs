@@ -133,8 +133,21 @@ fn peak_rss_mb() -> f64 {
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
+/// Requests sent again because the connection closed before any answer (a pooled
+/// connection the server was closing as idle); browsers do the same.
+static RETRIED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 async fn fetch(client: &HttpClient, request: hyper::Request<Full<Bytes>>) -> (u16, hyper::HeaderMap, Bytes) {
-    let response = client.request(request).await.expect("the page answers");
+    let (parts, body) = request.into_parts();
+    let again = hyper::Request::from_parts(parts.clone(), body.clone());
+    let response = match client.request(hyper::Request::from_parts(parts, body)).await {
+        Ok(r) => r,
+        Err(e) if e.is_connect() || format!("{e:?}").contains("IncompleteMessage") => {
+            RETRIED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            client.request(again).await.expect("the page answers")
+        }
+        Err(e) => panic!("the page answers: {e:?}"),
+    };
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -289,7 +302,10 @@ async fn main() {
         });
     }
     let kinds = Arc::new(kinds);
-    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    // Idle connections are closed before the server's 10 s for headers ends them.
+    let client: HttpClient = Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(5))
+        .build_http();
     let latencies: Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>> = Arc::default();
     let busy = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
@@ -359,6 +375,10 @@ async fn main() {
     println!(
         "  queue full (503, tried again after 1 s): {}",
         busy.load(std::sync::atomic::Ordering::SeqCst)
+    );
+    println!(
+        "  sent again after a connection closed unanswered: {}",
+        RETRIED.load(std::sync::atomic::Ordering::SeqCst)
     );
     println!("  peak RSS (server and clients): {:.0} MB", peak_rss_mb());
     println!("  the page still answers: {status}");
