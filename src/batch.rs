@@ -24,17 +24,26 @@ const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "xlsb", "ods"];
 /// waiting for LibreOffice, `.baocao-pdf-…` work folders).
 const TEMP_PREFIX: &str = ".baocao-";
 
-static STOP: AtomicBool = AtomicBool::new(false);
+/// Asks one run (and its PDF conversions) to stop: inputs not started are left, those
+/// in progress end, temporaries are removed and `tong-ket.json` says so. Each run has
+/// its own: the command line's is set by Ctrl-C or SIGTERM, a page job's by its time
+/// limit, so one job stopping never stops another.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(std::sync::Arc<AtomicBool>);
 
-/// Ask a running batch (and any PDF conversion) to stop: inputs not started are
-/// left, those in progress end, temporaries are removed and `tong-ket.json` says so.
-/// Returns whether a stop had already been asked for.
-pub fn request_stop() -> bool {
-    STOP.swap(true, Ordering::SeqCst)
-}
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
 
-pub fn stop_requested() -> bool {
-    STOP.load(Ordering::SeqCst)
+    /// Ask the run to stop; returns whether it had already been asked.
+    pub fn cancel(&self) -> bool {
+        self.0.swap(true, Ordering::SeqCst)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -54,6 +63,8 @@ pub struct Options {
     pub summary_frame: crate::template::DocumentOverrides,
     /// The previous year's figures, for reports that compare across the merger.
     pub previous: Option<std::sync::Arc<crate::compare::Previous>>,
+    /// Set to stop the run (Ctrl-C, SIGTERM, a page job's time limit).
+    pub cancel: Cancel,
 }
 
 /// What happened to one input.
@@ -519,15 +530,11 @@ fn namesakes(a: &str, b: &str) -> bool {
     a != b && !a.is_ascii() && !b.is_ascii()
 }
 
-/// The inputs of a batch: the workbooks of a folder (and the files skipped), or the
-/// communes of one district workbook with a row per commune.
+/// The inputs of a batch: the workbooks of a folder (and the files skipped), the
+/// communes of one district workbook with a row per commune, or one workbook; the
+/// rule `check` and the page follow too (`plan::inputs`).
 pub fn sources(pack: &Pack, input: &Path) -> Result<(Vec<Source>, Vec<Skipped>), Diagnostic> {
-    if input.is_file() {
-        Ok((district_sources(pack, input)?, Vec::new()))
-    } else {
-        let (files, skipped) = scan(input, pack.form.is_some())?;
-        Ok((files.into_iter().map(Source::File).collect(), skipped))
-    }
+    crate::plan::inputs(pack, input)
 }
 
 /// Render and write every workbook; `progress` is called once per input, in input
@@ -609,7 +616,7 @@ pub fn run_with(
             .map(|(_, src, target)| (src.to_path_buf(), target.clone()))
             .collect();
         let results = match soffice(options) {
-            Ok(soffice) => pdf::convert(&soffice, &jobs, pdf::PER_FILE),
+            Ok(soffice) => pdf::convert_until(&soffice, &jobs, pdf::PER_FILE, &options.cancel),
             Err(e) => jobs.iter().map(|_| Err(e.clone())).collect(),
         };
         for ((i, _, target), result) in pdf_jobs.iter().zip(results) {
@@ -627,7 +634,7 @@ pub fn run_with(
     }
     drop(pdf_jobs);
 
-    let interrupted = stop_requested();
+    let interrupted = options.cancel.is_cancelled();
     let missing: Vec<&Item> = items
         .iter()
         .filter(|i| !i.trong_tong_hop && !i.is_duplicate())
@@ -908,7 +915,7 @@ fn write_table(
 fn make(pack: &Pack, source: Source, options: &Options, rendered: &dyn Fn(&Report)) -> Outcome {
     let (name, folder) = source.label(options.root.as_deref());
     let mut item = Item::new(name.clone(), folder.clone());
-    if stop_requested() {
+    if options.cancel.is_cancelled() {
         item.loi.push(
             Diagnostic::error(
                 &name,
@@ -1013,7 +1020,7 @@ pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnos
             let source =
                 write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
             let job = [(source.to_path_buf(), path.clone())];
-            pdf::convert(&soffice, &job, pdf::PER_FILE)
+            pdf::convert_until(&soffice, &job, pdf::PER_FILE, &options.cancel)
                 .into_iter()
                 .next()
                 .unwrap_or(Ok(()))?;

@@ -16,28 +16,7 @@ pub struct Checked {
 
 /// Check a workbook, a district workbook (each commune), or every workbook of a folder.
 pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
-    let sources: Vec<Source> = if input.is_dir() {
-        batch::scan(input, pack.form.is_some())?
-            .0
-            .into_iter()
-            .map(Source::File)
-            .collect()
-    } else if crate::report::is_data_file(input) {
-        vec![Source::File(input.to_path_buf())]
-    } else {
-        // Read once: a district workbook the pack describes gives its communes, any
-        // other workbook is checked as it is.
-        match crate::workbook::open(input) {
-            Ok(book) => pack
-                .manifest
-                .huyen
-                .as_ref()
-                .and_then(|spec| batch::district_communes(spec, &book, input).ok())
-                .unwrap_or_else(|| vec![Source::Commune(Box::new(book))]),
-            // Checked as a file, which reports why it cannot be read.
-            Err(_) => vec![Source::File(input.to_path_buf())],
-        }
-    };
+    let (sources, _) = crate::plan::inputs(pack, input)?;
     let checked: Vec<(Checked, Option<(String, String)>)> = sources
         .into_par_iter()
         .map(|source| {

@@ -15,6 +15,7 @@ pub mod error;
 pub mod form;
 pub mod inspect;
 pub mod official;
+pub mod plan;
 pub mod report;
 pub mod serve;
 pub mod sheet_table;

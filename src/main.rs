@@ -532,6 +532,7 @@ fn main() -> ExitCode {
                         group_by_folder,
                         summary_frame,
                         previous: None,
+                        cancel: batch::Cancel::new(),
                     };
                     run_batch(
                         &input,
@@ -563,8 +564,12 @@ fn main() -> ExitCode {
 
 fn serve(addr: std::net::SocketAddr, token: Option<String>) -> ExitCode {
     let open_to_network = !addr.ip().is_loopback();
+    if let Some(why) = token.as_deref().and_then(baocao::serve::token_problem) {
+        eprintln!("Lỗi: không dùng được mã truy cập này: {why}.");
+        return ExitCode::from(2);
+    }
     let config = baocao::serve::Config {
-        token: token.filter(|t| !t.is_empty()),
+        token,
         ..baocao::serve::Config::default()
     };
     if open_to_network && config.token.is_none() {
@@ -578,7 +583,10 @@ fn serve(addr: std::net::SocketAddr, token: Option<String>) -> ExitCode {
         }
     };
     eprintln!("Trang web: http://{addr}/ (nhấn Ctrl-C để dừng)");
-    match runtime.block_on(baocao::serve::serve(addr, config)) {
+    let served = runtime.block_on(baocao::serve::serve(addr, config));
+    // Jobs were cancelled: their threads end soon, removing their folders.
+    runtime.shutdown_timeout(Duration::from_secs(10));
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Lỗi: không mở được địa chỉ {addr} ({e}); hãy chọn cổng khác bằng --dia-chi.");
@@ -835,15 +843,15 @@ fn render(
     };
     let options = batch::Options {
         out_dir,
-        formats: own_format(&pack, formats, chosen),
+        formats: baocao::plan::formats(&pack, formats, chosen),
         summary: false,
         soffice,
         ..batch::Options::default()
     };
-    stop_on_signals();
+    stop_on_signals(&options.cancel);
     let written = batch::write_final(&report, &options);
     // A report finished before the stop took effect is kept and said so.
-    if batch::stop_requested() && written.is_err() {
+    if options.cancel.is_cancelled() && written.is_err() {
         eprintln!("Đã dừng theo yêu cầu (Ctrl-C hoặc tín hiệu dừng); không có tệp nào được ghi.");
         return ExitCode::from(batch::EXIT_INTERRUPTED);
     }
@@ -862,10 +870,12 @@ fn render(
 }
 
 /// Ctrl-C or SIGTERM: the first asks the work to stop cleanly (temporaries removed,
-/// `tong-ket.json` written, LibreOffice ended); a second one ends at once.
-fn stop_on_signals() {
-    let _ = ctrlc::set_handler(|| {
-        if batch::request_stop() {
+/// `tong-ket.json` written, LibreOffice ended) through the run's cancel token; a
+/// second one ends at once.
+fn stop_on_signals(cancel: &batch::Cancel) {
+    let token = cancel.clone();
+    let _ = ctrlc::set_handler(move || {
+        if token.cancel() {
             std::process::exit(i32::from(batch::EXIT_INTERRUPTED));
         }
         eprintln!("Đang dừng: chờ các tệp đang lập xong và xóa tệp tạm (nhấn Ctrl-C lần nữa để dừng ngay).");
@@ -875,14 +885,6 @@ fn stop_on_signals() {
 /// An input a stopped batch never reached.
 fn not_started(item: &Item) -> bool {
     !item.loi.is_empty() && item.loi.iter().all(|d| d.kind == Kind::Interrupted)
-}
-
-/// The formats to write: those asked for, or a form's own format when none was.
-fn own_format(pack: &Pack, formats: Vec<OutputFormat>, chosen: bool) -> Vec<OutputFormat> {
-    match &pack.form {
-        Some(form) if !chosen => vec![form.format()],
-        _ => formats,
-    }
 }
 
 /// «(12 báo cáo/giây)», «(1,5 báo cáo/giây)» or «(3,2 giây/báo cáo)»: never «0».
@@ -964,7 +966,7 @@ fn run_batch(
             }
         }
     }
-    options.formats = own_format(&pack, std::mem::take(&mut options.formats), chosen);
+    options.formats = baocao::plan::formats(&pack, std::mem::take(&mut options.formats), chosen);
     let options = &options;
     if !quiet {
         for s in &skipped {
@@ -1004,7 +1006,7 @@ fn run_batch(
             None => {}
         }
     };
-    stop_on_signals();
+    stop_on_signals(&options.cancel);
     let summary = match batch::run(&pack, inputs, skipped, options, &progress) {
         Ok(s) => s,
         Err(e) => {

@@ -544,3 +544,44 @@ fn a_failed_files_warnings_stay_warnings_in_the_batch_and_in_check() {
     let warnings = first["canh_bao"].to_string();
     assert!(warnings.contains("kho_khan_xa"), "{checked}");
 }
+
+/// Each run has its own cancel token: one cancelled (a page job over its time)
+/// writes nothing and leaves no temporary file, and the next run is not stopped.
+#[test]
+fn a_cancelled_run_stops_alone_and_the_next_run_is_not_stopped() {
+    use baocao::batch;
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    for (i, name) in ["Ba Bích", "Ba Cung", "Ba Dinh"].iter().enumerate() {
+        write_workbook(&input, &format!("{name}.xlsx"), &named(name, i as u64));
+    }
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let run = |out: &Path, cancel: batch::Cancel| {
+        let (sources, skipped) = batch::sources(&pack, &input).unwrap();
+        let options = batch::Options {
+            out_dir: out.to_path_buf(),
+            formats: vec![baocao::write::OutputFormat::Docx],
+            summary: true,
+            cancel,
+            ..batch::Options::default()
+        };
+        std::fs::create_dir_all(out).unwrap();
+        batch::run(&pack, sources, skipped, &options, &|_| {}).unwrap()
+    };
+    let cancel = batch::Cancel::new();
+    cancel.cancel();
+    let stopped = run(&dir.path().join("dung"), cancel);
+    assert_eq!(stopped.da_ghi, 0);
+    assert!(stopped
+        .cac_tep
+        .iter()
+        .all(|i| i.loi.iter().any(|d| d.kind == baocao::error::Kind::Interrupted)));
+    assert!(stopped.bao_cao_tong_hop.is_none());
+    assert!(files(&dir.path().join("dung"))
+        .iter()
+        .all(|f| !f.starts_with(".baocao-")));
+    let next = run(&dir.path().join("ra"), batch::Cancel::new());
+    assert_eq!(next.da_ghi, 3, "{:?}", next.cac_tep);
+    assert!(next.bao_cao_tong_hop.is_some());
+}

@@ -212,6 +212,14 @@ async fn a_districts_zip_gives_every_report_the_summary_and_a_preview() {
         .unwrap()
         .contains("bao-cao-ntm-2024-xa-ba-dong.docx"));
     assert!(common::docx_text(&one.bytes).contains("BÁO CÁO"));
+    // The very bytes the .zip holds, which holds them stored (reports are
+    // compressed already): a download is a slice of the kept result.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&all.bytes)).unwrap();
+    let mut entry = archive.by_name("bao-cao-ntm-2024-xa-ba-dong.docx").unwrap();
+    assert_eq!(entry.compression(), zip::CompressionMethod::Stored);
+    let mut in_zip = Vec::new();
+    entry.read_to_end(&mut in_zip).unwrap();
+    assert_eq!(in_zip, one.bytes);
     let preview = get(&app, &format!("{job}/xem/3")).await;
     assert!(preview.text().contains("Xem trước: Ba Dinh.xlsx"));
     assert!(preview.text().contains("BÁO CÁO"));
@@ -1176,5 +1184,552 @@ async fn with_pdf_progress_counts_each_report_and_each_pdf() {
         seen.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1),
         "{seen:?}"
     );
+    assert_temp_empty(temp.path()).await;
+}
+
+// ---------------------------------------------------------------- under attack
+
+/// The page on a real socket (127.0.0.1, a free port) until the sender is dropped.
+async fn start(config: Config) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        baocao::serve::serve_on(listener, config, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap()
+    });
+    (addr, stop)
+}
+
+/// A connection to the page from `from` (any 127.x.y.z address is this machine).
+async fn connect(addr: std::net::SocketAddr, from: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+/// Everything the server sends until it closes (or `within` passes: None).
+async fn answer(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    match tokio::time::timeout(within, stream.read_to_end(&mut got)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&got).replace("&#x2f;", "/")),
+        Err(_) => None,
+    }
+}
+
+async fn raw_get(addr: std::net::SocketAddr, from: &str, path: &str) -> Option<String> {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = connect(addr, from).await;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    answer(&mut stream, Duration::from_secs(10)).await
+}
+
+#[tokio::test]
+async fn a_jobs_output_over_its_cap_is_413_and_kept_results_are_bounded() {
+    let temp = temp();
+    let limits = Limits {
+        job_output: 20 * 1024,
+        ..Limits::default()
+    };
+    let app = router(config(temp.path(), limits));
+    let (_, page) = submit(&app, &[("tep", Some("huyen.zip"), district_zip())]).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        page.text()
+            .contains("Kết quả quá lớn: mỗi lần gửi được lập tối đa 20 KB báo cáo"),
+        "{}",
+        page.text()
+    );
+    assert_temp_empty(temp.path()).await;
+
+    // Results kept: over the total, the oldest goes and the newest stays.
+    let limits = Limits {
+        kept_output: 1,
+        ..Limits::default()
+    };
+    let app = router(config(temp.path(), limits));
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (first, page) = submit(&app, &[("tep", Some("Ba Thành.xlsx"), good.clone())]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (second, _) = submit(&app, &[("tep", Some("Ba Thành.xlsx"), good)]).await;
+    let gone = get(&app, &first).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert!(gone.text().contains("Không tìm thấy kết quả này"), "{}", gone.text());
+    assert_eq!(get(&app, &second).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_get_a_time_limit_and_a_connection_cap_and_the_page_still_answers() {
+    use tokio::io::AsyncWriteExt;
+    let temp = temp();
+    let limits = Limits {
+        header_time: Duration::from_secs(2),
+        connections_per_client: 64,
+        ..Limits::default()
+    };
+    let (addr, _stop) = start(config(temp.path(), limits)).await;
+    // 300 requests whose headers never end, from one address.
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        let mut stream = connect(addr, "127.0.0.1").await;
+        let _ = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Cham: ").await;
+        slow.push(stream);
+    }
+    // Another client is answered at once.
+    let started = Instant::now();
+    let page = raw_get(addr, "127.0.0.2", "/").await.expect("the page answers");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // Beyond the cap of one address: 503 in Vietnamese, closed at once.
+    let over = answer(&mut slow[299], Duration::from_secs(5))
+        .await
+        .expect("closed at once");
+    assert!(over.starts_with("HTTP/1.1 503"), "{over}");
+    assert!(over.contains("Máy chủ đang bận: quá nhiều kết nối cùng lúc."), "{over}");
+    // Those within the cap are closed once their time for headers is up.
+    let held = answer(&mut slow[0], Duration::from_secs(10)).await;
+    assert!(held.is_some(), "a half-sent request is still open after its time");
+    // And the address may connect again.
+    let again = raw_get(addr, "127.0.0.1", "/").await.expect("the page answers");
+    assert!(again.starts_with("HTTP/1.1 200"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_in_flight_holds_a_queue_place_and_a_stalled_one_times_out_leaving_nothing() {
+    use tokio::io::AsyncWriteExt;
+    let temp = temp();
+    let limits = Limits {
+        running: 0,
+        waiting: 1,
+        body_idle: Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let (addr, _stop) = start(config(temp.path(), limits)).await;
+    let body = multipart(&[("tep", Some("huyen.zip"), district_zip())]);
+    let head = format!(
+        "POST /lap HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut stalled = connect(addr, "127.0.0.1").await;
+    stalled.write_all(head.as_bytes()).await.unwrap();
+    stalled.write_all(&body[..body.len() / 2]).await.unwrap();
+    let started = Instant::now();
+    while std::fs::read_dir(temp.path()).unwrap().count() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(20), "upload never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The one place is held by the upload still arriving.
+    let mut second = connect(addr, "127.0.0.1").await;
+    second.write_all(head.as_bytes()).await.unwrap();
+    let _ = second.write_all(&body).await;
+    let refused = answer(&mut second, Duration::from_secs(10)).await.expect("answered");
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    assert!(refused.contains("Máy chủ đang bận: hàng đợi đã đầy."), "{refused}");
+    // The stalled body times out: 408 in Vietnamese, its folder removed.
+    let timed_out = answer(&mut stalled, Duration::from_secs(10)).await.expect("answered");
+    assert!(timed_out.starts_with("HTTP/1.1 408"), "{timed_out}");
+    assert!(
+        timed_out.contains("Các tệp gửi lên không nhận thêm được gì trong 1 giây"),
+        "{timed_out}"
+    );
+    assert_temp_empty(temp.path()).await;
+}
+
+#[tokio::test]
+async fn any_token_works_through_its_cookie_and_an_unusable_one_is_refused_at_start_up() {
+    let temp_dir = temp();
+    let token = "Mật khẩu; xã Ba Tơ = 2025";
+    let mut config = config(temp_dir.path(), Limits::default());
+    config.token = Some(token.into());
+    let app = router(config);
+    let form: String = format!(
+        "ma_truy_cap={}",
+        token
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            })
+            .collect::<String>()
+    );
+    let login = send(
+        &app,
+        Request::post("/dang-nhap")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let cookie = login.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let home = send(
+        &app,
+        Request::get("/")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.text());
+    assert!(home.text().contains("Kiểm tra và lập báo cáo"));
+
+    let dir = temp();
+    let out = common::baocao(
+        &["serve", "--dia-chi", "127.0.0.1:0", "--ma-truy-cap", "a\tb"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("không dùng được mã truy cập này: mã truy cập chứa ký tự điều khiển"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn every_route_asks_for_the_token_and_wrong_ones_slow_down() {
+    let temp = temp();
+    let mut config = config(
+        temp.path(),
+        Limits {
+            token_pause: Duration::from_millis(200),
+            ..Limits::default()
+        },
+    );
+    config.token = Some("bi-mat".into());
+    let app = router(config);
+    for path in [
+        "/",
+        "/viec/abc",
+        "/viec/abc/tien-do",
+        "/viec/abc/xem/0",
+        "/viec/abc/tai/0",
+        "/viec/abc/tai-tat-ca",
+        "/trang-chua-co",
+    ] {
+        let page = get(&app, path).await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert!(page.text().contains("Cần mã truy cập"), "{path}");
+    }
+    let mut pauses = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let wrong = send(
+            &app,
+            Request::get("/")
+                .header("x-ma-truy-cap", "doan")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        assert!(wrong.text().contains("Mã truy cập không đúng."));
+        pauses.push(started.elapsed());
+    }
+    assert!(pauses[2] >= Duration::from_millis(600), "{pauses:?}");
+    // The right one is not held back.
+    let started = Instant::now();
+    let right = send(
+        &app,
+        Request::get("/")
+            .header("x-ma-truy-cap", "bi-mat")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(right.status, StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_millis(500));
+}
+
+#[tokio::test]
+async fn axums_own_refusals_are_in_vietnamese() {
+    let temp = temp();
+    let mut config = config(temp.path(), Limits::default());
+    config.token = Some("bi-mat".into());
+    let app = router(config);
+    let bad_address = send(
+        &app,
+        Request::get("/viec/abc/xem/khong-phai-so")
+            .header("x-ma-truy-cap", "bi-mat")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(bad_address.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad_address.text().contains("Địa chỉ trang không đúng"),
+        "{}",
+        bad_address.text()
+    );
+    assert!(!bad_address.text().contains("Invalid URL"));
+    let bad_form = send(
+        &app,
+        Request::post("/dang-nhap")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("khac=1"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(bad_form.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_form.text().contains("Dữ liệu biểu mẫu gửi lên không đúng"),
+        "{}",
+        bad_form.text()
+    );
+    assert!(!bad_form.text().contains("Failed to deserialize"));
+    let wrong_method = send(
+        &app,
+        Request::delete("/")
+            .header("x-ma-truy-cap", "bi-mat")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(wrong_method.text().contains("Trang này không nhận kiểu yêu cầu này"));
+}
+
+#[tokio::test]
+async fn a_long_vietnamese_file_name_is_taken_alone_and_in_a_zip() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    // 172 letters, 224 bytes: more than 200 bytes, within the file system's 255.
+    let long = "Số liệu kết quả thực hiện Bộ tiêu chí quốc gia về xã nông thôn mới nâng cao của xã Ba Thành giai đoạn hai nghìn không trăm hai mươi mốt đến năm 2025 (bản đã sửa lần 3).xlsx";
+    assert_eq!((long.chars().count(), long.len()), (172, 224));
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (_, page) = submit(&app, &[("tep", Some(long), good.clone())]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(page.text().contains("Đã lập 1 / 1 báo cáo"), "{}", page.text());
+    let mut files = district_files("huyen-ba-to/");
+    // Another commune than the district's under the long name (Ba Thành is there).
+    drop(good);
+    let other = sample::workbook_bytes(&sample::commune("Ba Khê", 3));
+    files.push((format!("huyen-ba-to/{long}"), other));
+    let (_, page) = submit(&app, &[("tep", Some("huyen.zip"), zip_of(&files))]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let n = files.len();
+    assert!(!page.text().contains("không an toàn"), "{}", page.text());
+    assert!(
+        page.text().contains(&format!(
+            "Tổng cộng: {n} tệp, 0 lỗi, 0 cảnh báo. Đã lập {n} / {n} báo cáo."
+        )),
+        "{}",
+        page.text()
+    );
+    assert_temp_empty(temp.path()).await;
+}
+
+/// A LibreOffice that never finishes: writes its pid, then sleeps.
+fn hanging_soffice(dir: &Path) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let pid_file = dir.join("pid");
+    let script = dir.join("soffice-treo");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nsleep 300 &\necho $! > '{}'\nsleep 300\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script, pid_file)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_over_its_time_stops_ends_libreoffice_and_gives_back_its_turn() {
+    let temp = temp();
+    let tools = tempfile::tempdir().unwrap();
+    let (soffice, pid_file) = hanging_soffice(tools.path());
+    let limits = Limits {
+        running: 1,
+        job_time: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let mut config = config(temp.path(), limits);
+    config.soffice = Some(soffice);
+    let app = router(config);
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (_, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good.clone()),
+            ("dinh_dang", None, b"pdf".to_vec()),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::GATEWAY_TIMEOUT, "{}", page.text());
+    // The one turn is free again at once: the next job runs and ends.
+    let started = Instant::now();
+    let (_, next) = submit(&app, &[("tep", Some("Ba Thành.xlsx"), good)]).await;
+    assert_eq!(next.status, StatusCode::OK, "{}", next.text());
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    // LibreOffice and what it started are ended.
+    // (A zombie is ended: nobody may be left to reap it in a container.)
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let running = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+        .is_ok_and(|stat| !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'));
+    assert!(!running, "LibreOffice's child still runs");
+    assert_temp_empty(temp.path()).await;
+}
+
+#[test]
+fn sigterm_cleans_up_like_ctrl_c_and_wrong_tokens_are_logged() {
+    use std::io::BufRead;
+    let temp = temp();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .args(["serve", "--dia-chi", &addr, "--ma-truy-cap", "bi-mat"])
+        .env("TMPDIR", temp.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut socket = loop {
+        match std::net::TcpStream::connect(&addr) {
+            Ok(s) => break s,
+            Err(_) if started.elapsed() < Duration::from_secs(20) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("server never listened: {e}"),
+        }
+    };
+    let mut wrong = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        wrong,
+        "GET / HTTP/1.1\r\nHost: {addr}\r\nX-Ma-Truy-Cap: doan\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    wrong.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    // An upload half sent: its folder exists.
+    let body = multipart(&[("tep", Some("huyen.zip"), district_zip())]);
+    write!(
+        socket,
+        "POST /lap HTTP/1.1\r\nHost: {addr}\r\nX-Ma-Truy-Cap: bi-mat\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    socket.write_all(&body[..body.len() / 2]).unwrap();
+    let ours = || -> Vec<PathBuf> {
+        std::fs::read_dir(temp.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("baocao-web-"))
+            .collect()
+    };
+    while ours().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(30), "upload never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    let status = loop {
+        if let Some(s) = server.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(ours().is_empty(), "left behind: {:?}", ours());
+    let log: Vec<String> = std::io::BufReader::new(server.stderr.take().unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        log.iter().any(|l| l.contains("Mã truy cập sai từ 127.0.0.1")),
+        "{log:?}"
+    );
+    drop(socket);
+}
+
+/// A one-line .odt form: the commune's name.
+fn odt_form() -> Vec<u8> {
+    let ns = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.3""#;
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body><office:text><text:p>BÁO CÁO XÃ {{{{ tt.ten_xa | upper }}}}</text:p></office:text></office:body></office:document-content>"#
+    );
+    let styles = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-styles {ns}><office:styles/></office:document-styles>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/><manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.text").unwrap();
+    for (name, data) in [
+        ("content.xml", content),
+        ("styles.xml", styles),
+        ("META-INF/manifest.xml", manifest.to_string()),
+    ] {
+        zip.start_file(name, stored).unwrap();
+        zip.write_all(data.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// The page and `batch -t mau.odt` agree: a form writes its own format, whatever
+/// the format boxes (made for the packs) say.
+#[tokio::test]
+async fn an_odt_form_on_the_page_writes_odt_as_batch_does() {
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let good = sample::workbook_bytes(&sample::ba_thanh());
+    let (location, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good.clone()),
+            ("dinh_dang", None, b"docx".to_vec()),
+            ("mau", Some("mau.odt"), odt_form()),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(!page.text().contains("chỉ ghi được .odt"), "{}", page.text());
+    assert!(page.text().contains("Đã lập 1 / 1 báo cáo"), "{}", page.text());
+    let file = get(&app, &format!("{location}/tai/0")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(
+        file.headers[header::CONTENT_TYPE],
+        "application/vnd.oasis.opendocument.text"
+    );
+    let disposition = file.headers[header::CONTENT_DISPOSITION].to_str().unwrap().to_string();
+    assert!(disposition.ends_with(".odt\""), "{disposition}");
+    let mut content = String::new();
+    zip::ZipArchive::new(std::io::Cursor::new(&file.bytes))
+        .unwrap()
+        .by_name("content.xml")
+        .unwrap()
+        .read_to_string(&mut content)
+        .unwrap();
+    assert!(content.contains("BÁO CÁO XÃ BA THÀNH"), "{content}");
+
+    // The command line with the same form and workbook writes the same file.
+    let dir = temp_dir_with(&[("mau.odt", &odt_form()), ("Ba Thành.xlsx", &good)]);
+    let out = common::baocao(
+        &["batch", "Ba Thành.xlsx", "-t", "mau.odt", "-o", "ra", "-q"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let name = disposition.rsplit('"').nth(1).unwrap();
+    assert!(dir.path().join("ra").join(name).is_file(), "{name}");
     assert_temp_empty(temp.path()).await;
 }

@@ -40,6 +40,10 @@ pub(crate) struct Job {
     ticket: u64,
     phase: Mutex<Phase>,
     ended: Mutex<Option<Instant>>,
+    /// Set by the job's time limit, its output cap or the server's shutdown.
+    cancel: batch::Cancel,
+    /// Bytes of the reports written so far, against `Limits::job_output`.
+    written: AtomicU64,
 }
 
 impl Job {
@@ -69,6 +73,18 @@ pub(crate) struct Jobs {
     map: Mutex<HashMap<String, Arc<Job>>>,
     turns: Arc<Semaphore>,
     tickets: AtomicU64,
+    /// Uploads still arriving, each holding a place in the queue.
+    arriving: Arc<AtomicUsize>,
+}
+
+/// A place in the queue held by an upload while it arrives; given back when dropped
+/// (the upload refused, the client gone) or when its job is queued.
+pub(crate) struct Place(Arc<AtomicUsize>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Jobs {
@@ -78,15 +94,22 @@ impl Jobs {
             map: Mutex::new(HashMap::new()),
             turns: Arc::new(Semaphore::new(limits.running)),
             tickets: AtomicU64::new(0),
+            arriving: Arc::new(AtomicUsize::new(0)),
         }
     }
 
-    /// Jobs waiting for a turn.
-    pub fn waiting(&self) -> usize {
-        lock(&self.map)
-            .values()
-            .filter(|j| matches!(j.phase(), Phase::Waiting))
-            .count()
+    /// A place in the queue for an upload about to arrive, if jobs waiting and
+    /// uploads arriving leave one.
+    pub fn reserve(&self) -> Option<Place> {
+        self.sweep();
+        let map = lock(&self.map);
+        let waiting = map.values().filter(|j| matches!(j.phase(), Phase::Waiting)).count();
+        let arriving = self.arriving.load(Ordering::SeqCst);
+        if waiting + arriving >= self.limits.waiting {
+            return None;
+        }
+        self.arriving.fetch_add(1, Ordering::SeqCst);
+        Some(Place(self.arriving.clone()))
     }
 
     /// 1 for the next job to start.
@@ -109,38 +132,62 @@ impl Jobs {
         }
     }
 
-    /// Forget results older than the limit, and the oldest beyond `KEPT_RESULTS`.
+    /// Forget results older than the limit, the oldest beyond `KEPT_RESULTS`, and the
+    /// oldest while the results kept hold more than `Limits::kept_output` bytes (the
+    /// newest is always kept: it is within `Limits::job_output`).
     fn sweep(&self) {
         let mut map = lock(&self.map);
         let keep = self.limits.keep;
         map.retain(|_, job| lock(&job.ended).is_none_or(|t| t.elapsed() < keep));
-        let mut ended: Vec<(Instant, String)> = map
+        let mut ended: Vec<(Instant, String, u64)> = map
             .iter()
-            .filter_map(|(id, job)| lock(&job.ended).map(|t| (t, id.clone())))
+            .filter_map(|(id, job)| {
+                let size = match job.phase() {
+                    Phase::Done(result) => result.bytes(),
+                    _ => 0,
+                };
+                lock(&job.ended).map(|t| (t, id.clone(), size))
+            })
             .collect();
-        if ended.len() > KEPT_RESULTS {
-            ended.sort();
-            for (_, id) in &ended[..ended.len() - KEPT_RESULTS] {
-                map.remove(id);
+        ended.sort();
+        let mut total: u64 = ended.iter().map(|e| e.2).sum();
+        let mut count = ended.len();
+        for (_, id, size) in &ended[..ended.len().saturating_sub(1)] {
+            if count <= KEPT_RESULTS && total <= self.limits.kept_output {
+                break;
             }
+            map.remove(id);
+            count -= 1;
+            total -= size;
         }
     }
 
-    /// Queue an upload; returns the job's id.
-    pub fn submit(&self, received: Received, soffice: Option<PathBuf>) -> Result<String, Refusal> {
-        self.sweep();
-        if self.waiting() >= self.limits.waiting {
-            return Err(Refusal::queue_full());
+    /// Stop every job (the server is shutting down): running ones end and remove
+    /// their folders.
+    pub fn cancel_all(&self) {
+        for job in lock(&self.map).values() {
+            job.cancel.cancel();
         }
+    }
+
+    /// Queue an upload in the place it holds; returns the job's id.
+    pub fn submit(&self, received: Received, soffice: Option<PathBuf>, place: Place) -> String {
         let id = new_id();
         let job = Arc::new(Job {
             ticket: self.tickets.fetch_add(1, Ordering::SeqCst),
             phase: Mutex::new(Phase::Waiting),
             ended: Mutex::new(None),
+            cancel: batch::Cancel::new(),
+            written: AtomicU64::new(0),
         });
-        lock(&self.map).insert(id.clone(), job.clone());
+        {
+            let mut map = lock(&self.map);
+            map.insert(id.clone(), job.clone());
+            drop(place);
+        }
         let turns = self.turns.clone();
         let time = self.limits.job_time;
+        let limits = self.limits;
         tokio::spawn(async move {
             let Ok(turn) = turns.acquire_owned().await else {
                 return;
@@ -152,31 +199,39 @@ impl Jobs {
             });
             let worker = job.clone();
             // The turn and the upload's folder go with the work: a job over its time
-            // is answered at once, but its thread keeps the turn (the machine stays
-            // bounded) and its folder is removed when it ends.
-            let work = tokio::task::spawn_blocking(move || {
+            // is answered at once and cancelled; its thread ends soon after (LibreOffice
+            // ended, temporaries removed), giving back the turn and removing the folder.
+            let mut work = tokio::task::spawn_blocking(move || {
                 let _turn = turn;
-                run(received, soffice, &worker)
+                run(received, soffice, &worker, &limits)
             });
-            let phase = match tokio::time::timeout(time, work).await {
+            let phase = match tokio::time::timeout(time, &mut work).await {
                 Ok(Ok(Ok(result))) => Phase::Done(Arc::new(result)),
                 Ok(Ok(Err(refusal))) => Phase::Failed(refusal),
                 Ok(Err(_)) => Phase::Failed(Refusal::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Máy chủ gặp lỗi khi lập báo cáo (lỗi của chương trình); hãy báo người quản trị kèm các tệp đã gửi.",
                 )),
-                Err(_) => Phase::Failed(Refusal::new(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    format!(
-                        "Quá thời gian: mỗi lần gửi được xử lý tối đa {} giây. Hãy chia thư mục thành nhiều lần gửi nhỏ hơn.",
-                        time.as_secs()
-                    ),
-                )),
+                Err(_) => {
+                    job.cancel.cancel();
+                    Phase::Failed(Refusal::new(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        format!(
+                            "Quá thời gian: mỗi lần gửi được xử lý tối đa {} giây. Hãy chia thư mục thành nhiều lần gửi nhỏ hơn.",
+                            time.as_secs()
+                        ),
+                    ))
+                }
             };
+            let cancelled = job.cancel.is_cancelled();
             job.set(phase);
             *lock(&job.ended) = Some(Instant::now());
+            if cancelled {
+                // The stopped work's own end: its turn and folder go with it.
+                let _ = work.await;
+            }
         });
-        Ok(id)
+        id
     }
 }
 
@@ -194,11 +249,12 @@ fn new_id() -> String {
     format!("{:016x}{:016x}", half(), half())
 }
 
-/// One output file: its bytes until they are in the zip.
+/// One output file: its bytes until they are in the zip, then where they are in it.
 pub(crate) struct OutFile {
     /// Its path in the zip (below the output folder).
     pub name: String,
     pub bytes: Vec<u8>,
+    range: std::ops::Range<usize>,
 }
 
 /// A file of the run that is no single commune's report (a summary, a table…), as
@@ -213,14 +269,21 @@ pub(crate) struct Output {
 }
 
 impl Finished {
-    /// One file of the result, read back from the zip.
-    pub fn file(&self, index: usize) -> Option<(&OutFile, Vec<u8>)> {
+    /// What the result holds in memory.
+    pub fn bytes(&self) -> u64 {
+        let previews: usize = self
+            .items
+            .iter()
+            .filter_map(|i| i.preview.as_ref())
+            .map(String::len)
+            .sum();
+        (self.zip.len() + previews) as u64
+    }
+
+    /// One file of the result: its bytes inside the zip (stored), not a copy.
+    pub fn file(&self, index: usize) -> Option<(&OutFile, axum::body::Bytes)> {
         let file = self.files.get(index)?;
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&self.zip)).ok()?;
-        let mut entry = archive.by_name(&file.name).ok()?;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut bytes).ok()?;
-        Some((file, bytes))
+        (file.range.end <= self.zip.len()).then(|| (file, self.zip.slice(file.range.clone())))
     }
 }
 
@@ -280,7 +343,9 @@ pub(crate) struct Finished {
     /// `check`'s closing line and the batch's.
     pub totals: String,
     pub written: usize,
-    pub zip: Vec<u8>,
+    /// Every file, stored (reports, PDFs and tables are compressed already): a
+    /// download of one file is a slice of it, of all a handle to it.
+    pub zip: axum::body::Bytes,
     pub zip_name: String,
 }
 
@@ -486,7 +551,7 @@ fn stem(path: &str) -> String {
 }
 
 /// The job itself, on a blocking thread: the CLI's batch, into the job's folder.
-fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finished, Refusal> {
+fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits) -> Result<Finished, Refusal> {
     let Received {
         dir,
         inputs,
@@ -530,6 +595,9 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
             .filter_map(|f| f.goi_y.clone())
             .collect();
     }
+    // A form writes its own format (the boxes' .docx/.odt are for the packs), as
+    // `batch -t mau.odt` does.
+    let formats = crate::plan::formats(&pack, formats, false);
     if formats.contains(&OutputFormat::Pdf) && soffice.is_none() {
         return Err(failed(
             StatusCode::BAD_REQUEST,
@@ -540,10 +608,11 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
     // other upload is a folder of commune workbooks.
     let district = single_file(&inputs)
         .filter(|_| pack.manifest.huyen.is_some())
-        .and_then(|file| batch::sources(&pack, &file).ok());
+        .and_then(|file| crate::plan::inputs(&pack, &file).ok())
+        .filter(|(sources, _)| sources.iter().all(|s| matches!(s, batch::Source::Commune(_))));
     let (sources, skipped) = match district {
         Some(found) => found,
-        None => batch::sources(&pack, &inputs).map_err(|d| {
+        None => crate::plan::inputs(&pack, &inputs).map_err(|d| {
             let message = match nothing_to_read(&inputs) {
                 Some(said) => said,
                 None => clean.diagnostic(&d).message,
@@ -575,6 +644,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         soffice,
         root,
         group_by_folder: by_folder,
+        cancel: job.cancel.clone(),
         ..batch::Options::default()
     };
     // Progress: an input counts once its report is made (or it failed); a PDF once
@@ -594,7 +664,20 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
     };
     let previews: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; total]);
     let years: Mutex<Vec<Option<i32>>> = Mutex::new(vec![None; total]);
+    // Output over the job's cap stops the run: a large form copied into every report
+    // must not fill the server's disk and memory.
+    let too_large = AtomicBool::new(false);
     let progress = |item: &batch::Item| {
+        let bytes: u64 = item
+            .ket_qua
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        if job.written.fetch_add(bytes, Ordering::SeqCst) + bytes > limits.job_output {
+            too_large.store(true, Ordering::SeqCst);
+            job.cancel.cancel();
+        }
         if let Some(&index) = index_of.get(&item.tep) {
             decide(index);
         }
@@ -628,6 +711,9 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
             format!("Không lập được báo cáo: {}", clean.diagnostic(&d)),
         )
     })?;
+    if too_large.load(Ordering::SeqCst) {
+        return Err(Refusal::output_too_large(limits.job_output));
+    }
     let mut previews = previews.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut years = years.into_inner().unwrap_or_else(|e| e.into_inner());
 
@@ -639,6 +725,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         files.push(OutFile {
             name: name.clone(),
             bytes,
+            range: 0..0,
         });
         Some((files.len() - 1, name))
     };
@@ -760,6 +847,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
     files.push(OutFile {
         name: batch::SUMMARY_FILE.into(),
         bytes: serde_json::to_vec_pretty(&shown).unwrap_or_default(),
+        range: 0..0,
     });
     if !single {
         outputs.push(Output {
@@ -788,7 +876,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         None => "ket-qua-bao-cao.zip".into(),
     };
     drop(dir);
-    Ok(Finished {
+    let finished = Finished {
         items,
         pack_note: choice.note(),
         notices,
@@ -803,7 +891,12 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job) -> Result<Finish
         files,
         zip,
         zip_name,
-    })
+    };
+    // The summary's bytes and the previews count too.
+    if finished.bytes() > limits.job_output {
+        return Err(Refusal::output_too_large(limits.job_output));
+    }
+    Ok(finished)
 }
 
 /// Why an upload has nothing to read, when every file sent was of another kind: a
@@ -864,14 +957,26 @@ fn single_file(dir: &Path) -> Option<PathBuf> {
     (entries.next().is_none() && first.is_file()).then_some(first)
 }
 
-/// Every file into one zip; each file's own bytes are let go (a single download is
-/// read back from the zip), so a result is held in memory once.
-fn zip_all(files: &mut [OutFile]) -> zip::result::ZipResult<Vec<u8>> {
+/// Every file into one zip, stored; each file's own bytes are let go and its place
+/// in the zip kept, so a result is held in memory once and never unzipped.
+fn zip_all(files: &mut [OutFile]) -> zip::result::ZipResult<axum::body::Bytes> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for file in files {
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(false);
+    for file in files.iter_mut() {
         writer.start_file(file.name.as_str(), options)?;
         writer.write_all(&std::mem::take(&mut file.bytes))?;
     }
-    Ok(writer.finish()?.into_inner())
+    let bytes = writer.finish()?.into_inner();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes))?;
+    for (i, file) in files.iter_mut().enumerate() {
+        let entry = archive.by_index_raw(i)?;
+        let start = entry
+            .data_start()
+            .ok_or_else(|| zip::result::ZipError::Io(std::io::Error::other("no data offset")))?;
+        let start = usize::try_from(start).map_err(|e| zip::result::ZipError::Io(std::io::Error::other(e)))?;
+        file.range = start..start + entry.compressed_size() as usize;
+    }
+    Ok(axum::body::Bytes::from(bytes))
 }

@@ -43,6 +43,23 @@ pub struct Limits {
     pub job_time: Duration,
     /// How long finished results stay downloadable (in memory only).
     pub keep: Duration,
+    /// Bytes of reports one job may make (written and kept); over it the job stops
+    /// and is refused (413).
+    pub job_output: u64,
+    /// Bytes of every finished result kept at once; the oldest results go first.
+    pub kept_output: u64,
+    /// Connections open at once, and from one address; one more is answered 503
+    /// and closed at once.
+    pub connections: usize,
+    pub connections_per_client: usize,
+    /// Time a client has to send a request's headers.
+    pub header_time: Duration,
+    /// Time an upload may go without a byte, and the time a whole upload may take
+    /// (408 after either; its temporary folder is removed).
+    pub body_idle: Duration,
+    pub upload_time: Duration,
+    /// The pause before answering a wrong access token, grown by each recent wrong one.
+    pub token_pause: Duration,
 }
 
 impl Default for Limits {
@@ -55,6 +72,14 @@ impl Default for Limits {
             waiting: 32,
             job_time: Duration::from_secs(300),
             keep: Duration::from_secs(30 * 60),
+            job_output: 256 * 1024 * 1024,
+            kept_output: 1024 * 1024 * 1024,
+            connections: 512,
+            connections_per_client: 64,
+            header_time: Duration::from_secs(10),
+            body_idle: Duration::from_secs(30),
+            upload_time: Duration::from_secs(15 * 60),
+            token_pause: Duration::from_millis(250),
         }
     }
 }
@@ -140,6 +165,15 @@ impl Refusal {
             "Chưa chọn tệp nào: hãy chọn một hoặc nhiều tệp bảng tính (.xlsx, .xls, .ods) hoặc một tệp .zip của thư mục.",
         )
     }
+    pub(crate) fn output_too_large(limit: u64) -> Refusal {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "Kết quả quá lớn: mỗi lần gửi được lập tối đa {} báo cáo (thường do mẫu báo cáo riêng chứa ảnh hoặc tệp nhúng rất lớn, chép vào từng báo cáo). Hãy thu nhỏ mẫu hoặc gửi ít tệp hơn mỗi lần.",
+                size(limit)
+            ),
+        )
+    }
     fn queue_full() -> Refusal {
         Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -153,6 +187,17 @@ impl Refusal {
         Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Lỗi của máy chủ khi lưu tệp tạm (đĩa đầy hoặc không có quyền ghi); hãy báo người quản trị: chi tiết ở cửa sổ chạy máy chủ.",
+        )
+    }
+    fn stalled(limits: &Limits, idle: bool) -> Refusal {
+        let said = if idle {
+            format!("không nhận thêm được gì trong {} giây", limits.body_idle.as_secs())
+        } else {
+            format!("chưa gửi xong sau {} phút", limits.upload_time.as_secs().div_ceil(60))
+        };
+        Refusal::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("Các tệp gửi lên {said} (đường truyền quá chậm hoặc bị ngắt); đã bỏ phần đã nhận. Hãy gửi lại."),
         )
     }
     fn body(e: axum::extract::multipart::MultipartError, limit: usize) -> Refusal {
@@ -179,19 +224,25 @@ struct App {
     config: Config,
     jobs: Jobs,
     pages: page::Pages,
+    throttle: Throttle,
 }
 
 type Shared = Arc<App>;
 
 /// The page's routes, ready to serve (also driven directly by the tests).
 pub fn router(config: Config) -> Router {
+    build(config).0
+}
+
+fn build(config: Config) -> (Router, Shared) {
     let limit = config.limits.request;
     let app = Arc::new(App {
         jobs: Jobs::new(config.limits),
         pages: page::Pages::new(&config.limits),
+        throttle: Throttle::default(),
         config,
     });
-    Router::new()
+    let router = Router::new()
         .route("/", get(home))
         .route("/kieu.css", get(stylesheet))
         .route("/dang-nhap", post(login))
@@ -204,37 +255,226 @@ pub fn router(config: Config) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        // One check of the token for every route, the fallback and any route added
+        // later: no handler has to remember it.
+        .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
         .layer(axum::middleware::map_response_with_state(app.clone(), in_vietnamese))
-        .with_state(app)
+        .with_state(app.clone());
+    (router, app)
 }
 
-/// The body limit's own 413 (a request whose Content-Length is over it) is bare
-/// English; it gets the page's message.
+/// Answers that axum or tower make on their own (a body over the limit, an address
+/// that does not parse, a form that does not deserialize, a wrong method) are bare
+/// English; they get the page's Vietnamese.
 async fn in_vietnamese(State(app): State<Shared>, response: Response) -> Response {
-    let bare = !response
+    let kind = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && bare {
-        return refuse(&app, Refusal::request_too_large(app.config.limits.request));
+        .unwrap_or_default();
+    let ours = kind.starts_with("text/html") || kind.starts_with("application/json");
+    let status = response.status();
+    if ours || !(status.is_client_error() || status.is_server_error()) {
+        return response;
     }
-    response
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => return refuse(&app, Refusal::request_too_large(app.config.limits.request)),
+        StatusCode::NOT_FOUND => "Không có trang này. Hãy quay lại trang chủ.",
+        StatusCode::METHOD_NOT_ALLOWED => "Trang này không nhận kiểu yêu cầu này. Hãy mở trang chủ và dùng các nút trên trang.",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => {
+            "Dữ liệu biểu mẫu gửi lên không đúng (thiếu ô hoặc sai kiểu). Hãy mở lại trang chủ và gửi lại bằng biểu mẫu trên trang."
+        }
+        StatusCode::BAD_REQUEST => "Địa chỉ trang không đúng (có thể bị cắt hoặc gõ nhầm). Hãy mở lại trang chủ và dùng các liên kết trên trang.",
+        StatusCode::REQUEST_TIMEOUT => "Trình duyệt gửi yêu cầu quá chậm; hãy thử lại.",
+        _ if status.is_server_error() => "Lỗi của máy chủ; hãy thử lại sau hoặc báo người quản trị.",
+        _ => "Yêu cầu không hợp lệ. Hãy mở lại trang chủ.",
+    };
+    refuse(&app, Refusal::new(status, message))
 }
 
-/// Serve until Ctrl-C.
+/// Serve until Ctrl-C or SIGTERM (what systemd and Docker send); either cleans up
+/// alike: running jobs are cancelled, every temporary folder removed.
 pub async fn serve(addr: std::net::SocketAddr, config: Config) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, router(config))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+    serve_on(listener, config, stop_signal()).await
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Serve on a listener until `stop`: each connection has `Limits::header_time` to
+/// send its headers, and beyond `Limits::connections` (or
+/// `Limits::connections_per_client` from one address) a connection is answered 503
+/// and closed, so slow or half-sent requests cannot take the page down. On `stop`,
+/// jobs are cancelled, open requests get a few seconds, and whatever is left is
+/// dropped with its temporary folder.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    stop: impl std::future::Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let limits = config.limits;
+    let (router, app) = build(config);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let open = Arc::new(Connections::default());
+    let mut tasks = tokio::task::JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                // Out of file descriptors and the like: wait, do not spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        while tasks.try_join_next().is_some() {}
+        let Some(slot) = open.take(peer.ip(), &limits) else {
+            tasks.spawn(busy(stream));
+            continue;
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            tower::ServiceExt::oneshot(router.clone(), request)
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_time)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tasks.spawn(async move {
+            let _slot = slot;
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    eprintln!("Đang dừng máy chủ: dừng các việc đang lập và xóa tệp tạm.");
+    app.jobs.cancel_all();
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+    }
+    // Connections still open (a stalled upload) end here, their folders with them.
+    tasks.shutdown().await;
+    Ok(())
+}
+
+/// Connections open, in all and by address.
+#[derive(Default)]
+struct Connections {
+    by_client: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
+}
+
+struct ConnectionSlot {
+    open: Arc<Connections>,
+    client: std::net::IpAddr,
+}
+
+impl Connections {
+    fn take(self: &Arc<Self>, client: std::net::IpAddr, limits: &Limits) -> Option<ConnectionSlot> {
+        let mut by_client = self.by_client.lock().unwrap_or_else(|e| e.into_inner());
+        let total: usize = by_client.values().sum();
+        let mine = by_client.get(&client).copied().unwrap_or(0);
+        if total >= limits.connections || mine >= limits.connections_per_client {
+            return None;
+        }
+        *by_client.entry(client).or_default() += 1;
+        Some(ConnectionSlot {
+            open: self.clone(),
+            client,
         })
-        .await
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut by_client = self.open.by_client.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = by_client.get_mut(&self.client) {
+            *n -= 1;
+            if *n == 0 {
+                by_client.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// A connection over the cap: a short 503 in Vietnamese, then closed.
+async fn busy(mut stream: tokio::net::TcpStream) {
+    let body = "Máy chủ đang bận: quá nhiều kết nối cùng lúc. Hãy thử lại sau ít phút.";
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 30\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(answer.as_bytes())).await;
 }
 
 // ---------------------------------------------------------------- access token
 
 const TOKEN_COOKIE: &str = "ma_truy_cap";
+
+/// Why a token cannot be used, said at start-up; None when it can. Any other token
+/// works: the cookie carries it percent-encoded (Vietnamese letters, «;», spaces).
+pub fn token_problem(token: &str) -> Option<String> {
+    if token.is_empty() {
+        Some("mã truy cập rỗng: hãy đặt một mã, hoặc bỏ tùy chọn --ma-truy-cap".into())
+    } else if token.chars().any(char::is_control) {
+        Some("mã truy cập chứa ký tự điều khiển (xuống dòng, tab…) nên không gõ được trên trang".into())
+    } else if token.trim() != token {
+        Some("mã truy cập có dấu cách ở đầu hoặc cuối, người dùng dễ gõ thiếu; hãy bỏ các dấu cách đó".into())
+    } else {
+        None
+    }
+}
+
+/// Every byte but letters, digits and `-._~` as %XX: a cookie value of plain ASCII.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
 
 enum Access {
     Granted,
@@ -244,47 +484,91 @@ enum Access {
     Wrong,
 }
 
-fn same(a: &str, b: &str) -> bool {
+fn same(a: &[u8], b: &[u8]) -> bool {
     // Length and every byte, without an early exit on the first difference.
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn access(app: &App, headers: &HeaderMap) -> Access {
-    let Some(expected) = &app.config.token else {
-        return Access::Granted;
-    };
-    let from_header = headers
-        .get("x-ma-truy-cap")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+fn access(expected: &str, headers: &HeaderMap) -> Access {
+    // The header as sent (UTF-8 bytes) or percent-encoded, as programs find easier.
+    let from_header = headers.get("x-ma-truy-cap").map(|v| {
+        let raw = v.as_bytes();
+        same(raw, expected.as_bytes())
+            || std::str::from_utf8(raw)
+                .ok()
+                .and_then(percent_decode)
+                .is_some_and(|d| same(d.as_bytes(), expected.as_bytes()))
+    });
     let from_cookie = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .filter_map(|c| {
-            c.trim()
-                .strip_prefix(TOKEN_COOKIE)?
-                .strip_prefix('=')
-                .map(str::to_string)
-        })
+        .filter_map(|c| c.trim().strip_prefix(TOKEN_COOKIE)?.strip_prefix('='))
+        .map(|v| percent_decode(v).is_some_and(|d| same(d.as_bytes(), expected.as_bytes())))
         .next();
     match from_header.or(from_cookie) {
         None => Access::Missing,
-        Some(given) if same(&given, expected) => Access::Granted,
-        Some(_) => Access::Wrong,
+        Some(true) => Access::Granted,
+        Some(false) => Access::Wrong,
     }
 }
 
-fn denied(app: &App, how: Access) -> Option<Response> {
-    match how {
-        Access::Granted => None,
-        Access::Missing => Some(app.pages.login(StatusCode::UNAUTHORIZED, None)),
-        Access::Wrong => Some(app.pages.login(
+/// Wrong tokens, counted over the last ten minutes: each is answered after a pause
+/// that grows with them, one at a time, and logged on the console.
+#[derive(Default)]
+struct Throttle {
+    recent: std::sync::Mutex<(u32, Option<std::time::Instant>)>,
+    one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+impl Throttle {
+    async fn wrong(&self, app: &App, client: Option<std::net::SocketAddr>) -> Response {
+        let n = {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            if recent.1.is_some_and(|t| t.elapsed() > Duration::from_secs(600)) {
+                recent.0 = 0;
+            }
+            recent.0 += 1;
+            recent.1 = Some(std::time::Instant::now());
+            recent.0
+        };
+        let from = client.map_or_else(|| "không rõ địa chỉ".to_string(), |c| c.ip().to_string());
+        eprintln!("Mã truy cập sai từ {from} (lần thứ {n} trong 10 phút gần đây).");
+        let pause = (app.config.limits.token_pause * n).min(Duration::from_secs(5));
+        let _turn = self.one_at_a_time.lock().await;
+        tokio::time::sleep(pause).await;
+        app.pages.login(
             StatusCode::FORBIDDEN,
             Some("Mã truy cập không đúng. Hãy hỏi người quản trị máy chủ."),
-        )),
+        )
     }
+}
+
+/// The token, checked once for every request but the login and the stylesheet.
+async fn guard(State(app): State<Shared>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let Some(expected) = &app.config.token else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path();
+    if path == "/dang-nhap" || path == "/kieu.css" {
+        return next.run(request).await;
+    }
+    match access(expected, request.headers()) {
+        Access::Granted => next.run(request).await,
+        Access::Missing => app.pages.login(StatusCode::UNAUTHORIZED, None),
+        Access::Wrong => {
+            let client = client_of(&request);
+            app.throttle.wrong(&app, client).await
+        }
+    }
+}
+
+fn client_of<B>(request: &axum::http::Request<B>) -> Option<std::net::SocketAddr> {
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0)
 }
 
 #[derive(serde::Deserialize)]
@@ -292,20 +576,29 @@ struct LoginForm {
     ma_truy_cap: String,
 }
 
-async fn login(State(app): State<Shared>, axum::Form(form): axum::Form<LoginForm>) -> Response {
+async fn login(
+    State(app): State<Shared>,
+    extensions: axum::http::Extensions,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
     match &app.config.token {
-        Some(expected) if same(&form.ma_truy_cap, expected) => {
+        Some(expected) if same(form.ma_truy_cap.as_bytes(), expected.as_bytes()) => {
             let mut response = Redirect::to("/").into_response();
-            let cookie = format!("{TOKEN_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", form.ma_truy_cap);
+            let cookie = format!(
+                "{TOKEN_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+                percent_encode(&form.ma_truy_cap)
+            );
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().insert(header::SET_COOKIE, value);
             }
             response
         }
-        Some(_) => app.pages.login(
-            StatusCode::FORBIDDEN,
-            Some("Mã truy cập không đúng. Hãy hỏi người quản trị máy chủ."),
-        ),
+        Some(_) => {
+            let client = extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0);
+            app.throttle.wrong(&app, client).await
+        }
         None => Redirect::to("/").into_response(),
     }
 }
@@ -319,12 +612,8 @@ struct HomeQuery {
 
 async fn home(
     State(app): State<Shared>,
-    headers: HeaderMap,
     query: Result<axum::extract::Query<HomeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Some(r) = denied(&app, access(&app, &headers)) {
-        return r;
-    }
     // Only an embedded pack's name is ever checked; anything else is ignored.
     let chosen = query
         .ok()
@@ -359,25 +648,38 @@ fn refuse(app: &App, refusal: Refusal) -> Response {
 /// client is sent to its page.
 async fn upload(
     State(app): State<Shared>,
-    headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    if let Some(r) = denied(&app, access(&app, &headers)) {
-        return r;
-    }
-    // Refused before a byte is read when the queue is full.
-    if app.jobs.waiting() >= app.config.limits.waiting {
+    // An upload in flight holds a place in the queue: refused before a byte is read
+    // when the queue is full, counting the uploads still arriving.
+    let Some(place) = app.jobs.reserve() else {
         return refuse(&app, Refusal::queue_full());
-    }
+    };
     let Ok(multipart) = multipart else {
         return refuse(&app, Refusal::no_files());
     };
-    match receive(&app, multipart).await {
-        Ok(received) => match app.jobs.submit(received, app.config.soffice.clone()) {
-            Ok(id) => Redirect::to(&format!("/viec/{id}")).into_response(),
-            Err(refusal) => refuse(&app, refusal),
-        },
+    let limits = app.config.limits;
+    let received = match tokio::time::timeout(limits.upload_time, receive(&app, multipart)).await {
+        Ok(received) => received,
+        Err(_) => Err(Refusal::stalled(&limits, false)),
+    };
+    match received {
+        Ok(received) => {
+            let id = app.jobs.submit(received, app.config.soffice.clone(), place);
+            Redirect::to(&format!("/viec/{id}")).into_response()
+        }
         Err(refusal) => refuse(&app, refusal),
+    }
+}
+
+/// The next part of an upload, within `Limits::body_idle`.
+async fn next<T>(
+    limits: &Limits,
+    part: impl std::future::Future<Output = Result<T, axum::extract::multipart::MultipartError>>,
+) -> Result<T, Refusal> {
+    match tokio::time::timeout(limits.body_idle, part).await {
+        Ok(result) => result.map_err(|e| Refusal::body(e, limits.request)),
+        Err(_) => Err(Refusal::stalled(limits, true)),
     }
 }
 
@@ -411,15 +713,11 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
     let mut by_folder = false;
     let mut formats = Vec::new();
     let mut received_bytes = 0usize;
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| Refusal::body(e, limits.request))?
-    {
+    while let Some(mut field) = next(&limits, multipart.next_field()).await? {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
             "dinh_dang" => {
-                let text = field.text().await.map_err(|e| Refusal::body(e, limits.request))?;
+                let text = next(&limits, field.text()).await?;
                 if let Some(f) = crate::write::OutputFormat::parse(&text) {
                     if !formats.contains(&f) {
                         formats.push(f);
@@ -427,12 +725,12 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
                 }
             }
             "nhom" => {
-                let text = field.text().await.map_err(|e| Refusal::body(e, limits.request))?;
+                let text = next(&limits, field.text()).await?;
                 by_folder = text.trim() == "thu-muc";
             }
             "mau_co_san" => {
                 // «tu-dong» (or anything else): chosen from the workbooks' year.
-                let text = field.text().await.map_err(|e| Refusal::body(e, limits.request))?;
+                let text = next(&limits, field.text()).await?;
                 builtin = crate::template::Pack::builtin_names().find(|n| *n == text.trim());
             }
             "tep" | "mau" => {
@@ -466,7 +764,7 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
                     gathered.create(&safe)?
                 };
                 let mut file = tokio::fs::File::from_std(file);
-                while let Some(chunk) = field.chunk().await.map_err(|e| Refusal::body(e, limits.request))? {
+                while let Some(chunk) = next(&limits, field.chunk()).await? {
                     received_bytes += chunk.len();
                     if received_bytes > limits.request {
                         return Err(Refusal::request_too_large(limits.request));
@@ -522,10 +820,7 @@ async fn receive(app: &App, mut multipart: Multipart) -> Result<Received, Refusa
     })
 }
 
-async fn job_page(State(app): State<Shared>, headers: HeaderMap, UrlPath(id): UrlPath<String>) -> Response {
-    if let Some(r) = denied(&app, access(&app, &headers)) {
-        return r;
-    }
+async fn job_page(State(app): State<Shared>, UrlPath(id): UrlPath<String>) -> Response {
     let Some(job) = app.jobs.get(&id) else {
         return gone(&app);
     };
@@ -540,10 +835,7 @@ async fn job_page(State(app): State<Shared>, headers: HeaderMap, UrlPath(id): Ur
 
 /// The job's state as JSON, for a page or program that polls without reloading:
 /// `{"trang_thai": "cho" | "dang_lap" | "xong" | "loi", …}`.
-async fn progress(State(app): State<Shared>, headers: HeaderMap, UrlPath(id): UrlPath<String>) -> Response {
-    if let Some(r) = denied(&app, access(&app, &headers)) {
-        return r;
-    }
+async fn progress(State(app): State<Shared>, UrlPath(id): UrlPath<String>) -> Response {
     let Some(job) = app.jobs.get(&id) else {
         return (
             StatusCode::NOT_FOUND,
@@ -577,21 +869,14 @@ fn gone(app: &App) -> Response {
     )
 }
 
-async fn preview(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-    UrlPath((id, index)): UrlPath<(String, usize)>,
-) -> Response {
-    if let Some(r) = denied(&app, access(&app, &headers)) {
-        return r;
-    }
+async fn preview(State(app): State<Shared>, UrlPath((id, index)): UrlPath<(String, usize)>) -> Response {
     match app.jobs.finished(&id) {
         Some(result) if index < result.items.len() => app.pages.preview(&id, &result, index),
         _ => gone(&app),
     }
 }
 
-fn attachment(name: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+fn attachment(name: &str, mime: &'static str, bytes: axum::body::Bytes) -> Response {
     // Names are our own ASCII slugs; quoted all the same.
     let disposition = format!("attachment; filename=\"{}\"", name.replace('"', ""));
     let mut response = ([(header::CONTENT_TYPE, mime)], bytes).into_response();
@@ -601,14 +886,7 @@ fn attachment(name: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
     response
 }
 
-async fn download_one(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-    UrlPath((id, index)): UrlPath<(String, usize)>,
-) -> Response {
-    if let Some(r) = denied(&app, access(&app, &headers)) {
-        return r;
-    }
+async fn download_one(State(app): State<Shared>, UrlPath((id, index)): UrlPath<(String, usize)>) -> Response {
     let Some(result) = app.jobs.finished(&id) else {
         return gone(&app);
     };
@@ -618,10 +896,7 @@ async fn download_one(
     }
 }
 
-async fn download_all(State(app): State<Shared>, headers: HeaderMap, UrlPath(id): UrlPath<String>) -> Response {
-    if let Some(r) = denied(&app, access(&app, &headers)) {
-        return r;
-    }
+async fn download_all(State(app): State<Shared>, UrlPath(id): UrlPath<String>) -> Response {
     match app.jobs.finished(&id) {
         Some(result) => attachment(&result.zip_name, "application/zip", result.zip.clone()),
         None => gone(&app),

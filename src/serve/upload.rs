@@ -32,10 +32,32 @@ pub fn safe_name(raw: &str) -> Option<String> {
             }
         })
         .collect();
-    if name.is_empty() || name == "." || name.len() > 200 {
+    if name.is_empty() || name == "." {
         return None;
     }
-    Some(name)
+    Some(fit(&name))
+}
+
+/// Bytes of a name we create: file systems take 255, and « (2)» may be added to
+/// tell two files of the same name apart.
+const NAME_BYTES: usize = 240;
+
+/// A name cut to `NAME_BYTES` at a letter's boundary, its extension kept: a long
+/// Vietnamese name (3 bytes a letter) is taken, as the command line takes it.
+fn fit(name: &str) -> String {
+    if name.len() <= NAME_BYTES {
+        return name.to_string();
+    }
+    let ext = match name.rfind('.') {
+        Some(i) if i > 0 && name.len() - i <= 10 => &name[i..],
+        _ => "",
+    };
+    let stem = &name[..name.len() - ext.len()];
+    let mut end = NAME_BYTES - ext.len();
+    while !stem.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{ext}", stem[..end].trim_end())
 }
 
 /// Files being gathered into one folder, with the limits of one request.
@@ -229,5 +251,14 @@ mod tests {
         assert_eq!(safe_name("line\nbreak.xlsx"), None);
         assert_eq!(safe_name("thu-muc/"), None);
         assert_eq!(safe_name("a?b.xlsx").as_deref(), Some("a_b.xlsx"));
+    }
+
+    #[test]
+    fn a_long_vietnamese_name_is_cut_to_fit_keeping_its_extension() {
+        let long = format!("{}.xlsx", "Báo cáo kết quả xây dựng nông thôn mới ".repeat(10));
+        let cut = safe_name(&long).unwrap();
+        assert!(cut.len() <= NAME_BYTES, "{}", cut.len());
+        assert!(cut.ends_with(".xlsx"));
+        assert!(long.starts_with(cut.trim_end_matches(".xlsx")));
     }
 }

@@ -8,6 +8,7 @@
 //! process group, and the whole group is ended: on time-out, when the run is
 //! stopped, and after a normal exit (anything it left behind).
 
+use crate::batch::Cancel;
 use crate::error::{Diagnostic, Kind, Place};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -84,6 +85,17 @@ fn is_pdf(path: &Path) -> bool {
 /// rename from a temporary folder beside them) or not at all. Messages name the
 /// target (the report), never the temporary source.
 pub fn convert(soffice: &Path, jobs: &[(PathBuf, PathBuf)], per_file: Duration) -> Vec<Result<(), Diagnostic>> {
+    convert_until(soffice, jobs, per_file, &Cancel::new())
+}
+
+/// As `convert`, LibreOffice ended (with every process it started) as soon as the
+/// run is cancelled.
+pub fn convert_until(
+    soffice: &Path,
+    jobs: &[(PathBuf, PathBuf)],
+    per_file: Duration,
+    cancel: &Cancel,
+) -> Vec<Result<(), Diagnostic>> {
     if jobs.is_empty() {
         return Vec::new();
     }
@@ -133,7 +145,7 @@ pub fn convert(soffice: &Path, jobs: &[(PathBuf, PathBuf)], per_file: Duration) 
             .map(|k| {
                 let chunk: Vec<&PathBuf> = inputs.iter().skip(k).step_by(pools).collect();
                 let out = work.path().join(format!("pdf-{k}"));
-                scope.spawn(move || run_pool(soffice, &chunk, &out, per_file))
+                scope.spawn(move || run_pool(soffice, &chunk, &out, per_file, cancel))
             })
             .collect();
         handles
@@ -183,7 +195,7 @@ fn file_name(path: &Path) -> String {
 
 /// One LibreOffice process converting a chunk of files, in a process group of its
 /// own that is ended with it.
-fn run_pool(soffice: &Path, inputs: &[&PathBuf], out: &Path, per_file: Duration) -> Ended {
+fn run_pool(soffice: &Path, inputs: &[&PathBuf], out: &Path, per_file: Duration, cancel: &Cancel) -> Ended {
     let Ok(profile) = tempfile::Builder::new().prefix("baocao-lo-").tempdir() else {
         return Ended::NotStarted;
     };
@@ -212,7 +224,7 @@ fn run_pool(soffice: &Path, inputs: &[&PathBuf], out: &Path, per_file: Duration)
     let ended = loop {
         match child.try_wait() {
             Ok(Some(_)) => break Ended::Exited,
-            Ok(None) if crate::batch::stop_requested() => break Ended::Stopped,
+            Ok(None) if cancel.is_cancelled() => break Ended::Stopped,
             Ok(None) if Instant::now() >= deadline => break Ended::TimedOut,
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
             Err(_) => break Ended::Exited,
