@@ -136,11 +136,13 @@ fn break_scores(words: &[&str]) -> Vec<i32> {
     while i < words.len() {
         if let Some(unit) = UNITS.iter().find(|u| starts_with_words(&low, i, u)) {
             let mut j = i + unit.len();
-            // The unit word(s) and the first word of the name stay together.
+            // The unit word(s) and the first word of the name stay together («tỉnh
+            // Quảng / Ngãi» is worse than a break before «tỉnh»), except where the
+            // unit opens the line: «PHƯỜNG / TRƯƠNG QUANG TRỌNG» keeps the name whole.
             for flag in &mut in_name[i + 1..j.min(words.len())] {
                 *flag = true;
             }
-            if j < words.len() {
+            if j < words.len() && i > 0 {
                 in_name[j] = true;
             }
             j += 1;
@@ -324,6 +326,11 @@ mod tests {
         assert_eq!(
             lines("SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", 26, true, AGENCY),
             ["SỞ VĂN HÓA, THỂ THAO", "VÀ DU LỊCH"]
+        );
+        // A unit whose name is too long for the column keeps the name whole.
+        assert_eq!(
+            lines("PHƯỜNG TRƯƠNG QUANG TRỌNG", 26, true, AGENCY),
+            ["PHƯỜNG", "TRƯƠNG QUANG TRỌNG"]
         );
         // A line that fits is left as it is.
         assert_eq!(lines("XÃ BA THÀNH", 26, true, AGENCY), ["XÃ BA THÀNH"]);
