@@ -1520,6 +1520,25 @@ pub fn is_numbering_row(sheet: &Sheet, row: u32, first_col: u32, end_col: u32) -
     cells >= 3
 }
 
+/// Is a cell of the STT column a row number («3», «3.1», «IV», «a)»), as a blank
+/// form numbers its empty rows? A label there («Tổng cộng» merged across the
+/// first columns of a total row) is data.
+fn is_row_number(value: &Value) -> bool {
+    match value {
+        Value::Number(_) => true,
+        Value::Text(t) => {
+            let t = t.trim();
+            !t.is_empty()
+                && t.chars().count() <= 8
+                && (t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ')' | '-'))
+                    || t.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C' | '.' | ')'))
+                    || (t.trim_end_matches([')', '.']).chars().count() == 1
+                        && t.chars().next().is_some_and(|c| c.is_ascii_lowercase())))
+        }
+        _ => false,
+    }
+}
+
 /// Does a header name the row-number column («STT», «TT», «Số TT»)?
 pub fn is_stt_header(text: &str) -> bool {
     matches!(fold(text).as_str(), "stt" | "tt" | "so tt" | "so thu tu" | "thu tu")
@@ -1692,10 +1711,10 @@ fn bind_table(
         .map(|(_, &c)| c)
         .collect();
     for r in start..sheet.end_row() {
-        if columns
-            .values()
-            .all(|&c| stt.contains(&c) || sheet.value(r, c).is_empty())
-        {
+        if columns.values().all(|&c| {
+            let v = sheet.value(r, c);
+            v.is_empty() || (stt.contains(&c) && is_row_number(v))
+        }) {
             if r - last_data_row.max(start) + 1 >= EMPTY_ROWS_END_TABLE {
                 if let Some(stray) = next_filled(sheet, r + 1, columns.values().copied()) {
                     sink.warnings

@@ -680,3 +680,66 @@ fn the_officers_table_holds_the_summary_totals() {
     let again = common::province_table(dir.path(), "ra2");
     assert_eq!(std::fs::read(&t.xlsx).unwrap(), std::fs::read(&again.xlsx).unwrap());
 }
+
+/// A workbook saved by a program that writes formulas without their values
+/// (openpyxl, many web exports) has empty totals: the report is still made, with
+/// the rows' sums where the totals were, and a warning names each empty total.
+#[test]
+fn totals_saved_without_their_values_are_summed_from_the_rows_with_a_warning() {
+    let dir = temp_dir();
+    let original = samples().join("tinh-quang-ngai/Mộ Đức (cũ)/Mộ Đức.xlsx");
+    let bytes = std::fs::read(&original).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        if name.starts_with("xl/worksheets/") {
+            data = without_cached_values(&String::from_utf8(data).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut out, &data).unwrap();
+    }
+    std::fs::write(dir.path().join("Mộ Đức.xlsx"), out.finish().unwrap().into_inner()).unwrap();
+    std::fs::copy(&original, dir.path().join("goc.xlsx")).unwrap();
+
+    let roads = |file: &str| -> (String, String) {
+        let out = baocao(
+            &["render", file, "-t", "bao-cao-ntm-2025", "-o", &format!("{file}.docx")],
+            dir.path(),
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = docx_paragraphs(&std::fs::read(dir.path().join(format!("{file}.docx"))).unwrap()).join("\n");
+        let line = text
+            .lines()
+            .find(|l| l.contains("tấn xi măng"))
+            .unwrap_or_else(|| panic!("{text}"))
+            .to_string();
+        (line, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (expected, _) = roads("goc.xlsx");
+    let (got, stderr) = roads("Mộ Đức.xlsx");
+    assert_eq!(got, expected);
+    assert!(
+        stderr.contains("PL2 Bê tông nông thôn › D44: ô tổng không có số"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("F44: ô tổng không có số"), "{stderr}");
+}
+
+/// `<c …><f>SUM(…)</f><v>3275</v></c>` → `<c …><f>SUM(…)</f><v></v></c>`, as openpyxl
+/// writes formulas it cannot calculate.
+fn without_cached_values(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(f) = rest.find("</f><v>") {
+        let (head, tail) = rest.split_at(f + "</f><v>".len());
+        out.push_str(head);
+        let end = tail.find("</v>").unwrap();
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
