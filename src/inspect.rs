@@ -3,7 +3,7 @@
 //! province's workbook starts from something real.
 
 use crate::bind::{self, fold, plain};
-use crate::doc::{Block, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Properties, Row, Table};
+use crate::doc::{Align, Block, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Properties, Row, Table};
 use crate::official::{self, Meta};
 use crate::sheet_table::{self, Area};
 use crate::workbook::{self, Sheet, Value, Workbook};
@@ -1200,8 +1200,7 @@ pub fn starter(book: &Workbook) -> Starter {
             );
             let _ = writeln!(sections, "[du_lieu.{data}.cot]");
             let mut cols = BTreeSet::new();
-            let mut headers = Vec::new();
-            let mut cells = Vec::new();
+            let mut columns = Vec::new();
             for (_, header, kind) in &t.columns {
                 let leaf = header.rsplit(" / ").next().unwrap_or(header);
                 let k = key(leaf, &mut cols);
@@ -1212,14 +1211,14 @@ pub fn starter(book: &Workbook) -> Starter {
                     format!(", kieu = \"{kieu}\"")
                 };
                 let _ = writeln!(sections, "{k} = {{ tieu_de = {}{typed} }}", toml_str(header));
-                headers.push(form_text(header));
-                cells.push(shown(&format!("dong.{k}"), kieu));
+                columns.push(FormColumn {
+                    header: form_text(header),
+                    cell: shown(&format!("dong.{k}"), kieu),
+                    numeric: *kind == ColumnKind::Number,
+                });
             }
             parts.push((heading, format!("{{{{ bang_tinh(\"{data}\") }}}}\n")));
-            form_parts.push((
-                form_text(&t.sheet.to_uppercase()),
-                FormPart::Table { data, headers, cells },
-            ));
+            form_parts.push((form_text(&t.sheet.to_uppercase()), FormPart::Table { data, columns }));
         }
     }
     let known_sections = builtin_sections();
@@ -1356,11 +1355,17 @@ enum FormPart {
     /// "- Label: {{ tag }}" lines.
     Lines(Vec<String>),
     /// A table: a header row and one row repeated for every row of `data`.
-    Table {
-        data: String,
-        headers: Vec<String>,
-        cells: Vec<String>,
-    },
+    Table { data: String, columns: Vec<FormColumn> },
+}
+
+/// A column of a form's table.
+struct FormColumn {
+    /// The header as the sheet writes it ("Trên / Dưới"), as form text.
+    header: String,
+    /// The tag that prints the row's cell.
+    cell: String,
+    /// Numbers, printed right-aligned.
+    numeric: bool,
 }
 
 /// Text from the workbook placed in a Word form as itself: with a tag delimiter in
@@ -1537,31 +1542,41 @@ impl Starter {
                             .push(BodyBlock::Paragraph(vec![Inline::plain(marks.inline(line))]));
                     }
                 }
-                FormPart::Table { data, headers, cells } => {
-                    let cell = |text: String, bold: bool| {
+                FormPart::Table { data, columns } => {
+                    let cell = |text: String, bold: bool, align: Align| {
                         let inline = if bold { Inline::bold(text) } else { Inline::plain(text) };
                         Cell::new(vec![Paragraph::new(
                             ParaStyle {
                                 size: 24,
+                                align,
                                 ..ParaStyle::default()
                             },
                             vec![inline],
                         )])
                     };
                     let whole_row = |text: String| {
-                        let mut c = cell(text, false);
-                        c.col_span = headers.len() as u32;
+                        let mut c = cell(text, false, Align::Left);
+                        c.col_span = columns.len() as u32;
                         Row { cells: vec![c] }
                     };
                     let table = Table {
-                        columns: vec![1000; headers.len()],
+                        columns: vec![1000; columns.len()],
                         rows: vec![
                             Row {
-                                cells: headers.iter().map(|h| cell(marks.inline(h), true)).collect(),
+                                cells: columns
+                                    .iter()
+                                    .map(|c| cell(marks.inline(&c.header), true, Align::Center))
+                                    .collect(),
                             },
                             whole_row(marks.inline(format!("{{%tr for dong in {data} %}}"))),
                             Row {
-                                cells: cells.iter().map(|c| cell(marks.inline(c), false)).collect(),
+                                cells: columns
+                                    .iter()
+                                    .map(|c| {
+                                        let align = if c.numeric { Align::Right } else { Align::Left };
+                                        cell(marks.inline(&c.cell), false, align)
+                                    })
+                                    .collect(),
                             },
                             whole_row(marks.inline("{%tr endfor %}")),
                         ],

@@ -603,3 +603,75 @@ fn recipients_one_per_cell_to_the_right_are_each_a_line_of_noi_nhan() {
     );
     assert!(paragraphs.iter().any(|p| p == "Lê Văn Tám"), "{paragraphs:#?}");
 }
+
+/// The report of a sample commune filled from the starter Word form of another
+/// (`inspect --mau-docx` on Ba Thành, Ba Khâm filled): its document.xml and styles.xml.
+fn sample_form_report() -> (common::xml::Node, common::xml::Node) {
+    let dir = temp_dir();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let sample = samples.join("Ba Thành.xlsx");
+    let out = baocao(
+        &["inspect", sample.to_str().unwrap(), "--manifest", "mau", "--mau-docx"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let commune = samples.join("huyen-ba-to/Ba Khâm.xlsx");
+    let out = baocao(
+        &["render", commune.to_str().unwrap(), "-t", "mau", "-o", "ba-kham.docx"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = dir.path().join("ba-kham.docx");
+    if let Some((ok, report)) = common::validate(&path) {
+        assert!(ok, "{report}");
+    }
+    let parts = common::xml::unzip(&std::fs::read(&path).unwrap());
+    (
+        common::xml::parse(&parts["word/document.xml"]),
+        common::xml::parse(&parts["word/styles.xml"]),
+    )
+}
+
+/// The body tables of a report (the letterhead and signature tables left out): each
+/// a list of rows, each row its cells.
+fn data_tables(doc: &common::xml::Node) -> Vec<Vec<Vec<&common::xml::Node>>> {
+    doc.all("w:tbl")
+        .into_iter()
+        .filter(|t| t.first("w:tblBorders").is_some() || t.all("w:tr").len() > 3)
+        .map(|t| t.kids("w:tr").into_iter().map(|r| r.kids("w:tc")).collect())
+        .filter(|rows: &Vec<Vec<&common::xml::Node>>| rows.iter().any(|r| r.len() > 3))
+        .collect()
+}
+
+/// How a cell's first paragraph reads: (alignment, bold).
+fn look(cell: &common::xml::Node, styles: &common::xml::Node) -> (String, bool) {
+    let f = common::xml::effective(cell.first("w:p").expect("a paragraph"), styles);
+    (f.align.unwrap_or_else(|| "left".to_string()), f.bold)
+}
+
+#[test]
+fn the_report_from_the_starter_word_form_reads_like_the_markdown_packs() {
+    let (doc, styles) = sample_form_report();
+    let align = |c: &common::xml::Node| look(c, &styles).0;
+    let tables = data_tables(&doc);
+    let row_of = |first: &str, second: &str| {
+        tables
+            .iter()
+            .flatten()
+            .find(|r| r.len() > 2 && r[0].text() == first && r[1].text() == second)
+            .unwrap_or_else(|| panic!("no row {first} | {second}"))
+            .clone()
+    };
+    // Numbers as their cells show them, right-aligned; words left.
+    let road = row_of("1", "Tuyến Làng Trui - 1");
+    let texts: Vec<String> = road.iter().map(|c| c.text()).collect();
+    assert_eq!(texts[3..6], ["93", "3,0", "12,3"], "{texts:?}");
+    for c in &road[3..6] {
+        assert_eq!(align(c), "right", "{:?}", c.text());
+    }
+    assert_ne!(align(&road[1]), "right");
+    let village = row_of("1", "Làng Trui");
+    let texts: Vec<String> = village.iter().map(|c| c.text()).collect();
+    assert_eq!(texts[2..5], ["90", "8", "57,1"], "{texts:?}");
+    assert_eq!(align(&village[2]), "right");
+}
