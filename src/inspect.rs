@@ -1201,7 +1201,8 @@ pub fn starter(book: &Workbook) -> Starter {
             let _ = writeln!(sections, "[du_lieu.{data}.cot]");
             let mut cols = BTreeSet::new();
             let mut columns = Vec::new();
-            for (_, header, kind) in &t.columns {
+            let sheet = book.sheet(&t.sheet);
+            for (col, header, kind) in &t.columns {
                 let leaf = header.rsplit(" / ").next().unwrap_or(header);
                 let k = key(leaf, &mut cols);
                 let kieu = kind.kieu();
@@ -1215,6 +1216,7 @@ pub fn starter(book: &Workbook) -> Starter {
                     header: form_text(header),
                     cell: shown(&format!("dong.{k}"), kieu),
                     numeric: *kind == ColumnKind::Number,
+                    width: sheet.map_or(1000, |s| sheet_table::column_width(s, *col)),
                 });
             }
             parts.push((heading, format!("{{{{ bang_tinh(\"{data}\") }}}}\n")));
@@ -1366,6 +1368,8 @@ struct FormColumn {
     cell: String,
     /// Numbers, printed right-aligned.
     numeric: bool,
+    /// The sheet's width of the column.
+    width: crate::doc::Twips,
 }
 
 /// Text from the workbook placed in a Word form as itself: with a tag delimiter in
@@ -1560,7 +1564,7 @@ impl Starter {
                         Row { cells: vec![c] }
                     };
                     let table = Table {
-                        columns: vec![1000; columns.len()],
+                        columns: columns.iter().map(|c| c.width).collect(),
                         rows: vec![
                             Row {
                                 cells: columns
@@ -1581,7 +1585,6 @@ impl Starter {
                             whole_row(marks.inline("{%tr endfor %}")),
                         ],
                         header_rows: 1,
-                        auto_width: true,
                         ..Table::default()
                     };
                     body.blocks.push(BodyBlock::Table(table));

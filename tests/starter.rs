@@ -675,3 +675,35 @@ fn the_report_from_the_starter_word_form_reads_like_the_markdown_packs() {
     assert_eq!(texts[2..5], ["90", "8", "57,1"], "{texts:?}");
     assert_eq!(align(&village[2]), "right");
 }
+
+/// A table's gridCol widths, and its header row's texts.
+fn grid_of<'a>(doc: &'a common::xml::Node, first_header: &str) -> (Vec<i32>, &'a common::xml::Node) {
+    let table = doc
+        .all("w:tbl")
+        .into_iter()
+        .find(|t| {
+            t.kids("w:tr")
+                .first()
+                .and_then(|r| r.kids("w:tc").get(1).map(|c| c.text()))
+                .is_some_and(|t| t == first_header)
+        })
+        .unwrap_or_else(|| panic!("no table headed {first_header:?}"));
+    let widths = table
+        .all("w:gridCol")
+        .iter()
+        .map(|g| g.attr("w:w").unwrap().parse().unwrap())
+        .collect();
+    (widths, table)
+}
+
+#[test]
+fn the_starter_word_form_keeps_the_sheets_column_widths() {
+    let (doc, _) = sample_form_report();
+    // Ba Thành's criteria sheet: STT narrow, the criterion's content wide.
+    let (widths, _) = grid_of(&doc, "Tên tiêu chí");
+    assert_eq!(widths.len(), 8, "{widths:?}");
+    assert!(widths[2] > widths[0] * 3, "STT as wide as the content: {widths:?}");
+    assert!(widths[1] > widths[0], "{widths:?}");
+    // Still the page's text width (A4 portrait, 30 + 15 mm margins) at most.
+    assert!(widths.iter().sum::<i32>() <= 11906 - 1701 - 850, "{widths:?}");
+}
