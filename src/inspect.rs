@@ -1563,6 +1563,15 @@ impl Starter {
                         c.col_span = columns.len() as u32;
                         Row { cells: vec![c] }
                     };
+                    let data_row = |marks: &mut Marks, bold: bool| Row {
+                        cells: columns
+                            .iter()
+                            .map(|c| {
+                                let align = if c.numeric { Align::Right } else { Align::Left };
+                                cell(marks.inline(&c.cell), bold, align)
+                            })
+                            .collect(),
+                    };
                     let table = Table {
                         columns: columns.iter().map(|c| c.width).collect(),
                         rows: vec![
@@ -1573,15 +1582,13 @@ impl Starter {
                                     .collect(),
                             },
                             whole_row(marks.inline(format!("{{%tr for dong in {data} %}}"))),
-                            Row {
-                                cells: columns
-                                    .iter()
-                                    .map(|c| {
-                                        let align = if c.numeric { Align::Right } else { Align::Left };
-                                        cell(marks.inline(&c.cell), false, align)
-                                    })
-                                    .collect(),
-                            },
+                            // Group rows (I, II, …) and totals in bold, as the sheet and
+                            // the Markdown pack's appendices print them.
+                            whole_row(marks.inline("{%tr if dong._loai in [\"nhom\", \"tong\"] %}")),
+                            data_row(&mut marks, true),
+                            whole_row(marks.inline("{%tr else %}")),
+                            data_row(&mut marks, false),
+                            whole_row(marks.inline("{%tr endif %}")),
                             whole_row(marks.inline("{%tr endfor %}")),
                         ],
                         header_rows: 1,

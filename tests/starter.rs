@@ -707,3 +707,20 @@ fn the_starter_word_form_keeps_the_sheets_column_widths() {
     // Still the page's text width (A4 portrait, 30 + 15 mm margins) at most.
     assert!(widths.iter().sum::<i32>() <= 11906 - 1701 - 850, "{widths:?}");
 }
+
+#[test]
+fn group_and_total_rows_of_the_starter_word_form_are_bold() {
+    let (doc, styles) = sample_form_report();
+    let rows: Vec<Vec<&common::xml::Node>> = data_tables(&doc).into_iter().flatten().collect();
+    let bold = |first: &str| {
+        let row = rows
+            .iter()
+            .find(|r| r[0].text() == first)
+            .unwrap_or_else(|| panic!("no row {first:?}"));
+        look(row[0], &styles).1
+    };
+    assert!(bold("I"), "a group row is plain");
+    assert!(bold("V"), "a group row is plain");
+    assert!(bold("Tổng số tiêu chí đạt"), "the total row is plain");
+    assert!(!bold("1"), "a data row is bold");
+}
