@@ -1213,7 +1213,7 @@ pub fn starter(book: &Workbook) -> Starter {
                 };
                 let _ = writeln!(sections, "{k} = {{ tieu_de = {}{typed} }}", toml_str(header));
                 columns.push(FormColumn {
-                    header: form_text(header),
+                    header: header.splitn(2, " / ").map(form_text).collect(),
                     cell: shown(&format!("dong.{k}"), kieu),
                     numeric: *kind == ColumnKind::Number,
                     width: sheet.map_or(1000, |s| sheet_table::column_width(s, *col)),
@@ -1362,14 +1362,51 @@ enum FormPart {
 
 /// A column of a form's table.
 struct FormColumn {
-    /// The header as the sheet writes it ("Trên / Dưới"), as form text.
-    header: String,
+    /// The header as the sheet writes it, as form text: one level, or the merged
+    /// cell above and the column's own ("Trên / Dưới").
+    header: Vec<String>,
     /// The tag that prints the row's cell.
     cell: String,
     /// Numbers, printed right-aligned.
     numeric: bool,
     /// The sheet's width of the column.
     width: crate::doc::Twips,
+}
+
+/// A form table's header: one row, or two when a header has a level above its own
+/// («Quy mô / Chiều dài (m)»): the upper cell merged across the columns it heads,
+/// a one-level header merged down both rows.
+fn header_rows(columns: &[FormColumn], mut cell: impl FnMut(&str) -> Cell) -> Vec<Row> {
+    if columns.iter().all(|c| c.header.len() < 2) {
+        return vec![Row {
+            cells: columns.iter().map(|c| cell(&c.header[0])).collect(),
+        }];
+    }
+    let (mut top, mut bottom) = (Row::default(), Row::default());
+    let mut i = 0;
+    while i < columns.len() {
+        let head = &columns[i].header;
+        if head.len() < 2 {
+            let mut c = cell(&head[0]);
+            c.row_span = 2;
+            top.cells.push(c);
+            bottom.cells.push(Cell::covered(1));
+            i += 1;
+            continue;
+        }
+        let span = columns[i..]
+            .iter()
+            .take_while(|c| c.header.len() == 2 && c.header[0] == head[0])
+            .count();
+        let mut c = cell(&head[0]);
+        c.col_span = span as u32;
+        top.cells.push(c);
+        for column in &columns[i..i + span] {
+            bottom.cells.push(cell(&column.header[1]));
+        }
+        i += span;
+    }
+    vec![top, bottom]
 }
 
 /// Text from the workbook placed in a Word form as itself: with a tag delimiter in
@@ -1572,26 +1609,24 @@ impl Starter {
                             })
                             .collect(),
                     };
+                    let header_rows = header_rows(columns, |text| cell(marks.inline(text), true, Align::Center));
                     let table = Table {
                         columns: columns.iter().map(|c| c.width).collect(),
-                        rows: vec![
-                            Row {
-                                cells: columns
-                                    .iter()
-                                    .map(|c| cell(marks.inline(&c.header), true, Align::Center))
-                                    .collect(),
-                            },
-                            whole_row(marks.inline(format!("{{%tr for dong in {data} %}}"))),
-                            // Group rows (I, II, …) and totals in bold, as the sheet and
-                            // the Markdown pack's appendices print them.
-                            whole_row(marks.inline("{%tr if dong._loai in [\"nhom\", \"tong\"] %}")),
-                            data_row(&mut marks, true),
-                            whole_row(marks.inline("{%tr else %}")),
-                            data_row(&mut marks, false),
-                            whole_row(marks.inline("{%tr endif %}")),
-                            whole_row(marks.inline("{%tr endfor %}")),
-                        ],
-                        header_rows: 1,
+                        header_rows: header_rows.len(),
+                        rows: header_rows
+                            .into_iter()
+                            .chain([
+                                whole_row(marks.inline(format!("{{%tr for dong in {data} %}}"))),
+                                // Group rows (I, II, …) and totals in bold, as the sheet and
+                                // the Markdown pack's appendices print them.
+                                whole_row(marks.inline("{%tr if dong._loai in [\"nhom\", \"tong\"] %}")),
+                                data_row(&mut marks, true),
+                                whole_row(marks.inline("{%tr else %}")),
+                                data_row(&mut marks, false),
+                                whole_row(marks.inline("{%tr endif %}")),
+                                whole_row(marks.inline("{%tr endfor %}")),
+                            ])
+                            .collect(),
                         ..Table::default()
                     };
                     body.blocks.push(BodyBlock::Table(table));

@@ -724,3 +724,37 @@ fn group_and_total_rows_of_the_starter_word_form_are_bold() {
     assert!(bold("Tổng số tiêu chí đạt"), "the total row is plain");
     assert!(!bold("1"), "a data row is bold");
 }
+
+#[test]
+fn two_row_headers_of_the_starter_word_form_are_merged_cells() {
+    let (doc, _) = sample_form_report();
+    let (widths, table) = grid_of(&doc, "Tên tuyến");
+    assert_eq!(widths.len(), 7, "{widths:?}");
+    let rows = table.kids("w:tr");
+    let top = rows[0].kids("w:tc");
+    let bottom = rows[1].kids("w:tc");
+    let texts = |cells: &[&common::xml::Node]| cells.iter().map(|c| c.text()).collect::<Vec<_>>();
+    assert_eq!(
+        texts(&top),
+        ["STT", "Tên tuyến", "Thôn", "Quy mô", "Xi măng hỗ trợ (tấn)", "Ghi chú"]
+    );
+    assert_eq!(texts(&bottom), ["", "", "", "Chiều dài (m)", "Chiều rộng (m)", "", ""]);
+    let span = top[3].first("w:gridSpan").and_then(|g| g.attr("w:val"));
+    assert_eq!(span, Some("2"), "«Quy mô» spans its two columns");
+    assert_eq!(
+        top[0].first("w:vMerge").and_then(|v| v.attr("w:val")),
+        Some("restart"),
+        "«STT» is merged down the two header rows"
+    );
+    assert!(bottom[0].first("w:vMerge").is_some());
+    assert!(bottom[0]
+        .first("w:vMerge")
+        .unwrap()
+        .attr("w:val")
+        .is_none_or(|v| v == "continue"));
+    // Both rows repeat on every page.
+    for row in &rows[..2] {
+        assert!(row.first("w:tblHeader").is_some(), "a header row does not repeat");
+    }
+    assert!(!doc.text().contains("Quy mô / "), "a flattened header is left");
+}
