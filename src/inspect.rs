@@ -1512,6 +1512,62 @@ impl Marks {
     }
 }
 
+/// Put each wide table of the form's body, with its heading above and the spacer
+/// below, on landscape pages of its own section, as the Markdown pack's appendices
+/// are, fitted again to the wider page from the sheet's widths. `wide`: for each
+/// bordered table of the first section in order, its widths if it is wide.
+fn turn_wide_tables(doc: &mut crate::doc::Document, wide: &[Option<Vec<crate::doc::Twips>>]) {
+    if wide.iter().all(Option::is_none) || doc.sections.is_empty() {
+        return;
+    }
+    let blocks = std::mem::take(&mut doc.sections[0].blocks);
+    let mut sections: Vec<crate::doc::Section> = Vec::new();
+    let mut tables = wide.iter();
+    let push = |sections: &mut Vec<crate::doc::Section>, landscape: bool, block: Block| match sections.last_mut() {
+        Some(s) if s.landscape == landscape => s.blocks.push(block),
+        _ => sections.push(crate::doc::Section {
+            landscape,
+            blocks: vec![block],
+        }),
+    };
+    let mut after_wide = false;
+    for block in blocks {
+        match block {
+            Block::Table(mut table) if table.borders => {
+                if let Some(Some(widths)) = tables.next() {
+                    table.columns = widths.clone();
+                    table.fit_to(official::PAGE.text_width(true));
+                    // The heading written just above goes with its table.
+                    let heading = sections
+                        .last_mut()
+                        .filter(|s| !s.landscape)
+                        .and_then(|s| match s.blocks.last() {
+                            Some(Block::Paragraph(_)) => s.blocks.pop(),
+                            _ => None,
+                        });
+                    if sections.last().is_some_and(|s| s.blocks.is_empty()) {
+                        sections.pop();
+                    }
+                    if let Some(heading) = heading {
+                        push(&mut sections, true, heading);
+                    }
+                    push(&mut sections, true, Block::Table(table));
+                    after_wide = true;
+                } else {
+                    push(&mut sections, false, Block::Table(table));
+                    after_wide = false;
+                }
+            }
+            // The spacer the frame writes after a table stays with it.
+            Block::Paragraph(p) if std::mem::take(&mut after_wide) && p.inlines.is_empty() => {
+                push(&mut sections, true, Block::Paragraph(p));
+            }
+            block => push(&mut sections, false, block),
+        }
+    }
+    doc.sections.splice(0..1, sections);
+}
+
 impl Starter {
     /// The manifest of a pack whose body is the starter Word form.
     pub fn form_manifest(&self) -> String {
@@ -1570,6 +1626,8 @@ impl Starter {
             .join("\n");
         }
         let mut body = Body::default();
+        // For each table of the body, its sheet widths when it needs a landscape page.
+        let mut wide = Vec::new();
         for (i, (heading, part)) in self.parts.iter().enumerate() {
             let number = crate::vi::roman(i as u32 + 1).unwrap_or_default();
             body.blocks.push(BodyBlock::Heading {
@@ -1629,12 +1687,14 @@ impl Starter {
                             .collect(),
                         ..Table::default()
                     };
+                    wide.push(official::wants_landscape(&table, &official::PAGE).then(|| table.columns.clone()));
                     body.blocks.push(BodyBlock::Table(table));
                 }
             }
         }
         let created = "2000-01-01T00:00:00Z";
         let mut doc = official::frame(&meta, body, Vec::new(), created);
+        turn_wide_tables(&mut doc, &wide);
         for section in &mut doc.sections {
             marks.swap_blocks(&mut section.blocks);
         }

@@ -704,8 +704,9 @@ fn the_starter_word_form_keeps_the_sheets_column_widths() {
     assert_eq!(widths.len(), 8, "{widths:?}");
     assert!(widths[2] > widths[0] * 3, "STT as wide as the content: {widths:?}");
     assert!(widths[1] > widths[0], "{widths:?}");
-    // Still the page's text width (A4 portrait, 30 + 15 mm margins) at most.
-    assert!(widths.iter().sum::<i32>() <= 11906 - 1701 - 850, "{widths:?}");
+    // Still the page's text width (A4, 30 + 15 mm margins; this table is on a
+    // landscape page) at most.
+    assert!(widths.iter().sum::<i32>() <= 16838 - 1701 - 850, "{widths:?}");
 }
 
 #[test]
@@ -757,4 +758,47 @@ fn two_row_headers_of_the_starter_word_form_are_merged_cells() {
         assert!(row.first("w:tblHeader").is_some(), "a header row does not repeat");
     }
     assert!(!doc.text().contains("Quy mô / "), "a flattened header is left");
+}
+
+#[test]
+fn a_wide_table_of_the_starter_word_form_gets_landscape_pages() {
+    let (doc, _) = sample_form_report();
+    // Each body table and the orientation of the section it ends up in (a section's
+    // w:sectPr comes after its last paragraph).
+    let body = doc.first("w:body").unwrap();
+    let mut pending = Vec::new();
+    let mut placed: Vec<(String, String)> = Vec::new();
+    for child in body.children.iter().filter_map(|c| match c {
+        common::xml::Child::Node(n) => Some(n),
+        _ => None,
+    }) {
+        if child.name == "w:tbl" {
+            let header: Vec<String> = child.kids("w:tr")[0].kids("w:tc").iter().map(|c| c.text()).collect();
+            pending.push(header.get(1).cloned().unwrap_or_default());
+        }
+        let sect = if child.name == "w:sectPr" {
+            Some(child)
+        } else {
+            child.first("w:sectPr")
+        };
+        if let Some(size) = sect.and_then(|s| s.first("w:pgSz")) {
+            let orient = size.attr("w:orient").unwrap_or("portrait").to_string();
+            placed.extend(pending.drain(..).map(|t| (t, orient.clone())));
+        }
+    }
+    let orient = |header: &str| {
+        placed
+            .iter()
+            .find(|(t, _)| t == header)
+            .map(|(_, o)| o.as_str())
+            .unwrap_or_else(|| panic!("no table {header:?} in {placed:?}"))
+    };
+    assert_eq!(orient("Tên tiêu chí"), "landscape", "{placed:?}");
+    assert_eq!(orient("Tên tuyến"), "portrait", "{placed:?}");
+    // The signature stays on a portrait page.
+    assert_eq!(placed.last().map(|(_, o)| o.as_str()), Some("portrait"), "{placed:?}");
+    // Fitted to the landscape page: wider than a portrait page's text.
+    let (widths, _) = grid_of(&doc, "Tên tiêu chí");
+    let total: i32 = widths.iter().sum();
+    assert!(total > 11906 - 1701 - 850 && total <= 16838 - 1701 - 850, "{widths:?}");
 }
