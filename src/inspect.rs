@@ -1220,7 +1220,15 @@ pub fn starter(book: &Workbook) -> Starter {
                 });
             }
             parts.push((heading, format!("{{{{ bang_tinh(\"{data}\") }}}}\n")));
-            form_parts.push((form_text(&t.sheet.to_uppercase()), FormPart::Table { data, columns }));
+            form_parts.push((
+                form_text(&t.sheet.to_uppercase()),
+                FormPart::Table {
+                    group_spans: sheet.and_then(|s| row_spans(s, t, bind::RowKind::Nhom)),
+                    total_spans: sheet.and_then(|s| row_spans(s, t, bind::RowKind::Tong)),
+                    data,
+                    columns,
+                },
+            ));
         }
     }
     let known_sections = builtin_sections();
@@ -1356,8 +1364,14 @@ pub struct Starter {
 enum FormPart {
     /// "- Label: {{ tag }}" lines.
     Lines(Vec<String>),
-    /// A table: a header row and one row repeated for every row of `data`.
-    Table { data: String, columns: Vec<FormColumn> },
+    /// A table: a header row and one row repeated for every row of `data`; group
+    /// and total rows with the merges of the sample's first such row.
+    Table {
+        data: String,
+        columns: Vec<FormColumn>,
+        group_spans: Option<Vec<u32>>,
+        total_spans: Option<Vec<u32>>,
+    },
 }
 
 /// A column of a form's table.
@@ -1371,6 +1385,25 @@ struct FormColumn {
     numeric: bool,
     /// The sheet's width of the column.
     width: crate::doc::Twips,
+}
+
+/// How the sample's first row of `kind` below a table's header is merged, per
+/// column of the table: 0 covered, 1 a cell of its own, n a cell spanning n
+/// columns; None when it has no such row or no merge in it.
+fn row_spans(sheet: &Sheet, t: &FoundTable, kind: bind::RowKind) -> Option<Vec<u32>> {
+    let cols: Vec<u32> = t.columns.iter().map(|(c, _, _)| *c).collect();
+    let (first, end) = (*cols.first()?, *cols.last()? + 1);
+    let row =
+        (t.header_row + t.header_rows..sheet.end_row()).find(|&r| bind::row_kind(sheet, r, first, end) == kind)?;
+    let spans: Vec<u32> = cols
+        .iter()
+        .map(|&c| match sheet.merges.iter().find(|m| m.contains(row, c)) {
+            Some(m) if m.first_col == c => cols.iter().filter(|&&k| k >= m.first_col && k <= m.last_col).count() as u32,
+            Some(_) => 0,
+            None => 1,
+        })
+        .collect();
+    spans.iter().any(|&n| n > 1).then_some(spans)
 }
 
 /// A form table's header: one row, or two when a header has a level above its own
@@ -1641,7 +1674,12 @@ impl Starter {
                             .push(BodyBlock::Paragraph(vec![Inline::plain(marks.inline(line))]));
                     }
                 }
-                FormPart::Table { data, columns } => {
+                FormPart::Table {
+                    data,
+                    columns,
+                    group_spans,
+                    total_spans,
+                } => {
                     let cell = |text: String, bold: bool, align: Align| {
                         let inline = if bold { Inline::bold(text) } else { Inline::plain(text) };
                         Cell::new(vec![Paragraph::new(
@@ -1658,12 +1696,21 @@ impl Starter {
                         c.col_span = columns.len() as u32;
                         Row { cells: vec![c] }
                     };
-                    let data_row = |marks: &mut Marks, bold: bool| Row {
+                    let data_row = |marks: &mut Marks, bold: bool, spans: Option<&Vec<u32>>| Row {
                         cells: columns
                             .iter()
-                            .map(|c| {
-                                let align = if c.numeric { Align::Right } else { Align::Left };
-                                cell(marks.inline(&c.cell), bold, align)
+                            .enumerate()
+                            .filter_map(|(i, c)| {
+                                let span = spans.map_or(1, |s| s[i]);
+                                let align = match span {
+                                    0 => return None,
+                                    1 if c.numeric => Align::Right,
+                                    1 => Align::Left,
+                                    _ => Align::Center,
+                                };
+                                let mut cell = cell(marks.inline(&c.cell), bold, align);
+                                cell.col_span = span;
+                                Some(cell)
                             })
                             .collect(),
                     };
@@ -1677,10 +1724,12 @@ impl Starter {
                                 whole_row(marks.inline(format!("{{%tr for dong in {data} %}}"))),
                                 // Group rows (I, II, …) and totals in bold, as the sheet and
                                 // the Markdown pack's appendices print them.
-                                whole_row(marks.inline("{%tr if dong._loai in [\"nhom\", \"tong\"] %}")),
-                                data_row(&mut marks, true),
+                                whole_row(marks.inline("{%tr if dong._loai == \"nhom\" %}")),
+                                data_row(&mut marks, true, group_spans.as_ref()),
+                                whole_row(marks.inline("{%tr elif dong._loai == \"tong\" %}")),
+                                data_row(&mut marks, true, total_spans.as_ref()),
                                 whole_row(marks.inline("{%tr else %}")),
-                                data_row(&mut marks, false),
+                                data_row(&mut marks, false, None),
                                 whole_row(marks.inline("{%tr endif %}")),
                                 whole_row(marks.inline("{%tr endfor %}")),
                             ])

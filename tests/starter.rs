@@ -802,3 +802,27 @@ fn a_wide_table_of_the_starter_word_form_gets_landscape_pages() {
     let total: i32 = widths.iter().sum();
     assert!(total > 11906 - 1701 - 850 && total <= 16838 - 1701 - 850, "{widths:?}");
 }
+
+#[test]
+fn group_and_total_rows_of_the_starter_word_form_keep_the_sheets_merges() {
+    let (doc, _) = sample_form_report();
+    let (_, table) = grid_of(&doc, "Tên tuyến");
+    let rows: Vec<Vec<&common::xml::Node>> = table.kids("w:tr").iter().map(|r| r.kids("w:tc")).collect();
+    let span = |c: &common::xml::Node| {
+        c.first("w:gridSpan")
+            .and_then(|g| g.attr("w:val"))
+            .unwrap_or("1")
+            .to_string()
+    };
+    // «Tổng cộng» over STT, Tên tuyến and Thôn, as Ba Thành's sheet merges it, so
+    // that it does not break letter by letter in the STT column.
+    let total = rows.iter().find(|r| r[0].text() == "Tổng cộng").expect("a total row");
+    assert_eq!(span(total[0]), "3");
+    let texts: Vec<String> = total.iter().map(|c| c.text()).collect();
+    assert_eq!(texts[1..3], ["2.327", ""], "{texts:?}");
+    // A group row's name across the row after its numeral.
+    let group = rows.iter().find(|r| r[0].text() == "I").expect("a group row");
+    assert_eq!(group.len(), 2, "{group:?}");
+    assert_eq!(group[1].text(), "Thôn Làng Trui");
+    assert_eq!(span(group[1]), "6");
+}
