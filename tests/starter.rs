@@ -669,11 +669,11 @@ fn the_report_from_the_starter_word_form_reads_like_the_markdown_packs() {
     for c in &road[3..6] {
         assert_eq!(align(c), "right", "{:?}", c.text());
     }
-    assert_ne!(align(&road[1]), "right");
+    assert_ne!(align(road[1]), "right");
     let village = row_of("1", "Làng Trui");
     let texts: Vec<String> = village.iter().map(|c| c.text()).collect();
     assert_eq!(texts[2..5], ["90", "8", "57,1"], "{texts:?}");
-    assert_eq!(align(&village[2]), "right");
+    assert_eq!(align(village[2]), "right");
 }
 
 /// A table's gridCol widths, and its header row's texts.
