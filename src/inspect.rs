@@ -1215,7 +1215,13 @@ pub fn starter(book: &Workbook) -> Starter {
                 columns.push(FormColumn {
                     header: header.splitn(2, " / ").map(form_text).collect(),
                     cell: shown(&format!("dong.{k}"), kieu),
-                    numeric: *kind == ColumnKind::Number,
+                    align: if bind::is_stt_header(leaf) {
+                        Align::Center
+                    } else if *kind == ColumnKind::Number {
+                        Align::Right
+                    } else {
+                        Align::Left
+                    },
                     width: sheet.map_or(1000, |s| sheet_table::column_width(s, *col)),
                 });
             }
@@ -1381,8 +1387,8 @@ struct FormColumn {
     header: Vec<String>,
     /// The tag that prints the row's cell.
     cell: String,
-    /// Numbers, printed right-aligned.
-    numeric: bool,
+    /// How its cells align: numbers right, STT centred, words left.
+    align: Align,
     /// The sheet's width of the column.
     width: crate::doc::Twips,
 }
@@ -1696,7 +1702,9 @@ impl Starter {
                         c.col_span = columns.len() as u32;
                         Row { cells: vec![c] }
                     };
-                    let data_row = |marks: &mut Marks, bold: bool, spans: Option<&Vec<u32>>| Row {
+                    // `merged`: how a cell merged across columns aligns (a group's name
+                    // left, «Tổng cộng» centred).
+                    let data_row = |marks: &mut Marks, bold: bool, spans: Option<&Vec<u32>>, merged: Align| Row {
                         cells: columns
                             .iter()
                             .enumerate()
@@ -1704,9 +1712,8 @@ impl Starter {
                                 let span = spans.map_or(1, |s| s[i]);
                                 let align = match span {
                                     0 => return None,
-                                    1 if c.numeric => Align::Right,
-                                    1 => Align::Left,
-                                    _ => Align::Center,
+                                    1 => c.align,
+                                    _ => merged,
                                 };
                                 let mut cell = cell(marks.inline(&c.cell), bold, align);
                                 cell.col_span = span;
@@ -1725,11 +1732,11 @@ impl Starter {
                                 // Group rows (I, II, …) and totals in bold, as the sheet and
                                 // the Markdown pack's appendices print them.
                                 whole_row(marks.inline("{%tr if dong._loai == \"nhom\" %}")),
-                                data_row(&mut marks, true, group_spans.as_ref()),
+                                data_row(&mut marks, true, group_spans.as_ref(), Align::Left),
                                 whole_row(marks.inline("{%tr elif dong._loai == \"tong\" %}")),
-                                data_row(&mut marks, true, total_spans.as_ref()),
+                                data_row(&mut marks, true, total_spans.as_ref(), Align::Center),
                                 whole_row(marks.inline("{%tr else %}")),
-                                data_row(&mut marks, false, None),
+                                data_row(&mut marks, false, None, Align::Left),
                                 whole_row(marks.inline("{%tr endif %}")),
                                 whole_row(marks.inline("{%tr endfor %}")),
                             ])

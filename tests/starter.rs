@@ -670,10 +670,13 @@ fn the_report_from_the_starter_word_form_reads_like_the_markdown_packs() {
         assert_eq!(align(c), "right", "{:?}", c.text());
     }
     assert_ne!(align(road[1]), "right");
+    // STT centred, whether the column holds numbers only or group numerals too.
+    assert_eq!(align(road[0]), "center");
     let village = row_of("1", "Làng Trui");
     let texts: Vec<String> = village.iter().map(|c| c.text()).collect();
     assert_eq!(texts[2..5], ["90", "8", "57,1"], "{texts:?}");
     assert_eq!(align(village[2]), "right");
+    assert_eq!(align(village[0]), "center");
 }
 
 /// A table's gridCol widths, and its header row's texts.
