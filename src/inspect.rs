@@ -3,7 +3,7 @@
 //! province's workbook starts from something real.
 
 use crate::bind::{self, fold, plain};
-use crate::doc::{Block, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Properties, Row, Table};
+use crate::doc::{Align, Block, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Properties, Row, Table};
 use crate::official::{self, Meta};
 use crate::sheet_table::{self, Area};
 use crate::workbook::{self, Sheet, Value, Workbook};
@@ -1200,9 +1200,9 @@ pub fn starter(book: &Workbook) -> Starter {
             );
             let _ = writeln!(sections, "[du_lieu.{data}.cot]");
             let mut cols = BTreeSet::new();
-            let mut headers = Vec::new();
-            let mut cells = Vec::new();
-            for (_, header, kind) in &t.columns {
+            let mut columns = Vec::new();
+            let sheet = book.sheet(&t.sheet);
+            for (col, header, kind) in &t.columns {
                 let leaf = header.rsplit(" / ").next().unwrap_or(header);
                 let k = key(leaf, &mut cols);
                 let kieu = kind.kieu();
@@ -1212,13 +1212,28 @@ pub fn starter(book: &Workbook) -> Starter {
                     format!(", kieu = \"{kieu}\"")
                 };
                 let _ = writeln!(sections, "{k} = {{ tieu_de = {}{typed} }}", toml_str(header));
-                headers.push(form_text(header));
-                cells.push(shown(&format!("dong.{k}"), kieu));
+                columns.push(FormColumn {
+                    header: header.splitn(2, " / ").map(form_text).collect(),
+                    cell: shown(&format!("dong.{k}"), kieu),
+                    align: if bind::is_stt_header(leaf) {
+                        Align::Center
+                    } else if *kind == ColumnKind::Number {
+                        Align::Right
+                    } else {
+                        Align::Left
+                    },
+                    width: sheet.map_or(1000, |s| sheet_table::column_width(s, *col)),
+                });
             }
             parts.push((heading, format!("{{{{ bang_tinh(\"{data}\") }}}}\n")));
             form_parts.push((
                 form_text(&t.sheet.to_uppercase()),
-                FormPart::Table { data, headers, cells },
+                FormPart::Table {
+                    group_spans: sheet.and_then(|s| row_spans(s, t, bind::RowKind::Nhom)),
+                    total_spans: sheet.and_then(|s| row_spans(s, t, bind::RowKind::Tong)),
+                    data,
+                    columns,
+                },
             ));
         }
     }
@@ -1355,12 +1370,82 @@ pub struct Starter {
 enum FormPart {
     /// "- Label: {{ tag }}" lines.
     Lines(Vec<String>),
-    /// A table: a header row and one row repeated for every row of `data`.
+    /// A table: a header row and one row repeated for every row of `data`; group
+    /// and total rows with the merges of the sample's first such row.
     Table {
         data: String,
-        headers: Vec<String>,
-        cells: Vec<String>,
+        columns: Vec<FormColumn>,
+        group_spans: Option<Vec<u32>>,
+        total_spans: Option<Vec<u32>>,
     },
+}
+
+/// A column of a form's table.
+struct FormColumn {
+    /// The header as the sheet writes it, as form text: one level, or the merged
+    /// cell above and the column's own ("Trên / Dưới").
+    header: Vec<String>,
+    /// The tag that prints the row's cell.
+    cell: String,
+    /// How its cells align: numbers right, STT centred, words left.
+    align: Align,
+    /// The sheet's width of the column.
+    width: crate::doc::Twips,
+}
+
+/// How the sample's first row of `kind` below a table's header is merged, per
+/// column of the table: 0 covered, 1 a cell of its own, n a cell spanning n
+/// columns; None when it has no such row or no merge in it.
+fn row_spans(sheet: &Sheet, t: &FoundTable, kind: bind::RowKind) -> Option<Vec<u32>> {
+    let cols: Vec<u32> = t.columns.iter().map(|(c, _, _)| *c).collect();
+    let (first, end) = (*cols.first()?, *cols.last()? + 1);
+    let row =
+        (t.header_row + t.header_rows..sheet.end_row()).find(|&r| bind::row_kind(sheet, r, first, end) == kind)?;
+    let spans: Vec<u32> = cols
+        .iter()
+        .map(|&c| match sheet.merges.iter().find(|m| m.contains(row, c)) {
+            Some(m) if m.first_col == c => cols.iter().filter(|&&k| k >= m.first_col && k <= m.last_col).count() as u32,
+            Some(_) => 0,
+            None => 1,
+        })
+        .collect();
+    spans.iter().any(|&n| n > 1).then_some(spans)
+}
+
+/// A form table's header: one row, or two when a header has a level above its own
+/// («Quy mô / Chiều dài (m)»): the upper cell merged across the columns it heads,
+/// a one-level header merged down both rows.
+fn header_rows(columns: &[FormColumn], mut cell: impl FnMut(&str) -> Cell) -> Vec<Row> {
+    if columns.iter().all(|c| c.header.len() < 2) {
+        return vec![Row {
+            cells: columns.iter().map(|c| cell(&c.header[0])).collect(),
+        }];
+    }
+    let (mut top, mut bottom) = (Row::default(), Row::default());
+    let mut i = 0;
+    while i < columns.len() {
+        let head = &columns[i].header;
+        if head.len() < 2 {
+            let mut c = cell(&head[0]);
+            c.row_span = 2;
+            top.cells.push(c);
+            bottom.cells.push(Cell::covered(1));
+            i += 1;
+            continue;
+        }
+        let span = columns[i..]
+            .iter()
+            .take_while(|c| c.header.len() == 2 && c.header[0] == head[0])
+            .count();
+        let mut c = cell(&head[0]);
+        c.col_span = span as u32;
+        top.cells.push(c);
+        for column in &columns[i..i + span] {
+            bottom.cells.push(cell(&column.header[1]));
+        }
+        i += span;
+    }
+    vec![top, bottom]
 }
 
 /// Text from the workbook placed in a Word form as itself: with a tag delimiter in
@@ -1466,6 +1551,62 @@ impl Marks {
     }
 }
 
+/// Put each wide table of the form's body, with its heading above and the spacer
+/// below, on landscape pages of its own section, as the Markdown pack's appendices
+/// are, fitted again to the wider page from the sheet's widths. `wide`: for each
+/// bordered table of the first section in order, its widths if it is wide.
+fn turn_wide_tables(doc: &mut crate::doc::Document, wide: &[Option<Vec<crate::doc::Twips>>]) {
+    if wide.iter().all(Option::is_none) || doc.sections.is_empty() {
+        return;
+    }
+    let blocks = std::mem::take(&mut doc.sections[0].blocks);
+    let mut sections: Vec<crate::doc::Section> = Vec::new();
+    let mut tables = wide.iter();
+    let push = |sections: &mut Vec<crate::doc::Section>, landscape: bool, block: Block| match sections.last_mut() {
+        Some(s) if s.landscape == landscape => s.blocks.push(block),
+        _ => sections.push(crate::doc::Section {
+            landscape,
+            blocks: vec![block],
+        }),
+    };
+    let mut after_wide = false;
+    for block in blocks {
+        match block {
+            Block::Table(mut table) if table.borders => {
+                if let Some(Some(widths)) = tables.next() {
+                    table.columns = widths.clone();
+                    table.fit_to(official::PAGE.text_width(true));
+                    // The heading written just above goes with its table.
+                    let heading = sections
+                        .last_mut()
+                        .filter(|s| !s.landscape)
+                        .and_then(|s| match s.blocks.last() {
+                            Some(Block::Paragraph(_)) => s.blocks.pop(),
+                            _ => None,
+                        });
+                    if sections.last().is_some_and(|s| s.blocks.is_empty()) {
+                        sections.pop();
+                    }
+                    if let Some(heading) = heading {
+                        push(&mut sections, true, heading);
+                    }
+                    push(&mut sections, true, Block::Table(table));
+                    after_wide = true;
+                } else {
+                    push(&mut sections, false, Block::Table(table));
+                    after_wide = false;
+                }
+            }
+            // The spacer the frame writes after a table stays with it.
+            Block::Paragraph(p) if std::mem::take(&mut after_wide) && p.inlines.is_empty() => {
+                push(&mut sections, true, Block::Paragraph(p));
+            }
+            block => push(&mut sections, false, block),
+        }
+    }
+    doc.sections.splice(0..1, sections);
+}
+
 impl Starter {
     /// The manifest of a pack whose body is the starter Word form.
     pub fn form_manifest(&self) -> String {
@@ -1524,6 +1665,8 @@ impl Starter {
             .join("\n");
         }
         let mut body = Body::default();
+        // For each table of the body, its sheet widths when it needs a landscape page.
+        let mut wide = Vec::new();
         for (i, (heading, part)) in self.parts.iter().enumerate() {
             let number = crate::vi::roman(i as u32 + 1).unwrap_or_default();
             body.blocks.push(BodyBlock::Heading {
@@ -1537,44 +1680,77 @@ impl Starter {
                             .push(BodyBlock::Paragraph(vec![Inline::plain(marks.inline(line))]));
                     }
                 }
-                FormPart::Table { data, headers, cells } => {
-                    let cell = |text: String, bold: bool| {
+                FormPart::Table {
+                    data,
+                    columns,
+                    group_spans,
+                    total_spans,
+                } => {
+                    let cell = |text: String, bold: bool, align: Align| {
                         let inline = if bold { Inline::bold(text) } else { Inline::plain(text) };
                         Cell::new(vec![Paragraph::new(
                             ParaStyle {
                                 size: 24,
+                                align,
                                 ..ParaStyle::default()
                             },
                             vec![inline],
                         )])
                     };
                     let whole_row = |text: String| {
-                        let mut c = cell(text, false);
-                        c.col_span = headers.len() as u32;
+                        let mut c = cell(text, false, Align::Left);
+                        c.col_span = columns.len() as u32;
                         Row { cells: vec![c] }
                     };
+                    // `merged`: how a cell merged across columns aligns (a group's name
+                    // left, «Tổng cộng» centred).
+                    let data_row = |marks: &mut Marks, bold: bool, spans: Option<&Vec<u32>>, merged: Align| Row {
+                        cells: columns
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, c)| {
+                                let span = spans.map_or(1, |s| s[i]);
+                                let align = match span {
+                                    0 => return None,
+                                    1 => c.align,
+                                    _ => merged,
+                                };
+                                let mut cell = cell(marks.inline(&c.cell), bold, align);
+                                cell.col_span = span;
+                                Some(cell)
+                            })
+                            .collect(),
+                    };
+                    let header_rows = header_rows(columns, |text| cell(marks.inline(text), true, Align::Center));
                     let table = Table {
-                        columns: vec![1000; headers.len()],
-                        rows: vec![
-                            Row {
-                                cells: headers.iter().map(|h| cell(marks.inline(h), true)).collect(),
-                            },
-                            whole_row(marks.inline(format!("{{%tr for dong in {data} %}}"))),
-                            Row {
-                                cells: cells.iter().map(|c| cell(marks.inline(c), false)).collect(),
-                            },
-                            whole_row(marks.inline("{%tr endfor %}")),
-                        ],
-                        header_rows: 1,
-                        auto_width: true,
+                        columns: columns.iter().map(|c| c.width).collect(),
+                        header_rows: header_rows.len(),
+                        rows: header_rows
+                            .into_iter()
+                            .chain([
+                                whole_row(marks.inline(format!("{{%tr for dong in {data} %}}"))),
+                                // Group rows (I, II, …) and totals in bold, as the sheet and
+                                // the Markdown pack's appendices print them.
+                                whole_row(marks.inline("{%tr if dong._loai == \"nhom\" %}")),
+                                data_row(&mut marks, true, group_spans.as_ref(), Align::Left),
+                                whole_row(marks.inline("{%tr elif dong._loai == \"tong\" %}")),
+                                data_row(&mut marks, true, total_spans.as_ref(), Align::Center),
+                                whole_row(marks.inline("{%tr else %}")),
+                                data_row(&mut marks, false, None, Align::Left),
+                                whole_row(marks.inline("{%tr endif %}")),
+                                whole_row(marks.inline("{%tr endfor %}")),
+                            ])
+                            .collect(),
                         ..Table::default()
                     };
+                    wide.push(official::wants_landscape(&table, &official::PAGE).then(|| table.columns.clone()));
                     body.blocks.push(BodyBlock::Table(table));
                 }
             }
         }
         let created = "2000-01-01T00:00:00Z";
         let mut doc = official::frame(&meta, body, Vec::new(), created);
+        turn_wide_tables(&mut doc, &wide);
         for section in &mut doc.sections {
             marks.swap_blocks(&mut section.blocks);
         }

@@ -611,11 +611,16 @@ fn bind_units(inlines: &mut [Inline]) {
     }
 }
 
+/// A table too wide for a portrait page (widths in the sheet's proportions, before
+/// they are fitted): an appendix turns the page for it.
+pub fn wants_landscape(table: &Table, page: &PageSetup) -> bool {
+    table.columns.len() > 7 || table.width() > page.text_width(false) * 3 / 2
+}
+
 fn appendix_section(meta: &Meta, index: usize, appendix: Appendix, page: &PageSetup) -> Section {
-    let portrait = page.text_width(false);
     let landscape = appendix
         .landscape
-        .unwrap_or_else(|| appendix.table.columns.len() > 7 || appendix.table.width() > portrait * 3 / 2);
+        .unwrap_or_else(|| wants_landscape(&appendix.table, page));
     let width = page.text_width(landscape);
     let numeral = crate::vi::roman(index as u32 + 1).unwrap_or_default();
     let agency = meta.agency_one_line();

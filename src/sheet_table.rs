@@ -60,6 +60,12 @@ pub struct SheetTable {
 /// The widest table an appendix takes; a commune's tables have a few dozen columns.
 pub const MAX_TABLE_COLS: usize = 256;
 
+/// A sheet column's width in the proportions a table keeps (the frame scales them
+/// to the page).
+pub fn column_width(sheet: &Sheet, col: u32) -> crate::doc::Twips {
+    (sheet.col_width(col).clamp(2.0, 80.0) * 120.0) as i32
+}
+
 /// Build a table from a sheet. `area` limits it (a range from the manifest); `header_row`
 /// is where the header starts when a binding already found it; otherwise it is
 /// detected below the title rows.
@@ -343,10 +349,7 @@ pub fn from_sheet(
         out_rows.push(Row { cells });
     }
 
-    let columns = cols
-        .iter()
-        .map(|&c| (sheet.col_width(c).clamp(2.0, 80.0) * 120.0) as i32)
-        .collect();
+    let columns = cols.iter().map(|&c| column_width(sheet, c)).collect();
     if cols.len() > 30 {
         warnings.push(Diagnostic::warning(
             file,

@@ -603,3 +603,229 @@ fn recipients_one_per_cell_to_the_right_are_each_a_line_of_noi_nhan() {
     );
     assert!(paragraphs.iter().any(|p| p == "Lê Văn Tám"), "{paragraphs:#?}");
 }
+
+/// The report of a sample commune filled from the starter Word form of another
+/// (`inspect --mau-docx` on Ba Thành, Ba Khâm filled): its document.xml and styles.xml.
+fn sample_form_report() -> (common::xml::Node, common::xml::Node) {
+    let dir = temp_dir();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let sample = samples.join("Ba Thành.xlsx");
+    let out = baocao(
+        &["inspect", sample.to_str().unwrap(), "--manifest", "mau", "--mau-docx"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let commune = samples.join("huyen-ba-to/Ba Khâm.xlsx");
+    let out = baocao(
+        &["render", commune.to_str().unwrap(), "-t", "mau", "-o", "ba-kham.docx"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = dir.path().join("ba-kham.docx");
+    if let Some((ok, report)) = common::validate(&path) {
+        assert!(ok, "{report}");
+    }
+    let parts = common::xml::unzip(&std::fs::read(&path).unwrap());
+    (
+        common::xml::parse(&parts["word/document.xml"]),
+        common::xml::parse(&parts["word/styles.xml"]),
+    )
+}
+
+/// The body tables of a report (the letterhead and signature tables left out): each
+/// a list of rows, each row its cells.
+fn data_tables(doc: &common::xml::Node) -> Vec<Vec<Vec<&common::xml::Node>>> {
+    doc.all("w:tbl")
+        .into_iter()
+        .filter(|t| t.first("w:tblBorders").is_some() || t.all("w:tr").len() > 3)
+        .map(|t| t.kids("w:tr").into_iter().map(|r| r.kids("w:tc")).collect())
+        .filter(|rows: &Vec<Vec<&common::xml::Node>>| rows.iter().any(|r| r.len() > 3))
+        .collect()
+}
+
+/// How a cell's first paragraph reads: (alignment, bold).
+fn look(cell: &common::xml::Node, styles: &common::xml::Node) -> (String, bool) {
+    let f = common::xml::effective(cell.first("w:p").expect("a paragraph"), styles);
+    (f.align.unwrap_or_else(|| "left".to_string()), f.bold)
+}
+
+#[test]
+fn the_report_from_the_starter_word_form_reads_like_the_markdown_packs() {
+    let (doc, styles) = sample_form_report();
+    let align = |c: &common::xml::Node| look(c, &styles).0;
+    let tables = data_tables(&doc);
+    let row_of = |first: &str, second: &str| {
+        tables
+            .iter()
+            .flatten()
+            .find(|r| r.len() > 2 && r[0].text() == first && r[1].text() == second)
+            .unwrap_or_else(|| panic!("no row {first} | {second}"))
+            .clone()
+    };
+    // Numbers as their cells show them, right-aligned; words left.
+    let road = row_of("1", "Tuyến Làng Trui - 1");
+    let texts: Vec<String> = road.iter().map(|c| c.text()).collect();
+    assert_eq!(texts[3..6], ["93", "3,0", "12,3"], "{texts:?}");
+    for c in &road[3..6] {
+        assert_eq!(align(c), "right", "{:?}", c.text());
+    }
+    assert_ne!(align(road[1]), "right");
+    // STT centred, whether the column holds numbers only or group numerals too.
+    assert_eq!(align(road[0]), "center");
+    let village = row_of("1", "Làng Trui");
+    let texts: Vec<String> = village.iter().map(|c| c.text()).collect();
+    assert_eq!(texts[2..5], ["90", "8", "57,1"], "{texts:?}");
+    assert_eq!(align(village[2]), "right");
+    assert_eq!(align(village[0]), "center");
+}
+
+/// A table's gridCol widths, and its header row's texts.
+fn grid_of<'a>(doc: &'a common::xml::Node, first_header: &str) -> (Vec<i32>, &'a common::xml::Node) {
+    let table = doc
+        .all("w:tbl")
+        .into_iter()
+        .find(|t| {
+            t.kids("w:tr")
+                .first()
+                .and_then(|r| r.kids("w:tc").get(1).map(|c| c.text()))
+                .is_some_and(|t| t == first_header)
+        })
+        .unwrap_or_else(|| panic!("no table headed {first_header:?}"));
+    let widths = table
+        .all("w:gridCol")
+        .iter()
+        .map(|g| g.attr("w:w").unwrap().parse().unwrap())
+        .collect();
+    (widths, table)
+}
+
+#[test]
+fn the_starter_word_form_keeps_the_sheets_column_widths() {
+    let (doc, _) = sample_form_report();
+    // Ba Thành's criteria sheet: STT narrow, the criterion's content wide.
+    let (widths, _) = grid_of(&doc, "Tên tiêu chí");
+    assert_eq!(widths.len(), 8, "{widths:?}");
+    assert!(widths[2] > widths[0] * 3, "STT as wide as the content: {widths:?}");
+    assert!(widths[1] > widths[0], "{widths:?}");
+    // Still the page's text width (A4, 30 + 15 mm margins; this table is on a
+    // landscape page) at most.
+    assert!(widths.iter().sum::<i32>() <= 16838 - 1701 - 850, "{widths:?}");
+}
+
+#[test]
+fn group_and_total_rows_of_the_starter_word_form_are_bold() {
+    let (doc, styles) = sample_form_report();
+    let rows: Vec<Vec<&common::xml::Node>> = data_tables(&doc).into_iter().flatten().collect();
+    let bold = |first: &str| {
+        let row = rows
+            .iter()
+            .find(|r| r[0].text() == first)
+            .unwrap_or_else(|| panic!("no row {first:?}"));
+        look(row[0], &styles).1
+    };
+    assert!(bold("I"), "a group row is plain");
+    assert!(bold("V"), "a group row is plain");
+    assert!(bold("Tổng số tiêu chí đạt"), "the total row is plain");
+    assert!(!bold("1"), "a data row is bold");
+}
+
+#[test]
+fn two_row_headers_of_the_starter_word_form_are_merged_cells() {
+    let (doc, _) = sample_form_report();
+    let (widths, table) = grid_of(&doc, "Tên tuyến");
+    assert_eq!(widths.len(), 7, "{widths:?}");
+    let rows = table.kids("w:tr");
+    let top = rows[0].kids("w:tc");
+    let bottom = rows[1].kids("w:tc");
+    let texts = |cells: &[&common::xml::Node]| cells.iter().map(|c| c.text()).collect::<Vec<_>>();
+    assert_eq!(
+        texts(&top),
+        ["STT", "Tên tuyến", "Thôn", "Quy mô", "Xi măng hỗ trợ (tấn)", "Ghi chú"]
+    );
+    assert_eq!(texts(&bottom), ["", "", "", "Chiều dài (m)", "Chiều rộng (m)", "", ""]);
+    let span = top[3].first("w:gridSpan").and_then(|g| g.attr("w:val"));
+    assert_eq!(span, Some("2"), "«Quy mô» spans its two columns");
+    assert_eq!(
+        top[0].first("w:vMerge").and_then(|v| v.attr("w:val")),
+        Some("restart"),
+        "«STT» is merged down the two header rows"
+    );
+    assert!(bottom[0].first("w:vMerge").is_some());
+    assert!(bottom[0]
+        .first("w:vMerge")
+        .unwrap()
+        .attr("w:val")
+        .is_none_or(|v| v == "continue"));
+    // Both rows repeat on every page.
+    for row in &rows[..2] {
+        assert!(row.first("w:tblHeader").is_some(), "a header row does not repeat");
+    }
+    assert!(!doc.text().contains("Quy mô / "), "a flattened header is left");
+}
+
+#[test]
+fn a_wide_table_of_the_starter_word_form_gets_landscape_pages() {
+    let (doc, _) = sample_form_report();
+    // Each body table and the orientation of the section it ends up in (a section's
+    // w:sectPr comes after its last paragraph).
+    let body = doc.first("w:body").unwrap();
+    let mut pending = Vec::new();
+    let mut placed: Vec<(String, String)> = Vec::new();
+    for child in body.children.iter().filter_map(|c| match c {
+        common::xml::Child::Node(n) => Some(n),
+        _ => None,
+    }) {
+        if child.name == "w:tbl" {
+            let header: Vec<String> = child.kids("w:tr")[0].kids("w:tc").iter().map(|c| c.text()).collect();
+            pending.push(header.get(1).cloned().unwrap_or_default());
+        }
+        let sect = if child.name == "w:sectPr" {
+            Some(child)
+        } else {
+            child.first("w:sectPr")
+        };
+        if let Some(size) = sect.and_then(|s| s.first("w:pgSz")) {
+            let orient = size.attr("w:orient").unwrap_or("portrait").to_string();
+            placed.extend(pending.drain(..).map(|t| (t, orient.clone())));
+        }
+    }
+    let orient = |header: &str| {
+        placed
+            .iter()
+            .find(|(t, _)| t == header)
+            .map(|(_, o)| o.as_str())
+            .unwrap_or_else(|| panic!("no table {header:?} in {placed:?}"))
+    };
+    assert_eq!(orient("Tên tiêu chí"), "landscape", "{placed:?}");
+    assert_eq!(orient("Tên tuyến"), "portrait", "{placed:?}");
+    // The signature stays on a portrait page.
+    assert_eq!(placed.last().map(|(_, o)| o.as_str()), Some("portrait"), "{placed:?}");
+    // Fitted to the landscape page: wider than a portrait page's text.
+    let (widths, _) = grid_of(&doc, "Tên tiêu chí");
+    let total: i32 = widths.iter().sum();
+    assert!(total > 11906 - 1701 - 850 && total <= 16838 - 1701 - 850, "{widths:?}");
+}
+
+#[test]
+fn group_and_total_rows_of_the_starter_word_form_keep_the_sheets_merges() {
+    let (doc, _) = sample_form_report();
+    let (_, table) = grid_of(&doc, "Tên tuyến");
+    let rows: Vec<Vec<&common::xml::Node>> = table.kids("w:tr").iter().map(|r| r.kids("w:tc")).collect();
+    let span = |c: &common::xml::Node| {
+        c.first("w:gridSpan")
+            .and_then(|g| g.attr("w:val"))
+            .unwrap_or("1")
+            .to_string()
+    };
+    // «Tổng cộng» over STT, Tên tuyến and Thôn, as Ba Thành's sheet merges it, so
+    // that it does not break letter by letter in the STT column.
+    let total = rows.iter().find(|r| r[0].text() == "Tổng cộng").expect("a total row");
+    assert_eq!(span(total[0]), "3");
+    let texts: Vec<String> = total.iter().map(|c| c.text()).collect();
+    assert_eq!(texts[1..3], ["2.327", ""], "{texts:?}");
+    // A group row's name across the row after its numeral.
+    let group = rows.iter().find(|r| r[0].text() == "I").expect("a group row");
+    assert_eq!(group.len(), 2, "{group:?}");
+    assert_eq!(group[1].text(), "Thôn Làng Trui");
+    assert_eq!(span(group[1]), "6");
+}
