@@ -1135,28 +1135,14 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 };
                 match target {
                     Some(target) => replaced.push((target, *p, String::new())),
-                    None => errors.push(
-                        Diagnostic::error(
-                            "",
-                            place.clone(),
-                            format!("thẻ «{tag}» phải nằm trong một hàng hoặc một ô của bảng."),
-                        )
-                        .kind(Kind::Template),
-                    ),
+                    None => errors.push(misplaced(&place, &tag, "một hàng hoặc một ô của bảng")),
                 }
                 continue;
             }
             if let Some((kind, expr)) = cell_tag(&tag) {
                 let tc = enclosing(&elems, *p, ElemKind::Tc).filter(|_| flavor == Flavor::Docx);
                 let Some(tc) = tc else {
-                    errors.push(
-                        Diagnostic::error(
-                            "",
-                            place.clone(),
-                            format!("thẻ «{tag}» phải nằm trong một ô của bảng (mẫu Word)."),
-                        )
-                        .kind(Kind::Template),
-                    );
+                    errors.push(misplaced(&place, &tag, "một ô của bảng (mẫu Word)"));
                     continue;
                 };
                 if let Err(e) = syntax.template_from_str(&format!("{{{{ {expr} }}}}")) {
@@ -1212,14 +1198,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 };
                 match target {
                     Some(target) => replaced.push((target, *p, inner)),
-                    None => errors.push(
-                        Diagnostic::error(
-                            "",
-                            place.clone(),
-                            format!("thẻ «{tag}» phải nằm trong một đoạn chữ (run)."),
-                        )
-                        .kind(Kind::Template),
-                    ),
+                    None => errors.push(misplaced(&place, &tag, "một đoạn chữ (run)")),
                 }
                 continue;
             }
@@ -1237,10 +1216,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                         Structural::Run => "một đoạn chữ có định dạng riêng (run, hoặc span của .odt)",
                         Structural::Paragraph => "một đoạn",
                     };
-                    errors.push(
-                        Diagnostic::error("", place.clone(), format!("thẻ «{tag}» phải nằm trong {what}."))
-                            .kind(Kind::Template),
-                    );
+                    errors.push(misplaced(&place, &tag, what));
                     continue;
                 };
                 if let Some(e) = statement_error(&syntax, &inner) {
@@ -1252,10 +1228,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
             }
             if let Some(merge) = merge_tag(&tag) {
                 let Some(tc) = enclosing(&elems, *p, ElemKind::Tc) else {
-                    errors.push(
-                        Diagnostic::error("", place.clone(), format!("thẻ «{tag}» phải nằm trong một ô của bảng."))
-                            .kind(Kind::Template),
-                    );
+                    errors.push(misplaced(&place, &tag, "một ô của bảng"));
                     continue;
                 };
                 for c in &chars[first..=last] {
@@ -1605,6 +1578,11 @@ fn apply(xml: &str, edits: &[Edit]) -> (String, impl Fn(usize) -> usize) {
         out + (offset - o)
     };
     (out, map)
+}
+
+/// «thẻ «{% tr … %}» phải nằm trong một hàng …»: a tag where its kind cannot stand.
+fn misplaced(place: &Place, tag: &str, inside: &str) -> Diagnostic {
+    Diagnostic::error("", place.clone(), format!("thẻ «{tag}» phải nằm trong {inside}.")).kind(Kind::Template)
 }
 
 #[cfg(test)]
