@@ -4,7 +4,7 @@
 //! run stopped by Ctrl-C or SIGTERM ending cleanly.
 
 use crate::district::{self, DistrictSpec};
-use crate::error::{Diagnostic, Kind, Place, Severity, Warned};
+use crate::error::{self, Diagnostic, Kind, Place};
 use crate::report::{self, Report};
 use crate::template::Pack;
 use crate::workbook::Workbook;
@@ -96,6 +96,12 @@ impl Item {
 
     pub fn ok(&self) -> bool {
         self.loi.is_empty()
+    }
+
+    /// Its findings in the order every front end lists them (`error::sort`).
+    fn sort(&mut self) {
+        error::sort(&mut self.loi);
+        error::sort(&mut self.canh_bao);
     }
 
     fn is_duplicate(&self) -> bool {
@@ -282,6 +288,8 @@ fn walk(
 /// A report rendered and written to temporary files in the output folder, waiting
 /// for its final name.
 struct Pending {
+    /// The input's file, as its diagnostics name it.
+    file: String,
     stem: String,
     identity: String,
     temps: Vec<(OutputFormat, tempfile::TempPath)>,
@@ -317,37 +325,33 @@ impl Source {
         }
     }
 
-    /// This commune's report; when there is none, its errors together with the
-    /// warnings met on the way (text converted from TCVN3 before a bad cell…).
-    pub fn report(self, pack: &Pack) -> Result<Report, Warned<Vec<Diagnostic>>> {
+    /// The file its diagnostics name: the path as given, or "huyện.xlsx › Ba Thành".
+    pub fn file(&self) -> String {
+        match self {
+            Source::File(path) => path.display().to_string(),
+            Source::Commune(book) => book.file.clone(),
+        }
+    }
+
+    /// This commune's report or its errors, and either way the warnings met on the
+    /// way (text converted from TCVN3 before a bad cell…).
+    pub fn report(self, pack: &Pack) -> error::Outcome<Report> {
         self.report_with(pack, None)
     }
 
     /// The same, seeing the previous year's figures of the communes merged into it.
-    pub fn report_with(
-        self,
-        pack: &Pack,
-        previous: Option<&crate::compare::Previous>,
-    ) -> Result<Report, Warned<Vec<Diagnostic>>> {
-        let book = match self {
-            Source::File(path) if report::is_data_file(&path) => {
-                let data = report::read_data(&path).map_err(Warned::new)?;
-                return report::from_data(pack, &file_name(&path), data).map_err(Warned::new);
-            }
-            Source::File(path) => crate::workbook::open(&path).map_err(|e| Warned::new(vec![e]))?,
-            Source::Commune(book) => *book,
-        };
-        let mut warnings = book.warnings.clone();
-        // Binding returns its warnings with its errors; they stay warnings here, so
-        // `tong-ket.json`, `check` and the page file them alike.
-        report::from_workbook_with(pack, book, previous).map_err(|found| {
-            let (errors, more): (Vec<_>, Vec<_>) = found.into_iter().partition(|d| d.severity == Severity::Error);
-            warnings.extend(more);
-            Warned {
-                output: errors,
-                warnings,
-            }
-        })
+    pub fn report_with(self, pack: &Pack, previous: Option<&crate::compare::Previous>) -> error::Outcome<Report> {
+        match self {
+            Source::File(path) if report::is_data_file(&path) => match report::read_data(&path) {
+                Ok(data) => report::from_data(pack, &file_name(&path), data),
+                Err(errors) => error::Outcome::failed(errors),
+            },
+            Source::File(path) => match crate::workbook::open(&path) {
+                Ok(book) => report::from_workbook_with(pack, book, previous),
+                Err(e) => error::Outcome::failed(vec![e]),
+            },
+            Source::Commune(book) => report::from_workbook_with(pack, *book, previous),
+        }
     }
 }
 
@@ -409,10 +413,11 @@ impl Commit<'_> {
         self.waiting.insert(index, outcome);
         while let Some(outcome) = self.waiting.remove(&self.next) {
             self.next += 1;
-            let item = match outcome {
+            let mut item = match outcome {
                 Outcome::NotStarted(item) => item,
                 Outcome::Rendered(item, pending) => self.place(item, pending),
             };
+            item.sort();
             let awaits_pdf = self.pdf_jobs.last().is_some_and(|(i, ..)| *i == self.items.len());
             if !awaits_pdf {
                 (self.progress)(&item);
@@ -425,7 +430,7 @@ impl Commit<'_> {
     /// of the same commune and year came first.
     fn place(&mut self, mut item: Item, pending: Option<Pending>) -> Item {
         let Some(mut p) = pending else { return item };
-        match self.names.claim(&p.stem, &p.identity, &item.tep) {
+        match self.names.claim(&p.stem, &p.identity, &item.tep, &p.file) {
             Claim::Named { stem, warning } => {
                 item.canh_bao.extend(warning);
                 p.stem = stem;
@@ -486,8 +491,9 @@ pub enum Claim {
 }
 
 impl Names {
-    /// Claims `stem` for the report `identity` of input `tep`.
-    pub fn claim(&mut self, stem: &str, identity: &str, tep: &str) -> Claim {
+    /// Claims `stem` for the report `identity` of input `tep` (as `tong-ket.json`
+    /// names it), whose diagnostics name `file`.
+    pub fn claim(&mut self, stem: &str, identity: &str, tep: &str, file: &str) -> Claim {
         let mut name = stem.to_string();
         let mut namesake = None;
         for n in 2.. {
@@ -502,7 +508,7 @@ impl Names {
         if let Some((_, first)) = self.claimed.get(&name) {
             return Claim::Duplicate(
                 Diagnostic::error(
-                    tep,
+                    file,
                     Place::File,
                     format!("trùng xã và năm với tệp «{first}» (cùng tên báo cáo «{name}»); không ghi đè, hãy kiểm tra lại hai tệp."),
                 )
@@ -511,7 +517,7 @@ impl Names {
         }
         let warning = namesake.map(|first| {
             Diagnostic::warning(
-                tep,
+                file,
                 Place::File,
                 format!("tên báo cáo «{stem}» đã dùng cho tệp «{first}», một xã khác có tên chỉ khác dấu; báo cáo này ghi thành «{name}»."),
             )
@@ -627,6 +633,7 @@ pub fn run_with(
                     // Named by the input, like every other failure of this commune.
                     e.file = item.tep.clone();
                     item.loi.push(e);
+                    item.sort();
                 }
             }
             progress(item);
@@ -914,6 +921,7 @@ fn write_table(
 /// One input: its report written to temporary files, or why not.
 fn make(pack: &Pack, source: Source, options: &Options, rendered: &dyn Fn(&Report)) -> Outcome {
     let (name, folder) = source.label(options.root.as_deref());
+    let file = source.file();
     let mut item = Item::new(name.clone(), folder.clone());
     if options.cancel.is_cancelled() {
         item.loi.push(
@@ -926,12 +934,14 @@ fn make(pack: &Pack, source: Source, options: &Options, rendered: &dyn Fn(&Repor
         );
         return Outcome::NotStarted(item);
     }
-    let pending = match source.report_with(pack, options.previous.as_deref()) {
+    let made = source.report_with(pack, options.previous.as_deref());
+    item.canh_bao = made.warnings;
+    let pending = match made.output {
         Ok(r) => {
             rendered(&r);
-            item.canh_bao = r.warnings.clone();
             match write_pending(&r, options) {
                 Ok(temps) => Some(Pending {
+                    file,
                     stem: r.file_stem.clone(),
                     identity: r.identity.clone(),
                     temps,
@@ -947,9 +957,8 @@ fn make(pack: &Pack, source: Source, options: &Options, rendered: &dyn Fn(&Repor
                 }
             }
         }
-        Err(failed) => {
-            item.loi = failed.output;
-            item.canh_bao = failed.warnings;
+        Err(errors) => {
+            item.loi = errors;
             None
         }
     };

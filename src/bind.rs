@@ -3,7 +3,7 @@
 //! header texts, tolerant of case, accents, spaces, line breaks and years; every
 //! value is checked against its declared type and a wrong one names its cell.
 
-use crate::error::{Diagnostic, Kind, Place};
+use crate::error::{Diagnostic, Kind, Outcome, Place};
 use crate::workbook::{self, Sheet, Value, Workbook};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
@@ -231,8 +231,6 @@ pub struct Bound {
     /// Every date bound (a date cell, a date field, «ngày 17/4/2025» in a label's
     /// text) and its cell, so that a date far from the report's is a warning.
     pub dates: Vec<((i32, u32, u32), Place)>,
-    /// Problems that do not stop the report (a table cut at a long gap, …).
-    pub warnings: Vec<Diagnostic>,
 }
 
 /// What binding collects besides the values.
@@ -295,7 +293,8 @@ fn keep_decimals(object: &mut Map<String, Json>, decimals: Map<String, Json>) {
 /// Bind every declared entry; all problems are collected, not just the first. Label
 /// sheets are bound first, so that the report year (`nam` of a label sheet) is known
 /// when headers and labels say `{nam}`.
-pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound, Vec<Diagnostic>> {
+/// Its warnings come apart from its errors, whether or not it fails.
+pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Outcome<Bound> {
     let mut sink = Sink::default();
     let mut context = Map::new();
     let mut tables = BTreeMap::new();
@@ -348,17 +347,16 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Result<Bound
         };
         context.insert(name.clone(), value);
     }
-    if sink.errors.is_empty() {
+    let output = if sink.errors.is_empty() {
         Ok(Bound {
             context: Json::Object(context),
             tables,
             dates: sink.dates,
-            warnings: sink.warnings,
         })
     } else {
-        sink.errors.extend(sink.warnings);
         Err(sink.errors)
-    }
+    };
+    Outcome::from_parts(output, sink.warnings)
 }
 
 /// The same form saved under another sheet name («Biểu 01» in one province's copy,
@@ -1993,7 +1991,7 @@ mod tests {
             "#,
         )
         .unwrap();
-        let bound = bind(&book, &specs).unwrap_or_else(|e| panic!("{e:?}"));
+        let bound = bind(&book, &specs).output.unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(
             bound.context["tt"],
             json!({ "ten_xa": "Ba Thành", "huyen": "Ba Tơ", "nam": 2024, "ngay": "2024-12-05" })
@@ -2057,7 +2055,7 @@ mod tests {
             "#,
         )
         .unwrap();
-        let bound = bind(&book, &specs).unwrap_or_else(|e| panic!("{e:?}"));
+        let bound = bind(&book, &specs).output.unwrap_or_else(|e| panic!("{e:?}"));
         let rows = bound.context["duong"].as_array().unwrap();
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0]["ten"], "Đường tổ 3");

@@ -1,8 +1,8 @@
 //! `baocao check`: read → bind → render without writing anything, and list every
 //! problem at once, grouped by file (or by commune of a district workbook).
 
-use crate::batch::{self, Claim, Source};
-use crate::error::{Diagnostic, Severity};
+use crate::batch::{self, Claim};
+use crate::error::{sort, Diagnostic, Severity};
 use crate::template::Pack;
 use rayon::prelude::*;
 use std::path::Path;
@@ -17,30 +17,24 @@ pub struct Checked {
 /// Check a workbook, a district workbook (each commune), or every workbook of a folder.
 pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
     let (sources, _) = crate::plan::inputs(pack, input)?;
-    let checked: Vec<(Checked, Option<(String, String)>)> = sources
+    let root = input.is_dir().then_some(input);
+    let checked: Vec<(Checked, Option<(String, String, String)>)> = sources
         .into_par_iter()
         .map(|source| {
-            let tep = match &source {
-                Source::File(path) => path.display().to_string(),
-                Source::Commune(book) => book.file.clone(),
+            let tep = source.file();
+            // Named as the batch names an input: its path below the folder.
+            let (label, _) = source.label(root);
+            let made = source.report(pack);
+            let (loi, claim) = match made.output {
+                Ok(r) => (Vec::new(), Some((r.file_stem, r.identity, label))),
+                Err(errors) => (errors, None),
             };
-            match source.report(pack) {
-                Ok(r) => (
-                    Checked {
-                        tep,
-                        loi: Vec::new(),
-                        canh_bao: r.warnings,
-                    },
-                    Some((r.file_stem, r.identity)),
-                ),
-                // The warnings met before the errors (text converted from TCVN3…) too.
-                Err(failed) => {
-                    let (loi, mut canh_bao): (Vec<_>, Vec<_>) =
-                        failed.output.into_iter().partition(|d| d.severity == Severity::Error);
-                    canh_bao.extend(failed.warnings);
-                    (Checked { tep, loi, canh_bao }, None)
-                }
-            }
+            let checked = Checked {
+                tep,
+                loi,
+                canh_bao: made.warnings,
+            };
+            (checked, claim)
         })
         .collect();
     // Two inputs of the same commune and year: the batch writes the first and refuses
@@ -49,23 +43,14 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
     Ok(checked
         .into_iter()
         .map(|(mut c, claim)| {
-            if let Some((stem, identity)) = claim {
-                // Named as the batch names an input: its path below the folder.
-                let path = Path::new(&c.tep);
-                let label = path
-                    .strip_prefix(input)
-                    .ok()
-                    .filter(|_| input.is_dir())
-                    .map_or_else(|| batch::file_name(path), |p| p.to_string_lossy().into_owned());
-                let here = |mut d: Diagnostic| {
-                    d.file = c.tep.clone();
-                    d
-                };
-                match names.claim(&stem, &identity, &label) {
-                    Claim::Named { warning, .. } => c.canh_bao.extend(warning.map(here)),
-                    Claim::Duplicate(error) => c.loi.push(here(error)),
+            if let Some((stem, identity, label)) = claim {
+                match names.claim(&stem, &identity, &label, &c.tep) {
+                    Claim::Named { warning, .. } => c.canh_bao.extend(warning),
+                    Claim::Duplicate(error) => c.loi.push(error),
                 }
             }
+            sort(&mut c.loi);
+            sort(&mut c.canh_bao);
             c
         })
         .collect())

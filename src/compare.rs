@@ -93,7 +93,7 @@ impl Previous {
         for path in files {
             let shown = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
             let bound = crate::workbook::open(&path).map_err(|e| e.message).and_then(|book| {
-                bind::bind(&book, &pack.manifest.du_lieu).map_err(|e| {
+                bind::bind(&book, &pack.manifest.du_lieu).output.map_err(|e| {
                     e.first()
                         .map(|d| format!("{}: {}", d.place, d.message))
                         .unwrap_or_default()

@@ -345,4 +345,87 @@ impl<T> Warned<T> {
     }
 }
 
+/// What a step that may fail gives: its output or every error that stopped it, and
+/// either way the warnings met on the way. Binding, a report and a run's input all
+/// answer so: a warning stays a warning when the file also fails, and is never
+/// sorted back out of the errors by its severity.
+pub type Outcome<T> = Warned<std::result::Result<T, Vec<Diagnostic>>>;
+
+impl<T> Outcome<T> {
+    pub fn from_parts(output: std::result::Result<T, Vec<Diagnostic>>, warnings: Vec<Diagnostic>) -> Self {
+        Warned { output, warnings }
+    }
+
+    pub fn failed(errors: Vec<Diagnostic>) -> Self {
+        Warned::new(Err(errors))
+    }
+
+    /// Warnings met before this step, listed first.
+    pub fn after(mut self, mut earlier: Vec<Diagnostic>) -> Self {
+        earlier.append(&mut self.warnings);
+        self.warnings = earlier;
+        self
+    }
+
+    /// The next step on the output, keeping every warning of both.
+    pub fn and_then<U>(self, next: impl FnOnce(T) -> Outcome<U>) -> Outcome<U> {
+        match self.output {
+            Ok(output) => next(output).after(self.warnings),
+            Err(errors) => Outcome::from_parts(Err(errors), self.warnings),
+        }
+    }
+
+    /// The output or the errors, the warnings let go: for a caller that has no one
+    /// to show them to (a test of the output, a benchmark).
+    pub fn into_result(self) -> std::result::Result<T, Vec<Diagnostic>> {
+        self.output
+    }
+}
+
+/// The order every front end lists a file's findings in (`batch`'s `tong-ket.json`,
+/// `check`, the page): by place, the whole file first, then sheet by sheet in the
+/// order first met, each by row and then column; template lines by number. Errors
+/// and warnings are each sorted so and listed apart, errors first. A stable sort, so
+/// findings at the same place keep the order they were found in.
+pub fn sort(findings: &mut [Diagnostic]) {
+    let mut sheets: Vec<&str> = Vec::new();
+    for d in findings.iter() {
+        if let Some(sheet) = d.place.sheet_name().filter(|s| !sheets.contains(s)) {
+            sheets.push(sheet);
+        }
+    }
+    let sheets: Vec<String> = sheets.into_iter().map(str::to_string).collect();
+    findings.sort_by_cached_key(|d| d.place.order(&sheets));
+}
+
+impl Place {
+    /// The sheet a place is in, if any.
+    pub fn sheet_name(&self) -> Option<&str> {
+        match self {
+            Place::Sheet { sheet }
+            | Place::Cell { sheet, .. }
+            | Place::Cells { sheet, .. }
+            | Place::Range { sheet, .. } => Some(sheet),
+            _ => None,
+        }
+    }
+
+    /// The key `sort` orders by: (the whole file or not, the sheet's rank, row, column).
+    fn order(&self, sheets: &[String]) -> (u8, usize, u32, u32) {
+        let rank = |sheet: &str| sheets.iter().position(|s| s == sheet).unwrap_or(usize::MAX);
+        match self {
+            p if p.is_file() => (0, 0, 0, 0),
+            Place::Sheet { sheet } => (1, rank(sheet), 0, 0),
+            Place::Cell { sheet, row, col } => (1, rank(sheet), row + 1, col + 1),
+            Place::Cells { sheet, cells } => {
+                let (row, col) = cells.iter().min().copied().unwrap_or_default();
+                (1, rank(sheet), row + 1, col + 1)
+            }
+            Place::Range { sheet, first, .. } => (1, rank(sheet), first.0 + 1, first.1 + 1),
+            Place::TemplateLine { line, .. } => (2, 0, *line, 0),
+            _ => (3, 0, 0, 0),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Diagnostic>;

@@ -808,19 +808,23 @@ fn render(
     };
     form.apply(&mut pack);
     let made = if report::is_data_file(workbook) {
-        report::read_data(workbook).and_then(|json| report::from_data(&pack, &workbook.display().to_string(), json))
+        match report::read_data(workbook) {
+            Ok(json) => report::from_data(&pack, &workbook.display().to_string(), json),
+            Err(errors) => baocao::error::Outcome::failed(errors),
+        }
     } else {
-        report::from_file(&pack, workbook)
+        report::open(&pack, workbook)
     };
-    let mut report = match made {
+    let mut report = match made.output {
         Ok(r) => r,
         Err(errors) => {
             print(&errors);
+            print(&made.warnings);
             eprintln!("Không lập được báo cáo từ {}.", workbook.display());
             return ExitCode::from(1);
         }
     };
-    print(&report.warnings);
+    print(&made.warnings);
     // "-o thu-muc/bao-cao.docx" names the files; every format takes the same stem.
     // "-o thu-muc/" (or an existing folder) keeps the report's own name, in that folder.
     let out_dir = match output {

@@ -2,7 +2,7 @@
 
 use crate::bind;
 use crate::doc::Document;
-use crate::error::{Diagnostic, Kind, Place};
+use crate::error::{Diagnostic, Kind, Outcome, Place};
 use crate::official::Appendix;
 use crate::official::{self, Meta};
 use crate::sheet_table::Area;
@@ -26,7 +26,6 @@ pub struct Report {
     /// whose names differ only by their tones («Ba Tơ», «Ba Tô») share a `file_stem`
     /// but not this, so a batch tells a duplicate from a namesake.
     pub identity: String,
-    pub warnings: Vec<Diagnostic>,
     /// Notes for the person running the batch (`ghi_chu` in a summary's template).
     pub notes: Vec<String>,
     /// The bound data, for the district summary (see `keep`).
@@ -48,24 +47,43 @@ pub enum Body {
     },
 }
 
-/// Read a workbook and make its report; every problem found is returned.
-pub fn from_file(pack: &Pack, path: &Path) -> Result<Report, Vec<Diagnostic>> {
-    let book = workbook::open(path).map_err(|e| vec![e])?;
-    from_workbook(pack, book)
+/// Read a workbook and make its report, with every problem found and every warning.
+pub fn open(pack: &Pack, path: &Path) -> Outcome<Report> {
+    match workbook::open(path) {
+        Ok(book) => from_workbook_with(pack, book, None),
+        Err(e) => Outcome::failed(vec![e]),
+    }
 }
 
+/// The report of a workbook file, or its errors (its warnings let go: see `open`).
+pub fn from_file(pack: &Pack, path: &Path) -> Result<Report, Vec<Diagnostic>> {
+    open(pack, path).into_result()
+}
+
+/// The report of a workbook read, or its errors (its warnings let go).
 pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnostic>> {
-    from_workbook_with(pack, book, None)
+    from_workbook_with(pack, book, None).into_result()
 }
 
 /// A report that can also see the previous year's figures of the communes merged
-/// into this one (`truoc`, see `compare::Previous::of`).
-pub fn from_workbook_with(
+/// into this one (`truoc`, see `compare::Previous::of`); the workbook's warnings,
+/// then binding's, then the report's, whether or not it is made.
+pub fn from_workbook_with(pack: &Pack, book: Workbook, previous: Option<&crate::compare::Previous>) -> Outcome<Report> {
+    let mut warnings = Vec::new();
+    let made = make(pack, book, previous, &mut warnings);
+    Outcome::from_parts(made, warnings)
+}
+
+fn make(
     pack: &Pack,
     book: Workbook,
     previous: Option<&crate::compare::Previous>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<Report, Vec<Diagnostic>> {
-    let mut bound = bind::bind(&book, &pack.manifest.du_lieu)?;
+    warnings.extend(book.warnings.iter().cloned());
+    let bound = bind::bind(&book, &pack.manifest.du_lieu);
+    warnings.extend(bound.warnings);
+    let mut bound = bound.output?;
     if let Some(truoc) = previous.and_then(|p| p.of(pack, &bound.context)) {
         if let Some(map) = bound.context.as_object_mut() {
             map.insert("truoc".into(), truoc);
@@ -77,13 +95,13 @@ pub fn from_workbook_with(
     if let Some(map) = bound.context.as_object_mut() {
         map.entry("don_vi").or_insert_with(|| unit.to_json());
     }
-    let unit_warnings = crate::unit::warnings(
+    warnings.extend(crate::unit::warnings(
         &book.file,
         &found,
         &pack.manifest.ten,
         &pack.manifest.cai_dat.danh_cho,
         uses_unit(pack),
-    );
+    ));
     let dates = std::mem::take(&mut bound.dates);
     let book = Arc::new(book);
     let locations = Arc::new(bound.tables);
@@ -97,15 +115,12 @@ pub fn from_workbook_with(
         let (mut meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
         meta.follow_unit(&unit);
         let ctx = render_context(&values, &meta, pack, &tables, &book.file);
-        let mut warnings = book.warnings.clone();
-        warnings.extend(bound.warnings);
-        warnings.extend(unit_warnings);
         warnings.extend(far_dates(&book.file, &dates, &meta));
         return fill_form(pack, form, &ctx, (meta, meta_errors), data, warnings);
     }
     let mut meta = metadata_or_errors(pack, env, &values, &pack.manifest.van_ban)?;
     meta.follow_unit(&unit);
-    let date_warnings = far_dates(&book.file, &dates, &meta);
+    warnings.extend(far_dates(&book.file, &dates, &meta));
     let ctx = render_context(&values, &meta, pack, &tables, &book.file);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
@@ -115,11 +130,6 @@ pub fn from_workbook_with(
         .map_err(|e| vec![e])?;
     let placed = tables.take();
     let body = pack.build_body(&markdown, &placed.tables);
-
-    let mut warnings = book.warnings.clone();
-    warnings.extend(bound.warnings);
-    warnings.extend(unit_warnings);
-    warnings.extend(date_warnings);
     warnings.extend(placed.warnings);
     let mut appendices = Vec::new();
     let mut errors = Vec::new();
@@ -142,7 +152,6 @@ pub fn from_workbook_with(
         meta,
         file_stem: slug(&stem),
         identity: identity(&stem),
-        warnings,
         notes: Vec::new(),
         data,
     })
@@ -196,7 +205,13 @@ fn uses_unit(pack: &Pack) -> bool {
 /// A report from data that is already a context (a JSON or TOML file exported by
 /// another system): only a Word form can take it, since appendices and the frame's
 /// tables come from a workbook's sheets.
-pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diagnostic>> {
+pub fn from_data(pack: &Pack, file: &str, data: Json) -> Outcome<Report> {
+    let mut warnings = Vec::new();
+    let made = data_report(pack, file, data, &mut warnings);
+    Outcome::from_parts(made, warnings)
+}
+
+fn data_report(pack: &Pack, file: &str, data: Json, warnings: &mut Vec<Diagnostic>) -> Result<Report, Vec<Diagnostic>> {
     let Some(form) = &pack.form else {
         return Err(vec![Diagnostic::error(
             file,
@@ -206,7 +221,7 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
         .kind(Kind::Template)]);
     };
     if let Some(run) = &pack.data_run {
-        return own_context(pack, form, run, file, data);
+        return own_context(pack, form, run, file, data, warnings);
     }
     let env = pack.environment();
     // The unit as the data names it (`ten_xa`, `ten_phuong`, … or `don_vi` itself).
@@ -220,7 +235,7 @@ pub fn from_data(pack: &Pack, file: &str, data: Json) -> Result<Report, Vec<Diag
     meta.follow_unit(&unit);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
     let ctx = render_context(&values, &meta, pack, &tables, file);
-    fill_form(pack, form, &ctx, (meta, meta_errors), data, Vec::new())
+    fill_form(pack, form, &ctx, (meta, meta_errors), data, warnings)
 }
 
 /// A bare form (`-t mau.docx`) filled from data that is its whole context: no
@@ -232,7 +247,9 @@ fn own_context(
     run: &crate::form::DataRun,
     file: &str,
     data: Json,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<Report, Vec<Diagnostic>> {
+    warnings.extend(form.warnings.iter().cloned());
     let data = run.context(file, data)?;
     let env = pack.environment();
     let values = minijinja::Value::from(minijinja::value::Serde(&data));
@@ -277,7 +294,6 @@ fn own_context(
         meta: Meta::default(),
         file_stem: slug(&stem),
         identity: identity(&stem),
-        warnings: form.warnings.clone(),
         notes: Vec::new(),
         data,
     })
@@ -363,7 +379,7 @@ fn fill_form(
     ctx: &minijinja::Value,
     (meta, mut errors): (Meta, Vec<Diagnostic>),
     data: Json,
-    warnings: Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<Report, Vec<Diagnostic>> {
     // Every problem at once: the metadata's (its fields left empty), the file
     // name's and the form's.
@@ -376,11 +392,10 @@ fn fill_form(
     };
     let stem = stem.map_err(|e| errors.push(e));
     let bytes = bytes.map_err(|e| errors.extend(e));
+    warnings.extend(form.warnings.iter().cloned());
     let (Ok(stem), Ok(bytes), true) = (stem, bytes, errors.is_empty()) else {
         return Err(errors);
     };
-    let mut warnings = warnings;
-    warnings.extend(form.warnings.iter().cloned());
     Ok(Report {
         body: Body::Form {
             bytes,
@@ -390,7 +405,6 @@ fn fill_form(
         meta,
         file_stem: slug(&stem),
         identity: identity(&stem),
-        warnings,
         notes: Vec::new(),
         data,
     })
@@ -592,7 +606,6 @@ pub fn summary(
         meta,
         file_stem: slug(&stem),
         identity: identity(&stem),
-        warnings: Vec::new(),
         notes: placed.notes,
         data: Json::Null,
     })

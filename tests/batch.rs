@@ -585,3 +585,54 @@ fn a_cancelled_run_stops_alone_and_the_next_run_is_not_stopped() {
     assert_eq!(next.da_ghi, 3, "{:?}", next.cac_tep);
     assert!(next.bao_cao_tong_hop.is_some());
 }
+
+/// A file that fails after binding (here the pack's body names a value that is not
+/// there) keeps the warnings binding met: under `canh_bao` in `tong-ket.json` and in
+/// `check`, printed by `render`; they used to vanish with the failure.
+#[test]
+fn warnings_met_before_a_template_error_stay_warnings_everywhere() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    let pack = dir.path().join("mau");
+    std::fs::create_dir(&pack).unwrap();
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/bao-cao-ntm");
+    for name in ["manifest.toml", "noi-dung.md", "tong-hop.md"] {
+        std::fs::copy(builtin.join(name), pack.join(name)).unwrap();
+    }
+    let body = std::fs::read_to_string(pack.join("noi-dung.md")).unwrap();
+    std::fs::write(pack.join("noi-dung.md"), format!("{body}\n{{{{ khong_co.truong }}}}\n")).unwrap();
+    let mut commune = sample::ba_thanh();
+    commune.narrative = Some(sample::Narrative::new(&[
+        &["Mục", "Nội dung"],
+        &["kho_khan_xa", "Đoạn dưới một khóa mẫu không có."],
+    ]));
+    write_workbook(&input, "Ba Thành.xlsx", &commune);
+
+    let out = baocao(&["batch", "vao", "-t", "mau", "-o", "ra", "-q"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = summary(&dir.path().join("ra"));
+    let item = &s["cac_tep"][0];
+    let kinds = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| format!("{} {}", d["severity"], d["message"]))
+            .collect()
+    };
+    let (loi, canh_bao) = (kinds(&item["loi"]), kinds(&item["canh_bao"]));
+    assert!(loi.iter().any(|m| m.contains("khong_co")), "{item}");
+    assert!(loi.iter().all(|m| m.starts_with("\"error\"")), "{item}");
+    assert!(canh_bao.iter().any(|m| m.contains("kho_khan_xa")), "{item}");
+    assert!(canh_bao.iter().all(|m| m.starts_with("\"warning\"")), "{item}");
+
+    let check = baocao(&["check", "vao", "-t", "mau", "--format", "json"], dir.path());
+    let checked: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(kinds(&checked[0]["loi"]), loi, "{checked}");
+    assert_eq!(kinds(&checked[0]["canh_bao"]), canh_bao, "{checked}");
+
+    let render = baocao(&["render", "vao/Ba Thành.xlsx", "-t", "mau", "-o", "ra1/"], dir.path());
+    let said = String::from_utf8_lossy(&render.stderr);
+    assert_eq!(render.status.code(), Some(1), "{said}");
+    assert!(said.contains("Cảnh báo") && said.contains("kho_khan_xa"), "{said}");
+}

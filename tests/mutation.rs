@@ -328,16 +328,17 @@ fn run_one(pack: &baocao::template::Pack, m: &Mutant) -> Result<Outcome, String>
             Ok(book) => book,
             Err(e) => return Ok((Outcome::Error, vec![e])),
         };
-        match baocao::report::from_workbook(pack, book) {
+        let made = baocao::report::from_workbook_with(pack, book, None);
+        match made.output {
             Ok(report) => {
                 for format in [OutputFormat::Docx, OutputFormat::Odt] {
                     let bytes = baocao::write::render(report.document().unwrap(), format)
                         .map_err(|e| format!("{format:?}: {e}"))?;
                     check_package(&bytes).map_err(|e| format!("{format:?}: {e}"))?;
                 }
-                Ok((Outcome::Report, report.warnings))
+                Ok((Outcome::Report, made.warnings))
             }
-            Err(errors) => Ok((Outcome::Error, errors)),
+            Err(errors) => Ok((Outcome::Error, errors.into_iter().chain(made.warnings).collect())),
         }
     }));
     let elapsed = started.elapsed();

@@ -40,9 +40,10 @@ fn report_of(narrative: Narrative) -> (Paras, Vec<baocao::error::Diagnostic>) {
     commune.narrative = Some(narrative);
     let path = write_workbook(dir.path(), "Ba Thành.xlsx", &commune);
     let pack = baocao::template::Pack::builtin().unwrap();
-    let report = baocao::report::from_file(&pack, &path).unwrap_or_else(|e| panic!("{e:?}"));
+    let made = baocao::report::open(&pack, &path);
+    let report = made.output.unwrap_or_else(|e| panic!("{e:?}"));
     let docx = baocao::write::docx::to_bytes(report.document().unwrap()).unwrap();
-    (paragraphs_of(&docx), report.warnings)
+    (paragraphs_of(&docx), made.warnings)
 }
 
 fn text(paras: &Paras) -> String {

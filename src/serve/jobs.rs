@@ -4,7 +4,7 @@
 
 use super::{Limits, Received, Refusal};
 use crate::batch;
-use crate::error::{Diagnostic, Severity};
+use crate::error::Diagnostic;
 use crate::template::Pack;
 use crate::write::{html, OutputFormat};
 use axum::http::StatusCode;
@@ -732,10 +732,8 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
     let mut items = Vec::with_capacity(summary.cac_tep.len());
     let (mut errors, mut warnings) = (0, 0);
     for (index, item) in summary.cac_tep.iter().enumerate() {
-        // As `check` sorts them: errors first, then every warning.
-        let (loi, mut canh_bao): (Vec<&Diagnostic>, Vec<&Diagnostic>) =
-            item.loi.iter().partition(|d| d.severity == Severity::Error);
-        canh_bao.extend(&item.canh_bao);
+        // As `check` lists them: errors first, then warnings, each in the batch's order.
+        let (loi, canh_bao) = (&item.loi, &item.canh_bao);
         errors += loi.len();
         warnings += canh_bao.len();
         let headline = if loi.is_empty() && canh_bao.is_empty() {
@@ -748,7 +746,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
             tep: item.tep.clone(),
             headline,
             ok: item.ok(),
-            lines: loi.iter().chain(&canh_bao).map(|d| clean.line(d)).collect(),
+            lines: loi.iter().chain(canh_bao).map(|d| clean.line(d)).collect(),
             index,
             files: item.ket_qua.iter().filter_map(|p| take(Path::new(p))).collect(),
             has_preview: preview.is_some(),
