@@ -46,9 +46,136 @@ impl Cancel {
     }
 }
 
+/// Where a run's files go.
+#[derive(Clone, Debug, Default)]
+pub enum Sink {
+    /// Into `Options::out_dir`: each file under a temporary name, renamed into place
+    /// once it is whole (the command line).
+    #[default]
+    Folder,
+    /// Into memory, up to a cap (the page): the bytes never touch the disk, but for
+    /// PDF, which LibreOffice converts from files in `Options::out_dir`. No
+    /// `tong-ket.json` is kept: the front end has the `Summary`.
+    Memory(std::sync::Arc<Memory>),
+}
+
+/// A run's files kept in memory, in the order written, named as they would be below
+/// the output folder.
+#[derive(Debug)]
+pub struct Memory {
+    files: Mutex<Vec<(String, Vec<u8>)>>,
+    bytes: std::sync::atomic::AtomicU64,
+    cap: u64,
+    over: AtomicBool,
+}
+
+impl Memory {
+    /// A store that refuses any file that would take it past `cap` bytes.
+    pub fn new(cap: u64) -> std::sync::Arc<Memory> {
+        std::sync::Arc::new(Memory {
+            files: Mutex::new(Vec::new()),
+            bytes: Default::default(),
+            cap,
+            over: AtomicBool::new(false),
+        })
+    }
+
+    fn put(&self, name: String, bytes: Vec<u8>) -> Result<(), Diagnostic> {
+        let size = bytes.len() as u64;
+        let before = self.bytes.fetch_add(size, Ordering::SeqCst);
+        if before + size > self.cap {
+            self.bytes.fetch_sub(size, Ordering::SeqCst);
+            self.over.store(true, Ordering::SeqCst);
+            return Err(Diagnostic::error(
+                &name,
+                Place::File,
+                format!(
+                    "các tệp kết quả vượt quá giới hạn {} MB của một lần lập; hãy chia thành nhiều lần nhỏ hơn.",
+                    self.cap >> 20
+                ),
+            )
+            .kind(Kind::TooLarge));
+        }
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).push((name, bytes));
+        Ok(())
+    }
+
+    /// Bytes kept so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::SeqCst)
+    }
+
+    /// Whether a file was refused for the cap.
+    pub fn is_over(&self) -> bool {
+        self.over.load(Ordering::SeqCst)
+    }
+
+    /// The files kept, taken out: (name below the output folder, bytes).
+    pub fn take(&self) -> Vec<(String, Vec<u8>)> {
+        std::mem::take(&mut *self.files.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Sink {
+    /// A whole file `name` of the output folder; returns how the run names it (its
+    /// path in the folder, its name in memory).
+    fn put(&self, out: &Path, name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+        match self {
+            Sink::Folder => {
+                let path = out.join(name);
+                write::write_atomic(&path, &bytes).map_err(|e| e.kind(Kind::Output))?;
+                Ok(path.display().to_string())
+            }
+            Sink::Memory(memory) => memory.put(name.to_string(), bytes).map(|()| name.to_string()),
+        }
+    }
+
+    /// A report's bytes waiting for their final name: a temporary file of the
+    /// folder, or the bytes themselves.
+    fn stage(&self, out: &Path, bytes: Vec<u8>, suffix: &str) -> Result<Staged, Diagnostic> {
+        match self {
+            Sink::Folder => write::write_temp(out, &bytes, suffix)
+                .map(Staged::File)
+                .map_err(|e| e.kind(Kind::Output)),
+            Sink::Memory(_) => Ok(Staged::Bytes(bytes)),
+        }
+    }
+
+    /// A staged report of input `tep` under its final name: one rename.
+    fn place(&self, out: &Path, name: &str, staged: Staged, tep: &str) -> Result<String, Diagnostic> {
+        match staged {
+            Staged::File(temp) => {
+                let target = out.join(name);
+                temp.persist(&target).map_err(|e| {
+                    Diagnostic::error(
+                        tep,
+                        Place::Text { text: name.to_string() },
+                        format!("không ghi được tệp kết quả «{}» ({e}).", target.display()),
+                    )
+                    .kind(Kind::Output)
+                })?;
+                Ok(target.display().to_string())
+            }
+            Staged::Bytes(bytes) => self.put(out, name, bytes),
+        }
+    }
+
+    fn needs_folder(&self, formats: &[OutputFormat]) -> bool {
+        matches!(self, Sink::Folder) || formats.contains(&OutputFormat::Pdf)
+    }
+}
+
+/// A report's bytes waiting for their final name.
+enum Staged {
+    File(tempfile::TempPath),
+    Bytes(Vec<u8>),
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub out_dir: PathBuf,
+    /// Where the files go: the folder `out_dir` or memory.
+    pub sink: Sink,
     pub formats: Vec<OutputFormat>,
     /// Also write the summary report.
     pub summary: bool,
@@ -292,7 +419,7 @@ struct Pending {
     file: String,
     stem: String,
     identity: String,
-    temps: Vec<(OutputFormat, tempfile::TempPath)>,
+    temps: Vec<(OutputFormat, Staged)>,
     /// What the district summary keeps of this commune, as compact JSON text: a
     /// tenth of the memory of a JSON tree, so a batch's memory stays flat.
     kept: Option<String>,
@@ -397,6 +524,7 @@ enum Outcome {
 /// input only once its fate is known.
 struct Commit<'a> {
     out: &'a Path,
+    sink: &'a Sink,
     progress: &'a (dyn Fn(&Item) + Sync),
     next: usize,
     waiting: BTreeMap<usize, Outcome>,
@@ -404,8 +532,8 @@ struct Commit<'a> {
     items: Vec<Item>,
     /// What each commune in the summary kept, with its sub-folder.
     kept: Vec<(String, String)>,
-    /// PDFs to make, from the .docx kept as temporary files: (item, source, target).
-    pdf_jobs: Vec<(usize, tempfile::TempPath, PathBuf)>,
+    /// PDFs to make, from the .docx kept as temporary files: (item, source, name).
+    pdf_jobs: Vec<(usize, tempfile::TempPath, String)>,
 }
 
 impl Commit<'_> {
@@ -441,24 +569,14 @@ impl Commit<'_> {
             }
         }
         let mut pdf = None;
-        for (format, temp) in p.temps {
-            let target = self.out.join(format!("{}.{}", p.stem, format.extension()));
-            if format == OutputFormat::Pdf {
-                pdf = Some((self.items.len(), temp, target));
-                continue;
-            }
-            match temp.persist(&target) {
-                Ok(()) => item.ket_qua.push(target.display().to_string()),
-                Err(e) => item.loi.push(
-                    Diagnostic::error(
-                        &item.tep,
-                        Place::Text {
-                            text: file_name(&target),
-                        },
-                        format!("không ghi được tệp kết quả «{}» ({e}).", target.display()),
-                    )
-                    .kind(Kind::Output),
-                ),
+        for (format, staged) in p.temps {
+            let name = format!("{}.{}", p.stem, format.extension());
+            match staged {
+                Staged::File(temp) if format == OutputFormat::Pdf => pdf = Some((self.items.len(), temp, name)),
+                staged => match self.sink.place(self.out, &name, staged, &item.tep) {
+                    Ok(shown) => item.ket_qua.push(shown),
+                    Err(e) => item.loi.push(e),
+                },
             }
         }
         if item.loi.is_empty() {
@@ -568,34 +686,17 @@ pub fn run_with(
 ) -> Result<Summary, Diagnostic> {
     let started = Instant::now();
     let out = &options.out_dir;
-    let shown = out.display().to_string();
     check_group_tables(&inputs, options)?;
-    std::fs::create_dir_all(out).map_err(|e| {
-        Diagnostic::error(
-            &shown,
-            Place::File,
-            format!("không tạo được thư mục kết quả ({e}); hãy chọn thư mục khác hoặc kiểm tra quyền ghi."),
-        )
-        .kind(Kind::Output)
-    })?;
-    let swept = sweep_stale(out);
-    // Fail early, once, when the folder cannot be written.
-    tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(".tmp")
-        .tempfile_in(out)
-        .map_err(|e| {
-            Diagnostic::error(
-                &shown,
-                Place::File,
-                format!("không ghi được vào thư mục kết quả ({e}); hãy kiểm tra quyền ghi."),
-            )
-            .kind(Kind::Output)
-        })?;
+    let swept = if options.sink.needs_folder(&options.formats) {
+        prepare_folder(out)?
+    } else {
+        0
+    };
 
     let total = inputs.len();
     let commit = Mutex::new(Commit {
         out,
+        sink: &options.sink,
         progress,
         next: 0,
         waiting: BTreeMap::new(),
@@ -619,16 +720,16 @@ pub fn run_with(
     if !pdf_jobs.is_empty() {
         let jobs: Vec<(PathBuf, PathBuf)> = pdf_jobs
             .iter()
-            .map(|(_, src, target)| (src.to_path_buf(), target.clone()))
+            .map(|(_, src, name)| (src.to_path_buf(), out.join(name)))
             .collect();
         let results = match soffice(options) {
             Ok(soffice) => pdf::convert_until(&soffice, &jobs, pdf::PER_FILE, &options.cancel),
             Err(e) => jobs.iter().map(|_| Err(e.clone())).collect(),
         };
-        for ((i, _, target), result) in pdf_jobs.iter().zip(results) {
+        for ((i, _, name), result) in pdf_jobs.iter().zip(results) {
             let item = &mut items[*i];
-            match result {
-                Ok(()) => item.ket_qua.push(target.display().to_string()),
+            match result.and_then(|()| converted(&options.sink, out, name)) {
+                Ok(shown) => item.ket_qua.push(shown),
                 Err(mut e) => {
                     // Named by the input, like every other failure of this commune.
                     e.file = item.tep.clone();
@@ -794,9 +895,56 @@ pub fn run_with(
         giay: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
         cac_tep: items,
     };
-    let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
-    write::write_atomic(&out.join(SUMMARY_FILE), &json)?;
+    if let Sink::Folder = options.sink {
+        let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
+        write::write_atomic(&out.join(SUMMARY_FILE), &json)?;
+    }
     Ok(summary)
+}
+
+/// The output folder made, emptied of an earlier killed run's temporaries (how many
+/// are returned) and found writable, once, before any work.
+fn prepare_folder(out: &Path) -> Result<usize, Diagnostic> {
+    let shown = out.display().to_string();
+    std::fs::create_dir_all(out).map_err(|e| {
+        Diagnostic::error(
+            &shown,
+            Place::File,
+            format!("không tạo được thư mục kết quả ({e}); hãy chọn thư mục khác hoặc kiểm tra quyền ghi."),
+        )
+        .kind(Kind::Output)
+    })?;
+    let swept = sweep_stale(out);
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(out)
+        .map_err(|e| {
+            Diagnostic::error(
+                &shown,
+                Place::File,
+                format!("không ghi được vào thư mục kết quả ({e}); hãy kiểm tra quyền ghi."),
+            )
+            .kind(Kind::Output)
+        })?;
+    Ok(swept)
+}
+
+/// A PDF LibreOffice wrote as `name` in the folder, where the sink wants it: left
+/// there, or moved into memory.
+fn converted(sink: &Sink, out: &Path, name: &str) -> Result<String, Diagnostic> {
+    let path = out.join(name);
+    match sink {
+        Sink::Folder => Ok(path.display().to_string()),
+        Sink::Memory(_) => {
+            let read = std::fs::read(&path);
+            let _ = std::fs::remove_file(&path);
+            let bytes = read.map_err(|e| {
+                Diagnostic::error(name, Place::File, format!("không đọc lại được tệp PDF ({e}).")).kind(Kind::Converter)
+            })?;
+            sink.put(out, name, bytes)
+        }
+    }
 }
 
 /// Each `[nhom."…"]` table of the summary file names a sub-folder that gets a
@@ -913,9 +1061,9 @@ fn write_table(
         .sort_by(|a, b| report::compare_vietnamese(&a.0, &b.0).then_with(|| report::compare_vietnamese(&a.1, &b.1)));
     let communes: Vec<(String, serde_json::Value)> = communes.into_iter().map(|(f, _, v)| (f, v)).collect();
     let bytes = crate::summary_table::workbook(spec, &communes, &written.meta)?;
-    let path = options.out_dir.join(format!("{}.xlsx", written.stem));
-    write::write_atomic(&path, &bytes).map_err(|e| e.kind(Kind::Output))?;
-    Ok(path.display().to_string())
+    options
+        .sink
+        .put(&options.out_dir, &format!("{}.xlsx", written.stem), bytes)
 }
 
 /// One input: its report written to temporary files, or why not.
@@ -991,21 +1139,22 @@ pub fn sweep_stale(dir: &Path) -> usize {
     removed
 }
 
-fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tempfile::TempPath)>, Diagnostic> {
+fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, Staged)>, Diagnostic> {
     options
         .formats
         .iter()
         .map(|&format| {
-            // A PDF starts as a .docx (or an .odt form) that LibreOffice converts once
-            // every report is named.
-            let suffix = if format == OutputFormat::Pdf {
-                r.pdf_source_suffix()
-            } else {
-                ".tmp"
-            };
             let bytes = r.to_bytes(format)?;
-            let temp = write::write_temp(&options.out_dir, &bytes, suffix).map_err(|e| e.kind(Kind::Output))?;
-            Ok((format, temp))
+            let staged = if format == OutputFormat::Pdf {
+                // A PDF starts as a .docx (or an .odt form) that LibreOffice converts,
+                // from a file, once every report is named.
+                write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix())
+                    .map(Staged::File)
+                    .map_err(|e| e.kind(Kind::Output))?
+            } else {
+                options.sink.stage(&options.out_dir, bytes, ".tmp")?
+            };
+            Ok((format, staged))
         })
         .collect()
 }
@@ -1022,22 +1171,23 @@ fn soffice(options: &Options) -> Result<PathBuf, Diagnostic> {
 pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnostic> {
     let mut files = Vec::new();
     for &format in &options.formats {
-        let path = options.out_dir.join(format!("{}.{}", r.file_stem, format.extension()));
+        let name = format!("{}.{}", r.file_stem, format.extension());
+        let path = options.out_dir.join(&name);
         if format == OutputFormat::Pdf {
             let soffice = soffice(options)?;
             let bytes = r.to_bytes(format)?;
             let source =
                 write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
-            let job = [(source.to_path_buf(), path.clone())];
+            let job = [(source.to_path_buf(), path)];
             pdf::convert_until(&soffice, &job, pdf::PER_FILE, &options.cancel)
                 .into_iter()
                 .next()
                 .unwrap_or(Ok(()))?;
+            files.push(converted(&options.sink, &options.out_dir, &name)?);
         } else {
             let bytes = r.to_bytes(format)?;
-            write::write_atomic(&path, &bytes).map_err(|e| e.kind(Kind::Output))?;
+            files.push(options.sink.put(&options.out_dir, &name, bytes)?);
         }
-        files.push(path.display().to_string());
     }
     Ok(files)
 }

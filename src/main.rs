@@ -533,6 +533,7 @@ fn main() -> ExitCode {
                         summary_frame,
                         previous: None,
                         cancel: batch::Cancel::new(),
+                        sink: batch::Sink::Folder,
                     };
                     run_batch(
                         &input,

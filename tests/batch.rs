@@ -636,3 +636,66 @@ fn warnings_met_before_a_template_error_stay_warnings_everywhere() {
     assert_eq!(render.status.code(), Some(1), "{said}");
     assert!(said.contains("Cảnh báo") && said.contains("kho_khan_xa"), "{said}");
 }
+
+/// A run into memory (the page's) writes nothing to disk, not even its output folder,
+/// and keeps the very bytes the folder run writes, the district summary included; a
+/// file past its cap is refused, said, and not kept.
+#[test]
+fn a_run_into_memory_touches_no_folder_and_keeps_the_folders_bytes() {
+    use baocao::batch;
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    for (i, name) in ["Ba Bích", "Ba Cung", "Ba Dinh"].iter().enumerate() {
+        write_workbook(&input, &format!("{name}.xlsx"), &named(name, i as u64));
+    }
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let run = |out: &Path, sink: batch::Sink| {
+        let (sources, skipped) = batch::sources(&pack, &input).unwrap();
+        let options = batch::Options {
+            out_dir: out.to_path_buf(),
+            sink,
+            formats: vec![baocao::write::OutputFormat::Docx, baocao::write::OutputFormat::Odt],
+            summary: true,
+            root: Some(input.clone()),
+            ..batch::Options::default()
+        };
+        batch::run(&pack, sources, skipped, &options, &|_| {}).unwrap()
+    };
+    let folder = dir.path().join("ra");
+    let written = run(&folder, batch::Sink::Folder);
+    assert_eq!(written.da_ghi, 3);
+
+    // A folder that cannot even be made: a file stands where it would be.
+    std::fs::write(dir.path().join("tep"), "").unwrap();
+    let nowhere = dir.path().join("tep").join("ra");
+    let memory = batch::Memory::new(64 << 20);
+    let kept = run(&nowhere, batch::Sink::Memory(memory.clone()));
+    assert_eq!(kept.da_ghi, 3, "{:?}", kept.cac_tep);
+    assert!(!nowhere.exists());
+    let files = memory.take();
+    let mut names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort();
+    let on_disk: Vec<String> = self::files(&folder)
+        .into_iter()
+        .filter(|n| n != "tong-ket.json")
+        .collect();
+    assert_eq!(names, on_disk);
+    for (name, bytes) in &files {
+        assert_eq!(*bytes, std::fs::read(folder.join(name)).unwrap(), "{name}");
+    }
+    assert_eq!(kept.cac_tep[0].ket_qua.len(), 2);
+    assert!(files.iter().any(|(n, _)| Some(n) == kept.bao_cao_tong_hop.as_ref()));
+
+    let small = batch::Memory::new(files[0].1.len() as u64 + 1);
+    let capped = run(&nowhere, batch::Sink::Memory(small.clone()));
+    assert!(small.is_over());
+    assert_eq!(small.take().len(), 1);
+    let refused = &capped.cac_tep[0].loi;
+    assert!(
+        refused
+            .iter()
+            .any(|d| d.kind == baocao::error::Kind::TooLarge && d.message.contains("giới hạn")),
+        "{refused:?}"
+    );
+}

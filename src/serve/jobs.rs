@@ -42,8 +42,6 @@ pub(crate) struct Job {
     ended: Mutex<Option<Instant>>,
     /// Set by the job's time limit, its output cap or the server's shutdown.
     cancel: batch::Cancel,
-    /// Bytes of the reports written so far, against `Limits::job_output`.
-    written: AtomicU64,
 }
 
 impl Job {
@@ -178,7 +176,6 @@ impl Jobs {
             phase: Mutex::new(Phase::Waiting),
             ended: Mutex::new(None),
             cancel: batch::Cancel::new(),
-            written: AtomicU64::new(0),
         });
         {
             let mut map = lock(&self.map);
@@ -636,8 +633,11 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
         .collect();
     let wants_pdf = formats.contains(&OutputFormat::Pdf);
     job.progress(0, total, wants_pdf.then_some(0));
+    // The reports stay in memory, capped; only PDFs pass through `out` (LibreOffice).
+    let memory = batch::Memory::new(limits.job_output);
     let options = batch::Options {
         out_dir: out.clone(),
+        sink: batch::Sink::Memory(memory.clone()),
         formats,
         // A summary of one commune is no summary.
         summary: total > 1,
@@ -668,13 +668,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
     // must not fill the server's disk and memory.
     let too_large = AtomicBool::new(false);
     let progress = |item: &batch::Item| {
-        let bytes: u64 = item
-            .ket_qua
-            .iter()
-            .filter_map(|p| std::fs::metadata(p).ok())
-            .map(|m| m.len())
-            .sum();
-        if job.written.fetch_add(bytes, Ordering::SeqCst) + bytes > limits.job_output {
+        if memory.is_over() {
             too_large.store(true, Ordering::SeqCst);
             job.cancel.cancel();
         }
@@ -695,7 +689,8 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
         if wants_pdf {
             scope.spawn(|| {
                 while running.load(Ordering::SeqCst) {
-                    pdfs.store(pdfs_in(&out, 3), Ordering::SeqCst);
+                    // The most seen: each PDF leaves the folder for memory once all are made.
+                    pdfs.fetch_max(pdfs_in(&out, 3), Ordering::SeqCst);
                     update();
                     std::thread::sleep(std::time::Duration::from_millis(200));
                 }
@@ -711,17 +706,22 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
             format!("Không lập được báo cáo: {}", clean.diagnostic(&d)),
         )
     })?;
-    if too_large.load(Ordering::SeqCst) {
+    if too_large.load(Ordering::SeqCst) || memory.is_over() {
         return Err(Refusal::output_too_large(limits.job_output));
     }
     let mut previews = previews.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut years = years.into_inner().unwrap_or_else(|e| e.into_inner());
 
+    // Every file of the run, as the batch kept them, taken once each by its name.
+    let mut kept: Vec<Option<(String, Vec<u8>)>> = memory.take().into_iter().map(Some).collect();
+    let names: Vec<String> = kept.iter().flatten().map(|(name, _)| name.clone()).collect();
     let mut files: Vec<OutFile> = Vec::new();
-    let mut take = |path: &Path| -> Option<(usize, String)> {
-        let rel = path.strip_prefix(&out).unwrap_or(path).to_path_buf();
-        let bytes = std::fs::read(out.join(&rel)).ok()?;
-        let name = rel.to_string_lossy().replace('\\', "/");
+    let mut take = |name: &str| -> Option<(usize, String)> {
+        let (name, bytes) = kept
+            .iter_mut()
+            .find(|f| f.as_ref().is_some_and(|(n, _)| n == name))?
+            .take()?;
+        let name = name.replace('\\', "/");
         files.push(OutFile {
             name: name.clone(),
             bytes,
@@ -748,7 +748,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
             ok: item.ok(),
             lines: loi.iter().chain(canh_bao).map(|d| clean.line(d)).collect(),
             index,
-            files: item.ket_qua.iter().filter_map(|p| take(Path::new(p))).collect(),
+            files: item.ket_qua.iter().filter_map(|name| take(name)).collect(),
             has_preview: preview.is_some(),
             preview,
         });
@@ -772,15 +772,10 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
             ));
         }
     }
-    let mut rest = Vec::new();
-    files_below(&out, Path::new(""), &mut rest);
-    let mut others: Vec<(usize, String, PathBuf)> = rest
+    let mut others: Vec<(usize, String, PathBuf)> = names
         .into_iter()
-        .filter(|p| p != Path::new(batch::SUMMARY_FILE))
-        .filter(|p| {
-            let name = p.to_string_lossy().replace('\\', "/");
-            !items.iter().flat_map(|i| &i.files).any(|(_, n)| *n == name)
-        })
+        .filter(|name| !items.iter().flat_map(|i| &i.files).any(|(_, n)| n == name))
+        .map(PathBuf::from)
         .map(|p| {
             // The officer's table shares the summary's name, not its description.
             if p.extension().is_some_and(|e| e == "xlsx") {
@@ -794,14 +789,14 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
     others.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
     let mut outputs = Vec::new();
     for (_, what, path) in others {
-        if let Some((index, name)) = take(&out.join(&path)) {
+        if let Some((index, name)) = take(&path.to_string_lossy()) {
             outputs.push(Output { index, name, what });
         }
     }
     let summary_file = summary
         .bao_cao_tong_hop
         .as_deref()
-        .and_then(|f| outputs.iter().find(|o| out.join(&o.name) == Path::new(f)))
+        .and_then(|f| outputs.iter().find(|o| o.name == f))
         .map(|o| o.index);
 
     // Inputs of another year than the pack's: what made no report is read again.
