@@ -388,14 +388,20 @@ impl<T> Outcome<T> {
 /// and warnings are each sorted so and listed apart, errors first. A stable sort, so
 /// findings at the same place keep the order they were found in.
 pub fn sort(findings: &mut [Diagnostic]) {
-    let mut sheets: Vec<&str> = Vec::new();
+    sort_in(findings, &[]);
+}
+
+/// `sort`, with the sheets ranked in the workbook's order (`sheets`) where the
+/// findings are made (a report knows its workbook), so that the front ends' `sort`,
+/// ranking by first meeting, keeps it.
+pub fn sort_in(findings: &mut [Diagnostic], sheets: &[String]) {
+    let mut ranked: Vec<String> = sheets.to_vec();
     for d in findings.iter() {
-        if let Some(sheet) = d.place.sheet_name().filter(|s| !sheets.contains(s)) {
-            sheets.push(sheet);
+        if let Some(sheet) = d.place.sheet_name().filter(|s| !ranked.iter().any(|r| r == s)) {
+            ranked.push(sheet.to_string());
         }
     }
-    let sheets: Vec<String> = sheets.into_iter().map(str::to_string).collect();
-    findings.sort_by_cached_key(|d| d.place.order(&sheets));
+    findings.sort_by_cached_key(|d| d.place.order(&ranked));
 }
 
 impl Place {

@@ -69,8 +69,14 @@ pub fn from_workbook(pack: &Pack, book: Workbook) -> Result<Report, Vec<Diagnost
 /// into this one (`truoc`, see `compare::Previous::of`); the workbook's warnings,
 /// then binding's, then the report's, whether or not it is made.
 pub fn from_workbook_with(pack: &Pack, book: Workbook, previous: Option<&crate::compare::Previous>) -> Outcome<Report> {
+    let sheets: Vec<String> = book.sheets.iter().map(|s| s.name.clone()).collect();
     let mut warnings = Vec::new();
-    let made = make(pack, book, previous, &mut warnings);
+    let mut made = make(pack, book, previous, &mut warnings);
+    // In the one order every front end lists them: the workbook's sheets, its cells.
+    crate::error::sort_in(&mut warnings, &sheets);
+    if let Err(errors) = &mut made {
+        crate::error::sort_in(errors, &sheets);
+    }
     Outcome::from_parts(made, warnings)
 }
 

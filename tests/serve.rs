@@ -1738,3 +1738,173 @@ async fn an_odt_form_on_the_page_writes_odt_as_batch_does() {
     assert!(dir.path().join("ra").join(name).is_file(), "{name}");
     assert_temp_empty(temp.path()).await;
 }
+
+/// Each file's findings as "Lỗi: place: message" lines, in the order listed.
+type Findings = std::collections::BTreeMap<String, Vec<String>>;
+
+fn findings_of(items: &serde_json::Value, name: impl Fn(&str) -> String) -> (Vec<String>, Findings) {
+    let mut order = Vec::new();
+    let mut found = Findings::new();
+    for item in items.as_array().unwrap() {
+        let tep = name(item["tep"].as_str().unwrap());
+        let mut lines = Vec::new();
+        for (key, label) in [("loi", "Lỗi"), ("canh_bao", "Cảnh báo")] {
+            for d in item[key].as_array().unwrap() {
+                let place = d["place"].as_str().unwrap();
+                let message = d["message"].as_str().unwrap();
+                lines.push(match place {
+                    "" => format!("{label}: {message}"),
+                    place => format!("{label}: {place}: {message}"),
+                });
+            }
+        }
+        order.push(tep.clone());
+        found.insert(tep, lines);
+    }
+    (order, found)
+}
+
+/// `batch`, `check --format json` and the page list the same findings of the same
+/// inputs in the same order: per file its errors, then its warnings, each by place
+/// (the whole file, then sheet by sheet, row by row) — `error::sort`, in the library.
+#[tokio::test]
+async fn batch_check_and_the_page_list_the_same_findings_in_one_order() {
+    let dir = temp();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    let mut sent = district_files("");
+    // A damaged workbook, one with findings on several sheets (text converted from
+    // TCVN3, a section the pack does not know, a length typed as words, an error
+    // cell) and a second copy of a commune.
+    let mut broken = sent.iter().find(|(n, _)| n == "Ba Lế.xlsx").unwrap().1.clone();
+    broken.truncate(broken.len() / 2);
+    sent.push(("Ba Hỏng.xlsx".into(), broken));
+    let mut mixed = sample::commune("Ba Hỗn", 7);
+    mixed.legacy = Some((baocao::workbook::legacy::Legacy::Tcvn3, ".VnTime"));
+    mixed.narrative = Some(sample::Narrative::new(&[
+        &["Mục", "Nội dung"],
+        &["kho_khan_xa", "Đoạn dưới một khóa mẫu không có."],
+    ]));
+    mixed.patches.push(sample::Patch::length_as_text());
+    mixed.patches.push(sample::Patch::Error {
+        sheet: "PL2 Bê tông nông thôn",
+        row: 6,
+        col: 3,
+        error: "#DIV/0!",
+    });
+    mixed.patches.push(sample::Patch::Error {
+        sheet: "PL1 Tiêu chí xã",
+        row: 7,
+        col: 0,
+        error: "#REF!",
+    });
+    sent.push(("Ba Hỗn.xlsx".into(), sample::workbook_bytes(&mixed)));
+    // A report made with warnings on two sheets, the last found (a date after the
+    // report's) on the first sheet.
+    let mut old = sample::commune("Ba Cũ", 8);
+    old.legacy = Some((baocao::workbook::legacy::Legacy::Tcvn3, ".VnTime"));
+    old.patches.push(sample::Patch::Text {
+        sheet: "Thông tin chung",
+        row: 14,
+        col: 2,
+        text: "01/TB-BQL ngày 19/4/2099".into(),
+    });
+    sent.push(("Ba Cũ.xlsx".into(), sample::workbook_bytes(&old)));
+    let copy = sent.iter().find(|(n, _)| n == "Ba Thành.xlsx").unwrap().1.clone();
+    sent.push(("Ba Thành (bản sao).xlsx".into(), copy));
+    for (name, bytes) in &sent {
+        std::fs::write(input.join(name), bytes).unwrap();
+    }
+
+    let out = common::baocao(&["batch", "vao", "-o", "ra", "-q"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ra/tong-ket.json")).unwrap()).unwrap();
+    let (batch_order, batch) = findings_of(&summary["cac_tep"], str::to_string);
+
+    let check = common::baocao(&["check", "vao", "--format", "json"], dir.path());
+    let checked: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let (check_order, check) = findings_of(&checked, |t| t.strip_prefix("vao/").unwrap_or(t).to_string());
+    assert_eq!(check_order, batch_order);
+    assert_eq!(check, batch);
+
+    // The page, from the same files in a .zip.
+    let temp = temp();
+    let app = router(config(temp.path(), Limits::default()));
+    let (_, page) = submit(&app, &[("tep", Some("vao.zip"), zip_of(&sent))]).await;
+    let text = page
+        .text()
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let mut shown = Findings::new();
+    for block in text.split("<strong>").skip(1) {
+        let (headline, rest) = block.split_once("</strong>").unwrap();
+        let Some((tep, _)) = headline.rsplit_once(": ") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let list = if rest.starts_with("<ul>") {
+            rest.split("</ul>").next().unwrap()
+        } else {
+            ""
+        };
+        let lines: Vec<String> = list
+            .split("<li class=\"")
+            .skip(1)
+            .map(|li| {
+                li.split_once("\">")
+                    .unwrap()
+                    .1
+                    .replace("</li>", "")
+                    .replace("</ul>", "")
+            })
+            .map(|l| l.trim().to_string())
+            .collect();
+        shown.insert(tep.to_string(), lines);
+    }
+    assert_eq!(shown, batch);
+
+    // The order itself: errors then warnings; each by sheet (in the workbook's
+    // order), row, column.
+    for (tep, key) in [
+        ("Ba Hỗn.xlsx", "loi"),
+        ("Ba Hỗn.xlsx", "canh_bao"),
+        ("Ba Cũ.xlsx", "canh_bao"),
+    ] {
+        let mixed = summary["cac_tep"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["tep"] == tep)
+            .unwrap();
+        let list = mixed[key].as_array().unwrap();
+        assert!(list.len() >= 2, "{key}: {mixed}");
+        let mut sheets: Vec<String> = Vec::new();
+        let keys: Vec<(u8, usize, u64, u64)> = list
+            .iter()
+            .map(|d| {
+                let at = &d["vi_tri"];
+                let Some(sheet) = at["sheet"].as_str() else {
+                    return (0, 0, 0, 0);
+                };
+                if !sheets.iter().any(|s| s == sheet) {
+                    sheets.push(sheet.to_string());
+                }
+                let rank = sheets.iter().position(|s| s == sheet).unwrap();
+                let (row, col) = (at["row"].as_u64().unwrap_or(0), at["col"].as_u64().unwrap_or(0));
+                (1, rank, row, col)
+            })
+            .collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] <= w[1]),
+            "{key} out of order: {keys:?}\n{mixed}"
+        );
+    }
+    let said = batch["Ba Thành.xlsx"].join("\n");
+    assert!(said.contains("trùng xã và năm"), "{batch:?}");
+    assert!(batch["Ba Hỏng.xlsx"][0].contains("bị hỏng"), "{batch:?}");
+    assert_temp_empty(temp.path()).await;
+}
