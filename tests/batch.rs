@@ -699,3 +699,58 @@ fn a_run_into_memory_touches_no_folder_and_keeps_the_folders_bytes() {
         "{refused:?}"
     );
 }
+
+/// What an input is, decided once (`plan::inputs`): a single workbook is one commune,
+/// a district workbook its communes, a folder its workbooks, and `batch` and `check`
+/// take the same inputs under the same names from each (`batch` used to refuse a
+/// single workbook that `check` took).
+#[test]
+fn batch_and_check_take_the_same_inputs_from_a_workbook_a_district_and_a_folder() {
+    let dir = temp_dir();
+    let input = dir.path().join("vao");
+    std::fs::create_dir(&input).unwrap();
+    for (i, name) in ["Ba Bích", "Ba Cung"].iter().enumerate() {
+        write_workbook(&input, &format!("{name}.xlsx"), &named(name, i as u64));
+    }
+    let communes = vec![sample::commune("Ba Dinh", 3), sample::commune("Ba Vì", 4)];
+    std::fs::write(dir.path().join("huyen.xlsx"), sample::district_workbook(&communes)).unwrap();
+    for (given, expected) in [
+        ("vao/Ba Bích.xlsx", vec!["Ba Bích.xlsx"]),
+        ("huyen.xlsx", vec!["huyen.xlsx › Ba Dinh", "huyen.xlsx › Ba Vì"]),
+        ("vao", vec!["Ba Bích.xlsx", "Ba Cung.xlsx"]),
+    ] {
+        let out = baocao(&["batch", given, "-o", "ra", "-q"], dir.path());
+        assert!(
+            out.status.success(),
+            "{given}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let s = summary(&dir.path().join("ra"));
+        let batch: Vec<&str> = s["cac_tep"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["tep"].as_str().unwrap())
+            .collect();
+        assert_eq!(batch, expected, "{given}");
+        assert!(s["cac_tep"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["ket_qua"].as_array().unwrap().len() == 1));
+
+        let check = baocao(&["check", given, "--format", "json"], dir.path());
+        let checked: Value = serde_json::from_slice(&check.stdout).unwrap();
+        let files: Vec<String> = checked
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let tep = c["tep"].as_str().unwrap();
+                tep.strip_prefix("vao/").unwrap_or(tep).to_string()
+            })
+            .collect();
+        assert_eq!(files, expected, "{given}");
+        std::fs::remove_dir_all(dir.path().join("ra")).unwrap();
+    }
+}
