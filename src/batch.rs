@@ -361,7 +361,10 @@ fn walk(
             tep: shown.clone(),
             ly_do: why.to_string(),
         };
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+        // The folder listing says what each entry is; only a link is looked through
+        // (one stat), so a folder of workbooks costs no call per file.
+        let kind = entry.file_type();
+        if kind.as_ref().is_ok_and(|t| t.is_dir()) {
             if name.starts_with('.') {
                 continue;
             }
@@ -377,7 +380,10 @@ fn walk(
             continue;
         }
         // Through symlinks: a link to a workbook is a workbook.
-        let meta = std::fs::metadata(&path);
+        let meta = match kind {
+            Ok(kind) if !kind.is_symlink() => Ok(kind),
+            _ => std::fs::metadata(&path).map(|m| m.file_type()),
+        };
         if meta.as_ref().is_ok_and(|m| m.is_dir()) {
             skipped.push(skip("liên kết tới một thư mục, không đi theo (tránh vòng lặp), bỏ qua"));
             continue;

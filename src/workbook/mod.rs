@@ -312,18 +312,48 @@ pub fn open(path: &Path) -> Result<Workbook> {
         )
         .kind(Kind::Unreadable)
     };
-    // A FIFO or a device would be read forever (or block): only regular files.
-    let meta = std::fs::metadata(path).map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(Diagnostic::error(
-            &file,
-            Place::File,
-            "không phải là tệp thường (có thể là thư mục, ống dẫn FIFO hay thiết bị); cần một tệp bảng tính .xlsx, .xls hoặc .ods.",
-        )
-        .kind(Kind::Unreadable));
+    // A FIFO or a device would be read forever (or block): only regular files. On
+    // Unix one open that does not wait for a FIFO's writer and one stat of what was
+    // opened, not a stat of the path and another of the file (a batch's every input).
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
     }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let opened = options
+        .open(path)
+        .and_then(|f| f.metadata().map(|m| (f, m)))
+        .map_err(unreadable);
+    let (mut opened, meta) = match opened {
+        Ok(found) => found,
+        // Windows opens no folder: said to be one, as on Unix.
+        Err(_) if path.is_dir() => return Err(not_a_file(&file)),
+        Err(e) => return Err(e),
+    };
+    if !meta.is_file() {
+        return Err(not_a_file(&file));
+    }
+    // The size known, one read takes it all and one more finds the end (or what was
+    // added since); `File::read_to_end` would stat the file again and read in steps.
+    use std::io::Read;
+    let mut bytes = vec![0; usize::try_from(meta.len()).unwrap_or(0)];
+    opened.read_exact(&mut bytes).map_err(unreadable)?;
+    (&mut opened)
+        .take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
     read(&file, bytes)
+}
+
+fn not_a_file(file: &str) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Place::File,
+        "không phải là tệp thường (có thể là thư mục, ống dẫn FIFO hay thiết bị); cần một tệp bảng tính .xlsx, .xls hoặc .ods.",
+    )
+    .kind(Kind::Unreadable)
 }
 
 /// Read a workbook from its bytes; `file` names it in messages. Never panics: a

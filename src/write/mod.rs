@@ -90,16 +90,13 @@ fn write_error(file: &str, e: &std::io::Error) -> Diagnostic {
 }
 
 /// Bytes in a temporary file of `dir`, deleted unless persisted; the file handle is
-/// closed so thousands can wait for their final names.
+/// closed so thousands can wait for their final names. One create and one write.
 pub fn write_temp(dir: &Path, bytes: &[u8], suffix: &str) -> Result<tempfile::TempPath> {
     let shown = dir.display().to_string();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".baocao-")
-        .suffix(suffix)
+    let mut tmp = readable(tempfile::Builder::new().prefix(".baocao-").suffix(suffix))
         .tempfile_in(dir)
         .map_err(|e| write_error(&shown, &e))?;
     tmp.write_all(bytes).map_err(|e| write_error(&shown, &e))?;
-    readable(tmp.as_file());
     Ok(tmp.into_temp_path())
 }
 
@@ -111,24 +108,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".baocao-")
-        .suffix(".tmp")
+    let mut tmp = readable(tempfile::Builder::new().prefix(".baocao-").suffix(".tmp"))
         .tempfile_in(dir)
         .map_err(|e| write_error(&file, &e))?;
     tmp.write_all(bytes).map_err(|e| write_error(&file, &e))?;
-    readable(tmp.as_file());
     tmp.persist(path).map_err(|e| write_error(&file, &e.error))?;
     Ok(())
 }
 
-/// Temporary files are private (0600); a report is an ordinary file once written.
-fn readable(file: &std::fs::File) {
+/// Temporary files are private (0600) by default; a report is an ordinary file
+/// (0644 less the umask), made so when it is created rather than changed after.
+fn readable<'a, 'b>(builder: &'b mut tempfile::Builder<'a, 'a>) -> &'b mut tempfile::Builder<'a, 'a> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o644));
+        builder.permissions(std::fs::Permissions::from_mode(0o644))
     }
     #[cfg(not(unix))]
-    let _ = file;
+    builder
 }
