@@ -18,7 +18,9 @@ pub struct Checked {
 pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
     let (sources, _) = crate::plan::inputs(pack, input)?;
     let root = input.is_dir().then_some(input);
-    let checked: Vec<(Checked, Option<(String, String, String)>)> = sources
+    // Each input checked, and the name its report would claim: (stem, identity, label).
+    type Claimed = Option<(String, String, String)>;
+    let checked: Vec<(Checked, Claimed)> = sources
         .into_par_iter()
         .map(|source| {
             let tep = source.file();
