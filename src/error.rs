@@ -384,7 +384,7 @@ impl<T> Outcome<T> {
 
 /// The order every front end lists a file's findings in (`batch`'s `tong-ket.json`,
 /// `check`, the page): by place, the whole file first, then sheet by sheet in the
-/// order first met, each by row and then column; template lines by number. Errors
+/// order first met, each by row and then column, then any other place. Errors
 /// and warnings are each sorted so and listed apart, errors first. A stable sort, so
 /// findings at the same place keep the order they were found in.
 pub fn sort(findings: &mut [Diagnostic]) {
@@ -416,7 +416,9 @@ impl Place {
         }
     }
 
-    /// The key `sort` orders by: (the whole file or not, the sheet's rank, row, column).
+    /// The key `sort` orders by: (the whole file or not, the sheet's rank, row,
+    /// column). Places of other files (a template's line, a form's part) come last in
+    /// the order found: lines of two templates are not one sequence.
     fn order(&self, sheets: &[String]) -> (u8, usize, u32, u32) {
         let rank = |sheet: &str| sheets.iter().position(|s| s == sheet).unwrap_or(usize::MAX);
         match self {
@@ -428,8 +430,7 @@ impl Place {
                 (1, rank(sheet), row + 1, col + 1)
             }
             Place::Range { sheet, first, .. } => (1, rank(sheet), first.0 + 1, first.1 + 1),
-            Place::TemplateLine { line, .. } => (2, 0, *line, 0),
-            _ => (3, 0, 0, 0),
+            _ => (2, 0, 0, 0),
         }
     }
 }
