@@ -95,6 +95,13 @@ mkdir -p "$work/linux" "$work/windows"
 echo "== wine: $(wine --version); first start of the prefix"
 exe --version
 
+echo "== help and a missing file, in Vietnamese"
+exe --help >"$work/help.txt"
+grep -q "nhấp đúp vào baocao.exe" "$work/help.txt"
+status=0
+exe render 'samples\Không có.xlsx' 2>"$work/missing.log" || status=$?
+[ "$status" = 2 ] && grep -q 'samples\\Không có.xlsx: không tìm thấy' "$work/missing.log"
+
 echo "== render: Vietnamese names with spaces, a drive letter and \\ separators"
 "$linux" render "samples/Ba Thành.xlsx" -o "$work/linux/Báo cáo Ba Thành.docx" >/dev/null
 "$linux" render "samples/Ba Thành.xlsx" -o "$work/linux/Báo cáo Ba Thành.odt" >/dev/null
@@ -120,7 +127,8 @@ for _ in $(seq 600); do
 done
 [ -n "$url" ] || { cat "$work/page.log"; echo "the page never said its address" >&2; exit 1; }
 grep -q "Để dừng: nhấn Ctrl-C hoặc đóng cửa sổ này" "$work/page.log"
-curl -fsS "$url" | grep -q "<html"
+curl -fsS -o "$work/page.html" "$url"
+grep -q "<html" "$work/page.html"
 job="$(curl -fsS -o /dev/null -w '%{redirect_url}' -F "tep=@samples/Ba Thành.xlsx" "${url}lap")"
 for _ in $(seq 600); do
   curl -fsS "$job/tien-do" | grep -q '"trang_thai":"xong"' && break
@@ -143,7 +151,8 @@ left="$(find "$WINEPREFIX/drive_c" -name 'baocao-web-*')"
 # (WINE_PDF=0 skips it).
 pdf="${WINE_PDF:-auto}"
 if [ "$pdf" = auto ]; then
-  if exe render --help | grep -q "pdf cần LibreOffice"; then pdf=0; else pdf=1; fi
+  exe render --help >"$work/render-help.txt"
+  if grep -q "pdf cần LibreOffice" "$work/render-help.txt"; then pdf=0; else pdf=1; fi
 fi
 if [ "$pdf" = 1 ]; then
   echo "== native PDF"
