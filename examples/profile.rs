@@ -2,10 +2,11 @@
 //! machine's load (README, Performance):
 //!
 //! ```sh
-//! cargo build --release --example profile
-//! valgrind --tool=callgrind --toggle-collect='baocao::workbook::read' target/release/examples/profile
+//! cargo build --profile profiling --example profile
+//! valgrind --tool=callgrind --toggle-collect='baocao::workbook::read' target/profiling/examples/profile
 //! ```
 //!
+//! (the `profiling` profile is the release build with its symbols, which release strips)
 //! and divide the count by 20; likewise for `baocao::report::from_workbook`,
 //! `baocao::write::docx::to_bytes` and `baocao::write::odt::to_bytes`.
 

@@ -41,11 +41,12 @@ const HELP_TEMPLATE: &str = "{about}\n\nCách dùng: {usage}\n\n{all-args}{after
     subcommand_value_name = "LỆNH",
     disable_help_subcommand = true,
     disable_help_flag = true,
-    disable_version_flag = true
+    disable_version_flag = true,
+    after_help = "\nKhông có lệnh (nhấp đúp vào baocao.exe): mở trang web trên máy này ở một cổng còn trống và mở trình duyệt; dừng bằng Ctrl-C hoặc đóng cửa sổ."
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
     /// In trợ giúp.
     #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true, help_heading = "Tùy chọn")]
     help: Option<bool>,
@@ -466,7 +467,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
-    match cli.command {
+    let Some(command) = cli.command else {
+        return double_click();
+    };
+    match command {
         Command::Render {
             workbook,
             pack,
@@ -559,11 +563,62 @@ fn main() -> ExitCode {
             Some(code) => code,
             None => inspect(&workbook, manifest.as_deref(), mau_docx),
         },
-        Command::Serve { addr, token } => serve(addr, token),
+        Command::Serve { addr, token } => serve(addr, token, false),
     }
 }
 
-fn serve(addr: std::net::SocketAddr, token: Option<String>) -> ExitCode {
+/// No command, as when the program is opened from Explorer: the page on this machine
+/// only, at a port the system finds free, in the default browser. An error is kept on
+/// screen until Enter, since the console window would otherwise close with it.
+fn double_click() -> ExitCode {
+    let code = serve(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), None, true);
+    if code != ExitCode::SUCCESS && std::io::stdin().is_terminal() {
+        eprintln!("Nhấn Enter để đóng cửa sổ.");
+        let _ = std::io::stdin().read_line(&mut String::new());
+    }
+    code
+}
+
+/// Set (to anything) to keep the browser closed when the page starts without a command.
+const NO_BROWSER: &str = "BAOCAO_KHONG_MO_TRINH_DUYET";
+
+/// Opens `url` in the default browser, in the background; false when there is no way to
+/// (no desktop, no xdg-open): the address printed is then the way in.
+fn open_browser(url: &str) -> bool {
+    use std::process::{Command, Stdio};
+    if std::env::var_os(NO_BROWSER).is_some() {
+        return false;
+    }
+    let mut command = if cfg!(windows) {
+        // `start` is a command of cmd itself; its first quoted argument is a title.
+        let mut c = Command::new("cmd");
+        c.args(["/C", "start", "", url]);
+        c
+    } else if cfg!(target_os = "macos") {
+        let mut c = Command::new("open");
+        c.arg(url);
+        c
+    } else {
+        let mut c = Command::new("xdg-open");
+        c.arg(url);
+        c
+    };
+    let spawned = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    match spawned {
+        Ok(mut child) => {
+            // Reaped when it ends (xdg-open returns once the browser is asked).
+            std::thread::spawn(move || child.wait());
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+fn serve(addr: std::net::SocketAddr, token: Option<String>, browser: bool) -> ExitCode {
     let open_to_network = !addr.ip().is_loopback();
     if let Some(why) = token.as_deref().and_then(baocao::serve::token_problem) {
         eprintln!("Lỗi: không dùng được mã truy cập này: {why}.");
@@ -583,17 +638,37 @@ fn serve(addr: std::net::SocketAddr, token: Option<String>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    eprintln!("Trang web: http://{addr}/ (nhấn Ctrl-C để dừng)");
-    let served = runtime.block_on(baocao::serve::serve(addr, config));
+    let listener = match runtime.block_on(tokio::net::TcpListener::bind(addr)) {
+        Ok(l) => l,
+        Err(e) => return refused(addr, &e),
+    };
+    // The port the system chose when asked for port 0.
+    let addr = listener.local_addr().unwrap_or(addr);
+    let url = format!("http://{addr}/");
+    if browser {
+        let opened = open_browser(&url);
+        eprintln!("Trang báo cáo đang chạy tại: {url}");
+        if opened {
+            eprintln!("Đã mở trang trong trình duyệt; nếu chưa thấy, hãy mở địa chỉ trên trong trình duyệt.");
+        } else {
+            eprintln!("Hãy mở địa chỉ trên trong trình duyệt (Chrome, Edge, Firefox, Cốc Cốc).");
+        }
+        eprintln!("Để dừng: nhấn Ctrl-C hoặc đóng cửa sổ này. Các lệnh khác: baocao --help");
+    } else {
+        eprintln!("Trang web: {url} (nhấn Ctrl-C để dừng)");
+    }
+    let served = runtime.block_on(baocao::serve::serve_on(listener, config, baocao::serve::stop_signal()));
     // Jobs were cancelled: their threads end soon, removing their folders.
     runtime.shutdown_timeout(Duration::from_secs(10));
     match served {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("Lỗi: không mở được địa chỉ {addr} ({e}); hãy chọn cổng khác bằng --dia-chi.");
-            ExitCode::from(2)
-        }
+        Err(e) => refused(addr, &e),
     }
+}
+
+fn refused(addr: std::net::SocketAddr, e: &std::io::Error) -> ExitCode {
+    eprintln!("Lỗi: không mở được địa chỉ {addr} ({e}); hãy chọn cổng khác bằng --dia-chi.");
+    ExitCode::from(2)
 }
 
 fn check(input: &Path, pack: Option<&Path>, format: CheckFormat) -> ExitCode {

@@ -1666,6 +1666,107 @@ fn sigterm_cleans_up_like_ctrl_c_and_wrong_tokens_are_logged() {
     drop(socket);
 }
 
+/// Opened with no command, as from Explorer: the page at a port the system chose, the
+/// address said in Vietnamese with how to stop, the default browser asked to open it
+/// (xdg-open here, a stand-in that notes its argument), and SIGTERM cleaning up.
+#[cfg(unix)]
+#[test]
+fn no_command_opens_the_page_at_a_free_port_in_the_browser() {
+    use std::io::BufRead;
+    use std::os::unix::fs::PermissionsExt;
+    let temp = temp();
+    let bin = temp.path().join("bin");
+    let tmp = temp.path().join("tmp");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let opened = temp.path().join("opened.txt");
+    let opener = bin.join("xdg-open");
+    std::fs::write(&opener, "#!/bin/sh\necho \"$1\" >> \"$OPENED\"\n").unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+        .env("PATH", path)
+        .env("OPENED", &opened)
+        .env("TMPDIR", &tmp)
+        .env_remove("BAOCAO_KHONG_MO_TRINH_DUYET")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, said) = std::sync::mpsc::channel();
+    let stderr = server.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut console = Vec::new();
+    let url = loop {
+        let line = said.recv_timeout(Duration::from_secs(20)).expect("no address printed");
+        console.push(line.clone());
+        if let Some(at) = line.find("http://") {
+            break line[at..].trim().to_string();
+        }
+    };
+    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let port: u16 = addr.strip_prefix("127.0.0.1:").expect(&url).parse().unwrap();
+    assert_ne!(port, 0);
+    let mut page = std::net::TcpStream::connect(&addr).unwrap();
+    write!(page, "GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    page.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("<html"), "{answer}");
+    let started = Instant::now();
+    while std::fs::read_to_string(&opened).unwrap_or_default().trim() != url {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "browser not asked to open {url}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    while let Ok(line) = said.recv_timeout(Duration::from_millis(500)) {
+        console.push(line);
+    }
+    let console = console.join("\n");
+    assert!(
+        console.contains("Trang báo cáo đang chạy tại: http://127.0.0.1:"),
+        "{console}"
+    );
+    assert!(
+        console.contains("Để dừng: nhấn Ctrl-C hoặc đóng cửa sổ này"),
+        "{console}"
+    );
+    // An upload half sent, then the stop: its folder goes.
+    let mut socket = std::net::TcpStream::connect(&addr).unwrap();
+    let body = multipart(&[("tep", Some("huyen.zip"), district_zip())]);
+    write!(
+        socket,
+        "POST /lap HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    socket.write_all(&body[..body.len() / 2]).unwrap();
+    let ours = || std::fs::read_dir(&tmp).unwrap().count();
+    while ours() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "upload never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    let status = loop {
+        if let Some(s) = server.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert_eq!(ours(), 0, "temporary files left behind");
+    drop(socket);
+}
+
 /// A one-line .odt form: the commune's name.
 fn odt_form() -> Vec<u8> {
     let ns = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.3""#;

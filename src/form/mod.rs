@@ -673,7 +673,8 @@ impl Form {
                     let options = zip::write::SimpleFileOptions::default()
                         .compression_method(zip::CompressionMethod::Deflated)
                         .compression_level(Some(1))
-                        .last_modified_time(zip::DateTime::default());
+                        .last_modified_time(zip::DateTime::default())
+                        .system(zip::System::Unix);
                     out.start_file(name.as_str(), options)?;
                     out.write_all(xml.as_bytes())?;
                 }
@@ -683,7 +684,8 @@ impl Form {
         for (name, bytes) in media {
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored)
-                .last_modified_time(zip::DateTime::default());
+                .last_modified_time(zip::DateTime::default())
+                .system(zip::System::Unix);
             out.start_file(name.as_str(), options)?;
             out.write_all(bytes)?;
         }

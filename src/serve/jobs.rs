@@ -956,6 +956,8 @@ fn zip_all(files: &mut [OutFile]) -> zip::result::ZipResult<axum::body::Bytes> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
+        .last_modified_time(zip::DateTime::default())
+        .system(zip::System::Unix)
         .large_file(false);
     for file in files.iter_mut() {
         writer.start_file(file.name.as_str(), options)?;

@@ -299,8 +299,9 @@ pub async fn serve(addr: std::net::SocketAddr, config: Config) -> std::io::Resul
     serve_on(listener, config, stop_signal()).await
 }
 
-/// Ctrl-C or SIGTERM.
-async fn stop_signal() {
+/// Ctrl-C or SIGTERM; on Windows also the console window being closed, which leaves
+/// the program a few seconds to clean up.
+pub async fn stop_signal() {
     #[cfg(unix)]
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -310,7 +311,16 @@ async fn stop_signal() {
             Err(_) => std::future::pending().await,
         }
     };
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    let term = async {
+        match tokio::signal::windows::ctrl_close() {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(any(unix, windows)))]
     let term = std::future::pending::<()>();
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}

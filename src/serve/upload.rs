@@ -32,10 +32,23 @@ pub fn safe_name(raw: &str) -> Option<String> {
             }
         })
         .collect();
-    if name.is_empty() || name == "." {
+    // Windows drops trailing dots and spaces and opens a device for CON, NUL, COM1…
+    // whatever the extension: such names are changed alike on every system.
+    let name = name.trim_end_matches(['.', ' ']);
+    if name.is_empty() {
         return None;
     }
-    Some(fit(&name))
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .to_ascii_lowercase();
+    let device = matches!(stem.as_str(), "con" | "prn" | "aux" | "nul" | "conin$" | "conout$")
+        || (stem.len() == 4
+            && (stem.starts_with("com") || stem.starts_with("lpt"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    Some(fit(&if device { format!("_{name}") } else { name.to_string() }))
 }
 
 /// Bytes of a name we create: file systems take 255, and « (2)» may be added to
@@ -251,6 +264,14 @@ mod tests {
         assert_eq!(safe_name("line\nbreak.xlsx"), None);
         assert_eq!(safe_name("thu-muc/"), None);
         assert_eq!(safe_name("a?b.xlsx").as_deref(), Some("a_b.xlsx"));
+        // Names Windows would change or take for a device, changed alike everywhere.
+        assert_eq!(safe_name("Ba Vì.xlsx. .").as_deref(), Some("Ba Vì.xlsx"));
+        assert_eq!(safe_name("CON.xlsx").as_deref(), Some("_CON.xlsx"));
+        assert_eq!(safe_name("nul").as_deref(), Some("_nul"));
+        assert_eq!(safe_name("Com1 .tar.xlsx").as_deref(), Some("_Com1 .tar.xlsx"));
+        assert_eq!(safe_name("console.xlsx").as_deref(), Some("console.xlsx"));
+        assert_eq!(safe_name("com10.xlsx").as_deref(), Some("com10.xlsx"));
+        assert_eq!(safe_name("..."), None);
     }
 
     #[test]

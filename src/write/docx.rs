@@ -106,12 +106,14 @@ pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
     package(&all).map_err(|e| package_error(OutputFormat::Docx, e))
 }
 
-/// The zip, deflated, with a fixed timestamp so that the bytes are reproducible.
+/// The zip, deflated, with a fixed timestamp and the same "made by" system everywhere
+/// (the zip crate writes the one it runs on), so that the bytes are reproducible.
 fn package(parts: &[(&str, &[u8])]) -> zip::result::ZipResult<Vec<u8>> {
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(1))
-        .last_modified_time(zip::DateTime::default());
+        .last_modified_time(zip::DateTime::default())
+        .system(zip::System::Unix);
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in parts {
         zip.start_file(*name, options)?;

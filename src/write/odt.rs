@@ -56,11 +56,13 @@ pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
 }
 
 /// The zip package: `mimetype` first and stored, so that the file type can be read at
-/// a fixed offset; a fixed timestamp keeps the bytes reproducible.
+/// a fixed offset; a fixed timestamp and "made by"
+/// system (the same on Windows) keep the bytes reproducible.
 fn package(parts: &[(&str, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
     let stored = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Stored)
-        .last_modified_time(zip::DateTime::default());
+        .last_modified_time(zip::DateTime::default())
+        .system(zip::System::Unix);
     let deflated = stored
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(1));
