@@ -631,7 +631,7 @@ impl Form {
             };
             let e = match rendered {
                 Ok(xml) if errors.is_empty() => return Ok(xml),
-                Ok(_) => return Err(errors),
+                Ok(_) => return Err(self.with_unreached_names(env, part, context, errors)),
                 Err(e) => e,
             };
             let at = e.range().map(|r| r.start);
@@ -645,9 +645,48 @@ impl Form {
                     source = std::borrow::Cow::Owned(text);
                     patches.push(patch);
                 }
-                _ => return Err(errors),
+                _ => return Err(self.with_unreached_names(env, part, context, errors)),
             }
         }
+    }
+
+    /// When a part lacks names, the names of the data it uses in blocks that a
+    /// missing name kept from running (`{{ degree_field }}` under `{% if has_degree
+    /// %}`) are named too, each at its first tag, so one run of `check` lists every
+    /// name the data must add, as docxtpl's `get_undeclared_template_variables` does.
+    fn with_unreached_names(
+        &self,
+        env: &Environment<'static>,
+        part: &TemplatePart,
+        context: &minijinja::Value,
+        mut errors: Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
+        const UNDEFINED: &str = "không có trong dữ liệu";
+        if !errors.iter().any(|d| d.message.contains(UNDEFINED)) {
+            return errors;
+        }
+        let Ok(template) = env.get_template(&part.name) else {
+            return errors;
+        };
+        let mut names: Vec<String> = template.undeclared_variables(false).into_iter().collect();
+        names.sort_by_key(|name| first_use(&part.source, name).unwrap_or(usize::MAX));
+        for name in names {
+            let known = context.get_attr(&name).is_ok_and(|v| !v.is_undefined())
+                || env.globals().any(|(g, _)| g == name)
+                || errors.iter().any(|d| d.message.contains(&format!("`{name}`")));
+            let Some(at) = first_use(&part.source, &name).filter(|_| !known) else {
+                continue;
+            };
+            errors.push(
+                Diagnostic::error(
+                    &self.file,
+                    Form::place_of(part, at),
+                    format!("mẫu dùng một biến hoặc thuộc tính không có trong dữ liệu: `{name}` is undefined."),
+                )
+                .kind(Kind::Template),
+            );
+        }
+        errors
     }
 
     /// The form's package with the filled parts in place of the templates; every other
@@ -689,6 +728,26 @@ impl Form {
         }
         Ok(out.finish()?.into_inner())
     }
+}
+
+/// Where a name is first used in a tag of a template's source.
+fn first_use(source: &str, name: &str) -> Option<usize> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut from = 0;
+    while let Some(Ok(range)) = next_tag(source, from) {
+        let tag = &source[range.clone()];
+        let mut rest = 0;
+        while let Some(i) = tag[rest..].find(name).map(|i| rest + i) {
+            let before = tag[..i].chars().next_back();
+            let after = tag[i + name.len()..].chars().next();
+            if !before.is_some_and(|c| is_ident(c) || c == '.') && !after.is_some_and(is_ident) {
+                return Some(range.start + i);
+            }
+            rest = i + name.len();
+        }
+        from = range.end;
+    }
+    None
 }
 
 fn is_xml_char(c: char) -> bool {
@@ -1796,6 +1855,29 @@ mod tests {
         assert!(errors[1].contains("đoạn 2 «{% if tt.co %}"), "{errors:#?}");
         assert!(
             errors[2].contains("bảng 1, hàng 2, ô 1 «{{ d.ten }} {{ d.dai }}»"),
+            "{errors:#?}"
+        );
+    }
+
+    /// docxtpl's `get_undeclared_variables` case, in a form of our own: the data
+    /// lacks a condition and the names under it; every one is named, where it is used.
+    #[test]
+    fn names_under_a_condition_the_data_lacks_are_named_too() {
+        let xml = doc(
+            "<w:p><w:r><w:t>Tên {{ name }}</w:t></w:r></w:p><w:p><w:r><w:t>{% if has_degree %}Ngành {{ degree_field }}.{% endif %}</w:t></w:r></w:p><w:p><w:r><w:t>{% for p in projects %}{{ p.name }} ({{ p.year }}){% endfor %}</w:t></w:r></w:p><w:p><w:r><w:t>{{ p }}</w:t></w:r></w:p>",
+        );
+        let errors = fill_errors(&xml, minijinja::context! { name => "An", p => 1 });
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(
+            errors[0].contains("đoạn 2") && errors[0].contains("`has_degree`"),
+            "{errors:#?}"
+        );
+        assert!(
+            errors[1].contains("đoạn 3") && errors[1].contains("`projects`"),
+            "{errors:#?}"
+        );
+        assert!(
+            errors[2].contains("đoạn 2") && errors[2].contains("`degree_field`"),
             "{errors:#?}"
         );
     }
