@@ -419,11 +419,13 @@ impl Form {
         let mut env = (*prepared).clone();
         let flavor = self.flavor;
         let images = image::Shared::default();
-        if flavor == Flavor::Docx {
-            image::register(&mut env, self.folder.clone(), images.clone());
+        image::register(&mut env, self.folder.clone(), images.clone(), flavor == Flavor::Odt);
+        let styles = rich::OdtStyles::default();
+        if flavor == Flavor::Odt {
+            rich::register_odt(&mut env, styles.clone());
         }
         let lists = numbering::register(&mut env, self.numbering.as_deref());
-        self.fill_in(&env, context, images, lists)
+        self.fill_in(&env, context, images, styles, lists)
     }
 
     /// The environment the form fills in: `base` with the form's escaping, work
@@ -481,6 +483,7 @@ impl Form {
         env: &Environment<'static>,
         context: &minijinja::Value,
         images: image::Shared,
+        styles: rich::OdtStyles,
         lists: std::sync::Arc<std::sync::Mutex<numbering::Made>>,
     ) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut filled = Vec::new();
@@ -509,34 +512,14 @@ impl Form {
         if self.drop_external {
             filled.extend(self.external.iter().cloned());
         }
+        rich::define_odt_styles(&mut filled, &styles);
         let images = std::mem::take(&mut images.lock().unwrap_or_else(|e| e.into_inner()).files);
         let mut media = Vec::new();
         if !images.is_empty() {
-            const RELS: &str = "word/_rels/document.xml.rels";
-            const TYPES: &str = "[Content_Types].xml";
-            let text_of = |name: &str| {
-                filled
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, x)| x.clone())
-                    .or_else(|| self.part_text(name))
-            };
-            let edited = text_of(RELS)
-                .zip(text_of(TYPES))
-                .and_then(|(rels, types)| image::package_edits(&rels, &types, &images));
-            let Some((rels, types)) = edited else {
-                return Err(vec![Diagnostic::error(
-                    &self.file,
-                    whole_part(RELS),
-                    "mẫu không có tệp quan hệ của thân văn bản (word/_rels/document.xml.rels) để chèn ảnh; hãy mở mẫu bằng Word và lưu lại.",
-                )
-                .kind(Kind::Template)]);
-            };
-            filled.retain(|(n, _)| n != RELS && n != TYPES);
-            filled.push((RELS.to_string(), rels));
-            filled.push((TYPES.to_string(), types));
-            for (i, (kind, bytes)) in images.into_iter().enumerate() {
-                media.push((image::media_name(i + 1, &kind), bytes));
+            self.add_images(&mut filled, &images)?;
+            let odt = self.flavor == Flavor::Odt;
+            for (i, image) in images.into_iter().enumerate() {
+                media.push((image::media_name(i + 1, &image.kind, odt), image.bytes));
             }
         }
         let made = lists.lock().unwrap_or_else(|e| e.into_inner());
@@ -558,6 +541,56 @@ impl Form {
         })?;
         self.verify(&bytes, &filled).map_err(|e| vec![e])?;
         Ok(bytes)
+    }
+
+    /// The package edits that carry a report's images: each part's relationships
+    /// (made when the part had none) and the content types (.docx), or the manifest
+    /// (.odt).
+    fn add_images(&self, filled: &mut Vec<(String, String)>, images: &[image::Image]) -> Result<(), Vec<Diagnostic>> {
+        let text_of = |filled: &Vec<(String, String)>, name: &str| {
+            filled
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, x)| x.clone())
+                .or_else(|| self.part_text(name))
+        };
+        let set = |filled: &mut Vec<(String, String)>, name: &str, xml: Option<String>| match xml {
+            Some(xml) => {
+                filled.retain(|(n, _)| n != name);
+                filled.push((name.to_string(), xml));
+                Ok(())
+            }
+            None => Err(vec![Diagnostic::error(
+                &self.file,
+                whole_part(name),
+                format!("không chèn được ảnh: phần «{name}» của mẫu không đọc được; hãy mở mẫu và lưu lại."),
+            )
+            .kind(Kind::Template)]),
+        };
+        if self.flavor == Flavor::Odt {
+            const MANIFEST: &str = "META-INF/manifest.xml";
+            let manifest = text_of(filled, MANIFEST).and_then(|m| image::with_manifest_entries(&m, images));
+            return set(filled, MANIFEST, manifest);
+        }
+        let mut parts: Vec<&str> = images.iter().map(|i| i.part.as_str()).collect();
+        parts.dedup();
+        parts.sort_unstable();
+        parts.dedup();
+        for part in parts {
+            let rels_name = image::rels_name(part);
+            let rels = text_of(filled, &rels_name).unwrap_or_else(|| image::NO_RELATIONSHIPS.to_string());
+            let own: Vec<(usize, &image::Image)> = images
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.part == part)
+                .map(|(k, i)| (k + 1, i))
+                .collect();
+            let rels = image::with_relationships(&rels, &own);
+            set(filled, &rels_name, rels)?;
+        }
+        const TYPES: &str = "[Content_Types].xml";
+        let types = text_of(filled, TYPES).and_then(|t| image::with_content_types(&t, images));
+        set(filled, TYPES, types)
     }
 
     /// The report's package as a reader sees it, before it is called written: each
@@ -719,6 +752,18 @@ impl Form {
                 None => out.raw_copy_file(entry)?,
             }
         }
+        // Parts the form did not have (the relationships of a header that now shows
+        // an image).
+        for (name, xml) in filled {
+            if zip.index_for_name(name).is_none() {
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated)
+                    .compression_level(Some(1))
+                    .last_modified_time(zip::DateTime::default());
+                out.start_file(name.as_str(), options)?;
+                out.write_all(xml.as_bytes())?;
+            }
+        }
         for (name, bytes) in media {
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored)
@@ -728,6 +773,16 @@ impl Form {
         }
         Ok(out.finish()?.into_inner())
     }
+}
+
+/// A start tag without its `xml:id` (ids must stay unique when it is copied).
+fn without_xml_id(tag: &str) -> String {
+    let mut out = tag.to_string();
+    while let Some(at) = out.find(" xml:id=\"") {
+        let end = out[at + 9..].find('"').map_or(out.len(), |i| at + 9 + i + 1);
+        out.replace_range(at..end, "");
+    }
+    out
 }
 
 /// Where a name is first used in a tag of a template's source.
@@ -1217,15 +1272,44 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 cell_property_edits(&elems, tc, kind, &expr, &mut edits);
                 continue;
             }
-            if rich_tag(&tag).is_some() && flavor == Flavor::Odt {
-                errors.push(
-                    Diagnostic::error(
-                        "",
-                        place.clone(),
-                        format!("thẻ «{tag}» (giá trị có định dạng) hiện chỉ dùng được trong mẫu Word (.docx)."),
-                    )
-                    .kind(Kind::Template),
-                );
+            if let Some((kind, expr)) = rich_tag(&tag).filter(|_| flavor == Flavor::Odt) {
+                // .odt: the runs go where the tag is (inside its span, whose style
+                // they keep under their own); the paragraphs take the paragraph's
+                // place, each a copy of its start tag.
+                if let Err(e) = syntax.template_from_str(&format!("{{{{ {expr} }}}}")) {
+                    errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
+                    continue;
+                }
+                match kind {
+                    Structural::Run => {
+                        for (k, c) in chars[first..=last].iter().enumerate() {
+                            edits.push(Edit {
+                                start: c.start,
+                                end: c.end,
+                                text: if k == 0 {
+                                    format!("{{{{ {}({expr}) }}}}", rich::ODT_RUNS_FN)
+                                } else {
+                                    String::new()
+                                },
+                            });
+                        }
+                    }
+                    _ => {
+                        let head = |i: usize| &xml[elems[i].start..elems[i].content_start];
+                        let span = enclosing(&elems, chars[first].t, ElemKind::R)
+                            .filter(|&r| r > *p)
+                            .map(|r| without_xml_id(head(r)))
+                            .unwrap_or_default();
+                        let inner = format!(
+                            "{{{{ {}({expr}, {}, {}, {}) }}}}",
+                            rich::ODT_PARAGRAPHS_FN,
+                            rich::literal(&without_xml_id(head(*p))),
+                            rich::literal(&xml[elems[*p].content_end..elems[*p].end]),
+                            rich::literal(&span)
+                        );
+                        replaced.push((*p, *p, inner));
+                    }
+                }
                 continue;
             }
             if let Some((kind, expr)) = rich_tag(&tag).filter(|_| flavor == Flavor::Docx) {
