@@ -717,3 +717,22 @@ fn rich_values_and_images_in_an_odt_form() {
         );
     }
 }
+
+/// A sub-document cannot go into an .odt form yet: said plainly, naming the tag.
+#[test]
+fn a_sub_document_in_an_odt_form_is_refused() {
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let form = baocao::form::Form::load("mau.odt", form("{{p chen(\"phu-luc.docx\") }}")).unwrap();
+    let errors: Vec<String> = form
+        .fill(pack.environment(), &context())
+        .unwrap_err()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("đầu trang") && e.contains("«chen»") && e.contains("chưa dùng được trong mẫu .odt")),
+        "{errors:#?}"
+    );
+}

@@ -59,7 +59,7 @@ pub(super) fn register(env: &mut minijinja::Environment<'static>, folder: Option
             let folder = folder
                 .as_deref()
                 .ok_or_else(|| invalid("mẫu này không có thư mục để tìm ảnh".into()))?;
-            let bytes = read_inside(folder, &path)?;
+            let bytes = read_inside(folder, &path, "ảnh", MAX_IMAGE_BYTES)?;
             let (kind, px_w, px_h) = dimensions(&bytes)
                 .ok_or_else(|| invalid(format!("tệp «{path}» không phải ảnh PNG hoặc JPEG đọc được")))?;
             if px_w == 0 || px_h == 0 || u64::from(px_w) * u64::from(px_h) > MAX_PIXELS {
@@ -105,15 +105,15 @@ pub(super) fn register(env: &mut minijinja::Environment<'static>, folder: Option
 }
 
 /// The file at `path` under `folder`: relative, no `..`, no link leading out, a
-/// regular file, not too large.
-fn read_inside(folder: &Path, path: &str) -> Result<Vec<u8>, Error> {
+/// regular file, at most `max` bytes. `what` names it in messages ("ảnh").
+pub(super) fn read_inside(folder: &Path, path: &str, what: &str, max: u64) -> Result<Vec<u8>, Error> {
     let relative = Path::new(path);
     let plain = relative
         .components()
         .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
     if path.is_empty() || !plain {
         return Err(invalid(format!(
-            "đường dẫn ảnh «{path}» phải là đường dẫn tương đối nằm trong thư mục của mẫu (không có «..», không bắt đầu bằng «/»)"
+            "đường dẫn {what} «{path}» phải là đường dẫn tương đối nằm trong thư mục của mẫu (không có «..», không bắt đầu bằng «/»)"
         )));
     }
     let base = folder
@@ -122,18 +122,18 @@ fn read_inside(folder: &Path, path: &str) -> Result<Vec<u8>, Error> {
     let full = base
         .join(relative)
         .canonicalize()
-        .map_err(|e| invalid(format!("không tìm thấy ảnh «{path}» trong thư mục của mẫu ({e})")))?;
+        .map_err(|e| invalid(format!("không tìm thấy {what} «{path}» trong thư mục của mẫu ({e})")))?;
     if !full.starts_with(&base) {
-        return Err(invalid(format!("ảnh «{path}» nằm ngoài thư mục của mẫu")));
+        return Err(invalid(format!("{what} «{path}» nằm ngoài thư mục của mẫu")));
     }
-    let meta = std::fs::metadata(&full).map_err(|e| invalid(format!("không đọc được ảnh «{path}» ({e})")))?;
+    let meta = std::fs::metadata(&full).map_err(|e| invalid(format!("không đọc được {what} «{path}» ({e})")))?;
     if !meta.is_file() {
-        return Err(invalid(format!("«{path}» không phải một tệp ảnh")));
+        return Err(invalid(format!("«{path}» không phải một tệp")));
     }
-    if meta.len() > MAX_IMAGE_BYTES {
-        return Err(invalid(format!("ảnh «{path}» lớn quá {} MB", MAX_IMAGE_BYTES >> 20)));
+    if meta.len() > max {
+        return Err(invalid(format!("{what} «{path}» lớn quá {} MB", max >> 20)));
     }
-    std::fs::read(&full).map_err(|e| invalid(format!("không đọc được ảnh «{path}» ({e})")))
+    std::fs::read(&full).map_err(|e| invalid(format!("không đọc được {what} «{path}» ({e})")))
 }
 
 /// The kind ("png", "jpeg") and size in pixels of an image, from its header.

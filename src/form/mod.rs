@@ -24,6 +24,7 @@ mod numbering;
 mod odt;
 mod package;
 mod rich;
+mod subdoc;
 mod tags;
 
 pub use data::{parse_json, DataRun, DUPLICATE_KEY};
@@ -63,6 +64,8 @@ pub struct Form {
     drop_external: bool,
     /// Where images named by `anh(…)` are looked for: the form's folder.
     folder: Option<std::path::PathBuf>,
+    /// The form's styles and numbering, kept when a part calls `chen(…)`.
+    inserts: Option<std::sync::Arc<subdoc::Base>>,
     /// The environment with the parts compiled, for the pack environment it was
     /// made from.
     compiled: std::sync::Arc<std::sync::Mutex<Option<CompiledEnv>>>,
@@ -197,6 +200,7 @@ impl Form {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let mut numbering = None;
+        let mut styles = None;
         let mut names = Vec::new();
         let mut links: Vec<(String, Vec<u8>)> = Vec::new();
         let mut warnings = Vec::new();
@@ -268,6 +272,10 @@ impl Form {
                 numbering = String::from_utf8(data).ok();
                 continue;
             }
+            if name == "word/styles.xml" {
+                styles = String::from_utf8(data).ok();
+                continue;
+            }
             if !fillable(flavor, &name) {
                 continue;
             }
@@ -333,6 +341,10 @@ impl Form {
                 );
             }
         }
+        let inserts = parts
+            .iter()
+            .any(|p| p.source.contains(subdoc::INSERT_FN))
+            .then(|| std::sync::Arc::new(subdoc::Base { styles }));
         // Kept only when a loop may restart a list.
         let numbering = numbering.filter(|_| parts.iter().any(|p| p.source.contains(numbering::RESTART_FN)));
         let form = Form {
@@ -351,6 +363,7 @@ impl Form {
                     p.to_path_buf()
                 }
             }),
+            inserts,
             compiled: Default::default(),
         };
         errors.extend(form.syntax_errors());
@@ -424,8 +437,18 @@ impl Form {
         if flavor == Flavor::Odt {
             rich::register_odt(&mut env, styles.clone());
         }
+        let inserted = subdoc::Shared::default();
+        if let Some(base) = &self.inserts {
+            subdoc::register(
+                &mut env,
+                self.folder.clone(),
+                base.clone(),
+                inserted.clone(),
+                flavor == Flavor::Odt,
+            );
+        }
         let lists = numbering::register(&mut env, self.numbering.as_deref());
-        self.fill_in(&env, context, images, styles, lists)
+        self.fill_in(&env, context, images, styles, inserted, lists)
     }
 
     /// The environment the form fills in: `base` with the form's escaping, work
@@ -451,6 +474,12 @@ impl Form {
             // Markup made by the rich-value functions (never by data).
             if let Some(markup) = value.downcast_object_ref::<rich::Markup>() {
                 return out.write_str(&markup.0).map_err(minijinja::Error::from);
+            }
+            if value.downcast_object_ref::<subdoc::Body>().is_some() {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    "một văn bản con thay cả đoạn: hãy viết {{p chen(\"…\") }}",
+                ));
             }
             if state.name() == PROPERTIES {
                 let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
@@ -484,6 +513,7 @@ impl Form {
         context: &minijinja::Value,
         images: image::Shared,
         styles: rich::OdtStyles,
+        inserted: subdoc::Shared,
         lists: std::sync::Arc<std::sync::Mutex<numbering::Made>>,
     ) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut filled = Vec::new();
@@ -531,6 +561,27 @@ impl Form {
             filled.push(("word/numbering.xml".to_string(), xml));
         }
         drop(made);
+        let inserted = std::mem::take(&mut *inserted.lock().unwrap_or_else(|e| e.into_inner()));
+        if inserted.count > 0 {
+            let edits = subdoc::package_edits(&inserted, |name| {
+                filled
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, x)| x.clone())
+                    .or_else(|| self.part_text(name))
+            })
+            .map_err(|why| {
+                vec![
+                    Diagnostic::error(&self.file, Place::File, format!("không chèn được văn bản con: {why}."))
+                        .kind(Kind::Template),
+                ]
+            })?;
+            for (name, xml) in edits {
+                filled.retain(|(n, _)| *n != name);
+                filled.push((name, xml));
+            }
+            media.extend(inserted.media);
+        }
         let bytes = self.package(&filled, &media).map_err(|e| {
             vec![Diagnostic::error(
                 &self.file,
@@ -1868,6 +1919,7 @@ mod tests {
             external: Vec::new(),
             drop_external: false,
             folder: None,
+            inserts: None,
             compiled: Default::default(),
             parts: vec![{
                 let (source, places) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
@@ -1906,6 +1958,7 @@ mod tests {
             external: Vec::new(),
             drop_external: false,
             folder: None,
+            inserts: None,
             compiled: Default::default(),
             parts: vec![TemplatePart {
                 name: "word/document.xml".into(),

@@ -393,6 +393,7 @@ fn check_declaration(raw: &str) -> Result<(), String> {
 /// A relationship of a `.rels` part.
 #[derive(Debug)]
 pub(super) struct Relationship {
+    pub(super) id: String,
     pub(super) kind: String,
     pub(super) target: String,
     pub(super) external: bool,
@@ -407,6 +408,7 @@ pub(super) fn relationships(xml: &[u8]) -> Vec<Relationship> {
         match event {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"Relationship" => {
                 let mut rel = Relationship {
+                    id: String::new(),
                     kind: String::new(),
                     target: String::new(),
                     external: false,
@@ -417,6 +419,7 @@ pub(super) fn relationships(xml: &[u8]) -> Vec<Relationship> {
                         .map(|v| v.into_owned())
                         .unwrap_or_default();
                     match a.key.local_name().as_ref() {
+                        b"Id" => rel.id = value,
                         b"Type" => rel.kind = value,
                         b"Target" => rel.target = value,
                         b"TargetMode" => rel.external = value == "External",
@@ -552,6 +555,7 @@ pub(super) fn without_external(xml: &[u8]) -> Option<String> {
                     })
                     .collect();
                 let rel = Relationship {
+                    id: String::new(),
                     kind: attrs
                         .iter()
                         .find(|(k, _)| k == b"Type")

@@ -29,6 +29,11 @@ fn invalid(message: String) -> Error {
 /// `{{r x }}` → the runs of `x`, each with the run's own properties (`rpr`) under
 /// its own.
 pub(super) fn runs(value: Value, rpr: String) -> Result<Value, Error> {
+    if value.downcast_object_ref::<super::subdoc::Body>().is_some() {
+        return Err(invalid(
+            "một văn bản con thay cả đoạn: hãy viết {{p chen(\"…\") }}".into(),
+        ));
+    }
     Ok(Value::from_object(Markup(runs_xml(&value, &rpr)?)))
 }
 
@@ -36,6 +41,9 @@ pub(super) fn runs(value: Value, rpr: String) -> Result<Value, Error> {
 /// and its first run's (`rpr`). An empty list leaves one empty paragraph (a table
 /// cell must hold one).
 pub(super) fn paragraphs(value: Value, ppr: String, rpr: String) -> Result<Value, Error> {
+    if let Some(body) = value.downcast_object_ref::<super::subdoc::Body>() {
+        return Ok(Value::from_object(Markup(body.0.clone())));
+    }
     let items: Vec<Value> = match value.kind() {
         ValueKind::Seq | ValueKind::Iterable => value.try_iter()?.collect(),
         ValueKind::None | ValueKind::Undefined => Vec::new(),
