@@ -25,14 +25,26 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
                 Source::Commune(book) => book.file.clone(),
             };
             match source.report(pack) {
-                Ok(r) => (
-                    Checked {
-                        tep,
-                        loi: Vec::new(),
-                        canh_bao: r.warnings,
-                    },
-                    Some((r.file_stem, r.identity)),
-                ),
+                Ok(mut r) => {
+                    // A filled Word form: where it departs from ND30 (the Markdown
+                    // pack's frame is ND30's own).
+                    if let crate::report::Body::Form {
+                        bytes,
+                        format: crate::write::OutputFormat::Docx,
+                        ..
+                    } = &r.body
+                    {
+                        r.warnings.extend(crate::form::nd30::warnings(&tep, bytes));
+                    }
+                    (
+                        Checked {
+                            tep,
+                            loi: Vec::new(),
+                            canh_bao: r.warnings,
+                        },
+                        Some((r.file_stem, r.identity)),
+                    )
+                }
                 // The warnings met before the errors (text converted from TCVN3…) too.
                 Err(failed) => {
                     let (loi, mut canh_bao): (Vec<_>, Vec<_>) =

@@ -20,6 +20,7 @@ use std::io::{Read, Write};
 mod data;
 mod docx;
 mod image;
+pub mod nd30;
 mod numbering;
 mod odt;
 mod package;
