@@ -247,3 +247,60 @@ fn what_a_sub_document_cannot_bring_is_refused_by_name() {
         );
     }
 }
+
+/// `render DATA.json -t FORM.docx`: a picture or a sub-document the data names is
+/// found beside the data file too (after the form's folder), never above it.
+#[test]
+fn files_the_data_names_are_found_beside_the_data_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (forms, data) = (dir.path().join("mau"), dir.path().join("du-lieu"));
+    std::fs::create_dir_all(&forms).unwrap();
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        forms.join("mau.docx"),
+        form_of(&format!(
+            "{}{}",
+            p("Ảnh {{ anh(logo, rong_mm=20) }}"),
+            p("{{p chen(phu_luc) }}")
+        )),
+    )
+    .unwrap();
+    std::fs::write(data.join("logo.png"), PNG).unwrap();
+    std::fs::write(data.join("phu-luc.docx"), appendix("")).unwrap();
+    let json =
+        |logo: &str| format!(r#"{{ "logo": "{logo}", "phu_luc": "phu-luc.docx", "cong_ty": "x", "ngay": "y" }}"#);
+    std::fs::write(data.join("don.json"), json("logo.png")).unwrap();
+    let render = |name: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_baocao"))
+            .current_dir(dir.path())
+            .args([
+                "render",
+                &format!("du-lieu/{name}"),
+                "-t",
+                "mau/mau.docx",
+                "-o",
+                "ra.docx",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = render("don.json");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = std::fs::read(dir.path().join("ra.docx")).unwrap();
+    sound(&report).unwrap();
+    assert!(xml_of(&report, "word/document.xml").contains("PHỤ LỤC I"));
+    assert!(unzip(&report)
+        .iter()
+        .any(|(n, d, _)| n.starts_with("word/media/baocao-anh-") && d == PNG));
+    // Above the data file's folder: refused, no report.
+    std::fs::write(dir.path().join("ngoai.png"), PNG).unwrap();
+    std::fs::write(data.join("ngoai.json"), json("../ngoai.png")).unwrap();
+    std::fs::remove_file(dir.path().join("ra.docx")).unwrap();
+    let out = render("ngoai.json");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("thư mục của mẫu hoặc của tệp dữ liệu"),
+        "{err}"
+    );
+    assert!(!dir.path().join("ra.docx").exists());
+}

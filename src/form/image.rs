@@ -43,8 +43,9 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
 
-/// `anh(path, rong_mm=…, cao_mm=…)`, for a form in `folder`.
-pub(super) fn register(env: &mut minijinja::Environment<'static>, folder: Option<PathBuf>, images: Shared, odt: bool) {
+/// `anh(path, rong_mm=…, cao_mm=…)`, the path looked up in `folders` (the form's,
+/// then the data file's).
+pub(super) fn register(env: &mut minijinja::Environment<'static>, folders: Vec<PathBuf>, images: Shared, odt: bool) {
     env.add_function(
         IMAGE_FN,
         move |state: &State, path: String, kwargs: Kwargs| -> Result<Value, Error> {
@@ -56,10 +57,7 @@ pub(super) fn register(env: &mut minijinja::Environment<'static>, folder: Option
             let width_mm: Option<f64> = kwargs.get("rong_mm")?;
             let height_mm: Option<f64> = kwargs.get("cao_mm")?;
             kwargs.assert_all_used()?;
-            let folder = folder
-                .as_deref()
-                .ok_or_else(|| invalid("mẫu này không có thư mục để tìm ảnh".into()))?;
-            let bytes = read_inside(folder, &path, "ảnh", MAX_IMAGE_BYTES)?;
+            let bytes = read_inside(&folders, &path, "ảnh", MAX_IMAGE_BYTES)?;
             let (kind, px_w, px_h) = dimensions(&bytes)
                 .ok_or_else(|| invalid(format!("tệp «{path}» không phải ảnh PNG hoặc JPEG đọc được")))?;
             if px_w == 0 || px_h == 0 || u64::from(px_w) * u64::from(px_h) > MAX_PIXELS {
@@ -104,36 +102,52 @@ pub(super) fn register(env: &mut minijinja::Environment<'static>, folder: Option
     );
 }
 
-/// The file at `path` under `folder`: relative, no `..`, no link leading out, a
-/// regular file, at most `max` bytes. `what` names it in messages ("ảnh").
-pub(super) fn read_inside(folder: &Path, path: &str, what: &str, max: u64) -> Result<Vec<u8>, Error> {
+/// The file at `path` under the first of `folders` that has it (the form's folder,
+/// then the data file's): relative, no `..`, no link leading out, a regular file, at
+/// most `max` bytes. `what` names it in messages ("ảnh").
+pub(super) fn read_inside(folders: &[PathBuf], path: &str, what: &str, max: u64) -> Result<Vec<u8>, Error> {
     let relative = Path::new(path);
     let plain = relative
         .components()
         .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    let places = if folders.len() > 1 {
+        "thư mục của mẫu hoặc của tệp dữ liệu"
+    } else {
+        "thư mục của mẫu"
+    };
     if path.is_empty() || !plain {
         return Err(invalid(format!(
-            "đường dẫn {what} «{path}» phải là đường dẫn tương đối nằm trong thư mục của mẫu (không có «..», không bắt đầu bằng «/»)"
+            "đường dẫn {what} «{path}» phải là đường dẫn tương đối nằm trong {places} (không có «..», không bắt đầu bằng «/»)"
         )));
     }
-    let base = folder
-        .canonicalize()
-        .map_err(|e| invalid(format!("không mở được thư mục của mẫu ({e})")))?;
-    let full = base
-        .join(relative)
-        .canonicalize()
-        .map_err(|e| invalid(format!("không tìm thấy {what} «{path}» trong thư mục của mẫu ({e})")))?;
-    if !full.starts_with(&base) {
-        return Err(invalid(format!("{what} «{path}» nằm ngoài thư mục của mẫu")));
+    let mut missing = None;
+    for folder in folders {
+        let base = folder
+            .canonicalize()
+            .map_err(|e| invalid(format!("không mở được thư mục «{}» ({e})", folder.display())))?;
+        let full = match base.join(relative).canonicalize() {
+            Ok(full) => full,
+            Err(e) => {
+                missing.get_or_insert(e);
+                continue;
+            }
+        };
+        if !full.starts_with(&base) {
+            return Err(invalid(format!("{what} «{path}» nằm ngoài {places}")));
+        }
+        let meta = std::fs::metadata(&full).map_err(|e| invalid(format!("không đọc được {what} «{path}» ({e})")))?;
+        if !meta.is_file() {
+            return Err(invalid(format!("«{path}» không phải một tệp")));
+        }
+        if meta.len() > max {
+            return Err(invalid(format!("{what} «{path}» lớn quá {} MB", max >> 20)));
+        }
+        return std::fs::read(&full).map_err(|e| invalid(format!("không đọc được {what} «{path}» ({e})")));
     }
-    let meta = std::fs::metadata(&full).map_err(|e| invalid(format!("không đọc được {what} «{path}» ({e})")))?;
-    if !meta.is_file() {
-        return Err(invalid(format!("«{path}» không phải một tệp")));
-    }
-    if meta.len() > max {
-        return Err(invalid(format!("{what} «{path}» lớn quá {} MB", max >> 20)));
-    }
-    std::fs::read(&full).map_err(|e| invalid(format!("không đọc được {what} «{path}» ({e})")))
+    Err(invalid(match missing {
+        Some(e) => format!("không tìm thấy {what} «{path}» trong {places} ({e})"),
+        None => format!("mẫu này không có thư mục để tìm {what} «{path}»"),
+    }))
 }
 
 /// The kind ("png", "jpeg") and size in pixels of an image, from its header.

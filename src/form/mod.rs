@@ -63,7 +63,8 @@ pub struct Form {
     /// they are then written.
     external: Vec<(String, String)>,
     drop_external: bool,
-    /// Where images named by `anh(…)` are looked for: the form's folder.
+    /// Where images and sub-documents named by `anh(…)`, `chen(…)` are looked for
+    /// first: the form's folder.
     folder: Option<std::path::PathBuf>,
     /// The form's styles and numbering, kept when a part calls `chen(…)`.
     inserts: Option<std::sync::Arc<subdoc::Base>>,
@@ -429,24 +430,41 @@ impl Form {
     /// are XML-escaped, and a newline or a tab in a value becomes a line break or a
     /// tab in the document.
     pub fn fill(&self, base: &Environment<'static>, context: &minijinja::Value) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        self.fill_beside(base, context, None)
+    }
+
+    /// `fill`, with the folder of the data file: an image or a sub-document the data
+    /// names is looked for in the form's folder, then in that one.
+    pub fn fill_beside(
+        &self,
+        base: &Environment<'static>,
+        context: &minijinja::Value,
+        data_folder: Option<&std::path::Path>,
+    ) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        let folders: Vec<std::path::PathBuf> = self
+            .folder
+            .iter()
+            .cloned()
+            .chain(data_folder.map(|f| {
+                if f.as_os_str().is_empty() {
+                    std::path::PathBuf::from(".")
+                } else {
+                    f.to_path_buf()
+                }
+            }))
+            .collect();
         let prepared = self.environment(base);
         let mut env = (*prepared).clone();
         let flavor = self.flavor;
         let images = image::Shared::default();
-        image::register(&mut env, self.folder.clone(), images.clone(), flavor == Flavor::Odt);
+        image::register(&mut env, folders.clone(), images.clone(), flavor == Flavor::Odt);
         let styles = rich::OdtStyles::default();
         if flavor == Flavor::Odt {
             rich::register_odt(&mut env, styles.clone());
         }
         let inserted = subdoc::Shared::default();
         if let Some(base) = &self.inserts {
-            subdoc::register(
-                &mut env,
-                self.folder.clone(),
-                base.clone(),
-                inserted.clone(),
-                flavor == Flavor::Odt,
-            );
+            subdoc::register(&mut env, folders, base.clone(), inserted.clone(), flavor == Flavor::Odt);
         }
         let lists = numbering::register(&mut env, self.numbering.as_deref());
         self.fill_in(&env, context, images, styles, inserted, lists)

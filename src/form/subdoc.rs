@@ -65,10 +65,10 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
 
-/// `chen(path)`, for a form in `folder`.
+/// `chen(path)`, the path looked up in `folders` (the form's, then the data file's).
 pub(super) fn register(
     env: &mut minijinja::Environment<'static>,
-    folder: Option<PathBuf>,
+    folders: Vec<PathBuf>,
     base: Arc<Base>,
     shared: Shared,
     odt: bool,
@@ -90,10 +90,7 @@ pub(super) fn register(
                 "«{path}»: chỉ chèn được văn bản Word (.docx)"
             )));
         }
-        let folder = folder
-            .as_deref()
-            .ok_or_else(|| invalid("mẫu này không có thư mục để tìm văn bản con".into()))?;
-        let bytes = read_inside(folder, &path, "văn bản con", MAX_FILE_BYTES)?;
+        let bytes = read_inside(&folders, &path, "văn bản con", MAX_FILE_BYTES)?;
         let mut shared = shared.lock().unwrap_or_else(|e| e.into_inner());
         if shared.count >= MAX_INSERTS {
             return Err(invalid(format!("một báo cáo chỉ chèn được tới {MAX_INSERTS} văn bản con")));
