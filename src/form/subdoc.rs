@@ -639,7 +639,7 @@ fn map_attribute_values(xml: &str, prefix: &str, names: &[&str], mut f: impl FnM
     let mut rest = xml;
     while let Some(i) = rest.find(prefix) {
         let after = &rest[i + prefix.len()..];
-        let before_ok = rest[..i].ends_with(' ');
+        let before_ok = rest[..i].ends_with(char::is_whitespace);
         let hit = names
             .iter()
             .find(|n| after.starts_with(&format!("{n}=\"")))
