@@ -683,7 +683,7 @@ impl Form {
             .kind(Kind::Output)
         };
         for (name, xml) in filled {
-            package::check_xml(xml.as_bytes()).map_err(|f| refuse(name, format!("XML không hợp lệ ở {f}")))?;
+            package::check_filled(xml).map_err(|f| refuse(name, format!("XML không hợp lệ ở {f}")))?;
         }
         // The relationships copied as they were were checked against the same parts
         // when the form was loaded (a report only adds parts); the ones made for
