@@ -333,82 +333,165 @@ pub(super) fn check_xml(bytes: &[u8]) -> Result<(), Fault> {
     Ok(())
 }
 
-/// A filled part, checked before a report is called written, at a third of
-/// `check_xml`'s cost (it runs for every report). The form's own text around the
-/// values passed `check_xml` when the form was loaded (names, namespaces, the
-/// characters XML allows), values are escaped with the characters XML forbids
-/// dropped, and the markup the program adds declares its namespaces: what filling
-/// can still break is structure, which this checks as `check_xml` does — tags
-/// closed in order, one root, no DOCTYPE, attributes well formed with no markup in
-/// their values (a value placed in an attribute), entity references, no text
+/// A filled part, checked before a report is called written (it runs for every
+/// report, so it is a plain scan rather than `check_xml`'s full parse). The form's
+/// own text around the values passed `check_xml` when the form was loaded (names,
+/// namespaces, the characters XML allows), values are escaped with the characters
+/// XML forbids dropped, and the markup the program adds declares its namespaces:
+/// what filling can still break is structure, which this checks — tags closed in
+/// order, one root, no DOCTYPE, no markup inside a tag or an attribute's value (a
+/// value placed in an attribute), no attribute twice, entity references, no text
 /// outside the root.
 pub(super) fn check_filled(xml: &str) -> Result<(), Fault> {
     let bytes = xml.as_bytes();
-    let body = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
-    let offset = xml.len() - body.len();
-    let mut reader = quick_xml::reader::Reader::from_str(body);
-    let config = reader.config_mut();
-    config.check_comments = true;
-    config.check_end_names = true;
-    let (mut depth, mut roots) = (0usize, 0usize);
+    let start = if xml.starts_with('\u{FEFF}') { 3 } else { 0 };
+    let mut stack: Vec<&[u8]> = Vec::new();
+    let mut names: Vec<&[u8]> = Vec::new();
+    let mut roots = 0usize;
+    let mut i = start;
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    // The entity references of a stretch of text or an attribute's value.
+    let references = |from: usize, to: usize| -> Result<(), Fault> {
+        let mut k = from;
+        while let Some(j) = memchr::memchr(b'&', &bytes[k..to]).map(|j| k + j) {
+            let end = memchr::memchr(b';', &bytes[j..to]).map(|e| j + e);
+            let ok = end.is_some_and(|e| {
+                let name = &bytes[j + 1..e];
+                match name {
+                    b"lt" | b"gt" | b"amp" | b"apos" | b"quot" => true,
+                    [b'#', b'x', hex @ ..] => std::str::from_utf8(hex)
+                        .ok()
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .and_then(char::from_u32)
+                        .is_some_and(is_xml_char),
+                    [b'#', dec @ ..] => std::str::from_utf8(dec)
+                        .ok()
+                        .and_then(|d| d.parse::<u32>().ok())
+                        .and_then(char::from_u32)
+                        .is_some_and(is_xml_char),
+                    _ => false,
+                }
+            });
+            let Some(e) = end.filter(|_| ok) else {
+                return Err(fault(bytes, j, "tham chiếu «&…;» không hợp lệ"));
+            };
+            k = e + 1;
+        }
+        Ok(())
+    };
     loop {
-        let before = reader.buffer_position() as usize;
-        let event = match reader.read_event() {
-            Ok(e) => e,
-            Err(e) => {
-                return Err(fault(
-                    bytes,
-                    offset + reader.error_position() as usize,
-                    format!("phần bị cắt ngang hoặc thiếu dấu đóng ({e})"),
-                ))
+        let Some(lt) = memchr::memchr(b'<', &bytes[i..]).map(|j| i + j) else {
+            if !bytes[i..].iter().all(|&b| is_space(b)) && stack.is_empty() {
+                return Err(fault(bytes, i, "có chữ nằm ngoài phần tử gốc"));
             }
+            references(i, bytes.len())?;
+            break;
         };
-        let at = offset + before;
-        match &event {
-            Event::DocType(_) => return Err(fault(bytes, at, "có khai báo DOCTYPE")),
-            Event::Start(e) | Event::Empty(e) => {
-                if depth == 0 {
-                    roots += 1;
-                    if roots > 1 {
-                        return Err(fault(bytes, at, "có hơn một phần tử gốc"));
+        if stack.is_empty() && !bytes[i..lt].iter().all(|&b| is_space(b)) {
+            return Err(fault(bytes, i, "có chữ nằm ngoài phần tử gốc"));
+        }
+        references(i, lt)?;
+        let rest = &bytes[lt..];
+        let skip_to = |close: &[u8]| {
+            memchr::memmem::find(&rest[2..], close)
+                .map(|j| lt + 2 + j + close.len())
+                .ok_or_else(|| fault(bytes, lt, "phần bị cắt ngang hoặc thiếu dấu đóng"))
+        };
+        if rest.starts_with(b"<?") {
+            i = skip_to(b"?>")?;
+            continue;
+        }
+        if rest.starts_with(b"<!--") {
+            i = skip_to(b"-->")?;
+            continue;
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            if stack.is_empty() {
+                return Err(fault(bytes, lt, "CDATA nằm ngoài phần tử gốc"));
+            }
+            i = skip_to(b"]]>")?;
+            continue;
+        }
+        if rest.starts_with(b"<!") {
+            return Err(fault(bytes, lt, "có khai báo DOCTYPE hoặc khai báo <!…> khác"));
+        }
+        if let Some(after) = rest.strip_prefix(b"</") {
+            let gt = memchr::memchr(b'>', after).ok_or_else(|| fault(bytes, lt, "thẻ đóng không có «>»"))?;
+            let name = after[..gt].trim_ascii_end();
+            match stack.pop() {
+                Some(open) if open == name => {}
+                _ => return Err(fault(bytes, lt, "thẻ đóng không khớp thẻ mở (phần bị cắt ngang)")),
+            }
+            i = lt + 2 + gt + 1;
+            continue;
+        }
+        // A start tag: its name, then attributes, quotes respected, to its «>».
+        let name_end = rest[1..]
+            .iter()
+            .position(|&b| is_space(b) || b == b'/' || b == b'>')
+            .map(|j| 1 + j)
+            .ok_or_else(|| fault(bytes, lt, "thẻ không đóng"))?;
+        let name = &rest[1..name_end];
+        if name.is_empty() || name.contains(&b'<') {
+            return Err(fault(bytes, lt, "tên thẻ không hợp lệ"));
+        }
+        names.clear();
+        let mut k = name_end;
+        let empty = loop {
+            match rest.get(k) {
+                None => return Err(fault(bytes, lt, "thẻ không đóng")),
+                Some(b'>') => break false,
+                Some(b'/') if rest.get(k + 1) == Some(&b'>') => {
+                    k += 1;
+                    break true;
+                }
+                Some(&b) if is_space(b) => k += 1,
+                Some(_) => {
+                    // name="value"
+                    let eq = memchr::memchr(b'=', &rest[k..])
+                        .map(|j| k + j)
+                        .ok_or_else(|| fault(bytes, lt, "thuộc tính không có giá trị"))?;
+                    let attr = rest[k..eq].trim_ascii_end();
+                    if attr.is_empty() || attr.iter().any(|&b| matches!(b, b'<' | b'>' | b'"' | b'\'' | b'/')) {
+                        return Err(fault(bytes, lt, "thuộc tính không hợp lệ"));
+                    }
+                    if names.contains(&attr) {
+                        return Err(fault(
+                            bytes,
+                            lt,
+                            format!("thuộc tính «{}» lặp lại", String::from_utf8_lossy(attr)),
+                        ));
+                    }
+                    names.push(attr);
+                    let q = eq + 1 + rest[eq + 1..].iter().take_while(|&&b| is_space(b)).count();
+                    let quote = match rest.get(q) {
+                        Some(&b) if b == b'"' || b == b'\'' => b,
+                        _ => return Err(fault(bytes, lt, "giá trị thuộc tính không trong dấu nháy")),
+                    };
+                    let close = memchr::memchr(quote, &rest[q + 1..])
+                        .map(|j| q + 1 + j)
+                        .ok_or_else(|| fault(bytes, lt, "giá trị thuộc tính không đóng"))?;
+                    if memchr::memchr(b'<', &rest[q + 1..close]).is_some() {
+                        return Err(fault(bytes, lt, "giá trị thuộc tính có dấu <"));
+                    }
+                    references(lt + q + 1, lt + close)?;
+                    k = close + 1;
+                    if !rest.get(k).is_some_and(|&b| is_space(b) || b == b'>' || b == b'/') {
+                        return Err(fault(bytes, lt, "thiếu khoảng trắng giữa hai thuộc tính"));
                     }
                 }
-                if !attributes_separated(e.attributes_raw()) {
-                    return Err(fault(bytes, at, "thiếu khoảng trắng giữa hai thuộc tính"));
-                }
-                for attr in e.attributes().with_checks(true) {
-                    let attr = attr.map_err(|err| fault(bytes, at, err.to_string()))?;
-                    attribute_value(&attr.value).map_err(|what| fault(bytes, at, what))?;
-                }
-                if matches!(event, Event::Start(_)) {
-                    depth += 1;
-                }
             }
-            Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Text(t) if depth == 0 && !t.iter().all(|b| b.is_ascii_whitespace()) => {
-                return Err(fault(bytes, at, "có chữ nằm ngoài phần tử gốc"));
+        };
+        if stack.is_empty() {
+            roots += 1;
+            if roots > 1 {
+                return Err(fault(bytes, lt, "có hơn một phần tử gốc"));
             }
-            Event::GeneralRef(r) => {
-                let ok = depth > 0
-                    && match r.resolve_char_ref() {
-                        Ok(Some(c)) => is_xml_char(c),
-                        Ok(None) => {
-                            let name: &[u8] = r;
-                            matches!(name, b"lt" | b"gt" | b"amp" | b"apos" | b"quot")
-                        }
-                        Err(_) => false,
-                    };
-                if !ok {
-                    return Err(fault(
-                        bytes,
-                        at,
-                        format!("tham chiếu «&{};» không hợp lệ", String::from_utf8_lossy(r)),
-                    ));
-                }
-            }
-            Event::Eof => break,
-            _ => {}
         }
+        if !empty {
+            stack.push(name);
+        }
+        i = lt + k + 1;
     }
     if roots == 0 {
         return Err(fault(
@@ -417,7 +500,7 @@ pub(super) fn check_filled(xml: &str) -> Result<(), Fault> {
             "không có phần tử gốc (phần trống hoặc bị cắt)",
         ));
     }
-    if depth != 0 {
+    if !stack.is_empty() {
         return Err(fault(bytes, bytes.len(), "phần bị cắt ngang: còn thẻ chưa đóng"));
     }
     Ok(())
@@ -693,10 +776,13 @@ mod tests {
             ("<a/><a/>", "gốc"),
             ("<a><b v=\"</w:t><w:br/>\"/></a>", "<"),
             ("<a><b v=\"1\"v=\"2\"/></a>", "khoảng trắng"),
-            ("<a><b v=\"1\" v=\"2\"/></a>", "v"),
+            ("<a><b v=\"1\" v=\"2\"/></a>", "lặp lại"),
             ("<!DOCTYPE a><a/>", "DOCTYPE"),
             ("<a/>x", "ngoài"),
-            ("<a>&nbsp;</a>", "&nbsp;"),
+            ("<a>&nbsp;</a>", "tham chiếu"),
+            ("<a><b v=\"&x;\"/></a>", "tham chiếu"),
+            ("<a></b>", "không khớp"),
+            ("<a><!-- x </a>", "cắt ngang"),
             ("<a><b>", "chưa đóng"),
         ] {
             let fault = check_filled(bad).err().map(|f| f.to_string()).unwrap_or_default();
