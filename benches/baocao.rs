@@ -31,6 +31,7 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     single_report();
+    form_against_markdown();
     // BAOCAO_BENCH_ONE=1: the single-report figures only.
     if std::env::var_os("BAOCAO_BENCH_ONE").is_some() {
         return;
@@ -129,6 +130,52 @@ fn single_report() {
         times[times.len() / 2],
         times[times.len() * 9 / 10],
         read_ms / n
+    );
+}
+
+/// A report from a Word form against a report from a Markdown pack of the same
+/// data: the two packs `inspect --manifest` writes for one workbook (its Markdown
+/// body, and with `--mau-docx` its Word form), same bindings, same metadata; each
+/// report read, bound, filled and written as .docx bytes, single thread.
+fn form_against_markdown() {
+    let bytes = sample::workbook_bytes(&sample::ba_thanh());
+    let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
+    let starter = baocao::inspect::starter(&book);
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-form-vs-md");
+    let (md, form) = (root.join("md"), root.join("form"));
+    for dir in [&md, &form] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("noi-dung.md"), &starter.body).unwrap();
+    }
+    std::fs::write(md.join("manifest.toml"), &starter.manifest).unwrap();
+    std::fs::write(form.join("manifest.toml"), starter.form_manifest()).unwrap();
+    std::fs::write(form.join(baocao::inspect::FORM_NAME), starter.form().unwrap()).unwrap();
+    // The two interleaved, so that other work on the machine weighs on both alike.
+    let packs = [Pack::load(&md).unwrap(), Pack::load(&form).unwrap()];
+    let mut times = [Vec::new(), Vec::new()];
+    let mut sizes = [0usize; 2];
+    for i in 0..440 {
+        let k = i % 2;
+        let started = Instant::now();
+        let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
+        let report = baocao::report::from_workbook(&packs[k], book).unwrap();
+        let docx = report.to_bytes(OutputFormat::Docx).unwrap();
+        sizes[k] = docx.len() / 1024;
+        if i >= 40 {
+            times[k].push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    for t in &mut times {
+        t.sort_by(f64::total_cmp);
+    }
+    let stat = |t: &Vec<f64>| (t[t.len() / 2], t[t.len() * 9 / 10], t[0]);
+    let ((md_median, md_p90, md_min), (form_median, form_p90, form_min)) = (stat(&times[0]), stat(&times[1]));
+    println!(
+        "same data, starter packs (Ba Thành → .docx, 1 thread, interleaved): Markdown pack median {md_median:.2} ms, p90 {md_p90:.2}, min {md_min:.2} ({} KB); Word form median {form_median:.2} ms, p90 {form_p90:.2}, min {form_min:.2} ({} KB); form / Markdown {:.2} (median), {:.2} (min)",
+        sizes[0],
+        sizes[1],
+        form_median / md_median,
+        form_min / md_min
     );
 }
 

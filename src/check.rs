@@ -27,15 +27,27 @@ pub fn run(pack: &Pack, input: &Path) -> Result<Vec<Checked>, Diagnostic> {
             // Named as the batch names an input: its path below the folder.
             let (label, _) = source.label(root);
             let made = source.report(pack);
+            // A filled Word form: where it departs from ND30 (the Markdown pack's frame
+            // is ND30's own).
+            let nd30 = match &made.output {
+                Ok(crate::report::Report {
+                    body:
+                        crate::report::Body::Form {
+                            bytes,
+                            format: crate::write::OutputFormat::Docx,
+                            ..
+                        },
+                    ..
+                }) => crate::form::nd30::warnings(&tep, bytes),
+                _ => Vec::new(),
+            };
             let (loi, claim) = match made.output {
                 Ok(r) => (Vec::new(), Some((r.file_stem, r.identity, label))),
                 Err(errors) => (errors, None),
             };
-            let checked = Checked {
-                tep,
-                loi,
-                canh_bao: made.warnings,
-            };
+            let mut canh_bao = made.warnings;
+            canh_bao.extend(nd30);
+            let checked = Checked { tep, loi, canh_bao };
             (checked, claim)
         })
         .collect();

@@ -1217,7 +1217,7 @@ pub fn starter(book: &Workbook) -> Starter {
                     cell: shown(&format!("dong.{k}"), kieu),
                     align: if bind::is_stt_header(leaf) {
                         Align::Center
-                    } else if *kind == ColumnKind::Number {
+                    } else if *kind == ColumnKind::Number || sheet.is_some_and(|s| mostly_numbers(s, t, *col)) {
                         Align::Right
                     } else {
                         Align::Left
@@ -1393,6 +1393,39 @@ struct FormColumn {
     width: crate::doc::Twips,
 }
 
+/// Does a column that mixes words and numbers hold numbers in at least half of its
+/// filled item rows («31», «100», «2 - 4»)? Then it is right-aligned whole: a
+/// column is read down, its figures compared digit under digit, and one alignment
+/// keeps it one column (cell by cell, the words and numbers would zigzag).
+fn mostly_numbers(sheet: &Sheet, t: &FoundTable, col: u32) -> bool {
+    let (Some(first), Some(last)) = (t.columns.first().map(|c| c.0), t.columns.last().map(|c| c.0)) else {
+        return false;
+    };
+    let (mut numbers, mut words) = (0usize, 0usize);
+    for r in t.header_row + t.header_rows..sheet.end_row() {
+        if bind::row_kind(sheet, r, first, last + 1) != bind::RowKind::Muc {
+            continue;
+        }
+        match sheet.value(r, col) {
+            v if v.is_empty() => {}
+            Value::Number(_) => numbers += 1,
+            v => {
+                let text = v.display();
+                let numeric = crate::vi::parse_number(&text).is_some()
+                    || text
+                        .split(['-', '–'])
+                        .all(|part| crate::vi::parse_number(part.trim()).is_some());
+                if numeric {
+                    numbers += 1;
+                } else {
+                    words += 1;
+                }
+            }
+        }
+    }
+    numbers > 0 && numbers >= words
+}
+
 /// How the sample's first row of `kind` below a table's header is merged, per
 /// column of the table: 0 covered, 1 a cell of its own, n a cell spanning n
 /// columns; None when it has no such row or no merge in it.
@@ -1551,60 +1584,77 @@ impl Marks {
     }
 }
 
-/// Put each wide table of the form's body, with its heading above and the spacer
-/// below, on landscape pages of its own section, as the Markdown pack's appendices
-/// are, fitted again to the wider page from the sheet's widths. `wide`: for each
-/// bordered table of the first section in order, its widths if it is wide.
-fn turn_wide_tables(doc: &mut crate::doc::Document, wide: &[Option<Vec<crate::doc::Twips>>]) {
+/// Move each wide table of the form's body to a landscape appendix after the
+/// signature («Phụ lục I», its title, the table fitted again to the wider page from
+/// the sheet's widths), as Nghị định 30 lets appendices turn the page; its heading
+/// stays in the body with a line that points to it. The body stays portrait and
+/// runs on (a landscape section in its middle would leave the page before it half
+/// empty). `wide`: for each bordered table of the first section in order, its
+/// widths and title if it is wide.
+fn turn_wide_tables(doc: &mut crate::doc::Document, wide: &[Option<(Vec<crate::doc::Twips>, String)>]) {
     if wide.iter().all(Option::is_none) || doc.sections.is_empty() {
         return;
     }
     let blocks = std::mem::take(&mut doc.sections[0].blocks);
-    let mut sections: Vec<crate::doc::Section> = Vec::new();
+    let mut body = Vec::new();
+    let mut appendices = Vec::new();
     let mut tables = wide.iter();
-    let push = |sections: &mut Vec<crate::doc::Section>, landscape: bool, block: Block| match sections.last_mut() {
-        Some(s) if s.landscape == landscape => s.blocks.push(block),
-        _ => sections.push(crate::doc::Section {
-            landscape,
-            blocks: vec![block],
-        }),
-    };
     let mut after_wide = false;
+    let mut count = 0u32;
+    let centred = |bold: bool, page_break_before: bool, text: String| {
+        Block::Paragraph(Paragraph::new(
+            ParaStyle {
+                align: Align::Center,
+                bold,
+                keep_next: true,
+                page_break_before,
+                ..ParaStyle::default()
+            },
+            vec![if bold { Inline::bold(text) } else { Inline::plain(text) }],
+        ))
+    };
     for block in blocks {
         match block {
             Block::Table(mut table) if table.borders => {
-                if let Some(Some(widths)) = tables.next() {
+                if let Some(Some((widths, title))) = tables.next() {
+                    count += 1;
+                    let numeral = crate::vi::roman(count).unwrap_or_default();
                     table.columns = widths.clone();
                     table.fit_to(official::PAGE.text_width(true));
-                    // The heading written just above goes with its table.
-                    let heading = sections
-                        .last_mut()
-                        .filter(|s| !s.landscape)
-                        .and_then(|s| match s.blocks.last() {
-                            Some(Block::Paragraph(_)) => s.blocks.pop(),
-                            _ => None,
-                        });
-                    if sections.last().is_some_and(|s| s.blocks.is_empty()) {
-                        sections.pop();
-                    }
-                    if let Some(heading) = heading {
-                        push(&mut sections, true, heading);
-                    }
-                    push(&mut sections, true, Block::Table(table));
+                    body.push(Block::Paragraph(Paragraph::new(
+                        ParaStyle {
+                            align: Align::Justify,
+                            first_line: 720,
+                            space_after: 120,
+                            ..ParaStyle::default()
+                        },
+                        vec![Inline::plain(format!(
+                            "Chi tiết tại Phụ lục {numeral} kèm theo báo cáo này."
+                        ))],
+                    )));
+                    appendices.push(centred(true, count > 1, format!("Phụ lục {numeral}")));
+                    appendices.push(centred(true, false, title.clone()));
+                    appendices.push(Block::Table(table));
+                    appendices.push(Block::Paragraph(Paragraph::new(ParaStyle::default(), Vec::new())));
                     after_wide = true;
                 } else {
-                    push(&mut sections, false, Block::Table(table));
+                    body.push(Block::Table(table));
                     after_wide = false;
                 }
             }
-            // The spacer the frame writes after a table stays with it.
-            Block::Paragraph(p) if std::mem::take(&mut after_wide) && p.inlines.is_empty() => {
-                push(&mut sections, true, Block::Paragraph(p));
-            }
-            block => push(&mut sections, false, block),
+            // The spacer the frame writes after a moved table goes too.
+            Block::Paragraph(p) if std::mem::take(&mut after_wide) && p.inlines.is_empty() => {}
+            block => body.push(block),
         }
     }
-    doc.sections.splice(0..1, sections);
+    doc.sections[0].blocks = body;
+    doc.sections.insert(
+        1,
+        crate::doc::Section {
+            landscape: true,
+            blocks: appendices,
+        },
+    );
 }
 
 impl Starter {
@@ -1665,7 +1715,8 @@ impl Starter {
             .join("\n");
         }
         let mut body = Body::default();
-        // For each table of the body, its sheet widths when it needs a landscape page.
+        // For each table of the body, its sheet widths and title when it needs a
+        // landscape appendix.
         let mut wide = Vec::new();
         for (i, (heading, part)) in self.parts.iter().enumerate() {
             let number = crate::vi::roman(i as u32 + 1).unwrap_or_default();
@@ -1743,7 +1794,10 @@ impl Starter {
                             .collect(),
                         ..Table::default()
                     };
-                    wide.push(official::wants_landscape(&table, &official::PAGE).then(|| table.columns.clone()));
+                    wide.push(
+                        official::wants_landscape(&table, &official::PAGE)
+                            .then(|| (table.columns.clone(), marks.inline(heading))),
+                    );
                     body.blocks.push(BodyBlock::Table(table));
                 }
             }

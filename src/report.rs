@@ -286,7 +286,7 @@ fn own_context(
         None => source_stem(file),
     };
     let bytes = form
-        .fill(env, &ctx)
+        .fill_beside(env, &ctx, Path::new(file).parent())
         .map_err(|e| errors.extend(name_report(e, &slug(&stem), form)));
     let (Ok(bytes), true) = (bytes, errors.is_empty()) else {
         return Err(errors);

@@ -416,3 +416,62 @@ fn an_image_from_data_beside_the_form() {
         );
     }
 }
+
+/// An image and rich runs in a header: the picture's relationship goes in the
+/// header's own relationships (made, since the header had none), not the body's.
+#[test]
+fn an_image_and_rich_runs_in_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("logo.png"), PNG).unwrap();
+    let header = part(
+        "<w:p><w:r><w:t xml:space=\"preserve\">{{ anh(\"logo.png\", rong_mm=10) }} CÔNG TY </w:t></w:r><w:r><w:t>{{r ten_dep }}</w:t></w:r></w:p>",
+        "hdr",
+    );
+    let footer = part(&p("{{ anh(\"logo.png\", cao_mm=4) }}"), "ftr");
+    let form_path = dir.path().join("mau.docx");
+    std::fs::write(
+        &form_path,
+        form_of(
+            &p("{{ anh(\"logo.png\") }}"),
+            &[("word/header1.xml", header), ("word/footer1.xml", footer)],
+        ),
+    )
+    .unwrap();
+    let form = baocao::form::Form::load(&form_path.display().to_string(), std::fs::read(&form_path).unwrap())
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let pack = baocao::template::Pack::builtin().unwrap();
+    let mut data = form_data();
+    data["ten_dep"] = serde_json::json!([{ "text": "Ba Thành", "bold": true }]);
+    let out = form
+        .fill(
+            pack.environment(),
+            &minijinja::Value::from(minijinja::value::Serde(data)),
+        )
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    sound(&out).unwrap();
+    if let Some(dir) = std::env::var_os("BAOCAO_TEST_OUT") {
+        std::fs::write(std::path::Path::new(&dir).join("anh-dau-trang.docx"), &out).unwrap();
+    }
+    let header = xml_of(&out, "word/header1.xml");
+    assert!(header.contains("r:embed=\"rIdBaocaoAnh2\""), "{header}");
+    assert!(
+        header.contains("<w:b/></w:rPr><w:t xml:space=\"preserve\">Ba Thành</w:t>"),
+        "{header}"
+    );
+    let header_rels = xml_of(&out, "word/_rels/header1.xml.rels");
+    assert!(
+        header_rels.contains("Id=\"rIdBaocaoAnh2\"") && header_rels.contains("Target=\"media/baocao-anh-2.png\""),
+        "{header_rels}"
+    );
+    assert!(xml_of(&out, "word/_rels/footer1.xml.rels").contains("Id=\"rIdBaocaoAnh3\""));
+    let body_rels = xml_of(&out, "word/_rels/document.xml.rels");
+    assert!(
+        body_rels.contains("Id=\"rIdBaocaoAnh1\"") && !body_rels.contains("rIdBaocaoAnh2"),
+        "{body_rels}"
+    );
+    let media: Vec<_> = unzip(&out)
+        .into_iter()
+        .filter(|(n, _, _)| n.starts_with("word/media/"))
+        .collect();
+    assert_eq!(media.len(), 3);
+}

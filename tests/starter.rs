@@ -677,6 +677,14 @@ fn the_report_from_the_starter_word_form_reads_like_the_markdown_packs() {
     assert_eq!(texts[2..5], ["90", "8", "57,1"], "{texts:?}");
     assert_eq!(align(village[2]), "right");
     assert_eq!(align(village[0]), "center");
+    // A column of mostly numbers with a range among them («2 - 4») is right-aligned
+    // whole, the range too.
+    let plan = row_of("2", "Tỷ lệ hộ nghèo giảm");
+    let texts: Vec<String> = plan.iter().map(|c| c.text()).collect();
+    assert_eq!(align(plan[3]), "right", "{texts:?}");
+    let plan = row_of("1", "Thu nhập bình quân đầu người");
+    assert_eq!(align(plan[3]), "right");
+    assert_ne!(align(plan[2]), "right");
 }
 
 /// A table's gridCol widths, and its header row's texts.
@@ -764,10 +772,10 @@ fn two_row_headers_of_the_starter_word_form_are_merged_cells() {
 }
 
 #[test]
-fn a_wide_table_of_the_starter_word_form_gets_landscape_pages() {
+fn a_wide_table_of_the_starter_word_form_goes_to_a_landscape_appendix() {
     let (doc, _) = sample_form_report();
-    // Each body table and the orientation of the section it ends up in (a section's
-    // w:sectPr comes after its last paragraph).
+    // Each body table and paragraph, and the orientation of the section it ends up in
+    // (a section's w:sectPr comes after its last paragraph).
     let body = doc.first("w:body").unwrap();
     let mut pending = Vec::new();
     let mut placed: Vec<(String, String)> = Vec::new();
@@ -777,7 +785,9 @@ fn a_wide_table_of_the_starter_word_form_gets_landscape_pages() {
     }) {
         if child.name == "w:tbl" {
             let header: Vec<String> = child.kids("w:tr")[0].kids("w:tc").iter().map(|c| c.text()).collect();
-            pending.push(header.get(1).cloned().unwrap_or_default());
+            pending.push(format!("bảng {}", header.get(1).cloned().unwrap_or_default()));
+        } else {
+            pending.push(child.text());
         }
         let sect = if child.name == "w:sectPr" {
             Some(child)
@@ -789,18 +799,31 @@ fn a_wide_table_of_the_starter_word_form_gets_landscape_pages() {
             placed.extend(pending.drain(..).map(|t| (t, orient.clone())));
         }
     }
-    let orient = |header: &str| {
+    let at = |what: &str| {
         placed
             .iter()
-            .find(|(t, _)| t == header)
-            .map(|(_, o)| o.as_str())
-            .unwrap_or_else(|| panic!("no table {header:?} in {placed:?}"))
+            .position(|(t, _)| t.contains(what))
+            .unwrap_or_else(|| panic!("no {what:?} in {placed:?}"))
     };
-    assert_eq!(orient("Tên tiêu chí"), "landscape", "{placed:?}");
-    assert_eq!(orient("Tên tuyến"), "portrait", "{placed:?}");
-    // The signature stays on a portrait page.
-    assert_eq!(placed.last().map(|(_, o)| o.as_str()), Some("portrait"), "{placed:?}");
-    // Fitted to the landscape page: wider than a portrait page's text.
+    let orient = |what: &str| placed[at(what)].1.as_str();
+    // The body runs on portrait: the heading with a line to the appendix, the next
+    // tables, the signature; then the appendix, landscape, fitted to its page.
+    assert_eq!(orient("bảng Tên tiêu chí"), "landscape", "{placed:?}");
+    assert_eq!(orient("bảng Tên tuyến"), "portrait", "{placed:?}");
+    assert_eq!(orient("PL1 TIÊU CHÍ XÃ"), "portrait", "{placed:?}");
+    assert_eq!(
+        at("PL1 TIÊU CHÍ XÃ") + 1,
+        at("Chi tiết tại Phụ lục I kèm theo"),
+        "{placed:?}"
+    );
+    assert!(at("bảng Tên tuyến") < at("TM. ỦY BAN NHÂN DÂN"), "{placed:?}");
+    let appendix = placed
+        .iter()
+        .position(|(t, _)| t == "Phụ lục I")
+        .expect("a «Phụ lục I» title");
+    assert!(at("TM. ỦY BAN NHÂN DÂN") < appendix, "{placed:?}");
+    assert_eq!(appendix + 2, at("bảng Tên tiêu chí"), "{placed:?}");
+    assert_eq!(placed.last().map(|(_, o)| o.as_str()), Some("landscape"), "{placed:?}");
     let (widths, _) = grid_of(&doc, "Tên tiêu chí");
     let total: i32 = widths.iter().sum();
     assert!(total > 11906 - 1701 - 850 && total <= 16838 - 1701 - 850, "{widths:?}");

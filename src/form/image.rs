@@ -1,6 +1,9 @@
-//! Images from data in a Word form: `{{ anh(x.duong_dan, rong_mm=40) }}` puts a PNG
-//! or JPEG file, named relative to the form's folder and never outside it, into the
-//! body as an inline picture. Size and pixel caps; anything else is a clear error.
+//! Images from data in a form: `{{ anh(x.duong_dan, rong_mm=40) }}` puts a PNG or
+//! JPEG file, named relative to the form's folder and never outside it, where the tag
+//! is, as an inline picture (.docx: `w:drawing`, its relationship in the part's own
+//! relationships; .odt: `draw:frame`, the picture in Pictures/ and the manifest), in
+//! the body, headers, footers and notes. Size and pixel caps; anything else is a
+//! clear error.
 
 use super::rich::Markup;
 use minijinja::value::{Kwargs, Value};
@@ -19,10 +22,19 @@ const MAX_IMAGES: usize = 500;
 /// The widest an image is laid out when the form gives no width (a portrait A4 body).
 const DEFAULT_MAX_MM: f64 = 160.0;
 
+/// One image a report takes: its kind ("png", "jpeg"), bytes, and the part that
+/// shows it.
+#[derive(Debug)]
+pub(super) struct Image {
+    pub(super) kind: String,
+    pub(super) bytes: Vec<u8>,
+    pub(super) part: String,
+}
+
 /// The images one report takes, in the order the form asks for them.
 #[derive(Debug, Default)]
 pub(super) struct Images {
-    pub(super) files: Vec<(String, Vec<u8>)>,
+    pub(super) files: Vec<Image>,
 }
 
 pub(super) type Shared = Arc<Mutex<Images>>;
@@ -31,24 +43,21 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
 
-/// `anh(path, rong_mm=…, cao_mm=…)`, for a form in `folder`.
-pub(super) fn register(env: &mut minijinja::Environment<'static>, folder: Option<PathBuf>, images: Shared) {
+/// `anh(path, rong_mm=…, cao_mm=…)`, the path looked up in `folders` (the form's,
+/// then the data file's).
+pub(super) fn register(env: &mut minijinja::Environment<'static>, folders: Vec<PathBuf>, images: Shared, odt: bool) {
     env.add_function(
         IMAGE_FN,
         move |state: &State, path: String, kwargs: Kwargs| -> Result<Value, Error> {
-            if state.name() != "word/document.xml" {
+            if state.name() == super::PROPERTIES {
                 return Err(invalid(
-                    "hàm «anh» chỉ dùng được trong thân văn bản (chưa dùng được ở đầu trang, chân trang, chú thích)"
-                        .into(),
+                    "hàm «anh» không dùng được trong thuộc tính tài liệu (tiêu đề, chủ đề…)".into(),
                 ));
             }
             let width_mm: Option<f64> = kwargs.get("rong_mm")?;
             let height_mm: Option<f64> = kwargs.get("cao_mm")?;
             kwargs.assert_all_used()?;
-            let folder = folder
-                .as_deref()
-                .ok_or_else(|| invalid("mẫu này không có thư mục để tìm ảnh".into()))?;
-            let bytes = read_inside(folder, &path)?;
+            let bytes = read_inside(&folders, &path, "ảnh", MAX_IMAGE_BYTES)?;
             let (kind, px_w, px_h) = dimensions(&bytes)
                 .ok_or_else(|| invalid(format!("tệp «{path}» không phải ảnh PNG hoặc JPEG đọc được")))?;
             if px_w == 0 || px_h == 0 || u64::from(px_w) * u64::from(px_h) > MAX_PIXELS {
@@ -77,47 +86,68 @@ pub(super) fn register(env: &mut minijinja::Environment<'static>, folder: Option
             if images.files.len() >= MAX_IMAGES {
                 return Err(invalid(format!("một báo cáo chỉ chèn được tới {MAX_IMAGES} ảnh")));
             }
-            images.files.push((kind.to_string(), bytes));
+            images.files.push(Image {
+                kind: kind.to_string(),
+                bytes,
+                part: state.name().to_string(),
+            });
             let n = images.files.len();
-            Ok(Value::from_object(Markup(drawing(
-                n,
-                (w * 36_000.0) as u64,
-                (h * 36_000.0) as u64,
-            ))))
+            let markup = if odt {
+                frame(n, kind, w, h)
+            } else {
+                drawing(n, (w * 36_000.0) as u64, (h * 36_000.0) as u64)
+            };
+            Ok(Value::from_object(Markup(markup)))
         },
     );
 }
 
-/// The file at `path` under `folder`: relative, no `..`, no link leading out, a
-/// regular file, not too large.
-fn read_inside(folder: &Path, path: &str) -> Result<Vec<u8>, Error> {
+/// The file at `path` under the first of `folders` that has it (the form's folder,
+/// then the data file's): relative, no `..`, no link leading out, a regular file, at
+/// most `max` bytes. `what` names it in messages ("ảnh").
+pub(super) fn read_inside(folders: &[PathBuf], path: &str, what: &str, max: u64) -> Result<Vec<u8>, Error> {
     let relative = Path::new(path);
     let plain = relative
         .components()
         .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    let places = if folders.len() > 1 {
+        "thư mục của mẫu hoặc của tệp dữ liệu"
+    } else {
+        "thư mục của mẫu"
+    };
     if path.is_empty() || !plain {
         return Err(invalid(format!(
-            "đường dẫn ảnh «{path}» phải là đường dẫn tương đối nằm trong thư mục của mẫu (không có «..», không bắt đầu bằng «/»)"
+            "đường dẫn {what} «{path}» phải là đường dẫn tương đối nằm trong {places} (không có «..», không bắt đầu bằng «/»)"
         )));
     }
-    let base = folder
-        .canonicalize()
-        .map_err(|e| invalid(format!("không mở được thư mục của mẫu ({e})")))?;
-    let full = base
-        .join(relative)
-        .canonicalize()
-        .map_err(|e| invalid(format!("không tìm thấy ảnh «{path}» trong thư mục của mẫu ({e})")))?;
-    if !full.starts_with(&base) {
-        return Err(invalid(format!("ảnh «{path}» nằm ngoài thư mục của mẫu")));
+    let mut missing = None;
+    for folder in folders {
+        let base = folder
+            .canonicalize()
+            .map_err(|e| invalid(format!("không mở được thư mục «{}» ({e})", folder.display())))?;
+        let full = match base.join(relative).canonicalize() {
+            Ok(full) => full,
+            Err(e) => {
+                missing.get_or_insert(e);
+                continue;
+            }
+        };
+        if !full.starts_with(&base) {
+            return Err(invalid(format!("{what} «{path}» nằm ngoài {places}")));
+        }
+        let meta = std::fs::metadata(&full).map_err(|e| invalid(format!("không đọc được {what} «{path}» ({e})")))?;
+        if !meta.is_file() {
+            return Err(invalid(format!("«{path}» không phải một tệp")));
+        }
+        if meta.len() > max {
+            return Err(invalid(format!("{what} «{path}» lớn quá {} MB", max >> 20)));
+        }
+        return std::fs::read(&full).map_err(|e| invalid(format!("không đọc được {what} «{path}» ({e})")));
     }
-    let meta = std::fs::metadata(&full).map_err(|e| invalid(format!("không đọc được ảnh «{path}» ({e})")))?;
-    if !meta.is_file() {
-        return Err(invalid(format!("«{path}» không phải một tệp ảnh")));
-    }
-    if meta.len() > MAX_IMAGE_BYTES {
-        return Err(invalid(format!("ảnh «{path}» lớn quá {} MB", MAX_IMAGE_BYTES >> 20)));
-    }
-    std::fs::read(&full).map_err(|e| invalid(format!("không đọc được ảnh «{path}» ({e})")))
+    Err(invalid(match missing {
+        Some(e) => format!("không tìm thấy {what} «{path}» trong {places} ({e})"),
+        None => format!("mẫu này không có thư mục để tìm {what} «{path}»"),
+    }))
 }
 
 /// The kind ("png", "jpeg") and size in pixels of an image, from its header.
@@ -154,14 +184,43 @@ fn dimensions(bytes: &[u8]) -> Option<(&'static str, u32, u32)> {
     None
 }
 
-/// The relationship id of image `n` (1-based) in the body's relationships.
+/// The relationship id of image `n` (1-based) in its part's relationships.
 pub(super) fn rel_id(n: usize) -> String {
     format!("rIdBaocaoAnh{n}")
 }
 
 /// The media part of image `n`.
-pub(super) fn media_name(n: usize, kind: &str) -> String {
-    format!("word/media/baocao-anh-{n}.{kind}")
+pub(super) fn media_name(n: usize, kind: &str, odt: bool) -> String {
+    if odt {
+        format!("Pictures/baocao-anh-{n}.{kind}")
+    } else {
+        format!("word/media/baocao-anh-{n}.{kind}")
+    }
+}
+
+/// The relationships part of a part: word/header1.xml → word/_rels/header1.xml.rels.
+pub(super) fn rels_name(part: &str) -> String {
+    let (dir, file) = part.rsplit_once('/').unwrap_or(("", part));
+    format!("{dir}/_rels/{file}.rels")
+}
+
+/// The relationships of a part that had none.
+pub(super) const NO_RELATIONSHIPS: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"></Relationships>";
+
+/// An .odt picture where the tag is, as a character of its line; namespaces
+/// declared where used.
+fn frame(n: usize, kind: &str, w: f64, h: f64) -> String {
+    format!(
+        concat!(
+            "<draw:frame xmlns:draw=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\" xmlns:svg=\"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" ",
+            "draw:name=\"baocao-anh-{n}\" text:anchor-type=\"as-char\" svg:width=\"{w:.3}mm\" svg:height=\"{h:.3}mm\" draw:z-index=\"0\">",
+            "<draw:image xlink:href=\"{href}\" xlink:type=\"simple\" xlink:show=\"embed\" xlink:actuate=\"onLoad\"/></draw:frame>"
+        ),
+        n = n,
+        w = w,
+        h = h,
+        href = media_name(n, kind, true)
+    )
 }
 
 /// An inline picture inside the run where the tag is (`w:drawing` is run content, so
@@ -185,21 +244,25 @@ fn drawing(n: usize, cx: u64, cy: u64) -> String {
     )
 }
 
-/// The body's relationships and the content types with the images added.
-pub(super) fn package_edits(rels: &str, types: &str, images: &[(String, Vec<u8>)]) -> Option<(String, String)> {
+/// A part's relationships with its images (`(n, image)`, n 1-based) added.
+pub(super) fn with_relationships(rels: &str, images: &[(usize, &Image)]) -> Option<String> {
     let mut added = String::new();
-    for (i, (kind, _)) in images.iter().enumerate() {
-        let n = i + 1;
+    for (n, image) in images {
         added.push_str(&format!(
-            "<Relationship Id=\"{}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" Target=\"media/baocao-anh-{n}.{kind}\"/>",
-            rel_id(n)
+            "<Relationship Id=\"{}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" Target=\"media/baocao-anh-{n}.{}\"/>",
+            rel_id(*n),
+            image.kind
         ));
     }
     let at = rels.rfind("</Relationships>")?;
-    let rels = format!("{}{added}{}", &rels[..at], &rels[at..]);
+    Some(format!("{}{added}{}", &rels[..at], &rels[at..]))
+}
+
+/// The content types with the images' kinds declared.
+pub(super) fn with_content_types(types: &str, images: &[Image]) -> Option<String> {
     let mut types = types.to_string();
     for kind in ["png", "jpeg"] {
-        let used = images.iter().any(|(k, _)| k == kind);
+        let used = images.iter().any(|i| i.kind == kind);
         let declared = types.to_ascii_lowercase().contains(&format!("extension=\"{kind}\""));
         if used && !declared {
             let at = types.rfind("</Types>")?;
@@ -209,7 +272,24 @@ pub(super) fn package_edits(rels: &str, types: &str, images: &[(String, Vec<u8>)
             );
         }
     }
-    Some((rels, types))
+    Some(types)
+}
+
+/// An .odt manifest with the pictures listed.
+pub(super) fn with_manifest_entries(manifest: &str, images: &[Image]) -> Option<String> {
+    let added: String = images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| {
+            format!(
+                "<manifest:file-entry manifest:full-path=\"{}\" manifest:media-type=\"image/{}\"/>",
+                media_name(i + 1, &image.kind, true),
+                image.kind
+            )
+        })
+        .collect();
+    let at = manifest.rfind("</manifest:manifest>")?;
+    Some(format!("{}{added}{}", &manifest[..at], &manifest[at..]))
 }
 
 #[cfg(test)]

@@ -20,10 +20,12 @@ use std::io::{Read, Write};
 mod data;
 mod docx;
 mod image;
+pub mod nd30;
 mod numbering;
 mod odt;
 mod package;
 mod rich;
+mod subdoc;
 mod tags;
 
 pub use data::{parse_json, DataRun, DUPLICATE_KEY};
@@ -61,8 +63,11 @@ pub struct Form {
     /// they are then written.
     external: Vec<(String, String)>,
     drop_external: bool,
-    /// Where images named by `anh(…)` are looked for: the form's folder.
+    /// Where images and sub-documents named by `anh(…)`, `chen(…)` are looked for
+    /// first: the form's folder.
     folder: Option<std::path::PathBuf>,
+    /// The form's styles and numbering, kept when a part calls `chen(…)`.
+    inserts: Option<std::sync::Arc<subdoc::Base>>,
     /// The environment with the parts compiled, for the pack environment it was
     /// made from.
     compiled: std::sync::Arc<std::sync::Mutex<Option<CompiledEnv>>>,
@@ -197,6 +202,7 @@ impl Form {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let mut numbering = None;
+        let mut styles = None;
         let mut names = Vec::new();
         let mut links: Vec<(String, Vec<u8>)> = Vec::new();
         let mut warnings = Vec::new();
@@ -268,6 +274,10 @@ impl Form {
                 numbering = String::from_utf8(data).ok();
                 continue;
             }
+            if name == "word/styles.xml" {
+                styles = String::from_utf8(data).ok();
+                continue;
+            }
             if !fillable(flavor, &name) {
                 continue;
             }
@@ -333,6 +343,10 @@ impl Form {
                 );
             }
         }
+        let inserts = parts
+            .iter()
+            .any(|p| p.source.contains(subdoc::INSERT_FN))
+            .then(|| std::sync::Arc::new(subdoc::Base { styles }));
         // Kept only when a loop may restart a list.
         let numbering = numbering.filter(|_| parts.iter().any(|p| p.source.contains(numbering::RESTART_FN)));
         let form = Form {
@@ -351,6 +365,7 @@ impl Form {
                     p.to_path_buf()
                 }
             }),
+            inserts,
             compiled: Default::default(),
         };
         errors.extend(form.syntax_errors());
@@ -415,15 +430,44 @@ impl Form {
     /// are XML-escaped, and a newline or a tab in a value becomes a line break or a
     /// tab in the document.
     pub fn fill(&self, base: &Environment<'static>, context: &minijinja::Value) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        self.fill_beside(base, context, None)
+    }
+
+    /// `fill`, with the folder of the data file: an image or a sub-document the data
+    /// names is looked for in the form's folder, then in that one.
+    pub fn fill_beside(
+        &self,
+        base: &Environment<'static>,
+        context: &minijinja::Value,
+        data_folder: Option<&std::path::Path>,
+    ) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        let folders: Vec<std::path::PathBuf> = self
+            .folder
+            .iter()
+            .cloned()
+            .chain(data_folder.map(|f| {
+                if f.as_os_str().is_empty() {
+                    std::path::PathBuf::from(".")
+                } else {
+                    f.to_path_buf()
+                }
+            }))
+            .collect();
         let prepared = self.environment(base);
         let mut env = (*prepared).clone();
         let flavor = self.flavor;
         let images = image::Shared::default();
-        if flavor == Flavor::Docx {
-            image::register(&mut env, self.folder.clone(), images.clone());
+        image::register(&mut env, folders.clone(), images.clone(), flavor == Flavor::Odt);
+        let styles = rich::OdtStyles::default();
+        if flavor == Flavor::Odt {
+            rich::register_odt(&mut env, styles.clone());
+        }
+        let inserted = subdoc::Shared::default();
+        if let Some(base) = &self.inserts {
+            subdoc::register(&mut env, folders, base.clone(), inserted.clone(), flavor == Flavor::Odt);
         }
         let lists = numbering::register(&mut env, self.numbering.as_deref());
-        self.fill_in(&env, context, images, lists)
+        self.fill_in(&env, context, images, styles, inserted, lists)
     }
 
     /// The environment the form fills in: `base` with the form's escaping, work
@@ -449,6 +493,12 @@ impl Form {
             // Markup made by the rich-value functions (never by data).
             if let Some(markup) = value.downcast_object_ref::<rich::Markup>() {
                 return out.write_str(&markup.0).map_err(minijinja::Error::from);
+            }
+            if value.downcast_object_ref::<subdoc::Body>().is_some() {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    "một văn bản con thay cả đoạn: hãy viết {{p chen(\"…\") }}",
+                ));
             }
             if state.name() == PROPERTIES {
                 let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
@@ -481,6 +531,8 @@ impl Form {
         env: &Environment<'static>,
         context: &minijinja::Value,
         images: image::Shared,
+        styles: rich::OdtStyles,
+        inserted: subdoc::Shared,
         lists: std::sync::Arc<std::sync::Mutex<numbering::Made>>,
     ) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut filled = Vec::new();
@@ -509,34 +561,14 @@ impl Form {
         if self.drop_external {
             filled.extend(self.external.iter().cloned());
         }
+        rich::define_odt_styles(&mut filled, &styles);
         let images = std::mem::take(&mut images.lock().unwrap_or_else(|e| e.into_inner()).files);
         let mut media = Vec::new();
         if !images.is_empty() {
-            const RELS: &str = "word/_rels/document.xml.rels";
-            const TYPES: &str = "[Content_Types].xml";
-            let text_of = |name: &str| {
-                filled
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, x)| x.clone())
-                    .or_else(|| self.part_text(name))
-            };
-            let edited = text_of(RELS)
-                .zip(text_of(TYPES))
-                .and_then(|(rels, types)| image::package_edits(&rels, &types, &images));
-            let Some((rels, types)) = edited else {
-                return Err(vec![Diagnostic::error(
-                    &self.file,
-                    whole_part(RELS),
-                    "mẫu không có tệp quan hệ của thân văn bản (word/_rels/document.xml.rels) để chèn ảnh; hãy mở mẫu bằng Word và lưu lại.",
-                )
-                .kind(Kind::Template)]);
-            };
-            filled.retain(|(n, _)| n != RELS && n != TYPES);
-            filled.push((RELS.to_string(), rels));
-            filled.push((TYPES.to_string(), types));
-            for (i, (kind, bytes)) in images.into_iter().enumerate() {
-                media.push((image::media_name(i + 1, &kind), bytes));
+            self.add_images(&mut filled, &images)?;
+            let odt = self.flavor == Flavor::Odt;
+            for (i, image) in images.into_iter().enumerate() {
+                media.push((image::media_name(i + 1, &image.kind, odt), image.bytes));
             }
         }
         let made = lists.lock().unwrap_or_else(|e| e.into_inner());
@@ -548,6 +580,27 @@ impl Form {
             filled.push(("word/numbering.xml".to_string(), xml));
         }
         drop(made);
+        let inserted = std::mem::take(&mut *inserted.lock().unwrap_or_else(|e| e.into_inner()));
+        if inserted.count > 0 {
+            let edits = subdoc::package_edits(&inserted, |name| {
+                filled
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, x)| x.clone())
+                    .or_else(|| self.part_text(name))
+            })
+            .map_err(|why| {
+                vec![
+                    Diagnostic::error(&self.file, Place::File, format!("không chèn được văn bản con: {why}."))
+                        .kind(Kind::Template),
+                ]
+            })?;
+            for (name, xml) in edits {
+                filled.retain(|(n, _)| *n != name);
+                filled.push((name, xml));
+            }
+            media.extend(inserted.media);
+        }
         let bytes = self.package(&filled, &media).map_err(|e| {
             vec![Diagnostic::error(
                 &self.file,
@@ -558,6 +611,56 @@ impl Form {
         })?;
         self.verify(&bytes, &filled).map_err(|e| vec![e])?;
         Ok(bytes)
+    }
+
+    /// The package edits that carry a report's images: each part's relationships
+    /// (made when the part had none) and the content types (.docx), or the manifest
+    /// (.odt).
+    fn add_images(&self, filled: &mut Vec<(String, String)>, images: &[image::Image]) -> Result<(), Vec<Diagnostic>> {
+        let text_of = |filled: &Vec<(String, String)>, name: &str| {
+            filled
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, x)| x.clone())
+                .or_else(|| self.part_text(name))
+        };
+        let set = |filled: &mut Vec<(String, String)>, name: &str, xml: Option<String>| match xml {
+            Some(xml) => {
+                filled.retain(|(n, _)| n != name);
+                filled.push((name.to_string(), xml));
+                Ok(())
+            }
+            None => Err(vec![Diagnostic::error(
+                &self.file,
+                whole_part(name),
+                format!("không chèn được ảnh: phần «{name}» của mẫu không đọc được; hãy mở mẫu và lưu lại."),
+            )
+            .kind(Kind::Template)]),
+        };
+        if self.flavor == Flavor::Odt {
+            const MANIFEST: &str = "META-INF/manifest.xml";
+            let manifest = text_of(filled, MANIFEST).and_then(|m| image::with_manifest_entries(&m, images));
+            return set(filled, MANIFEST, manifest);
+        }
+        let mut parts: Vec<&str> = images.iter().map(|i| i.part.as_str()).collect();
+        parts.dedup();
+        parts.sort_unstable();
+        parts.dedup();
+        for part in parts {
+            let rels_name = image::rels_name(part);
+            let rels = text_of(filled, &rels_name).unwrap_or_else(|| image::NO_RELATIONSHIPS.to_string());
+            let own: Vec<(usize, &image::Image)> = images
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.part == part)
+                .map(|(k, i)| (k + 1, i))
+                .collect();
+            let rels = image::with_relationships(&rels, &own);
+            set(filled, &rels_name, rels)?;
+        }
+        const TYPES: &str = "[Content_Types].xml";
+        let types = text_of(filled, TYPES).and_then(|t| image::with_content_types(&t, images));
+        set(filled, TYPES, types)
     }
 
     /// The report's package as a reader sees it, before it is called written: each
@@ -580,7 +683,7 @@ impl Form {
             .kind(Kind::Output)
         };
         for (name, xml) in filled {
-            package::check_xml(xml.as_bytes()).map_err(|f| refuse(name, format!("XML không hợp lệ ở {f}")))?;
+            package::check_filled(xml).map_err(|f| refuse(name, format!("XML không hợp lệ ở {f}")))?;
         }
         // The relationships copied as they were were checked against the same parts
         // when the form was loaded (a report only adds parts); the ones made for
@@ -631,7 +734,7 @@ impl Form {
             };
             let e = match rendered {
                 Ok(xml) if errors.is_empty() => return Ok(xml),
-                Ok(_) => return Err(errors),
+                Ok(_) => return Err(self.with_unreached_names(env, part, context, errors)),
                 Err(e) => e,
             };
             let at = e.range().map(|r| r.start);
@@ -645,9 +748,48 @@ impl Form {
                     source = std::borrow::Cow::Owned(text);
                     patches.push(patch);
                 }
-                _ => return Err(errors),
+                _ => return Err(self.with_unreached_names(env, part, context, errors)),
             }
         }
+    }
+
+    /// When a part lacks names, the names of the data it uses in blocks that a
+    /// missing name kept from running (`{{ degree_field }}` under `{% if has_degree
+    /// %}`) are named too, each at its first tag, so one run of `check` lists every
+    /// name the data must add, as docxtpl's `get_undeclared_template_variables` does.
+    fn with_unreached_names(
+        &self,
+        env: &Environment<'static>,
+        part: &TemplatePart,
+        context: &minijinja::Value,
+        mut errors: Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
+        const UNDEFINED: &str = "không có trong dữ liệu";
+        if !errors.iter().any(|d| d.message.contains(UNDEFINED)) {
+            return errors;
+        }
+        let Ok(template) = env.get_template(&part.name) else {
+            return errors;
+        };
+        let mut names: Vec<String> = template.undeclared_variables(false).into_iter().collect();
+        names.sort_by_key(|name| first_use(&part.source, name).unwrap_or(usize::MAX));
+        for name in names {
+            let known = context.get_attr(&name).is_ok_and(|v| !v.is_undefined())
+                || env.globals().any(|(g, _)| g == name)
+                || errors.iter().any(|d| d.message.contains(&format!("`{name}`")));
+            let Some(at) = first_use(&part.source, &name).filter(|_| !known) else {
+                continue;
+            };
+            errors.push(
+                Diagnostic::error(
+                    &self.file,
+                    Form::place_of(part, at),
+                    format!("mẫu dùng một biến hoặc thuộc tính không có trong dữ liệu: `{name}` is undefined."),
+                )
+                .kind(Kind::Template),
+            );
+        }
+        errors
     }
 
     /// The form's package with the filled parts in place of the templates; every other
@@ -681,6 +823,18 @@ impl Form {
                 None => out.raw_copy_file(entry)?,
             }
         }
+        // Parts the form did not have (the relationships of a header that now shows
+        // an image).
+        for (name, xml) in filled {
+            if zip.index_for_name(name).is_none() {
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated)
+                    .compression_level(Some(1))
+                    .last_modified_time(zip::DateTime::default());
+                out.start_file(name.as_str(), options)?;
+                out.write_all(xml.as_bytes())?;
+            }
+        }
         for (name, bytes) in media {
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored)
@@ -691,6 +845,36 @@ impl Form {
         }
         Ok(out.finish()?.into_inner())
     }
+}
+
+/// A start tag without its `xml:id` (ids must stay unique when it is copied).
+fn without_xml_id(tag: &str) -> String {
+    let mut out = tag.to_string();
+    while let Some(at) = out.find(" xml:id=\"") {
+        let end = out[at + 9..].find('"').map_or(out.len(), |i| at + 9 + i + 1);
+        out.replace_range(at..end, "");
+    }
+    out
+}
+
+/// Where a name is first used in a tag of a template's source.
+fn first_use(source: &str, name: &str) -> Option<usize> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut from = 0;
+    while let Some(Ok(range)) = next_tag(source, from) {
+        let tag = &source[range.clone()];
+        let mut rest = 0;
+        while let Some(i) = tag[rest..].find(name).map(|i| rest + i) {
+            let before = tag[..i].chars().next_back();
+            let after = tag[i + name.len()..].chars().next();
+            if !before.is_some_and(|c| is_ident(c) || c == '.') && !after.is_some_and(is_ident) {
+                return Some(range.start + i);
+            }
+            rest = i + name.len();
+        }
+        from = range.end;
+    }
+    None
 }
 
 fn is_xml_char(c: char) -> bool {
@@ -1160,15 +1344,44 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 cell_property_edits(&elems, tc, kind, &expr, &mut edits);
                 continue;
             }
-            if rich_tag(&tag).is_some() && flavor == Flavor::Odt {
-                errors.push(
-                    Diagnostic::error(
-                        "",
-                        place.clone(),
-                        format!("thẻ «{tag}» (giá trị có định dạng) hiện chỉ dùng được trong mẫu Word (.docx)."),
-                    )
-                    .kind(Kind::Template),
-                );
+            if let Some((kind, expr)) = rich_tag(&tag).filter(|_| flavor == Flavor::Odt) {
+                // .odt: the runs go where the tag is (inside its span, whose style
+                // they keep under their own); the paragraphs take the paragraph's
+                // place, each a copy of its start tag.
+                if let Err(e) = syntax.template_from_str(&format!("{{{{ {expr} }}}}")) {
+                    errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
+                    continue;
+                }
+                match kind {
+                    Structural::Run => {
+                        for (k, c) in chars[first..=last].iter().enumerate() {
+                            edits.push(Edit {
+                                start: c.start,
+                                end: c.end,
+                                text: if k == 0 {
+                                    format!("{{{{ {}({expr}) }}}}", rich::ODT_RUNS_FN)
+                                } else {
+                                    String::new()
+                                },
+                            });
+                        }
+                    }
+                    _ => {
+                        let head = |i: usize| &xml[elems[i].start..elems[i].content_start];
+                        let span = enclosing(&elems, chars[first].t, ElemKind::R)
+                            .filter(|&r| r > *p)
+                            .map(|r| without_xml_id(head(r)))
+                            .unwrap_or_default();
+                        let inner = format!(
+                            "{{{{ {}({expr}, {}, {}, {}) }}}}",
+                            rich::ODT_PARAGRAPHS_FN,
+                            rich::literal(&without_xml_id(head(*p))),
+                            rich::literal(&xml[elems[*p].content_end..elems[*p].end]),
+                            rich::literal(&span)
+                        );
+                        replaced.push((*p, *p, inner));
+                    }
+                }
                 continue;
             }
             if let Some((kind, expr)) = rich_tag(&tag).filter(|_| flavor == Flavor::Docx) {
@@ -1727,6 +1940,7 @@ mod tests {
             external: Vec::new(),
             drop_external: false,
             folder: None,
+            inserts: None,
             compiled: Default::default(),
             parts: vec![{
                 let (source, places) = prepare(xml, "thân văn bản", Flavor::Docx).unwrap().unwrap();
@@ -1765,6 +1979,7 @@ mod tests {
             external: Vec::new(),
             drop_external: false,
             folder: None,
+            inserts: None,
             compiled: Default::default(),
             parts: vec![TemplatePart {
                 name: "word/document.xml".into(),
@@ -1798,6 +2013,29 @@ mod tests {
         assert!(errors[1].contains("đoạn 2 «{% if tt.co %}"), "{errors:#?}");
         assert!(
             errors[2].contains("bảng 1, hàng 2, ô 1 «{{ d.ten }} {{ d.dai }}»"),
+            "{errors:#?}"
+        );
+    }
+
+    /// docxtpl's `get_undeclared_variables` case, in a form of our own: the data
+    /// lacks a condition and the names under it; every one is named, where it is used.
+    #[test]
+    fn names_under_a_condition_the_data_lacks_are_named_too() {
+        let xml = doc(
+            "<w:p><w:r><w:t>Tên {{ name }}</w:t></w:r></w:p><w:p><w:r><w:t>{% if has_degree %}Ngành {{ degree_field }}.{% endif %}</w:t></w:r></w:p><w:p><w:r><w:t>{% for p in projects %}{{ p.name }} ({{ p.year }}){% endfor %}</w:t></w:r></w:p><w:p><w:r><w:t>{{ p }}</w:t></w:r></w:p>",
+        );
+        let errors = fill_errors(&xml, minijinja::context! { name => "An", p => 1 });
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(
+            errors[0].contains("đoạn 2") && errors[0].contains("`has_degree`"),
+            "{errors:#?}"
+        );
+        assert!(
+            errors[1].contains("đoạn 3") && errors[1].contains("`projects`"),
+            "{errors:#?}"
+        );
+        assert!(
+            errors[2].contains("đoạn 2") && errors[2].contains("`degree_field`"),
             "{errors:#?}"
         );
     }

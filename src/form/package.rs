@@ -333,6 +333,179 @@ pub(super) fn check_xml(bytes: &[u8]) -> Result<(), Fault> {
     Ok(())
 }
 
+/// A filled part, checked before a report is called written (it runs for every
+/// report, so it is a plain scan rather than `check_xml`'s full parse). The form's
+/// own text around the values passed `check_xml` when the form was loaded (names,
+/// namespaces, the characters XML allows), values are escaped with the characters
+/// XML forbids dropped, and the markup the program adds declares its namespaces:
+/// what filling can still break is structure, which this checks — tags closed in
+/// order, one root, no DOCTYPE, no markup inside a tag or an attribute's value (a
+/// value placed in an attribute), no attribute twice, entity references, no text
+/// outside the root.
+pub(super) fn check_filled(xml: &str) -> Result<(), Fault> {
+    let bytes = xml.as_bytes();
+    let start = if xml.starts_with('\u{FEFF}') { 3 } else { 0 };
+    let mut stack: Vec<&[u8]> = Vec::new();
+    let mut names: Vec<&[u8]> = Vec::new();
+    let mut roots = 0usize;
+    let mut i = start;
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    // The entity references of a stretch of text or an attribute's value.
+    let references = |from: usize, to: usize| -> Result<(), Fault> {
+        let mut k = from;
+        while let Some(j) = memchr::memchr(b'&', &bytes[k..to]).map(|j| k + j) {
+            let end = memchr::memchr(b';', &bytes[j..to]).map(|e| j + e);
+            let ok = end.is_some_and(|e| {
+                let name = &bytes[j + 1..e];
+                match name {
+                    b"lt" | b"gt" | b"amp" | b"apos" | b"quot" => true,
+                    [b'#', b'x', hex @ ..] => std::str::from_utf8(hex)
+                        .ok()
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .and_then(char::from_u32)
+                        .is_some_and(is_xml_char),
+                    [b'#', dec @ ..] => std::str::from_utf8(dec)
+                        .ok()
+                        .and_then(|d| d.parse::<u32>().ok())
+                        .and_then(char::from_u32)
+                        .is_some_and(is_xml_char),
+                    _ => false,
+                }
+            });
+            let Some(e) = end.filter(|_| ok) else {
+                return Err(fault(bytes, j, "tham chiếu «&…;» không hợp lệ"));
+            };
+            k = e + 1;
+        }
+        Ok(())
+    };
+    loop {
+        let Some(lt) = memchr::memchr(b'<', &bytes[i..]).map(|j| i + j) else {
+            if !bytes[i..].iter().all(|&b| is_space(b)) && stack.is_empty() {
+                return Err(fault(bytes, i, "có chữ nằm ngoài phần tử gốc"));
+            }
+            references(i, bytes.len())?;
+            break;
+        };
+        if stack.is_empty() && !bytes[i..lt].iter().all(|&b| is_space(b)) {
+            return Err(fault(bytes, i, "có chữ nằm ngoài phần tử gốc"));
+        }
+        references(i, lt)?;
+        let rest = &bytes[lt..];
+        let skip_to = |close: &[u8]| {
+            memchr::memmem::find(&rest[2..], close)
+                .map(|j| lt + 2 + j + close.len())
+                .ok_or_else(|| fault(bytes, lt, "phần bị cắt ngang hoặc thiếu dấu đóng"))
+        };
+        if rest.starts_with(b"<?") {
+            i = skip_to(b"?>")?;
+            continue;
+        }
+        if rest.starts_with(b"<!--") {
+            i = skip_to(b"-->")?;
+            continue;
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            if stack.is_empty() {
+                return Err(fault(bytes, lt, "CDATA nằm ngoài phần tử gốc"));
+            }
+            i = skip_to(b"]]>")?;
+            continue;
+        }
+        if rest.starts_with(b"<!") {
+            return Err(fault(bytes, lt, "có khai báo DOCTYPE hoặc khai báo <!…> khác"));
+        }
+        if let Some(after) = rest.strip_prefix(b"</") {
+            let gt = memchr::memchr(b'>', after).ok_or_else(|| fault(bytes, lt, "thẻ đóng không có «>»"))?;
+            let name = after[..gt].trim_ascii_end();
+            match stack.pop() {
+                Some(open) if open == name => {}
+                _ => return Err(fault(bytes, lt, "thẻ đóng không khớp thẻ mở (phần bị cắt ngang)")),
+            }
+            i = lt + 2 + gt + 1;
+            continue;
+        }
+        // A start tag: its name, then attributes, quotes respected, to its «>».
+        let name_end = rest[1..]
+            .iter()
+            .position(|&b| is_space(b) || b == b'/' || b == b'>')
+            .map(|j| 1 + j)
+            .ok_or_else(|| fault(bytes, lt, "thẻ không đóng"))?;
+        let name = &rest[1..name_end];
+        if name.is_empty() || name.contains(&b'<') {
+            return Err(fault(bytes, lt, "tên thẻ không hợp lệ"));
+        }
+        names.clear();
+        let mut k = name_end;
+        let empty = loop {
+            match rest.get(k) {
+                None => return Err(fault(bytes, lt, "thẻ không đóng")),
+                Some(b'>') => break false,
+                Some(b'/') if rest.get(k + 1) == Some(&b'>') => {
+                    k += 1;
+                    break true;
+                }
+                Some(&b) if is_space(b) => k += 1,
+                Some(_) => {
+                    // name="value"
+                    let eq = memchr::memchr(b'=', &rest[k..])
+                        .map(|j| k + j)
+                        .ok_or_else(|| fault(bytes, lt, "thuộc tính không có giá trị"))?;
+                    let attr = rest[k..eq].trim_ascii_end();
+                    if attr.is_empty() || attr.iter().any(|&b| matches!(b, b'<' | b'>' | b'"' | b'\'' | b'/')) {
+                        return Err(fault(bytes, lt, "thuộc tính không hợp lệ"));
+                    }
+                    if names.contains(&attr) {
+                        return Err(fault(
+                            bytes,
+                            lt,
+                            format!("thuộc tính «{}» lặp lại", String::from_utf8_lossy(attr)),
+                        ));
+                    }
+                    names.push(attr);
+                    let q = eq + 1 + rest[eq + 1..].iter().take_while(|&&b| is_space(b)).count();
+                    let quote = match rest.get(q) {
+                        Some(&b) if b == b'"' || b == b'\'' => b,
+                        _ => return Err(fault(bytes, lt, "giá trị thuộc tính không trong dấu nháy")),
+                    };
+                    let close = memchr::memchr(quote, &rest[q + 1..])
+                        .map(|j| q + 1 + j)
+                        .ok_or_else(|| fault(bytes, lt, "giá trị thuộc tính không đóng"))?;
+                    if memchr::memchr(b'<', &rest[q + 1..close]).is_some() {
+                        return Err(fault(bytes, lt, "giá trị thuộc tính có dấu <"));
+                    }
+                    references(lt + q + 1, lt + close)?;
+                    k = close + 1;
+                    if !rest.get(k).is_some_and(|&b| is_space(b) || b == b'>' || b == b'/') {
+                        return Err(fault(bytes, lt, "thiếu khoảng trắng giữa hai thuộc tính"));
+                    }
+                }
+            }
+        };
+        if stack.is_empty() {
+            roots += 1;
+            if roots > 1 {
+                return Err(fault(bytes, lt, "có hơn một phần tử gốc"));
+            }
+        }
+        if !empty {
+            stack.push(name);
+        }
+        i = lt + k + 1;
+    }
+    if roots == 0 {
+        return Err(fault(
+            bytes,
+            bytes.len(),
+            "không có phần tử gốc (phần trống hoặc bị cắt)",
+        ));
+    }
+    if !stack.is_empty() {
+        return Err(fault(bytes, bytes.len(), "phần bị cắt ngang: còn thẻ chưa đóng"));
+    }
+    Ok(())
+}
+
 /// `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` as XML 1.0 wants it:
 /// version first, then encoding and standalone if present, in that order, each
 /// after white space, quoted; only UTF-8 as encoding.
@@ -393,6 +566,7 @@ fn check_declaration(raw: &str) -> Result<(), String> {
 /// A relationship of a `.rels` part.
 #[derive(Debug)]
 pub(super) struct Relationship {
+    pub(super) id: String,
     pub(super) kind: String,
     pub(super) target: String,
     pub(super) external: bool,
@@ -407,6 +581,7 @@ pub(super) fn relationships(xml: &[u8]) -> Vec<Relationship> {
         match event {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"Relationship" => {
                 let mut rel = Relationship {
+                    id: String::new(),
                     kind: String::new(),
                     target: String::new(),
                     external: false,
@@ -417,6 +592,7 @@ pub(super) fn relationships(xml: &[u8]) -> Vec<Relationship> {
                         .map(|v| v.into_owned())
                         .unwrap_or_default();
                     match a.key.local_name().as_ref() {
+                        b"Id" => rel.id = value,
                         b"Type" => rel.kind = value,
                         b"Target" => rel.target = value,
                         b"TargetMode" => rel.external = value == "External",
@@ -552,6 +728,7 @@ pub(super) fn without_external(xml: &[u8]) -> Option<String> {
                     })
                     .collect();
                 let rel = Relationship {
+                    id: String::new(),
                     kind: attrs
                         .iter()
                         .find(|(k, _)| k == b"Type")
@@ -587,6 +764,31 @@ pub(super) fn without_external(xml: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filled_part_is_checked_for_what_filling_can_break() {
+        assert!(
+            check_filled("<?xml version=\"1.0\"?>\n<a xmlns:w=\"u\"><w:t>x &amp; y</w:t><w:b w:val=\"1\"/></a>")
+                .is_ok()
+        );
+        for (bad, says) in [
+            ("<a><b></a>", "cắt ngang"),
+            ("<a/><a/>", "gốc"),
+            ("<a><b v=\"</w:t><w:br/>\"/></a>", "<"),
+            ("<a><b v=\"1\"v=\"2\"/></a>", "khoảng trắng"),
+            ("<a><b v=\"1\" v=\"2\"/></a>", "lặp lại"),
+            ("<!DOCTYPE a><a/>", "DOCTYPE"),
+            ("<a/>x", "ngoài"),
+            ("<a>&nbsp;</a>", "tham chiếu"),
+            ("<a><b v=\"&x;\"/></a>", "tham chiếu"),
+            ("<a></b>", "không khớp"),
+            ("<a><!-- x </a>", "cắt ngang"),
+            ("<a><b>", "chưa đóng"),
+        ] {
+            let fault = check_filled(bad).err().map(|f| f.to_string()).unwrap_or_default();
+            assert!(fault.contains(says), "{bad}: {fault:?}");
+        }
+    }
 
     #[test]
     fn well_formed_parts_pass_and_broken_ones_are_placed() {

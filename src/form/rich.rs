@@ -7,7 +7,9 @@
 
 use super::escape_run_text;
 use minijinja::value::{Object, Value, ValueKind};
-use minijinja::{Error, ErrorKind};
+use minijinja::{Error, ErrorKind, State};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 /// The functions the rich tags call in a part's template.
 pub(super) const RUNS_FN: &str = "__chay_chu";
@@ -27,6 +29,11 @@ fn invalid(message: String) -> Error {
 /// `{{r x }}` → the runs of `x`, each with the run's own properties (`rpr`) under
 /// its own.
 pub(super) fn runs(value: Value, rpr: String) -> Result<Value, Error> {
+    if value.downcast_object_ref::<super::subdoc::Body>().is_some() {
+        return Err(invalid(
+            "một văn bản con thay cả đoạn: hãy viết {{p chen(\"…\") }}".into(),
+        ));
+    }
     Ok(Value::from_object(Markup(runs_xml(&value, &rpr)?)))
 }
 
@@ -34,6 +41,9 @@ pub(super) fn runs(value: Value, rpr: String) -> Result<Value, Error> {
 /// and its first run's (`rpr`). An empty list leaves one empty paragraph (a table
 /// cell must hold one).
 pub(super) fn paragraphs(value: Value, ppr: String, rpr: String) -> Result<Value, Error> {
+    if let Some(body) = value.downcast_object_ref::<super::subdoc::Body>() {
+        return Ok(Value::from_object(Markup(body.0.clone())));
+    }
     let items: Vec<Value> = match value.kind() {
         ValueKind::Seq | ValueKind::Iterable => value.try_iter()?.collect(),
         ValueKind::None | ValueKind::Undefined => Vec::new(),
@@ -74,21 +84,34 @@ fn text_of(value: &Value) -> String {
     value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())
 }
 
-/// One run from `{ "text": …, "bold": …, … }`.
-fn run_xml(value: &Value, rpr: &str) -> Result<String, Error> {
-    let mut text = String::new();
-    let mut props: Vec<(&str, String)> = Vec::new();
-    let mut link = None;
+/// What a run from data asks for.
+#[derive(Default)]
+struct RunSpec {
+    text: String,
+    bold: bool,
+    italic: bool,
+    underline: bool,
+    color: Option<String>,
+    link: Option<String>,
+}
+
+/// A run from `{ "text": …, "bold": …, … }`, or from a plain value.
+fn run_spec(value: &Value) -> Result<RunSpec, Error> {
+    if value.kind() != ValueKind::Map {
+        return Ok(RunSpec {
+            text: text_of(value),
+            ..RunSpec::default()
+        });
+    }
+    let mut run = RunSpec::default();
     for key in value.try_iter()? {
         let name = key.as_str().unwrap_or_default().to_string();
         let v = value.get_item(&key)?;
-        let on = || v.is_true();
         match name.as_str() {
-            "text" | "chu" => text = text_of(&v),
-            "bold" | "dam" if on() => props.push(("b", "<w:b/>".into())),
-            "italic" | "nghieng" if on() => props.push(("i", "<w:i/>".into())),
-            "underline" | "gach_chan" if on() => props.push(("u", "<w:u w:val=\"single\"/>".into())),
-            "bold" | "dam" | "italic" | "nghieng" | "underline" | "gach_chan" => {}
+            "text" | "chu" => run.text = text_of(&v),
+            "bold" | "dam" => run.bold = v.is_true(),
+            "italic" | "nghieng" => run.italic = v.is_true(),
+            "underline" | "gach_chan" => run.underline = v.is_true(),
             "color" | "mau" => {
                 let hex = text_of(&v);
                 let hex = hex.trim_start_matches('#');
@@ -98,7 +121,7 @@ fn run_xml(value: &Value, rpr: &str) -> Result<String, Error> {
                         text_of(&v)
                     )));
                 }
-                props.push(("color", format!("<w:color w:val=\"{}\"/>", hex.to_ascii_uppercase())));
+                run.color = Some(hex.to_ascii_uppercase());
             }
             "link" | "lien_ket" => {
                 let url = text_of(&v);
@@ -108,7 +131,7 @@ fn run_xml(value: &Value, rpr: &str) -> Result<String, Error> {
                         "liên kết «{url}» không dùng được; cần một địa chỉ http://, https:// hoặc mailto: không có dấu cách hay dấu nháy"
                     )));
                 }
-                link = Some(url);
+                run.link = Some(url);
             }
             other => {
                 return Err(invalid(format!(
@@ -117,8 +140,27 @@ fn run_xml(value: &Value, rpr: &str) -> Result<String, Error> {
             }
         }
     }
-    let run = plain_run(&text, rpr, &props);
-    Ok(match link {
+    Ok(run)
+}
+
+/// One Word run from `{ "text": …, "bold": …, … }`.
+fn run_xml(value: &Value, rpr: &str) -> Result<String, Error> {
+    let spec = run_spec(value)?;
+    let mut props: Vec<(&str, String)> = Vec::new();
+    if spec.bold {
+        props.push(("b", "<w:b/>".into()));
+    }
+    if spec.italic {
+        props.push(("i", "<w:i/>".into()));
+    }
+    if let Some(hex) = &spec.color {
+        props.push(("color", format!("<w:color w:val=\"{hex}\"/>")));
+    }
+    if spec.underline {
+        props.push(("u", "<w:u w:val=\"single\"/>".into()));
+    }
+    let run = plain_run(&spec.text, rpr, &props);
+    Ok(match spec.link {
         // A HYPERLINK field: no relationship to add, Word and LibreOffice follow it.
         Some(url) => format!(
             "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText xml:space=\"preserve\"> HYPERLINK \"{}\" </w:instrText></w:r><w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>{run}<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>",
@@ -126,6 +168,152 @@ fn run_xml(value: &Value, rpr: &str) -> Result<String, Error> {
         ),
         None => run,
     })
+}
+
+// --- .odt -------------------------------------------------------------------------
+
+/// The functions the rich tags call in an .odt part's template.
+pub(super) const ODT_RUNS_FN: &str = "__chay_chu_odt";
+pub(super) const ODT_PARAGRAPHS_FN: &str = "__cac_doan_odt";
+
+/// The text styles the runs of one .odt report use: (part, style name), each to be
+/// defined among the part's automatic styles.
+#[derive(Clone, Debug, Default)]
+pub(super) struct OdtStyles(Arc<Mutex<BTreeSet<(String, String)>>>);
+
+/// `{{r x }}` and `{{p x }}` in an .odt form: `text:span`s with automatic styles
+/// (bold, italic, underline, colour) and `text:a` for links.
+pub(super) fn register_odt(env: &mut minijinja::Environment<'static>, styles: OdtStyles) {
+    let used = styles.clone();
+    env.add_function(
+        ODT_RUNS_FN,
+        move |state: &State, value: Value| -> Result<Value, Error> {
+            Ok(Value::from_object(Markup(odt_runs(&value, state.name(), &used)?)))
+        },
+    );
+    env.add_function(
+        ODT_PARAGRAPHS_FN,
+        move |state: &State, value: Value, open: String, close: String, span: String| -> Result<Value, Error> {
+            let items: Vec<Value> = match value.kind() {
+                ValueKind::Seq | ValueKind::Iterable => value.try_iter()?.collect(),
+                ValueKind::None | ValueKind::Undefined => Vec::new(),
+                _ => vec![value],
+            };
+            let span_close = if span.is_empty() { "" } else { "</text:span>" };
+            let mut out = String::new();
+            for item in &items {
+                let runs = odt_runs(item, state.name(), &styles)?;
+                out.push_str(&format!("{open}{span}{runs}{span_close}{close}"));
+            }
+            if items.is_empty() {
+                out = format!("{open}{close}");
+            }
+            Ok(Value::from_object(Markup(out)))
+        },
+    );
+}
+
+fn odt_runs(value: &Value, part: &str, styles: &OdtStyles) -> Result<String, Error> {
+    match value.kind() {
+        ValueKind::None | ValueKind::Undefined => Ok(String::new()),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let mut out = String::new();
+            for item in value.try_iter()? {
+                if matches!(item.kind(), ValueKind::Seq | ValueKind::Iterable) {
+                    return Err(invalid(
+                        "một chạy chữ (run) là một chuỗi hoặc một đối tượng { \"text\": … }, không phải một danh sách"
+                            .into(),
+                    ));
+                }
+                out.push_str(&odt_run(&item, part, styles)?);
+            }
+            Ok(out)
+        }
+        _ => odt_run(value, part, styles),
+    }
+}
+
+fn odt_run(value: &Value, part: &str, styles: &OdtStyles) -> Result<String, Error> {
+    let spec = run_spec(value)?;
+    let text = super::escape_odt_text(&spec.text);
+    let mut name = String::from("BaocaoChu");
+    for (on, letter) in [(spec.bold, "-B"), (spec.italic, "-I"), (spec.underline, "-U")] {
+        if on {
+            name.push_str(letter);
+        }
+    }
+    if let Some(hex) = &spec.color {
+        name.push('-');
+        name.push_str(hex);
+    }
+    let run = if name == "BaocaoChu" {
+        text
+    } else {
+        styles
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((part.to_string(), name.clone()));
+        format!("<text:span text:style-name=\"{name}\">{text}</text:span>")
+    };
+    Ok(match spec.link {
+        Some(url) => format!(
+            "<text:a xmlns:xlink=\"http://www.w3.org/1999/xlink\" xlink:type=\"simple\" xlink:href=\"{}\">{run}</text:a>",
+            url.replace('&', "&amp;")
+        ),
+        None => run,
+    })
+}
+
+/// The definition of a text style named by `odt_run`.
+fn odt_style(name: &str) -> String {
+    let mut props = String::new();
+    for flag in name.split('-').skip(1) {
+        props.push_str(match flag {
+            "B" => " fo:font-weight=\"bold\" style:font-weight-asian=\"bold\" style:font-weight-complex=\"bold\"",
+            "I" => " fo:font-style=\"italic\" style:font-style-asian=\"italic\" style:font-style-complex=\"italic\"",
+            "U" => " style:text-underline-style=\"solid\" style:text-underline-width=\"auto\" style:text-underline-color=\"font-color\"",
+            _ => "",
+        });
+        if flag.len() == 6 {
+            props.push_str(&format!(" fo:color=\"#{flag}\""));
+        }
+    }
+    format!(
+        "<style:style xmlns:style=\"urn:oasis:names:tc:opendocument:xmlns:style:1.0\" xmlns:fo=\"urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0\" style:name=\"{name}\" style:family=\"text\"><style:text-properties{props}/></style:style>"
+    )
+}
+
+/// Each filled .odt part with the text styles its rich runs use defined among its
+/// automatic styles.
+pub(super) fn define_odt_styles(filled: &mut [(String, String)], styles: &OdtStyles) {
+    let used = styles.0.lock().unwrap_or_else(|e| e.into_inner());
+    for (part, xml) in filled.iter_mut() {
+        let defs: String = used
+            .iter()
+            .filter(|(p, _)| p == part)
+            .map(|(_, n)| odt_style(n))
+            .collect();
+        if defs.is_empty() {
+            continue;
+        }
+        if let Some(at) = xml.find("</office:automatic-styles>") {
+            xml.insert_str(at, &defs);
+        } else if let Some(at) = xml.find("<office:automatic-styles/>") {
+            xml.replace_range(
+                at..at + "<office:automatic-styles/>".len(),
+                &format!("<office:automatic-styles>{defs}</office:automatic-styles>"),
+            );
+        } else if let Some(at) = ["<office:master-styles", "<office:body"]
+            .iter()
+            .find_map(|t| xml.find(t))
+        {
+            xml.insert_str(
+                at,
+                &format!("<office:automatic-styles>{defs}</office:automatic-styles>"),
+            );
+        }
+    }
 }
 
 /// The order of `w:rPr`'s children in the schema.
