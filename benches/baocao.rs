@@ -20,6 +20,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+/// mimalloc: a report allocates and frees many small buffers and a few large ones
+/// (each zip part's deflate state), which glibc's allocator hands back to the kernel
+/// and faults in again; the binary, its bench and its profile use the same allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child-batch") {

@@ -24,6 +24,12 @@ mod sample;
 use baocao::template::Pack;
 use std::hint::black_box;
 
+/// mimalloc: a report allocates and frees many small buffers and a few large ones
+/// (each zip part's deflate state), which glibc's allocator hands back to the kernel
+/// and faults in again; the binary, its bench and its profile use the same allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let env = |key: &str| std::env::var(key).ok();
     let runs: usize = env("BAOCAO_PROFILE_RUNS").and_then(|n| n.parse().ok()).unwrap_or(20);
