@@ -2,7 +2,7 @@
 # Installs what the full test run needs, from Debian's packages and PyPI only:
 # LibreOffice, poppler and the Liberation fonts (round-trip tests, PDF output),
 # Debian's Chromium and ChromeDriver (the page's browser test), and the document
-# validator (.ci/validate). Idempotent: what is there is not installed again.
+# validator (.ci/validate), valgrind (.ci/instructions.sh). Idempotent: what is there is not installed again.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 need=()
@@ -12,6 +12,8 @@ command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || need+=(popp
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v jing >/dev/null || need+=(jing)
+# callgrind counts the instructions of one report (.ci/instructions.sh).
+command -v valgrind >/dev/null || need+=(valgrind)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
