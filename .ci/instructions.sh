@@ -49,7 +49,7 @@ baseline=$(grep -v '^#' "$baseline_file" | tr -dc '0-9')
 limit=$((baseline + baseline / 10))
 
 m() { awk -v n="$1" 'BEGIN { printf "%.1f M", n / 1e6 }'; }
-echo "instructions per report (debug build): $(m "$report") = read $(m "$read_") + bind, render, frame $(m "$render") + .docx $(m "$docx")"
+echo "instructions per report (debug build): $report ($(m "$report")) = read $(m "$read_") + bind, render, frame $(m "$render") + .docx $(m "$docx")"
 echo "  floor: calamine $(m "$floor_read") + deflate $(m "$floor_deflate"); baseline $(m "$baseline"), limit $(m "$limit")"
 if [ "$report" -gt "$limit" ]; then
   echo "FAIL: one report costs $report instructions, more than 10 % over the baseline ($baseline)."
