@@ -52,6 +52,7 @@ for run in $(seq "$runs"); do
   [ "$made" -eq "$n" ] || { echo "docxtpl wrote $made of $n"; exit 1; }
   awk -v n="$n" -v w1="$w1" -v u1="$u1" -v s1="$s1" -v m1="$m1" -v w2="$w2" -v u2="$u2" -v s2="$s2" -v m2="$m2" \
     -v w3="$w3" -v u3="$u3" -v s3="$s3" -v r="$run" 'BEGIN {
-    printf "run %d: baocao report %.2f s (%.0f/s; user %.2f, system %.2f, peak %d MB) | baocao, the Word form %.2f s (%.0f/s; user %.2f, system %.2f, peak %d MB) | docxtpl, the same form %.2f s (%.1f/s; user %.2f, system %.2f) | ratio: report %.0fx, form %.0fx\n",
-      r, w1, n / w1, u1, s1, m1 / 1024, w2, n / w2, u2, s2, m2 / 1024, w3, n / w3, u3, s3, w3 / w1, w3 / w2 }'
+    printf "run %d: baocao report %.2f s (%.0f/s; user %.2f, system %.2f, peak %d MB) | baocao, the Word form %.2f s (%.0f/s; user %.2f, system %.2f, peak %d MB) | docxtpl, the same form %.2f s (%.1f/s; user %.2f, system %.2f) | ratio, wall: report %.0fx, form %.0fx; CPU (user + system): report %.0fx, form %.0fx\n",
+      r, w1, n / w1, u1, s1, m1 / 1024, w2, n / w2, u2, s2, m2 / 1024, w3, n / w3, u3, s3, w3 / w1, w3 / w2,
+      (u3 + s3) / (u1 + s1), (u3 + s3) / (u2 + s2) }'
 done
