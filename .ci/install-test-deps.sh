@@ -3,7 +3,8 @@
 # LibreOffice, poppler and the Liberation fonts (round-trip tests, PDF output),
 # Debian's Chromium and ChromeDriver (the page's browser test), the document
 # validator (.ci/validate), and for the Windows program mingw-w64, wine and Rust's
-# x86_64-pc-windows-gnu target. Idempotent: what is there is not installed again.
+# x86_64-pc-windows-gnu target,
+# valgrind (.ci/instructions.sh). Idempotent: what is there is not installed again.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 need=()
@@ -18,6 +19,8 @@ command -v jing >/dev/null || need+=(jing)
 windows=()
 command -v x86_64-w64-mingw32-gcc >/dev/null || windows+=(gcc-mingw-w64-x86-64)
 command -v wine >/dev/null && command -v winepath >/dev/null || windows+=(wine wine64)
+# callgrind counts the instructions of one report (.ci/instructions.sh).
+command -v valgrind >/dev/null || need+=(valgrind)
 if [ ${#need[@]} -gt 0 ] || [ ${#windows[@]} -gt 0 ]; then
   apt-get update -qq
 fi

@@ -1,10 +1,15 @@
 //! Benchmarks (release build): `cargo bench --bench baocao`.
 //!
-//! 1. One report, workbook bytes → .docx bytes, single thread: median of many runs.
+//! 1. One report, workbook bytes → .docx bytes, single thread: median of many runs;
+//!    beside it, in the same loop, the floor any engine on these crates pays for the
+//!    same report: calamine reading every sheet of the same workbook, and the zip crate
+//!    deflating the report's own parts at the report's level. The ratio is printed.
 //! 2. A batch of 1,000 generated commune workbooks → .docx, on all cores: wall time.
 //! 3. Peak memory (VmHWM) of batches of 100 and 1,000 communes, each in a fresh
 //!    process so that generating the workbooks does not count.
 
+#[path = "common/floor.rs"]
+mod floor;
 #[path = "../tests/common/sample.rs"]
 mod sample;
 
@@ -14,6 +19,12 @@ use baocao::write::OutputFormat;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+
+/// mimalloc: a report allocates and frees many small buffers and a few large ones
+/// (each zip part's deflate state), which glibc's allocator hands back to the kernel
+/// and faults in again; the binary, its bench and its profile use the same allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -57,39 +68,74 @@ fn main() {
 fn single_report() {
     let pack = Pack::builtin().unwrap();
     let bytes = sample::workbook_bytes(&sample::ba_thanh());
-    let mut times = Vec::new();
-    let mut stages = [0.0f64; 3];
+    let parts = floor::parts_of(
+        &baocao::write::docx::to_bytes(
+            baocao::report::from_workbook(&pack, baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap())
+                .unwrap()
+                .document()
+                .unwrap(),
+        )
+        .unwrap(),
+    );
+    // Per run: [report, read, bind + render + frame, .docx, floor read, floor deflate],
+    // each as wall time and as this thread's CPU time (which the machine's other load
+    // does not stretch, beyond cache effects).
+    let mut wall: [Vec<f64>; 6] = Default::default();
+    let mut cpu: [Vec<f64>; 6] = Default::default();
     let mut size = 0;
     for i in 0..220 {
-        let started = Instant::now();
+        let mut clock = Clock::start();
+        std::hint::black_box(floor::calamine_read(bytes.clone()));
+        let floor_read = clock.lap();
+        std::hint::black_box(floor::deflate(&parts));
+        let floor_deflate = clock.lap();
+        let mut clock = Clock::start();
         let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
-        let read = started.elapsed();
+        let read = clock.lap();
         let report = baocao::report::from_workbook(&pack, book).unwrap();
-        let rendered = started.elapsed();
+        let rendered = clock.lap();
         let docx = baocao::write::docx::to_bytes(report.document().unwrap()).unwrap();
-        let elapsed = started.elapsed();
+        let written = clock.lap();
         size = docx.len();
         if i >= 20 {
-            times.push(elapsed.as_secs_f64() * 1000.0);
-            stages[0] += read.as_secs_f64() * 1000.0;
-            stages[1] += (rendered - read).as_secs_f64() * 1000.0;
-            stages[2] += (elapsed - rendered).as_secs_f64() * 1000.0;
+            let total = (read.0 + rendered.0 + written.0, read.1 + rendered.1 + written.1);
+            for (k, (w, c)) in [total, read, rendered, written, floor_read, floor_deflate]
+                .into_iter()
+                .enumerate()
+            {
+                wall[k].push(w);
+                cpu[k].push(c);
+            }
         }
     }
-    let n = times.len() as f64;
-    times.sort_by(f64::total_cmp);
+    let wall = wall.map(|mut v| median(&mut v));
+    let cpu = cpu.map(|mut v| median(&mut v));
     println!(
-        "one report (Ba Thành, workbook bytes → .docx bytes, 1 thread): median {:.2} ms, p90 {:.2} ms, min {:.2} ms ({} KB)",
-        times[times.len() / 2],
-        times[times.len() * 9 / 10],
-        times[0],
+        "one report (Ba Thành, workbook bytes → .docx bytes, 1 thread, {} KB), medians of 200 runs, wall (thread CPU):",
         size / 1024
     );
+    let both = |k: usize| format!("{:.2} ms ({:.2})", wall[k], cpu[k]);
     println!(
-        "  where the time goes (mean): read workbook {:.2} ms, bind + render + frame {:.2} ms, .docx {:.2} ms",
-        stages[0] / n,
-        stages[1] / n,
-        stages[2] / n
+        "  report {}: read workbook {}, bind + render + frame {}, .docx {}",
+        both(0),
+        both(1),
+        both(2),
+        both(3)
+    );
+    let floor = (wall[4] + wall[5], cpu[4] + cpu[5]);
+    println!(
+        "  floor {:.2} ms ({:.2}): calamine reading every sheet {}, deflating the report's {} parts ({} KB) at level 1 {}",
+        floor.0,
+        floor.1,
+        both(4),
+        parts.len(),
+        parts.iter().map(|(_, b)| b.len()).sum::<usize>() / 1024,
+        both(5)
+    );
+    println!(
+        "  report / floor = {:.2} wall ({:.2} thread CPU)",
+        wall[0] / floor.0,
+        cpu[0] / floor.1
     );
     let started = Instant::now();
     for _ in 0..50 {
@@ -177,6 +223,40 @@ fn form_against_markdown() {
         form_median / md_median,
         form_min / md_min
     );
+}
+
+/// Wall time and this thread's CPU time since the last lap, in ms.
+struct Clock {
+    wall: Instant,
+    cpu: f64,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            wall: Instant::now(),
+            cpu: thread_cpu_ms(),
+        }
+    }
+
+    fn lap(&mut self) -> (f64, f64) {
+        let (wall, cpu) = (Instant::now(), thread_cpu_ms());
+        let lap = ((wall - self.wall).as_secs_f64() * 1000.0, cpu - self.cpu);
+        (self.wall, self.cpu) = (wall, cpu);
+        lap
+    }
+}
+
+fn thread_cpu_ms() -> f64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 * 1000.0 + t.tv_nsec as f64 / 1e6
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// `n` generated commune workbooks, made once and kept between runs.

@@ -10,7 +10,9 @@
 //!
 //! `cargo run --release --example make_samples -- --tinh 120 /tmp/tinh-120` writes a
 //! province folder of that many .xlsx communes in six sub-folders instead, for
-//! measuring a province batch (not shipped).
+//! measuring a province batch (not shipped); `-- --xa 1000 /tmp/xa-1000` writes that
+//! many distinct communes in one folder, as `cargo bench` makes them (the comparison
+//! with docxtpl, benches/docxtpl/).
 
 #[path = "../tests/common/sample.rs"]
 mod sample;
@@ -25,9 +27,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if flag == "--tinh" {
             return measurement_province(count.parse()?, Path::new(dir));
         }
+        if flag == "--xa" {
+            let dir = Path::new(dir);
+            std::fs::create_dir_all(dir)?;
+            for i in 0..count.parse::<usize>()? {
+                let name = format!("Xã Thử {i:04}");
+                std::fs::write(
+                    dir.join(format!("{name}.xlsx")),
+                    sample::workbook_bytes(&sample::commune(&name, i as u64)),
+                )?;
+            }
+            return Ok(());
+        }
     }
     if !args.is_empty() {
-        return Err("usage: make_samples [--tinh N DIR]".into());
+        return Err("usage: make_samples [--tinh N DIR | --xa N DIR]".into());
     }
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
     std::fs::create_dir_all(&samples)?;

@@ -1,28 +1,54 @@
-//! One report, 20 times over, for instruction counts that do not depend on the
-//! machine's load (README, Performance):
+//! One report (Ba Thành, workbook bytes → .docx, then → .odt), 20 times over, and
+//! the floor beside it (calamine reading the same workbook, the zip crate deflating
+//! the report's own parts), for instruction counts that do not depend on the
+//! machine's load (docs/performance.md):
 //!
 //! ```sh
 //! cargo build --profile profiling --example profile
-//! valgrind --tool=callgrind --toggle-collect='baocao::workbook::read' target/profiling/examples/profile
+//! valgrind --tool=callgrind --callgrind-out-file=cg.out target/profiling/examples/profile
+//! callgrind_annotate --inclusive=yes cg.out | grep -E 'workbook::read |report::from_workbook |docx::to_bytes |floor::'
 //! ```
 //!
-//! (the `profiling` profile is the release build with its symbols, which release strips)
-//! and divide the count by 20; likewise for `baocao::report::from_workbook`,
-//! `baocao::write::docx::to_bytes` and `baocao::write::odt::to_bytes`.
+//! (the `profiling` profile is the release build with its symbols, which release
+//! strips) and divide each count by 20: `baocao::workbook::read` (read),
+//! `baocao::report::from_workbook` (bind + render + frame),
+//! `baocao::write::docx::to_bytes` (.docx), `baocao::write::odt::to_bytes` (.odt),
+//! `profile::floor::calamine_read` and `profile::floor::deflate` (the floor).
+//! `BAOCAO_PROFILE_RUNS=n` changes the count; `BAOCAO_PROFILE_ODT=0` leaves the .odt
+//! out (CI's guard, `.ci/instructions.sh`).
 
+#[path = "../benches/common/floor.rs"]
+mod floor;
 #[path = "../tests/common/sample.rs"]
 mod sample;
 
 use baocao::template::Pack;
 use std::hint::black_box;
 
+/// mimalloc: a report allocates and frees many small buffers and a few large ones
+/// (each zip part's deflate state), which glibc's allocator hands back to the kernel
+/// and faults in again; the binary, its bench and its profile use the same allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
+    let env = |key: &str| std::env::var(key).ok();
+    let runs: usize = env("BAOCAO_PROFILE_RUNS").and_then(|n| n.parse().ok()).unwrap_or(20);
+    let odt = env("BAOCAO_PROFILE_ODT").as_deref() != Some("0");
     let pack = Pack::builtin().expect("the built-in pack");
     let bytes = sample::workbook_bytes(&sample::ba_thanh());
-    for _ in 0..20 {
+    let mut parts = Vec::new();
+    for _ in 0..runs {
         let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).expect("the sample reads");
         let report = baocao::report::from_workbook(&pack, book).expect("the sample renders");
-        black_box(baocao::write::docx::to_bytes(report.document().unwrap()).unwrap());
-        black_box(baocao::write::odt::to_bytes(report.document().unwrap()).unwrap());
+        let docx = baocao::write::docx::to_bytes(report.document().unwrap()).unwrap();
+        if odt {
+            black_box(baocao::write::odt::to_bytes(report.document().unwrap()).unwrap());
+        }
+        if parts.is_empty() {
+            parts = floor::parts_of(&docx);
+        }
+        black_box(floor::calamine_read(bytes.clone()));
+        black_box(floor::deflate(&parts));
     }
 }

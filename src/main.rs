@@ -10,6 +10,12 @@ use std::error::Error as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// mimalloc: a report allocates and frees many small buffers and a few large ones
+/// (each zip part's deflate state), which glibc's allocator hands back to the kernel
+/// and faults in again; the binary, its bench and its profile use the same allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Mutex;
 use std::time::Duration;
 
