@@ -8,7 +8,7 @@ use crate::error::{Diagnostic, Kind, Place, Severity, Warned};
 use crate::report::{self, Report};
 use crate::template::Pack;
 use crate::workbook::Workbook;
-use crate::write::{self, pdf, OutputFormat};
+use crate::write::{self, libreoffice, OutputFormat, PdfMode};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -52,8 +52,10 @@ pub struct Options {
     pub formats: Vec<OutputFormat>,
     /// Also write the summary report.
     pub summary: bool,
-    /// LibreOffice, when PDF is among the formats.
+    /// LibreOffice, when PDF is among the formats and LibreOffice makes it.
     pub soffice: Option<PathBuf>,
+    /// How PDF is made: in-process, as the electronic document, or by LibreOffice.
+    pub pdf: PdfMode,
     /// The input folder: inputs are named by their path below it
     /// ("Khu vực Ba Tơ/Ba Thành.xlsx"), and that sub-folder is their group.
     pub root: Option<PathBuf>,
@@ -284,11 +286,21 @@ fn walk(
 struct Pending {
     stem: String,
     identity: String,
-    temps: Vec<(OutputFormat, tempfile::TempPath)>,
+    temps: Vec<Temp>,
     /// What the district summary keeps of this commune, as compact JSON text: a
     /// tenth of the memory of a JSON tree, so a batch's memory stays flat.
     kept: Option<String>,
     folder: String,
+}
+
+/// A report file written under a temporary name in the output folder.
+struct Temp {
+    format: OutputFormat,
+    /// What follows the report's name («-phu-luc-1» for an appendix), usually nothing.
+    suffix: String,
+    path: tempfile::TempPath,
+    /// A .docx (or form) that LibreOffice converts to the PDF once every report is named.
+    to_convert: bool,
 }
 
 /// One commune to report on: its own workbook file, or its part of a district workbook.
@@ -436,13 +448,15 @@ impl Commit<'_> {
             }
         }
         let mut pdf = None;
-        for (format, temp) in p.temps {
-            let target = self.out.join(format!("{}.{}", p.stem, format.extension()));
-            if format == OutputFormat::Pdf {
-                pdf = Some((self.items.len(), temp, target));
+        for temp in p.temps {
+            let target = self
+                .out
+                .join(format!("{}{}.{}", p.stem, temp.suffix, temp.format.extension()));
+            if temp.to_convert {
+                pdf = Some((self.items.len(), temp.path, target));
                 continue;
             }
-            match temp.persist(&target) {
+            match temp.path.persist(&target) {
                 Ok(()) => item.ket_qua.push(target.display().to_string()),
                 Err(e) => item.loi.push(
                     Diagnostic::error(
@@ -616,7 +630,7 @@ pub fn run_with(
             .map(|(_, src, target)| (src.to_path_buf(), target.clone()))
             .collect();
         let results = match soffice(options) {
-            Ok(soffice) => pdf::convert_until(&soffice, &jobs, pdf::PER_FILE, &options.cancel),
+            Ok(soffice) => libreoffice::convert_until(&soffice, &jobs, libreoffice::PER_FILE, &options.cancel),
             Err(e) => jobs.iter().map(|_| Err(e.clone())).collect(),
         };
         for ((i, _, target), result) in pdf_jobs.iter().zip(results) {
@@ -982,30 +996,40 @@ pub fn sweep_stale(dir: &Path) -> usize {
     removed
 }
 
-fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, tempfile::TempPath)>, Diagnostic> {
-    options
-        .formats
-        .iter()
-        .map(|&format| {
-            // A PDF starts as a .docx (or an .odt form) that LibreOffice converts once
-            // every report is named.
-            let suffix = if format == OutputFormat::Pdf {
-                r.pdf_source_suffix()
-            } else {
-                ".tmp"
-            };
-            let bytes = r.to_bytes(format)?;
-            let temp = write::write_temp(&options.out_dir, &bytes, suffix).map_err(|e| e.kind(Kind::Output))?;
-            Ok((format, temp))
-        })
-        .collect()
+fn write_pending(r: &Report, options: &Options) -> Result<Vec<Temp>, Diagnostic> {
+    let mut temps = Vec::new();
+    for &format in &options.formats {
+        if format == OutputFormat::Pdf && r.pdf_by_libreoffice(options.pdf) {
+            // Converted by LibreOffice once every report is named.
+            let bytes = r.libreoffice_source(options.pdf)?;
+            let path =
+                write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
+            temps.push(Temp {
+                format,
+                suffix: String::new(),
+                path,
+                to_convert: true,
+            });
+            continue;
+        }
+        for (suffix, bytes) in r.files(format, options.pdf)? {
+            let path = write::write_temp(&options.out_dir, &bytes, ".tmp").map_err(|e| e.kind(Kind::Output))?;
+            temps.push(Temp {
+                format,
+                suffix,
+                path,
+                to_convert: false,
+            });
+        }
+    }
+    Ok(temps)
 }
 
 /// LibreOffice as the options give it, or as found on the PATH.
 fn soffice(options: &Options) -> Result<PathBuf, Diagnostic> {
     match &options.soffice {
         Some(path) => Ok(path.clone()),
-        None => pdf::find(None),
+        None => libreoffice::find(None),
     }
 }
 
@@ -1013,22 +1037,29 @@ fn soffice(options: &Options) -> Result<PathBuf, Diagnostic> {
 pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnostic> {
     let mut files = Vec::new();
     for &format in &options.formats {
-        let path = options.out_dir.join(format!("{}.{}", r.file_stem, format.extension()));
-        if format == OutputFormat::Pdf {
+        let path = |suffix: &str| {
+            options
+                .out_dir
+                .join(format!("{}{suffix}.{}", r.file_stem, format.extension()))
+        };
+        if format == OutputFormat::Pdf && r.pdf_by_libreoffice(options.pdf) {
             let soffice = soffice(options)?;
-            let bytes = r.to_bytes(format)?;
+            let bytes = r.libreoffice_source(options.pdf)?;
             let source =
                 write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
-            let job = [(source.to_path_buf(), path.clone())];
-            pdf::convert_until(&soffice, &job, pdf::PER_FILE, &options.cancel)
+            let job = [(source.to_path_buf(), path(""))];
+            libreoffice::convert_until(&soffice, &job, libreoffice::PER_FILE, &options.cancel)
                 .into_iter()
                 .next()
                 .unwrap_or(Ok(()))?;
+            files.push(path("").display().to_string());
         } else {
-            let bytes = r.to_bytes(format)?;
-            write::write_atomic(&path, &bytes).map_err(|e| e.kind(Kind::Output))?;
+            for (suffix, bytes) in r.files(format, options.pdf)? {
+                let path = path(&suffix);
+                write::write_atomic(&path, &bytes).map_err(|e| e.kind(Kind::Output))?;
+                files.push(path.display().to_string());
+            }
         }
-        files.push(path.display().to_string());
     }
     Ok(files)
 }
