@@ -31,10 +31,11 @@ pub enum Conformance {
 }
 
 /// Single line spacing of Times New Roman (and Liberation Serif, which has its
-/// metrics): ascender plus descender, (1825 + 443) / 2048 of the font size. Word and
-/// LibreOffice set a line this high; Typst does too with the edges below.
+/// metrics) as Word and LibreOffice set it: ascender, descender and line gap,
+/// (1825 + 443 + 87) / 2048 of the font size (a 14 pt line is 16.1 pt); the gap goes
+/// above the letters.
 const LINE: f64 = ASCENT + DESCENT;
-const ASCENT: f64 = 1825.0 / 2048.0;
+const ASCENT: f64 = (1825.0 + 87.0) / 2048.0;
 const DESCENT: f64 = 443.0 / 2048.0;
 
 /// The width of the solid lines under the agency name, the Tiêu ngữ and the trích
