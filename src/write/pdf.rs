@@ -328,7 +328,7 @@ fn markup(doc: &Document) -> String {
                     if s.page_break_before {
                         out.push_str("#pagebreak(weak: true)\n");
                     }
-                    space(&mut out, after + s.space_before.max(0), true);
+                    space(&mut out, after.max(s.space_before), true);
                     paragraph(&mut out, p, Place::Body);
                     after = s.space_after.max(0);
                 }
