@@ -368,7 +368,7 @@ struct OutputArgs {
     /// Xuất PDF qua LibreOffice (chuyển từ tệp .docx) thay cho bộ dàn trang có sẵn của baocao.
     #[arg(long = "pdf-qua-libreoffice")]
     pdf_qua_libreoffice: bool,
-    /// Văn bản điện tử theo Phụ lục I Nghị định 30: PDF/A-2b để ký số, mỗi phụ lục một tệp PDF riêng («…-phu-luc-1.pdf», …) đánh số trang từ 1, chừa chỗ cho chữ ký số của văn thư ở góc trên bên phải trang đầu phụ lục; ngầm thêm -f pdf.
+    /// Văn bản điện tử theo Phụ lục I Nghị định 30: PDF/A-2b để ký số, mỗi phụ lục một tệp PDF riêng («…-phu-luc-1.pdf», …) đánh số trang từ 1, chừa chỗ cho chữ ký số của văn thư ở góc trên bên phải trang đầu phụ lục; không có -f thì chỉ xuất PDF.
     #[arg(long = "dien-tu", conflicts_with = "pdf_qua_libreoffice")]
     dien_tu: bool,
     /// Chương trình LibreOffice dùng để xuất PDF qua LibreOffice (mặc định: tìm «soffice» trong PATH).
@@ -389,7 +389,12 @@ impl OutputArgs {
     /// --soffice): a missing one ends the run before any work. Otherwise LibreOffice
     /// is looked for on the PATH, for filled forms only, and may be missing.
     fn resolve(self) -> std::result::Result<Outputs, ExitCode> {
-        let mut formats = self.formats.map_or_else(|| vec![OutputFormat::Docx], |f| f.0);
+        // `--dien-tu` alone writes the electronic document only; with -f, besides it.
+        let mut formats = match self.formats {
+            Some(f) => f.0,
+            None if self.dien_tu => vec![OutputFormat::Pdf],
+            None => vec![OutputFormat::Docx],
+        };
         if self.dien_tu && !formats.contains(&OutputFormat::Pdf) {
             formats.push(OutputFormat::Pdf);
         }
