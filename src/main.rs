@@ -371,7 +371,7 @@ struct OutputArgs {
     /// Văn bản điện tử theo Phụ lục I Nghị định 30: PDF/A-2b để ký số, mỗi phụ lục một tệp PDF riêng («…-phu-luc-1.pdf», …) đánh số trang từ 1, chừa chỗ cho chữ ký số của văn thư ở góc trên bên phải trang đầu phụ lục; không có -f thì chỉ xuất PDF.
     #[arg(long = "dien-tu", conflicts_with = "pdf_qua_libreoffice")]
     dien_tu: bool,
-    /// Chương trình LibreOffice dùng để xuất PDF qua LibreOffice (mặc định: tìm «soffice» trong PATH).
+    /// Chương trình LibreOffice dùng để xuất PDF (mặc định: tìm «soffice» trong PATH khi cần); chỉ ra LibreOffice thì PDF được xuất qua LibreOffice như --pdf-qua-libreoffice.
     #[arg(long = "soffice", value_name = "ĐƯỜNG_DẪN")]
     soffice: Option<PathBuf>,
 }
@@ -398,9 +398,10 @@ impl OutputArgs {
         if self.dien_tu && !formats.contains(&OutputFormat::Pdf) {
             formats.push(OutputFormat::Pdf);
         }
+        // Naming a LibreOffice (--soffice) asks for PDF through it.
         let pdf = if self.dien_tu {
             PdfMode::Electronic
-        } else if self.pdf_qua_libreoffice {
+        } else if self.pdf_qua_libreoffice || self.soffice.is_some() {
             PdfMode::LibreOffice
         } else {
             PdfMode::Native
