@@ -64,7 +64,7 @@ pub fn to_bytes_as(doc: &Document, kind: Conformance) -> Result<Vec<u8>> {
     let standards = match kind {
         Conformance::Plain => PdfStandards::default(),
         Conformance::Archival => {
-            PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| failure_text("PDF/A", &e.message()))?
+            PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| failure_text("PDF/A", e.message()))?
         }
     };
     let options = PdfOptions {
@@ -361,6 +361,20 @@ enum Place {
 /// alignment, the line under it, and whether it stays with the next block.
 fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
     let s: &ParaStyle = &p.style;
+    let empty = p
+        .inlines
+        .iter()
+        .all(|i| matches!(i, Inline::Text { text, .. } if text.is_empty()));
+    let flows = place == Place::Body && (s.keep_next || matches!(s.role, Role::Heading(_)));
+    if !flows && s.indent_left <= 0 && s.indent_right <= 0 && !s.rule_below && !empty {
+        // Nothing to keep with the next block, no indents, no line under: the
+        // paragraph alone, in a scope of its own (a block around each paragraph of
+        // each cell is layout work that changes nothing on the page).
+        out.push_str("#[");
+        inlines(out, p);
+        out.push_str("]\n");
+        return;
+    }
     // The outer block flows on the page (kept with the next, unbroken headings); the
     // indents pad it; the inner block carries the line under the text.
     out.push_str("#block(width: 100%");
@@ -385,10 +399,6 @@ fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
             "#block(width: 100%, inset: (bottom: 1pt), stroke: (bottom: {RULE}pt + black))["
         );
     }
-    let empty = p
-        .inlines
-        .iter()
-        .all(|i| matches!(i, Inline::Text { text, .. } if text.is_empty()));
     if empty {
         // An empty paragraph is one line high, as in Word.
         let _ = write!(out, "#v({}pt)", line_height(s.size));
@@ -479,9 +489,9 @@ fn table(out: &mut String, t: &Table) {
     if has_runs {
         out.push_str("0pt, ");
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "), inset: (x: {}, y: {}), stroke: {}, align: horizon,\n",
+        "), inset: (x: {}, y: {}), stroke: {}, align: horizon,",
         pt(t.cell_padding.max(0)),
         pt(t.cell_padding_vertical.max(0)),
         if t.borders {
@@ -549,13 +559,13 @@ fn table(out: &mut String, t: &Table) {
                 if p.style.space_before > 0 {
                     out.push_str("#v(");
                     out.push_str(&pt(p.style.space_before));
-                    out.push_str(")");
+                    out.push(')');
                 }
                 paragraph(out, p, Place::Cell);
                 if p.style.space_after > 0 {
                     out.push_str("#v(");
                     out.push_str(&pt(p.style.space_after));
-                    out.push_str(")");
+                    out.push(')');
                 }
             }
             out.push_str("],\n");
