@@ -147,6 +147,7 @@ fn single_report() {
         "one report to .odt instead: mean {:.2} ms",
         started.elapsed().as_secs_f64() * 1000.0 / 50.0
     );
+    pdf(&pack, &bytes);
     // The same workbook through a Word form: the starter form `inspect --mau-docx`
     // writes for it, in its pack (read, bind, fill, check the package).
     let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
@@ -260,6 +261,78 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 /// `n` generated commune workbooks, made once and kept between runs.
+/// The same report as PDF: written in-process (the first one loads the fonts), then
+/// through LibreOffice from the .docx, on the same machine in the same run.
+fn pdf(pack: &Pack, bytes: &[u8]) {
+    let book = baocao::workbook::read("Ba Thành.xlsx", bytes.to_vec()).unwrap();
+    let report = baocao::report::from_workbook(pack, book).unwrap();
+    let doc = report.document().unwrap();
+    let started = Instant::now();
+    let first = baocao::write::pdf::to_bytes(doc).unwrap();
+    let first_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Typst memoises layouts, so the same document again is mostly remembered: time
+    // the 18 sample communes in turn instead, twice, as a batch writes them (what
+    // they share, the template's text, is remembered as it is in a batch).
+    let pack_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/huyen-ba-to");
+    let mut docs = Vec::new();
+    for entry in std::fs::read_dir(&pack_dir).unwrap().flatten() {
+        if let Ok(r) = baocao::report::from_file(pack, &entry.path()) {
+            docs.extend(r.document().cloned());
+        }
+    }
+    let mut times = Vec::new();
+    for round in 0..2 {
+        for d in &docs {
+            let started = Instant::now();
+            std::hint::black_box(baocao::write::pdf::to_bytes(d).unwrap());
+            if round == 1 {
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "one report to PDF in-process (Document → PDF, 1 thread, the {} sample communes in turn): median {:.2} ms, p90 {:.2} ms; the first {:.0} ms with the fonts ({} KB)",
+        docs.len(),
+        times[times.len() / 2],
+        times[times.len() * 9 / 10],
+        first_ms,
+        first.len() / 1024
+    );
+    typst::comemo::evict(0);
+    let started = Instant::now();
+    std::hint::black_box(baocao::write::pdf::to_bytes(doc).unwrap());
+    println!(
+        "  with nothing memoised (fonts loaded): {:.2} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let archival = Instant::now();
+    std::hint::black_box(baocao::write::pdf::to_bytes_as(doc, baocao::write::pdf::Conformance::Archival).unwrap());
+    println!(
+        "  as PDF/A-2b (--dien-tu): {:.2} ms",
+        archival.elapsed().as_secs_f64() * 1000.0
+    );
+    let Ok(soffice) = baocao::write::libreoffice::find(None) else {
+        println!("  through LibreOffice: not measured (no soffice on the PATH)");
+        return;
+    };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-pdf");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let docx = baocao::write::docx::to_bytes(doc).unwrap();
+    let mut jobs = Vec::new();
+    for i in 0..3 {
+        let source = dir.join(format!("{i}.docx"));
+        std::fs::write(&source, &docx).unwrap();
+        jobs.push((source, dir.join(format!("{i}.pdf"))));
+    }
+    let started = Instant::now();
+    let one = baocao::write::libreoffice::convert(&soffice, &jobs[..1], baocao::write::libreoffice::PER_FILE);
+    let one_ms = started.elapsed().as_secs_f64() * 1000.0;
+    assert!(one.iter().all(Result::is_ok));
+    println!("  through LibreOffice (.docx → PDF, one file, one process): {one_ms:.0} ms");
+}
+
 fn communes(data: &Path, n: usize) -> PathBuf {
     let dir = data.join(format!("communes-{n}"));
     if dir.join(".done").exists() {

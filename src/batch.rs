@@ -8,7 +8,7 @@ use crate::error::{self, Diagnostic, Kind, Place};
 use crate::report::{self, Report};
 use crate::template::Pack;
 use crate::workbook::Workbook;
-use crate::write::{self, pdf, OutputFormat};
+use crate::write::{self, libreoffice, OutputFormat, PdfMode};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -179,8 +179,10 @@ pub struct Options {
     pub formats: Vec<OutputFormat>,
     /// Also write the summary report.
     pub summary: bool,
-    /// LibreOffice, when PDF is among the formats.
+    /// LibreOffice, when PDF is among the formats and LibreOffice makes it.
     pub soffice: Option<PathBuf>,
+    /// How PDF is made: in-process, as the electronic document, or by LibreOffice.
+    pub pdf: PdfMode,
     /// The input folder: inputs are named by their path below it
     /// ("Khu vực Ba Tơ/Ba Thành.xlsx"), and that sub-folder is their group.
     pub root: Option<PathBuf>,
@@ -425,11 +427,21 @@ struct Pending {
     file: String,
     stem: String,
     identity: String,
-    temps: Vec<(OutputFormat, Staged)>,
+    temps: Vec<Temp>,
     /// What the district summary keeps of this commune, as compact JSON text: a
     /// tenth of the memory of a JSON tree, so a batch's memory stays flat.
     kept: Option<String>,
     folder: String,
+}
+
+/// A report file written under a temporary name in the output folder.
+struct Temp {
+    format: OutputFormat,
+    /// What follows the report's name («-phu-luc-1» for an appendix), usually nothing.
+    suffix: String,
+    staged: Staged,
+    /// A .docx (or form) that LibreOffice converts to the PDF once every report is named.
+    to_convert: bool,
 }
 
 /// One commune to report on: its own workbook file, or its part of a district workbook.
@@ -575,10 +587,10 @@ impl Commit<'_> {
             }
         }
         let mut pdf = None;
-        for (format, staged) in p.temps {
-            let name = format!("{}.{}", p.stem, format.extension());
-            match staged {
-                Staged::File(temp) if format == OutputFormat::Pdf => pdf = Some((self.items.len(), temp, name)),
+        for temp in p.temps {
+            let name = format!("{}{}.{}", p.stem, temp.suffix, temp.format.extension());
+            match temp.staged {
+                Staged::File(path) if temp.to_convert => pdf = Some((self.items.len(), path, name)),
                 staged => match self.sink.place(self.out, &name, staged, &item.tep) {
                     Ok(shown) => item.ket_qua.push(shown),
                     Err(e) => item.loi.push(e),
@@ -729,7 +741,7 @@ pub fn run_with(
             .map(|(_, src, name)| (src.to_path_buf(), out.join(name)))
             .collect();
         let results = match soffice(options) {
-            Ok(soffice) => pdf::convert_until(&soffice, &jobs, pdf::PER_FILE, &options.cancel),
+            Ok(soffice) => libreoffice::convert_until(&soffice, &jobs, libreoffice::PER_FILE, &options.cancel),
             Err(e) => jobs.iter().map(|_| Err(e.clone())).collect(),
         };
         for ((i, _, name), result) in pdf_jobs.iter().zip(results) {
@@ -1145,31 +1157,40 @@ pub fn sweep_stale(dir: &Path) -> usize {
     removed
 }
 
-fn write_pending(r: &Report, options: &Options) -> Result<Vec<(OutputFormat, Staged)>, Diagnostic> {
-    options
-        .formats
-        .iter()
-        .map(|&format| {
-            let bytes = r.to_bytes(format)?;
-            let staged = if format == OutputFormat::Pdf {
-                // A PDF starts as a .docx (or an .odt form) that LibreOffice converts,
-                // from a file, once every report is named.
-                write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix())
-                    .map(Staged::File)
-                    .map_err(|e| e.kind(Kind::Output))?
-            } else {
-                options.sink.stage(&options.out_dir, bytes, ".tmp")?
-            };
-            Ok((format, staged))
-        })
-        .collect()
+fn write_pending(r: &Report, options: &Options) -> Result<Vec<Temp>, Diagnostic> {
+    let mut temps = Vec::new();
+    for &format in &options.formats {
+        if format == OutputFormat::Pdf && r.pdf_by_libreoffice(options.pdf) {
+            // A .docx (or an .odt form) that LibreOffice converts, from a file, once
+            // every report is named.
+            let bytes = r.libreoffice_source(options.pdf)?;
+            let path =
+                write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
+            temps.push(Temp {
+                format,
+                suffix: String::new(),
+                staged: Staged::File(path),
+                to_convert: true,
+            });
+            continue;
+        }
+        for (suffix, bytes) in r.files(format, options.pdf)? {
+            temps.push(Temp {
+                format,
+                suffix,
+                staged: options.sink.stage(&options.out_dir, bytes, ".tmp")?,
+                to_convert: false,
+            });
+        }
+    }
+    Ok(temps)
 }
 
 /// LibreOffice as the options give it, or as found on the PATH.
 fn soffice(options: &Options) -> Result<PathBuf, Diagnostic> {
     match &options.soffice {
         Some(path) => Ok(path.clone()),
-        None => pdf::find(None),
+        None => libreoffice::find(None),
     }
 }
 
@@ -1177,22 +1198,22 @@ fn soffice(options: &Options) -> Result<PathBuf, Diagnostic> {
 pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnostic> {
     let mut files = Vec::new();
     for &format in &options.formats {
-        let name = format!("{}.{}", r.file_stem, format.extension());
-        let path = options.out_dir.join(&name);
-        if format == OutputFormat::Pdf {
+        let name = |suffix: &str| format!("{}{suffix}.{}", r.file_stem, format.extension());
+        if format == OutputFormat::Pdf && r.pdf_by_libreoffice(options.pdf) {
             let soffice = soffice(options)?;
-            let bytes = r.to_bytes(format)?;
+            let bytes = r.libreoffice_source(options.pdf)?;
             let source =
                 write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
-            let job = [(source.to_path_buf(), path)];
-            pdf::convert_until(&soffice, &job, pdf::PER_FILE, &options.cancel)
+            let job = [(source.to_path_buf(), options.out_dir.join(name("")))];
+            libreoffice::convert_until(&soffice, &job, libreoffice::PER_FILE, &options.cancel)
                 .into_iter()
                 .next()
                 .unwrap_or(Ok(()))?;
-            files.push(converted(&options.sink, &options.out_dir, &name)?);
+            files.push(converted(&options.sink, &options.out_dir, &name(""))?);
         } else {
-            let bytes = r.to_bytes(format)?;
-            files.push(options.sink.put(&options.out_dir, &name, bytes)?);
+            for (suffix, bytes) in r.files(format, options.pdf)? {
+                files.push(options.sink.put(&options.out_dir, &name(&suffix), bytes)?);
+            }
         }
     }
     Ok(files)

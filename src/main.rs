@@ -4,7 +4,7 @@ use baocao::batch::{self, Item};
 use baocao::error::{Diagnostic, Kind, Place, Severity};
 use baocao::report;
 use baocao::template::Pack;
-use baocao::write::{self, OutputFormat};
+use baocao::write::{self, OutputFormat, PdfMode};
 use clap::{ArgAction, Parser, Subcommand};
 use std::error::Error as _;
 use std::io::IsTerminal;
@@ -369,28 +369,75 @@ impl FormArgs {
 /// The output formats of `render` and `batch`.
 #[derive(clap::Args)]
 struct OutputArgs {
-    /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt, pdf; mặc định: theo đuôi tệp của -o, không có thì docx; pdf cần LibreOffice).
+    /// Định dạng kết quả, một hoặc nhiều, cách nhau bằng dấu phẩy (docx, odt, pdf; mặc định: theo đuôi tệp của -o, không có thì docx). PDF do baocao tự dàn trang, không cần LibreOffice; chỉ báo cáo điền từ mẫu Word/.odt riêng mới xuất PDF qua LibreOffice.
     #[arg(short = 'f', long = "format", value_name = "ĐỊNH_DẠNG", value_parser = parse_formats)]
     formats: Option<Formats>,
-    /// Chương trình LibreOffice dùng để xuất PDF (mặc định: tìm «soffice» trong PATH).
+    /// Xuất PDF qua LibreOffice (chuyển từ tệp .docx) thay cho bộ dàn trang có sẵn của baocao.
+    #[arg(long = "pdf-qua-libreoffice")]
+    pdf_qua_libreoffice: bool,
+    /// Văn bản điện tử theo Phụ lục I Nghị định 30: PDF/A-2b để ký số, mỗi phụ lục một tệp PDF riêng («…-phu-luc-1.pdf», …) đánh số trang từ 1, chừa chỗ cho chữ ký số của văn thư ở góc trên bên phải trang đầu phụ lục; không có -f thì chỉ xuất PDF.
+    #[arg(long = "dien-tu", conflicts_with = "pdf_qua_libreoffice")]
+    dien_tu: bool,
+    /// Chương trình LibreOffice dùng để xuất PDF (mặc định: tìm «soffice» trong PATH khi cần); chỉ ra LibreOffice thì PDF được xuất qua LibreOffice như --pdf-qua-libreoffice.
     #[arg(long = "soffice", value_name = "ĐƯỜNG_DẪN")]
     soffice: Option<PathBuf>,
 }
 
+/// What `OutputArgs` resolve to: the formats, how PDF is made, and LibreOffice when
+/// it may be needed.
+struct Outputs {
+    formats: Vec<OutputFormat>,
+    pdf: PdfMode,
+    soffice: Option<PathBuf>,
+}
+
 impl OutputArgs {
-    /// The formats, and LibreOffice when PDF is asked for; a missing one ends the
-    /// run before any work.
-    fn resolve(self) -> std::result::Result<(Vec<OutputFormat>, Option<PathBuf>), ExitCode> {
-        let formats = self.formats.map_or_else(|| vec![OutputFormat::Docx], |f| f.0);
-        if !formats.contains(&OutputFormat::Pdf) {
-            return Ok((formats, None));
+    /// The formats, and LibreOffice when PDF is asked for through it (or named with
+    /// --soffice): a missing one ends the run before any work. Otherwise LibreOffice
+    /// is looked for on the PATH, for filled forms only, and may be missing.
+    fn resolve(self) -> std::result::Result<Outputs, ExitCode> {
+        // `--dien-tu` alone writes the electronic document only; with -f, besides it.
+        let mut formats = match self.formats {
+            Some(f) => f.0,
+            None if self.dien_tu => vec![OutputFormat::Pdf],
+            None => vec![OutputFormat::Docx],
+        };
+        if self.dien_tu && !formats.contains(&OutputFormat::Pdf) {
+            formats.push(OutputFormat::Pdf);
         }
-        match write::pdf::find(self.soffice.as_deref()) {
-            Ok(s) => Ok((formats, Some(s))),
-            Err(e) => {
-                print(&[e]);
-                Err(ExitCode::from(2))
+        // Naming a LibreOffice (--soffice) asks for PDF through it.
+        let pdf = if self.dien_tu {
+            PdfMode::Electronic
+        } else if self.pdf_qua_libreoffice || self.soffice.is_some() {
+            PdfMode::LibreOffice
+        } else {
+            PdfMode::Native
+        };
+        if !formats.contains(&OutputFormat::Pdf) {
+            return Ok(Outputs {
+                formats,
+                pdf,
+                soffice: None,
+            });
+        }
+        if pdf == PdfMode::LibreOffice || self.soffice.is_some() {
+            match write::libreoffice::find(self.soffice.as_deref()) {
+                Ok(s) => Ok(Outputs {
+                    formats,
+                    pdf,
+                    soffice: Some(s),
+                }),
+                Err(e) => {
+                    print(&[e]);
+                    Err(ExitCode::from(2))
+                }
             }
+        } else {
+            Ok(Outputs {
+                formats,
+                pdf,
+                soffice: write::libreoffice::find(None).ok(),
+            })
         }
     }
 }
@@ -494,12 +541,11 @@ fn main() -> ExitCode {
                     .and_then(OutputFormat::from_path)
                     .is_some();
             match formats_of_output(output.as_deref(), output_formats).and_then(OutputArgs::resolve) {
-                Ok((formats, soffice)) => render(
+                Ok(outputs) => render(
                     &workbook,
                     pack.dir.as_deref(),
                     output.as_deref(),
-                    (formats, chosen),
-                    soffice,
+                    (outputs, chosen),
                     *form,
                 ),
                 Err(code) => code,
@@ -522,7 +568,7 @@ fn main() -> ExitCode {
             }
             let chosen = output_formats.formats.is_some();
             match output_formats.resolve() {
-                Ok((formats, soffice)) => {
+                Ok(Outputs { formats, pdf, soffice }) => {
                     let group_by_folder = summary.group == Some(Grouping::Folder);
                     let comparison = summary.previous.clone().map(|dir| (dir, summary.mapping.clone()));
                     let form = summary.form_args(ten_tep, drop_external);
@@ -538,6 +584,7 @@ fn main() -> ExitCode {
                         formats,
                         summary: !no_summary,
                         soffice,
+                        pdf,
                         root: input.is_dir().then(|| input.clone()),
                         group_by_folder,
                         summary_frame,
@@ -877,8 +924,7 @@ fn render(
     workbook: &Path,
     pack: Option<&Path>,
     output: Option<&Path>,
-    (formats, chosen): (Vec<OutputFormat>, bool),
-    soffice: Option<PathBuf>,
+    (outputs, chosen): (Outputs, bool),
     form: FormArgs,
 ) -> ExitCode {
     let mut pack = match load_pack(pack) {
@@ -929,9 +975,10 @@ fn render(
     };
     let options = batch::Options {
         out_dir,
-        formats: baocao::plan::formats(&pack, formats, chosen),
+        formats: baocao::plan::formats(&pack, outputs.formats, chosen),
         summary: false,
-        soffice,
+        soffice: outputs.soffice,
+        pdf: outputs.pdf,
         ..batch::Options::default()
     };
     stop_on_signals(&options.cancel);

@@ -745,6 +745,48 @@ pub fn frame(meta: &Meta, body: Body, appendices: Vec<Appendix>, created: &str) 
     }
 }
 
+/// The electronic document (ND30, Phụ lục I): the report without its appendices,
+/// then each appendix as a document of its own, page numbers from its own first page,
+/// the top right of that page kept clear for the văn thư's digital signature (số, ký
+/// hiệu and signing time, Times New Roman 10, three lines). The signer's signature
+/// image goes in the blank lines between chức vụ and name, which the report has already.
+pub fn electronic(doc: &Document) -> Vec<Document> {
+    let mut parts = Vec::with_capacity(doc.sections.len());
+    let mut sections = doc.sections.iter();
+    if let Some(main) = sections.next() {
+        parts.push(Document {
+            sections: vec![main.clone()],
+            ..doc.clone_without_sections()
+        });
+    }
+    for (i, appendix) in sections.enumerate() {
+        let mut section = appendix.clone();
+        section.blocks.insert(
+            0,
+            Block::Paragraph(Paragraph::new(
+                ParaStyle {
+                    size: 20,
+                    space_after: VAN_THU_SIGNATURE - 222,
+                    ..ParaStyle::default()
+                },
+                vec![],
+            )),
+        );
+        let mut part = Document {
+            sections: vec![section],
+            ..doc.clone_without_sections()
+        };
+        let numeral = crate::vi::roman(i as u32 + 1).unwrap_or_default();
+        part.properties.title = format!("{} - Phụ lục {numeral}", doc.properties.title);
+        parts.push(part);
+    }
+    parts
+}
+
+/// Height kept clear above an appendix sent as a file of its own, for the văn thư's
+/// signature (three lines of 10 pt and some air): 1.5 cm.
+const VAN_THU_SIGNATURE: Twips = 850;
+
 /// How many lines of text above Nơi nhận and the signature go to their page with
 /// them, so that the closing block never stands alone on a page.
 const KEPT_WITH_CLOSING: usize = 2;

@@ -9,7 +9,8 @@ use crate::sheet_table::Area;
 use crate::template::tables::{self, Tables};
 use crate::template::{AppendixSpec, DocumentSpec, Pack};
 use crate::workbook::{self, Workbook};
-use crate::write::OutputFormat;
+use crate::write::pdf::Conformance;
+use crate::write::{OutputFormat, PdfMode};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -417,18 +418,18 @@ fn fill_form(
 }
 
 impl Report {
-    /// The report's bytes in a format written in-process (a PDF starts as the .docx,
-    /// or as an .odt form). A filled form is written only in its own format, and as
-    /// PDF.
+    /// The report's bytes in a format written in-process. A filled form is written
+    /// only in its own format (its PDF is LibreOffice's, see `libreoffice_source`).
     pub fn to_bytes(&self, format: OutputFormat) -> crate::Result<Vec<u8>> {
         match &self.body {
             Body::Document(document) => crate::write::render(document, format),
-            Body::Form { bytes, format: own, .. } if format == *own || format == OutputFormat::Pdf => Ok(bytes.clone()),
+            Body::Form { bytes, format: own, .. } if format == *own => Ok(bytes.clone()),
             Body::Form { format: own, .. } => Err(Diagnostic::error(
                 format!("{}.{}", self.file_stem, format.extension()),
                 Place::File,
-                match own {
-                    OutputFormat::Odt => "báo cáo lập từ mẫu .odt chỉ ghi được .odt (và .pdf qua LibreOffice), không ghi được .docx; hãy dùng mẫu .docx để có .docx.",
+                match (own, format) {
+                    (_, OutputFormat::Pdf) => "báo cáo lập từ mẫu Word hoặc .odt chỉ xuất được PDF qua LibreOffice.",
+                    (OutputFormat::Odt, _) => "báo cáo lập từ mẫu .odt chỉ ghi được .odt (và .pdf qua LibreOffice), không ghi được .docx; hãy dùng mẫu .docx để có .docx.",
                     _ => "báo cáo lập từ mẫu Word chỉ ghi được .docx (và .pdf qua LibreOffice), không ghi được .odt; hãy dùng mẫu .odt để có .odt.",
                 },
             )
@@ -436,7 +437,47 @@ impl Report {
         }
     }
 
-    /// The extension of the file LibreOffice converts to PDF: what `to_bytes(Pdf)` gives.
+    /// Whether LibreOffice makes this report's PDF: a filled form (it has no
+    /// Document), or every report when asked.
+    pub fn pdf_by_libreoffice(&self, mode: PdfMode) -> bool {
+        mode == PdfMode::LibreOffice || self.document().is_none()
+    }
+
+    /// The files the report is written as in `format` without LibreOffice: (suffix of
+    /// the file name, bytes). One file, but an electronic document (ND30, Phụ lục I)
+    /// is the report and one PDF/A per appendix («…-phu-luc-1.pdf», …).
+    pub fn files(&self, format: OutputFormat, mode: PdfMode) -> crate::Result<Vec<(String, Vec<u8>)>> {
+        match (format, mode, &self.body) {
+            (OutputFormat::Pdf, PdfMode::Electronic, Body::Document(document)) => {
+                let parts = crate::official::electronic(document);
+                let mut files = Vec::with_capacity(parts.len());
+                for (i, part) in parts.iter().enumerate() {
+                    let suffix = if i == 0 { String::new() } else { format!("-phu-luc-{i}") };
+                    files.push((suffix, crate::write::pdf::to_bytes_as(part, Conformance::Archival)?));
+                }
+                Ok(files)
+            }
+            _ => Ok(vec![(String::new(), self.to_bytes(format)?)]),
+        }
+    }
+
+    /// What LibreOffice converts to this report's PDF: the .docx, or the filled form.
+    pub fn libreoffice_source(&self, mode: PdfMode) -> crate::Result<Vec<u8>> {
+        if mode == PdfMode::Electronic {
+            return Err(Diagnostic::error(
+                format!("{}.pdf", self.file_stem),
+                Place::File,
+                "báo cáo lập từ mẫu Word hoặc .odt không tách được phụ lục để làm văn bản điện tử (--dien-tu); hãy bỏ --dien-tu để xuất PDF qua LibreOffice.",
+            )
+            .kind(Kind::Output));
+        }
+        match &self.body {
+            Body::Document(document) => crate::write::docx::to_bytes(document),
+            Body::Form { bytes, .. } => Ok(bytes.clone()),
+        }
+    }
+
+    /// The extension of the file LibreOffice converts to PDF: what `libreoffice_source` gives.
     pub fn pdf_source_suffix(&self) -> &'static str {
         match &self.body {
             Body::Form {

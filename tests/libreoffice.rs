@@ -154,7 +154,7 @@ fn a_timed_out_conversion_ends_every_process_it_started() {
     std::fs::write(&source, b"PK").unwrap();
     let target = dir.path().join("bao-cao-ntm-2024-xa-ba-bich.pdf");
     let started = std::time::Instant::now();
-    let results = baocao::write::pdf::convert(
+    let results = baocao::write::libreoffice::convert(
         &fake,
         &[(source.clone(), target.clone())],
         std::time::Duration::from_secs(1),

@@ -1139,7 +1139,7 @@ async fn a_word_file_another_file_and_a_broken_zip_are_said_in_plain_vietnamese(
 /// writes it, not 0 until everything is done. Needs LibreOffice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_pdf_progress_counts_each_report_and_each_pdf() {
-    let Ok(soffice) = baocao::write::pdf::find(None) else {
+    let Ok(soffice) = baocao::write::libreoffice::find(None) else {
         assert!(std::env::var_os("CI").is_none(), "CI: LibreOffice is needed");
         println!("BỎ QUA: không có LibreOffice (soffice).");
         return;

@@ -456,6 +456,19 @@ impl Default for ParaStyle {
 }
 
 impl Document {
+    /// The document's properties, page and page header, with no sections.
+    pub fn clone_without_sections(&self) -> Document {
+        Document {
+            properties: self.properties.clone(),
+            page: self.page,
+            font: self.font.clone(),
+            font_size: self.font_size,
+            sections: Vec::new(),
+            page_header: self.page_header.clone(),
+            header_on_first_page: self.header_on_first_page,
+        }
+    }
+
     /// All text, paragraph by paragraph (table cells row by row), for tests and checks.
     pub fn plain_text(&self) -> String {
         fn para(out: &mut String, p: &Paragraph) {

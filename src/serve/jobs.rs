@@ -642,6 +642,8 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
         // A summary of one commune is no summary.
         summary: total > 1,
         soffice,
+        // The page offers PDF only with LibreOffice, as before the native writer.
+        pdf: crate::write::PdfMode::LibreOffice,
         root,
         group_by_folder: by_folder,
         cancel: job.cancel.clone(),

@@ -102,7 +102,7 @@ impl Default for Config {
             token: None,
             temp_root: std::env::temp_dir(),
             limits: Limits::default(),
-            soffice: crate::write::pdf::find(None).ok(),
+            soffice: crate::write::libreoffice::find(None).ok(),
         }
     }
 }

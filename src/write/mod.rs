@@ -3,6 +3,7 @@
 
 pub mod docx;
 pub mod html;
+pub mod libreoffice;
 pub mod odt;
 pub mod pdf;
 
@@ -16,8 +17,21 @@ use std::path::Path;
 pub enum OutputFormat {
     Docx,
     Odt,
-    /// Through LibreOffice, from the .docx.
+    /// Written in-process (`pdf`), or through LibreOffice from the .docx (`libreoffice`).
     Pdf,
+}
+
+/// How PDF is made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub enum PdfMode {
+    /// In-process from the Document (LibreOffice only for filled forms, which have none).
+    #[default]
+    Native,
+    /// The electronic document of ND30 (Phụ lục I): PDF/A-2b, each appendix a file of
+    /// its own.
+    Electronic,
+    /// Every PDF through LibreOffice, from the .docx.
+    LibreOffice,
 }
 
 impl OutputFormat {
@@ -45,12 +59,12 @@ impl OutputFormat {
     }
 }
 
-/// The bytes of a document in a format written in-process (PDF is made from the
-/// .docx by LibreOffice, see `pdf`).
+/// The bytes of a document in a format written in-process.
 pub fn render(doc: &Document, format: OutputFormat) -> Result<Vec<u8>> {
     match format {
-        OutputFormat::Docx | OutputFormat::Pdf => docx::to_bytes(doc),
+        OutputFormat::Docx => docx::to_bytes(doc),
         OutputFormat::Odt => odt::to_bytes(doc),
+        OutputFormat::Pdf => pdf::to_bytes(doc),
     }
 }
 

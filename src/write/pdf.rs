@@ -1,250 +1,596 @@
-//! PDF through headless LibreOffice: the written .docx files are converted by one
-//! LibreOffice process per core (not one per file), each with its own throw-away
-//! user profile so that a LibreOffice open on the desktop does not interfere, with a
-//! time limit, and each file that does not come out is reported.
-//!
-//! `soffice` is a launcher that starts `soffice.bin`; killing the launcher alone
-//! leaves the real LibreOffice running. Each converter therefore runs in its own
-//! process group, and the whole group is ended: on time-out, when the run is
-//! stopped, and after a normal exit (anything it left behind).
+//! Document → PDF, in-process: the Document is written as Typst markup (every text a
+//! string literal, so no text of a report can be read as markup) and laid out by
+//! Typst as a library, with fonts loaded once for the whole run (docs/pdf.md says
+//! why Typst). The page follows what the .docx asks of Word: the same page and
+//! margins, Times New Roman metrics (Liberation Serif, built in, or Times New Roman
+//! when the system has it), single line spacing, spacing before and after added up,
+//! paragraphs kept with the next, rows never split, header rows repeated, the page
+//! number in the top margin from page 2.
 
-use crate::batch::Cancel;
-use crate::error::{Diagnostic, Kind, Place};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use crate::doc::{Align, Block, Document, Inline, ParaStyle, Paragraph, Role, Table, Twips, VAlign};
+use crate::error::{Diagnostic, Kind, Result};
+use std::fmt::Write;
+use std::sync::LazyLock;
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::syntax::{FileId, Source};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
-/// Time allowed per file; LibreOffice's start-up is given as much again.
-pub const PER_FILE: Duration = Duration::from_secs(60);
+/// Which kind of PDF to write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Conformance {
+    /// An ordinary PDF (PDF 1.7).
+    #[default]
+    Plain,
+    /// PDF/A-2b, for an electronic document to be signed and kept (ND30, Phụ lục I).
+    Archival,
+}
 
-/// `soffice` as given, or found on the PATH.
-pub fn find(explicit: Option<&Path>) -> Result<PathBuf, Diagnostic> {
-    if let Some(path) = explicit {
-        return if path.is_file() {
-            Ok(path.to_path_buf())
-        } else {
-            Err(Diagnostic::error(
-                path.display().to_string(),
-                Place::File,
-                "không có chương trình LibreOffice (soffice) ở đường dẫn này.",
-            )
-            .kind(Kind::Converter))
-        };
+/// Single line spacing of Times New Roman (and Liberation Serif, which has its
+/// metrics) as Word and LibreOffice set it: ascender, descender and line gap,
+/// (1825 + 443 + 87) / 2048 of the font size (a 14 pt line is 16.1 pt); the gap goes
+/// above the letters.
+const LINE: f64 = ASCENT + DESCENT;
+const ASCENT: f64 = (1825.0 + 87.0) / 2048.0;
+const DESCENT: f64 = 443.0 / 2048.0;
+
+/// The width of the solid lines under the agency name, the Tiêu ngữ and the trích
+/// yếu (the .docx's border of size 6, in eighths of a point).
+const RULE: f64 = 0.75;
+/// Table borders: the .docx's size 2 is a quarter point, which prints hardly at all
+/// on an office printer; half a point is what LibreOffice draws for it.
+const BORDER: f64 = 0.5;
+
+/// The PDF bytes of a document. Same document, same bytes (on a given machine: a
+/// system with Times New Roman uses it).
+pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
+    to_bytes_as(doc, Conformance::Plain)
+}
+
+/// The PDF bytes of a document, plain or PDF/A-2b.
+pub fn to_bytes_as(doc: &Document, kind: Conformance) -> Result<Vec<u8>> {
+    let markup = markup(doc);
+    let world = World {
+        main: Source::detached(markup),
+    };
+    let compiled = typst::compile::<PagedDocument>(&world).output;
+    // Memoised layouts older than a few documents are of no more use.
+    typst::comemo::evict(4);
+    let paged = compiled.map_err(|errors| failure("dàn trang", errors.as_slice()))?;
+    let standards = match kind {
+        Conformance::Plain => PdfStandards::default(),
+        Conformance::Archival => {
+            PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| failure_text("PDF/A", e.message()))?
+        }
+    };
+    let options = PdfOptions {
+        // A stable identifier: the same report keeps its document ID from run to run.
+        ident: Smart::Custom(format!("{}\u{0}{}", doc.properties.title, doc.properties.author)),
+        creator: Smart::Custom(Some(format!("baocao {}", env!("CARGO_PKG_VERSION")))),
+        timestamp: None,
+        standards,
+        ..PdfOptions::default()
+    };
+    typst_pdf::pdf(&paged, &options).map_err(|errors| failure("ghi PDF", errors.as_slice()))
+}
+
+fn failure(step: &str, errors: &[typst::diag::SourceDiagnostic]) -> Diagnostic {
+    let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
+    failure_text(step, &messages.join("; "))
+}
+
+fn failure_text(step: &str, message: &str) -> Diagnostic {
+    Diagnostic::error(
+        "",
+        "",
+        format!("không xuất được PDF (bước {step}: {message}); đây là lỗi của baocao, hãy báo cho người phát triển hoặc dùng --pdf-qua-libreoffice."),
+    )
+    .kind(Kind::Output)
+}
+
+// ---------------------------------------------------------------- fonts and world
+
+struct Fonts {
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    /// The family every text is set in.
+    family: &'static str,
+}
+
+/// Liberation Serif (SIL Open Font License, assets/fonts/OFL.txt): Times New Roman's
+/// metrics, every Vietnamese letter.
+const LIBERATION: [&[u8]; 4] = [
+    include_bytes!("../../assets/fonts/LiberationSerif-Regular.ttf"),
+    include_bytes!("../../assets/fonts/LiberationSerif-Bold.ttf"),
+    include_bytes!("../../assets/fonts/LiberationSerif-Italic.ttf"),
+    include_bytes!("../../assets/fonts/LiberationSerif-BoldItalic.ttf"),
+];
+
+/// Where Times New Roman's four files usually are: Windows, macOS, Debian's
+/// ttf-mscorefonts-installer. Only these few paths are tried: no search of font folders.
+fn times_new_roman_files() -> Vec<[std::path::PathBuf; 4]> {
+    use std::path::PathBuf;
+    let mut sets = Vec::new();
+    let windows = std::env::var_os("WINDIR")
+        .or_else(|| std::env::var_os("SystemRoot"))
+        .map(PathBuf::from);
+    if let Some(dir) = windows {
+        let fonts = dir.join("Fonts");
+        sets.push(["times.ttf", "timesbd.ttf", "timesi.ttf", "timesbi.ttf"].map(|f| fonts.join(f)));
     }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .flat_map(|dir| ["soffice", "libreoffice"].map(|n| dir.join(n)))
-            .find(|p| p.is_file())
-    });
-    found.ok_or_else(|| {
-        Diagnostic::error(
-            "soffice",
-            Place::File,
-            "không tìm thấy LibreOffice (soffice) để xuất PDF; hãy cài LibreOffice hoặc chỉ đường dẫn bằng --soffice.",
-        )
-        .kind(Kind::Converter)
+    let mac = PathBuf::from("/System/Library/Fonts/Supplemental");
+    sets.push(
+        [
+            "Times New Roman.ttf",
+            "Times New Roman Bold.ttf",
+            "Times New Roman Italic.ttf",
+            "Times New Roman Bold Italic.ttf",
+        ]
+        .map(|f| mac.join(f)),
+    );
+    let debian = PathBuf::from("/usr/share/fonts/truetype/msttcorefonts");
+    sets.push(
+        [
+            "Times_New_Roman.ttf",
+            "Times_New_Roman_Bold.ttf",
+            "Times_New_Roman_Italic.ttf",
+            "Times_New_Roman_Bold_Italic.ttf",
+        ]
+        .map(|f| debian.join(f)),
+    );
+    sets
+}
+
+/// The system's Times New Roman, when all four styles are there and have the
+/// Vietnamese letters (ệ, U+1EC7).
+fn times_new_roman() -> Option<Vec<Font>> {
+    if std::env::var_os("BAOCAO_PDF_KHONG_TIMES").is_some() {
+        return None;
+    }
+    times_new_roman_files().into_iter().find_map(|files| {
+        let mut fonts = Vec::new();
+        for file in files {
+            let bytes = std::fs::read(file).ok()?;
+            let font = Font::new(Bytes::new(bytes), 0)?;
+            let info = font.info();
+            if info.family != "Times New Roman" || !info.coverage.contains(0x1EC7) {
+                return None;
+            }
+            fonts.push(font);
+        }
+        Some(fonts)
     })
 }
 
-/// A file URL for LibreOffice's -env:UserInstallation.
-fn file_url(path: &Path) -> String {
-    let mut url = String::from("file://");
-    for b in path.display().to_string().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-            url.push(b as char);
+static FONTS: LazyLock<Fonts> = LazyLock::new(|| {
+    let liberation: Vec<Font> = LIBERATION
+        .iter()
+        .filter_map(|bytes| Font::new(Bytes::new(*bytes), 0))
+        .collect();
+    let (mut fonts, family) = match times_new_roman() {
+        Some(times) => (times, "Times New Roman"),
+        None => (Vec::new(), "Liberation Serif"),
+    };
+    // Liberation Serif stays as the fallback for a letter Times New Roman lacks.
+    fonts.extend(liberation);
+    Fonts {
+        book: LazyHash::new(FontBook::from_fonts(&fonts)),
+        fonts,
+        family,
+    }
+});
+
+static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
+
+/// One document's world: its markup and nothing else (no files, no packages, no clock).
+struct World {
+    main: Source,
+}
+
+impl typst::World for World {
+    fn library(&self) -> &LazyHash<Library> {
+        &LIBRARY
+    }
+    fn book(&self) -> &LazyHash<FontBook> {
+        &FONTS.book
+    }
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            Ok(self.main.clone())
         } else {
-            url.push_str(&format!("%{b:02X}"));
+            Err(FileError::AccessDenied)
         }
     }
-    url
-}
-
-/// How one LibreOffice process ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ended {
-    Exited,
-    TimedOut,
-    /// The run was stopped (Ctrl-C, SIGTERM).
-    Stopped,
-    /// It could not be started.
-    NotStarted,
-}
-
-/// A PDF is a file that starts with "%PDF-"; anything else LibreOffice left is a
-/// failed conversion.
-fn is_pdf(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 5];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && &head == b"%PDF-"
-}
-
-/// Convert each (source .docx/.odt, target .pdf) pair; the targets appear whole (a
-/// rename from a temporary folder beside them) or not at all. Messages name the
-/// target (the report), never the temporary source.
-pub fn convert(soffice: &Path, jobs: &[(PathBuf, PathBuf)], per_file: Duration) -> Vec<Result<(), Diagnostic>> {
-    convert_until(soffice, jobs, per_file, &Cancel::new())
-}
-
-/// As `convert`, LibreOffice ended (with every process it started) as soon as the
-/// run is cancelled.
-pub fn convert_until(
-    soffice: &Path,
-    jobs: &[(PathBuf, PathBuf)],
-    per_file: Duration,
-    cancel: &Cancel,
-) -> Vec<Result<(), Diagnostic>> {
-    if jobs.is_empty() {
-        return Vec::new();
+    fn file(&self, _id: FileId) -> FileResult<Bytes> {
+        Err(FileError::AccessDenied)
     }
-    let failed = |target: &Path, why: String, kind: Kind| {
-        Diagnostic::error(
-            target.display().to_string(),
-            Place::File,
-            format!("không xuất được PDF «{}»: {why}.", file_name(target)),
-        )
-        .kind(kind)
-    };
-    let fail_all = |e: std::io::Error| {
-        jobs.iter()
-            .map(|(_, t)| {
-                Err(failed(
-                    t,
-                    format!("không chuẩn bị được việc xuất PDF ({e})"),
-                    Kind::Converter,
-                ))
-            })
-            .collect()
-    };
-    let out_dir = jobs[0]
-        .1
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let work = match tempfile::Builder::new().prefix(".baocao-pdf-").tempdir_in(out_dir) {
-        Ok(w) => w,
-        Err(e) => return fail_all(e),
-    };
-    // Sources under plain names (LibreOffice names each PDF after its input).
-    let mut inputs = Vec::with_capacity(jobs.len());
-    for (i, (source, _)) in jobs.iter().enumerate() {
-        let ext = source.extension().and_then(|e| e.to_str()).unwrap_or("docx");
-        let input = work.path().join(format!("{i}.{ext}"));
-        if let Err(e) = std::fs::hard_link(source, &input).or_else(|_| std::fs::copy(source, &input).map(|_| ())) {
-            return fail_all(e);
+    fn font(&self, index: usize) -> Option<Font> {
+        FONTS.fonts.get(index).cloned()
+    }
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        None
+    }
+}
+
+// ---------------------------------------------------------------- markup
+
+fn pt(twips: Twips) -> String {
+    format!("{}pt", f64::from(twips) / 20.0)
+}
+
+/// The height of one line of text of `size` half-points.
+fn line_height(size: u32) -> f64 {
+    f64::from(size) / 2.0 * LINE
+}
+
+/// A Typst string literal; characters XML (and so a .docx) cannot hold are left out
+/// as the other writers leave them out.
+fn string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in super::xml_text(text).chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c => out.push(c),
         }
-        inputs.push(input);
     }
-    let pools = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len());
-    let ended: Vec<Ended> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..pools)
-            .map(|k| {
-                let chunk: Vec<&PathBuf> = inputs.iter().skip(k).step_by(pools).collect();
-                let out = work.path().join(format!("pdf-{k}"));
-                scope.spawn(move || run_pool(soffice, &chunk, &out, per_file, cancel))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or(Ended::NotStarted))
-            .collect()
+    out.push('"');
+}
+
+/// `(year: …, month: …, day: …, …)` of an ISO 8601 timestamp such as
+/// "2024-12-05T00:00:00Z"; None when it is not one.
+fn datetime(iso: &str) -> Option<String> {
+    let number = |range: std::ops::Range<usize>| iso.get(range).and_then(|s| s.parse::<u32>().ok());
+    let (y, m, d) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (h, min, s) = (
+        number(11..13).unwrap_or(0),
+        number(14..16).unwrap_or(0),
+        number(17..19).unwrap_or(0),
+    );
+    Datetime::from_ymd_hms(y as i32, m as u8, d as u8, h as u8, min as u8, s as u8)?;
+    Some(format!(
+        "datetime(year: {y}, month: {m}, day: {d}, hour: {h}, minute: {min}, second: {s})"
+    ))
+}
+
+/// The whole document as Typst markup.
+fn markup(doc: &Document) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let p = &doc.properties;
+    out.push_str("#set document(title: ");
+    string(&mut out, &p.title);
+    out.push_str(", author: ");
+    string(&mut out, &p.author);
+    let _ = writeln!(
+        out,
+        ", date: {})",
+        datetime(&p.created).unwrap_or_else(|| "none".into())
+    );
+    let page = &doc.page;
+    let header_height = doc.page_header.iter().map(|p| line_height(p.style.size)).sum::<f64>();
+    let ascent = (f64::from(page.top - page.header) / 20.0 - header_height).max(0.0);
+    let _ = write!(
+        out,
+        "#set page(width: {}, height: {}, margin: (top: {}, bottom: {}, left: {}, right: {}), header-ascent: {ascent}pt, header: context {{ if ",
+        pt(page.width),
+        pt(page.height),
+        pt(page.top),
+        pt(page.bottom),
+        pt(page.left),
+        pt(page.right),
+    );
+    out.push_str(if doc.header_on_first_page {
+        "true"
+    } else {
+        "here().page() > 1"
     });
-    jobs.iter()
-        .enumerate()
-        .map(|(i, (_, target))| {
-            let k = i % pools;
-            let pdf = work.path().join(format!("pdf-{k}")).join(format!("{i}.pdf"));
-            let made = pdf.is_file();
-            if made && is_pdf(&pdf) {
-                return std::fs::rename(&pdf, target)
-                    .map_err(|e| failed(target, format!("không ghi được tệp PDF ({e})"), Kind::Output));
+    out.push_str(" [");
+    for p in &doc.page_header {
+        paragraph(&mut out, p, Place::Header);
+    }
+    out.push_str("] })\n");
+    out.push_str("#set text(font: ");
+    string(&mut out, FONTS.family);
+    let _ = writeln!(
+        out,
+        ", size: {}pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em, fill: black)",
+        f64::from(doc.font_size) / 2.0
+    );
+    // Word's greedy line breaking, single spacing, no space of Typst's own between
+    // blocks: every space is the Document's.
+    out.push_str("#set par(leading: 0pt, spacing: 0pt, linebreaks: \"simple\", justify: false)\n");
+    out.push_str("#set block(spacing: 0pt)\n");
+
+    let mut landscape = false;
+    for (i, section) in doc.sections.iter().enumerate() {
+        if i > 0 || section.landscape {
+            if i > 0 {
+                out.push_str("#pagebreak(weak: true)\n");
             }
-            let (why, kind) = match ended[k] {
-                Ended::Stopped => (
-                    "lần chạy bị dừng trước khi LibreOffice xong".to_string(),
-                    Kind::Interrupted,
-                ),
-                Ended::TimedOut => (
-                    format!(
-                        "LibreOffice không xong trong thời gian cho phép ({} giây mỗi tệp)",
-                        per_file.as_secs()
-                    ),
-                    Kind::Converter,
-                ),
-                Ended::NotStarted => ("không chạy được LibreOffice".to_string(), Kind::Converter),
-                Ended::Exited if made => (
-                    "LibreOffice trả về một tệp không phải PDF (không bắt đầu bằng «%PDF-»)".to_string(),
-                    Kind::Converter,
-                ),
-                Ended::Exited => ("LibreOffice không chuyển được tệp này".to_string(), Kind::Converter),
-            };
-            Err(failed(target, why, kind))
-        })
-        .collect()
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
-}
-
-/// One LibreOffice process converting a chunk of files, in a process group of its
-/// own that is ended with it.
-fn run_pool(soffice: &Path, inputs: &[&PathBuf], out: &Path, per_file: Duration, cancel: &Cancel) -> Ended {
-    let Ok(profile) = tempfile::Builder::new().prefix("baocao-lo-").tempdir() else {
-        return Ended::NotStarted;
-    };
-    let mut command = Command::new(soffice);
-    command
-        .arg(format!("-env:UserInstallation={}", file_url(profile.path())))
-        .args([
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-        ])
-        .arg(out)
-        .args(inputs)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let Ok(mut child) = command.spawn() else {
-        return Ended::NotStarted;
-    };
-    let deadline = Instant::now() + per_file * (inputs.len() as u32 + 1);
-    let ended = loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break Ended::Exited,
-            Ok(None) if cancel.is_cancelled() => break Ended::Stopped,
-            Ok(None) if Instant::now() >= deadline => break Ended::TimedOut,
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(_) => break Ended::Exited,
+            if section.landscape != landscape || i == 0 {
+                let _ = writeln!(out, "#set page(flipped: {})", section.landscape);
+                landscape = section.landscape;
+            }
         }
-    };
-    end_group(&mut child);
-    ended
-}
-
-/// End the converter and every process it started (its process group), and reap it.
-fn end_group(child: &mut Child) {
-    #[cfg(unix)]
-    if let Ok(group) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: killpg only sends a signal. The group is the one made for this
-        // child (process_group(0)); while any member lives its id stays reserved,
-        // and when none does the call finds no group (ESRCH).
-        unsafe {
-            libc::killpg(group, libc::SIGKILL);
+        let mut after: Twips = 0;
+        for block in &section.blocks {
+            match block {
+                Block::Paragraph(p) => {
+                    let s = &p.style;
+                    if s.page_break_before {
+                        out.push_str("#pagebreak(weak: true)\n");
+                    }
+                    space(&mut out, after.max(s.space_before), true);
+                    paragraph(&mut out, p, Place::Body);
+                    after = s.space_after.max(0);
+                }
+                Block::Table(t) => {
+                    space(&mut out, after, true);
+                    table(&mut out, t);
+                    after = 0;
+                }
+            }
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    out
+}
+
+/// Vertical space; weak (dropped at the top of a page, as Word drops it) in the body.
+fn space(out: &mut String, twips: Twips, weak: bool) {
+    if twips > 0 {
+        let _ = writeln!(out, "#v({}, weak: {weak})", pt(twips));
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Body,
+    Cell,
+    Header,
+}
+
+/// One paragraph as a block of its own: its size, weight and slant, indents,
+/// alignment, the line under it, and whether it stays with the next block.
+fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
+    let s: &ParaStyle = &p.style;
+    let empty = p
+        .inlines
+        .iter()
+        .all(|i| matches!(i, Inline::Text { text, .. } if text.is_empty()));
+    let flows = place == Place::Body && (s.keep_next || matches!(s.role, Role::Heading(_)));
+    if !flows && s.indent_left <= 0 && s.indent_right <= 0 && !s.rule_below && !empty {
+        // Nothing to keep with the next block, no indents, no line under: the
+        // paragraph alone, in a scope of its own (a block around each paragraph of
+        // each cell is layout work that changes nothing on the page).
+        out.push_str("#[");
+        inlines(out, p);
+        out.push_str("]\n");
+        return;
+    }
+    // The outer block flows on the page (kept with the next, unbroken headings); the
+    // indents pad it; the inner block carries the line under the text.
+    out.push_str("#block(width: 100%");
+    if place == Place::Body && s.keep_next {
+        out.push_str(", sticky: true");
+    }
+    if matches!(s.role, Role::Heading(_)) {
+        out.push_str(", breakable: false");
+    }
+    out.push_str(")[");
+    if s.indent_left > 0 || s.indent_right > 0 {
+        let _ = write!(
+            out,
+            "#pad(left: {}, right: {})[",
+            pt(s.indent_left.max(0)),
+            pt(s.indent_right.max(0))
+        );
+    }
+    if s.rule_below {
+        let _ = write!(
+            out,
+            "#block(width: 100%, inset: (bottom: 1pt), stroke: (bottom: {RULE}pt + black))["
+        );
+    }
+    if empty {
+        // An empty paragraph is one line high, as in Word.
+        let _ = write!(out, "#v({}pt)", line_height(s.size));
+    } else {
+        inlines(out, p);
+    }
+    if s.rule_below {
+        out.push(']');
+    }
+    if s.indent_left > 0 || s.indent_right > 0 {
+        out.push(']');
+    }
+    out.push_str("]\n");
+}
+
+/// A paragraph's text, as a Typst `par` (only a `par` takes a first-line indent).
+fn inlines(out: &mut String, p: &Paragraph) {
+    let s = &p.style;
+    let _ = write!(out, "#set text(size: {}pt", f64::from(s.size) / 2.0);
+    if s.bold {
+        out.push_str(", weight: \"bold\"");
+    }
+    if s.italic {
+        out.push_str(", style: \"italic\"");
+    }
+    out.push_str(");");
+    let align = match s.align {
+        Align::Left | Align::Justify => "left",
+        Align::Center => "center",
+        Align::Right => "right",
+    };
+    let _ = write!(out, "#set align({align});#par(justify: {}", s.align == Align::Justify);
+    if s.first_line > 0 {
+        let _ = write!(out, ", first-line-indent: (amount: {}, all: true)", pt(s.first_line));
+    } else if s.first_line < 0 {
+        let _ = write!(out, ", hanging-indent: {}", pt(-s.first_line));
+    }
+    out.push_str(")[");
+    for inline in &p.inlines {
+        match inline {
+            Inline::Text { text, bold, italic } => {
+                if text.is_empty() {
+                    continue;
+                }
+                let bold = *bold && !s.bold;
+                let italic = *italic && !s.italic;
+                out.push_str("#text(");
+                if bold {
+                    out.push_str("weight: \"bold\", ");
+                }
+                if italic {
+                    out.push_str("style: \"italic\", ");
+                }
+                string(out, text);
+                out.push_str(");");
+            }
+            Inline::LineBreak => out.push_str("#linebreak();"),
+            Inline::PageNumber => out.push_str("#counter(page).display();"),
+        }
+    }
+    out.push(']');
+}
+
+/// A table: fixed column widths, centred; header rows repeated on each page; rows
+/// that do not split; rows kept with the next one. Typst has no "keep with next" for
+/// a row: each run of rows kept together gets one unbreakable cell spanning them in
+/// an extra column of no width, which moves them to a page together.
+fn table(out: &mut String, t: &Table) {
+    let n = t.columns.len();
+    if n == 0 || t.rows.is_empty() {
+        return;
+    }
+    let rows = t.rows.len();
+    let header_rows = t.header_rows.min(rows);
+    // Runs of kept rows: row r kept with r + 1.
+    let mut kept_with_next = vec![false; rows];
+    for &r in &t.keep_with_next_rows {
+        if r + 1 < rows && r >= header_rows {
+            kept_with_next[r] = true;
+        }
+    }
+    let has_runs = kept_with_next.iter().any(|&k| k);
+    out.push_str("#align(center)[#table(columns: (");
+    for &w in &t.columns {
+        out.push_str(&pt(w.max(0)));
+        out.push_str(", ");
+    }
+    if has_runs {
+        out.push_str("0pt, ");
+    }
+    let _ = writeln!(
+        out,
+        "), inset: (x: {}, y: {}), stroke: {}, align: horizon,",
+        pt(t.cell_padding.max(0)),
+        pt(t.cell_padding_vertical.max(0)),
+        if t.borders {
+            format!("{BORDER}pt + black")
+        } else {
+            "none".into()
+        }
+    );
+    // Rows spanned by each anchor: 1 + the covered cells below it at its column.
+    let starts: Vec<Vec<usize>> = t
+        .rows
+        .iter()
+        .map(|row| {
+            let mut col = 0;
+            row.cells
+                .iter()
+                .map(|c| {
+                    let at = col;
+                    col += c.col_span.max(1) as usize;
+                    at
+                })
+                .collect()
+        })
+        .collect();
+    let covered_at = |r: usize, col: usize| {
+        t.rows[r]
+            .cells
+            .iter()
+            .zip(&starts[r])
+            .any(|(c, &at)| at == col && c.covered)
+    };
+    let last_header = header_rows;
+    for (r, row) in t.rows.iter().enumerate() {
+        if r == 0 && header_rows > 0 {
+            out.push_str("table.header(repeat: true,\n");
+        }
+        let limit = if r < header_rows { last_header } else { rows };
+        for (c, &at) in row.cells.iter().zip(&starts[r]) {
+            if c.covered {
+                continue;
+            }
+            let mut span = 1;
+            while r + span < limit && covered_at(r + span, at) {
+                span += 1;
+            }
+            out.push_str("table.cell(");
+            if c.col_span > 1 {
+                let _ = write!(out, "colspan: {}, ", c.col_span);
+            }
+            if span > 1 {
+                let _ = write!(out, "rowspan: {span}, ");
+            }
+            if t.rows_keep_together || r < header_rows {
+                out.push_str("breakable: false, ");
+            }
+            out.push_str(match c.v_align {
+                VAlign::Top => "align: top",
+                VAlign::Center => "align: horizon",
+            });
+            out.push_str(")[");
+            if c.paragraphs.is_empty() {
+                let _ = write!(out, "#v({}pt)", line_height(26));
+            }
+            for p in &c.paragraphs {
+                if p.style.space_before > 0 {
+                    out.push_str("#v(");
+                    out.push_str(&pt(p.style.space_before));
+                    out.push(')');
+                }
+                paragraph(out, p, Place::Cell);
+                if p.style.space_after > 0 {
+                    out.push_str("#v(");
+                    out.push_str(&pt(p.style.space_after));
+                    out.push(')');
+                }
+            }
+            out.push_str("],\n");
+        }
+        if has_runs {
+            // The extra column: one cell per run of kept rows, an empty one elsewhere.
+            let starts_run = kept_with_next[r] && (r == 0 || !kept_with_next[r - 1]);
+            let inside_run = r > 0 && kept_with_next[r - 1];
+            if starts_run {
+                let mut end = r;
+                while kept_with_next[end] {
+                    end += 1;
+                }
+                let _ = writeln!(
+                    out,
+                    "table.cell(rowspan: {}, breakable: false, inset: 0pt, stroke: none)[],",
+                    end - r + 1
+                );
+            } else if !inside_run {
+                out.push_str("table.cell(inset: 0pt, stroke: none)[],\n");
+            }
+        }
+        if r + 1 == header_rows {
+            out.push_str("),\n");
+        }
+    }
+    out.push_str(")]\n");
 }
