@@ -62,22 +62,24 @@ pub(super) fn paragraphs(value: Value, ppr: String, rpr: String) -> Result<Value
 fn runs_xml(value: &Value, rpr: &str) -> Result<String, Error> {
     match value.kind() {
         ValueKind::None | ValueKind::Undefined => Ok(String::new()),
-        ValueKind::Seq | ValueKind::Iterable => {
-            let mut out = String::new();
-            for item in value.try_iter()? {
-                if matches!(item.kind(), ValueKind::Seq | ValueKind::Iterable) {
-                    return Err(invalid(
-                        "một chạy chữ (run) là một chuỗi hoặc một đối tượng { \"text\": … }, không phải một danh sách"
-                            .into(),
-                    ));
-                }
-                out.push_str(&runs_xml(&item, rpr)?);
-            }
-            Ok(out)
-        }
+        ValueKind::Seq | ValueKind::Iterable => each_run(value, |item| runs_xml(item, rpr)),
         ValueKind::Map => run_xml(value, rpr),
         _ => Ok(plain_run(&text_of(value), rpr, &[])),
     }
+}
+
+/// A list of runs, each written by `run`; a list inside the list is refused.
+fn each_run(list: &Value, run: impl Fn(&Value) -> Result<String, Error>) -> Result<String, Error> {
+    let mut out = String::new();
+    for item in list.try_iter()? {
+        if matches!(item.kind(), ValueKind::Seq | ValueKind::Iterable) {
+            return Err(invalid(
+                "một chạy chữ (run) là một chuỗi hoặc một đối tượng { \"text\": … }, không phải một danh sách".into(),
+            ));
+        }
+        out.push_str(&run(&item)?);
+    }
+    Ok(out)
 }
 
 fn text_of(value: &Value) -> String {
@@ -216,19 +218,7 @@ pub(super) fn register_odt(env: &mut minijinja::Environment<'static>, styles: Od
 fn odt_runs(value: &Value, part: &str, styles: &OdtStyles) -> Result<String, Error> {
     match value.kind() {
         ValueKind::None | ValueKind::Undefined => Ok(String::new()),
-        ValueKind::Seq | ValueKind::Iterable => {
-            let mut out = String::new();
-            for item in value.try_iter()? {
-                if matches!(item.kind(), ValueKind::Seq | ValueKind::Iterable) {
-                    return Err(invalid(
-                        "một chạy chữ (run) là một chuỗi hoặc một đối tượng { \"text\": … }, không phải một danh sách"
-                            .into(),
-                    ));
-                }
-                out.push_str(&odt_run(&item, part, styles)?);
-            }
-            Ok(out)
-        }
+        ValueKind::Seq | ValueKind::Iterable => each_run(value, |item| odt_run(item, part, styles)),
         _ => odt_run(value, part, styles),
     }
 }
