@@ -800,7 +800,7 @@ async fn a_pack_uploaded_as_a_zip_is_used_and_a_broken_one_is_400_naming_its_fil
 }
 
 #[tokio::test]
-async fn formats_are_chosen_as_on_the_command_line_and_pdf_needs_libreoffice() {
+async fn formats_are_chosen_as_on_the_command_line_and_pdf_needs_no_libreoffice() {
     let temp = temp();
     let app = router(config(temp.path(), Limits::default()));
     let good = sample::workbook_bytes(&sample::ba_thanh());
@@ -822,19 +822,35 @@ async fn formats_are_chosen_as_on_the_command_line_and_pdf_needs_libreoffice() {
         names.contains(&"bao-cao-ntm-2024-xa-ba-thanh.odt".to_string()),
         "{names:?}"
     );
+    // No LibreOffice on this server (the config has none): the report's PDF is laid
+    // out in-process; a filled form's PDF needs LibreOffice and is refused.
+    assert!(get(&app, "/").await.text().contains(r#"value="pdf""#), "PDF is offered");
+    let (job, page) = submit(
+        &app,
+        &[
+            ("tep", Some("Ba Thành.xlsx"), good.clone()),
+            ("dinh_dang", None, b"pdf".to_vec()),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let pdf = get(&app, &format!("{job}/tai/0")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.bytes.starts_with(b"%PDF-"), "the first file is the report's PDF");
     let (_, page) = submit(
         &app,
         &[
             ("tep", Some("Ba Thành.xlsx"), good),
             ("dinh_dang", None, b"pdf".to_vec()),
+            ("mau", Some("mau.odt"), odt_form()),
         ],
     )
     .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    assert!(page.text().contains("không có LibreOffice nên không xuất được PDF"));
     assert!(
-        !get(&app, "/").await.text().contains(r#"value="pdf""#),
-        "PDF is not offered"
+        page.text().contains("chỉ xuất được PDF qua LibreOffice"),
+        "{}",
+        page.text()
     );
     assert_temp_empty(temp.path()).await;
 }

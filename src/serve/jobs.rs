@@ -595,12 +595,18 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
     // A form writes its own format (the boxes' .docx/.odt are for the packs), as
     // `batch -t mau.odt` does.
     let formats = crate::plan::formats(&pack, formats, false);
-    if formats.contains(&OutputFormat::Pdf) && soffice.is_none() {
+    // PDF is laid out in-process (a clerk's PC has no LibreOffice), or by LibreOffice
+    // where the server has one, as before; a filled form has no layout of ours.
+    if formats.contains(&OutputFormat::Pdf) && soffice.is_none() && pack.form.is_some() {
         return Err(failed(
             StatusCode::BAD_REQUEST,
-            "Máy chủ này không có LibreOffice nên không xuất được PDF; hãy chọn .docx hoặc .odt.".into(),
+            "Báo cáo điền vào mẫu Word/.odt chỉ xuất được PDF qua LibreOffice, mà máy chủ này không có LibreOffice; hãy chọn .docx hoặc .odt.".into(),
         ));
     }
+    let pdf_mode = match soffice {
+        Some(_) => crate::write::PdfMode::LibreOffice,
+        None => crate::write::PdfMode::Native,
+    };
     // One district workbook (a row per commune) is split as `batch` splits it; any
     // other upload is a folder of commune workbooks.
     let district = single_file(&inputs)
@@ -631,7 +637,8 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
             batch::Source::Commune(_) => None,
         })
         .collect();
-    let wants_pdf = formats.contains(&OutputFormat::Pdf);
+    // PDFs counted apart only when LibreOffice makes them after the reports.
+    let wants_pdf = formats.contains(&OutputFormat::Pdf) && soffice.is_some();
     job.progress(0, total, wants_pdf.then_some(0));
     // The reports stay in memory, capped; only PDFs pass through `out` (LibreOffice).
     let memory = batch::Memory::new(limits.job_output);
@@ -642,8 +649,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
         // A summary of one commune is no summary.
         summary: total > 1,
         soffice,
-        // The page offers PDF only with LibreOffice, as before the native writer.
-        pdf: crate::write::PdfMode::LibreOffice,
+        pdf: pdf_mode,
         root,
         group_by_folder: by_folder,
         cancel: job.cancel.clone(),

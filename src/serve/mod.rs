@@ -92,7 +92,8 @@ pub struct Config {
     /// Where each job's temporary folder is made (the system's temp folder by default).
     pub temp_root: PathBuf,
     pub limits: Limits,
-    /// LibreOffice, when found: PDF is offered only then.
+    /// LibreOffice, when found: it makes the PDFs, as before the in-process writer;
+    /// without it PDFs are laid out in-process, and a filled form's PDF is refused.
     pub soffice: Option<PathBuf>,
 }
 
@@ -631,7 +632,7 @@ async fn home(
         .as_deref()
         .and_then(|m| jobs::PACKS.iter().find(|(name, _)| *name == m))
         .map(|(name, _)| *name);
-    app.pages.home(app.config.soffice.is_some(), &app.config.limits, chosen)
+    app.pages.home(&app.config.limits, chosen)
 }
 
 async fn stylesheet() -> Response {

@@ -64,12 +64,11 @@ impl Pages {
 
     /// `chosen`: an embedded pack to have checked (a results page's «send again
     /// with…»); none: the pack follows the workbooks' year.
-    pub fn home(&self, pdf: bool, limits: &Limits, chosen: Option<&str>) -> Response {
+    pub fn home(&self, limits: &Limits, chosen: Option<&str>) -> Response {
         self.render(
             StatusCode::OK,
             "trang-chu.html",
             context! {
-                pdf,
                 packs => Value::from(minijinja::value::Serde(super::jobs::PACKS)),
                 chosen,
                 request => super::size(limits.request as u64),
