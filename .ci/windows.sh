@@ -137,6 +137,14 @@ done
 mkdir -p "$work/linux/trang" "$work/windows/trang"
 cp "$work/linux/Báo cáo Ba Thành.docx" "$work/linux/trang/bao-cao.docx"
 curl -fsS -o "$work/windows/trang/bao-cao.docx" "$job/tai/0"
+# A PDF from the page on a PC without LibreOffice: laid out in-process.
+job="$(curl -fsS -o /dev/null -w '%{redirect_url}' -F "tep=@samples/Ba Thành.xlsx" -F dinh_dang=pdf "${url}lap")"
+for _ in $(seq 600); do
+  curl -fsS "$job/tien-do" | grep -q '"trang_thai":"xong"' && break
+  sleep 0.1
+done
+curl -fsS -o "$work/trang.pdf" "$job/tai/0"
+[ "$(head -c 5 "$work/trang.pdf")" = "%PDF-" ] || { echo "the page made no PDF" >&2; exit 1; }
 # Wine gives SIGINT to the program as Ctrl-C: it stops and removes its temporary folders.
 kill -INT "$server"
 wait "$server"
