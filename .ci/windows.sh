@@ -119,6 +119,13 @@ exe batch "$(windows_path samples/tinh-quang-ngai)" -o "$(windows_path "$work/wi
   -t bao-cao-ntm-2025 --nhom thu-muc >/dev/null
 
 echo "== the page: no command, as a double-click starts it"
+# A page job done (its progress says «xong»), or a minute gone.
+wait_done() {
+  for _ in $(seq 600); do
+    curl -fsS "$1/tien-do" | grep -q '"trang_thai":"xong"' && return
+    sleep 0.1
+  done
+}
 wine "$bin/baocao.exe" >"$work/page.log" 2>&1 &
 server=$!
 url=""
@@ -132,19 +139,13 @@ grep -q "Để dừng: nhấn Ctrl-C hoặc đóng cửa sổ này" "$work/page.
 curl -fsS -o "$work/page.html" "$url"
 grep -q "<html" "$work/page.html"
 job="$(curl -fsS -o /dev/null -w '%{redirect_url}' -F "tep=@samples/Ba Thành.xlsx" "${url}lap")"
-for _ in $(seq 600); do
-  curl -fsS "$job/tien-do" | grep -q '"trang_thai":"xong"' && break
-  sleep 0.1
-done
+wait_done "$job"
 mkdir -p "$work/linux/trang" "$work/windows/trang"
 cp "$work/linux/Báo cáo Ba Thành.docx" "$work/linux/trang/bao-cao.docx"
 curl -fsS -o "$work/windows/trang/bao-cao.docx" "$job/tai/0"
 # A PDF from the page on a PC without LibreOffice: laid out in-process.
 job="$(curl -fsS -o /dev/null -w '%{redirect_url}' -F "tep=@samples/Ba Thành.xlsx" -F dinh_dang=pdf "${url}lap")"
-for _ in $(seq 600); do
-  curl -fsS "$job/tien-do" | grep -q '"trang_thai":"xong"' && break
-  sleep 0.1
-done
+wait_done "$job"
 curl -fsS -o "$work/trang.pdf" "$job/tai/0"
 [ "$(head -c 5 "$work/trang.pdf")" = "%PDF-" ] || { echo "the page made no PDF" >&2; exit 1; }
 # Wine gives SIGINT to the program as Ctrl-C: it stops and removes its temporary folders.
@@ -155,16 +156,8 @@ grep -q "Đang dừng máy chủ" "$work/page.log"
 left="$(find "$WINEPREFIX/drive_c" -name 'baocao-web-*')"
 [ -z "$left" ] || { echo "temporary folders left: $left" >&2; exit 1; }
 
-# ---- NATIVE PDF under wine (no LibreOffice there) --------------------------------
-# Runs once the `pdf` branch (baocao's own PDF writer) is merged: automatically when
-# `render --help` no longer says PDF needs LibreOffice, or forced with WINE_PDF=1
-# (WINE_PDF=0 skips it).
-pdf="${WINE_PDF:-auto}"
-if [ "$pdf" = auto ]; then
-  exe render --help >"$work/render-help.txt"
-  if grep -q "pdf cần LibreOffice" "$work/render-help.txt"; then pdf=0; else pdf=1; fi
-fi
-if [ "$pdf" = 1 ]; then
+# ---- NATIVE PDF under wine (no LibreOffice there); WINE_PDF=0 skips it ----------
+if [ "${WINE_PDF:-1}" = 1 ]; then
   echo "== native PDF"
   exe render "$(windows_path "samples/Ba Thành.xlsx")" -f pdf -o "$(windows_path "$work")\\Ba Thành.pdf" >/dev/null
   exe batch 'samples\huyen-ba-to' -f pdf -o "$(windows_path "$work")\\pdf" -q
@@ -176,8 +169,6 @@ if [ "$pdf" = 1 ]; then
   else
     echo "native PDF: bytes differ from Linux (fonts found on each system)"
   fi
-else
-  echo "== native PDF: not in this build yet (see WINE_PDF in .ci/windows.sh)"
 fi
 # -----------------------------------------------------------------------------------
 

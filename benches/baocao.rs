@@ -148,36 +148,6 @@ fn single_report() {
         started.elapsed().as_secs_f64() * 1000.0 / 50.0
     );
     pdf(&pack, &bytes);
-    // The same workbook through a Word form: the starter form `inspect --mau-docx`
-    // writes for it, in its pack (read, bind, fill, check the package).
-    let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
-    let starter = baocao::inspect::starter(&book);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-form");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("manifest.toml"), starter.form_manifest()).unwrap();
-    std::fs::write(dir.join(baocao::inspect::FORM_NAME), starter.form().unwrap()).unwrap();
-    let form_pack = Pack::load(&dir).unwrap();
-    let mut times = Vec::new();
-    let mut read_ms = 0.0;
-    for i in 0..220 {
-        let started = Instant::now();
-        let book = baocao::workbook::read("Ba Thành.xlsx", bytes.clone()).unwrap();
-        let read = started.elapsed();
-        let report = baocao::report::from_workbook(&form_pack, book).unwrap();
-        std::hint::black_box(report.to_bytes(OutputFormat::Docx).unwrap());
-        if i >= 20 {
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
-            read_ms += read.as_secs_f64() * 1000.0;
-        }
-    }
-    let n = times.len() as f64;
-    times.sort_by(f64::total_cmp);
-    println!(
-        "one report from a Word form (the starter form of the same workbook): median {:.2} ms, p90 {:.2} ms (read workbook {:.2} ms mean)",
-        times[times.len() / 2],
-        times[times.len() * 9 / 10],
-        read_ms / n
-    );
 }
 
 /// A report from a Word form against a report from a Markdown pack of the same
@@ -260,7 +230,6 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-/// `n` generated commune workbooks, made once and kept between runs.
 /// The same report as PDF: written in-process (the first one loads the fonts), then
 /// through LibreOffice from the .docx, on the same machine in the same run.
 fn pdf(pack: &Pack, bytes: &[u8]) {
@@ -333,6 +302,7 @@ fn pdf(pack: &Pack, bytes: &[u8]) {
     println!("  through LibreOffice (.docx → PDF, one file, one process): {one_ms:.0} ms");
 }
 
+/// `n` generated commune workbooks, made once and kept between runs.
 fn communes(data: &Path, n: usize) -> PathBuf {
     let dir = data.join(format!("communes-{n}"));
     if dir.join(".done").exists() {

@@ -1,6 +1,6 @@
 //! Load and soak on the web page over loopback (127.0.0.1 only): many clients for
 //! minutes, each sending in turn a district's .zip (18 communes), one workbook, an
-//! .odt form with its workbook, one workbook to PDF (when LibreOffice is there), a
+//! .odt form with its workbook, one workbook to PDF (LibreOffice's, or in-process without it), a
 //! broken .zip, a Word file instead of a workbook and a bad address; each upload is
 //! followed to its end and its .zip or file downloaded. A full queue (503) is
 //! waited out and counted, as a browser's clerk would try again.
@@ -243,7 +243,7 @@ async fn main() {
         ..baocao::serve::Config::default()
     };
     let limits = config.limits;
-    let pdf = config.soffice.is_some();
+    let libreoffice = config.soffice.is_some();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -290,17 +290,15 @@ async fn main() {
             },
         },
     ];
-    if pdf {
-        kinds.push(Kind {
-            name: "one workbook to PDF",
-            body: Some(multipart(&[
-                ("tep", Some("Ba Thành.xlsx"), &ba_thanh),
-                ("dinh_dang", None, b"docx"),
-                ("dinh_dang", None, b"pdf"),
-            ])),
-            expect: Expect::Made { files: 3 },
-        });
-    }
+    kinds.push(Kind {
+        name: "one workbook to PDF",
+        body: Some(multipart(&[
+            ("tep", Some("Ba Thành.xlsx"), &ba_thanh),
+            ("dinh_dang", None, b"docx"),
+            ("dinh_dang", None, b"pdf"),
+        ])),
+        expect: Expect::Made { files: 3 },
+    });
     let kinds = Arc::new(kinds);
     // Idle connections are closed before the server's 10 s for headers ends them.
     let client: HttpClient = Client::builder(TokioExecutor::new())
@@ -348,7 +346,11 @@ async fn main() {
         "{clients} clients for {elapsed:.0} s over 127.0.0.1, {} job(s) at once, {} waiting at most; PDF: {}",
         limits.running,
         limits.waiting,
-        if pdf { "yes" } else { "no LibreOffice" }
+        if libreoffice {
+            "through LibreOffice"
+        } else {
+            "in-process"
+        }
     );
     let mut all: Vec<Duration> = Vec::new();
     let pct = |v: &[Duration], p: f64| v[((v.len() as f64 * p).ceil() as usize).saturating_sub(1)].as_secs_f64();

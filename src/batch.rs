@@ -100,11 +100,6 @@ impl Memory {
         Ok(())
     }
 
-    /// Bytes kept so far.
-    pub fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::SeqCst)
-    }
-
     /// Whether a file was refused for the cap.
     pub fn is_over(&self) -> bool {
         self.over.load(Ordering::SeqCst)
@@ -431,17 +426,25 @@ struct Pending {
     /// What the district summary keeps of this commune, as compact JSON text: a
     /// tenth of the memory of a JSON tree, so a batch's memory stays flat.
     kept: Option<String>,
-    folder: String,
 }
 
-/// A report file written under a temporary name in the output folder.
-struct Temp {
-    format: OutputFormat,
-    /// What follows the report's name («-phu-luc-1» for an appendix), usually nothing.
-    suffix: String,
-    staged: Staged,
+/// A report's file waiting for its final name.
+enum Temp {
+    /// `suffix` follows the report's name («-phu-luc-1» for an appendix), usually
+    /// nothing.
+    Report {
+        format: OutputFormat,
+        suffix: String,
+        staged: Staged,
+    },
     /// A .docx (or form) that LibreOffice converts to the PDF once every report is named.
-    to_convert: bool,
+    ToConvert(tempfile::TempPath),
+}
+
+/// A report's file name: its stem, the suffix of an appendix (or nothing), the format's
+/// extension.
+fn output_name(stem: &str, suffix: &str, format: OutputFormat) -> String {
+    format!("{stem}{suffix}.{}", format.extension())
 }
 
 /// One commune to report on: its own workbook file, or its part of a district workbook.
@@ -588,18 +591,22 @@ impl Commit<'_> {
         }
         let mut pdf = None;
         for temp in p.temps {
-            let name = format!("{}{}.{}", p.stem, temp.suffix, temp.format.extension());
-            match temp.staged {
-                Staged::File(path) if temp.to_convert => pdf = Some((self.items.len(), path, name)),
-                staged => match self.sink.place(self.out, &name, staged, &item.tep) {
-                    Ok(shown) => item.ket_qua.push(shown),
-                    Err(e) => item.loi.push(e),
-                },
+            match temp {
+                Temp::ToConvert(path) => {
+                    pdf = Some((self.items.len(), path, output_name(&p.stem, "", OutputFormat::Pdf)));
+                }
+                Temp::Report { format, suffix, staged } => {
+                    let name = output_name(&p.stem, &suffix, format);
+                    match self.sink.place(self.out, &name, staged, &item.tep) {
+                        Ok(shown) => item.ket_qua.push(shown),
+                        Err(e) => item.loi.push(e),
+                    }
+                }
             }
         }
         if item.loi.is_empty() {
             if let Some(kept) = p.kept {
-                self.kept.push((p.folder, kept));
+                self.kept.push((item.thu_muc.clone(), kept));
                 item.trong_tong_hop = true;
             }
             self.pdf_jobs.extend(pdf);
@@ -1115,7 +1122,6 @@ fn make(pack: &Pack, source: Source, options: &Options, rendered: &dyn Fn(&Repor
                         .summary
                         .then(|| report::keep(pack, &r, &name, &folder))
                         .flatten(),
-                    folder,
                 }),
                 Err(e) => {
                     item.loi.push(e);
@@ -1161,29 +1167,25 @@ fn write_pending(r: &Report, options: &Options) -> Result<Vec<Temp>, Diagnostic>
     let mut temps = Vec::new();
     for &format in &options.formats {
         if format == OutputFormat::Pdf && r.pdf_by_libreoffice(options.pdf) {
-            // A .docx (or an .odt form) that LibreOffice converts, from a file, once
-            // every report is named.
-            let bytes = r.libreoffice_source(options.pdf)?;
-            let path =
-                write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
-            temps.push(Temp {
-                format,
-                suffix: String::new(),
-                staged: Staged::File(path),
-                to_convert: true,
-            });
+            temps.push(Temp::ToConvert(libreoffice_source(r, options)?));
             continue;
         }
         for (suffix, bytes) in r.files(format, options.pdf)? {
-            temps.push(Temp {
+            temps.push(Temp::Report {
                 format,
                 suffix,
                 staged: options.sink.stage(&options.out_dir, bytes, ".tmp")?,
-                to_convert: false,
             });
         }
     }
     Ok(temps)
+}
+
+/// The .docx (or the .odt form) LibreOffice converts to a report's PDF, written to a
+/// temporary file in the output folder.
+fn libreoffice_source(r: &Report, options: &Options) -> Result<tempfile::TempPath, Diagnostic> {
+    let bytes = r.libreoffice_source(options.pdf)?;
+    write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))
 }
 
 /// LibreOffice as the options give it, or as found on the PATH.
@@ -1198,12 +1200,10 @@ fn soffice(options: &Options) -> Result<PathBuf, Diagnostic> {
 pub fn write_final(r: &Report, options: &Options) -> Result<Vec<String>, Diagnostic> {
     let mut files = Vec::new();
     for &format in &options.formats {
-        let name = |suffix: &str| format!("{}{suffix}.{}", r.file_stem, format.extension());
+        let name = |suffix: &str| output_name(&r.file_stem, suffix, format);
         if format == OutputFormat::Pdf && r.pdf_by_libreoffice(options.pdf) {
             let soffice = soffice(options)?;
-            let bytes = r.libreoffice_source(options.pdf)?;
-            let source =
-                write::write_temp(&options.out_dir, &bytes, r.pdf_source_suffix()).map_err(|e| e.kind(Kind::Output))?;
+            let source = libreoffice_source(r, options)?;
             let job = [(source.to_path_buf(), options.out_dir.join(name("")))];
             libreoffice::convert_until(&soffice, &job, libreoffice::PER_FILE, &options.cancel)
                 .into_iter()

@@ -360,21 +360,6 @@ impl<T> Outcome<T> {
         Warned::new(Err(errors))
     }
 
-    /// Warnings met before this step, listed first.
-    pub fn after(mut self, mut earlier: Vec<Diagnostic>) -> Self {
-        earlier.append(&mut self.warnings);
-        self.warnings = earlier;
-        self
-    }
-
-    /// The next step on the output, keeping every warning of both.
-    pub fn and_then<U>(self, next: impl FnOnce(T) -> Outcome<U>) -> Outcome<U> {
-        match self.output {
-            Ok(output) => next(output).after(self.warnings),
-            Err(errors) => Outcome::from_parts(Err(errors), self.warnings),
-        }
-    }
-
     /// The output or the errors, the warnings let go: for a caller that has no one
     /// to show them to (a test of the output, a benchmark).
     pub fn into_result(self) -> std::result::Result<T, Vec<Diagnostic>> {

@@ -83,11 +83,11 @@ pub fn from_workbook_with(pack: &Pack, book: Workbook, previous: Option<&crate::
 
 fn make(
     pack: &Pack,
-    book: Workbook,
+    mut book: Workbook,
     previous: Option<&crate::compare::Previous>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Report, Vec<Diagnostic>> {
-    warnings.extend(book.warnings.iter().cloned());
+    warnings.append(&mut book.warnings);
     let bound = bind::bind(&book, &pack.manifest.du_lieu);
     warnings.extend(bound.warnings);
     let mut bound = bound.output?;

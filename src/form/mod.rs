@@ -792,8 +792,6 @@ impl Form {
         errors
     }
 
-    /// The form's package with the filled parts in place of the templates; every other
-    /// entry is copied as it is, compressed bytes included.
     /// The text of one of the form's parts.
     fn part_text(&self, name: &str) -> Option<String> {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&self.bytes)).ok()?;
@@ -802,22 +800,20 @@ impl Form {
         Some(text)
     }
 
+    /// The form's package with the filled parts in place of the templates; every other
+    /// entry is copied as it is, compressed bytes included.
     fn package(&self, filled: &[(String, String)], media: &[(String, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&self.bytes))?;
         let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let deflated = crate::write::zip_options(zip::CompressionMethod::Deflated);
+        let stored = crate::write::zip_options(zip::CompressionMethod::Stored);
         for i in 0..zip.len() {
             let entry = zip.by_index_raw(i)?;
             let name = entry.name()?.to_string();
             match filled.iter().find(|(n, _)| *n == name) {
                 Some((_, xml)) => {
                     drop(entry);
-                    // The fastest deflate: a filled part is made for every report.
-                    let options = zip::write::SimpleFileOptions::default()
-                        .compression_method(zip::CompressionMethod::Deflated)
-                        .compression_level(Some(1))
-                        .last_modified_time(zip::DateTime::default())
-                        .system(zip::System::Unix);
-                    out.start_file(name.as_str(), options)?;
+                    out.start_file(name.as_str(), deflated)?;
                     out.write_all(xml.as_bytes())?;
                 }
                 None => out.raw_copy_file(entry)?,
@@ -827,20 +823,12 @@ impl Form {
         // an image).
         for (name, xml) in filled {
             if zip.index_for_name(name).is_none() {
-                let options = zip::write::SimpleFileOptions::default()
-                    .compression_method(zip::CompressionMethod::Deflated)
-                    .compression_level(Some(1))
-                    .last_modified_time(zip::DateTime::default());
-                out.start_file(name.as_str(), options)?;
+                out.start_file(name.as_str(), deflated)?;
                 out.write_all(xml.as_bytes())?;
             }
         }
         for (name, bytes) in media {
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Stored)
-                .last_modified_time(zip::DateTime::default())
-                .system(zip::System::Unix);
-            out.start_file(name.as_str(), options)?;
+            out.start_file(name.as_str(), stored)?;
             out.write_all(bytes)?;
         }
         Ok(out.finish()?.into_inner())
@@ -919,6 +907,17 @@ struct Elem {
     end: usize,
     parent: Option<usize>,
     empty: bool,
+}
+
+/// A tag's characters replaced: the first by `text`, the rest by nothing.
+fn replace_chars(chars: &[TextChar], text: String, edits: &mut Vec<Edit>) {
+    for (k, c) in chars.iter().enumerate() {
+        edits.push(Edit {
+            start: c.start,
+            end: c.end,
+            text: if k == 0 { text.clone() } else { String::new() },
+        });
+    }
 }
 
 /// One character of a paragraph's joined text and where it is in the XML.
@@ -1334,13 +1333,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 if let Err(e) = syntax.template_from_str(&format!("{{{{ {expr} }}}}")) {
                     errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
                 }
-                for c in &chars[first..=last] {
-                    edits.push(Edit {
-                        start: c.start,
-                        end: c.end,
-                        text: String::new(),
-                    });
-                }
+                replace_chars(&chars[first..=last], String::new(), &mut edits);
                 cell_property_edits(&elems, tc, kind, &expr, &mut edits);
                 continue;
             }
@@ -1354,17 +1347,11 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 }
                 match kind {
                     Structural::Run => {
-                        for (k, c) in chars[first..=last].iter().enumerate() {
-                            edits.push(Edit {
-                                start: c.start,
-                                end: c.end,
-                                text: if k == 0 {
-                                    format!("{{{{ {}({expr}) }}}}", rich::ODT_RUNS_FN)
-                                } else {
-                                    String::new()
-                                },
-                            });
-                        }
+                        replace_chars(
+                            &chars[first..=last],
+                            format!("{{{{ {}({expr}) }}}}", rich::ODT_RUNS_FN),
+                            &mut edits,
+                        );
                     }
                     _ => {
                         let head = |i: usize| &xml[elems[i].start..elems[i].content_start];
@@ -1446,13 +1433,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                     errors.push(misplaced(&place, &tag, "một ô của bảng"));
                     continue;
                 };
-                for c in &chars[first..=last] {
-                    edits.push(Edit {
-                        start: c.start,
-                        end: c.end,
-                        text: String::new(),
-                    });
-                }
+                replace_chars(&chars[first..=last], String::new(), &mut edits);
                 match flavor {
                     Flavor::Docx => merge_edits(&elems, tc, merge, &mut edits),
                     Flavor::Odt => odt_merge_edits(&elems[tc], merge, &mut edits),
@@ -1517,13 +1498,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 errors.push(Diagnostic::error("", place.clone(), explain(&e)).kind(Kind::Template));
             }
             // An ordinary tag: whole in the `w:t` where it begins, gone from the others.
-            for (k, c) in chars[first..=last].iter().enumerate() {
-                edits.push(Edit {
-                    start: c.start,
-                    end: c.end,
-                    text: if k == 0 { written.clone() } else { String::new() },
-                });
-            }
+            replace_chars(&chars[first..=last], written.clone(), &mut edits);
             if flavor == Flavor::Docx {
                 preserve.insert(chars[first].t);
             }
@@ -1536,13 +1511,7 @@ fn prepare(xml: &str, label: &str, flavor: Flavor) -> Result<Option<(String, Vec
                 if last >= chars.len() || tag_chars.iter().any(|&(a, b)| first <= b && a <= last) {
                     continue;
                 }
-                for (k, c) in chars[first..=last].iter().enumerate() {
-                    edits.push(Edit {
-                        start: c.start,
-                        end: c.end,
-                        text: if k == 0 { to.to_string() } else { String::new() },
-                    });
-                }
+                replace_chars(&chars[first..=last], to.to_string(), &mut edits);
                 if flavor == Flavor::Docx {
                     preserve.insert(chars[first].t);
                 }

@@ -674,10 +674,8 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
     let years: Mutex<Vec<Option<i32>>> = Mutex::new(vec![None; total]);
     // Output over the job's cap stops the run: a large form copied into every report
     // must not fill the server's disk and memory.
-    let too_large = AtomicBool::new(false);
     let progress = |item: &batch::Item| {
         if memory.is_over() {
-            too_large.store(true, Ordering::SeqCst);
             job.cancel.cancel();
         }
         if let Some(&index) = index_of.get(&item.tep) {
@@ -714,7 +712,7 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
             format!("Không lập được báo cáo: {}", clean.diagnostic(&d)),
         )
     })?;
-    if too_large.load(Ordering::SeqCst) || memory.is_over() {
+    if memory.is_over() {
         return Err(Refusal::output_too_large(limits.job_output));
     }
     let mut previews = previews.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -962,11 +960,7 @@ fn single_file(dir: &Path) -> Option<PathBuf> {
 /// in the zip kept, so a result is held in memory once and never unzipped.
 fn zip_all(files: &mut [OutFile]) -> zip::result::ZipResult<axum::body::Bytes> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored)
-        .last_modified_time(zip::DateTime::default())
-        .system(zip::System::Unix)
-        .large_file(false);
+    let options = crate::write::zip_options(zip::CompressionMethod::Stored).large_file(false);
     for file in files.iter_mut() {
         writer.start_file(file.name.as_str(), options)?;
         writer.write_all(&std::mem::take(&mut file.bytes))?;

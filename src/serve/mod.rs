@@ -293,13 +293,6 @@ async fn in_vietnamese(State(app): State<Shared>, response: Response) -> Respons
     refuse(&app, Refusal::new(status, message))
 }
 
-/// Serve until Ctrl-C or SIGTERM (what systemd and Docker send); either cleans up
-/// alike: running jobs are cancelled, every temporary folder removed.
-pub async fn serve(addr: std::net::SocketAddr, config: Config) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    serve_on(listener, config, stop_signal()).await
-}
-
 /// Ctrl-C or SIGTERM; on Windows also the console window being closed, which leaves
 /// the program a few seconds to clean up.
 pub async fn stop_signal() {
@@ -569,15 +562,14 @@ async fn guard(State(app): State<Shared>, request: axum::extract::Request, next:
         Access::Granted => next.run(request).await,
         Access::Missing => app.pages.login(StatusCode::UNAUTHORIZED, None),
         Access::Wrong => {
-            let client = client_of(&request);
+            let client = client_of(request.extensions());
             app.throttle.wrong(&app, client).await
         }
     }
 }
 
-fn client_of<B>(request: &axum::http::Request<B>) -> Option<std::net::SocketAddr> {
-    request
-        .extensions()
+fn client_of(extensions: &axum::http::Extensions) -> Option<std::net::SocketAddr> {
+    extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0)
 }
@@ -604,12 +596,7 @@ async fn login(
             }
             response
         }
-        Some(_) => {
-            let client = extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0);
-            app.throttle.wrong(&app, client).await
-        }
+        Some(_) => app.throttle.wrong(&app, client_of(&extensions)).await,
         None => Redirect::to("/").into_response(),
     }
 }

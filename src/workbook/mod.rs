@@ -700,9 +700,7 @@ fn repack(bytes: &[u8], patches: &[(String, Vec<u8>)]) -> zip::result::ZipResult
         match patches.iter().find(|(p, _)| *p == name) {
             Some((_, content)) => {
                 drop(part);
-                let options = zip::write::SimpleFileOptions::default()
-                    .compression_method(zip::CompressionMethod::Stored)
-                    .system(zip::System::Unix)
+                let options = crate::write::zip_options(zip::CompressionMethod::Stored)
                     .large_file(content.len() as u64 >= u32::MAX as u64);
                 out.start_file(name, options)?;
                 out.write_all(content)?;

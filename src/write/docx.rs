@@ -17,7 +17,6 @@ use super::{package_error, xml_text, OutputFormat};
 use crate::doc::{Align, Block, Document, Inline, PageSetup, ParaStyle, Paragraph, Role, Section, Table, VAlign};
 use crate::error::Result;
 use std::io::{Cursor, Write};
-use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
 
 const W_NS: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
@@ -130,11 +129,7 @@ fn docx_rs_parts() -> &'static DocxRsParts {
 /// The zip, deflated, with a fixed timestamp and the same "made by" system everywhere
 /// (the zip crate writes the one it runs on), so that the bytes are reproducible.
 fn package(parts: &[(&str, &[u8])]) -> zip::result::ZipResult<Vec<u8>> {
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(1))
-        .last_modified_time(zip::DateTime::default())
-        .system(zip::System::Unix);
+    let options = super::zip_options(CompressionMethod::Deflated);
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in parts {
         zip.start_file(*name, options)?;

@@ -70,6 +70,20 @@ pub fn render(doc: &Document, format: OutputFormat) -> Result<Vec<u8>> {
 
 /// A zip package that could not be put together: a bug rather than bad input, but
 /// reported, never written as an empty file.
+/// Zip entry options that give the same bytes on every run and every system: a fixed
+/// timestamp, and "made by" Unix (the zip crate writes the system it runs on, 0 on
+/// Windows). Deflated entries use level 1, the fastest: parts are made per report.
+pub(crate) fn zip_options(method: zip::CompressionMethod) -> zip::write::SimpleFileOptions {
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(method)
+        .last_modified_time(zip::DateTime::default())
+        .system(zip::System::Unix);
+    match method {
+        zip::CompressionMethod::Deflated => options.compression_level(Some(1)),
+        _ => options,
+    }
+}
+
 fn package_error(format: OutputFormat, e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::error(
         "",

@@ -11,7 +11,6 @@ use crate::doc::{Align, Block, Document, Inline, PageSetup, ParaStyle, Paragraph
 use crate::error::Result;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::io::{Cursor, Write};
-use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
 
 const MIMETYPE: &str = "application/vnd.oasis.opendocument.text";
@@ -59,13 +58,8 @@ pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
 /// a fixed offset; a fixed timestamp and "made by"
 /// system (the same on Windows) keep the bytes reproducible.
 fn package(parts: &[(&str, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
-    let stored = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Stored)
-        .last_modified_time(zip::DateTime::default())
-        .system(zip::System::Unix);
-    let deflated = stored
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(1));
+    let stored = super::zip_options(CompressionMethod::Stored);
+    let deflated = super::zip_options(CompressionMethod::Deflated);
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     zip.start_file("mimetype", stored)?;
     zip.write_all(MIMETYPE.as_bytes())?;

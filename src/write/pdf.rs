@@ -516,13 +516,21 @@ fn table(out: &mut String, t: &Table) {
                 .collect()
         })
         .collect();
-    let covered_at = |r: usize, col: usize| {
-        t.rows[r]
-            .cells
-            .iter()
-            .zip(&starts[r])
-            .any(|(c, &at)| at == col && c.covered)
-    };
+    // Each row's covered cells by their grid column (most rows have none).
+    let covered: Vec<Vec<usize>> = t
+        .rows
+        .iter()
+        .zip(&starts)
+        .map(|(row, at)| {
+            row.cells
+                .iter()
+                .zip(at)
+                .filter(|(c, _)| c.covered)
+                .map(|(_, &at)| at)
+                .collect()
+        })
+        .collect();
+    let covered_at = |r: usize, col: usize| covered[r].contains(&col);
     let last_header = header_rows;
     for (r, row) in t.rows.iter().enumerate() {
         if r == 0 && header_rows > 0 {
