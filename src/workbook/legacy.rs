@@ -72,12 +72,13 @@ pub fn detect(text: &str) -> Option<Legacy> {
 /// fixes; otherwise the encoding is guessed with [`detect`]. Returns the NFC text and
 /// the encoding only when the text changes.
 pub fn repair(text: &str, font_name: Option<&str>) -> Option<(String, Legacy)> {
-    // Every legacy code is a Latin-1 letter or sign: without one, nothing to repair.
-    let legacy_chars = text.chars().any(|c| ('\u{A1}'..='\u{FF}').contains(&c));
-    if has_unicode_vietnamese(text) || (font_name.is_none() && !legacy_chars) {
+    // Every legacy code is a Latin-1 letter or sign: without one, only a legacy font
+    // (an upper-case one draws ASCII as capitals) has anything to repair.
+    let font = font_name.and_then(encoding_of_font);
+    if (font.is_none() && !has_code(text)) || has_unicode_vietnamese(text) {
         return None;
     }
-    if let Some(encoding) = font_name.and_then(encoding_of_font) {
+    if let Some(encoding) = font {
         let fixed = decode(text, encoding);
         if fixed != text && !breaks_words(text, encoding) {
             return Some((fixed, encoding));
@@ -208,6 +209,13 @@ fn tables() -> &'static Tables {
 /// Whether `c` may be a legacy code: every TCVN3 code and VNI mark or letter is one.
 fn is_code(c: char) -> bool {
     ('\u{A1}'..='\u{FF}').contains(&c)
+}
+
+/// Whether `text` has a char that may be a legacy code, U+00A1..=U+00FF: in UTF-8,
+/// 0xC2 0xA1..=0xBF or 0xC3 followed by anything.
+fn has_code(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(0xC2, 0xC3, bytes).any(|i| bytes[i] == 0xC3 || bytes.get(i + 1).is_some_and(|&b| b >= 0xA1))
 }
 
 fn map_chars(text: &str, encoding: Legacy) -> String {
@@ -669,6 +677,25 @@ mod tests {
         ] {
             assert_eq!(detect(text), None, "{text}");
             assert_eq!(repair(text, None), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn codes_are_found_by_their_bytes() {
+        for text in [
+            "",
+            "Ba Thanh",
+            "Ba Thành",
+            "Thôn Đông",
+            "Ba Thµnh",
+            "chaøo",
+            "a\u{A0}b",
+            "¡",
+            "ÿ",
+            "Ā",
+            "ộ",
+        ] {
+            assert_eq!(has_code(text), text.chars().any(is_code), "{text:?}");
         }
     }
 

@@ -445,11 +445,8 @@ fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
 
 /// Refuse a package whose parts declare more than the limits once inflated. The zip
 /// reader stops a part at its declared size, so a part that lies fails there.
-fn check_package(file: &str, bytes: &[u8]) -> Result<()> {
+fn check_package(file: &str, zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<()> {
     use limits::{MAX_PACKAGE_BYTES, MAX_PART_BYTES};
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(()); // calamine says what is wrong with it
-    };
     let mut total = 0u64;
     for i in 0..zip.len() {
         let Ok(part) = zip.by_index_raw(i) else { continue };
@@ -502,8 +499,14 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     let mut budget = limits::MAX_BOOK_CELLS;
     let mut unread: Vec<(String, Diagnostic)> = Vec::new();
     let mut xls = None;
+    // A package is opened once for the checks and the layout pass (calamine opens
+    // its own); one that does not open is left to calamine, which says what is wrong.
+    let mut package = None;
     if format != Format::Xls {
-        check_package(file, &bytes)?;
+        package = zip::ZipArchive::new(Cursor::new(&bytes[..])).ok();
+        if let Some(zip) = &mut package {
+            check_package(file, zip)?;
+        }
     } else {
         let scan = xls_extent::read(&bytes, limits::MAX_PART_BYTES);
         let mut left_out = Vec::new();
@@ -516,8 +519,11 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         xls = Some((scan, left_out));
     }
     let broken = |e: &dyn std::fmt::Display| broken(file, e);
+    let scan = match (format, &mut package) {
+        (Format::Xlsx, Some(zip)) => xlsx_layout::read(zip),
+        _ => xlsx_layout::Scan::default(),
+    };
     let (layouts, mut bytes) = if format == Format::Xlsx {
-        let scan = xlsx_layout::read(&bytes);
         if let Some(l) = scan.layouts.iter().find(|l| l.bad_ref.is_some()) {
             return Err(Diagnostic::error(
                 file,
@@ -529,13 +535,22 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             )
             .kind(Kind::Corrupt));
         }
-        let bytes = if scan.patches.is_empty() {
-            bytes
-        } else {
-            repack(&bytes, &scan.patches).map_err(|e| broken(&in_words(&e)))?
+        // The parts the pass inflated go to calamine stored, so that it reads each
+        // part of the package once; a package that cannot be rebuilt is read as it
+        // is, unless it needs its fixes.
+        let repacked = match &mut package {
+            Some(zip) if !scan.parts.is_empty() => Some(repack(zip, bytes.len(), &scan.parts)),
+            _ => None,
+        };
+        drop(package);
+        let bytes = match repacked {
+            Some(Ok(repacked)) => repacked,
+            Some(Err(e)) if scan.patched => return Err(broken(&in_words(&e))),
+            _ => bytes,
         };
         (scan.layouts, bytes)
     } else {
+        drop(package);
         (Vec::new(), bytes)
     };
     let content = (format == Format::Ods)
@@ -611,7 +626,9 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             .as_deref()
             .and_then(|c| ods_layout::without(c, left_out))
             .ok_or_else(|| broken(&"content.xml"))?;
-        bytes = repack(&bytes, &[("content.xml".to_string(), patched)]).map_err(|e| broken(&in_words(&e)))?;
+        let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).map_err(|e| broken(&in_words(&e)))?;
+        bytes = repack(&mut zip, bytes.len(), &[("content.xml".to_string(), patched)])
+            .map_err(|e| broken(&in_words(&e)))?;
     }
     let cursor = Cursor::new(bytes);
     let mut checked = Vec::new();
@@ -690,10 +707,14 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
 
 /// The package with the parts named in `patches` replaced (stored, uncompressed)
 /// and every other part copied as it is.
-fn repack(bytes: &[u8], patches: &[(String, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
+fn repack(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    size: usize,
+    patches: &[(String, Vec<u8>)],
+) -> zip::result::ZipResult<Vec<u8>> {
     use std::io::Write;
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
+    let patched: usize = patches.iter().map(|(_, p)| p.len()).sum();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(size + patched)));
     for i in 0..zip.len() {
         let part = zip.by_index_raw(i)?;
         let name = part.name()?.to_string();
@@ -1296,7 +1317,7 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
                     encoding,
                 ));
                 Cow::Owned(decoded)
-            } else if tidied.contains(['\u{D0}', '\u{F0}']) {
+            } else if has_eth(&tidied) {
                 Cow::Owned(tidied.replace('\u{D0}', "Đ").replace('\u{F0}', "đ"))
             } else {
                 tidied
@@ -1308,6 +1329,12 @@ fn repair_texts(book: &mut Workbook, checked: &[Vec<bool>]) {
             }
         }
     }
+}
+
+/// Whether `text` has an "Ð" or "ð" (U+00D0, U+00F0: 0xC3 0x90, 0xC3 0xB0 in UTF-8).
+fn has_eth(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(0xC3, bytes).any(|i| matches!(bytes.get(i + 1), Some(0x90 | 0xB0)))
 }
 
 /// A sheet or defined name: NFC, control characters and line breaks as spaces,

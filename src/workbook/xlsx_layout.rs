@@ -34,50 +34,81 @@ pub enum Problem {
     NoCachedValue,
 }
 
-/// What the pass over an .xlsx found: each worksheet's layout, and the parts to
-/// replace before calamine reads the package (none for a sound file).
+/// What the pass over an .xlsx found: each worksheet's layout, and the parts it
+/// inflated, as calamine is to read them (a part that needed a fix is fixed here).
+/// The package calamine reads holds these parts stored, so that it does not inflate
+/// them a second time.
 #[derive(Debug, Default)]
 pub struct Scan {
     pub layouts: Vec<Layout>,
-    pub patches: Vec<(String, Vec<u8>)>,
+    pub parts: Vec<(String, Vec<u8>)>,
+    /// Whether some part of `parts` differs from the file's: the package must then
+    /// be rebuilt for calamine to read it right.
+    pub patched: bool,
 }
+
+/// Inflated parts kept for calamine in all: past it, a part is left deflated in the
+/// package (calamine inflates it again) rather than held in memory whole.
+const MAX_KEPT_BYTES: usize = 64 << 20;
 
 /// Layouts of every worksheet; an unreadable part just yields no layout (calamine
 /// reports broken files with a better message).
-pub fn read(bytes: &[u8]) -> Scan {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Scan::default();
-    };
-    let mut xml = Vec::new();
-    let mut text = |name| {
-        if part(&mut zip, name, &mut xml) {
-            String::from_utf8(std::mem::take(&mut xml)).unwrap_or_default()
-        } else {
-            String::new()
+pub fn read(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Scan {
+    let mut scan = Scan::default();
+    let mut kept = 0;
+    let mut keep = |scan: &mut Scan, name: &str, xml: Vec<u8>| {
+        if kept + xml.len() <= MAX_KEPT_BYTES {
+            kept += xml.len();
+            scan.parts.push((name.to_string(), xml));
         }
     };
-    let workbook = text("xl/workbook.xml");
-    let targets = relationships(&text("xl/_rels/workbook.xml.rels"));
-    let mut scan = Scan::default();
+    let mut xml = Vec::new();
+    let workbook = part(zip, "xl/workbook.xml", &mut xml).then(|| std::mem::take(&mut xml));
+    let rels = part(zip, "xl/_rels/workbook.xml.rels", &mut xml).then(|| std::mem::take(&mut xml));
+    let sheets = sheets(text(&workbook));
+    let targets = relationships(text(&rels));
+    for (name, bytes) in [("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", rels)] {
+        if let Some(bytes) = bytes {
+            keep(&mut scan, name, bytes);
+        }
+    }
     // How many shared strings there are, as the part declares it: calamine reserves
     // room for that many before it reads one, so a count the part cannot hold (at
     // least five bytes a string, "<si/>") is dropped from it.
     let mut strings = 0;
-    if let Some((head, size)) = head(&mut zip, "xl/sharedStrings.xml", &mut xml) {
+    const SHARED: &str = "xl/sharedStrings.xml";
+    let size = |zip: &mut zip::ZipArchive<_>| zip.by_index_raw(zip.index_for_name(SHARED)?).ok().map(|f| f.size());
+    let whole = size(zip).is_some_and(|s| s <= MAX_KEPT_BYTES as u64) && part(zip, SHARED, &mut xml);
+    let found = if whole {
+        let size = xml.len() as u64;
+        Some((&xml[..xml.len().min(4096)], size))
+    } else {
+        head(zip, SHARED, &mut xml)
+    };
+    if let Some((head, size)) = found {
         let room = usize::try_from(size / 5).unwrap_or(usize::MAX);
         strings = room;
+        let mut fix = None;
         if let Some((declared, range)) = unique_count(head) {
             if declared <= room {
                 strings = declared;
-            } else if part(&mut zip, "xl/sharedStrings.xml", &mut xml) {
+            } else {
+                fix = Some(range);
+            }
+        }
+        if let Some(range) = fix {
+            if whole || part(zip, SHARED, &mut xml) {
                 let mut fixed = std::mem::take(&mut xml);
                 strings = shared_strings(&fixed);
                 fixed.drain(range);
-                scan.patches.push(("xl/sharedStrings.xml".to_string(), fixed));
+                scan.patched = true;
+                scan.parts.push((SHARED.to_string(), fixed));
             }
+        } else if whole {
+            keep(&mut scan, SHARED, std::mem::take(&mut xml));
         }
     }
-    for (name, rid) in sheets(&workbook) {
+    for (name, rid) in sheets {
         let Some((_, target)) = targets.iter().find(|(id, _)| *id == rid) else {
             continue;
         };
@@ -85,7 +116,7 @@ pub fn read(bytes: &[u8]) -> Scan {
             Some(abs) => abs.to_string(),
             None => format!("xl/{target}"),
         };
-        if !part(&mut zip, &path, &mut xml) {
+        if !part(zip, &path, &mut xml) {
             continue;
         }
         let mut layout = layout(name, &xml, strings);
@@ -97,7 +128,10 @@ pub fn read(bytes: &[u8]) -> Scan {
                 at = range.end;
             }
             fixed.extend_from_slice(&xml[at..]);
-            scan.patches.push((path, fixed));
+            scan.patched = true;
+            scan.parts.push((path, fixed));
+        } else if !scan.parts.iter().any(|(p, _)| *p == path) {
+            keep(&mut scan, &path, std::mem::take(&mut xml));
         }
         scan.layouts.push(layout);
     }
@@ -171,6 +205,10 @@ fn attrs<const N: usize>(e: &quick_xml::events::BytesStart, names: [&[u8]; N]) -
         }
     }
     values
+}
+
+fn text(bytes: &Option<Vec<u8>>) -> &str {
+    std::str::from_utf8(bytes.as_deref().unwrap_or_default()).unwrap_or_default()
 }
 
 fn sheets(xml: &str) -> Vec<(String, String)> {

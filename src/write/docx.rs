@@ -314,6 +314,56 @@ impl Styles {
     }
 }
 
+/// An attribute's value as the part holds it: a number as `Display` writes it, or
+/// one of our own names (never text that needs escaping), written without `fmt`.
+trait AttrValue {
+    fn put(&self, out: &mut Vec<u8>);
+}
+
+impl<T: AttrValue + ?Sized> AttrValue for &T {
+    fn put(&self, out: &mut Vec<u8>) {
+        (**self).put(out)
+    }
+}
+
+impl AttrValue for str {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+}
+
+impl AttrValue for String {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+}
+
+macro_rules! attr_number {
+    ($($t:ty),*) => {$(
+        impl AttrValue for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                #[allow(unused_comparisons)]
+                if *self < 0 {
+                    out.push(b'-');
+                }
+                let mut n = (*self as i128).unsigned_abs();
+                let mut digits = [0u8; 40];
+                let mut at = digits.len();
+                loop {
+                    at -= 1;
+                    digits[at] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                out.extend_from_slice(&digits[at..]);
+            }
+        }
+    )*};
+}
+attr_number!(u8, i32, u32, usize);
+
 /// A WordprocessingML part being written. Writing to a `Vec` cannot fail.
 struct Xml {
     out: Vec<u8>,
@@ -330,27 +380,31 @@ impl Xml {
         self.out.extend_from_slice(s.as_bytes());
     }
 
-    /// `name="value"` for a number.
-    fn attr(&mut self, name: &str, value: impl std::fmt::Display) {
-        let _ = write!(self.out, " {name}=\"{value}\"");
+    /// `name="value"` for a number or one of our own names.
+    fn attr(&mut self, name: &str, value: impl AttrValue) {
+        self.out.push(b' ');
+        self.push(name);
+        self.out.extend_from_slice(b"=\"");
+        value.put(&mut self.out);
+        self.out.push(b'"');
     }
 
     /// Character data, escaped; characters XML cannot hold left out.
     fn text(&mut self, text: &str) {
         let text = xml_text(text);
+        let bytes = text.as_bytes();
         let mut from = 0;
-        for (i, b) in text.bytes().enumerate() {
-            let escaped: &[u8] = match b {
+        for i in memchr::memchr3_iter(b'&', b'<', b'>', bytes) {
+            let escaped: &[u8] = match bytes[i] {
                 b'&' => b"&amp;",
                 b'<' => b"&lt;",
-                b'>' => b"&gt;",
-                _ => continue,
+                _ => b"&gt;",
             };
-            self.out.extend_from_slice(&text.as_bytes()[from..i]);
+            self.out.extend_from_slice(&bytes[from..i]);
             self.out.extend_from_slice(escaped);
             from = i + 1;
         }
-        self.out.extend_from_slice(&text.as_bytes()[from..]);
+        self.out.extend_from_slice(&bytes[from..]);
     }
 
     fn fonts(&mut self, font: &str) {

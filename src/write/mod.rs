@@ -102,7 +102,11 @@ fn xml_char(c: char) -> bool {
 /// Text without the characters XML 1.0 forbids; the readers already drop them, this
 /// keeps a file well-formed whatever reaches a writer.
 fn xml_text(text: &str) -> Cow<'_, str> {
-    if text.chars().all(xml_char) {
+    // Without a control byte or 0xEF (the lead byte of U+F000..=U+FFFF), by its bytes.
+    let plain = text
+        .bytes()
+        .all(|b| (b >= 0x20 && b != 0xEF) || matches!(b, b'\t' | b'\n' | b'\r'));
+    if plain || text.chars().all(xml_char) {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(text.chars().filter(|&c| xml_char(c)).collect())
