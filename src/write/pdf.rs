@@ -294,7 +294,7 @@ fn markup(doc: &Document) -> String {
     });
     out.push_str(" [");
     for p in &doc.page_header {
-        paragraph(&mut out, p, Place::Header);
+        paragraph(&mut out, p, Place::Header, None);
     }
     out.push_str("] })\n");
     out.push_str("#set text(font: ");
@@ -329,7 +329,7 @@ fn markup(doc: &Document) -> String {
                         out.push_str("#pagebreak(weak: true)\n");
                     }
                     space(&mut out, after.max(s.space_before), true);
-                    paragraph(&mut out, p, Place::Body);
+                    paragraph(&mut out, p, Place::Body, Some(doc.font_size));
                     after = s.space_after.max(0);
                 }
                 Block::Table(t) => {
@@ -359,7 +359,9 @@ enum Place {
 
 /// One paragraph as a block of its own: its size, weight and slant, indents,
 /// alignment, the line under it, and whether it stays with the next block.
-fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
+/// `size` is the text size already set around it (half-points), if known: the
+/// paragraph sets its own only when it differs.
+fn paragraph(out: &mut String, p: &Paragraph, place: Place, size: Option<u32>) {
     let s: &ParaStyle = &p.style;
     let empty = p
         .inlines
@@ -371,7 +373,7 @@ fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
         // paragraph alone, in a scope of its own (a block around each paragraph of
         // each cell is layout work that changes nothing on the page).
         out.push_str("#[");
-        inlines(out, p);
+        inlines(out, p, size);
         out.push_str("]\n");
         return;
     }
@@ -403,7 +405,7 @@ fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
         // An empty paragraph is one line high, as in Word.
         let _ = write!(out, "#v({}pt)", line_height(s.size));
     } else {
-        inlines(out, p);
+        inlines(out, p, size);
     }
     if s.rule_below {
         out.push(']');
@@ -415,16 +417,24 @@ fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
 }
 
 /// A paragraph's text, as a Typst `par` (only a `par` takes a first-line indent).
-fn inlines(out: &mut String, p: &Paragraph) {
+/// Every `set` rule and function call here is repeated for each of the ~500
+/// paragraphs of a report, most of them in table cells: only what differs from
+/// the text around it is set.
+fn inlines(out: &mut String, p: &Paragraph, size: Option<u32>) {
     let s = &p.style;
-    let _ = write!(out, "#set text(size: {}pt", f64::from(s.size) / 2.0);
+    let mut set = Vec::new();
+    if size != Some(s.size) {
+        set.push(format!("size: {}pt", f64::from(s.size) / 2.0));
+    }
     if s.bold {
-        out.push_str(", weight: \"bold\"");
+        set.push("weight: \"bold\"".to_string());
     }
     if s.italic {
-        out.push_str(", style: \"italic\"");
+        set.push("style: \"italic\"".to_string());
     }
-    out.push_str(");");
+    if !set.is_empty() {
+        let _ = write!(out, "#set text({});", set.join(", "));
+    }
     let align = match s.align {
         Align::Left | Align::Justify => "left",
         Align::Center => "center",
@@ -445,6 +455,13 @@ fn inlines(out: &mut String, p: &Paragraph) {
                 }
                 let bold = *bold && !s.bold;
                 let italic = *italic && !s.italic;
+                if !bold && !italic {
+                    // A string in markup is text in the paragraph's style.
+                    out.push('#');
+                    string(out, text);
+                    out.push(';');
+                    continue;
+                }
                 out.push_str("#text(");
                 if bold {
                     out.push_str("weight: \"bold\", ");
@@ -481,6 +498,18 @@ fn table(out: &mut String, t: &Table) {
         }
     }
     let has_runs = kept_with_next.iter().any(|&k| k);
+    // The size most of the table's paragraphs have, set once for the whole table.
+    let mut sizes: Vec<(u32, usize)> = Vec::new();
+    for p in t.rows.iter().flat_map(|r| &r.cells).flat_map(|c| &c.paragraphs) {
+        match sizes.iter_mut().find(|(size, _)| *size == p.style.size) {
+            Some((_, n)) => *n += 1,
+            None => sizes.push((p.style.size, 1)),
+        }
+    }
+    let size = sizes.iter().rev().max_by_key(|(_, n)| *n).map(|&(size, _)| size);
+    if let Some(size) = size {
+        let _ = write!(out, "#[#set text(size: {}pt);", f64::from(size) / 2.0);
+    }
     out.push_str("#align(center)[#table(columns: (");
     for &w in &t.columns {
         out.push_str(&pt(w.max(0)));
@@ -569,7 +598,7 @@ fn table(out: &mut String, t: &Table) {
                     out.push_str(&pt(p.style.space_before));
                     out.push(')');
                 }
-                paragraph(out, p, Place::Cell);
+                paragraph(out, p, Place::Cell, size);
                 if p.style.space_after > 0 {
                     out.push_str("#v(");
                     out.push_str(&pt(p.style.space_after));
@@ -600,5 +629,9 @@ fn table(out: &mut String, t: &Table) {
             out.push_str("),\n");
         }
     }
-    out.push_str(")]\n");
+    out.push_str(")]");
+    if size.is_some() {
+        out.push(']');
+    }
+    out.push('\n');
 }
