@@ -443,12 +443,18 @@ fn inlines(out: &mut String, p: &Paragraph, size: Option<u32>) {
         Align::Center => "center",
         Align::Right => "right",
     };
-    let _ = write!(out, "#set align({align});#par(justify: {}", s.align == Align::Justify);
-    if s.first_line > 0 {
-        let _ = write!(out, ", first-line-indent: (amount: {}, all: true)", pt(s.first_line));
-    } else if s.first_line < 0 {
-        let _ = write!(out, ", hanging-indent: {}", pt(-s.first_line));
+    // Not justified unless asked: the document's `set par`.
+    let _ = write!(out, "#set align({align});#par(");
+    let mut args = Vec::new();
+    if s.align == Align::Justify {
+        args.push("justify: true".to_string());
     }
+    if s.first_line > 0 {
+        args.push(format!("first-line-indent: (amount: {}, all: true)", pt(s.first_line)));
+    } else if s.first_line < 0 {
+        args.push(format!("hanging-indent: {}", pt(-s.first_line)));
+    }
+    out.push_str(&args.join(", "));
     out.push_str(")[");
     for inline in &p.inlines {
         match inline {
@@ -607,21 +613,25 @@ fn table(out: &mut String, t: &Table) {
             while r + span < limit && covered_at(r + span, at) {
                 span += 1;
             }
-            out.push_str("table.cell(");
+            // A cell with nothing of its own (the table's vertical centring) is
+            // plain content: no call to evaluate.
+            let mut args = Vec::new();
             if c.col_span > 1 {
-                let _ = write!(out, "colspan: {}, ", c.col_span);
+                args.push(format!("colspan: {}", c.col_span));
             }
             if span > 1 {
-                let _ = write!(out, "rowspan: {span}, ");
+                args.push(format!("rowspan: {span}"));
             }
             if (t.rows_keep_together && !whole(r)) || r < header_rows {
-                out.push_str("breakable: false, ");
+                args.push("breakable: false".into());
             }
-            out.push_str(match c.v_align {
-                VAlign::Top => "align: top",
-                VAlign::Center => "align: horizon",
-            });
-            out.push_str(")[");
+            if c.v_align == VAlign::Top {
+                args.push("align: top".into());
+            }
+            if !args.is_empty() {
+                let _ = write!(out, "table.cell({})", args.join(", "));
+            }
+            out.push('[');
             if c.paragraphs.is_empty() {
                 let _ = write!(out, "#v({}pt)", line_height(26));
             }
@@ -813,9 +823,9 @@ mod tests {
         };
         let mut out = String::new();
         super::table(&mut out, &table);
-        let rows: Vec<&str> = out.split("table.cell(").skip(1).collect();
-        assert_eq!(rows.len(), 6, "{out}");
-        for (i, cell) in rows.iter().enumerate() {
+        let cells: Vec<&str> = out.split("],\n").collect();
+        assert_eq!(cells.len(), 7, "six cells and the table's end: {out}");
+        for (i, cell) in cells[..6].iter().enumerate() {
             assert_eq!(cell.contains("breakable: false"), i / 2 == 1, "cell {i}: {cell}");
         }
     }
