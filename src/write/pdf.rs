@@ -444,7 +444,7 @@ fn inlines(out: &mut String, p: &Paragraph, size: Option<u32>) {
         Align::Right => "right",
     };
     // Not justified unless asked: the document's `set par`.
-    let _ = write!(out, "#set align({align});#par(");
+    let _ = write!(out, "#set align({align});#par");
     let mut args = Vec::new();
     if s.align == Align::Justify {
         args.push("justify: true".to_string());
@@ -454,8 +454,10 @@ fn inlines(out: &mut String, p: &Paragraph, size: Option<u32>) {
     } else if s.first_line < 0 {
         args.push(format!("hanging-indent: {}", pt(-s.first_line)));
     }
-    out.push_str(&args.join(", "));
-    out.push_str(")[");
+    if !args.is_empty() {
+        let _ = write!(out, "({})", args.join(", "));
+    }
+    out.push('[');
     for inline in &p.inlines {
         match inline {
             Inline::Text { text, bold, italic } => {
