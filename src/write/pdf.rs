@@ -97,6 +97,8 @@ fn failure_text(step: &str, message: &str) -> Diagnostic {
 struct Fonts {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
+    /// The family's regular, bold, italic and bold italic, to measure text with.
+    styles: Vec<typst::text::FontInstance>,
     /// The family every text is set in.
     family: &'static str,
 }
@@ -177,9 +179,18 @@ static FONTS: LazyLock<Fonts> = LazyLock::new(|| {
     };
     // Liberation Serif stays as the fallback for a letter Times New Roman lacks.
     fonts.extend(liberation);
+    let styles = fonts
+        .iter()
+        .take(4)
+        .map(|f| {
+            f.clone()
+                .instantiate(f.info().variant, typst::layout::Abs::pt(12.0), &Default::default())
+        })
+        .collect();
     Fonts {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
         fonts,
+        styles,
         family,
     }
 });
@@ -712,9 +723,12 @@ fn at_most_lines(p: &Paragraph, width: f64, max: usize) -> bool {
         let Inline::Text { text, bold, italic } = inline else {
             return false;
         };
-        let font = FONTS.fonts[usize::from(*bold || s.bold) + 2 * usize::from(*italic || s.italic)].clone();
-        let variant = font.info().variant;
-        let font = font.instantiate(variant, typst::layout::Abs::pt(size), &Default::default());
+        let Some(font) = FONTS
+            .styles
+            .get(usize::from(*bold || s.bold) + 2 * usize::from(*italic || s.italic))
+        else {
+            return false;
+        };
         let face = font.ttf();
         for c in super::xml_text(text).chars() {
             let Some(advance) = face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g)) else {
