@@ -16,6 +16,11 @@
 //! `profile::floor::calamine_read` and `profile::floor::deflate` (the floor).
 //! `BAOCAO_PROFILE_RUNS=n` changes the count; `BAOCAO_PROFILE_ODT=0` leaves the .odt
 //! out (CI's guard, `.ci/instructions.sh`).
+//!
+//! `BAOCAO_PROFILE_PDF=1`: instead, the 18 communes of `samples/huyen-ba-to` to PDF
+//! in-process, in turn, `runs` rounds (the first loads the fonts), for the stages of
+//! the PDF (`write::pdf::markup`, `typst::compile`, `typst_pdf::pdf`) under perf or
+//! callgrind.
 
 #[path = "../benches/common/floor.rs"]
 mod floor;
@@ -36,6 +41,10 @@ fn main() {
     let runs: usize = env("BAOCAO_PROFILE_RUNS").and_then(|n| n.parse().ok()).unwrap_or(20);
     let odt = env("BAOCAO_PROFILE_ODT").as_deref() != Some("0");
     let pack = Pack::builtin().expect("the built-in pack");
+    if env("BAOCAO_PROFILE_PDF").as_deref() == Some("1") {
+        pdf(&pack, runs);
+        return;
+    }
     let bytes = sample::workbook_bytes(&sample::ba_thanh());
     let mut parts = Vec::new();
     for _ in 0..runs {
@@ -50,5 +59,21 @@ fn main() {
         }
         black_box(floor::calamine_read(bytes.clone()));
         black_box(floor::deflate(&parts));
+    }
+}
+
+fn pdf(pack: &Pack, runs: usize) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/huyen-ba-to");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+    paths.sort();
+    let docs: Vec<_> = paths
+        .iter()
+        .filter_map(|p| baocao::report::from_file(pack, p).ok())
+        .filter_map(|r| r.document().cloned())
+        .collect();
+    for _ in 0..runs {
+        for doc in &docs {
+            black_box(baocao::write::pdf::to_bytes(doc).unwrap());
+        }
     }
 }

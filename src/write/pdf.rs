@@ -97,6 +97,8 @@ fn failure_text(step: &str, message: &str) -> Diagnostic {
 struct Fonts {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
+    /// The family's regular, bold, italic and bold italic, to measure text with.
+    styles: Vec<typst::text::FontInstance>,
     /// The family every text is set in.
     family: &'static str,
 }
@@ -177,9 +179,18 @@ static FONTS: LazyLock<Fonts> = LazyLock::new(|| {
     };
     // Liberation Serif stays as the fallback for a letter Times New Roman lacks.
     fonts.extend(liberation);
+    let styles = fonts
+        .iter()
+        .take(4)
+        .map(|f| {
+            f.clone()
+                .instantiate(f.info().variant, typst::layout::Abs::pt(12.0), &Default::default())
+        })
+        .collect();
     Fonts {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
         fonts,
+        styles,
         family,
     }
 });
@@ -294,7 +305,7 @@ fn markup(doc: &Document) -> String {
     });
     out.push_str(" [");
     for p in &doc.page_header {
-        paragraph(&mut out, p, Place::Header);
+        paragraph(&mut out, p, Place::Header, None);
     }
     out.push_str("] })\n");
     out.push_str("#set text(font: ");
@@ -329,7 +340,7 @@ fn markup(doc: &Document) -> String {
                         out.push_str("#pagebreak(weak: true)\n");
                     }
                     space(&mut out, after.max(s.space_before), true);
-                    paragraph(&mut out, p, Place::Body);
+                    paragraph(&mut out, p, Place::Body, Some(doc.font_size));
                     after = s.space_after.max(0);
                 }
                 Block::Table(t) => {
@@ -359,19 +370,18 @@ enum Place {
 
 /// One paragraph as a block of its own: its size, weight and slant, indents,
 /// alignment, the line under it, and whether it stays with the next block.
-fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
+/// `size` is the text size already set around it (half-points), if known: the
+/// paragraph sets its own only when it differs.
+fn paragraph(out: &mut String, p: &Paragraph, place: Place, size: Option<u32>) {
     let s: &ParaStyle = &p.style;
-    let empty = p
-        .inlines
-        .iter()
-        .all(|i| matches!(i, Inline::Text { text, .. } if text.is_empty()));
+    let empty = is_empty(p);
     let flows = place == Place::Body && (s.keep_next || matches!(s.role, Role::Heading(_)));
     if !flows && s.indent_left <= 0 && s.indent_right <= 0 && !s.rule_below && !empty {
         // Nothing to keep with the next block, no indents, no line under: the
         // paragraph alone, in a scope of its own (a block around each paragraph of
         // each cell is layout work that changes nothing on the page).
         out.push_str("#[");
-        inlines(out, p);
+        inlines(out, p, size);
         out.push_str("]\n");
         return;
     }
@@ -403,7 +413,7 @@ fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
         // An empty paragraph is one line high, as in Word.
         let _ = write!(out, "#v({}pt)", line_height(s.size));
     } else {
-        inlines(out, p);
+        inlines(out, p, size);
     }
     if s.rule_below {
         out.push(']');
@@ -414,29 +424,51 @@ fn paragraph(out: &mut String, p: &Paragraph, place: Place) {
     out.push_str("]\n");
 }
 
+fn is_empty(p: &Paragraph) -> bool {
+    p.inlines
+        .iter()
+        .all(|i| matches!(i, Inline::Text { text, .. } if text.is_empty()))
+}
+
 /// A paragraph's text, as a Typst `par` (only a `par` takes a first-line indent).
-fn inlines(out: &mut String, p: &Paragraph) {
+/// Every `set` rule and function call here is repeated for each of the ~500
+/// paragraphs of a report, most of them in table cells: only what differs from
+/// the text around it is set.
+fn inlines(out: &mut String, p: &Paragraph, size: Option<u32>) {
     let s = &p.style;
-    let _ = write!(out, "#set text(size: {}pt", f64::from(s.size) / 2.0);
+    let mut set = Vec::new();
+    if size != Some(s.size) {
+        set.push(format!("size: {}pt", f64::from(s.size) / 2.0));
+    }
     if s.bold {
-        out.push_str(", weight: \"bold\"");
+        set.push("weight: \"bold\"".to_string());
     }
     if s.italic {
-        out.push_str(", style: \"italic\"");
+        set.push("style: \"italic\"".to_string());
     }
-    out.push_str(");");
+    if !set.is_empty() {
+        let _ = write!(out, "#set text({});", set.join(", "));
+    }
     let align = match s.align {
         Align::Left | Align::Justify => "left",
         Align::Center => "center",
         Align::Right => "right",
     };
-    let _ = write!(out, "#set align({align});#par(justify: {}", s.align == Align::Justify);
-    if s.first_line > 0 {
-        let _ = write!(out, ", first-line-indent: (amount: {}, all: true)", pt(s.first_line));
-    } else if s.first_line < 0 {
-        let _ = write!(out, ", hanging-indent: {}", pt(-s.first_line));
+    // Not justified unless asked: the document's `set par`.
+    let _ = write!(out, "#set align({align});#par");
+    let mut args = Vec::new();
+    if s.align == Align::Justify {
+        args.push("justify: true".to_string());
     }
-    out.push_str(")[");
+    if s.first_line > 0 {
+        args.push(format!("first-line-indent: (amount: {}, all: true)", pt(s.first_line)));
+    } else if s.first_line < 0 {
+        args.push(format!("hanging-indent: {}", pt(-s.first_line)));
+    }
+    if !args.is_empty() {
+        let _ = write!(out, "({})", args.join(", "));
+    }
+    out.push('[');
     for inline in &p.inlines {
         match inline {
             Inline::Text { text, bold, italic } => {
@@ -445,6 +477,13 @@ fn inlines(out: &mut String, p: &Paragraph) {
                 }
                 let bold = *bold && !s.bold;
                 let italic = *italic && !s.italic;
+                if !bold && !italic {
+                    // A string in markup is text in the paragraph's style.
+                    out.push('#');
+                    string(out, text);
+                    out.push(';');
+                    continue;
+                }
                 out.push_str("#text(");
                 if bold {
                     out.push_str("weight: \"bold\", ");
@@ -481,6 +520,18 @@ fn table(out: &mut String, t: &Table) {
         }
     }
     let has_runs = kept_with_next.iter().any(|&k| k);
+    // The size most of the table's paragraphs have, set once for the whole table.
+    let mut sizes: Vec<(u32, usize)> = Vec::new();
+    for p in t.rows.iter().flat_map(|r| &r.cells).flat_map(|c| &c.paragraphs) {
+        match sizes.iter_mut().find(|(size, _)| *size == p.style.size) {
+            Some((_, n)) => *n += 1,
+            None => sizes.push((p.style.size, 1)),
+        }
+    }
+    let size = sizes.iter().rev().max_by_key(|(_, n)| *n).map(|&(size, _)| size);
+    if let Some(size) = size {
+        let _ = write!(out, "#[#set text(size: {}pt);", f64::from(size) / 2.0);
+    }
     out.push_str("#align(center)[#table(columns: (");
     for &w in &t.columns {
         out.push_str(&pt(w.max(0)));
@@ -531,6 +582,36 @@ fn table(out: &mut String, t: &Table) {
         })
         .collect();
     let covered_at = |r: usize, col: usize| covered[r].contains(&col);
+    // Rows that cannot split anyway: no spans across rows, one paragraph of at most
+    // three lines in each cell (Typst keeps two or three lines together, as it
+    // keeps widows and orphans off a page), or an empty one no higher than a line of
+    // text beside it. Marking such a row unbreakable changes nothing on the page but
+    // costs a second layout of each of its cells.
+    let whole = |r: usize| {
+        let row = &t.rows[r];
+        if r < header_rows
+            || kept_with_next[r]
+            || (r > 0 && kept_with_next[r - 1])
+            || !covered[r].is_empty()
+            || covered.get(r + 1).is_some_and(|c| !c.is_empty())
+        {
+            return false;
+        }
+        let (mut text, mut blank) = (0, 0);
+        for (c, &at) in row.cells.iter().zip(&starts[r]) {
+            let columns = t.columns.iter().skip(at).take(c.col_span.max(1) as usize);
+            let width = columns.map(|&w| f64::from(w.max(0))).sum::<f64>() - 2.0 * f64::from(t.cell_padding.max(0));
+            match c.paragraphs.as_slice() {
+                [] => blank = blank.max(26),
+                [p] if is_empty(p) && p.style.space_before <= 0 && p.style.space_after <= 0 => {
+                    blank = blank.max(p.style.size)
+                }
+                [p] if at_most_lines(p, width / 20.0, 3) => text = text.max(p.style.size),
+                _ => return false,
+            }
+        }
+        text > 0 && blank <= text
+    };
     let last_header = header_rows;
     for (r, row) in t.rows.iter().enumerate() {
         if r == 0 && header_rows > 0 {
@@ -545,21 +626,25 @@ fn table(out: &mut String, t: &Table) {
             while r + span < limit && covered_at(r + span, at) {
                 span += 1;
             }
-            out.push_str("table.cell(");
+            // A cell with nothing of its own (the table's vertical centring) is
+            // plain content: no call to evaluate.
+            let mut args = Vec::new();
             if c.col_span > 1 {
-                let _ = write!(out, "colspan: {}, ", c.col_span);
+                args.push(format!("colspan: {}", c.col_span));
             }
             if span > 1 {
-                let _ = write!(out, "rowspan: {span}, ");
+                args.push(format!("rowspan: {span}"));
             }
-            if t.rows_keep_together || r < header_rows {
-                out.push_str("breakable: false, ");
+            if (t.rows_keep_together && !whole(r)) || r < header_rows {
+                args.push("breakable: false".into());
             }
-            out.push_str(match c.v_align {
-                VAlign::Top => "align: top",
-                VAlign::Center => "align: horizon",
-            });
-            out.push_str(")[");
+            if c.v_align == VAlign::Top {
+                args.push("align: top".into());
+            }
+            if !args.is_empty() {
+                let _ = write!(out, "table.cell({})", args.join(", "));
+            }
+            out.push('[');
             if c.paragraphs.is_empty() {
                 let _ = write!(out, "#v({}pt)", line_height(26));
             }
@@ -569,7 +654,7 @@ fn table(out: &mut String, t: &Table) {
                     out.push_str(&pt(p.style.space_before));
                     out.push(')');
                 }
-                paragraph(out, p, Place::Cell);
+                paragraph(out, p, Place::Cell, size);
                 if p.style.space_after > 0 {
                     out.push_str("#v(");
                     out.push_str(&pt(p.style.space_after));
@@ -600,5 +685,164 @@ fn table(out: &mut String, t: &Table) {
             out.push_str("),\n");
         }
     }
-    out.push_str(")]\n");
+    out.push_str(")]");
+    if size.is_some() {
+        out.push(']');
+    }
+    out.push('\n');
+}
+
+/// Whether a paragraph takes at most `max` lines `width` points wide. Counted on an
+/// upper bound of its text: each word as wide as its letters' advances (no
+/// kerning, no ligatures) and 3 % more, broken only at spaces, greedily as Typst
+/// breaks it; Typst, breaking at more places and kerning, never needs more lines.
+/// False for what it cannot tell: an empty paragraph, a line break, a letter the
+/// font lacks, a word wider than the line.
+fn at_most_lines(p: &Paragraph, width: f64, max: usize) -> bool {
+    let s = &p.style;
+    let width = width - f64::from(s.indent_left.max(0) + s.indent_right.max(0) + s.first_line.abs()) / 20.0;
+    let size = f64::from(s.size) / 2.0;
+    let (mut lines, mut line, mut word, mut space) = (1, 0.0, 0.0, 0.0);
+    let mut empty = true;
+    // Ends the word before a space or the end: on this line, or first on the next.
+    let place = |word: f64, space: f64, line: &mut f64, lines: &mut usize| {
+        if word > width {
+            return false;
+        }
+        if *line > 0.0 && *line + space + word > width {
+            *lines += 1;
+            *line = word;
+        } else if *line > 0.0 {
+            *line += space + word;
+        } else {
+            *line = word;
+        }
+        true
+    };
+    for inline in &p.inlines {
+        let Inline::Text { text, bold, italic } = inline else {
+            return false;
+        };
+        let Some(font) = FONTS
+            .styles
+            .get(usize::from(*bold || s.bold) + 2 * usize::from(*italic || s.italic))
+        else {
+            return false;
+        };
+        let face = font.ttf();
+        for c in super::xml_text(text).chars() {
+            let Some(advance) = face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g)) else {
+                return false;
+            };
+            let advance = f64::from(advance) / font.units_per_em() * size * 1.03;
+            if c == ' ' {
+                if word > 0.0 {
+                    if !place(word, space, &mut line, &mut lines) {
+                        return false;
+                    }
+                    word = 0.0;
+                    space = 0.0;
+                }
+                space += advance;
+            } else {
+                word += advance;
+                empty = false;
+            }
+        }
+    }
+    if word > 0.0 && !place(word, space, &mut line, &mut lines) {
+        return false;
+    }
+    !empty && lines <= max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{Cell, Row};
+
+    fn paragraph(text: &str, size: u32) -> Paragraph {
+        let style = ParaStyle {
+            size,
+            ..ParaStyle::default()
+        };
+        Paragraph::new(style, vec![Inline::plain(text)])
+    }
+
+    /// The lines Typst lays `text` out in, `width` points wide, as the report sets text.
+    fn typst_lines(text: &str, size: u32, width: f64) -> usize {
+        let mut markup = String::new();
+        let _ = write!(
+            markup,
+            "#set page(width: auto, height: auto, margin: 0pt)\n#set text(font: \"{}\", size: {}pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em)\n#set par(leading: 0pt, linebreaks: \"simple\")\n#block(width: {width}pt)[#",
+            FONTS.family,
+            f64::from(size) / 2.0
+        );
+        string(&mut markup, text);
+        markup.push(']');
+        let world = World {
+            main: Source::detached(markup),
+        };
+        let doc = typst::compile::<PagedDocument>(&world).output.unwrap();
+        let height = doc.pages()[0].frame.height().to_pt();
+        (height / line_height(size)).round() as usize
+    }
+
+    /// A row said to take at most three lines never takes more in Typst: its cells
+    /// can be left breakable (they move to the next page whole).
+    #[test]
+    fn counted_lines_are_never_fewer_than_typst_lays_out() {
+        let words = "Tuyến đường trục thôn Làng Mâm nối với đường liên xã, bê tông xi măng \
+                     mặt rộng 3,0 m; hoàn thành và đưa vào sử dụng (Quyết định số 1.234/QĐ-UBND).";
+        let words: Vec<&str> = words.split(' ').collect();
+        let mut said = 0;
+        for n in 1..=words.len() {
+            let text = words[..n].join(" ");
+            for width in [40.0, 72.5, 110.0, 177.4] {
+                for size in [24, 26] {
+                    if at_most_lines(&paragraph(&text, size), width, 3) {
+                        said += 1;
+                        let lines = typst_lines(&text, size, width);
+                        assert!(lines <= 3, "{text:?} at {width} pt: {lines} lines in Typst");
+                    }
+                }
+            }
+        }
+        assert!(said > 40, "the bound says yes to short texts ({said})");
+        assert!(
+            typst_lines(&words.join(" "), 26, 72.5) > 3,
+            "the count of Typst's lines counts"
+        );
+        assert!(!at_most_lines(&paragraph(&words.join(" "), 26), 72.5, 3));
+        assert!(!at_most_lines(&paragraph("", 26), 100.0, 3), "an empty paragraph");
+    }
+
+    /// Rows of short cells are not marked unbreakable (they cannot split anyway); a
+    /// row with a long text still is.
+    #[test]
+    fn only_rows_that_could_split_are_unbreakable() {
+        let long = "Đường giao thông nông thôn được cứng hóa, đảm bảo ô tô đi lại thuận tiện quanh năm, \
+                    có hệ thống thoát nước, biển báo và chiếu sáng ở những nơi cần thiết.";
+        let row = |texts: [&str; 2]| Row {
+            cells: texts.iter().map(|t| Cell::new(vec![paragraph(t, 24)])).collect(),
+        };
+        let table = Table {
+            columns: vec![1440, 2880],
+            rows: vec![row(["1", "Làng Mâm"]), row(["2", long]), row(["3", "Làng Rêu"])],
+            header_rows: 0,
+            borders: true,
+            auto_width: false,
+            cell_padding: 108,
+            cell_padding_vertical: 20,
+            rows_keep_together: true,
+            keep_with_next_rows: Vec::new(),
+        };
+        let mut out = String::new();
+        super::table(&mut out, &table);
+        let cells: Vec<&str> = out.split("],\n").collect();
+        assert_eq!(cells.len(), 7, "six cells and the table's end: {out}");
+        for (i, cell) in cells[..6].iter().enumerate() {
+            assert_eq!(cell.contains("breakable: false"), i / 2 == 1, "cell {i}: {cell}");
+        }
+    }
 }
