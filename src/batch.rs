@@ -423,9 +423,9 @@ struct Pending {
     stem: String,
     identity: String,
     temps: Vec<Temp>,
-    /// What the district summary keeps of this commune, as compact JSON text: a
-    /// tenth of the memory of a JSON tree, so a batch's memory stays flat.
-    kept: Option<String>,
+    /// What the district summary keeps of this commune, deflated JSON text: so that a
+    /// batch's memory stays flat.
+    kept: Option<report::Kept>,
 }
 
 /// A report's file waiting for its final name.
@@ -552,7 +552,7 @@ struct Commit<'a> {
     names: Names,
     items: Vec<Item>,
     /// What each commune in the summary kept, with its sub-folder.
-    kept: Vec<(String, String)>,
+    kept: Vec<(String, report::Kept)>,
     /// PDFs to make, from the .docx kept as temporary files: (item, source, name).
     pdf_jobs: Vec<(usize, tempfile::TempPath, String)>,
 }
@@ -827,7 +827,7 @@ pub fn run_with(
                         .map(|(_, m)| m.clone())
                         .collect()
                 };
-                let own: Vec<String> = kept
+                let own: Vec<report::Kept> = kept
                     .iter()
                     .filter(|(f, _)| top_folder(f) == *folder)
                     .map(|(_, k)| k.clone())
@@ -860,7 +860,7 @@ pub fn run_with(
         let table_spec = spec.and_then(|s| s.bang.as_ref());
         // The table needs the communes again once the summary has taken them.
         let for_table = table_spec.map(|_| kept.clone());
-        let kept: Vec<String> = kept.into_iter().map(|(_, k)| k).collect();
+        let kept: Vec<report::Kept> = kept.into_iter().map(|(_, k)| k).collect();
         match write_summary(pack, kept, &all(&absent), &all(&duplicates), "", options, &mut taken) {
             Ok(w) => {
                 notes.extend(w.notes.iter().cloned());
@@ -1020,7 +1020,7 @@ fn top_folder(folder: &str) -> String {
 /// (`taken`) with the group's name, when the pack's `ten_tep` does not use `nhom`.
 fn write_summary(
     pack: &Pack,
-    kept: Vec<String>,
+    kept: Vec<report::Kept>,
     absent: &[report::Missing],
     duplicates: &[report::Missing],
     nhom: &str,
@@ -1065,14 +1065,14 @@ struct Written {
 fn write_table(
     spec: &crate::summary_table::TableSpec,
     sort_key: &str,
-    kept: &[(String, String)],
+    kept: &[(String, report::Kept)],
     written: &Written,
     options: &Options,
 ) -> Result<String, Diagnostic> {
     let mut communes: Vec<(String, String, serde_json::Value)> = kept
         .iter()
-        .filter_map(|(folder, text)| {
-            let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        .filter_map(|(folder, kept)| {
+            let value: serde_json::Value = serde_json::from_str(&kept.json()).ok()?;
             let key = sort_key
                 .split('.')
                 .try_fold(&value, |v, k| v.get(k))
