@@ -3,7 +3,7 @@
 //! Raw HTML, code and links are kept as literal text: the body markup can only
 //! express what a report is made of.
 
-use super::{Align, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Row, Table};
+use super::{Align, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Row, Rows, Table, PACK_ROWS};
 use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 
 /// Marks a paragraph that stands for a structured table handed over by a template
@@ -53,11 +53,20 @@ struct Builder {
     table: Option<TableBuilder>,
 }
 
+#[derive(Default)]
 struct TableBuilder {
     alignments: Vec<Alignment>,
+    /// The rows read and not yet packed, each a list of cells' inlines.
     rows: Vec<Vec<Vec<Inline>>>,
+    /// The rows before `rows`, packed once the table has many (a row a cell's
+    /// inlines in a paragraph).
+    packed: Option<Rows>,
     in_head: bool,
     head_rows: usize,
+    /// The most cells of a row, and each column's longest text in characters (at
+    /// least 4, at most 60).
+    columns: usize,
+    widths: Vec<i32>,
 }
 
 impl Builder {
@@ -97,9 +106,7 @@ impl Builder {
             Tag::Table(alignments) => {
                 self.table = Some(TableBuilder {
                     alignments,
-                    rows: Vec::new(),
-                    in_head: false,
-                    head_rows: 0,
+                    ..TableBuilder::default()
                 })
             }
             Tag::TableHead => {
@@ -110,6 +117,9 @@ impl Builder {
             }
             Tag::TableRow => {
                 if let Some(t) = self.table.as_mut() {
+                    if t.rows.len() > PACK_ROWS {
+                        t.pack();
+                    }
                     t.rows.push(Vec::new());
                 }
             }
@@ -146,7 +156,7 @@ impl Builder {
             TagEnd::TableHead => {
                 if let Some(t) = self.table.as_mut() {
                     t.in_head = false;
-                    t.head_rows = t.rows.len();
+                    t.head_rows = t.rows.len() + t.packed.as_ref().map_or(0, Rows::len);
                 }
             }
             TagEnd::Table => {
@@ -215,61 +225,99 @@ impl Builder {
 }
 
 impl TableBuilder {
-    fn finish(self) -> Table {
-        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+    /// Count a row's cells and text in the table's columns.
+    fn measure(&mut self, row: &[Vec<Inline>]) {
+        self.columns = self.columns.max(row.len());
+        if self.widths.len() < row.len() {
+            self.widths.resize(row.len(), 4);
+        }
+        for (i, cell) in row.iter().enumerate() {
+            let len = super::inline_text(cell).chars().count() as i32;
+            self.widths[i] = self.widths[i].max(len.min(60));
+        }
+    }
+
+    /// Move the rows read so far into the packed ones.
+    fn pack(&mut self) {
+        let rows = std::mem::take(&mut self.rows);
+        for row in &rows {
+            self.measure(row);
+        }
+        let cells = |row: Vec<Vec<Inline>>| Row {
+            cells: row
+                .into_iter()
+                .map(|inlines| Cell::new(vec![Paragraph::new(ParaStyle::default(), inlines)]))
+                .collect(),
+        };
+        let packed = self.packed.get_or_insert_with(|| Rows::packed(std::iter::empty()));
+        for row in rows {
+            packed.push(cells(row));
+        }
+    }
+
+    fn finish(mut self) -> Table {
+        let rows = std::mem::take(&mut self.rows);
+        for row in &rows {
+            self.measure(row);
+        }
+        let columns = self.columns;
         // Wide tables (a commune × criteria matrix) get a smaller font to fit the page.
         let size = match columns {
             0..=8 => 26,
             9..=15 => 22,
             _ => 18,
         };
-        let mut widths = vec![4; columns];
-        for row in &self.rows {
-            for (i, cell) in row.iter().enumerate() {
-                let len = super::inline_text(cell).chars().count() as i32;
-                widths[i] = widths[i].max(len.min(60));
+        let packed = self.packed.take();
+        let count = rows.len() + packed.as_ref().map_or(0, Rows::len);
+        let packed_rows = packed.iter().flat_map(Rows::iter).map(|row| {
+            row.into_owned()
+                .cells
+                .into_iter()
+                .map(|c| c.paragraphs.into_iter().next().map(|p| p.inlines).unwrap_or_default())
+                .collect::<Vec<_>>()
+        });
+        let built = packed_rows.chain(rows).enumerate().map(|(r, cells)| {
+            let header = r < self.head_rows;
+            let mut out: Vec<Cell> = cells
+                .into_iter()
+                .enumerate()
+                .map(|(c, inlines)| {
+                    let align = if header {
+                        Align::Center
+                    } else {
+                        match self.alignments.get(c) {
+                            Some(Alignment::Center) => Align::Center,
+                            Some(Alignment::Right) => Align::Right,
+                            _ => Align::Left,
+                        }
+                    };
+                    let style = ParaStyle {
+                        align,
+                        size,
+                        bold: header,
+                        ..ParaStyle::default()
+                    };
+                    Cell::new(vec![Paragraph::new(style, inlines)])
+                })
+                .collect();
+            while out.len() < columns {
+                out.push(Cell::new(vec![Paragraph::new(
+                    ParaStyle {
+                        size,
+                        ..ParaStyle::default()
+                    },
+                    vec![],
+                )]));
             }
-        }
-        let rows = self
-            .rows
-            .into_iter()
-            .enumerate()
-            .map(|(r, cells)| {
-                let header = r < self.head_rows;
-                let mut out: Vec<Cell> = cells
-                    .into_iter()
-                    .enumerate()
-                    .map(|(c, inlines)| {
-                        let align = if header {
-                            Align::Center
-                        } else {
-                            match self.alignments.get(c) {
-                                Some(Alignment::Center) => Align::Center,
-                                Some(Alignment::Right) => Align::Right,
-                                _ => Align::Left,
-                            }
-                        };
-                        let style = ParaStyle {
-                            align,
-                            size,
-                            bold: header,
-                            ..ParaStyle::default()
-                        };
-                        Cell::new(vec![Paragraph::new(style, inlines)])
-                    })
-                    .collect();
-                while out.len() < columns {
-                    out.push(Cell::new(vec![Paragraph::new(
-                        ParaStyle {
-                            size,
-                            ..ParaStyle::default()
-                        },
-                        vec![],
-                    )]));
-                }
-                Row { cells: out }
-            })
-            .collect();
+            Row { cells: out }
+        });
+        let rows = if count > PACK_ROWS {
+            Rows::packed(built)
+        } else {
+            built.collect()
+        };
+        let mut widths = std::mem::take(&mut self.widths);
+        widths.resize(columns, 4);
         Table {
             columns: widths.into_iter().map(|w| w * 100).collect(),
             rows,

@@ -16,6 +16,7 @@
 use super::{package_error, xml_text, OutputFormat};
 use crate::doc::{Align, Block, Document, Inline, PageSetup, ParaStyle, Paragraph, Role, Section, Table, VAlign};
 use crate::error::Result;
+use std::borrow::Cow;
 use std::io::{Cursor, Write};
 use zip::CompressionMethod;
 
@@ -58,6 +59,9 @@ const CUSTOM: (&str, &str) = (
 );
 
 /// The .docx bytes of a document. Same document, same bytes.
+///
+/// The body goes into its zip entry as it is written, a piece at a time, so that a
+/// summary of 10,000 communes never holds its whole document.xml (tens of MB) at once.
 pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
     let mut styles = Styles::default();
     let mut header = Xml::new(&format!("{DECLARATION}<w:hdr {W_NS} {R_NS}>"));
@@ -73,35 +77,57 @@ pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
         // The first page has a header of its own, empty.
         headers.push(format!("{DECLARATION}<w:hdr {W_NS} {R_NS}><w:p/></w:hdr>").into_bytes());
     }
+    let header_names: Vec<String> = (1..=headers.len()).map(|i| format!("word/header{i}.xml")).collect();
+    let mut parts: Vec<(&str, &str)> = vec![DOCUMENT, STYLES, SETTINGS, FONT_TABLE];
+    parts.extend(header_names.iter().map(|name| (name.as_str(), HEADER_TYPE)));
+    parts.extend([CORE, APP, CUSTOM]);
+    package(doc, &parts, &mut styles, headers).map_err(|e| package_error(OutputFormat::Docx, e))
+}
 
-    let mut body = Xml::new(&format!("{DECLARATION}<w:document {W_NS} {R_NS}><w:body>"));
-    body.sections(doc, &mut styles);
-    body.push("</w:body></w:document>");
-
+/// The zip, deflated, with a fixed timestamp and the same "made by" system everywhere
+/// (the zip crate writes the one it runs on), so that the bytes are reproducible. The
+/// parts in `parts`' order; the body streamed, then the styles it used.
+fn package(
+    doc: &Document,
+    parts: &[(&str, &str)],
+    styles: &mut Styles,
+    headers: Vec<Vec<u8>>,
+) -> zip::result::ZipResult<Vec<u8>> {
     let built = docx_rs_parts();
-
-    let mut parts: Vec<(String, &str, Vec<u8>)> = vec![
-        (DOCUMENT.0.into(), DOCUMENT.1, body.out),
-        (STYLES.0.into(), STYLES.1, styles.part(doc)),
-        (SETTINGS.0.into(), SETTINGS.1, settings().into_bytes()),
-        (FONT_TABLE.0.into(), FONT_TABLE.1, built.font_table.clone()),
-    ];
-    for (i, h) in headers.into_iter().enumerate() {
-        parts.push((format!("word/header{}.xml", i + 1), HEADER_TYPE, h));
+    let options = super::zip_options(CompressionMethod::Deflated);
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in [
+        ("[Content_Types].xml", Cow::Owned(content_types(parts))),
+        ("_rels/.rels", Cow::Borrowed(built.rels.as_slice())),
+        (
+            "word/_rels/document.xml.rels",
+            Cow::Owned(document_relationships(parts.iter().map(|(name, _)| *name))),
+        ),
+    ] {
+        zip.start_file(name, options)?;
+        zip.write_all(&bytes)?;
     }
-    parts.push((CORE.0.into(), CORE.1, core_properties(doc)));
-    parts.push((APP.0.into(), APP.1, built.app.clone()));
-    parts.push((CUSTOM.0.into(), CUSTOM.1, built.custom.clone()));
-    let content_types = content_types(&parts);
-    let document_rels = document_relationships(parts.iter().map(|(name, _, _)| name.as_str()));
-
-    let mut all: Vec<(&str, &[u8])> = vec![
-        ("[Content_Types].xml", &content_types),
-        ("_rels/.rels", &built.rels),
-        ("word/_rels/document.xml.rels", &document_rels),
-    ];
-    all.extend(parts.iter().map(|(name, _, bytes)| (name.as_str(), bytes.as_slice())));
-    package(&all).map_err(|e| package_error(OutputFormat::Docx, e))
+    let mut headers = headers.into_iter();
+    for (name, _) in parts {
+        zip.start_file(*name, options)?;
+        let bytes: Cow<[u8]> = match *name {
+            n if n == DOCUMENT.0 => {
+                let mut body = Xml::new(&format!("{DECLARATION}<w:document {W_NS} {R_NS}><w:body>"));
+                body.sections(doc, styles, &mut zip)?;
+                body.push("</w:body></w:document>");
+                Cow::Owned(body.out)
+            }
+            n if n == STYLES.0 => Cow::Owned(styles.part(doc)),
+            n if n == SETTINGS.0 => Cow::Owned(settings().into_bytes()),
+            n if n == FONT_TABLE.0 => Cow::Borrowed(&built.font_table),
+            n if n == CORE.0 => Cow::Owned(core_properties(doc)),
+            n if n == APP.0 => Cow::Borrowed(&built.app),
+            n if n == CUSTOM.0 => Cow::Borrowed(&built.custom),
+            _ => Cow::Owned(headers.next().unwrap_or_default()),
+        };
+        zip.write_all(&bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
 }
 
 /// docx-rs's parts that are valid as it writes them; the same for every document, so
@@ -126,19 +152,7 @@ fn docx_rs_parts() -> &'static DocxRsParts {
     })
 }
 
-/// The zip, deflated, with a fixed timestamp and the same "made by" system everywhere
-/// (the zip crate writes the one it runs on), so that the bytes are reproducible.
-fn package(parts: &[(&str, &[u8])]) -> zip::result::ZipResult<Vec<u8>> {
-    let options = super::zip_options(CompressionMethod::Deflated);
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, bytes) in parts {
-        zip.start_file(*name, options)?;
-        zip.write_all(bytes)?;
-    }
-    Ok(zip.finish()?.into_inner())
-}
-
-fn content_types(parts: &[(String, &str, Vec<u8>)]) -> Vec<u8> {
+fn content_types(parts: &[(&str, &str)]) -> Vec<u8> {
     let mut out = format!(
         concat!(
             "{}",
@@ -148,7 +162,7 @@ fn content_types(parts: &[(String, &str, Vec<u8>)]) -> Vec<u8> {
         ),
         DECLARATION, RELS
     );
-    for (name, kind, _) in parts {
+    for (name, kind) in parts {
         out.push_str(&format!(r#"<Override PartName="/{name}" ContentType="{kind}"/>"#));
     }
     out.push_str("</Types>");
@@ -314,6 +328,15 @@ impl Styles {
     }
 }
 
+/// The body goes to its zip entry `SPILL` bytes at a time, once `AHEAD` more are
+/// written. The zip crate's deflater (zlib-rs at level 1) makes the same bytes as from
+/// the whole body at once only if it never runs short of input: each call reads up to
+/// 64 KB ahead of where it is and compresses until 64 KB of output wait (ten million
+/// bytes of input at the densest, 258 bytes in 13 bits). A body shorter than both,
+/// every commune's report, goes in one piece as before.
+const AHEAD: usize = 10_600_000;
+const SPILL: usize = 1 << 20;
+
 /// A WordprocessingML part being written. Writing to a `Vec` cannot fail.
 struct Xml {
     out: Vec<u8>,
@@ -373,16 +396,34 @@ impl Xml {
         self.push("/>");
     }
 
+    /// Hand what is written so far to `sink` once it is large, keeping `AHEAD` of it.
+    fn spill(&mut self, sink: &mut impl Write) -> std::io::Result<()> {
+        if self.out.len() < AHEAD + SPILL {
+            return Ok(());
+        }
+        let mut taken = 0;
+        while self.out.len() - taken > AHEAD {
+            match sink.write(&self.out[taken..])? {
+                0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                n => taken += n,
+            }
+        }
+        self.out.drain(..taken);
+        Ok(())
+    }
+
     /// Every section's blocks, each section ended by its properties (the last one's
-    /// at the end of the body, the others' in an empty paragraph).
-    fn sections(&mut self, doc: &Document, styles: &mut Styles) {
+    /// at the end of the body, the others' in an empty paragraph); what is written
+    /// goes to `sink` as it grows (what is left at the end stays in `out`).
+    fn sections(&mut self, doc: &Document, styles: &mut Styles, sink: &mut impl Write) -> std::io::Result<()> {
         let last = doc.sections.len().saturating_sub(1);
         for (i, section) in doc.sections.iter().enumerate() {
             for block in &section.blocks {
                 match block {
                     Block::Paragraph(p) => self.paragraph(styles, p),
-                    Block::Table(t) => self.table(styles, t),
+                    Block::Table(t) => self.table(styles, t, sink)?,
                 }
+                self.spill(sink)?;
             }
             if i < last {
                 self.push("<w:p><w:pPr>");
@@ -395,6 +436,7 @@ impl Xml {
         if doc.sections.is_empty() {
             self.section_properties(&Section::default(), doc, true);
         }
+        Ok(())
     }
 
     /// A section's properties. The first names the page headers; the others
@@ -491,7 +533,7 @@ impl Xml {
         self.push("</w:p>");
     }
 
-    fn table(&mut self, styles: &mut Styles, t: &Table) {
+    fn table(&mut self, styles: &mut Styles, t: &Table, sink: &mut impl Write) -> std::io::Result<()> {
         let width: i32 = t.columns.iter().sum();
         let pad = t.cell_padding.max(0);
         self.push("<w:tbl><w:tblPr><w:tblW");
@@ -573,8 +615,10 @@ impl Xml {
                 self.push("</w:tc>");
             }
             self.push("</w:tr>");
+            self.spill(sink)?;
         }
         self.push("</w:tbl>");
+        Ok(())
     }
 }
 
@@ -652,7 +696,7 @@ mod tests {
                 Row {
                     cells: vec![Cell::covered(2), Cell::new(vec![])],
                 },
-            ],
+            ].into(),
             header_rows: 1,
             borders: true,
             ..Table::default()

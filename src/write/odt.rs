@@ -708,7 +708,7 @@ fn table(x: &mut Xml, styles: &mut Styles, t: &Table, master: Option<&'static st
         if r == 0 && header > 0 {
             x.open("table:table-header-rows", []);
         }
-        table_row(x, styles, t, r, row);
+        table_row(x, styles, t, r, &row);
         if r + 1 == header {
             x.close("table:table-header-rows");
         }
