@@ -696,7 +696,8 @@ mod tests {
                 Row {
                     cells: vec![Cell::covered(2), Cell::new(vec![])],
                 },
-            ].into(),
+            ]
+            .into(),
             header_rows: 1,
             borders: true,
             ..Table::default()
