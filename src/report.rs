@@ -692,7 +692,8 @@ pub fn summary(
 #[derive(Default)]
 struct Shared {
     /// Keyed by their JSON text: two values alike in the template (1 and 1.0) are
-    /// not the same text, and stay apart.
+    /// not the same text, and stay apart. (A map's entries come in the order of
+    /// serde_json's map, which is the order of the kept text: `keep` wrote it from one.)
     made: std::collections::HashMap<String, minijinja::Value>,
 }
 
@@ -1022,6 +1023,59 @@ pub fn slug(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The summary's shared values print as minijinja's own values of the same text:
+    /// as text, as JSON and entry by entry; 1 and 1.0 held in one run stay apart.
+    #[test]
+    fn shared_values_are_the_values_of_the_kept_text() {
+        // As `keep` writes it: serde_json's text of a serde_json map.
+        let texts = ["Ba Tơ", "Ba Vì"].map(|name| {
+            serde_json::json!({
+                "tt": {"ten_xa": name, "nam": 2024, "dien_tich": if name == "Ba Tơ" { serde_json::json!(1.0) } else { serde_json::json!(1) }, "lech": -2},
+                "tieu_chi": [{"stt": "1", "danh_gia": "Đạt", "_loai": "muc"}, {"stt": "I", "danh_gia": null, "_loai": "nhom"}],
+                "x": [[1, 2.5], [true]],
+            })
+            .to_string()
+        });
+        let env = minijinja::Environment::new();
+        let show = |v: &minijinja::Value| {
+            env.render_str(
+                "{{ v }}|{% for k, x in v | items %}{{ k }}={{ x }};{% endfor %}{{ v.tt.dien_tich }}",
+                minijinja::context! { v },
+            )
+            .unwrap()
+        };
+        let mut shared = Shared::default();
+        for text in &texts {
+            let want: minijinja::Value = serde_json::from_str(text).unwrap();
+            let got = shared.value(&serde_json::from_str(text).unwrap());
+            assert_eq!(show(&got), show(&want));
+        }
+        assert_eq!(
+            shared
+                .value(&serde_json::json!({"a": 1.0}))
+                .get_attr("a")
+                .unwrap()
+                .to_string(),
+            "1.0"
+        );
+        assert_eq!(
+            shared
+                .value(&serde_json::json!({"a": 1}))
+                .get_attr("a")
+                .unwrap()
+                .to_string(),
+            "1"
+        );
+    }
+
+    #[test]
+    fn kept_text_reads_back() {
+        let text = r#"{"tt":{"ten_xa":"Ba Thành"},"_tep":"Ba Thành.xlsx"}"#;
+        let kept = Kept::new(text);
+        assert_eq!(kept.json(), text);
+        assert!(kept.0.len() < text.len() + 8);
+    }
 
     #[test]
     fn kept_paths_go_through_tables_row_by_row() {

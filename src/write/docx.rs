@@ -783,6 +783,48 @@ mod tests {
         }
     }
 
+    /// A body past `AHEAD + SPILL` goes to its zip entry a megabyte at a time; the
+    /// package is the same bytes as its parts zipped whole, each in one write (as
+    /// every .docx was before).
+    #[test]
+    fn a_long_body_streamed_is_zipped_as_if_whole() {
+        let mut doc = sample();
+        let row = |i: usize| Row {
+            cells: (0..12)
+                .map(|c| {
+                    let mark = if (i * 7 + c) % 3 == 0 { "x" } else { "" };
+                    Cell::new(vec![Paragraph::new(ParaStyle::default(), vec![Inline::plain(mark)])])
+                })
+                .collect(),
+        };
+        doc.sections[0].blocks.push(Block::Table(Table {
+            columns: vec![500; 12],
+            rows: crate::doc::Rows::packed((0..9000).map(row)),
+            ..Table::default()
+        }));
+        let docx = to_bytes(&doc).unwrap();
+        assert!(part(&docx, "word/document.xml").len() > AHEAD + SPILL);
+
+        let mut parts = zip::ZipArchive::new(Cursor::new(&docx)).unwrap();
+        let mut whole = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..parts.len() {
+            let mut part = parts.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            part.read_to_end(&mut bytes).unwrap();
+            whole
+                .start_file(
+                    part.name().unwrap().to_string(),
+                    crate::write::zip_options(CompressionMethod::Deflated),
+                )
+                .unwrap();
+            whole.write_all(&bytes).unwrap();
+        }
+        assert!(
+            whole.finish().unwrap().into_inner() == docx,
+            "the streamed body zips otherwise"
+        );
+    }
+
     #[test]
     fn same_document_same_bytes() {
         assert_eq!(to_bytes(&sample()).unwrap(), to_bytes(&sample()).unwrap());
