@@ -328,15 +328,6 @@ impl Styles {
     }
 }
 
-/// The body goes to its zip entry `SPILL` bytes at a time, once `AHEAD` more are
-/// written. The zip crate's deflater (zlib-rs at level 1) makes the same bytes as from
-/// the whole body at once only if it never runs short of input: each call reads up to
-/// 64 KB ahead of where it is and compresses until 64 KB of output wait (ten million
-/// bytes of input at the densest, 258 bytes in 13 bits). A body shorter than both,
-/// every commune's report, goes in one piece as before.
-const AHEAD: usize = 10_600_000;
-const SPILL: usize = 1 << 20;
-
 /// A WordprocessingML part being written. Writing to a `Vec` cannot fail.
 struct Xml {
     out: Vec<u8>,
@@ -396,20 +387,8 @@ impl Xml {
         self.push("/>");
     }
 
-    /// Hand what is written so far to `sink` once it is large, keeping `AHEAD` of it.
     fn spill(&mut self, sink: &mut impl Write) -> std::io::Result<()> {
-        if self.out.len() < AHEAD + SPILL {
-            return Ok(());
-        }
-        let mut taken = 0;
-        while self.out.len() - taken > AHEAD {
-            match sink.write(&self.out[taken..])? {
-                0 => return Err(std::io::ErrorKind::WriteZero.into()),
-                n => taken += n,
-            }
-        }
-        self.out.drain(..taken);
-        Ok(())
+        super::spill(&mut self.out, sink)
     }
 
     /// Every section's blocks, each section ended by its properties (the last one's
@@ -663,6 +642,7 @@ fn core_properties(doc: &Document) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::doc::{Cell, Row};
+    use crate::write::{AHEAD, SPILL};
     use std::io::Read;
 
     fn sample() -> Document {

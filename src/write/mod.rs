@@ -84,6 +84,33 @@ pub(crate) fn zip_options(method: zip::CompressionMethod) -> zip::write::SimpleF
     }
 }
 
+/// A long part (a summary of thousands of communes) goes to its zip entry `SPILL`
+/// bytes at a time once `AHEAD` more are written, not held whole. The zip crate's
+/// deflater (zlib-rs at level 1) makes the same bytes as from the whole part at once
+/// only if it never runs short of input: each call reads up to 64 KB ahead of where it
+/// is and compresses until 64 KB of output wait (ten million bytes of input at the
+/// densest, 258 bytes in 13 bits). A part shorter than both, every commune's report,
+/// goes in one piece as before.
+pub(crate) const AHEAD: usize = 10_600_000;
+pub(crate) const SPILL: usize = 1 << 20;
+
+/// Hand what is written of a part so far to `sink` once it is long, keeping `AHEAD`
+/// of it back.
+pub(crate) fn spill(out: &mut Vec<u8>, sink: &mut impl Write) -> std::io::Result<()> {
+    if out.len() < AHEAD + SPILL {
+        return Ok(());
+    }
+    let mut taken = 0;
+    while out.len() - taken > AHEAD {
+        match sink.write(&out[taken..])? {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            n => taken += n,
+        }
+    }
+    out.drain(..taken);
+    Ok(())
+}
+
 fn package_error(format: OutputFormat, e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::error(
         "",
