@@ -98,6 +98,10 @@ pub(crate) const SPILL: usize = 1 << 20;
 /// of it back.
 pub(crate) fn spill(out: &mut Vec<u8>, sink: &mut impl Write) -> std::io::Result<()> {
     if out.len() < AHEAD + SPILL {
+        // Grown once to what it will hold, not doubled past it (8 MB copied to 16).
+        if out.len() > SPILL && out.capacity() < AHEAD + 2 * SPILL {
+            out.reserve_exact(AHEAD + 2 * SPILL - out.len());
+        }
         return Ok(());
     }
     let mut taken = 0;
