@@ -772,7 +772,7 @@ mod tests {
         let row = |i: usize| Row {
             cells: (0..12)
                 .map(|c| {
-                    let mark = if (i * 7 + c) % 3 == 0 { "x" } else { "" };
+                    let mark = if (i * 7 + c).is_multiple_of(3) { "x" } else { "" };
                     Cell::new(vec![Paragraph::new(ParaStyle::default(), vec![Inline::plain(mark)])])
                 })
                 .collect(),

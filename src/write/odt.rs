@@ -859,7 +859,7 @@ mod tests {
         let row = |i: usize| Row {
             cells: (0..12)
                 .map(|c| {
-                    let bold = (i + c) % 5 == 0;
+                    let bold = (i + c).is_multiple_of(5);
                     let text = format!("{i} {}", "đạt ".repeat(40 + c));
                     let style = ParaStyle {
                         bold,
