@@ -1569,16 +1569,11 @@ impl Marks {
         for block in blocks {
             match block {
                 Block::Paragraph(p) => self.swap(p),
-                Block::Table(t) => {
-                    for p in t
-                        .rows
-                        .iter_mut()
-                        .flat_map(|r| &mut r.cells)
-                        .flat_map(|c| &mut c.paragraphs)
-                    {
+                Block::Table(t) => t.rows.for_each_mut(|row| {
+                    for p in row.cells.iter_mut().flat_map(|c| &mut c.paragraphs) {
                         self.swap(p);
                     }
-                }
+                }),
             }
         }
     }

@@ -447,14 +447,11 @@ fn body_blocks(body: Body, width: Twips) -> Vec<Block> {
                 styled(BODY, inlines)
             }
             BodyBlock::Table(mut table) => {
-                for p in table
-                    .rows
-                    .iter_mut()
-                    .flat_map(|r| &mut r.cells)
-                    .flat_map(|c| &mut c.paragraphs)
-                {
-                    bind_units(&mut p.inlines);
-                }
+                table.rows.for_each_mut(|row| {
+                    for p in row.cells.iter_mut().flat_map(|c| &mut c.paragraphs) {
+                        bind_units(&mut p.inlines);
+                    }
+                });
                 table_rules(&mut table);
                 if std::mem::take(&mut break_next) {
                     out.push(Block::Paragraph(Paragraph::new(
@@ -825,7 +822,7 @@ fn table_rules(table: &mut Table) {
     }
     table.cell_padding_vertical = CELL_PADDING_VERTICAL;
     for (i, row) in table.rows.iter().enumerate().skip(table.header_rows) {
-        if i + 1 < table.rows.len() && is_group_row(row) && !table.keep_with_next_rows.contains(&i) {
+        if i + 1 < table.rows.len() && is_group_row(&row) && !table.keep_with_next_rows.contains(&i) {
             table.keep_with_next_rows.push(i);
         }
     }

@@ -363,7 +363,7 @@ pub fn from_sheet(
     Ok(SheetTable {
         table: Table {
             columns,
-            rows: out_rows,
+            rows: out_rows.into(),
             header_rows,
             borders: true,
             ..Table::default()

@@ -83,7 +83,7 @@ fn appendix_table() -> Table {
     }
     Table {
         columns: vec![700, 5000, 2000, 2000],
-        rows,
+        rows: rows.into(),
         header_rows: 2,
         ..Table::default()
     }
@@ -484,7 +484,8 @@ fn odd_documents_still_give_well_formed_packages() {
         columns: vec![],
         rows: vec![Row {
             cells: vec![cell("a", Align::Left, false), Cell::new(vec![])],
-        }],
+        }]
+        .into(),
         header_rows: 5,
         ..Table::default()
     };

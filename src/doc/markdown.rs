@@ -3,7 +3,7 @@
 //! Raw HTML, code and links are kept as literal text: the body markup can only
 //! express what a report is made of.
 
-use super::{Align, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Row, Table};
+use super::{Align, Body, BodyBlock, Cell, Inline, ParaStyle, Paragraph, Row, Rows, Table, PACK_ROWS};
 use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 
 /// Marks a paragraph that stands for a structured table handed over by a template
@@ -16,11 +16,13 @@ pub const LINE_BREAK_MARK: char = '\u{E000}';
 /// Build the body of a report from rendered Markdown. `tables` are the structured
 /// tables that the template placed with a function (see `TABLE_MARK`).
 pub fn build_body(markdown: &str, tables: &[Table]) -> Body {
-    let mut builder = Builder::default();
-    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES);
-    for event in parser {
-        builder.event(event);
-    }
+    let builder = long_tables(markdown).unwrap_or_else(|| {
+        let mut builder = Builder::default();
+        for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+            builder.event(event);
+        }
+        builder
+    });
     let mut body = Body::default();
     for block in builder.blocks {
         if let BodyBlock::Paragraph(inlines) = &block {
@@ -32,6 +34,118 @@ pub fn build_body(markdown: &str, tables: &[Table]) -> Body {
         body.blocks.push(block);
     }
     body
+}
+
+/// Rows parsed at a time from a long table.
+const CHUNK_ROWS: usize = 256;
+
+/// The blocks of a document with long tables (the summary's row per commune) read
+/// without pulldown-cmark holding each whole: its first pass makes a node of every
+/// cell and run before the first event, 25 MB for 10,000 rows of 22 cells. The
+/// document is read without the long tables' rows, and each table's rows are read
+/// `CHUNK_ROWS` at a time under the table's own header and delimiter rows, which is
+/// how pulldown-cmark reads a row anyway (each row a line, split at its pipes, its
+/// cells' text on its own). `None` when there is no long table, or when the reading
+/// could differ: the document defines link references (a cell could use one), or
+/// what looks like a table's header is not one where it stands (inside a code block).
+fn long_tables(markdown: &str) -> Option<Builder> {
+    let regions = long_table_rows(markdown);
+    if regions.is_empty()
+        || markdown
+            .lines()
+            .any(|l| l.trim_start().starts_with('[') && l.contains("]:"))
+    {
+        return None;
+    }
+    // The document without the long tables' rows, and where each table starts in it.
+    let mut rest = String::with_capacity(markdown.len());
+    let mut starts = Vec::new();
+    let mut from = 0;
+    for r in &regions {
+        rest.push_str(&markdown[from..r.header]);
+        starts.push(rest.len());
+        rest.push_str(&markdown[r.header..r.rows.start]);
+        from = r.rows.end;
+    }
+    rest.push_str(&markdown[from..]);
+
+    let mut builder = Builder::default();
+    let mut open = None;
+    let mut done = 0;
+    for (event, range) in Parser::new_ext(&rest, Options::ENABLE_TABLES).into_offset_iter() {
+        if let Event::Start(Tag::Table(_)) = &event {
+            open = starts.iter().position(|&s| s == range.start);
+        }
+        let head_ends = matches!(event, Event::End(TagEnd::TableHead));
+        builder.event(event);
+        if let Some(i) = open.take_if(|_| head_ends) {
+            let r = &regions[i];
+            let header = &markdown[r.header..r.rows.start];
+            let lines: Vec<&str> = markdown[r.rows.clone()].split_inclusive('\n').collect();
+            for chunk in lines.chunks(CHUNK_ROWS) {
+                let mut text = String::from(header);
+                chunk.iter().for_each(|l| text.push_str(l));
+                let mut past_head = false;
+                for event in Parser::new_ext(&text, Options::ENABLE_TABLES) {
+                    match event {
+                        Event::End(TagEnd::TableHead) => past_head = true,
+                        Event::End(TagEnd::Table) => break,
+                        e if past_head => builder.event(e),
+                        _ => {}
+                    }
+                }
+            }
+            done += 1;
+        }
+    }
+    (done == regions.len()).then_some(builder)
+}
+
+/// A long table in the text: where its header row starts and its body rows.
+struct LongTable {
+    header: usize,
+    rows: std::ops::Range<usize>,
+}
+
+/// The tables with more than `PACK_ROWS` body rows: a header row, a delimiter row
+/// (`|:-:|---|`), then rows each starting with a pipe at the start of its line (a
+/// line that cannot begin another block), up to the first line that does not.
+fn long_table_rows(markdown: &str) -> Vec<LongTable> {
+    let mut found = Vec::new();
+    let mut lines = Vec::new();
+    let mut at = 0;
+    for line in markdown.split_inclusive('\n') {
+        lines.push((at, line));
+        at += line.len();
+    }
+    let mut i = 1;
+    while i < lines.len() {
+        let (delimiter_at, delimiter) = lines[i];
+        if !is_delimiter_row(delimiter) || !lines[i - 1].1.contains('|') {
+            i += 1;
+            continue;
+        }
+        let first = i + 1;
+        let mut end = first;
+        while end < lines.len() && lines[end].1.starts_with('|') {
+            end += 1;
+        }
+        if end - first > PACK_ROWS {
+            let stop = lines.get(end).map_or(markdown.len(), |l| l.0);
+            found.push(LongTable {
+                header: lines[i - 1].0,
+                rows: delimiter_at + delimiter.len()..stop,
+            });
+        }
+        i = end.max(i + 1);
+    }
+    found
+}
+
+/// `|:-:|---|--:|`: pipes, dashes, colons and spaces, with at least one dash.
+fn is_delimiter_row(line: &str) -> bool {
+    let line = line.trim_end_matches(['\n', '\r']);
+    line.contains('-') && line.contains('|') && line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
 }
 
 fn table_reference(inlines: &[Inline]) -> Option<usize> {
@@ -53,11 +167,20 @@ struct Builder {
     table: Option<TableBuilder>,
 }
 
+#[derive(Default)]
 struct TableBuilder {
     alignments: Vec<Alignment>,
+    /// The rows read and not yet packed, each a list of cells' inlines.
     rows: Vec<Vec<Vec<Inline>>>,
+    /// The rows before `rows`, packed once the table has many (a row a cell's
+    /// inlines in a paragraph).
+    packed: Option<Rows>,
     in_head: bool,
     head_rows: usize,
+    /// The most cells of a row, and each column's longest text in characters (at
+    /// least 4, at most 60).
+    columns: usize,
+    widths: Vec<i32>,
 }
 
 impl Builder {
@@ -97,9 +220,7 @@ impl Builder {
             Tag::Table(alignments) => {
                 self.table = Some(TableBuilder {
                     alignments,
-                    rows: Vec::new(),
-                    in_head: false,
-                    head_rows: 0,
+                    ..TableBuilder::default()
                 })
             }
             Tag::TableHead => {
@@ -110,6 +231,9 @@ impl Builder {
             }
             Tag::TableRow => {
                 if let Some(t) = self.table.as_mut() {
+                    if t.rows.len() > PACK_ROWS {
+                        t.pack();
+                    }
                     t.rows.push(Vec::new());
                 }
             }
@@ -146,7 +270,7 @@ impl Builder {
             TagEnd::TableHead => {
                 if let Some(t) = self.table.as_mut() {
                     t.in_head = false;
-                    t.head_rows = t.rows.len();
+                    t.head_rows = t.rows.len() + t.packed.as_ref().map_or(0, Rows::len);
                 }
             }
             TagEnd::Table => {
@@ -215,61 +339,99 @@ impl Builder {
 }
 
 impl TableBuilder {
-    fn finish(self) -> Table {
-        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+    /// Count a row's cells and text in the table's columns.
+    fn measure(&mut self, row: &[Vec<Inline>]) {
+        self.columns = self.columns.max(row.len());
+        if self.widths.len() < row.len() {
+            self.widths.resize(row.len(), 4);
+        }
+        for (i, cell) in row.iter().enumerate() {
+            let len = super::inline_text(cell).chars().count() as i32;
+            self.widths[i] = self.widths[i].max(len.min(60));
+        }
+    }
+
+    /// Move the rows read so far into the packed ones.
+    fn pack(&mut self) {
+        let rows = std::mem::take(&mut self.rows);
+        for row in &rows {
+            self.measure(row);
+        }
+        let cells = |row: Vec<Vec<Inline>>| Row {
+            cells: row
+                .into_iter()
+                .map(|inlines| Cell::new(vec![Paragraph::new(ParaStyle::default(), inlines)]))
+                .collect(),
+        };
+        let packed = self.packed.get_or_insert_with(|| Rows::packed(std::iter::empty()));
+        for row in rows {
+            packed.push(cells(row));
+        }
+    }
+
+    fn finish(mut self) -> Table {
+        let rows = std::mem::take(&mut self.rows);
+        for row in &rows {
+            self.measure(row);
+        }
+        let columns = self.columns;
         // Wide tables (a commune × criteria matrix) get a smaller font to fit the page.
         let size = match columns {
             0..=8 => 26,
             9..=15 => 22,
             _ => 18,
         };
-        let mut widths = vec![4; columns];
-        for row in &self.rows {
-            for (i, cell) in row.iter().enumerate() {
-                let len = super::inline_text(cell).chars().count() as i32;
-                widths[i] = widths[i].max(len.min(60));
+        let packed = self.packed.take();
+        let count = rows.len() + packed.as_ref().map_or(0, Rows::len);
+        let packed_rows = packed.iter().flat_map(Rows::iter).map(|row| {
+            row.into_owned()
+                .cells
+                .into_iter()
+                .map(|c| c.paragraphs.into_iter().next().map(|p| p.inlines).unwrap_or_default())
+                .collect::<Vec<_>>()
+        });
+        let built = packed_rows.chain(rows).enumerate().map(|(r, cells)| {
+            let header = r < self.head_rows;
+            let mut out: Vec<Cell> = cells
+                .into_iter()
+                .enumerate()
+                .map(|(c, inlines)| {
+                    let align = if header {
+                        Align::Center
+                    } else {
+                        match self.alignments.get(c) {
+                            Some(Alignment::Center) => Align::Center,
+                            Some(Alignment::Right) => Align::Right,
+                            _ => Align::Left,
+                        }
+                    };
+                    let style = ParaStyle {
+                        align,
+                        size,
+                        bold: header,
+                        ..ParaStyle::default()
+                    };
+                    Cell::new(vec![Paragraph::new(style, inlines)])
+                })
+                .collect();
+            while out.len() < columns {
+                out.push(Cell::new(vec![Paragraph::new(
+                    ParaStyle {
+                        size,
+                        ..ParaStyle::default()
+                    },
+                    vec![],
+                )]));
             }
-        }
-        let rows = self
-            .rows
-            .into_iter()
-            .enumerate()
-            .map(|(r, cells)| {
-                let header = r < self.head_rows;
-                let mut out: Vec<Cell> = cells
-                    .into_iter()
-                    .enumerate()
-                    .map(|(c, inlines)| {
-                        let align = if header {
-                            Align::Center
-                        } else {
-                            match self.alignments.get(c) {
-                                Some(Alignment::Center) => Align::Center,
-                                Some(Alignment::Right) => Align::Right,
-                                _ => Align::Left,
-                            }
-                        };
-                        let style = ParaStyle {
-                            align,
-                            size,
-                            bold: header,
-                            ..ParaStyle::default()
-                        };
-                        Cell::new(vec![Paragraph::new(style, inlines)])
-                    })
-                    .collect();
-                while out.len() < columns {
-                    out.push(Cell::new(vec![Paragraph::new(
-                        ParaStyle {
-                            size,
-                            ..ParaStyle::default()
-                        },
-                        vec![],
-                    )]));
-                }
-                Row { cells: out }
-            })
-            .collect();
+            Row { cells: out }
+        });
+        let rows = if count > PACK_ROWS {
+            Rows::packed(built)
+        } else {
+            built.collect()
+        };
+        let mut widths = std::mem::take(&mut self.widths);
+        widths.resize(columns, 4);
         Table {
             columns: widths.into_iter().map(|w| w * 100).collect(),
             rows,
@@ -335,6 +497,52 @@ mod tests {
             bold: false,
             italic: true
         }));
+    }
+
+    /// Everything pulldown-cmark is given at once, as before long tables were read
+    /// in pieces.
+    fn whole(markdown: &str) -> Body {
+        let mut builder = Builder::default();
+        for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+            builder.event(event);
+        }
+        Body { blocks: builder.blocks }
+    }
+
+    #[test]
+    fn long_tables_read_in_pieces_read_as_a_whole() {
+        let mut md = String::from("# Tổng hợp\n\nĐoạn *một*.\n| STT | Tên | **Đạt** |\n|:-:|---|--:|\n");
+        for i in 0..700 {
+            let mark = if i % 3 == 0 { "x" } else { "" };
+            md.push_str(&format!(
+                "| {i} | Xã *Thử* {i} \\| a | {mark} |{}\n",
+                if i % 7 == 0 { " thừa |" } else { "" }
+            ));
+        }
+        md.push_str("| | **Cộng** | 234 |\nchữ tiếp\n\n- gạch\n\n| a | b |\n|---|---|\n| 1 | 2 |\n");
+        for i in 0..300 {
+            md.push_str(&format!("| {i} |\n"));
+        }
+        md.push_str("\n```\n| a | b |\n|---|---|\n```\n");
+        assert_eq!(long_table_rows(&md).len(), 2);
+        assert!(long_tables(&md).is_some(), "read in pieces");
+        let body = build_body(&md, &[]);
+        assert_eq!(body, whole(&md));
+        assert_eq!(
+            texts(&body),
+            vec![
+                "H1 Tổng hợp",
+                "P Đoạn một.",
+                "T 703x3",
+                "D - gạch",
+                "T 302x2",
+                "P | a | b |\n|---|---|\n"
+            ]
+        );
+        // Inside a code block a table is text: read as a whole.
+        let fenced = format!("```\n{md}");
+        assert!(long_tables(&fenced).is_none());
+        assert_eq!(build_body(&fenced, &[]), whole(&fenced));
     }
 
     #[test]

@@ -7,9 +7,11 @@
 
 mod markdown;
 mod numbering;
+mod rows;
 
 pub use markdown::{build_body, LINE_BREAK_MARK, TABLE_MARK};
 pub use numbering::{number_headings, Style as NumberStyle, DEFAULT_SCHEME as DEFAULT_NUMBERING};
+pub use rows::{Rows, PACK_ROWS};
 
 /// Twentieths of a point, the unit of Word's page geometry (1 cm = 567).
 pub type Twips = i32;
@@ -89,7 +91,7 @@ pub fn inline_text(inlines: &[Inline]) -> String {
 pub struct Table {
     /// Column widths; any unit, the frame scales them to the page.
     pub columns: Vec<Twips>,
-    pub rows: Vec<Row>,
+    pub rows: Rows,
     /// How many leading rows repeat at the top of every page.
     pub header_rows: usize,
     pub borders: bool,
@@ -155,7 +157,7 @@ impl Default for Table {
     fn default() -> Self {
         Table {
             columns: Vec::new(),
-            rows: Vec::new(),
+            rows: Rows::default(),
             header_rows: 0,
             borders: true,
             auto_width: false,

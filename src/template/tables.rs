@@ -299,7 +299,7 @@ fn list_table(rows: &Value, kwargs: &Kwargs) -> Result<Table, Error> {
     let auto_width = strings(kwargs, "rong")?.is_none();
     Ok(Table {
         columns: widths,
-        rows: out,
+        rows: out.into(),
         header_rows: 1,
         borders: true,
         auto_width,

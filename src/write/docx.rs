@@ -16,6 +16,7 @@
 use super::{package_error, xml_text, OutputFormat};
 use crate::doc::{Align, Block, Document, Inline, PageSetup, ParaStyle, Paragraph, Role, Section, Table, VAlign};
 use crate::error::Result;
+use std::borrow::Cow;
 use std::io::{Cursor, Write};
 use zip::CompressionMethod;
 
@@ -58,6 +59,9 @@ const CUSTOM: (&str, &str) = (
 );
 
 /// The .docx bytes of a document. Same document, same bytes.
+///
+/// The body goes into its zip entry as it is written, a piece at a time, so that a
+/// summary of 10,000 communes never holds its whole document.xml (tens of MB) at once.
 pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
     let mut styles = Styles::default();
     let mut header = Xml::new(&format!("{DECLARATION}<w:hdr {W_NS} {R_NS}>"));
@@ -73,35 +77,57 @@ pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
         // The first page has a header of its own, empty.
         headers.push(format!("{DECLARATION}<w:hdr {W_NS} {R_NS}><w:p/></w:hdr>").into_bytes());
     }
+    let header_names: Vec<String> = (1..=headers.len()).map(|i| format!("word/header{i}.xml")).collect();
+    let mut parts: Vec<(&str, &str)> = vec![DOCUMENT, STYLES, SETTINGS, FONT_TABLE];
+    parts.extend(header_names.iter().map(|name| (name.as_str(), HEADER_TYPE)));
+    parts.extend([CORE, APP, CUSTOM]);
+    package(doc, &parts, &mut styles, headers).map_err(|e| package_error(OutputFormat::Docx, e))
+}
 
-    let mut body = Xml::new(&format!("{DECLARATION}<w:document {W_NS} {R_NS}><w:body>"));
-    body.sections(doc, &mut styles);
-    body.push("</w:body></w:document>");
-
+/// The zip, deflated, with a fixed timestamp and the same "made by" system everywhere
+/// (the zip crate writes the one it runs on), so that the bytes are reproducible. The
+/// parts in `parts`' order; the body streamed, then the styles it used.
+fn package(
+    doc: &Document,
+    parts: &[(&str, &str)],
+    styles: &mut Styles,
+    headers: Vec<Vec<u8>>,
+) -> zip::result::ZipResult<Vec<u8>> {
     let built = docx_rs_parts();
-
-    let mut parts: Vec<(String, &str, Vec<u8>)> = vec![
-        (DOCUMENT.0.into(), DOCUMENT.1, body.out),
-        (STYLES.0.into(), STYLES.1, styles.part(doc)),
-        (SETTINGS.0.into(), SETTINGS.1, settings().into_bytes()),
-        (FONT_TABLE.0.into(), FONT_TABLE.1, built.font_table.clone()),
-    ];
-    for (i, h) in headers.into_iter().enumerate() {
-        parts.push((format!("word/header{}.xml", i + 1), HEADER_TYPE, h));
+    let options = super::zip_options(CompressionMethod::Deflated);
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in [
+        ("[Content_Types].xml", Cow::Owned(content_types(parts))),
+        ("_rels/.rels", Cow::Borrowed(built.rels.as_slice())),
+        (
+            "word/_rels/document.xml.rels",
+            Cow::Owned(document_relationships(parts.iter().map(|(name, _)| *name))),
+        ),
+    ] {
+        zip.start_file(name, options)?;
+        zip.write_all(&bytes)?;
     }
-    parts.push((CORE.0.into(), CORE.1, core_properties(doc)));
-    parts.push((APP.0.into(), APP.1, built.app.clone()));
-    parts.push((CUSTOM.0.into(), CUSTOM.1, built.custom.clone()));
-    let content_types = content_types(&parts);
-    let document_rels = document_relationships(parts.iter().map(|(name, _, _)| name.as_str()));
-
-    let mut all: Vec<(&str, &[u8])> = vec![
-        ("[Content_Types].xml", &content_types),
-        ("_rels/.rels", &built.rels),
-        ("word/_rels/document.xml.rels", &document_rels),
-    ];
-    all.extend(parts.iter().map(|(name, _, bytes)| (name.as_str(), bytes.as_slice())));
-    package(&all).map_err(|e| package_error(OutputFormat::Docx, e))
+    let mut headers = headers.into_iter();
+    for (name, _) in parts {
+        zip.start_file(*name, options)?;
+        let bytes: Cow<[u8]> = match *name {
+            n if n == DOCUMENT.0 => {
+                let mut body = Xml::new(&format!("{DECLARATION}<w:document {W_NS} {R_NS}><w:body>"));
+                body.sections(doc, styles, &mut zip)?;
+                body.push("</w:body></w:document>");
+                Cow::Owned(body.out)
+            }
+            n if n == STYLES.0 => Cow::Owned(styles.part(doc)),
+            n if n == SETTINGS.0 => Cow::Owned(settings().into_bytes()),
+            n if n == FONT_TABLE.0 => Cow::Borrowed(&built.font_table),
+            n if n == CORE.0 => Cow::Owned(core_properties(doc)),
+            n if n == APP.0 => Cow::Borrowed(&built.app),
+            n if n == CUSTOM.0 => Cow::Borrowed(&built.custom),
+            _ => Cow::Owned(headers.next().unwrap_or_default()),
+        };
+        zip.write_all(&bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
 }
 
 /// docx-rs's parts that are valid as it writes them; the same for every document, so
@@ -126,19 +152,7 @@ fn docx_rs_parts() -> &'static DocxRsParts {
     })
 }
 
-/// The zip, deflated, with a fixed timestamp and the same "made by" system everywhere
-/// (the zip crate writes the one it runs on), so that the bytes are reproducible.
-fn package(parts: &[(&str, &[u8])]) -> zip::result::ZipResult<Vec<u8>> {
-    let options = super::zip_options(CompressionMethod::Deflated);
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, bytes) in parts {
-        zip.start_file(*name, options)?;
-        zip.write_all(bytes)?;
-    }
-    Ok(zip.finish()?.into_inner())
-}
-
-fn content_types(parts: &[(String, &str, Vec<u8>)]) -> Vec<u8> {
+fn content_types(parts: &[(&str, &str)]) -> Vec<u8> {
     let mut out = format!(
         concat!(
             "{}",
@@ -148,7 +162,7 @@ fn content_types(parts: &[(String, &str, Vec<u8>)]) -> Vec<u8> {
         ),
         DECLARATION, RELS
     );
-    for (name, kind, _) in parts {
+    for (name, kind) in parts {
         out.push_str(&format!(r#"<Override PartName="/{name}" ContentType="{kind}"/>"#));
     }
     out.push_str("</Types>");
@@ -427,16 +441,22 @@ impl Xml {
         self.push("/>");
     }
 
+    fn spill(&mut self, sink: &mut impl Write) -> std::io::Result<()> {
+        super::spill(&mut self.out, sink)
+    }
+
     /// Every section's blocks, each section ended by its properties (the last one's
-    /// at the end of the body, the others' in an empty paragraph).
-    fn sections(&mut self, doc: &Document, styles: &mut Styles) {
+    /// at the end of the body, the others' in an empty paragraph); what is written
+    /// goes to `sink` as it grows (what is left at the end stays in `out`).
+    fn sections(&mut self, doc: &Document, styles: &mut Styles, sink: &mut impl Write) -> std::io::Result<()> {
         let last = doc.sections.len().saturating_sub(1);
         for (i, section) in doc.sections.iter().enumerate() {
             for block in &section.blocks {
                 match block {
                     Block::Paragraph(p) => self.paragraph(styles, p),
-                    Block::Table(t) => self.table(styles, t),
+                    Block::Table(t) => self.table(styles, t, sink)?,
                 }
+                self.spill(sink)?;
             }
             if i < last {
                 self.push("<w:p><w:pPr>");
@@ -449,6 +469,7 @@ impl Xml {
         if doc.sections.is_empty() {
             self.section_properties(&Section::default(), doc, true);
         }
+        Ok(())
     }
 
     /// A section's properties. The first names the page headers; the others
@@ -545,7 +566,7 @@ impl Xml {
         self.push("</w:p>");
     }
 
-    fn table(&mut self, styles: &mut Styles, t: &Table) {
+    fn table(&mut self, styles: &mut Styles, t: &Table, sink: &mut impl Write) -> std::io::Result<()> {
         let width: i32 = t.columns.iter().sum();
         let pad = t.cell_padding.max(0);
         self.push("<w:tbl><w:tblPr><w:tblW");
@@ -627,8 +648,10 @@ impl Xml {
                 self.push("</w:tc>");
             }
             self.push("</w:tr>");
+            self.spill(sink)?;
         }
         self.push("</w:tbl>");
+        Ok(())
     }
 }
 
@@ -673,6 +696,7 @@ fn core_properties(doc: &Document) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::doc::{Cell, Row};
+    use crate::write::{AHEAD, SPILL};
     use std::io::Read;
 
     fn sample() -> Document {
@@ -706,7 +730,8 @@ mod tests {
                 Row {
                     cells: vec![Cell::covered(2), Cell::new(vec![])],
                 },
-            ],
+            ]
+            .into(),
             header_rows: 1,
             borders: true,
             ..Table::default()
@@ -790,6 +815,48 @@ mod tests {
             let xml = String::from_utf8(part(&docx, &format!("word/{header}"))).unwrap();
             assert_eq!(xml.contains("PAGE"), kind == "default", "{kind} header: {xml}");
         }
+    }
+
+    /// A body past `AHEAD + SPILL` goes to its zip entry a megabyte at a time; the
+    /// package is the same bytes as its parts zipped whole, each in one write (as
+    /// every .docx was before).
+    #[test]
+    fn a_long_body_streamed_is_zipped_as_if_whole() {
+        let mut doc = sample();
+        let row = |i: usize| Row {
+            cells: (0..12)
+                .map(|c| {
+                    let mark = if (i * 7 + c).is_multiple_of(3) { "x" } else { "" };
+                    Cell::new(vec![Paragraph::new(ParaStyle::default(), vec![Inline::plain(mark)])])
+                })
+                .collect(),
+        };
+        doc.sections[0].blocks.push(Block::Table(Table {
+            columns: vec![500; 12],
+            rows: crate::doc::Rows::packed((0..9000).map(row)),
+            ..Table::default()
+        }));
+        let docx = to_bytes(&doc).unwrap();
+        assert!(part(&docx, "word/document.xml").len() > AHEAD + SPILL);
+
+        let mut parts = zip::ZipArchive::new(Cursor::new(&docx)).unwrap();
+        let mut whole = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..parts.len() {
+            let mut part = parts.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            part.read_to_end(&mut bytes).unwrap();
+            whole
+                .start_file(
+                    part.name().unwrap().to_string(),
+                    crate::write::zip_options(CompressionMethod::Deflated),
+                )
+                .unwrap();
+            whole.write_all(&bytes).unwrap();
+        }
+        assert!(
+            whole.finish().unwrap().into_inner() == docx,
+            "the streamed body zips otherwise"
+        );
     }
 
     #[test]

@@ -220,7 +220,8 @@ mod tests {
                         vec![Inline::bold("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
                     )]),
                 ],
-            }],
+            }]
+            .into(),
             ..Table::default()
         };
         let mut merged = Cell::new(vec![Paragraph::new(
@@ -256,7 +257,8 @@ mod tests {
                         Cell::new(vec![Paragraph::new(ParaStyle::default(), vec![Inline::plain("d")])]),
                     ],
                 },
-            ],
+            ]
+            .into(),
             ..Table::default()
         };
         Document {

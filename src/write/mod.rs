@@ -84,6 +84,37 @@ pub(crate) fn zip_options(method: zip::CompressionMethod) -> zip::write::SimpleF
     }
 }
 
+/// A long part (a summary of thousands of communes) goes to its zip entry `SPILL`
+/// bytes at a time once `AHEAD` more are written, not held whole. The zip crate's
+/// deflater (zlib-rs at level 1) makes the same bytes as from the whole part at once
+/// only if it never runs short of input: each call reads up to 64 KB ahead of where it
+/// is and compresses until 64 KB of output wait (ten million bytes of input at the
+/// densest, 258 bytes in 13 bits). A part shorter than both, every commune's report,
+/// goes in one piece as before.
+pub(crate) const AHEAD: usize = 10_600_000;
+pub(crate) const SPILL: usize = 1 << 20;
+
+/// Hand what is written of a part so far to `sink` once it is long, keeping `AHEAD`
+/// of it back.
+pub(crate) fn spill(out: &mut Vec<u8>, sink: &mut impl Write) -> std::io::Result<()> {
+    if out.len() < AHEAD + SPILL {
+        // Grown once to what it will hold, not doubled past it (8 MB copied to 16).
+        if out.len() > SPILL && out.capacity() < AHEAD + 2 * SPILL {
+            out.reserve_exact(AHEAD + 2 * SPILL - out.len());
+        }
+        return Ok(());
+    }
+    let mut taken = 0;
+    while out.len() - taken > AHEAD {
+        match sink.write(&out[taken..])? {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            n => taken += n,
+        }
+    }
+    out.drain(..taken);
+    Ok(())
+}
+
 fn package_error(format: OutputFormat, e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::error(
         "",
@@ -135,6 +166,12 @@ pub fn write_temp(dir: &Path, bytes: &[u8], suffix: &str) -> Result<tempfile::Te
 /// Write bytes atomically: a temporary file in the same folder, then a rename, so an
 /// interrupted run never leaves a half-written report.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// `write_atomic` of what `write` writes, through a buffer: a large file (a batch's
+/// `tong-ket.json`, 4 MB at 10,000 communes) is never held whole.
+pub fn write_atomic_with(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     let file = path.display().to_string();
     let dir = path
         .parent()
@@ -143,7 +180,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = readable(tempfile::Builder::new().prefix(".baocao-").suffix(".tmp"))
         .tempfile_in(dir)
         .map_err(|e| write_error(&file, &e))?;
-    tmp.write_all(bytes).map_err(|e| write_error(&file, &e))?;
+    let mut buffered = std::io::BufWriter::new(&mut tmp);
+    write(&mut buffered)
+        .and_then(|()| buffered.flush())
+        .map_err(|e| write_error(&file, &e))?;
+    drop(buffered);
     tmp.persist(path).map_err(|e| write_error(&file, &e.error))?;
     Ok(())
 }

@@ -46,42 +46,67 @@ const NAMESPACES: [(&str, &str); 9] = [
 /// No settings.xml: LibreOffice reads one without its compatibility items as written by
 /// an old version and falls back to legacy layout rules.
 pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
-    let parts = [
-        ("content.xml", content(doc)),
-        ("styles.xml", styles(doc)),
-        ("meta.xml", meta(doc)),
-    ];
-    package(&parts).map_err(|e| package_error(OutputFormat::Odt, e))
+    package(doc).map_err(|e| package_error(OutputFormat::Odt, e))
 }
 
 /// The zip package: `mimetype` first and stored, so that the file type can be read at
 /// a fixed offset; a fixed timestamp and "made by"
 /// system (the same on Windows) keep the bytes reproducible.
-fn package(parts: &[(&str, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
+fn package(doc: &Document) -> zip::result::ZipResult<Vec<u8>> {
     let stored = super::zip_options(CompressionMethod::Stored);
     let deflated = super::zip_options(CompressionMethod::Deflated);
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     zip.start_file("mimetype", stored)?;
     zip.write_all(MIMETYPE.as_bytes())?;
-    for (name, bytes) in parts {
+    zip.start_file("content.xml", deflated)?;
+    content(doc, &mut zip)?;
+    let parts = [("styles.xml", styles(doc)), ("meta.xml", meta(doc))];
+    for (name, bytes) in &parts {
         zip.start_file(*name, deflated)?;
         zip.write_all(bytes)?;
     }
     zip.start_file("META-INF/manifest.xml", deflated)?;
-    zip.write_all(&manifest(parts.iter().map(|(name, _)| *name)))?;
+    zip.write_all(&manifest(["content.xml", "styles.xml", "meta.xml"].into_iter()))?;
     Ok(zip.finish()?.into_inner())
 }
 
 // ---------------------------------------------------------------- XML
 
 /// An XML writer into memory. Writing to a `Vec` cannot fail, so errors are dropped.
-struct Xml(quick_xml::Writer<Vec<u8>>);
+/// What is written may go on to a sink at the end of each block and table row (`spill`).
+struct Xml<'a>(quick_xml::Writer<Vec<u8>>, Sink<'a>);
+
+/// Where a part's text goes as it is written.
+enum Sink<'a> {
+    /// Nowhere: kept whole.
+    Keep,
+    /// Dropped: the pass that only learns the styles a long part uses.
+    Drop,
+    /// To the zip entry, and the first error in doing so.
+    To(&'a mut dyn Write, Option<std::io::Error>),
+}
 
 type Attrs = Vec<(&'static str, String)>;
 
-impl Xml {
+impl<'s> Xml<'s> {
     fn fragment() -> Self {
-        Xml(quick_xml::Writer::new(Vec::new()))
+        Xml(quick_xml::Writer::new(Vec::new()), Sink::Keep)
+    }
+
+    /// At the end of a block or table row: a long part's text so far to its sink.
+    fn spill(&mut self) {
+        let out = self.0.get_mut();
+        match &mut self.1 {
+            Sink::Keep => {}
+            Sink::Drop => out.clear(),
+            Sink::To(sink, error) => {
+                if error.is_none() {
+                    if let Err(e) = super::spill(out, sink) {
+                        *error = Some(e);
+                    }
+                }
+            }
+        }
     }
 
     /// A document whose root element is open, with every namespace declared.
@@ -335,9 +360,57 @@ fn page_layout(x: &mut Xml, name: &str, page: &PageSetup, landscape: bool, heade
     x.close("style:page-layout");
 }
 
-fn content(doc: &Document) -> Vec<u8> {
+/// content.xml into `sink`. A document with a long table (the summary's row per
+/// commune) is written twice: once to learn the automatic styles, which come first,
+/// then into `sink` as it is written; any other whole, as before.
+fn content(doc: &Document, sink: &mut dyn Write) -> std::io::Result<()> {
+    let long = doc
+        .sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .any(|b| matches!(b, Block::Table(t) if t.rows.len() > crate::doc::PACK_ROWS));
+    if !long {
+        return sink.write_all(&content_whole(doc));
+    }
+    let mut auto = Styles::new("");
+    let mut styles_only = Xml(quick_xml::Writer::new(Vec::new()), Sink::Drop);
+    content_body(doc, &mut styles_only, &mut auto);
+    let mut x = content_head(&auto);
+    // The second pass names the tables again, in the same order.
+    auto.tables.clear();
+    x.1 = Sink::To(sink, None);
+    content_body(doc, &mut x, &mut auto);
+    x.close("office:document-content");
+    let Xml(w, Sink::To(sink, error)) = x else {
+        return Ok(());
+    };
+    match error {
+        Some(e) => Err(e),
+        None => sink.write_all(&w.into_inner()),
+    }
+}
+
+/// content.xml written whole.
+fn content_whole(doc: &Document) -> Vec<u8> {
     let mut auto = Styles::new("");
     let mut body = Xml::fragment();
+    content_body(doc, &mut body, &mut auto);
+    let mut x = content_head(&auto);
+    x.raw(&body.into_bytes());
+    x.close("office:document-content");
+    x.into_bytes()
+}
+
+/// The start of content.xml: its root and the automatic styles.
+fn content_head<'s>(auto: &Styles) -> Xml<'s> {
+    let mut x = Xml::document("office:document-content");
+    x.open("office:automatic-styles", []);
+    auto.write(&mut x);
+    x.close("office:automatic-styles");
+    x
+}
+
+fn content_body(doc: &Document, body: &mut Xml, auto: &mut Styles) {
     body.open("office:body", []);
     body.open("office:text", []);
     let mut after = 0;
@@ -348,29 +421,22 @@ fn content(doc: &Document) -> Vec<u8> {
             _ => PORTRAIT,
         };
         if section.blocks.is_empty() {
-            paragraph(&mut body, &mut auto, &Paragraph::default(), Some(master), &mut after);
+            paragraph(body, auto, &Paragraph::default(), Some(master), &mut after);
         }
         for (j, block) in section.blocks.iter().enumerate() {
             let master = (j == 0).then_some(master);
             match block {
-                Block::Paragraph(p) => paragraph(&mut body, &mut auto, p, master, &mut after),
+                Block::Paragraph(p) => paragraph(body, auto, p, master, &mut after),
                 Block::Table(t) => {
-                    table(&mut body, &mut auto, t, master);
+                    table(body, auto, t, master);
                     after = 0;
                 }
             }
+            body.spill();
         }
     }
     body.close("office:text");
     body.close("office:body");
-
-    let mut x = Xml::document("office:document-content");
-    x.open("office:automatic-styles", []);
-    auto.write(&mut x);
-    x.close("office:automatic-styles");
-    x.raw(&body.into_bytes());
-    x.close("office:document-content");
-    x.into_bytes()
 }
 
 // ---------------------------------------------------------------- automatic styles
@@ -708,10 +774,11 @@ fn table(x: &mut Xml, styles: &mut Styles, t: &Table, master: Option<&'static st
         if r == 0 && header > 0 {
             x.open("table:table-header-rows", []);
         }
-        table_row(x, styles, t, r, row);
+        table_row(x, styles, t, r, &row);
         if r + 1 == header {
             x.close("table:table-header-rows");
         }
+        x.spill();
     }
     x.close("table:table");
 }
@@ -778,4 +845,85 @@ fn table_row(x: &mut Xml, styles: &mut Styles, t: &Table, r: usize, row: &Row) {
         }
     }
     x.close("table:table-row");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{Cell, Rows, Section};
+    use crate::write::{AHEAD, SPILL};
+    use std::io::Read;
+
+    /// A document with a table of `rows` rows of 12 cells, and paragraphs around it.
+    fn long(rows: usize) -> Document {
+        let row = |i: usize| Row {
+            cells: (0..12)
+                .map(|c| {
+                    let bold = (i + c).is_multiple_of(5);
+                    let text = format!("{i} {}", "đạt ".repeat(40 + c));
+                    let style = ParaStyle {
+                        bold,
+                        ..ParaStyle::default()
+                    };
+                    Cell::new(vec![Paragraph::new(style, vec![Inline::plain(text)])])
+                })
+                .collect(),
+        };
+        let paragraph = |text: &str| Block::Paragraph(Paragraph::new(ParaStyle::default(), vec![Inline::plain(text)]));
+        let small = Table {
+            columns: vec![500, 700],
+            rows: vec![row(1)].into(),
+            ..Table::default()
+        };
+        Document {
+            sections: vec![Section {
+                landscape: false,
+                blocks: vec![
+                    paragraph("Trước"),
+                    Block::Table(small.clone()),
+                    Block::Table(Table {
+                        columns: vec![500; 12],
+                        header_rows: 1,
+                        rows: Rows::packed((0..rows).map(row)),
+                        ..Table::default()
+                    }),
+                    Block::Table(small),
+                    paragraph("Sau"),
+                ],
+            }],
+            page: crate::official::PAGE,
+            font: "Times New Roman".into(),
+            font_size: 28,
+            ..Document::default()
+        }
+    }
+
+    /// A document with a long table writes content.xml twice, the second time into
+    /// the zip entry a piece at a time: the same text as written whole, and the same
+    /// package as its parts zipped whole.
+    #[test]
+    fn a_long_content_streamed_is_the_content_written_whole() {
+        let doc = long(3000);
+        let odt = to_bytes(&doc).unwrap();
+        let mut parts = zip::ZipArchive::new(Cursor::new(&odt)).unwrap();
+        let mut content = Vec::new();
+        parts.by_name("content.xml").unwrap().read_to_end(&mut content).unwrap();
+        assert!(content.len() > AHEAD + SPILL, "{}", content.len());
+        assert!(content == content_whole(&doc), "the streamed content.xml differs");
+
+        let mut whole = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..parts.len() {
+            let mut part = parts.by_index(i).unwrap();
+            let method = part.compression();
+            let mut bytes = Vec::new();
+            part.read_to_end(&mut bytes).unwrap();
+            let name = part.name().unwrap().to_string();
+            whole.start_file(name, crate::write::zip_options(method)).unwrap();
+            whole.write_all(&bytes).unwrap();
+        }
+        assert!(
+            whole.finish().unwrap().into_inner() == odt,
+            "the streamed content zips otherwise"
+        );
+    }
 }
