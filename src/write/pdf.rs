@@ -522,10 +522,12 @@ fn table(out: &mut String, t: &Table) {
     let has_runs = kept_with_next.iter().any(|&k| k);
     // The size most of the table's paragraphs have, set once for the whole table.
     let mut sizes: Vec<(u32, usize)> = Vec::new();
-    for p in t.rows.iter().flat_map(|r| &r.cells).flat_map(|c| &c.paragraphs) {
-        match sizes.iter_mut().find(|(size, _)| *size == p.style.size) {
-            Some((_, n)) => *n += 1,
-            None => sizes.push((p.style.size, 1)),
+    for row in t.rows.iter() {
+        for p in row.cells.iter().flat_map(|c| &c.paragraphs) {
+            match sizes.iter_mut().find(|(size, _)| *size == p.style.size) {
+                Some((_, n)) => *n += 1,
+                None => sizes.push((p.style.size, 1)),
+            }
         }
     }
     let size = sizes.iter().rev().max_by_key(|(_, n)| *n).map(|&(size, _)| size);
@@ -828,7 +830,7 @@ mod tests {
         };
         let table = Table {
             columns: vec![1440, 2880],
-            rows: vec![row(["1", "Làng Mâm"]), row(["2", long]), row(["3", "Làng Rêu"])],
+            rows: vec![row(["1", "Làng Mâm"]), row(["2", long]), row(["3", "Làng Rêu"])].into(),
             header_rows: 0,
             borders: true,
             auto_width: false,
