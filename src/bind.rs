@@ -462,37 +462,49 @@ pub fn plain(text: &str) -> String {
 pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
     let mut out = String::with_capacity(text.len().min(limit.saturating_add(4)));
     let mut space = false;
-    let mut push = |c: char, out: &mut String| {
-        if c.is_alphanumeric() || c == '*' || c == '/' {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            if c.is_ascii() {
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.extend(c.to_lowercase());
-            }
-        } else {
-            space = true;
-        }
-    };
     for ch in text.chars() {
         if out.len() > limit {
             break;
         }
         match ch {
-            'đ' | 'Đ' | 'ð' | 'Ð' => push('d', &mut out),
-            c if c.is_ascii() => push(c, &mut out),
+            'đ' | 'Đ' | 'ð' | 'Ð' => push_plain('d', &mut out, &mut space),
+            c if c.is_ascii() => push_plain(c, &mut out, &mut space),
             // The base letter of a precomposed character; combining marks dropped.
             c => unicode_normalization::char::decompose_canonical(c, |d| {
                 if !unicode_normalization::char::is_combining_mark(d) {
-                    push(d, &mut out);
+                    push_plain(d, &mut out, &mut space);
                 }
             }),
         }
     }
     out
+}
+
+/// One character of `plain_upto`: a letter, digit, '*' or '/' lower-cased (after one
+/// space if anything else came before it), anything else a pending space. Inlined: it
+/// runs for every character of every folded text (a closure called from two places was
+/// not).
+#[inline(always)]
+fn push_plain(c: char, out: &mut String, space: &mut bool) {
+    if c.is_ascii() {
+        if c.is_ascii_alphanumeric() || c == '*' || c == '/' {
+            if *space && !out.is_empty() {
+                out.push(' ');
+            }
+            *space = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            *space = true;
+        }
+    } else if c.is_alphanumeric() {
+        if *space && !out.is_empty() {
+            out.push(' ');
+        }
+        *space = false;
+        out.extend(c.to_lowercase());
+    } else {
+        *space = true;
+    }
 }
 
 /// The years (19xx, 20xx written as a word of their own) in a text, in order.
