@@ -783,6 +783,8 @@ pub fn run_with(
     // would otherwise add its own on top (85 MB peak at 10,000 communes, 52 MB with).
     // A few milliseconds; harmless when mimalloc is not the allocator (no heap).
     rayon::broadcast(|_| give_back_freed_memory());
+    // `join` called from outside the pool runs its first closure on a worker: the
+    // summary is made there, in a heap just given back, not on top of the main thread's.
     rayon::join(
         || {
             if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() && !interrupted {
