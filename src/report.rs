@@ -715,23 +715,14 @@ impl Shared {
             Json::String(s) => Value::from(s.as_str()),
             Json::Array(items) if plain(items.iter()) => self.shared(json),
             Json::Object(map) if plain(map.values()) => self.shared(json),
-            Json::Array(items) => Value::from(items.iter().map(|v| self.value(v)).collect::<Vec<_>>()),
-            Json::Object(map) => Value::from_pairs(
-                map.iter()
-                    .map(|(k, v)| (Value::from(k.as_str()), self.value(v)))
-                    .collect::<Vec<_>>(),
-            ),
+            _ => self.container(json),
         }
     }
 
-    /// A list or map of plain values, made once.
-    fn shared(&mut self, json: &Json) -> minijinja::Value {
+    /// A list or map, its items made by `value`.
+    fn container(&mut self, json: &Json) -> minijinja::Value {
         use minijinja::Value;
-        let text = json.to_string();
-        if let Some(v) = self.made.get(&text) {
-            return v.clone();
-        }
-        let value = match json {
+        match json {
             Json::Array(items) => Value::from(items.iter().map(|v| self.value(v)).collect::<Vec<_>>()),
             Json::Object(map) => Value::from_pairs(
                 map.iter()
@@ -739,7 +730,16 @@ impl Shared {
                     .collect::<Vec<_>>(),
             ),
             _ => self.value(json),
-        };
+        }
+    }
+
+    /// A list or map of plain values, made once.
+    fn shared(&mut self, json: &Json) -> minijinja::Value {
+        let text = json.to_string();
+        if let Some(v) = self.made.get(&text) {
+            return v.clone();
+        }
+        let value = self.container(json);
         self.made.insert(text, value.clone());
         value
     }
