@@ -1007,17 +1007,22 @@ pub fn slug(text: &str) -> String {
     }
     let out: String = out.trim_end_matches('-').chars().take(100).collect();
     let out = out.trim_end_matches('-').to_string();
-    const RESERVED: &[&str] = &[
-        "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1",
-        "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
-    ];
     if out.is_empty() {
         "bao-cao".to_string()
-    } else if RESERVED.contains(&out.as_str()) {
+    } else if is_windows_device(&out) {
         format!("bao-cao-{out}")
     } else {
         out
     }
+}
+
+/// Whether Windows opens a device for a file of this stem (lower case), whatever its
+/// extension: CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM0–9, LPT0–9.
+pub(crate) fn is_windows_device(stem: &str) -> bool {
+    matches!(stem, "con" | "prn" | "aux" | "nul" | "conin$" | "conout$")
+        || (stem.len() == 4
+            && (stem.starts_with("com") || stem.starts_with("lpt"))
+            && stem.as_bytes()[3].is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -44,10 +44,7 @@ pub fn safe_name(raw: &str) -> Option<String> {
         .unwrap_or_default()
         .trim_end()
         .to_ascii_lowercase();
-    let device = matches!(stem.as_str(), "con" | "prn" | "aux" | "nul" | "conin$" | "conout$")
-        || (stem.len() == 4
-            && (stem.starts_with("com") || stem.starts_with("lpt"))
-            && stem.as_bytes()[3].is_ascii_digit());
+    let device = crate::report::is_windows_device(&stem);
     Some(fit(&if device { format!("_{name}") } else { name.to_string() }))
 }
 
