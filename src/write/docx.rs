@@ -356,22 +356,7 @@ macro_rules! attr_number {
     ($($t:ty),*) => {$(
         impl AttrValue for $t {
             fn put(&self, out: &mut Vec<u8>) {
-                #[allow(unused_comparisons)]
-                if *self < 0 {
-                    out.push(b'-');
-                }
-                let mut n = (*self as i128).unsigned_abs();
-                let mut digits = [0u8; 40];
-                let mut at = digits.len();
-                loop {
-                    at -= 1;
-                    digits[at] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                out.extend_from_slice(&digits[at..]);
+                out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
             }
         }
     )*};
