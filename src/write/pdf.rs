@@ -11,6 +11,7 @@ use crate::doc::{Align, Block, Document, Inline, ParaStyle, Paragraph, Role, Tab
 use crate::error::{Diagnostic, Kind, Result};
 use std::fmt::Write;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
 use typst::syntax::{FileId, Source};
@@ -45,6 +46,9 @@ const RULE: f64 = 0.75;
 /// on an office printer; half a point is what LibreOffice draws for it.
 const BORDER: f64 = 0.5;
 
+/// Documents being laid out now, on any thread.
+static COMPILING: AtomicUsize = AtomicUsize::new(0);
+
 /// The PDF bytes of a document. Same document, same bytes (on a given machine: a
 /// system with Times New Roman uses it).
 pub fn to_bytes(doc: &Document) -> Result<Vec<u8>> {
@@ -57,9 +61,16 @@ pub fn to_bytes_as(doc: &Document, kind: Conformance) -> Result<Vec<u8>> {
     let world = World {
         main: Source::detached(markup),
     };
+    COMPILING.fetch_add(1, Ordering::SeqCst);
     let compiled = typst::compile::<PagedDocument>(&world).output;
-    // Memoised layouts older than a few documents are of no more use.
-    typst::comemo::evict(4);
+    // Typst memoises layouts for a document's second pass; the next document gains
+    // less from them (other text, other places) than a larger cache costs it: with
+    // the last four documents' layouts kept the next took 68-70 ms, with none 60-62
+    // ms (docs/performance.md). Alone, drop them all; beside documents still being
+    // laid out, only what the last four have not used, so theirs stay for their
+    // second pass.
+    let others = COMPILING.fetch_sub(1, Ordering::SeqCst) - 1;
+    typst::comemo::evict(if others == 0 { 0 } else { 4 });
     let paged = compiled.map_err(|errors| failure("dàn trang", errors.as_slice()))?;
     let standards = match kind {
         Conformance::Plain => PdfStandards::default(),
