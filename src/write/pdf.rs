@@ -10,8 +10,8 @@
 use crate::doc::{Align, Block, Document, Inline, ParaStyle, Paragraph, Role, Table, Twips, VAlign};
 use crate::error::{Diagnostic, Kind, Result};
 use std::fmt::Write;
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::LazyLock;
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
 use typst::syntax::{FileId, Source};
@@ -595,6 +595,19 @@ fn table(out: &mut String, t: &Table) {
         })
         .collect();
     let covered_at = |r: usize, col: usize| covered[r].contains(&col);
+    // The width of a cell's text (twips): its columns less the padding.
+    let text_width = |c: &crate::doc::Cell, at: usize| {
+        let columns = t.columns.iter().skip(at).take(c.col_span.max(1) as usize);
+        columns.map(|&w| f64::from(w.max(0))).sum::<f64>() - 2.0 * f64::from(t.cell_padding.max(0))
+    };
+    // A body row that is not kept with another and has no cell spanning rows.
+    let on_its_own = |r: usize| {
+        r >= header_rows
+            && !kept_with_next[r]
+            && (r == 0 || !kept_with_next[r - 1])
+            && covered[r].is_empty()
+            && covered.get(r + 1).is_none_or(|c| c.is_empty())
+    };
     // Rows that cannot split anyway: no spans across rows, one paragraph of at most
     // three lines in each cell (Typst keeps two or three lines together, as it
     // keeps widows and orphans off a page), or an empty one no higher than a line of
@@ -602,18 +615,12 @@ fn table(out: &mut String, t: &Table) {
     // costs a second layout of each of its cells.
     let whole = |r: usize| {
         let row = &t.rows[r];
-        if r < header_rows
-            || kept_with_next[r]
-            || (r > 0 && kept_with_next[r - 1])
-            || !covered[r].is_empty()
-            || covered.get(r + 1).is_some_and(|c| !c.is_empty())
-        {
+        if !on_its_own(r) {
             return false;
         }
         let (mut text, mut blank) = (0, 0);
         for (c, &at) in row.cells.iter().zip(&starts[r]) {
-            let columns = t.columns.iter().skip(at).take(c.col_span.max(1) as usize);
-            let width = columns.map(|&w| f64::from(w.max(0))).sum::<f64>() - 2.0 * f64::from(t.cell_padding.max(0));
+            let width = text_width(c, at);
             match c.paragraphs.as_slice() {
                 [] => blank = blank.max(26),
                 [p] if is_empty(p) && p.style.space_before <= 0 && p.style.space_after <= 0 => {
@@ -625,6 +632,44 @@ fn table(out: &mut String, t: &Table) {
         }
         text > 0 && blank <= text
     };
+    // Rows whose every cell is one line of text (or blank) are as high as their
+    // tallest line and the insets: given that height, Typst lays their cells out once
+    // instead of measuring them first (25 rows of Ba Thành's appendices).
+    let inset_y = f64::from(t.cell_padding_vertical.max(0)) / 20.0;
+    let one_line = |r: usize| -> Option<f64> {
+        let row = &t.rows[r];
+        if !on_its_own(r) {
+            return None;
+        }
+        let mut height: f64 = 0.0;
+        for (c, &at) in row.cells.iter().zip(&starts[r]) {
+            let width = text_width(c, at);
+            let line = match c.paragraphs.as_slice() {
+                [] => line_height(26),
+                [p] if p.style.space_before > 0 || p.style.space_after > 0 || p.style.rule_below => return None,
+                [p] if is_empty(p) && p.style.indent_left <= 0 && p.style.indent_right <= 0 => {
+                    line_height(p.style.size)
+                }
+                [p] if at_most_lines(p, width / 20.0, 1) => line_height(p.style.size),
+                _ => return None,
+            };
+            height = height.max(line);
+        }
+        Some(height + 2.0 * inset_y)
+    };
+    let heights: Vec<Option<f64>> = (0..rows).map(one_line).collect();
+    if heights.iter().any(Option::is_some) {
+        out.push_str("rows: (");
+        for h in &heights {
+            match h {
+                Some(h) => {
+                    let _ = write!(out, "{h}pt, ");
+                }
+                None => out.push_str("auto, "),
+            }
+        }
+        out.push_str("),\n");
+    }
     let last_header = header_rows;
     for (r, row) in t.rows.iter().enumerate() {
         if r == 0 && header_rows > 0 {
