@@ -853,7 +853,7 @@ mod tests {
         let words = "Tuyến đường trục thôn Làng Mâm nối với đường liên xã, bê tông xi măng \
                      mặt rộng 3,0 m; hoàn thành và đưa vào sử dụng (Quyết định số 1.234/QĐ-UBND).";
         let words: Vec<&str> = words.split(' ').collect();
-        let mut said = 0;
+        let (mut said, mut one) = (0, 0);
         for n in 1..=words.len() {
             let text = words[..n].join(" ");
             for width in [40.0, 72.5, 110.0, 177.4] {
@@ -862,11 +862,16 @@ mod tests {
                         said += 1;
                         let lines = typst_lines(&text, size, width);
                         assert!(lines <= 3, "{text:?} at {width} pt: {lines} lines in Typst");
+                        if at_most_lines(&paragraph(&text, size), width, 1) {
+                            one += 1;
+                            assert_eq!(lines, 1, "{text:?} at {width} pt: said one line");
+                        }
                     }
                 }
             }
         }
         assert!(said > 40, "the bound says yes to short texts ({said})");
+        assert!(one > 10, "and one line to the shortest ({one})");
         assert!(
             typst_lines(&words.join(" "), 26, 72.5) > 3,
             "the count of Typst's lines counts"
@@ -902,5 +907,58 @@ mod tests {
         for (i, cell) in cells[..6].iter().enumerate() {
             assert_eq!(cell.contains("breakable: false"), i / 2 == 1, "cell {i}: {cell}");
         }
+    }
+
+    /// A row given its height (every cell one line or blank) is exactly as high as
+    /// Typst makes it when not told: the table is the same height either way.
+    #[test]
+    fn given_row_heights_are_typsts_own() {
+        let long = "Đường giao thông nông thôn được cứng hóa, đảm bảo ô tô đi lại thuận tiện quanh năm.";
+        let cell = |text: &str, size: u32| Cell::new(vec![paragraph(text, size)]);
+        let t = Table {
+            columns: vec![1440, 2880, 1000],
+            rows: vec![
+                Row {
+                    cells: vec![cell("1", 24), cell("Làng Mâm", 26), Cell::new(vec![])],
+                },
+                Row {
+                    cells: vec![cell("2", 24), cell(long, 24), cell("", 24)],
+                },
+                Row {
+                    cells: vec![cell("3", 28), cell("Làng Rêu", 24), cell("", 24)],
+                },
+            ]
+            .into(),
+            header_rows: 0,
+            borders: true,
+            auto_width: false,
+            cell_padding: 108,
+            cell_padding_vertical: 20,
+            rows_keep_together: true,
+            keep_with_next_rows: Vec::new(),
+        };
+        let mut told = String::new();
+        table(&mut told, &t);
+        let heights = told.lines().find(|l| l.starts_with("rows: (")).expect("heights given");
+        assert_eq!(
+            heights.matches("auto").count(),
+            1,
+            "the wrapped row is left to Typst: {heights}"
+        );
+        let untold: Vec<&str> = told.lines().filter(|l| !l.starts_with("rows: (")).collect();
+        let height = |body: &str| {
+            let markup = format!(
+                "#set page(width: auto, height: auto, margin: 0pt)\n#set text(font: \"{}\", size: 12pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em)\n#set par(leading: 0pt, spacing: 0pt, linebreaks: \"simple\", justify: false)\n#set block(spacing: 0pt)\n{body}",
+                FONTS.family
+            );
+            let world = World {
+                main: Source::detached(markup),
+            };
+            let doc = typst::compile::<PagedDocument>(&world).output.unwrap();
+            doc.pages()[0].frame.height().to_pt()
+        };
+        let (a, b) = (height(&told), height(&untold.join("\n")));
+        assert!((a - b).abs() < 1e-6, "{a} pt with the heights, {b} pt without");
+        assert!(a > 3.0 * 15.0, "three rows, one of two lines: {a}");
     }
 }
