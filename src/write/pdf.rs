@@ -827,6 +827,21 @@ mod tests {
         Paragraph::new(style, vec![Inline::plain(text)])
     }
 
+    /// A bordered table of body rows, padded as the appendices are, rows kept whole.
+    fn bordered(columns: Vec<Twips>, rows: Vec<Row>) -> Table {
+        Table {
+            columns,
+            rows: rows.into(),
+            header_rows: 0,
+            borders: true,
+            auto_width: false,
+            cell_padding: 108,
+            cell_padding_vertical: 20,
+            rows_keep_together: true,
+            keep_with_next_rows: Vec::new(),
+        }
+    }
+
     /// The lines Typst lays `text` out in, `width` points wide, as the report sets text.
     fn typst_lines(text: &str, size: u32, width: f64) -> usize {
         let mut markup = String::new();
@@ -889,17 +904,10 @@ mod tests {
         let row = |texts: [&str; 2]| Row {
             cells: texts.iter().map(|t| Cell::new(vec![paragraph(t, 24)])).collect(),
         };
-        let table = Table {
-            columns: vec![1440, 2880],
-            rows: vec![row(["1", "Làng Mâm"]), row(["2", long]), row(["3", "Làng Rêu"])].into(),
-            header_rows: 0,
-            borders: true,
-            auto_width: false,
-            cell_padding: 108,
-            cell_padding_vertical: 20,
-            rows_keep_together: true,
-            keep_with_next_rows: Vec::new(),
-        };
+        let table = bordered(
+            vec![1440, 2880],
+            vec![row(["1", "Làng Mâm"]), row(["2", long]), row(["3", "Làng Rêu"])],
+        );
         let mut out = String::new();
         super::table(&mut out, &table);
         let cells: Vec<&str> = out.split("],\n").collect();
@@ -915,9 +923,9 @@ mod tests {
     fn given_row_heights_are_typsts_own() {
         let long = "Đường giao thông nông thôn được cứng hóa, đảm bảo ô tô đi lại thuận tiện quanh năm.";
         let cell = |text: &str, size: u32| Cell::new(vec![paragraph(text, size)]);
-        let t = Table {
-            columns: vec![1440, 2880, 1000],
-            rows: vec![
+        let t = bordered(
+            vec![1440, 2880, 1000],
+            vec![
                 Row {
                     cells: vec![cell("1", 24), cell("Làng Mâm", 26), Cell::new(vec![])],
                 },
@@ -927,16 +935,8 @@ mod tests {
                 Row {
                     cells: vec![cell("3", 28), cell("Làng Rêu", 24), cell("", 24)],
                 },
-            ]
-            .into(),
-            header_rows: 0,
-            borders: true,
-            auto_width: false,
-            cell_padding: 108,
-            cell_padding_vertical: 20,
-            rows_keep_together: true,
-            keep_with_next_rows: Vec::new(),
-        };
+            ],
+        );
         let mut told = String::new();
         table(&mut told, &t);
         let heights = told.lines().find(|l| l.starts_with("rows: (")).expect("heights given");
