@@ -385,9 +385,7 @@ enum Place {
 /// paragraph sets its own only when it differs.
 fn paragraph(out: &mut String, p: &Paragraph, place: Place, size: Option<u32>) {
     let s: &ParaStyle = &p.style;
-    let empty = is_empty(p);
-    let flows = place == Place::Body && (s.keep_next || matches!(s.role, Role::Heading(_)));
-    if !flows && s.indent_left <= 0 && s.indent_right <= 0 && !s.rule_below && !empty {
+    if plain(p, place) {
         // Nothing to keep with the next block, no indents, no line under: the
         // paragraph alone, in a scope of its own (a block around each paragraph of
         // each cell is layout work that changes nothing on the page).
@@ -396,6 +394,7 @@ fn paragraph(out: &mut String, p: &Paragraph, place: Place, size: Option<u32>) {
         out.push_str("]\n");
         return;
     }
+    let empty = is_empty(p);
     // The outer block flows on the page (kept with the next, unbroken headings); the
     // indents pad it; the inner block carries the line under the text.
     out.push_str("#block(width: 100%");
@@ -433,6 +432,14 @@ fn paragraph(out: &mut String, p: &Paragraph, place: Place, size: Option<u32>) {
         out.push(']');
     }
     out.push_str("]\n");
+}
+
+/// Whether a paragraph is its text alone: nothing to keep with the next block, no
+/// indents, no line under, not empty.
+fn plain(p: &Paragraph, place: Place) -> bool {
+    let s = &p.style;
+    let flows = place == Place::Body && (s.keep_next || matches!(s.role, Role::Heading(_)));
+    !flows && s.indent_left <= 0 && s.indent_right <= 0 && !s.rule_below && !is_empty(p)
 }
 
 fn is_empty(p: &Paragraph) -> bool {
@@ -705,6 +712,16 @@ fn table(out: &mut String, t: &Table) {
             out.push('[');
             if c.paragraphs.is_empty() {
                 let _ = write!(out, "#v({}pt)", line_height(26));
+            }
+            match c.paragraphs.as_slice() {
+                // A cell's content is a scope already: its one paragraph needs none
+                // of its own.
+                [p] if plain(p, Place::Cell) && p.style.space_before <= 0 && p.style.space_after <= 0 => {
+                    inlines(out, p, size);
+                    out.push_str("],\n");
+                    continue;
+                }
+                _ => {}
             }
             for p in &c.paragraphs {
                 if p.style.space_before > 0 {
