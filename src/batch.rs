@@ -772,12 +772,6 @@ pub fn run_with(
         .iter()
         .filter(|i| !i.trong_tong_hop && !i.is_duplicate())
         .collect();
-    let mut summary_file = None;
-    let mut table_file = None;
-    let mut summary_errors = Vec::new();
-    let mut counted = 0;
-    let mut groups = Vec::new();
-    let mut notes = Vec::new();
     // mimalloc keeps what a thread frees for that thread to use again: the memory the
     // workers freed after their reports is given back before the summary, which
     // would otherwise add its own on top (85 MB peak at 10,000 communes, 52 MB with).
@@ -785,113 +779,26 @@ pub fn run_with(
     rayon::broadcast(|_| give_back_freed_memory());
     // `join` called from outside the pool runs its first closure on a worker: the
     // summary is made there, in a heap just given back, not on top of the main thread's.
-    rayon::join(
+    let (made, ()) = rayon::join(
         || {
-            if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() && !interrupted {
-                let absent: Vec<(String, report::Missing)> = missing
-                    .iter()
-                    .map(|i| {
-                        let why = i.loi.first().map(|d| d.message.clone()).unwrap_or_default();
-                        (
-                            i.thu_muc.clone(),
-                            report::Missing {
-                                tep: i.tep.clone(),
-                                ly_do: why,
-                            },
-                        )
-                    })
-                    .collect();
-                let duplicates: Vec<(String, report::Missing)> = items
-                    .iter()
-                    .filter(|i| i.is_duplicate())
-                    .map(|i| {
-                        let why = i
-                            .loi
-                            .iter()
-                            .find(|d| d.kind == Kind::Duplicate)
-                            .map(|d| d.message.clone())
-                            .unwrap_or_default();
-                        (
-                            i.thu_muc.clone(),
-                            report::Missing {
-                                tep: i.tep.clone(),
-                                ly_do: why,
-                            },
-                        )
-                    })
-                    .collect();
-                let mut taken = std::collections::BTreeSet::new();
-                if options.group_by_folder {
-                    // A group is a sub-folder of the input folder with everything below it
-                    // (a former district, then its officers' folders).
-                    let folders: std::collections::BTreeSet<String> = kept
-                        .iter()
-                        .map(|(f, _)| top_folder(f))
-                        .filter(|f| !f.is_empty())
-                        .collect();
-                    for folder in &folders {
-                        let of = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
-                            list.iter()
-                                .filter(|(f, _)| top_folder(f) == *folder)
-                                .map(|(_, m)| m.clone())
-                                .collect()
-                        };
-                        let own: Vec<report::Kept> = kept
-                            .iter()
-                            .filter(|(f, _)| top_folder(f) == *folder)
-                            .map(|(_, k)| k.clone())
-                            .collect();
-                        let count = own.len();
-                        let written =
-                            write_summary(pack, own, &of(&absent), &of(&duplicates), folder, options, &mut taken);
-                        let (bao_cao, so_xa) = match written {
-                            Ok(w) => {
-                                notes.extend(w.notes.into_iter().map(|n| format!("«{folder}»: {n}")));
-                                (Some(w.file), count)
-                            }
-                            Err(e) => {
-                                summary_errors.extend(e);
-                                (None, 0)
-                            }
-                        };
-                        groups.push(GroupSummary {
-                            thu_muc: folder.clone(),
-                            bao_cao,
-                            so_xa,
-                            xa_thieu: of(&absent).into_iter().map(|m| m.tep).collect(),
-                        });
-                    }
-                }
-                counted = kept.len();
-                let all = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
-                    list.iter().map(|(_, m)| m.clone()).collect()
-                };
-                let spec = pack.manifest.tong_hop.as_ref();
-                let table_spec = spec.and_then(|s| s.bang.as_ref());
-                // The table needs the communes again once the summary has taken them.
-                let for_table = table_spec.map(|_| kept.clone());
-                let kept: Vec<report::Kept> = kept.into_iter().map(|(_, k)| k).collect();
-                match write_summary(pack, kept, &all(&absent), &all(&duplicates), "", options, &mut taken) {
-                    Ok(w) => {
-                        notes.extend(w.notes.iter().cloned());
-                        if let (Some(table), Some(kept), Some(spec)) = (table_spec, &for_table, spec) {
-                            match write_table(table, &spec.sap_xep, kept, &w, options) {
-                                Ok(file) => table_file = Some(file),
-                                Err(e) => summary_errors.push(e),
-                            }
-                        }
-                        summary_file = Some(w.file);
-                    }
-                    Err(e) => {
-                        summary_errors.extend(e);
-                        counted = 0;
-                    }
-                }
-            }
+            let made = if options.summary && !kept.is_empty() && pack.manifest.tong_hop.is_some() && !interrupted {
+                summaries(pack, kept, &missing, &items, options)
+            } else {
+                Summaries::default()
+            };
             give_back_freed_memory();
+            made
         },
         || {},
     );
+    let Summaries {
+        file: summary_file,
+        table: table_file,
+        errors: summary_errors,
+        counted,
+        groups,
+        notes,
+    } = made;
     // What the summary lacks, when there is a summary.
     let xa_thieu = match summary_file {
         Some(_) => missing.iter().map(|i| i.tep.clone()).collect(),
@@ -1024,6 +931,118 @@ fn check_group_tables(inputs: &[Source], options: &Options) -> Result<(), Diagno
             }
         )),
         None => Ok(()),
+    }
+}
+
+/// What the district (and each sub-folder's) summary came to.
+#[derive(Default)]
+struct Summaries {
+    file: Option<String>,
+    table: Option<String>,
+    errors: Vec<Diagnostic>,
+    /// How many communes the district summary counts.
+    counted: usize,
+    groups: Vec<GroupSummary>,
+    notes: Vec<String>,
+}
+
+/// The district summary of the communes `kept`, with a summary of each sub-folder
+/// under `--nhom thu-muc`, and the province officer's table when the pack has one.
+fn summaries(
+    pack: &Pack,
+    kept: Vec<(String, report::Kept)>,
+    missing: &[&Item],
+    items: &[Item],
+    options: &Options,
+) -> Summaries {
+    let (mut summary_file, mut table_file) = (None, None);
+    let (mut summary_errors, mut groups, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+    // An input the summary lacks, with its sub-folder and why.
+    let entry = |i: &Item, why: Option<&Diagnostic>| {
+        let missing = report::Missing {
+            tep: i.tep.clone(),
+            ly_do: why.map(|d| d.message.clone()).unwrap_or_default(),
+        };
+        (i.thu_muc.clone(), missing)
+    };
+    let absent: Vec<(String, report::Missing)> = missing.iter().map(|i| entry(i, i.loi.first())).collect();
+    let duplicates: Vec<(String, report::Missing)> = items
+        .iter()
+        .filter(|i| i.is_duplicate())
+        .map(|i| entry(i, i.loi.iter().find(|d| d.kind == Kind::Duplicate)))
+        .collect();
+    let mut taken = std::collections::BTreeSet::new();
+    if options.group_by_folder {
+        // A group is a sub-folder of the input folder with everything below it
+        // (a former district, then its officers' folders).
+        let folders: std::collections::BTreeSet<String> = kept
+            .iter()
+            .map(|(f, _)| top_folder(f))
+            .filter(|f| !f.is_empty())
+            .collect();
+        for folder in &folders {
+            let of = |list: &[(String, report::Missing)]| -> Vec<report::Missing> {
+                list.iter()
+                    .filter(|(f, _)| top_folder(f) == *folder)
+                    .map(|(_, m)| m.clone())
+                    .collect()
+            };
+            let own: Vec<report::Kept> = kept
+                .iter()
+                .filter(|(f, _)| top_folder(f) == *folder)
+                .map(|(_, k)| k.clone())
+                .collect();
+            let count = own.len();
+            let written = write_summary(pack, own, &of(&absent), &of(&duplicates), folder, options, &mut taken);
+            let (bao_cao, so_xa) = match written {
+                Ok(w) => {
+                    notes.extend(w.notes.into_iter().map(|n| format!("«{folder}»: {n}")));
+                    (Some(w.file), count)
+                }
+                Err(e) => {
+                    summary_errors.extend(e);
+                    (None, 0)
+                }
+            };
+            groups.push(GroupSummary {
+                thu_muc: folder.clone(),
+                bao_cao,
+                so_xa,
+                xa_thieu: of(&absent).into_iter().map(|m| m.tep).collect(),
+            });
+        }
+    }
+    let mut counted = kept.len();
+    let all =
+        |list: &[(String, report::Missing)]| -> Vec<report::Missing> { list.iter().map(|(_, m)| m.clone()).collect() };
+    let spec = pack.manifest.tong_hop.as_ref();
+    let table_spec = spec.and_then(|s| s.bang.as_ref());
+    // The table needs the communes again once the summary has taken them.
+    let for_table = table_spec.map(|_| kept.clone());
+    let kept: Vec<report::Kept> = kept.into_iter().map(|(_, k)| k).collect();
+    match write_summary(pack, kept, &all(&absent), &all(&duplicates), "", options, &mut taken) {
+        Ok(w) => {
+            notes.extend(w.notes.iter().cloned());
+            if let (Some(table), Some(kept), Some(spec)) = (table_spec, &for_table, spec) {
+                match write_table(table, &spec.sap_xep, kept, &w, options) {
+                    Ok(file) => table_file = Some(file),
+                    Err(e) => summary_errors.push(e),
+                }
+            }
+            summary_file = Some(w.file);
+        }
+        Err(e) => {
+            summary_errors.extend(e);
+            counted = 0;
+        }
+    }
+    Summaries {
+        file: summary_file,
+        table: table_file,
+        errors: summary_errors,
+        counted,
+        groups,
+        notes,
     }
 }
 

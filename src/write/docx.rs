@@ -348,7 +348,7 @@ impl AttrValue for str {
 
 impl AttrValue for String {
     fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.as_bytes());
+        self.as_str().put(out)
     }
 }
 
