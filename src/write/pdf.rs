@@ -613,18 +613,26 @@ fn table(out: &mut String, t: &Table) {
     // A body row that is not kept with another and has no cell spanning rows.
     let on_its_own =
         |r: usize| r >= header_rows && !kept_with_next[r] && (r == 0 || !kept_with_next[r - 1]) && unspanned(r);
-    // Bounds on the lines of each cell that is one paragraph of text, in the rows
-    // that may be given a height or left breakable.
-    let bounds: Vec<Vec<Option<(usize, usize)>>> = (0..rows)
-        .map(|r| {
-            let row = &t.rows[r];
-            if !unspanned(r) {
-                return Vec::new();
-            }
-            let cells = row.cells.iter().zip(&starts[r]);
+    // Rows spanned by each cell: 1 + the covered cells below it at its column (not
+    // past the header for a header cell).
+    let span_of = |r: usize, at: usize| {
+        let limit = if r < header_rows { header_rows } else { rows };
+        let mut span = 1;
+        while r + span < limit && covered_at(r + span, at) {
+            span += 1;
+        }
+        span
+    };
+    // Bounds on the lines of each cell that is one paragraph of text.
+    let bounds: Vec<Vec<Option<(usize, usize)>>> = t
+        .rows
+        .iter()
+        .zip(&starts)
+        .map(|(row, starts)| {
+            let cells = row.cells.iter().zip(starts);
             cells
                 .map(|(c, &at)| match c.paragraphs.as_slice() {
-                    [p] if !is_empty(p) => line_bounds(p, text_width(c, at) / 20.0),
+                    [p] if !c.covered && !is_empty(p) => line_bounds(p, text_width(c, at) / 20.0),
                     _ => None,
                 })
                 .collect()
@@ -653,30 +661,52 @@ fn table(out: &mut String, t: &Table) {
         text > 0 && blank <= text
     };
     let whole: Vec<bool> = (0..rows).map(whole).collect();
-    // Rows whose every cell's lines are known for certain (or that is blank) are as
-    // high as their tallest cell and the insets: given that height, Typst lays
-    // their cells out once instead of measuring them first.
+    // A cell's height when its lines are known for certain (or it is blank), with the
+    // insets.
     let inset_y = f64::from(t.cell_padding_vertical.max(0)) / 20.0;
-    let given = |r: usize| -> Option<f64> {
-        if !unspanned(r) {
-            return None;
-        }
-        let mut height: f64 = 0.0;
-        for (c, bounds) in t.rows[r].cells.iter().zip(&bounds[r]) {
-            let cell = match (c.paragraphs.as_slice(), bounds) {
-                ([], _) => line_height(26),
-                ([p], _) if p.style.space_before > 0 || p.style.space_after > 0 || p.style.rule_below => return None,
-                ([p], _) if is_empty(p) && p.style.indent_left <= 0 && p.style.indent_right <= 0 => {
-                    line_height(p.style.size)
-                }
-                ([p], Some((least, most))) if least == most => *most as f64 * line_height(p.style.size),
-                _ => return None,
-            };
-            height = height.max(cell);
-        }
-        Some(height + 2.0 * inset_y)
+    let cell_height = |c: &crate::doc::Cell, bounds: Option<(usize, usize)>| -> Option<f64> {
+        let text = match (c.paragraphs.as_slice(), bounds) {
+            ([], _) => line_height(26),
+            ([p], _) if p.style.space_before > 0 || p.style.space_after > 0 || p.style.rule_below => return None,
+            ([p], _) if is_empty(p) && p.style.indent_left <= 0 && p.style.indent_right <= 0 => {
+                line_height(p.style.size)
+            }
+            ([p], Some((least, most))) if least == most => most as f64 * line_height(p.style.size),
+            _ => return None,
+        };
+        Some(text + 2.0 * inset_y)
     };
-    let heights: Vec<Option<f64>> = (0..rows).map(given).collect();
+    // Rows whose cells' heights are all known are as high as their tallest cell:
+    // given that height, Typst lays their cells out once instead of measuring them
+    // first. A cell spanning rows must fit in the rows it spans (Typst would grow the
+    // last of them), or none of them is given a height.
+    let mut heights: Vec<Option<f64>> = (0..rows)
+        .map(|r| {
+            let cells = t.rows[r].cells.iter().zip(&starts[r]).zip(&bounds[r]);
+            let mut height: Option<f64> = None;
+            for ((c, &at), &bounds) in cells {
+                if !c.covered && span_of(r, at) == 1 {
+                    let cell = cell_height(c, bounds)?;
+                    height = Some(height.map_or(cell, |h| h.max(cell)));
+                }
+            }
+            height
+        })
+        .collect();
+    for r in 0..rows {
+        let cells = t.rows[r].cells.iter().zip(&starts[r]).zip(&bounds[r]);
+        for ((c, &at), &bounds) in cells {
+            let span = span_of(r, at);
+            if c.covered || span == 1 {
+                continue;
+            }
+            let rows_height: Option<f64> = heights[r..r + span].iter().copied().sum();
+            let fits = matches!((cell_height(c, bounds), rows_height), (Some(cell), Some(rows)) if cell <= rows);
+            if !fits {
+                heights[r..r + span].fill(None);
+            }
+        }
+    }
     if heights.iter().any(Option::is_some) {
         out.push_str("rows: (");
         for h in &heights {
@@ -689,20 +719,15 @@ fn table(out: &mut String, t: &Table) {
         }
         out.push_str("),\n");
     }
-    let last_header = header_rows;
     for (r, row) in t.rows.iter().enumerate() {
         if r == 0 && header_rows > 0 {
             out.push_str("table.header(repeat: true,\n");
         }
-        let limit = if r < header_rows { last_header } else { rows };
         for (c, &at) in row.cells.iter().zip(&starts[r]) {
             if c.covered {
                 continue;
             }
-            let mut span = 1;
-            while r + span < limit && covered_at(r + span, at) {
-                span += 1;
-            }
+            let span = span_of(r, at);
             // A cell with nothing of its own (the table's vertical centring) is
             // plain content: no call to evaluate.
             let mut args = Vec::new();
@@ -1167,6 +1192,65 @@ mod tests {
         }
     }
 
+    /// The height of a table's markup laid out on its own, in points.
+    fn table_height(body: &str) -> f64 {
+        let markup = format!(
+            "#set page(width: auto, height: auto, margin: 0pt)\n#set text(font: \"{}\", size: 12pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em)\n#set par(leading: 0pt, spacing: 0pt, linebreaks: \"simple\", justify: false)\n#set block(spacing: 0pt)\n{body}",
+            FONTS.family
+        );
+        let world = World {
+            main: Source::detached(markup),
+        };
+        let doc = typst::compile::<PagedDocument>(&world).output.unwrap();
+        doc.pages()[0].frame.height().to_pt()
+    }
+
+    /// A two-row header whose first cells span both rows: the rows are given their
+    /// heights when the spanning cells fit in them, and left to Typst when one does
+    /// not (Typst grows the last row it spans); the table is as high either way.
+    #[test]
+    fn rows_a_cell_spans_are_given_heights_only_when_it_fits() {
+        let cell = |text: &str| Cell::new(vec![paragraph(text, 24)]);
+        let header = |first: &str| {
+            let mut t = bordered(
+                vec![1000, 2200, 1200, 1200],
+                vec![
+                    Row {
+                        cells: vec![cell("TT"), cell(first), {
+                            let mut c = cell("Kết quả thực hiện");
+                            c.col_span = 2;
+                            c
+                        }],
+                    },
+                    Row {
+                        cells: vec![Cell::covered(1), Cell::covered(1), cell("Năm 2023"), cell("Năm 2024")],
+                    },
+                    Row {
+                        cells: vec![cell("1"), cell("Giao thông"), cell("Đạt"), cell("Đạt")],
+                    },
+                ],
+            );
+            t.header_rows = 2;
+            t
+        };
+        for (first, given) in [
+            ("Tên tiêu chí", true),
+            ("Tên tiêu chí, chỉ tiêu và nội dung đánh giá theo bộ tiêu chí xã nông thôn mới nâng cao", false),
+        ] {
+            let mut told = String::new();
+            table(&mut told, &header(first));
+            let heights = told.lines().find(|l| l.starts_with("rows: (")).expect("heights given");
+            let untold: Vec<&str> = told.lines().filter(|l| !l.starts_with("rows: (")).collect();
+            let (a, b) = (table_height(&told), table_height(&untold.join("\n")));
+            assert!(
+                (a - b).abs() < 1e-6,
+                "{first:?}: {a} pt with the heights, {b} pt without"
+            );
+            let autos = heights.matches("auto").count();
+            assert_eq!(autos, if given { 0 } else { 2 }, "{first:?}: {heights}");
+        }
+    }
+
     /// A row given its height (every cell's lines known, or blank) is exactly as high
     /// as Typst makes it when not told: the table is the same height either way.
     #[test]
@@ -1204,18 +1288,7 @@ mod tests {
         );
         assert!(heights.contains("57.1953125pt"), "four lines and the insets: {heights}");
         let untold: Vec<&str> = told.lines().filter(|l| !l.starts_with("rows: (")).collect();
-        let height = |body: &str| {
-            let markup = format!(
-                "#set page(width: auto, height: auto, margin: 0pt)\n#set text(font: \"{}\", size: 12pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em)\n#set par(leading: 0pt, spacing: 0pt, linebreaks: \"simple\", justify: false)\n#set block(spacing: 0pt)\n{body}",
-                FONTS.family
-            );
-            let world = World {
-                main: Source::detached(markup),
-            };
-            let doc = typst::compile::<PagedDocument>(&world).output.unwrap();
-            doc.pages()[0].frame.height().to_pt()
-        };
-        let (a, b) = (height(&told), height(&untold.join("\n")));
+        let (a, b) = (table_height(&told), table_height(&untold.join("\n")));
         assert!((a - b).abs() < 1e-6, "{a} pt with the heights, {b} pt without");
         assert!(
             a > 2.0 * 15.0 + 57.0 + 70.0,
