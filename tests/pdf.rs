@@ -162,6 +162,18 @@ fn render_writes_the_report_as_pdf_without_libreoffice() {
         first.lines().map(str::trim).find(|l| !l.is_empty()) != Some("1"),
         "page 1 has no number:\n{first}"
     );
+    // Every later page, portrait or landscape, has its own number at its top.
+    let pages = page_sizes(&pdf).unwrap().len() as u32;
+    assert!(pages > 5, "{pages} pages");
+    for p in 3..=pages {
+        let page = text(&pdf, Some((p, p))).unwrap();
+        let number = p.to_string();
+        assert_eq!(
+            page.lines().map(str::trim).find(|l| !l.is_empty()),
+            Some(number.as_str()),
+            "page {p} starts with its number:\n{page}"
+        );
+    }
 
     let Some(fonts) = poppler("pdffonts", &[], &pdf) else {
         return;

@@ -15,6 +15,8 @@ use std::sync::LazyLock;
 use ttf_parser::gpos::{PairAdjustment, PositioningSubtable};
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::layout::Point;
+use typst::model::Document as _;
 use typst::syntax::{FileId, Source};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
@@ -63,7 +65,10 @@ pub fn to_bytes_as(doc: &Document, kind: Conformance) -> Result<Vec<u8>> {
         main: Source::detached(markup),
     };
     COMPILING.fetch_add(1, Ordering::SeqCst);
-    let compiled = typst::compile::<PagedDocument>(&world).output;
+    let compiled = typst::compile::<PagedDocument>(&world)
+        .output
+        .map_err(|errors| failure("dàn trang", errors.as_slice()))
+        .and_then(|paged| with_page_headers(doc, paged));
     // Typst memoises layouts for a document's second pass; the next document gains
     // less from them (other text, other places) than a larger cache costs it: with
     // the last four documents' layouts kept the next took 68-70 ms, with none 60-62
@@ -72,7 +77,7 @@ pub fn to_bytes_as(doc: &Document, kind: Conformance) -> Result<Vec<u8>> {
     // second pass.
     let others = COMPILING.fetch_sub(1, Ordering::SeqCst) - 1;
     typst::comemo::evict(if others == 0 { 0 } else { 4 });
-    let paged = compiled.map_err(|errors| failure("dàn trang", errors.as_slice()))?;
+    let paged = compiled?;
     let standards = match kind {
         Conformance::Plain => PdfStandards::default(),
         Conformance::Archival => {
@@ -297,40 +302,7 @@ fn markup(doc: &Document) -> String {
         ", date: {})",
         datetime(&p.created).unwrap_or_else(|| "none".into())
     );
-    let page = &doc.page;
-    let header_height = doc.page_header.iter().map(|p| line_height(p.style.size)).sum::<f64>();
-    let ascent = (f64::from(page.top - page.header) / 20.0 - header_height).max(0.0);
-    let _ = write!(
-        out,
-        "#set page(width: {}, height: {}, margin: (top: {}, bottom: {}, left: {}, right: {}), header-ascent: {ascent}pt, header: context {{ if ",
-        pt(page.width),
-        pt(page.height),
-        pt(page.top),
-        pt(page.bottom),
-        pt(page.left),
-        pt(page.right),
-    );
-    out.push_str(if doc.header_on_first_page {
-        "true"
-    } else {
-        "here().page() > 1"
-    });
-    out.push_str(" [");
-    for p in &doc.page_header {
-        paragraph(&mut out, p, Place::Header, None);
-    }
-    out.push_str("] })\n");
-    out.push_str("#set text(font: ");
-    string(&mut out, FONTS.family);
-    let _ = writeln!(
-        out,
-        ", size: {}pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em, fill: black)",
-        f64::from(doc.font_size) / 2.0
-    );
-    // Word's greedy line breaking, single spacing, no space of Typst's own between
-    // blocks: every space is the Document's.
-    out.push_str("#set par(leading: 0pt, spacing: 0pt, linebreaks: \"simple\", justify: false)\n");
-    out.push_str("#set block(spacing: 0pt)\n");
+    settings(&mut out, doc);
 
     let mut landscape = false;
     for (i, section) in doc.sections.iter().enumerate() {
@@ -364,6 +336,74 @@ fn markup(doc: &Document) -> String {
         }
     }
     out
+}
+
+/// The page, text and paragraph settings of a document, and of its page headers laid
+/// out apart ([`with_page_headers`]).
+fn settings(out: &mut String, doc: &Document) {
+    let page = &doc.page;
+    let header_height = doc.page_header.iter().map(|p| line_height(p.style.size)).sum::<f64>();
+    let ascent = (f64::from(page.top - page.header) / 20.0 - header_height).max(0.0);
+    let _ = writeln!(
+        out,
+        "#set page(width: {}, height: {}, margin: (top: {}, bottom: {}, left: {}, right: {}), header-ascent: {ascent}pt)",
+        pt(page.width),
+        pt(page.height),
+        pt(page.top),
+        pt(page.bottom),
+        pt(page.left),
+        pt(page.right),
+    );
+    out.push_str("#set text(font: ");
+    string(out, FONTS.family);
+    let _ = writeln!(
+        out,
+        ", size: {}pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em, fill: black)",
+        f64::from(doc.font_size) / 2.0
+    );
+    // Word's greedy line breaking, single spacing, no space of Typst's own between
+    // blocks: every space is the Document's.
+    out.push_str("#set par(leading: 0pt, spacing: 0pt, linebreaks: \"simple\", justify: false)\n");
+    out.push_str("#set block(spacing: 0pt)\n");
+}
+
+/// The pages with their headers. A header that asks Typst for its page number makes
+/// Typst lay the whole document out a second time (the number is known only once
+/// the pages are); instead the headers are laid out as a document of their own, one
+/// empty page of the same size and margins for each page that has a header, its
+/// number written in, and each is put on its page where Typst would have put it.
+fn with_page_headers(doc: &Document, paged: PagedDocument) -> Result<PagedDocument> {
+    let first = usize::from(!doc.header_on_first_page);
+    if doc.page_header.is_empty() || paged.pages().len() <= first {
+        return Ok(paged);
+    }
+    let mut out = String::with_capacity(4096);
+    settings(&mut out, doc);
+    for page in &paged.pages()[first..] {
+        let landscape = page.frame.width() > page.frame.height();
+        let _ = write!(out, "#page(flipped: {landscape}, header: [");
+        for p in &doc.page_header {
+            let mut p = p.clone();
+            for inline in &mut p.inlines {
+                if matches!(inline, Inline::PageNumber) {
+                    *inline = Inline::plain(page.number.to_string());
+                }
+            }
+            paragraph(&mut out, &p, Place::Header, None);
+        }
+        out.push_str("])[]\n");
+    }
+    let world = World {
+        main: Source::detached(out),
+    };
+    let headers = typst::compile::<PagedDocument>(&world)
+        .output
+        .map_err(|errors| failure("dàn tiêu đề trang", errors.as_slice()))?;
+    let mut pages = paged.pages().to_vec();
+    for (page, header) in pages[first..].iter_mut().zip(headers.pages()) {
+        page.frame.push_frame(Point::zero(), header.frame.clone());
+    }
+    Ok(PagedDocument::new(pages.into(), paged.info().clone()))
 }
 
 /// Vertical space; weak (dropped at the top of a page, as Word drops it) in the body.
@@ -1235,7 +1275,10 @@ mod tests {
         };
         for (first, given) in [
             ("Tên tiêu chí", true),
-            ("Tên tiêu chí, chỉ tiêu và nội dung đánh giá theo bộ tiêu chí xã nông thôn mới nâng cao", false),
+            (
+                "Tên tiêu chí, chỉ tiêu và nội dung đánh giá theo bộ tiêu chí xã nông thôn mới nâng cao",
+                false,
+            ),
         ] {
             let mut told = String::new();
             table(&mut told, &header(first));
