@@ -12,7 +12,6 @@ use crate::error::{Diagnostic, Kind, Result};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::LazyLock;
-use ttf_parser::gpos::{PairAdjustment, PositioningSubtable};
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
 use typst::layout::Point;
@@ -118,6 +117,10 @@ struct Fonts {
     styles: Vec<typst::text::FontInstance>,
     /// The family every text is set in.
     family: &'static str,
+    /// For each of the four styles, whether the font changes letters by default even
+    /// with ligatures off (contextual alternates, required ligatures): line counts
+    /// are then not certain.
+    substitutes: Vec<bool>,
 }
 
 /// Liberation Serif (SIL Open Font License, assets/fonts/OFL.txt): Times New Roman's
@@ -196,7 +199,7 @@ static FONTS: LazyLock<Fonts> = LazyLock::new(|| {
     };
     // Liberation Serif stays as the fallback for a letter Times New Roman lacks.
     fonts.extend(liberation);
-    let styles = fonts
+    let styles: Vec<typst::text::FontInstance> = fonts
         .iter()
         .take(4)
         .map(|f| {
@@ -204,11 +207,22 @@ static FONTS: LazyLock<Fonts> = LazyLock::new(|| {
                 .instantiate(f.info().variant, typst::layout::Abs::pt(12.0), &Default::default())
         })
         .collect();
+    let substitutes = styles
+        .iter()
+        .map(|f| {
+            f.ttf().tables().gsub.is_some_and(|gsub| {
+                gsub.features
+                    .into_iter()
+                    .any(|f| matches!(&f.tag.to_bytes(), b"calt" | b"rlig" | b"rclt"))
+            })
+        })
+        .collect();
     Fonts {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
         fonts,
         styles,
         family,
+        substitutes,
     }
 });
 
@@ -354,15 +368,21 @@ fn settings(out: &mut String, doc: &Document) {
         pt(page.left),
         pt(page.right),
     );
+    text_settings(out, doc.font_size);
+}
+
+/// The text and paragraph settings, text `size` half-points. No kerning and no
+/// ligatures: Word sets the .docx without them (it has no w:kern); Word's greedy
+/// line breaking, single spacing, no space of Typst's own between blocks: every
+/// space is the Document's.
+fn text_settings(out: &mut String, size: u32) {
     out.push_str("#set text(font: ");
     string(out, FONTS.family);
     let _ = writeln!(
         out,
-        ", size: {}pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em, fill: black)",
-        f64::from(doc.font_size) / 2.0
+        ", size: {}pt, lang: \"vi\", hyphenate: false, kerning: false, ligatures: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em, fill: black)",
+        f64::from(size) / 2.0
     );
-    // Word's greedy line breaking, single spacing, no space of Typst's own between
-    // blocks: every space is the Document's.
     out.push_str("#set par(leading: 0pt, spacing: 0pt, linebreaks: \"simple\", justify: false)\n");
     out.push_str("#set block(spacing: 0pt)\n");
 }
@@ -844,115 +864,85 @@ fn table(out: &mut String, t: &Table) {
     out.push('\n');
 }
 
-/// How far the widths below may be from Typst's (what is not modelled: rounding,
-/// substitutions the font might make).
-const SLACK: f64 = 0.01;
+/// How far the widths below may be from Typst's (its rounding, and what is not modelled).
+const SLACK: f64 = 0.002;
 
 /// Bounds on the lines Typst breaks a paragraph into, `width` points wide: None for
 /// what they cannot tell (an empty paragraph, a line break, a letter the font lacks,
-/// a leading space, a word wider than the line). Typst breaks greedily ("simple"
-/// line breaks), and a greedy count never falls when texts grow wider or break at
-/// fewer places, so:
-/// - the upper bound breaks only at spaces, each word its letters' advances and the
-///   kerning between them, 1 % wider;
+/// a leading space, a word wider than the line). Text is set without kerning or
+/// ligatures ([`settings`]): a text is as wide as its letters' advances. Typst
+/// breaks greedily ("simple" line breaks), and a greedy count never falls when texts
+/// grow wider or break at fewer places, so:
+/// - the upper bound breaks only at spaces, 0.2 % wider;
 /// - the lower bound breaks wherever Typst could (at spaces, and anywhere inside a
-///   word that is not Latin letters and digits alone), 1 % narrower, counting a
-///   kerning a break could undo only when it narrows. It is 0 where the font may
-///   change letters (ligatures, marks, scripts it substitutes in) or the paragraph
-///   is justified (Typst may shrink its spaces).
+///   word that is not Latin letters and digits alone: Typst breaks after hyphens
+///   and slashes), 0.2 % narrower. It is 0 where the font may change letters (marks,
+///   scripts it substitutes in, contextual forms) or the paragraph is justified
+///   (Typst may shrink its spaces).
 fn line_bounds(p: &Paragraph, width: f64) -> Option<(usize, usize)> {
     let s = &p.style;
     let sides = f64::from(s.indent_left.max(0) + s.indent_right.max(0)) / 20.0;
     // Only the first line is indented or only the others: each bound takes its side.
     let (narrow, wide) = (width - sides - f64::from(s.first_line.abs()) / 20.0, width - sides);
     let size = f64::from(s.size) / 2.0;
-    // Each letter: its advance, the kerning with the next letter (points), whether
-    // that kerning is certain (both letters of one word and one run), whether it is
-    // a space, whether a word made of it stays whole.
-    struct Letter {
-        advance: f64,
-        kern: f64,
-        certain: bool,
-        space: bool,
-        whole: bool,
-    }
-    let mut letters: Vec<Letter> = Vec::new();
+    let mut upper = Greedy::new(narrow);
+    let mut lower = Greedy::new(wide);
     let mut exact = s.align != Align::Justify;
-    let mut previous: Option<(usize, ttf_parser::GlyphId, usize)> = None;
-    for (run, inline) in p.inlines.iter().enumerate() {
+    // The word being read (its letters' widths; whether it stays whole) and the
+    // spaces before it.
+    let (mut letters, mut whole, mut gap) = (Vec::new(), true, 0.0);
+    for inline in &p.inlines {
         let Inline::Text { text, bold, italic } = inline else {
             return None;
         };
         let style = usize::from(*bold || s.bold) + 2 * usize::from(*italic || s.italic);
         let font = FONTS.styles.get(style)?;
-        let kerning = KERNING.get(style)?;
-        exact &= kerning.exact;
+        exact &= !FONTS.substitutes[style];
         let face = font.ttf();
         let scale = size / font.units_per_em();
         for c in super::xml_text(text).chars() {
-            let glyph = face.glyph_index(c)?;
-            let advance = f64::from(face.glyph_hor_advance(glyph)?) * scale;
-            let space = c == ' ';
-            if space && letters.is_empty() {
-                return None;
-            }
+            let advance = f64::from(face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g))?) * scale;
             exact &= plain_letter(c);
-            if let (Some((at, left, left_style)), Some(last)) = (previous, letters.last_mut()) {
-                if left_style == style {
-                    last.kern = f64::from(kerning.between(left, glyph)) * scale;
+            if c == ' ' {
+                if upper.lines == 0 && letters.is_empty() {
+                    return None;
                 }
-                last.certain = at == run && !space && !last.space;
-            }
-            letters.push(Letter {
-                advance,
-                kern: 0.0,
-                certain: false,
-                space,
-                whole: c.is_ascii_alphanumeric() || (plain_letter(c) && c.is_alphanumeric()),
-            });
-            previous = Some((run, glyph, style));
-        }
-    }
-    let mut upper = Greedy::new(narrow);
-    let mut lower = Greedy::new(wide);
-    let (mut gap_upper, mut gap_lower) = (0.0, 0.0);
-    let mut i = 0;
-    while i < letters.len() {
-        let l = &letters[i];
-        if l.space {
-            gap_upper += l.advance + l.kern.max(0.0);
-            gap_lower += l.advance + l.kern.min(0.0);
-            i += 1;
-            continue;
-        }
-        let end = letters[i..]
-            .iter()
-            .position(|l| l.space)
-            .map_or(letters.len(), |n| i + n);
-        let word = &letters[i..end];
-        let certain = |l: &Letter, narrows: bool| match (l.certain, narrows) {
-            (true, _) => l.kern,
-            (false, true) => l.kern.min(0.0),
-            (false, false) => l.kern.max(0.0),
-        };
-        let wide_word: f64 = word.iter().map(|l| l.advance + certain(l, false)).sum();
-        upper.place(gap_upper * (1.0 + SLACK), wide_word * (1.0 + SLACK))?;
-        if word.iter().all(|l| l.whole) {
-            let narrow_word: f64 = word.iter().map(|l| l.advance + certain(l, true)).sum();
-            lower.place(gap_lower * (1.0 - SLACK), narrow_word * (1.0 - SLACK))?;
-        } else {
-            for (n, l) in word.iter().enumerate() {
-                let gap = if n == 0 { gap_lower } else { 0.0 };
-                lower.place(gap * (1.0 - SLACK), (l.advance + l.kern.min(0.0)) * (1.0 - SLACK))?;
+                if !letters.is_empty() {
+                    place_word(&mut upper, &mut lower, &mut letters, whole, gap)?;
+                    (whole, gap) = (true, 0.0);
+                }
+                gap += advance;
+            } else {
+                letters.push(advance);
+                whole &= c.is_ascii_alphanumeric() || (plain_letter(c) && c.is_alphanumeric());
             }
         }
-        (gap_upper, gap_lower) = (0.0, 0.0);
-        i = end;
     }
+    place_word(&mut upper, &mut lower, &mut letters, whole, gap)?;
     if upper.lines == 0 {
         return None;
     }
     Some((if exact { lower.lines } else { 0 }, upper.lines))
+}
+
+/// A word after its spaces: whole on a line for the upper bound; for the lower, whole
+/// or letter by letter. Its letters are taken.
+fn place_word(upper: &mut Greedy, lower: &mut Greedy, letters: &mut Vec<f64>, whole: bool, gap: f64) -> Option<()> {
+    if letters.is_empty() {
+        return Some(());
+    }
+    let word: f64 = letters.iter().sum();
+    upper.place(gap * (1.0 + SLACK), word * (1.0 + SLACK))?;
+    if whole {
+        lower.place(gap * (1.0 - SLACK), word * (1.0 - SLACK))?;
+    } else {
+        for (n, letter) in letters.iter().enumerate() {
+            let gap = if n == 0 { gap } else { 0.0 };
+            lower.place(gap * (1.0 - SLACK), letter * (1.0 - SLACK))?;
+        }
+    }
+    letters.clear();
+    Some(())
 }
 
 /// Lines filled greedily, as Typst's "simple" line breaks fill them.
@@ -995,91 +985,6 @@ fn plain_letter(c: char) -> bool {
     matches!(c as u32, 0x20..=0x7E | 0xA0..=0x24F | 0x1E00..=0x1EFF | 0x2010..=0x2027 | 0x2030..=0x205E | 0x2100..=0x22FF)
 }
 
-/// The kerning Typst applies between two letters of one font (its `kern` feature),
-/// and whether the font substitutes letters by default (ligatures and the like, which
-/// the line bounds do not model).
-struct Kerning {
-    /// The pair adjustments of each lookup of the `kern` feature, in order.
-    lookups: Vec<Vec<PairAdjustment<'static>>>,
-    exact: bool,
-}
-
-impl Kerning {
-    fn of(face: &'static ttf_parser::Face<'static>) -> Kerning {
-        use ttf_parser::Tag;
-        let Some(gpos) = face.tables().gpos else {
-            // Only an old `kern` table, if any: not read here.
-            return Kerning {
-                lookups: Vec::new(),
-                exact: face.tables().kern.is_none(),
-            };
-        };
-        let mut indices: Vec<u16> = gpos
-            .features
-            .into_iter()
-            .filter(|f| f.tag == Tag::from_bytes(b"kern"))
-            .flat_map(|f| f.lookup_indices)
-            .collect();
-        indices.sort_unstable();
-        indices.dedup();
-        let lookups = indices
-            .iter()
-            .filter_map(|&i| gpos.lookups.get(i))
-            .map(|lookup| {
-                lookup
-                    .subtables
-                    .into_iter::<PositioningSubtable>()
-                    .filter_map(|s| match s {
-                        PositioningSubtable::Pair(pair) => Some(pair),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .collect();
-        let substitutes = face.tables().gsub.is_some_and(|gsub| {
-            gsub.features.into_iter().any(|f| {
-                [b"liga", b"clig", b"rlig", b"calt"]
-                    .iter()
-                    .any(|t| f.tag == Tag::from_bytes(t))
-            })
-        });
-        Kerning {
-            lookups,
-            exact: !substitutes,
-        }
-    }
-
-    /// In font units: each lookup's first subtable that has the pair.
-    fn between(&self, left: ttf_parser::GlyphId, right: ttf_parser::GlyphId) -> i32 {
-        let mut kern = 0;
-        for lookup in &self.lookups {
-            for pair in lookup {
-                let values = match pair {
-                    PairAdjustment::Format1 { coverage, sets } => coverage
-                        .get(left)
-                        .and_then(|i| sets.get(i))
-                        .and_then(|set| set.get(right)),
-                    PairAdjustment::Format2 {
-                        coverage,
-                        classes,
-                        matrix,
-                    } => coverage
-                        .get(left)
-                        .and_then(|_| matrix.get((classes.0.get(left), classes.1.get(right)))),
-                };
-                if let Some((first, second)) = values {
-                    kern += i32::from(first.x_advance) + i32::from(second.x_advance);
-                    break;
-                }
-            }
-        }
-        kern
-    }
-}
-
-static KERNING: LazyLock<Vec<Kerning>> =
-    LazyLock::new(|| FONTS.styles.iter().map(|font| Kerning::of(font.ttf())).collect());
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1110,11 +1015,9 @@ mod tests {
 
     /// Typst's lines for a paragraph `width` points wide, set as the report sets it.
     fn typst_lines_of(p: &Paragraph, width: f64) -> usize {
-        let mut markup = format!(
-            "#set page(width: auto, height: auto, margin: 0pt)\n#set text(font: \"{}\", size: {}pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em)\n#set par(leading: 0pt, spacing: 0pt, linebreaks: \"simple\", justify: false)\n#block(width: {width}pt)[",
-            FONTS.family,
-            f64::from(p.style.size) / 2.0
-        );
+        let mut markup = String::from("#set page(width: auto, height: auto, margin: 0pt)\n");
+        text_settings(&mut markup, p.style.size);
+        let _ = write!(markup, "#block(width: {width}pt)[");
         inlines(&mut markup, p, Some(p.style.size));
         markup.push(']');
         let world = World {
@@ -1234,10 +1137,9 @@ mod tests {
 
     /// The height of a table's markup laid out on its own, in points.
     fn table_height(body: &str) -> f64 {
-        let markup = format!(
-            "#set page(width: auto, height: auto, margin: 0pt)\n#set text(font: \"{}\", size: 12pt, lang: \"vi\", hyphenate: false, top-edge: {ASCENT}em, bottom-edge: -{DESCENT}em)\n#set par(leading: 0pt, spacing: 0pt, linebreaks: \"simple\", justify: false)\n#set block(spacing: 0pt)\n{body}",
-            FONTS.family
-        );
+        let mut markup = String::from("#set page(width: auto, height: auto, margin: 0pt)\n");
+        text_settings(&mut markup, 24);
+        markup.push_str(body);
         let world = World {
             main: Source::detached(markup),
         };
