@@ -68,12 +68,12 @@ pub fn to_bytes_as(doc: &Document, kind: Conformance) -> Result<Vec<u8>> {
         .output
         .map_err(|errors| failure("dàn trang", errors.as_slice()))
         .and_then(|paged| with_page_headers(doc, paged));
-    // Typst memoises layouts for a document's second pass; the next document gains
-    // less from them (other text, other places) than a larger cache costs it: with
-    // the last four documents' layouts kept the next took 68-70 ms, with none 60-62
-    // ms (docs/performance.md). Alone, drop them all; beside documents still being
-    // laid out, only what the last four have not used, so theirs stay for their
-    // second pass.
+    // Typst memoises layouts, which a document reuses (a table's header rows on each
+    // page, a block moved to the next page); the next document gains less from them
+    // (other text, other places) than a larger cache costs it: with the last four
+    // documents' layouts kept the next took 68-70 ms, with none 60-62 ms
+    // (docs/performance.md). Alone, drop them all; beside documents still being laid
+    // out, only what the last four have not used, so theirs stay while they need them.
     let others = COMPILING.fetch_sub(1, Ordering::SeqCst) - 1;
     typst::comemo::evict(if others == 0 { 0 } else { 4 });
     let paged = compiled?;
@@ -528,13 +528,15 @@ fn inlines(out: &mut String, p: &Paragraph, size: Option<u32>) {
     if !set.is_empty() {
         let _ = write!(out, "#set text({});", set.join(", "));
     }
-    let align = match s.align {
-        Align::Left | Align::Justify => "left",
-        Align::Center => "center",
-        Align::Right => "right",
-    };
+    // Left is what every paragraph sits in already: the page's default, a table's
+    // `align` and a page header's.
+    match s.align {
+        Align::Left | Align::Justify => {}
+        Align::Center => out.push_str("#set align(center);"),
+        Align::Right => out.push_str("#set align(right);"),
+    }
     // Not justified unless asked: the document's `set par`.
-    let _ = write!(out, "#set align({align});#par");
+    out.push_str("#par");
     let mut args = Vec::new();
     if s.align == Align::Justify {
         args.push("justify: true".to_string());
@@ -623,7 +625,7 @@ fn table(out: &mut String, t: &Table) {
     }
     let _ = writeln!(
         out,
-        "), inset: (x: {}, y: {}), stroke: {}, align: horizon,",
+        "), inset: (x: {}, y: {}), stroke: {}, align: left + horizon,",
         pt(t.cell_padding.max(0)),
         pt(t.cell_padding_vertical.max(0)),
         if t.borders {
@@ -797,7 +799,8 @@ fn table(out: &mut String, t: &Table) {
             if span > 1 {
                 args.push(format!("rowspan: {span}"));
             }
-            if (t.rows_keep_together && !whole[r]) || r < header_rows {
+            // A row given its height does not split anyway.
+            if heights[r].is_none() && ((t.rows_keep_together && !whole[r]) || r < header_rows) {
                 args.push("breakable: false".into());
             }
             if c.v_align == VAlign::Top {
@@ -1113,25 +1116,44 @@ mod tests {
         );
     }
 
-    /// Rows of short cells are not marked unbreakable (they cannot split anyway); a
-    /// row with a long text still is.
+    /// Only a row that could split is marked unbreakable: not a row given its height,
+    /// not a row of short cells (neither can split), but a row of cells that Typst
+    /// must measure and that may be long.
     #[test]
     fn only_rows_that_could_split_are_unbreakable() {
         let long = "Đường giao thông nông thôn được cứng hóa, đảm bảo ô tô đi lại thuận tiện quanh năm, \
                     có hệ thống thoát nước, biển báo và chiếu sáng ở những nơi cần thiết.";
-        let row = |texts: [&str; 2]| Row {
-            cells: texts.iter().map(|t| Cell::new(vec![paragraph(t, 24)])).collect(),
-        };
+        let cell = |text: &str| Cell::new(vec![paragraph(text, 24)]);
+        let mut justified = paragraph("Làng Mâm", 24);
+        justified.style.align = Align::Justify;
         let table = bordered(
             vec![1440, 2880],
-            vec![row(["1", "Làng Mâm"]), row(["2", long]), row(["3", "Làng Rêu"])],
+            vec![
+                Row {
+                    cells: vec![cell("1"), cell("Làng Mâm")],
+                },
+                Row {
+                    cells: vec![cell("2"), cell(long)],
+                },
+                Row {
+                    cells: vec![
+                        cell("3"),
+                        Cell::new(vec![paragraph("Làng Rêu", 24), paragraph(long, 24)]),
+                    ],
+                },
+                Row {
+                    cells: vec![cell("4"), Cell::new(vec![justified])],
+                },
+            ],
         );
         let mut out = String::new();
         super::table(&mut out, &table);
+        let heights = out.lines().find(|l| l.starts_with("rows: (")).expect("heights given");
+        assert_eq!(heights.matches("auto").count(), 2, "{heights}");
         let cells: Vec<&str> = out.split("],\n").collect();
-        assert_eq!(cells.len(), 7, "six cells and the table's end: {out}");
-        for (i, cell) in cells[..6].iter().enumerate() {
-            assert_eq!(cell.contains("breakable: false"), i / 2 == 1, "cell {i}: {cell}");
+        assert_eq!(cells.len(), 9, "eight cells and the table's end: {out}");
+        for (i, cell) in cells[..8].iter().enumerate() {
+            assert_eq!(cell.contains("breakable: false"), i / 2 == 2, "cell {i}: {cell}");
         }
     }
 
