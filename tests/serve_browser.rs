@@ -90,11 +90,24 @@ async fn browser(downloads: &Path, profile: &Path) -> Option<(Driver, Client)> {
         unreachable!()
     };
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let client = ClientBuilder::new(connector)
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a Chromium session");
+    // Once, on a fresh CI machine, chromedriver reset the connection of the first
+    // session request (it was still starting Chromium): try again before failing.
+    let mut tries = 0;
+    let client = loop {
+        tries += 1;
+        match ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => break client,
+            Err(e) if tries < 3 => {
+                eprintln!("chromedriver, try {tries}: {e:?}");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            Err(e) => panic!("a Chromium session: {e:?}"),
+        }
+    };
     Some((driver, client))
 }
 
