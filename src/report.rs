@@ -673,6 +673,9 @@ pub fn summary(
     let stem = pack
         .render_field(env, "ten_tep", &van_ban.ten_tep, &ctx)
         .map_err(|e| vec![e])?;
+    // 10,000 communes' values are the summary's largest piece (17 MB): freed before
+    // the body and its package are made, which then reuse that memory.
+    drop((ctx, values));
     let placed = tables.take();
     let body = pack.build_body(&markdown, &placed.tables);
     let document = official::frame(&meta, body, Vec::new(), &timestamp(&meta));

@@ -85,13 +85,13 @@ pub(crate) fn zip_options(method: zip::CompressionMethod) -> zip::write::SimpleF
 }
 
 /// A long part (a summary of thousands of communes) goes to its zip entry `SPILL`
-/// bytes at a time once `AHEAD` more are written, not held whole. The zip crate's
-/// deflater (zlib-rs at level 1) makes the same bytes as from the whole part at once
-/// only if it never runs short of input: each call reads up to 64 KB ahead of where it
-/// is and compresses until 64 KB of output wait (ten million bytes of input at the
-/// densest, 258 bytes in 13 bits). A part shorter than both, every commune's report,
-/// goes in one piece as before.
-pub(crate) const AHEAD: usize = 10_600_000;
+/// bytes at a time once `AHEAD` more are written, not held whole. Every commune's
+/// report is shorter and goes in one piece. A part streamed deflates to other bytes
+/// than the same part in one piece (zlib-rs slides its window at other places, so a
+/// few matches differ), but always to the same bytes for the same document. Holding
+/// 10.6 MB, enough for the same bytes as in one piece, was the largest allocation of
+/// a 10,000-commune summary (docs/performance.md).
+pub(crate) const AHEAD: usize = 1 << 20;
 pub(crate) const SPILL: usize = 1 << 20;
 
 /// Hand what is written of a part so far to `sink` once it is long, keeping `AHEAD`

@@ -900,7 +900,7 @@ mod tests {
 
     /// A document with a long table writes content.xml twice, the second time into
     /// the zip entry a piece at a time: the same text as written whole, and the same
-    /// package as its parts zipped whole.
+    /// package on every run.
     #[test]
     fn a_long_content_streamed_is_the_content_written_whole() {
         let doc = long(3000);
@@ -908,22 +908,8 @@ mod tests {
         let mut parts = zip::ZipArchive::new(Cursor::new(&odt)).unwrap();
         let mut content = Vec::new();
         parts.by_name("content.xml").unwrap().read_to_end(&mut content).unwrap();
-        assert!(content.len() > AHEAD + SPILL, "{}", content.len());
+        assert!(content.len() > AHEAD + 4 * SPILL, "{}", content.len());
         assert!(content == content_whole(&doc), "the streamed content.xml differs");
-
-        let mut whole = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        for i in 0..parts.len() {
-            let mut part = parts.by_index(i).unwrap();
-            let method = part.compression();
-            let mut bytes = Vec::new();
-            part.read_to_end(&mut bytes).unwrap();
-            let name = part.name().unwrap().to_string();
-            whole.start_file(name, crate::write::zip_options(method)).unwrap();
-            whole.write_all(&bytes).unwrap();
-        }
-        assert!(
-            whole.finish().unwrap().into_inner() == odt,
-            "the streamed content zips otherwise"
-        );
+        assert!(to_bytes(&doc).unwrap() == odt, "a second run gave other bytes");
     }
 }
