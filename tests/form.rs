@@ -199,6 +199,7 @@ fn errors_point_into_the_form() {
         shown.iter().any(
             |e| e.starts_with("mau.docx › thân văn bản › đoạn 2 «Năm báo cáo: {{ tt.nam }}")
                 && e.contains("không có trong dữ liệu")
+                && e.contains("`tt.nam` is undefined")
         ),
         "{shown:?}"
     );

@@ -484,6 +484,9 @@ impl Form {
         }
         let mut env = base.clone();
         env.set_fuel(Some(FORM_FUEL));
+        // minijinja names an undefined value (`{name}` is undefined) only in debug
+        // mode, which it turns on by itself in debug builds alone.
+        env.set_debug(true);
         let flavor = self.flavor;
         env.set_auto_escape_callback(|_| AutoEscape::Custom("ooxml".into()));
         env.set_formatter(move |out, state, value| {
@@ -1922,6 +1925,8 @@ mod tests {
         };
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // As in a release build, where minijinja leaves debug mode off.
+        env.set_debug(false);
         form.fill(&env, &ctx)
             .unwrap_err()
             .iter()

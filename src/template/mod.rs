@@ -792,6 +792,10 @@ impl Pack {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
+        // minijinja names an undefined value (`{name}` is undefined) only in debug
+        // mode, which it turns on by itself in debug builds alone: the release
+        // binary's messages would not say which name the data lacks.
+        env.set_debug(true);
         let syntax = minijinja::syntax::SyntaxConfig::builder()
             .keep_trailing_newline(true)
             .trim_blocks(true)
