@@ -618,10 +618,14 @@ pub fn summary(
     // From the kept text to template values, one commune at a time; what many
     // communes hold alike (a criterion's row) is held once.
     let mut shared = Shared::default();
-    let mut communes: Vec<(String, minijinja::Value)> = kept
+    let values: Vec<minijinja::Value> = kept
         .into_iter()
         .filter_map(|k| serde_json::from_str::<Json>(&k.json()).ok())
         .map(|json| shared.value(&json))
+        .collect();
+    shared.freeze();
+    let mut communes: Vec<(String, minijinja::Value)> = values
+        .into_iter()
         .map(|value| {
             let key = spec
                 .sap_xep
@@ -632,7 +636,6 @@ pub fn summary(
             (key, value)
         })
         .collect();
-    drop(shared);
     if communes.is_empty() {
         return Err(vec![Diagnostic::error(
             &manifest,
@@ -689,23 +692,27 @@ pub fn summary(
     })
 }
 
-/// Template values of kept JSON, the same as minijinja makes of its text, but with
-/// each list or map of plain values made once and shared by every commune that holds
-/// it alike: 10,000 communes' criteria are a few dozen maps, not 280,000.
+/// Template values of kept JSON, the same to a template as minijinja makes of its
+/// text, but smaller, for 10,000 communes are held at once (17 → 8 MB):
+/// - each list or map of plain values is made once and shared by every commune that
+///   holds it alike: 10,000 communes' criteria are a few dozen maps, not 280,000;
+/// - a list of such shared items holds their numbers in the pool (`PooledList`);
+/// - a map is a slice of its entries (`SmallMap`), without a hash table.
 #[derive(Default)]
 struct Shared {
-    /// Keyed by their JSON text: two values alike in the template (1 and 1.0) are
-    /// not the same text, and stay apart. (A map's entries come in the order of
-    /// serde_json's map, which is the order of the kept text: `keep` wrote it from one.)
-    made: std::collections::HashMap<String, minijinja::Value>,
+    /// The index in `pool` of each shared list or map, keyed by its JSON text: two
+    /// values alike in the template (1 and 1.0) are not the same text, and stay apart.
+    /// (A map's entries come in the order of serde_json's map, which is the order of
+    /// the kept text: `keep` wrote it from one.)
+    made: std::collections::HashMap<String, u32>,
+    pool: Vec<minijinja::Value>,
+    /// The pool, once every commune is made; what `PooledList`s read.
+    frozen: Arc<std::sync::OnceLock<Box<[minijinja::Value]>>>,
 }
 
 impl Shared {
     fn value(&mut self, json: &Json) -> minijinja::Value {
         use minijinja::Value;
-        fn plain<'a>(mut items: impl Iterator<Item = &'a Json>) -> bool {
-            items.all(|v| !v.is_array() && !v.is_object())
-        }
         match json {
             Json::Null => Value::from(()),
             Json::Bool(b) => Value::from(*b),
@@ -716,8 +723,17 @@ impl Shared {
                 (None, None, f) => Value::from(f.unwrap_or_default()),
             },
             Json::String(s) => Value::from(s.as_str()),
-            Json::Array(items) if plain(items.iter()) => self.shared(json),
-            Json::Object(map) if plain(map.values()) => self.shared(json),
+            _ if is_plain(json) => {
+                let index = self.shared(json);
+                self.pool[index as usize].clone()
+            }
+            Json::Array(items) if !items.is_empty() && items.iter().all(is_plain) => {
+                let items = items.iter().map(|item| self.shared(item)).collect();
+                Value::from_object(PooledList {
+                    pool: self.frozen.clone(),
+                    items,
+                })
+            }
             _ => self.container(json),
         }
     }
@@ -727,24 +743,91 @@ impl Shared {
         use minijinja::Value;
         match json {
             Json::Array(items) => Value::from(items.iter().map(|v| self.value(v)).collect::<Vec<_>>()),
-            Json::Object(map) => Value::from_pairs(
+            Json::Object(map) => Value::from_object(SmallMap(
                 map.iter()
                     .map(|(k, v)| (Value::from(k.as_str()), self.value(v)))
-                    .collect::<Vec<_>>(),
-            ),
+                    .collect(),
+            )),
             _ => self.value(json),
         }
     }
 
-    /// A list or map of plain values, made once.
-    fn shared(&mut self, json: &Json) -> minijinja::Value {
+    /// The place in the pool of a list or map of plain values, made once.
+    fn shared(&mut self, json: &Json) -> u32 {
         let text = json.to_string();
-        if let Some(v) = self.made.get(&text) {
-            return v.clone();
+        if let Some(&index) = self.made.get(&text) {
+            return index;
         }
         let value = self.container(json);
-        self.made.insert(text, value.clone());
-        value
+        let index = u32::try_from(self.pool.len()).unwrap_or(u32::MAX);
+        self.pool.push(value);
+        self.made.insert(text, index);
+        index
+    }
+
+    /// Hand the pool to the lists that point into it; `made` is freed.
+    fn freeze(self) {
+        let _ = self.frozen.set(self.pool.into_boxed_slice());
+    }
+}
+
+/// A list or map whose items are all plain values.
+fn is_plain(json: &Json) -> bool {
+    let plain = |v: &Json| !v.is_array() && !v.is_object();
+    match json {
+        Json::Array(items) => items.iter().all(plain),
+        Json::Object(map) => map.values().all(plain),
+        _ => false,
+    }
+}
+
+/// A map of the summary's values: its entries in order, looked up one by one (a
+/// commune's maps have a handful of keys).
+#[derive(Debug)]
+struct SmallMap(Box<[(minijinja::Value, minijinja::Value)]>);
+
+impl minijinja::value::Object for SmallMap {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        use minijinja::value::ObjectExt;
+        self.mapped_enumerator(|this| Box::new(this.0.iter().map(|(k, _)| k.clone())))
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+/// A list of shared items (`Shared::pool`), each held as its place in the pool.
+#[derive(Debug)]
+struct PooledList {
+    pool: Arc<std::sync::OnceLock<Box<[minijinja::Value]>>>,
+    items: Box<[u32]>,
+}
+
+impl minijinja::value::Object for PooledList {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let index = *self.items.get(key.as_usize()?)?;
+        self.pool.get()?.get(index as usize).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(self.items.len())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.items.len())
     }
 }
 
@@ -1054,27 +1137,34 @@ mod tests {
             .unwrap()
         };
         let mut shared = Shared::default();
-        for text in &texts {
+        let got: Vec<_> = texts
+            .iter()
+            .map(|text| shared.value(&serde_json::from_str(text).unwrap()))
+            .collect();
+        let (float, int) = (
+            shared.value(&serde_json::json!({"a": 1.0})),
+            shared.value(&serde_json::json!({"a": 1})),
+        );
+        // Lists of shared rows read the pool once every commune is made.
+        shared.freeze();
+        for (text, got) in texts.iter().zip(&got) {
             let want: minijinja::Value = serde_json::from_str(text).unwrap();
-            let got = shared.value(&serde_json::from_str(text).unwrap());
-            assert_eq!(show(&got), show(&want));
+            assert_eq!(show(got), show(&want));
         }
-        assert_eq!(
-            shared
-                .value(&serde_json::json!({"a": 1.0}))
-                .get_attr("a")
-                .unwrap()
-                .to_string(),
-            "1.0"
-        );
-        assert_eq!(
-            shared
-                .value(&serde_json::json!({"a": 1}))
-                .get_attr("a")
-                .unwrap()
-                .to_string(),
-            "1"
-        );
+        assert_eq!(float.get_attr("a").unwrap().to_string(), "1.0");
+        assert_eq!(int.get_attr("a").unwrap().to_string(), "1");
+        // What the summary templates do with a commune's lists and maps.
+        let template = "{{ v.tieu_chi | length }} {{ v.tieu_chi[1].stt }} {{ v.tieu_chi[-1]._loai }} \
+            {{ v.tieu_chi | loc('_loai', 'muc') | length }} {{ v.tieu_chi | map(attribute='stt') | join(',') }} \
+            {{ v.tt is mapping }} {{ 'nam' in v.tt }} {{ v.tt | length }} {{ v.thieu is defined }} \
+            {{ v.tt | dictsort | first }} {{ v.tt | items | list }} {{ v.tieu_chi == v.tieu_chi }}";
+        let mut env = minijinja::Environment::new();
+        env.add_filter("loc", crate::template::filters::loc);
+        for (text, got) in texts.iter().zip(&got) {
+            let want: minijinja::Value = serde_json::from_str(text).unwrap();
+            let render = |v: &minijinja::Value| env.render_str(template, minijinja::context! { v }).unwrap();
+            assert_eq!(render(got), render(&want));
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! undefined and Markdown auto-escaping.
 
 mod escape;
-mod filters;
+pub(crate) mod filters;
 pub mod tables;
 
 pub use escape::escape_markdown;

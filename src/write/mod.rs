@@ -91,8 +91,8 @@ pub(crate) fn zip_options(method: zip::CompressionMethod) -> zip::write::SimpleF
 /// few matches differ), but always to the same bytes for the same document. Holding
 /// 10.6 MB, enough for the same bytes as in one piece, was the largest allocation of
 /// a 10,000-commune summary (docs/performance.md).
-pub(crate) const AHEAD: usize = 1 << 20;
-pub(crate) const SPILL: usize = 1 << 20;
+pub(crate) const AHEAD: usize = 1 << 18;
+pub(crate) const SPILL: usize = 1 << 18;
 
 /// Hand what is written of a part so far to `sink` once it is long, keeping `AHEAD`
 /// of it back.
