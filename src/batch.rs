@@ -764,8 +764,11 @@ pub fn run_with(
         mut items,
         kept,
         pdf_jobs,
+        names,
         ..
     } = commit;
+    // Freed now rather than when the function ends (2 MB at 10,000 communes).
+    drop(names);
 
     if !pdf_jobs.is_empty() {
         let jobs: Vec<(PathBuf, PathBuf)> = pdf_jobs
