@@ -1158,8 +1158,8 @@ mod tests {
             {{ v.tieu_chi | loc('_loai', 'muc') | length }} {{ v.tieu_chi | map(attribute='stt') | join(',') }} \
             {{ v.tt is mapping }} {{ 'nam' in v.tt }} {{ v.tt | length }} {{ v.thieu is defined }} \
             {{ v.tt | dictsort | first }} {{ v.tt | items | list }} {{ v.tieu_chi == v.tieu_chi }}";
-        let mut env = minijinja::Environment::new();
-        env.add_filter("loc", crate::template::filters::loc);
+        let pack = Pack::builtin().unwrap();
+        let env = pack.environment();
         for (text, got) in texts.iter().zip(&got) {
             let want: minijinja::Value = serde_json::from_str(text).unwrap();
             let render = |v: &minijinja::Value| env.render_str(template, minijinja::context! { v }).unwrap();

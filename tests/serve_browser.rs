@@ -103,7 +103,7 @@ async fn browser(downloads: &Path, profile: &Path) -> Option<(Driver, Client)> {
             Ok(client) => break client,
             Err(e) if tries < 3 => {
                 eprintln!("chromedriver, try {tries}: {e:?}");
-                std::thread::sleep(Duration::from_secs(1));
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
             Err(e) => panic!("a Chromium session: {e:?}"),
         }

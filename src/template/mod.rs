@@ -3,7 +3,7 @@
 //! undefined and Markdown auto-escaping.
 
 mod escape;
-pub(crate) mod filters;
+mod filters;
 pub mod tables;
 
 pub use escape::escape_markdown;
