@@ -104,28 +104,34 @@ fn package(
             Cow::Owned(document_relationships(parts.iter().map(|(name, _)| *name))),
         ),
     ] {
-        zip.start_file(name, options)?;
-        zip.write_all(&bytes)?;
+        super::write_deflated_once(&mut zip, name, &bytes)?;
     }
     let mut headers = headers.into_iter();
     for (name, _) in parts {
-        zip.start_file(*name, options)?;
+        // The document and its properties differ from report to report; every other
+        // part is most often the same as the last report's.
         let bytes: Cow<[u8]> = match *name {
             n if n == DOCUMENT.0 => {
+                zip.start_file(n, options)?;
                 let mut body = Xml::new(&format!("{DECLARATION}<w:document {W_NS} {R_NS}><w:body>"));
                 body.sections(doc, styles, &mut zip)?;
                 body.push("</w:body></w:document>");
-                Cow::Owned(body.out)
+                zip.write_all(&body.out)?;
+                continue;
+            }
+            n if n == CORE.0 => {
+                zip.start_file(n, options)?;
+                zip.write_all(&core_properties(doc))?;
+                continue;
             }
             n if n == STYLES.0 => Cow::Owned(styles.part(doc)),
             n if n == SETTINGS.0 => Cow::Owned(settings().into_bytes()),
             n if n == FONT_TABLE.0 => Cow::Borrowed(&built.font_table),
-            n if n == CORE.0 => Cow::Owned(core_properties(doc)),
             n if n == APP.0 => Cow::Borrowed(&built.app),
             n if n == CUSTOM.0 => Cow::Borrowed(&built.custom),
             _ => Cow::Owned(headers.next().unwrap_or_default()),
         };
-        zip.write_all(&bytes)?;
+        super::write_deflated_once(&mut zip, name, &bytes)?;
     }
     Ok(zip.finish()?.into_inner())
 }

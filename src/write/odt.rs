@@ -60,13 +60,12 @@ fn package(doc: &Document) -> zip::result::ZipResult<Vec<u8>> {
     zip.write_all(MIMETYPE.as_bytes())?;
     zip.start_file("content.xml", deflated)?;
     content(doc, &mut zip)?;
-    let parts = [("styles.xml", styles(doc)), ("meta.xml", meta(doc))];
-    for (name, bytes) in &parts {
-        zip.start_file(*name, deflated)?;
-        zip.write_all(bytes)?;
-    }
-    zip.start_file("META-INF/manifest.xml", deflated)?;
-    zip.write_all(&manifest(["content.xml", "styles.xml", "meta.xml"].into_iter()))?;
+    // The styles and the manifest are most often the same as the last report's.
+    super::write_deflated_once(&mut zip, "styles.xml", &styles(doc))?;
+    zip.start_file("meta.xml", deflated)?;
+    zip.write_all(&meta(doc))?;
+    let manifest = manifest(["content.xml", "styles.xml", "meta.xml"].into_iter());
+    super::write_deflated_once(&mut zip, "META-INF/manifest.xml", &manifest)?;
     Ok(zip.finish()?.into_inner())
 }
 
