@@ -108,30 +108,32 @@ fn package(
     }
     let mut headers = headers.into_iter();
     for (name, _) in parts {
-        // The document and its properties differ from report to report; every other
-        // part is most often the same as the last report's.
-        let bytes: Cow<[u8]> = match *name {
+        match *name {
+            // The document and its properties differ from report to report.
             n if n == DOCUMENT.0 => {
                 zip.start_file(n, options)?;
                 let mut body = Xml::new(&format!("{DECLARATION}<w:document {W_NS} {R_NS}><w:body>"));
                 body.sections(doc, styles, &mut zip)?;
                 body.push("</w:body></w:document>");
                 zip.write_all(&body.out)?;
-                continue;
             }
             n if n == CORE.0 => {
                 zip.start_file(n, options)?;
                 zip.write_all(&core_properties(doc))?;
-                continue;
             }
-            n if n == STYLES.0 => Cow::Owned(styles.part(doc)),
-            n if n == SETTINGS.0 => Cow::Owned(settings().into_bytes()),
-            n if n == FONT_TABLE.0 => Cow::Borrowed(&built.font_table),
-            n if n == APP.0 => Cow::Borrowed(&built.app),
-            n if n == CUSTOM.0 => Cow::Borrowed(&built.custom),
-            _ => Cow::Owned(headers.next().unwrap_or_default()),
-        };
-        super::write_deflated_once(&mut zip, name, &bytes)?;
+            // Every other part is most often the same as the last report's.
+            n => {
+                let bytes: Cow<[u8]> = match n {
+                    n if n == STYLES.0 => Cow::Owned(styles.part(doc)),
+                    n if n == SETTINGS.0 => Cow::Owned(settings().into_bytes()),
+                    n if n == FONT_TABLE.0 => Cow::Borrowed(&built.font_table),
+                    n if n == APP.0 => Cow::Borrowed(&built.app),
+                    n if n == CUSTOM.0 => Cow::Borrowed(&built.custom),
+                    _ => Cow::Owned(headers.next().unwrap_or_default()),
+                };
+                super::write_deflated_once(&mut zip, n, &bytes)?;
+            }
+        }
     }
     Ok(zip.finish()?.into_inner())
 }

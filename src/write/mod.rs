@@ -109,31 +109,23 @@ pub(crate) fn write_deflated_once<W: Write + std::io::Seek>(
         static DEFLATED: RefCell<Vec<Deflated>> = const { RefCell::new(Vec::new()) };
     }
     DEFLATED.with_borrow_mut(|cache| {
-        let at = match cache.iter().position(|c| c.name == name) {
-            Some(at) if cache[at].bytes == bytes => at,
-            found => {
+        let at = match cache.iter().position(|c| c.name == name && c.bytes == bytes) {
+            Some(at) => at,
+            None => {
                 let mut one = zip::ZipWriter::new(Cursor::new(Vec::new()));
                 one.start_file(name, zip_options(zip::CompressionMethod::Deflated))?;
                 one.write_all(bytes)?;
                 let entry = zip::ZipArchive::new(Cursor::new(one.finish()?.into_inner()))?;
-                let deflated = Deflated {
+                cache.retain(|c| c.name != name);
+                if cache.len() == MAX_PARTS {
+                    cache.remove(0);
+                }
+                cache.push(Deflated {
                     name: name.to_string(),
                     bytes: bytes.to_vec(),
                     entry,
-                };
-                match found {
-                    Some(at) => {
-                        cache[at] = deflated;
-                        at
-                    }
-                    None => {
-                        if cache.len() == MAX_PARTS {
-                            cache.remove(0);
-                        }
-                        cache.push(deflated);
-                        cache.len() - 1
-                    }
-                }
+                });
+                cache.len() - 1
             }
         };
         zip.raw_copy_file(cache[at].entry.by_index_raw(0)?)
