@@ -117,7 +117,7 @@ fn make(
 
     let data = bound.context;
     // The data as template values once, for the metadata and then the body.
-    let values = minijinja::Value::from(minijinja::value::Serde(&data));
+    let values = crate::template::data_values(&data);
     if let Some(form) = &pack.form {
         let (mut meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
         meta.follow_unit(&unit);
@@ -237,7 +237,7 @@ fn data_report(pack: &Pack, file: &str, data: Json, warnings: &mut Vec<Diagnosti
     if let Some(map) = data.as_object_mut() {
         map.entry("don_vi").or_insert_with(|| unit.to_json());
     }
-    let values = minijinja::Value::from(minijinja::value::Serde(&data));
+    let values = crate::template::data_values(&data);
     let (mut meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
     meta.follow_unit(&unit);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
@@ -259,7 +259,7 @@ fn own_context(
     warnings.extend(form.warnings.iter().cloned());
     let data = run.context(file, data)?;
     let env = pack.environment();
-    let values = minijinja::Value::from(minijinja::value::Serde(&data));
+    let values = crate::template::data_values(&data);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
     let ctx = minijinja::context! {
         ten_tep_goc => source_stem(file),
@@ -845,7 +845,7 @@ fn render_context(
     minijinja::context! {
         ten_tep_goc => source_stem(source),
         _bang => minijinja::Value::from_dyn_object(tables.clone()),
-        van_ban => minijinja::Value::from(minijinja::value::Serde(meta_json(meta))),
+        van_ban => crate::template::data_values(&meta_json(meta)),
         _linh_le => pack.manifest.cai_dat.linh_le.clone().unwrap_or_default(),
         ..data.clone()
     }

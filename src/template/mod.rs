@@ -419,6 +419,39 @@ fn key_line(text: &str, key: &str, group: Option<&str>) -> Place {
 
 impl DocumentSpec {
     /// This spec with the given fields replaced.
+    /// Every field that is a small template, by the name `report::metadata` renders
+    /// it under (`so`, `noi_nhan[2]`, `ten_tep`, …).
+    pub fn fields(&self) -> Vec<(String, &str)> {
+        let mut fields: Vec<(String, &str)> = [
+            ("co_quan_chu_quan", &self.co_quan_chu_quan),
+            ("co_quan_ban_hanh", &self.co_quan_ban_hanh),
+            ("loai", &self.loai),
+            ("ky_hieu", &self.ky_hieu),
+            ("co_quan_viet_tat", &self.co_quan_viet_tat),
+            ("so", &self.so),
+            ("dia_danh", &self.dia_danh),
+            ("ngay", &self.ngay),
+            ("nam", &self.nam),
+            ("trich_yeu", &self.trich_yeu),
+            ("quyen_han_ky", &self.quyen_han_ky),
+            ("chuc_vu", &self.chuc_vu),
+            ("nguoi_ky", &self.nguoi_ky),
+            ("ten_tep", &self.ten_tep),
+        ]
+        .into_iter()
+        .map(|(name, source)| (name.to_string(), source.as_str()))
+        .collect();
+        for (list, items) in [("kinh_gui", &self.kinh_gui), ("noi_nhan", &self.noi_nhan)] {
+            fields.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (format!("{list}[{i}]"), s.as_str())),
+            );
+        }
+        fields
+    }
+
     pub fn overridden(&self, o: &DocumentOverrides) -> DocumentSpec {
         let pick = |value: &Option<String>, own: &String| value.clone().unwrap_or_else(|| own.clone());
         DocumentSpec {
@@ -496,6 +529,73 @@ pub struct DocumentSpec {
     pub noi_nhan: Vec<String>,
     /// Output file name without extension.
     pub ten_tep: String,
+}
+
+/// Bound data as template values: what `minijinja::value::Serde` makes of it, but
+/// each map is a `DataMap` made straight from serde_json's (already in key order)
+/// rather than a map that hashes every key through serde. That conversion was a
+/// tenth of binding and rendering a report.
+pub fn data_values(json: &serde_json::Value) -> minijinja::Value {
+    use minijinja::Value;
+    use serde_json::Value as Json;
+    match json {
+        Json::Null => Value::from(()),
+        Json::Bool(b) => Value::from(*b),
+        Json::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Value::from(u),
+            (None, Some(i)) => Value::from(i),
+            (None, None) => Value::from(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => Value::from(s.as_str()),
+        Json::Array(items) => Value::from(items.iter().map(data_values).collect::<Vec<_>>()),
+        Json::Object(map) => Value::from_object(DataMap(
+            map.iter().map(|(k, v)| (k.as_str().into(), data_values(v))).collect(),
+        )),
+    }
+}
+
+/// A map of the data, its entries in key order (as serde_json keeps them): a small
+/// one is searched in turn (most keys differ in length, which is compared first), a
+/// larger one by halves.
+#[derive(Debug)]
+struct DataMap(Vec<(minijinja::Value, minijinja::Value)>);
+
+impl DataMap {
+    fn find(&self, key: &str) -> Option<minijinja::Value> {
+        fn name(k: &minijinja::Value) -> &str {
+            k.as_str().unwrap_or_default()
+        }
+        let at = if self.0.len() <= 16 {
+            self.0.iter().position(|(k, _)| name(k) == key)?
+        } else {
+            self.0.binary_search_by(|(k, _)| name(k).cmp(key)).ok()?
+        };
+        Some(self.0[at].1.clone())
+    }
+}
+
+impl minijinja::value::Object for DataMap {
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        self.find(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &std::sync::Arc<Self>, key: &str) -> Option<minijinja::Value> {
+        self.find(key)
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        use minijinja::value::ObjectExt;
+        self.mapped_rev_key_value_enumerator(|this| Box::new(this.0.iter().cloned()))
+    }
+
+    fn enumerator_len(self: &std::sync::Arc<Self>) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+/// The name a manifest field renders under, in its error messages too.
+fn field_template_name(field: &str) -> String {
+    format!("{MANIFEST} › van_ban.{field}")
 }
 
 fn default_loai() -> String {
@@ -842,6 +942,22 @@ impl Pack {
                 let _ = env.add_template_owned(name.clone(), source.clone());
             }
         }
+        // The manifest's small templates, compiled here once rather than for every
+        // report (each costs about 10,000 instructions to compile); `render_field`
+        // takes one only while its source is the one being rendered.
+        // (A batch's one summary renders its own `van_ban`, under the same names.)
+        let manifest = &self.manifest;
+        let mut small = manifest.van_ban.fields();
+        for (i, appendix) in manifest.phu_luc.iter().enumerate() {
+            if let Some(title) = &appendix.tieu_de {
+                small.push((format!("phu_luc[{i}].tieu_de"), title));
+            }
+        }
+        for (field, source) in small {
+            if source.contains('{') {
+                let _ = env.add_template_owned(field_template_name(&field), source.to_string());
+            }
+        }
         env
     }
 
@@ -884,8 +1000,12 @@ impl Pack {
         if !source.contains('{') {
             return Ok(source.trim().to_string());
         }
-        let name = format!("{MANIFEST} › van_ban.{field}");
-        env.render_named_str(&name, source, context)
+        let name = field_template_name(field);
+        let rendered = match env.get_template(&name) {
+            Ok(compiled) if compiled.source() == source => compiled.render(context),
+            _ => env.render_named_str(&name, source, context),
+        };
+        rendered
             .map_err(|e| self.template_error(&name, &e))
             .and_then(|s| self.check_size(&name, s))
             .map(|s| s.trim().to_string())
@@ -950,4 +1070,60 @@ fn excerpt(line: &str) -> String {
 
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_values_are_what_serde_makes_of_the_data() {
+        let data = serde_json::json!({
+            "tt": { "nam": 2024, "am": -3, "ty_le": 62.5, "ten": "Ba Thành", "co": true, "khong": null },
+            "bang": [
+                { "stt": "1", "ten": "Quy hoạch", "danh_gia": "Đạt", "so": 12 },
+                { "stt": "2", "ten": "Giao thông", "danh_gia": "Chưa đạt", "so": 0.25 }
+            ],
+            "dai": "một chuỗi dài hơn hai mươi hai byte để không vừa ô nhỏ",
+            "rong": {}, "trong": [], "lon": 18446744073709551615u64
+        });
+        let ours = data_values(&data);
+        let serde = minijinja::Value::from(minijinja::value::Serde(&data));
+        assert_eq!(ours, serde);
+        let env = Pack::builtin().unwrap().environment().clone();
+        let source = "{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}|{{ d }}|{{ d.bang|sort(attribute='ten')|map(attribute='stt')|join }}|\
+            {{ d.bang|selectattr('danh_gia', 'eq', 'Đạt')|map(attribute='ten')|join }}|{{ d.tt.nam + 1 }}|\
+            {{ d.bang[-1].so }}|{{ d.rong is mapping }}{{ d.trong is sequence }}{{ d.tt|length }}{{ d.lon }}";
+        let render = |d: &minijinja::Value| env.render_str(source, minijinja::context! { d }).unwrap();
+        assert_eq!(render(&ours), render(&serde));
+        assert!(
+            render(&ours).contains("|21|Quy hoạch|2025|0.25|TrueTrue618446744073709551615"),
+            "{}",
+            render(&ours)
+        );
+    }
+
+    #[test]
+    fn a_field_compiled_once_renders_its_own_source_and_a_changed_one_renders_anew() {
+        let pack = Pack::builtin().unwrap();
+        let env = pack.environment();
+        let source = &pack.manifest.van_ban.trich_yeu;
+        assert!(
+            env.get_template(&field_template_name("trich_yeu")).is_ok(),
+            "compiled with the pack"
+        );
+        let ctx = minijinja::context! { tt => minijinja::context! { nam => 2024 } };
+        let kept = pack.render_field(env, "trich_yeu", source, &ctx).unwrap();
+        assert!(kept.ends_with("năm 2024 và Kế hoạch thực hiện năm 2025"), "{kept}");
+        // A summary's or a run's own text under the same field name.
+        let other = pack
+            .render_field(env, "trich_yeu", "Tổng hợp năm {{ tt.nam }}", &ctx)
+            .unwrap();
+        assert_eq!(other, "Tổng hợp năm 2024");
+        let bad = pack.render_field(env, "trich_yeu", "năm {{ tt.nam ", &ctx).unwrap_err();
+        assert!(
+            matches!(&bad.place, Place::ManifestKey { key } if key == "van_ban.trich_yeu"),
+            "{bad:?}"
+        );
+    }
 }
