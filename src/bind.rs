@@ -8,6 +8,7 @@ use crate::workbook::{self, Sheet, Value, Workbook};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 /// A table ends at this many empty rows in a row: what lies below is not its data
 /// (a stray cell far down the sheet would otherwise make thousands of empty rows).
@@ -530,15 +531,38 @@ struct Pattern {
     two_level: bool,
 }
 
+// Patterns made so far on this thread, by text and then report year: a manifest's
+// headers and labels are the same for every commune of a batch, and folding one
+// costs some 3,000 instructions against a hundred to find it. Emptied when it grows
+// past `MAX_PATTERNS` (a server sees many packs).
+type PatternsByYear = Vec<(Option<i32>, Rc<Pattern>)>;
+thread_local! {
+    static PATTERNS: std::cell::RefCell<HashMap<String, PatternsByYear>> = std::cell::RefCell::new(HashMap::new());
+}
+const MAX_PATTERNS: usize = 4096;
+
 impl Pattern {
-    fn new(text: &str, year: Option<i32>) -> Self {
-        let resolved = resolve_years(text, year);
-        Pattern {
-            text: text.to_string(),
-            folded: fold(&resolved),
-            years: years_in(&resolved),
-            two_level: text.contains('/'),
-        }
+    fn new(text: &str, year: Option<i32>) -> Rc<Self> {
+        PATTERNS.with_borrow_mut(|made| {
+            if let Some((_, p)) = made
+                .get(text)
+                .and_then(|by_year| by_year.iter().find(|(y, _)| *y == year))
+            {
+                return p.clone();
+            }
+            if made.len() >= MAX_PATTERNS {
+                made.clear();
+            }
+            let resolved = resolve_years(text, year);
+            let pattern = Rc::new(Pattern {
+                text: text.to_string(),
+                folded: fold(&resolved),
+                years: years_in(&resolved),
+                two_level: text.contains('/'),
+            });
+            made.entry(text.to_string()).or_default().push((year, pattern.clone()));
+            pattern
+        })
     }
 
     /// Only "*": any column, the leftmost one left.
@@ -1395,7 +1419,7 @@ fn locate<'a>(
     let shown = |c: &ColumnSpec| resolve_years(&c.tieu_de, year);
     let mut best: (usize, String, Vec<String>, Option<(String, u32)>) =
         (0, String::new(), cols.values().map(shown).collect(), None);
-    let patterns: Vec<(&String, &ColumnSpec, Pattern)> = cols
+    let patterns: Vec<(&String, &ColumnSpec, Rc<Pattern>)> = cols
         .iter()
         .map(|(k, c)| (k, c, Pattern::new(&c.tieu_de, year)))
         .collect();

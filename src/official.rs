@@ -570,41 +570,39 @@ const UNITS: [&str; 20] = [
 fn bind_units(inlines: &mut [Inline]) {
     for inline in inlines {
         let Inline::Text { text, .. } = inline else { continue };
-        // Most text has no digit followed by a space: leave it as it is.
-        let b = text.as_bytes();
-        if !b.windows(2).any(|w| w[0].is_ascii_digit() && w[1] == b' ') {
-            continue;
-        }
-        let mut out = String::with_capacity(text.len() + 8);
-        let mut rest = text.as_str();
-        while let Some(at) = rest.find(' ') {
-            let (before, after) = (&rest[..at], &rest[at + 1..]);
-            out.push_str(before);
-            // Only a space after a digit can start a unit: look up units only there.
-            let unit = before
-                .ends_with(|c: char| c.is_ascii_digit())
-                .then(|| {
-                    UNITS.iter().find(|u| {
-                        after
-                            .strip_prefix(**u)
-                            .is_some_and(|tail| !tail.starts_with(char::is_alphanumeric))
-                    })
-                })
-                .flatten();
-            match unit {
-                Some(unit) => {
-                    out.push('\u{a0}');
-                    out.push_str(&unit.replace(' ', "\u{a0}"));
-                    rest = &after[unit.len()..];
-                }
-                None => {
-                    out.push(' ');
-                    rest = after;
-                }
+        // Only a space after a digit can start a unit: the spaces are found by memchr
+        // and units looked up only there (a digit a unit ends with, as in «m2», does
+        // not start another). A text without one is left as it is.
+        let bytes = text.as_bytes();
+        let mut out: Option<String> = None;
+        let mut copied = 0;
+        for at in memchr::memchr_iter(b' ', bytes) {
+            if at <= copied || !bytes[at - 1].is_ascii_digit() {
+                continue;
             }
+            let after = &text[at + 1..];
+            // Most words after a number start with no unit's first byte.
+            let first = after.as_bytes().first().copied();
+            if !UNITS.iter().any(|u| Some(u.as_bytes()[0]) == first) {
+                continue;
+            }
+            let Some(unit) = UNITS.iter().find(|u| {
+                after
+                    .strip_prefix(**u)
+                    .is_some_and(|tail| !tail.starts_with(char::is_alphanumeric))
+            }) else {
+                continue;
+            };
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
+            out.push_str(&text[copied..at]);
+            out.push('\u{a0}');
+            out.push_str(&unit.replace(' ', "\u{a0}"));
+            copied = at + 1 + unit.len();
         }
-        out.push_str(rest);
-        *text = out;
+        if let Some(mut out) = out {
+            out.push_str(&text[copied..]);
+            *text = out;
+        }
     }
 }
 
@@ -922,6 +920,16 @@ mod tests {
         assert_eq!(
             inline_text_of(&inlines),
             "dài 2.165\u{a0}m, vốn 289,3\u{a0}triệu\u{a0}đồng, đạt 85,7\u{a0}%, 3 mét, 12 thôn, 5 mục"
+        );
+        // A unit's own digit or space starts nothing; a text without a unit is kept.
+        let mut inlines = vec![
+            Inline::plain("5 m2 ha, 7 triệu đồng 5 ha 2024 5"),
+            Inline::plain("năm 2024 và 2025"),
+        ];
+        bind_units(&mut inlines);
+        assert_eq!(
+            inline_text_of(&inlines),
+            "5\u{a0}m2 ha, 7\u{a0}triệu\u{a0}đồng 5\u{a0}ha 2024 5năm 2024 và 2025"
         );
     }
 
