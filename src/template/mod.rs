@@ -418,7 +418,6 @@ fn key_line(text: &str, key: &str, group: Option<&str>) -> Place {
 }
 
 impl DocumentSpec {
-    /// This spec with the given fields replaced.
     /// Every field that is a small template, by the name `report::metadata` renders
     /// it under (`so`, `noi_nhan[2]`, `ten_tep`, …).
     pub fn fields(&self) -> Vec<(String, &str)> {
@@ -452,6 +451,7 @@ impl DocumentSpec {
         fields
     }
 
+    /// This spec with the given fields replaced.
     pub fn overridden(&self, o: &DocumentOverrides) -> DocumentSpec {
         let pick = |value: &Option<String>, own: &String| value.clone().unwrap_or_else(|| own.clone());
         DocumentSpec {
@@ -534,7 +534,8 @@ pub struct DocumentSpec {
 /// Bound data as template values: what `minijinja::value::Serde` makes of it, but
 /// each map is a `DataMap` made straight from serde_json's (already in key order)
 /// rather than a map that hashes every key through serde. That conversion was a
-/// tenth of binding and rendering a report.
+/// tenth of binding and rendering a report
+/// (0.41 M instructions of 4.95 M for Ba Thành).
 pub fn data_values(json: &serde_json::Value) -> minijinja::Value {
     use minijinja::Value;
     use serde_json::Value as Json;
@@ -1090,6 +1091,15 @@ mod tests {
         let ours = data_values(&data);
         let serde = minijinja::Value::from(minijinja::value::Serde(&data));
         assert_eq!(ours, serde);
+        // A map past 16 entries is searched by halves, in serde_json's key order.
+        let wide: serde_json::Map<String, serde_json::Value> =
+            (0..40).map(|i| (format!("k{i}"), serde_json::json!(i))).collect();
+        let values = data_values(&serde_json::Value::Object(wide));
+        for i in 0..40u64 {
+            assert_eq!(values.get_attr(&format!("k{i}")).unwrap(), minijinja::Value::from(i));
+        }
+        assert!(values.get_attr("k40").unwrap().is_undefined());
+        assert!(values.get_attr("a").unwrap().is_undefined());
         let env = Pack::builtin().unwrap().environment().clone();
         let source = "{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}|{{ d }}|{{ d.bang|sort(attribute='ten')|map(attribute='stt')|join }}|\
             {{ d.bang|selectattr('danh_gia', 'eq', 'Đạt')|map(attribute='ten')|join }}|{{ d.tt.nam + 1 }}|\
