@@ -713,16 +713,10 @@ struct Shared {
 impl Shared {
     fn value(&mut self, json: &Json) -> minijinja::Value {
         use minijinja::Value;
+        if let Some(scalar) = crate::template::scalar_value(json) {
+            return scalar;
+        }
         match json {
-            Json::Null => Value::from(()),
-            Json::Bool(b) => Value::from(*b),
-            // As serde_json hands numbers to minijinja: u64, else i64, else f64.
-            Json::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                (Some(u), _, _) => Value::from(u),
-                (None, Some(i), _) => Value::from(i),
-                (None, None, f) => Value::from(f.unwrap_or_default()),
-            },
-            Json::String(s) => Value::from(s.as_str()),
             _ if is_plain(json) => {
                 let index = self.shared(json);
                 self.pool[index as usize].clone()
@@ -743,7 +737,7 @@ impl Shared {
         use minijinja::Value;
         match json {
             Json::Array(items) => Value::from(items.iter().map(|v| self.value(v)).collect::<Vec<_>>()),
-            Json::Object(map) => Value::from_object(SmallMap(
+            Json::Object(map) => Value::from_object(crate::template::SmallMap(
                 map.iter()
                     .map(|(k, v)| (Value::from(k.as_str()), self.value(v)))
                     .collect(),
@@ -778,30 +772,6 @@ fn is_plain(json: &Json) -> bool {
         Json::Array(items) => items.iter().all(plain),
         Json::Object(map) => map.values().all(plain),
         _ => false,
-    }
-}
-
-/// A map of the summary's values: its entries in order, looked up one by one (a
-/// commune's maps have a handful of keys).
-#[derive(Debug)]
-struct SmallMap(Box<[(minijinja::Value, minijinja::Value)]>);
-
-impl minijinja::value::Object for SmallMap {
-    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
-        minijinja::value::ObjectRepr::Map
-    }
-
-    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-    }
-
-    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        use minijinja::value::ObjectExt;
-        self.mapped_enumerator(|this| Box::new(this.0.iter().map(|(k, _)| k.clone())))
-    }
-
-    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        Some(self.0.len())
     }
 }
 

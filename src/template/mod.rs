@@ -532,36 +532,48 @@ pub struct DocumentSpec {
 }
 
 /// Bound data as template values: what `minijinja::value::Serde` makes of it, but
-/// each map is a `DataMap` made straight from serde_json's (already in key order)
+/// each map is a `SmallMap` made straight from serde_json's (already in key order)
 /// rather than a map that hashes every key through serde. That conversion was a
-/// tenth of binding and rendering a report
-/// (0.41 M instructions of 4.95 M for Ba Thành).
+/// tenth of binding and rendering a report (0.41 M instructions of 4.95 M for Ba
+/// Thành).
 pub fn data_values(json: &serde_json::Value) -> minijinja::Value {
     use minijinja::Value;
     use serde_json::Value as Json;
     match json {
+        Json::Array(items) => Value::from(items.iter().map(data_values).collect::<Vec<_>>()),
+        Json::Object(map) => Value::from_object(SmallMap(
+            map.iter().map(|(k, v)| (k.as_str().into(), data_values(v))).collect(),
+        )),
+        scalar => scalar_value(scalar).unwrap_or_default(),
+    }
+}
+
+/// A number, text, boolean or null as minijinja makes it from serde_json (numbers as
+/// u64, else i64, else f64); None for a list or map.
+pub(crate) fn scalar_value(json: &serde_json::Value) -> Option<minijinja::Value> {
+    use minijinja::Value;
+    use serde_json::Value as Json;
+    Some(match json {
         Json::Null => Value::from(()),
         Json::Bool(b) => Value::from(*b),
         Json::Number(n) => match (n.as_u64(), n.as_i64()) {
             (Some(u), _) => Value::from(u),
             (None, Some(i)) => Value::from(i),
-            (None, None) => Value::from(n.as_f64().unwrap_or(f64::NAN)),
+            (None, None) => Value::from(n.as_f64().unwrap_or_default()),
         },
         Json::String(s) => Value::from(s.as_str()),
-        Json::Array(items) => Value::from(items.iter().map(data_values).collect::<Vec<_>>()),
-        Json::Object(map) => Value::from_object(DataMap(
-            map.iter().map(|(k, v)| (k.as_str().into(), data_values(v))).collect(),
-        )),
-    }
+        Json::Array(_) | Json::Object(_) => return None,
+    })
 }
 
-/// A map of the data, its entries in key order (as serde_json keeps them): a small
-/// one is searched in turn (most keys differ in length, which is compared first), a
-/// larger one by halves.
+/// A map of template values without a hash table: its entries in serde_json's key
+/// order, searched in turn when there are 16 or fewer (most keys differ in length,
+/// which is compared first), by halves when more. Used for a report's data and for
+/// the summary's communes alike.
 #[derive(Debug)]
-struct DataMap(Vec<(minijinja::Value, minijinja::Value)>);
+pub(crate) struct SmallMap(pub(crate) Box<[(minijinja::Value, minijinja::Value)]>);
 
-impl DataMap {
+impl SmallMap {
     fn find(&self, key: &str) -> Option<minijinja::Value> {
         fn name(k: &minijinja::Value) -> &str {
             k.as_str().unwrap_or_default()
@@ -575,7 +587,7 @@ impl DataMap {
     }
 }
 
-impl minijinja::value::Object for DataMap {
+impl minijinja::value::Object for SmallMap {
     fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
         self.find(key.as_str()?)
     }
