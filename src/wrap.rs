@@ -27,6 +27,11 @@ const BOLD: [u16; 95] = [
 /// base letter (ắ as ă, ộ as ô); the letters with a horn and đ have their own.
 fn char_width(c: char, bold: bool) -> u32 {
     let pick = |regular: u16, bold_w: u16| u32::from(if bold { bold_w } else { regular });
+    // Most letters: no decomposition needed.
+    if (' '..='~').contains(&c) {
+        let i = c as usize - 0x20;
+        return pick(REGULAR[i], BOLD[i]);
+    }
     let own = match c {
         '\u{a0}' => Some(pick(250, 250)),
         'Đ' => Some(pick(722, 722)),

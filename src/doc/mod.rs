@@ -304,13 +304,28 @@ fn line_and_widest_word(text: &str) -> (f64, f64) {
 
 fn char_em(c: char) -> f64 {
     match c {
-        ' ' => 0.25,
-        'i' | 'l' | 'j' | 't' | 'f' | 'I' | '.' | ',' | ':' | ';' | '-' | '\'' | '(' | ')' => 0.3,
-        'm' | 'w' | 'M' | 'W' => 0.8,
+        '\0'..='\x7f' => ASCII_EM[c as usize],
         c if c.is_uppercase() => 0.7,
         _ => 0.5,
     }
 }
+
+/// `char_em` of each ASCII character, looked up rather than matched letter by letter.
+const ASCII_EM: [f64; 128] = {
+    let mut table = [0.5; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = match b as u8 {
+            b' ' => 0.25,
+            b'i' | b'l' | b'j' | b't' | b'f' | b'I' | b'.' | b',' | b':' | b';' | b'-' | b'\'' | b'(' | b')' => 0.3,
+            b'm' | b'w' | b'M' | b'W' => 0.8,
+            b'A'..=b'Z' => 0.7,
+            _ => 0.5,
+        };
+        b += 1;
+    }
+    table
+};
 
 fn twips(em: f64, size_half_points: u32, bold: bool) -> Twips {
     let bold = if bold { 1.08 } else { 1.0 };
