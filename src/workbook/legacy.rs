@@ -57,6 +57,13 @@ pub fn detect(text: &str) -> Option<Legacy> {
     if text.is_ascii() || has_unicode_vietnamese(text) {
         return None;
     }
+    // Most texts left are Unicode with Latin-1 letters only («Thành», «Hà»): when every
+    // code is a letter, both encodings see the same words, and without a word that is
+    // no syllable as it stands neither has evidence (`is_evidence`); checked once here.
+    let same_words = text.chars().all(|c| !is_code(c) || c.is_alphabetic());
+    if same_words && !words(text, Legacy::Vni).any(may_be_evidence) {
+        return None;
+    }
     let (encoding, reading) = match (assess(text, Legacy::Tcvn3), assess(text, Legacy::Vni)) {
         (Some(t), Some(v)) if t.valid == v.valid => return None,
         (Some(t), Some(v)) if v.valid > t.valid => (Legacy::Vni, v),
@@ -322,14 +329,19 @@ fn assess(text: &str, encoding: Legacy) -> Option<Reading> {
 /// Whether `word` cannot be Unicode Vietnamese yet decodes to a syllable, as the
 /// words counted as evidence in `assess`.
 fn is_evidence(word: &str, encoding: Legacy) -> bool {
+    may_be_evidence(word) && {
+        let decoded = map_chars(word, encoding);
+        decoded != word && is_syllable(&decoded)
+    }
+}
+
+/// What `is_evidence` asks of a word whatever the encoding: a code, two characters or
+/// more, a letter, and no syllable as it stands.
+fn may_be_evidence(word: &str) -> bool {
     word.chars().any(is_code)
         && word.chars().nth(1).is_some()
         && word.chars().any(char::is_alphabetic)
         && !is_syllable(word)
-        && {
-            let decoded = map_chars(word, encoding);
-            decoded != word && is_syllable(&decoded)
-        }
 }
 
 /// Letters of the words that `encoding` leaves as they are and that are syllables

@@ -539,7 +539,7 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
         // part of the package once; a package that cannot be rebuilt is read as it
         // is, unless it needs its fixes.
         let repacked = match &mut package {
-            Some(zip) if !scan.parts.is_empty() => Some(repack(zip, bytes.len(), &scan.parts)),
+            Some(zip) if !scan.parts.is_empty() => Some(repack(zip, bytes.len(), &scan.parts, &[THEME])),
             _ => None,
         };
         drop(package);
@@ -627,7 +627,7 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
             .and_then(|c| ods_layout::without(c, left_out))
             .ok_or_else(|| broken(&"content.xml"))?;
         let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).map_err(|e| broken(&in_words(&e)))?;
-        bytes = repack(&mut zip, bytes.len(), &[("content.xml".to_string(), patched)])
+        bytes = repack(&mut zip, bytes.len(), &[("content.xml".to_string(), patched)], &[])
             .map_err(|e| broken(&in_words(&e)))?;
     }
     let cursor = Cursor::new(bytes);
@@ -705,12 +705,17 @@ fn read_unguarded(file: &str, bytes: Vec<u8>) -> Result<Workbook> {
     Ok(book)
 }
 
-/// The package with the parts named in `patches` replaced (stored, uncompressed)
-/// and every other part copied as it is.
+/// An .xlsx's theme: calamine reads its colours, which no report shows; without it
+/// calamine takes Office's default colours and reads the rest alike.
+const THEME: &str = "xl/theme/theme1.xml";
+
+/// The package with the parts named in `patches` replaced (stored, uncompressed),
+/// those named in `left_out` left out, and every other part copied as it is.
 fn repack(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     size: usize,
     patches: &[(String, Vec<u8>)],
+    left_out: &[&str],
 ) -> zip::result::ZipResult<Vec<u8>> {
     use std::io::Write;
     let patched: usize = patches.iter().map(|(_, p)| p.len()).sum();
@@ -718,6 +723,9 @@ fn repack(
     for i in 0..zip.len() {
         let part = zip.by_index_raw(i)?;
         let name = part.name()?.to_string();
+        if left_out.contains(&name.as_str()) {
+            continue;
+        }
         match patches.iter().find(|(p, _)| *p == name) {
             Some((_, content)) => {
                 drop(part);
