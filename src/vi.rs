@@ -53,6 +53,9 @@ pub fn format_number_exact(value: f64) -> String {
     if !value.is_finite() {
         return value.to_string();
     }
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        return format_whole(value as i64);
+    }
     let int_digits = if value.abs() < 1.0 {
         0
     } else {
@@ -106,6 +109,15 @@ fn trim_decimal_zeros(s: String) -> String {
 fn format_scaled(value: f64, shift: usize, decimals: usize) -> String {
     if !value.is_finite() {
         return value.to_string();
+    }
+    // A whole number, most cells: its digits are all there is, nothing to round.
+    if shift == 0 && value.fract() == 0.0 && value.abs() < 1e15 {
+        let mut out = format_whole(value as i64);
+        if decimals > 0 {
+            out.push(',');
+            out.extend(std::iter::repeat_n('0', decimals));
+        }
+        return out;
     }
     let text = value.abs().to_string(); // `Display` for f64 never uses exponent notation
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));

@@ -152,7 +152,8 @@ fn same(value: &Value, wanted: &Value, wanted_folded: Option<&str>) -> bool {
     match (value.as_str(), wanted.as_str(), wanted_folded) {
         (Some(x), Some(y), _) if x == y => true,
         (Some(x), Some(y), _) if alphanumeric(x) && alphanumeric(y) => x.eq_ignore_ascii_case(y),
-        (Some(x), Some(_), Some(folded)) => crate::bind::plain(x) == folded,
+        // Folded only as far as it could still equal: a longer text stops early.
+        (Some(x), Some(_), Some(folded)) => crate::bind::plain_upto(x, folded.len()) == folded,
         _ => value == wanted,
     }
 }
