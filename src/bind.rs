@@ -300,7 +300,8 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Outcome<Boun
     let mut context = Map::new();
     let mut tables = BTreeMap::new();
     let sheet_names: Vec<String> = book.sheets.iter().map(|s| fold(&s.name)).collect();
-    let year = report_year(book, &sheet_names, specs);
+    let mut indexes = LabelIndexes::new();
+    let year = report_year(book, &sheet_names, specs, &mut indexes);
     let order = |k: DataKind| match k {
         DataKind::Labels => 0,
         DataKind::Cell => 1,
@@ -335,7 +336,7 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Outcome<Boun
             }
         }
         let value = match spec.loai {
-            DataKind::Labels => bind_labels(book, &sheet_names, name, spec, year, &mut sink),
+            DataKind::Labels => bind_labels(book, &sheet_names, name, spec, year, &mut indexes, &mut sink),
             DataKind::Cell => bind_cell(book, &sheet_names, name, spec, &mut sink),
             DataKind::Narrative => bind_narrative(book, &sheet_names, spec, &mut sink),
             DataKind::Table => match bind_table(book, &sheet_names, name, spec, year, &mut sink) {
@@ -409,10 +410,15 @@ fn renamed_sheets(
 /// the web page chooses the pack by it.
 pub fn year_of(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Option<i32> {
     let sheet_names: Vec<String> = book.sheets.iter().map(|s| fold(&s.name)).collect();
-    report_year(book, &sheet_names, specs)
+    report_year(book, &sheet_names, specs, &mut LabelIndexes::new())
 }
 
-fn report_year(book: &Workbook, sheet_names: &[String], specs: &BTreeMap<String, DataSpec>) -> Option<i32> {
+fn report_year<'a>(
+    book: &'a Workbook,
+    sheet_names: &[String],
+    specs: &BTreeMap<String, DataSpec>,
+    indexes: &mut LabelIndexes<'a>,
+) -> Option<i32> {
     specs.iter().find_map(|(name, spec)| {
         let field = spec.truong.get("nam").filter(|_| spec.loai == DataKind::Labels)?;
         let only = DataSpec {
@@ -420,7 +426,7 @@ fn report_year(book: &Workbook, sheet_names: &[String], specs: &BTreeMap<String,
             ..spec.clone()
         };
         let mut scratch = Sink::default();
-        let bound = bind_labels(book, sheet_names, name, &only, None, &mut scratch);
+        let bound = bind_labels(book, sheet_names, name, &only, None, indexes, &mut scratch);
         let value = bound.get("nam")?;
         let year = value
             .as_f64()
@@ -463,13 +469,30 @@ pub fn plain(text: &str) -> String {
 pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
     let mut out = String::with_capacity(text.len().min(limit.saturating_add(4)));
     let mut space = false;
-    for ch in text.chars() {
+    let mut at = 0;
+    while let Some(&b) = text.as_bytes().get(at) {
         if out.len() > limit {
             break;
         }
+        // ASCII, most of any text, byte by byte: as `push_plain` would.
+        if b.is_ascii() {
+            match PLAIN_ASCII[usize::from(b)] {
+                0 => space = true,
+                folded => {
+                    if space && !out.is_empty() {
+                        out.push(' ');
+                    }
+                    space = false;
+                    out.push(char::from(folded));
+                }
+            }
+            at += 1;
+            continue;
+        }
+        let Some(ch) = text[at..].chars().next() else { break };
+        at += ch.len_utf8();
         match ch {
             'đ' | 'Đ' | 'ð' | 'Ð' => push_plain('d', &mut out, &mut space),
-            c if c.is_ascii() => push_plain(c, &mut out, &mut space),
             c => match ascii_base(c) {
                 Some(base) => push_plain(char::from(base), &mut out, &mut space),
                 // The base letter of a precomposed character; combining marks dropped.
@@ -479,6 +502,21 @@ pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
     }
     out
 }
+
+/// What `push_plain` keeps of each ASCII character: its lower case, or 0 for a
+/// separator.
+const PLAIN_ASCII: [u8; 128] = {
+    let mut table = [0; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'*' || c == b'/' {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
 
 /// What is left of a character decomposed, less its combining marks.
 fn decomposed_base(c: char, mut each: impl FnMut(char)) {
@@ -910,12 +948,44 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
 
 // ------------------------------------------------------------------ labels
 
-fn bind_labels(
-    book: &Workbook,
+/// Every text cell of a label sheet folded once: label → its cells and their years;
+/// and the labels written with their value in one cell («Xã: Phường Trần Phú»).
+struct LabelIndex {
+    labels: HashMap<String, Vec<(u32, u32, Vec<u16>)>>,
+    inline: HashMap<String, Vec<(u32, u32, Vec<u16>)>>,
+}
+
+impl LabelIndex {
+    fn of(sheet: &Sheet) -> LabelIndex {
+        let mut labels: HashMap<String, Vec<(u32, u32, Vec<u16>)>> = HashMap::new();
+        let mut inline: HashMap<String, Vec<(u32, u32, Vec<u16>)>> = HashMap::new();
+        for r in sheet.origin.0..sheet.end_row() {
+            for c in sheet.origin.1..sheet.end_col() {
+                if let Value::Text(t) = sheet.value(r, c) {
+                    if let Some((label, _)) = split_label(t) {
+                        inline.entry(fold(label)).or_default().push((r, c, years_in(label)));
+                    }
+                    let t = t.trim_end_matches(':');
+                    labels.entry(fold(t)).or_default().push((r, c, years_in(t)));
+                }
+            }
+        }
+        LabelIndex { labels, inline }
+    }
+}
+
+/// The label sheets indexed so far in binding one workbook: the report year's
+/// lookup and the labels' own share one index of the sheet.
+type LabelIndexes<'a> = Vec<(&'a Sheet, LabelIndex)>;
+
+#[allow(clippy::too_many_arguments)]
+fn bind_labels<'a>(
+    book: &'a Workbook,
     sheet_names: &[String],
     name: &str,
     spec: &DataSpec,
     year: Option<i32>,
+    indexes: &mut LabelIndexes<'a>,
     sink: &mut Sink,
 ) -> Json {
     let names = spec.trang_tinh.names();
@@ -924,21 +994,14 @@ fn bind_labels(
         sink.errors.push(missing_sheet(book, &names));
         return Json::Null;
     };
-    // Every text cell of the sheet folded once: label → its cells and their years;
-    // and the labels written with their value in one cell («Xã: Phường Trần Phú»).
-    let mut labels: HashMap<String, Vec<(u32, u32, Vec<u16>)>> = HashMap::new();
-    let mut inline: HashMap<String, Vec<(u32, u32, Vec<u16>)>> = HashMap::new();
-    for r in sheet.origin.0..sheet.end_row() {
-        for c in sheet.origin.1..sheet.end_col() {
-            if let Value::Text(t) = sheet.value(r, c) {
-                if let Some((label, _)) = split_label(t) {
-                    inline.entry(fold(label)).or_default().push((r, c, years_in(label)));
-                }
-                let t = t.trim_end_matches(':');
-                labels.entry(fold(t)).or_default().push((r, c, years_in(t)));
-            }
+    let at = match indexes.iter().position(|(indexed, _)| std::ptr::eq(*indexed, *sheet)) {
+        Some(at) => at,
+        None => {
+            indexes.push((*sheet, LabelIndex::of(sheet)));
+            indexes.len() - 1
         }
-    }
+    };
+    let LabelIndex { labels, inline } = &indexes[at].1;
     let mut out = Map::new();
     let mut decimals = Map::new();
     for (key, field) in &spec.truong {
@@ -1786,6 +1849,12 @@ fn bind_table(
         .filter(|(key, _)| is_stt_header(spec.cot[*key].tieu_de.rsplit('/').next().unwrap_or_default()))
         .map(|(_, &c)| c)
         .collect();
+    // Each column's key, declaration, place and whether it holds codes, looked up once
+    // for all rows.
+    let cells: Vec<(&String, &ColumnSpec, u32, bool)> = columns
+        .iter()
+        .map(|(key, &c)| (key, &spec.cot[key.as_str()], c, codes.contains(&key)))
+        .collect();
     for r in start..sheet.end_row() {
         if columns.values().all(|&c| {
             let v = sheet.value(r, c);
@@ -1808,9 +1877,7 @@ fn bind_table(
         last_data_row = r + 1;
         let mut obj = Map::new();
         let mut decimals = Map::new();
-        for (key, &c) in &columns {
-            let spec = &spec.cot[key];
-            let code = codes.contains(&key);
+        for &(key, spec, c, code) in &cells {
             match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc, code) {
                 Ok(v) => {
                     if let Some(d) = shown_decimals(sheet, r, c, &v) {
@@ -2240,7 +2307,7 @@ mod tests {
             out
         };
         let mut looked_up = 0;
-        for code in (0xA0..=0x2FF).chain(0x1D00..=0x1FFF) {
+        for code in (0..=0x2FF).chain(0x1D00..=0x1FFF) {
             let Some(c) = char::from_u32(code) else { continue };
             looked_up += usize::from(ascii_base(c).is_some());
             for text in [format!("{c}"), format!("x{c}y"), format!("Tên {c}ã 2024")] {
@@ -2248,6 +2315,10 @@ mod tests {
             }
         }
         assert!(looked_up > 300, "{looked_up}");
+        for (text, limit) in [("  A-b  c ", 2), ("Xã Ba  Thành", 3), ("Đường  ĐH", 1)] {
+            let whole = decomposed(text);
+            assert!(plain_upto(text, limit).len() > limit && whole.starts_with(&plain_upto(text, limit)));
+        }
         assert_eq!(
             plain("Tiêu chí Giao thông, THỦY LỢI; Ưu tiên"),
             "tieu chi giao thong thuy loi uu tien"
