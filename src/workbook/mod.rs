@@ -1408,7 +1408,14 @@ fn retidy(text: &str) -> String {
             out.push('\n');
         }
         let mut space = false;
-        for ch in line.nfc() {
+        // A line already in NFC (nearly every one: the text is here for its spaces)
+        // is taken as it is rather than decomposed and composed again.
+        let nfc: Box<dyn Iterator<Item = char>> = if is_nfc(line) {
+            Box::new(line.chars())
+        } else {
+            Box::new(line.nfc())
+        };
+        for ch in nfc {
             let ch = match ch {
                 // Other control characters (XML 1.0 forbids them) separate words.
                 '\u{A0}' | '\u{2007}' | '\u{202F}' | '\0'..='\u{1F}' => ' ',
@@ -1492,6 +1499,8 @@ mod tests {
         assert_eq!(normalize_text("  Ba\u{A0}\u{A0}Tha\u{300}nh  "), "Ba Thành");
         assert_eq!(normalize_text("\u{D0}ạt"), "Đạt");
         assert_eq!(normalize_text("a\r\nb"), "a\nb");
+        // Each line composed as it needs: one already NFC, one not.
+        assert_eq!(normalize_text("Xã  Ba\nTha\u{300}nh  Đạt"), "Xã Ba\nThành Đạt");
     }
 
     #[test]
