@@ -66,12 +66,24 @@ pub fn format_number_exact(value: f64) -> String {
 
 /// A whole number with "." grouping thousands, as `format_number(n, 0)` writes it.
 fn format_whole(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
+    // The digits from the last, in a buffer of the most a u64 has: no formatter.
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = &buf[at..];
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     if n < 0 {
         out.push('-');
     }
-    push_grouped(&mut out, digits.as_bytes());
+    push_grouped(&mut out, digits);
     out
 }
 
@@ -377,6 +389,27 @@ mod tests {
 
     fn words(n: u64) -> String {
         number_to_words(n, ZeroTens::Linh)
+    }
+
+    #[test]
+    fn whole_numbers_group_their_digits_by_threes() {
+        let grouped = |n: i64| {
+            let digits = n.unsigned_abs().to_string();
+            let mut out = String::from(if n < 0 { "-" } else { "" });
+            for (i, d) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                    out.push('.');
+                }
+                out.push(d);
+            }
+            out
+        };
+        let mut values = vec![0, 7, -7, 999, 1000, -1000, 1_000_000, i64::MAX, i64::MIN];
+        values.extend((0..19).map(|k| 10i64.pow(k)).flat_map(|p| [p - 1, p, p + 1, -p]));
+        for n in values {
+            assert_eq!(format_whole(n), grouped(n), "{n}");
+        }
+        assert_eq!(format_whole(-1_234_567), "-1.234.567");
     }
 
     fn amount(a: f64) -> String {

@@ -1034,7 +1034,12 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
     budget: &mut u64,
 ) -> std::result::Result<Vec<bool>, calamine::XlsxError> {
     let palette_len = reader.styles().len();
-    let mut read = Vec::new();
+    // Room for the cells the sheet declares (`<dimension>`), up to a bound: a file
+    // may declare anything.
+    let d = reader.dimensions();
+    let span = |from: u32, to: u32| u64::from(to.saturating_sub(from)) + 1;
+    let declared = span(d.start.0, d.end.0).saturating_mul(span(d.start.1, d.end.1));
+    let mut read = Vec::with_capacity(declared.min(4096) as usize);
     while let Some((cell, style)) = reader.next_cell_with_style_id()? {
         let value = match cell.get_value() {
             calamine::DataRef::Empty => None,
