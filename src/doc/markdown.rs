@@ -145,7 +145,8 @@ fn long_table_rows(markdown: &str) -> Vec<LongTable> {
 /// `|:-:|---|--:|`: pipes, dashes, colons and spaces, with at least one dash.
 fn is_delimiter_row(line: &str) -> bool {
     let line = line.trim_end_matches(['\n', '\r']);
-    line.contains('-') && line.contains('|') && line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+    // The character test first: it stops at a prose line's first letter.
+    line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t')) && line.contains('-') && line.contains('|')
 }
 
 fn table_reference(inlines: &[Inline]) -> Option<usize> {

@@ -7,18 +7,25 @@ use crate::doc::LINE_BREAK_MARK;
 /// that no value can open a heading, list, table, emphasis, link, HTML or entity.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for ch in text.chars() {
-        match ch {
-            '\n' => out.push(LINE_BREAK_MARK),
-            '\r' => {}
-            '\t' => out.push(' '),
-            c if c.is_ascii_punctuation() => {
+    // Every character changed is ASCII: the text between them is copied whole.
+    let mut from = 0;
+    for (at, b) in text.bytes().enumerate() {
+        if !(matches!(b, b'\n' | b'\r' | b'\t') || b.is_ascii_punctuation()) {
+            continue;
+        }
+        out.push_str(&text[from..at]);
+        from = at + 1;
+        match b {
+            b'\n' => out.push(LINE_BREAK_MARK),
+            b'\r' => {}
+            b'\t' => out.push(' '),
+            _ => {
                 out.push('\\');
-                out.push(c);
+                out.push(char::from(b));
             }
-            c => out.push(c),
         }
     }
+    out.push_str(&text[from..]);
     out
 }
 
@@ -54,5 +61,10 @@ mod tests {
             let expected = format!("Giá trị: {value}");
             assert_eq!(inline_text(inlines), expected);
         }
+        // Letters copied as they are, between the characters escaped.
+        assert_eq!(
+            escape_markdown("Đạt *ấp*\r\n\tB.1"),
+            format!("Đạt \\*ấp\\*{LINE_BREAK_MARK} B\\.1")
+        );
     }
 }
