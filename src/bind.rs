@@ -474,18 +474,9 @@ pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
         if out.len() > limit {
             break;
         }
-        // ASCII, most of any text, byte by byte: as `push_plain` would.
+        // ASCII, most of any text, byte by byte.
         if b.is_ascii() {
-            match PLAIN_ASCII[usize::from(b)] {
-                0 => space = true,
-                folded => {
-                    if space && !out.is_empty() {
-                        out.push(' ');
-                    }
-                    space = false;
-                    out.push(char::from(folded));
-                }
-            }
+            push_plain(char::from(b), &mut out, &mut space);
             at += 1;
             continue;
         }
@@ -568,14 +559,15 @@ fn ascii_base(c: char) -> Option<u8> {
 #[inline(always)]
 fn push_plain(c: char, out: &mut String, space: &mut bool) {
     if c.is_ascii() {
-        if c.is_ascii_alphanumeric() || c == '*' || c == '/' {
-            if *space && !out.is_empty() {
-                out.push(' ');
+        match PLAIN_ASCII[c as usize] {
+            0 => *space = true,
+            folded => {
+                if *space && !out.is_empty() {
+                    out.push(' ');
+                }
+                *space = false;
+                out.push(char::from(folded));
             }
-            *space = false;
-            out.push(c.to_ascii_lowercase());
-        } else {
-            *space = true;
         }
     } else if c.is_alphanumeric() {
         if *space && !out.is_empty() {
@@ -1851,7 +1843,7 @@ fn bind_table(
         .collect();
     // Each column's key, declaration, place and whether it holds codes, looked up once
     // for all rows.
-    let cells: Vec<(&String, &ColumnSpec, u32, bool)> = columns
+    let column_specs: Vec<(&String, &ColumnSpec, u32, bool)> = columns
         .iter()
         .map(|(key, &c)| (key, &spec.cot[key.as_str()], c, codes.contains(&key)))
         .collect();
@@ -1877,7 +1869,7 @@ fn bind_table(
         last_data_row = r + 1;
         let mut obj = Map::new();
         let mut decimals = Map::new();
-        for &(key, spec, c, code) in &cells {
+        for &(key, spec, c, code) in &column_specs {
             match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc, code) {
                 Ok(v) => {
                     if let Some(d) = shown_decimals(sheet, r, c, &v) {

@@ -32,16 +32,17 @@ pub fn format_number(value: f64, decimals: usize) -> String {
 /// in a General cell (`decimals` None), «240316102719», never «240.316.102.719».
 /// None for anything else.
 pub fn integer_code(value: f64, decimals: Option<u8>, code_column: bool) -> Option<String> {
-    let whole = value.fract() == 0.0 && value.abs() < 1e15;
-    (whole && (code_column || (decimals.is_none() && value.abs() >= 1e9))).then(|| format!("{}", value as i64))
+    whole(value)
+        .filter(|_| code_column || (decimals.is_none() && value.abs() >= 1e9))
+        .map(|n| n.to_string())
 }
 
 /// Like [`format_number`], but with the fewest decimals (0..=`max_decimals`) that represent the
 /// value rounded to `max_decimals`: (289.30, 2) -> "289,3"; (2165.0, 2) -> "2.165".
 pub fn format_number_auto(value: f64, max_decimals: usize) -> String {
     // Whole numbers (counts, lengths, order numbers: most cells) have nothing to round.
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        return format_whole(value as i64);
+    if let Some(n) = whole(value) {
+        return format_whole(n);
     }
     trim_decimal_zeros(format_number(value, max_decimals))
 }
@@ -53,8 +54,8 @@ pub fn format_number_exact(value: f64) -> String {
     if !value.is_finite() {
         return value.to_string();
     }
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        return format_whole(value as i64);
+    if let Some(n) = whole(value) {
+        return format_whole(n);
     }
     let int_digits = if value.abs() < 1.0 {
         0
@@ -62,6 +63,12 @@ pub fn format_number_exact(value: f64) -> String {
         value.abs().log10().floor() as i32 + 1
     };
     format_number_auto(value, (15 - int_digits).clamp(0, 10) as usize)
+}
+
+/// A number that is whole and within f64's exact integers to spare (|n| < 1e15): the
+/// cells written from their integer, with nothing to round.
+fn whole(value: f64) -> Option<i64> {
+    (value.fract() == 0.0 && value.abs() < 1e15).then_some(value as i64)
 }
 
 /// A whole number with "." grouping thousands, as `format_number(n, 0)` writes it.
@@ -123,8 +130,8 @@ fn format_scaled(value: f64, shift: usize, decimals: usize) -> String {
         return value.to_string();
     }
     // A whole number, most cells: its digits are all there is, nothing to round.
-    if shift == 0 && value.fract() == 0.0 && value.abs() < 1e15 {
-        let mut out = format_whole(value as i64);
+    if let Some(n) = whole(value).filter(|_| shift == 0) {
+        let mut out = format_whole(n);
         if decimals > 0 {
             out.push(',');
             out.extend(std::iter::repeat_n('0', decimals));

@@ -1415,12 +1415,12 @@ fn retidy(text: &str) -> String {
         let mut space = false;
         // A line already in NFC (nearly every one: the text is here for its spaces)
         // is taken as it is rather than decomposed and composed again.
-        let nfc: Box<dyn Iterator<Item = char>> = if is_nfc(line) {
-            Box::new(line.chars())
+        let line: Cow<str> = if is_nfc(line) {
+            Cow::Borrowed(line)
         } else {
-            Box::new(line.nfc())
+            Cow::Owned(line.nfc().collect())
         };
-        for ch in nfc {
+        for ch in line.chars() {
             let ch = match ch {
                 // Other control characters (XML 1.0 forbids them) separate words.
                 '\u{A0}' | '\u{2007}' | '\u{202F}' | '\0'..='\u{1F}' => ' ',
