@@ -151,16 +151,20 @@ async fn wait_for_results(client: &Client) -> String {
         .unwrap()
 }
 
+/// The downloaded .zip once Chromium has finished it. Chromium reserves the final
+/// name with an empty file while it writes to a `.crdownload` beside it, so the name
+/// alone is not the end of the download (seen on a loaded machine: an empty .zip).
 async fn wait_for_download(dir: &Path) -> PathBuf {
     let started = Instant::now();
     loop {
-        let done: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "zip"))
-            .collect();
-        if let Some(p) = done.into_iter().next() {
-            return p;
+        let files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let writing = files.iter().any(|p| p.extension().is_some_and(|e| e == "crdownload"));
+        let done = files.iter().find(|p| {
+            p.extension().is_some_and(|e| e == "zip")
+                && std::fs::File::open(p).is_ok_and(|f| zip::ZipArchive::new(f).is_ok())
+        });
+        if let (false, Some(p)) = (writing, done) {
+            return p.clone();
         }
         assert!(started.elapsed() < Duration::from_secs(60), "the .zip never downloaded");
         tokio::time::sleep(Duration::from_millis(100)).await;
