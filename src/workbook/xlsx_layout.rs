@@ -6,6 +6,7 @@
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
+use std::borrow::Cow;
 use std::io::{Cursor, Read};
 
 #[derive(Debug, Default)]
@@ -207,6 +208,65 @@ fn attrs<const N: usize>(e: &quick_xml::events::BytesStart, names: [&[u8]; N]) -
     values
 }
 
+/// The values of the attributes named `names` (full or local name) of the start tag
+/// `tag` (`<col min="2" …>`), each from the first attribute with its name, entities
+/// replaced. The attributes are read up to the first that is not well formed.
+fn tag_attrs<'a, const N: usize>(tag: &'a [u8], names: [&[u8]; N]) -> [Option<Cow<'a, str>>; N] {
+    let mut values = std::array::from_fn(|_| None);
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let skip_space = |mut i: usize| {
+        while tag.get(i).is_some_and(|&b| space(b)) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = 1 + tag
+        .iter()
+        .skip(1)
+        .position(|&b| space(b) || b == b'>' || b == b'/')
+        .unwrap_or(tag.len());
+    loop {
+        i = skip_space(i);
+        let start = i;
+        while tag
+            .get(i)
+            .is_some_and(|&b| !space(b) && !matches!(b, b'=' | b'>' | b'/'))
+        {
+            i += 1;
+        }
+        let key = &tag[start..i];
+        i = skip_space(i);
+        if key.is_empty() || tag.get(i) != Some(&b'=') {
+            return values;
+        }
+        i = skip_space(i + 1);
+        let Some(&quote @ (b'"' | b'\'')) = tag.get(i) else {
+            return values;
+        };
+        let Some(len) = memchr::memchr(quote, &tag[i + 1..]) else {
+            return values;
+        };
+        let value = &tag[i + 1..i + 1 + len];
+        i += len + 2;
+        let local = key.iter().rposition(|&b| b == b':').map_or(key, |at| &key[at + 1..]);
+        for (n, name) in names.iter().enumerate() {
+            if values[n].is_none() && (key == *name || local == *name) {
+                values[n] = attr_value(value);
+            }
+        }
+    }
+}
+
+/// An attribute's value as text, its entities replaced (None if one is not known).
+fn attr_value(raw: &[u8]) -> Option<Cow<'_, str>> {
+    match std::str::from_utf8(raw) {
+        Ok(text) if memchr::memchr(b'&', raw).is_none() => Some(Cow::Borrowed(text)),
+        _ => quick_xml::escape::unescape(&String::from_utf8_lossy(raw))
+            .ok()
+            .map(|v| Cow::Owned(v.into_owned())),
+    }
+}
+
 fn text(bytes: &Option<Vec<u8>>) -> &str {
     std::str::from_utf8(bytes.as_deref().unwrap_or_default()).unwrap_or_default()
 }
@@ -261,16 +321,22 @@ impl OpenCell<'_> {
     }
 
     fn position(&self) -> Option<(u32, u32)> {
-        let e = Reader::from_reader(self.tag()).read_event().ok()?;
-        let (Event::Start(e) | Event::Empty(e)) = e else {
-            return None;
-        };
-        super::parse_cell_name(&attr(&e, b"r")?)
+        let [r] = tag_attrs(self.tag(), [b"r"]);
+        super::parse_cell_name(&r?)
     }
 
     fn is_shared_string(&self) -> bool {
         self.tag().windows(6).any(|w| w == b" t=\"s\"" || w == b" t='s'")
     }
+}
+
+/// A text of 1 to 19 ASCII digits as a number (no sign, space or other character).
+fn plain_index(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() >= 20 {
+        return None;
+    }
+    text.iter()
+        .try_fold(0u64, |n, &b| b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0')))
 }
 
 /// The `r` of a `<c>` (given from its "<" on) when it is no cell of Excel's grid.
@@ -307,7 +373,7 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
         sheet,
         ..Layout::default()
     };
-    let truthy = |v: Option<String>| matches!(v.as_deref(), Some("1" | "true"));
+    let truthy = |v: &Option<Cow<str>>| matches!(v.as_deref(), Some("1" | "true"));
     let mut cell: Option<OpenCell> = None;
     for (name, tag) in layout_tags(xml) {
         match name {
@@ -342,21 +408,20 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
                     continue;
                 }
                 // The text of the <v>, from after its ">" (none for a "<v/>").
-                let Some(gt) = memchr::memchr(b'>', tag) else { continue };
-                if gt == 0 || tag[gt - 1] == b'/' {
-                    continue;
-                }
+                let gt = if tag.get(2) == Some(&b'>') {
+                    2
+                } else {
+                    let Some(gt) = memchr::memchr(b'>', tag) else { continue };
+                    if gt == 0 || tag[gt - 1] == b'/' {
+                        continue;
+                    }
+                    gt
+                };
                 let start = tag.as_ptr() as usize - xml.as_ptr() as usize + gt + 1;
                 let end = start + memchr::memchr(b'<', &xml[start..]).unwrap_or(xml.len() - start);
                 let text = &xml[start..end];
                 // A plain index in range is sound whatever the cell's type: most are.
-                let small = !text.is_empty()
-                    && text.len() < 20
-                    && text.iter().all(u8::is_ascii_digit)
-                    && std::str::from_utf8(text)
-                        .ok()
-                        .and_then(|t| t.parse::<usize>().ok())
-                        .is_some_and(|i| i < strings);
+                let small = plain_index(text).is_some_and(|i| i < strings as u64);
                 if !small && c.is_shared_string() {
                     let text = String::from_utf8_lossy(text);
                     let index = text.trim();
@@ -375,44 +440,44 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
         if name == b"row" && !tag.windows(6).any(|w| w == b"hidden") {
             continue;
         }
-        if let Ok(Event::Empty(e) | Event::Start(e)) = Reader::from_reader(tag).read_event() {
-            match e.local_name().as_ref() {
-                b"col" => {
-                    let [min, max, width, hidden] = attrs(&e, [b"min", b"max", b"width", b"hidden"]);
-                    // Columns are 1-based; a 0 or a number past u32 is a broken file.
-                    let min: u32 = min.and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
-                    let max: u32 = max.and_then(|v| v.parse().ok()).unwrap_or(min);
-                    let width: Option<f64> = width.and_then(|v| v.parse().ok());
-                    let hidden = truthy(hidden);
-                    // A trailing <col> often covers every column up to 16384: keep it bounded.
-                    for col in (min..=max.min(min.saturating_add(1024))).map(|c| c - 1) {
-                        if let Some(w) = width {
-                            layout.col_widths.push((col, w));
-                        }
-                        if hidden {
-                            layout.hidden_cols.push(col);
-                        }
+        match name {
+            b"col" => {
+                let [min, max, width, hidden] = tag_attrs(tag, [b"min", b"max", b"width", b"hidden"]);
+                // Columns are 1-based; a 0 or a number past u32 is a broken file.
+                let min: u32 = min.and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+                let max: u32 = max.and_then(|v| v.parse().ok()).unwrap_or(min);
+                let width: Option<f64> = width.and_then(|v| v.parse().ok());
+                let hidden = truthy(&hidden);
+                // A trailing <col> often covers every column up to 16384: keep it bounded.
+                for col in (min..=max.min(min.saturating_add(1024))).map(|c| c - 1) {
+                    if let Some(w) = width {
+                        layout.col_widths.push((col, w));
+                    }
+                    if hidden {
+                        layout.hidden_cols.push(col);
                     }
                 }
-                b"mergeCell" => {
-                    let range = attr(&e, b"ref").unwrap_or_default();
-                    let (a, b) = range.split_once(':').unwrap_or((&range, &range));
-                    if let (Some((r0, c0)), Some((r1, c1))) = (super::parse_cell_name(a), super::parse_cell_name(b)) {
-                        layout.merges.push(super::Merge {
-                            first_row: r0.min(r1),
-                            first_col: c0.min(c1),
-                            last_row: r0.max(r1),
-                            last_col: c0.max(c1),
-                        });
-                    }
-                }
-                b"row" if truthy(attr(&e, b"hidden")) => {
-                    if let Some(r) = attr(&e, b"r").and_then(|v| v.parse::<u32>().ok()) {
-                        layout.hidden_rows.push(r.saturating_sub(1));
-                    }
-                }
-                _ => {}
             }
+            b"mergeCell" => {
+                let [range] = tag_attrs(tag, [b"ref"]);
+                let range = range.unwrap_or_default();
+                let (a, b) = range.split_once(':').unwrap_or((&range, &range));
+                if let (Some((r0, c0)), Some((r1, c1))) = (super::parse_cell_name(a), super::parse_cell_name(b)) {
+                    layout.merges.push(super::Merge {
+                        first_row: r0.min(r1),
+                        first_col: c0.min(c1),
+                        last_row: r0.max(r1),
+                        last_col: c0.max(c1),
+                    });
+                }
+            }
+            b"row" => {
+                let [hidden, r] = tag_attrs(tag, [b"hidden", b"r"]);
+                if let Some(r) = r.filter(|_| truthy(&hidden)).and_then(|v| v.parse::<u32>().ok()) {
+                    layout.hidden_rows.push(r.saturating_sub(1));
+                }
+            }
+            _ => {}
         }
     }
     layout
@@ -507,6 +572,43 @@ mod tests {
             r#"<c s="2" r="ZZZZ1">"#,
         ] {
             assert!(bad_reference(bad.as_bytes()).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn attributes_read_from_the_tag_as_quick_xml_reads_them() {
+        for tag in [
+            r#"<col min="2" max="3" width="9.5" hidden="1"/>"#,
+            r#"<x:col x:min='2' max = "3"  width="1&#48;" hidden="true">"#,
+            "<col\tmin=\"1\"\r\nmax=\"4\" min=\"9\"/>",
+            r#"<mergeCell ref="A1:&quot;B2"/>"#,
+            r#"<row r="5" a="x>y" hidden="1">"#,
+            r#"<row r="5" hidden="&bogus;">"#,
+            r#"<col min="1" max=2 width="3"/>"#,
+            r#"<col/>"#,
+        ] {
+            let e = match Reader::from_str(tag).read_event().unwrap() {
+                Event::Start(e) | Event::Empty(e) => e,
+                other => panic!("{other:?}"),
+            };
+            let names: [&[u8]; 5] = [b"min", b"max", b"width", b"hidden", b"ref"];
+            let ours = tag_attrs(tag.as_bytes(), names).map(|v| v.map(Cow::into_owned));
+            let theirs = attrs(&e, names);
+            if tag.contains("max=2") {
+                // Read up to the first attribute that is not well formed.
+                assert_eq!(ours, [Some("1".to_string()), None, None, None, None], "{tag}");
+            } else {
+                assert_eq!(ours, theirs, "{tag}");
+            }
+        }
+    }
+
+    #[test]
+    fn shared_string_indexes_are_plain_digits() {
+        assert_eq!(plain_index(b"0"), Some(0));
+        assert_eq!(plain_index(b"1234567890123456789"), Some(1_234_567_890_123_456_789));
+        for bad in [&b""[..], b"12345678901234567890", b"+1", b" 1", b"1 ", b"1e3", b"-0"] {
+            assert_eq!(plain_index(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
 
