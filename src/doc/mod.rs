@@ -305,8 +305,21 @@ fn line_and_widest_word(text: &str) -> (f64, f64) {
 fn char_em(c: char) -> f64 {
     match c {
         '\0'..='\x7f' => ASCII_EM[c as usize],
-        c if c.is_uppercase() => 0.7,
+        c if is_upper(c) => 0.7,
         _ => 0.5,
+    }
+}
+
+/// `char::is_uppercase`, without its Unicode table search for the letters Vietnamese
+/// writes: in U+0100..=U+012F and U+1EA0..=U+1EFF capitals are the even code points.
+fn is_upper(c: char) -> bool {
+    match c {
+        '\u{C0}'..='\u{DE}' => c != '\u{D7}',
+        '\u{DF}'..='\u{FF}' => false,
+        '\u{100}'..='\u{12F}' | '\u{1EA0}'..='\u{1EFF}' => c as u32 % 2 == 0,
+        'Ơ' | 'Ư' => true,
+        'ơ' | 'ư' => false,
+        c => c.is_uppercase(),
     }
 }
 
@@ -510,5 +523,15 @@ impl Document {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn capitals_are_told_as_unicode_tells_them() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(super::is_upper(c), c.is_uppercase(), "{c:?} U+{:04X}", c as u32);
+        }
     }
 }
