@@ -351,7 +351,11 @@ fn bad_reference(from: &[u8]) -> Option<String> {
         &tag[at..]
     };
     let value = &value[..value.len().min(16)];
-    let value = &value[..memchr::memchr2(b'"', b'\'', value).unwrap_or(value.len())];
+    // A few bytes: a loop costs less than setting up memchr2.
+    let value = &value[..value
+        .iter()
+        .position(|&b| b == b'"' || b == b'\'')
+        .unwrap_or(value.len())];
     let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     let digits = value.len() - letters;
     // Up to "XFD1048576": shorter references are always in the grid.
@@ -539,6 +543,20 @@ fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
 /// Length of a start tag's rest after its "<", up to and including its ">" (one in
 /// a quoted attribute value does not end it).
 fn tag_end(rest: &[u8]) -> Option<usize> {
+    // Most tags hold no '>' in a value: the first '>' ends the tag when no
+    // apostrophe comes before it and the quotes before it are paired.
+    let gt = memchr::memchr(b'>', rest)?;
+    let (quotes, apostrophes) = rest[..gt].iter().fold((0usize, 0usize), |(q, a), &b| {
+        (q + usize::from(b == b'"'), a + usize::from(b == b'\''))
+    });
+    if apostrophes == 0 && quotes % 2 == 0 {
+        return Some(gt + 1);
+    }
+    tag_end_quoted(rest)
+}
+
+/// `tag_end` byte by byte, following the quotes.
+fn tag_end_quoted(rest: &[u8]) -> Option<usize> {
     let mut quote = None;
     for (i, &b) in rest.iter().enumerate() {
         match (quote, b) {
@@ -600,6 +618,27 @@ mod tests {
             } else {
                 assert_eq!(ours, theirs, "{tag}");
             }
+        }
+    }
+
+    #[test]
+    fn a_tag_ends_at_its_first_unquoted_gt() {
+        for tag in [
+            r#"row r="1" spans="1:8">"#,
+            r#"row r="2" a="x>y" hidden="1">"#,
+            r#"row a='x"y' b="p>q">"#,
+            r#"row a="it's" b='>'>"#,
+            r#"row a="x">"#,
+            r#"row a="x>"#,
+            "row>",
+            "row",
+        ] {
+            assert_eq!(tag_end(tag.as_bytes()), tag_end_quoted(tag.as_bytes()), "{tag}");
+        }
+        let mut rng = fastrand::Rng::with_seed(24);
+        for _ in 0..20_000 {
+            let tag: Vec<u8> = (0..rng.usize(0..24)).map(|_| b"ab =\"'>"[rng.usize(0..7)]).collect();
+            assert_eq!(tag_end(&tag), tag_end_quoted(&tag), "{}", String::from_utf8_lossy(&tag));
         }
     }
 
