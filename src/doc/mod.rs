@@ -316,7 +316,7 @@ fn is_upper(c: char) -> bool {
     match c {
         '\u{C0}'..='\u{DE}' => c != '\u{D7}',
         '\u{DF}'..='\u{FF}' => false,
-        '\u{100}'..='\u{12F}' | '\u{1EA0}'..='\u{1EFF}' => c as u32 % 2 == 0,
+        '\u{100}'..='\u{12F}' | '\u{1EA0}'..='\u{1EFF}' => (c as u32).is_multiple_of(2),
         'Ơ' | 'Ư' => true,
         'ơ' | 'ư' => false,
         c => c.is_uppercase(),
