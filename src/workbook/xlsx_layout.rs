@@ -412,15 +412,10 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
                     continue;
                 }
                 // The text of the <v>, from after its ">" (none for a "<v/>").
-                let gt = if tag.get(2) == Some(&b'>') {
-                    2
-                } else {
-                    let Some(gt) = memchr::memchr(b'>', tag) else { continue };
-                    if gt == 0 || tag[gt - 1] == b'/' {
-                        continue;
-                    }
-                    gt
-                };
+                let Some(gt) = memchr::memchr(b'>', tag) else { continue };
+                if gt == 0 || tag[gt - 1] == b'/' {
+                    continue;
+                }
                 let start = tag.as_ptr() as usize - xml.as_ptr() as usize + gt + 1;
                 let end = start + memchr::memchr(b'<', &xml[start..]).unwrap_or(xml.len() - start);
                 let text = &xml[start..end];
