@@ -182,7 +182,8 @@ impl Table {
         if n == 0 {
             return;
         }
-        let (min, preferred) = self.content_widths();
+        // Only automatic widths want each column's longest line.
+        let (min, preferred) = self.content_widths(self.auto_width);
         if self.auto_width {
             self.columns = auto_widths(&min, &preferred, &self.columns, width);
             let used: Twips = self.columns[..n - 1].iter().sum();
@@ -223,8 +224,9 @@ impl Table {
     }
 
     /// For each column: the longest word (the narrowest it can be without breaking a
-    /// word) and the longest line (the width it would like), cell margins included.
-    fn content_widths(&self) -> (Vec<Twips>, Vec<Twips>) {
+    /// word) and, with `lines`, the longest line (the width it would like), cell
+    /// margins included.
+    fn content_widths(&self, lines: bool) -> (Vec<Twips>, Vec<Twips>) {
         let margins = 2 * self.cell_padding + 14;
         let mut min = vec![0; self.columns.len()];
         let mut preferred = vec![0; self.columns.len()];
@@ -236,12 +238,17 @@ impl Table {
                         for inline in &p.inlines {
                             if let Inline::Text { text, bold, .. } = inline {
                                 let bold = *bold || p.style.bold;
-                                let (line, word) = line_and_widest_word(text);
+                                let word = if lines {
+                                    let (line, word) = line_and_widest_word(text);
+                                    let line = twips(line, p.style.size, bold).min(4000) + margins;
+                                    preferred[col] = preferred[col].max(line);
+                                    word
+                                } else {
+                                    widest_word(text)
+                                };
                                 if word > 0.0 {
                                     min[col] = min[col].max(twips(word, p.style.size, bold) + margins);
                                 }
-                                let line = twips(line, p.style.size, bold).min(4000) + margins;
-                                preferred[col] = preferred[col].max(line);
                             }
                         }
                     }
@@ -300,6 +307,21 @@ fn line_and_widest_word(text: &str) -> (f64, f64) {
         }
     }
     (line, widest.max(word))
+}
+
+/// `line_and_widest_word`'s widest word alone, summed in the same order: the same
+/// value without the line's sum, one long chain of dependent additions.
+fn widest_word(text: &str) -> f64 {
+    let (mut word, mut widest) = (0.0, 0.0f64);
+    for c in text.chars() {
+        if c.is_whitespace() {
+            widest = widest.max(word);
+            word = 0.0;
+        } else {
+            word += char_em(c);
+        }
+    }
+    widest.max(word)
 }
 
 fn char_em(c: char) -> f64 {
@@ -533,5 +555,23 @@ mod tests {
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             assert_eq!(super::is_upper(c), c.is_uppercase(), "{c:?} U+{:04X}", c as u32);
         }
+    }
+
+    #[test]
+    fn the_widest_word_alone_is_the_widest_word_of_both() {
+        let texts = [
+            "",
+            " ",
+            "Tổng cộng",
+            "  Xây dựng  đường\tgiao thông\nnông thôn ",
+            "KẾT QUẢ\u{a0}THỰC HIỆN mmmWWW iiil",
+            "Ủy ban nhân dân xã Ba Thành\u{3000}2024",
+        ];
+        for text in texts {
+            let word = super::widest_word(text);
+            assert_eq!(word.to_bits(), super::line_and_widest_word(text).1.to_bits(), "{text:?}");
+        }
+        assert_eq!(super::widest_word("Tổng cộng"), super::widest_word("Tổng"));
+        assert!(super::widest_word("Tổngcộng") > super::widest_word("Tổng"));
     }
 }
