@@ -379,7 +379,8 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
     };
     let truthy = |v: &Option<Cow<str>>| matches!(v.as_deref(), Some("1" | "true"));
     let mut cell: Option<OpenCell> = None;
-    for (name, tag) in layout_tags(xml) {
+    let mut tags = layout_tags(xml);
+    while let Some((name, tag)) = tags.next() {
         match name {
             // A cell written `<c …/>` is simply replaced by the next one.
             b"c" => {
@@ -418,6 +419,15 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
                 }
                 let start = tag.as_ptr() as usize - xml.as_ptr() as usize + gt + 1;
                 let end = start + memchr::memchr(b'<', &xml[start..]).unwrap_or(xml.len() - start);
+                // Its end tag and the cell's, nearly always next, are passed over without
+                // another search; a cell with a value needs nothing at its end.
+                let mut closed = false;
+                if xml[end..].starts_with(b"</v></c>") {
+                    tags.at = end + 8;
+                    closed = true;
+                } else if xml[end..].starts_with(b"</v>") {
+                    tags.at = end + 4;
+                }
                 let text = &xml[start..end];
                 // A plain index in range is sound whatever the cell's type: most are.
                 let small = plain_index(text).is_some_and(|i| i < strings as u64);
@@ -430,6 +440,9 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
                         }
                         layout.blank.push(start..end);
                     }
+                }
+                if closed {
+                    cell = None;
                 }
                 continue;
             }
@@ -488,51 +501,66 @@ fn layout(sheet: String, xml: &[u8], strings: usize) -> Layout {
 /// in document order. Other tags are passed over by their
 /// name; comments, CDATA and processing instructions are skipped whole as they may
 /// hold a "<".
-fn layout_tags(xml: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    let mut at = 0;
-    std::iter::from_fn(move || loop {
-        let open = at + memchr::memchr(b'<', xml.get(at..)?)?;
-        let rest = &xml[open + 1..];
-        at = open + 1;
-        match rest {
-            [b'!' | b'?', ..] => {
-                let skip_to = |end: &[u8]| rest.windows(end.len()).position(|w| w == end).map(|i| i + end.len());
-                if rest.starts_with(b"!--") {
-                    at += skip_to(b"-->")?;
-                } else if rest.starts_with(b"![CDATA[") {
-                    at += skip_to(b"]]>")?;
-                } else if rest[0] == b'?' {
-                    at += skip_to(b"?>")?;
+fn layout_tags(xml: &[u8]) -> LayoutTags<'_> {
+    LayoutTags { xml, at: 0 }
+}
+
+/// The iterator of `layout_tags`; `at` is where the search for the next "<" starts,
+/// which the consumer may move past what it has read itself.
+struct LayoutTags<'a> {
+    xml: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for LayoutTags<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let xml = self.xml;
+        loop {
+            let open = self.at + memchr::memchr(b'<', xml.get(self.at..)?)?;
+            let rest = &xml[open + 1..];
+            self.at = open + 1;
+            match rest {
+                [b'!' | b'?', ..] => {
+                    let skip_to = |end: &[u8]| rest.windows(end.len()).position(|w| w == end).map(|i| i + end.len());
+                    if rest.starts_with(b"!--") {
+                        self.at += skip_to(b"-->")?;
+                    } else if rest.starts_with(b"![CDATA[") {
+                        self.at += skip_to(b"]]>")?;
+                    } else if rest[0] == b'?' {
+                        self.at += skip_to(b"?>")?;
+                    }
+                    continue;
                 }
-                continue;
+                // The end of a cell, and the one-letter tags of a sheet: <c>, <v>, <f>.
+                [b'/', b'c', b'>', ..] => return Some((&b"/c"[..], &xml[open..open + 4])),
+                [b'/', ..] => continue,
+                // Given with the rest of the XML: the consumer reads what it needs.
+                [l @ (b'c' | b'v' | b'f'), b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => {
+                    let name: &[u8] = match l {
+                        b'c' => b"c",
+                        b'v' => b"v",
+                        _ => b"f",
+                    };
+                    return Some((name, &xml[open..]));
+                }
+                [_, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => continue,
+                [b'i', b's', b'>' | b' ' | b'/', ..] => return Some((&b"is"[..], &xml[open..open + 3])),
+                _ => {}
             }
-            // The end of a cell, and the one-letter tags of a sheet: <c>, <v>, <f>.
-            [b'/', b'c', b'>', ..] => return Some((&b"/c"[..], &xml[open..open + 4])),
-            [b'/', ..] => continue,
-            // Given with the rest of the XML: the consumer reads what it needs.
-            [l @ (b'c' | b'v' | b'f'), b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => {
-                let name: &[u8] = match l {
-                    b'c' => b"c",
-                    b'v' => b"v",
-                    _ => b"f",
-                };
-                return Some((name, &xml[open..]));
+            let name_len = rest
+                .iter()
+                .position(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
+                .unwrap_or(rest.len());
+            let name = &rest[..name_len];
+            let local = name.iter().rposition(|&b| b == b':').map_or(name, |i| &name[i + 1..]);
+            if matches!(local, b"col" | b"row" | b"mergeCell") {
+                self.at += tag_end(rest)?;
+                return Some((local, &xml[open..self.at]));
             }
-            [_, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/', ..] => continue,
-            [b'i', b's', b'>' | b' ' | b'/', ..] => return Some((&b"is"[..], &xml[open..open + 3])),
-            _ => {}
         }
-        let name_len = rest
-            .iter()
-            .position(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
-            .unwrap_or(rest.len());
-        let name = &rest[..name_len];
-        let local = name.iter().rposition(|&b| b == b':').map_or(name, |i| &name[i + 1..]);
-        if matches!(local, b"col" | b"row" | b"mergeCell") {
-            at += tag_end(rest)?;
-            return Some((local, &xml[open..at]));
-        }
-    })
+    }
 }
 
 /// Length of a start tag's rest after its "<", up to and including its ">" (one in
@@ -665,5 +693,22 @@ mod tests {
                 last_col: 2
             }]
         );
+    }
+
+    #[test]
+    fn cells_after_a_value_and_its_end_tags_are_still_read() {
+        let xml = br#"<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><f>1+1</f></c><c r="C1" t="s"><v>7</v></c>
+            <c r="D1"><f>2</f><v>2</v></c><c r="E1" t="s"><v>8</v><!-- </c> --></c><c r="F1"><f>3</f></c></row><mergeCell ref="A1:B1"/></sheetData></worksheet>"#;
+        let layout = layout("S".into(), xml, 2);
+        assert_eq!(
+            layout.problems,
+            [
+                (0, 1, Problem::NoCachedValue),
+                (0, 2, Problem::BadString("7".into())),
+                (0, 4, Problem::BadString("8".into())),
+                (0, 5, Problem::NoCachedValue),
+            ]
+        );
+        assert_eq!(layout.merges.len(), 1);
     }
 }
