@@ -57,6 +57,11 @@ pub fn detect(text: &str) -> Option<Legacy> {
     if text.is_ascii() || has_unicode_vietnamese(text) {
         return None;
     }
+    detect_without_unicode(text)
+}
+
+/// `detect` of a text known to hold no letter that only Unicode has.
+fn detect_without_unicode(text: &str) -> Option<Legacy> {
     // Most texts left are Unicode with Latin-1 letters only («Thành», «Hà»): when every
     // code is a letter, both encodings see the same words, and without a word that is
     // no syllable as it stands neither has evidence (`is_evidence`); checked once here.
@@ -91,7 +96,7 @@ pub fn repair(text: &str, font_name: Option<&str>) -> Option<(String, Legacy)> {
             return Some((fixed, encoding));
         }
     }
-    let encoding = detect(text)?;
+    let encoding = detect_without_unicode(text)?;
     Some((decode(text, encoding), encoding))
 }
 
@@ -256,9 +261,23 @@ fn map_chars(text: &str, encoding: Legacy) -> String {
 
 /// Letters only Unicode has (so the text is not legacy), or combining marks (NFD input).
 fn has_unicode_vietnamese(text: &str) -> bool {
-    text.chars().any(|c| {
-        matches!(c, 'Ă' | 'ă' | 'Đ' | 'đ' | 'Ĩ' | 'ĩ' | 'Ũ' | 'ũ' | 'Ơ' | 'ơ' | 'Ư' | 'ư')
-            || matches!(c, '\u{1EA0}'..='\u{1EF9}' | '\u{300}'..='\u{36F}')
+    // Read from the UTF-8 bytes: only a lead byte C4, C5, C6, CC, CD or E1 can start
+    // such a letter, and its next bytes tell which.
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+        match b {
+            // Ă ă, Đ đ, Ĩ ĩ; Ũ ũ; Ơ ơ, Ư ư.
+            0xC4 => matches!(next(1), 0x82 | 0x83 | 0x90 | 0x91 | 0xA8 | 0xA9),
+            0xC5 => matches!(next(1), 0xA8 | 0xA9),
+            0xC6 => matches!(next(1), 0xA0 | 0xA1 | 0xAF | 0xB0),
+            // U+0300..=U+036F.
+            0xCC => true,
+            0xCD => next(1) <= 0xAF,
+            // U+1EA0..=U+1EF9.
+            0xE1 => (next(1) == 0xBA && next(2) >= 0xA0) || (next(1) == 0xBB && next(2) <= 0xB9),
+            _ => false,
+        }
     })
 }
 
@@ -534,6 +553,21 @@ pub fn encode(text: &str, encoding: Legacy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unicode_vietnamese_is_told_from_the_bytes_as_from_the_letters() {
+        let by_letters = |text: &str| {
+            text.chars().any(|c| {
+                matches!(c, 'Ă' | 'ă' | 'Đ' | 'đ' | 'Ĩ' | 'ĩ' | 'Ũ' | 'ũ' | 'Ơ' | 'ơ' | 'Ư' | 'ư')
+                    || matches!(c, '\u{1EA0}'..='\u{1EF9}' | '\u{300}'..='\u{36F}')
+            })
+        };
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            for text in [c.to_string(), format!("ab{c}"), format!("{c}x")] {
+                assert_eq!(has_unicode_vietnamese(&text), by_letters(&text), "U+{:04X}", c as u32);
+            }
+        }
+    }
 
     const PHRASES: [&str; 24] = [
         "Ủy ban nhân dân xã Ba Thành",
