@@ -205,6 +205,17 @@ pub fn is_code_name(folded: &str) -> bool {
     folded == "ma" || folded.starts_with("ma ")
 }
 
+/// `is_code_name` of a text not yet folded: only its first letters are folded, which
+/// decide as the whole fold would (a year, which `fold` rewrites, is never «mã»).
+pub fn names_code(text: &str) -> bool {
+    is_code_name(&plain_upto(text, "ma ".len()))
+}
+
+/// Whether a header cell names a code (`names_code` of its text).
+pub fn is_code_header(value: &Value) -> bool {
+    matches!(value, Value::Text(t) if names_code(t))
+}
+
 /// Kind of a data row, as templates see it in `_loai`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -1829,7 +1840,7 @@ fn bind_table(
         .iter()
         .filter(|&(key, &c)| {
             let last = spec.cot[key.as_str()].tieu_de.rsplit('/').next().unwrap_or_default();
-            is_code_name(&fold(last)) || (header_row..start).any(|r| is_code_name(&fold(&sheet.value(r, c).display())))
+            names_code(last) || (header_row..start).any(|r| is_code_header(sheet.value(r, c)))
         })
         .map(|(key, _)| key)
         .collect();
@@ -2082,6 +2093,18 @@ pub(crate) fn grid_book(file: &str, sheets: Vec<Sheet>) -> Workbook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_is_named_by_the_first_letters_as_by_the_whole_fold() {
+        for text in [
+            "Mã", "Mã số", "MÃ ĐỊNH DANH", "ma", "(Mã)", " mã ", "Mã\nsố", "Mã2024", "Mã 2024", "2024 Mã", "1999",
+            "Máy", "Mạ", "Mã/số", "M ã", "", "-", "Ma trận", "Tên", "Mã-số",
+        ] {
+            assert_eq!(names_code(text), is_code_name(&fold(text)), "{text:?}");
+        }
+        assert!(names_code("Mã số") && !names_code("Máy"));
+        assert!(is_code_header(&Value::Text("Mã xã".into())) && !is_code_header(&Value::Number(1.0)));
+    }
 
     #[test]
     fn a_label_and_its_value_in_one_cell_are_split_at_the_colon() {

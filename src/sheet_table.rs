@@ -287,7 +287,7 @@ pub fn from_sheet(
         .filter(|&c| {
             rows[..header_rows]
                 .iter()
-                .any(|&r| bind::is_code_name(&bind::fold(&sheet.merged_value(r, c).display())))
+                .any(|&r| bind::is_code_header(sheet.merged_value(r, c)))
         })
         .collect();
     let mut out_rows = Vec::with_capacity(rows.len());
