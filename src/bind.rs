@@ -432,9 +432,18 @@ fn report_year<'a>(
 ) -> Option<i32> {
     specs.iter().find_map(|(name, spec)| {
         let field = spec.truong.get("nam").filter(|_| spec.loai == DataKind::Labels)?;
+        // The entry with its one field: `bind_labels` reads only the sheets and the
+        // fields, and a clone of the whole entry cost more than finding the year.
         let only = DataSpec {
+            loai: spec.loai,
+            trang_tinh: spec.trang_tinh.clone(),
             truong: BTreeMap::from([("nam".to_string(), field.clone())]),
-            ..spec.clone()
+            cot: BTreeMap::new(),
+            o: None,
+            ten: None,
+            muc: BTreeMap::new(),
+            kieu: spec.kieu,
+            theo_tieu_de: spec.theo_tieu_de,
         };
         let mut scratch = Sink::default();
         let bound = bind_labels(book, sheet_names, name, &only, None, indexes, &mut scratch);
