@@ -488,6 +488,13 @@ pub fn plain(text: &str) -> String {
 /// what a folded text starts with, since a prefix of the text folds to a prefix.
 pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
     let mut out = String::with_capacity(text.len().min(limit.saturating_add(4)));
+    plain_upto_into(text, limit, &mut out);
+    out
+}
+
+/// `plain_upto` into `out` (emptied first), for a caller folding many texts in turn.
+pub(crate) fn plain_upto_into(text: &str, limit: usize, out: &mut String) {
+    out.clear();
     let mut space = false;
     let mut at = 0;
     while let Some(&b) = text.as_bytes().get(at) {
@@ -496,22 +503,21 @@ pub(crate) fn plain_upto(text: &str, limit: usize) -> String {
         }
         // ASCII, most of any text, byte by byte.
         if b.is_ascii() {
-            push_plain(char::from(b), &mut out, &mut space);
+            push_plain(char::from(b), out, &mut space);
             at += 1;
             continue;
         }
         let Some(ch) = text[at..].chars().next() else { break };
         at += ch.len_utf8();
         match ch {
-            'đ' | 'Đ' | 'ð' | 'Ð' => push_plain('d', &mut out, &mut space),
+            'đ' | 'Đ' | 'ð' | 'Ð' => push_plain('d', out, &mut space),
             c => match ascii_base(c) {
-                Some(base) => push_plain(char::from(base), &mut out, &mut space),
+                Some(base) => push_plain(char::from(base), out, &mut space),
                 // The base letter of a precomposed character; combining marks dropped.
-                None => decomposed_base(c, |d| push_plain(d, &mut out, &mut space)),
+                None => decomposed_base(c, |d| push_plain(d, out, &mut space)),
             },
         }
     }
-    out
 }
 
 /// What `push_plain` keeps of each ASCII character: its lower case, or 0 for a

@@ -7,27 +7,46 @@ use crate::doc::LINE_BREAK_MARK;
 /// that no value can open a heading, list, table, emphasis, link, HTML or entity.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
+    // Writing into a String cannot fail.
+    let _ = escape_markdown_into(text, &mut out);
+    out
+}
+
+/// `escape_markdown` written straight into `out` (a template's output), without a
+/// String of its own.
+pub fn escape_markdown_into(text: &str, out: &mut impl std::fmt::Write) -> std::fmt::Result {
     // Every character changed is ASCII: the text between them is copied whole.
     let mut from = 0;
     for (at, b) in text.bytes().enumerate() {
-        if !(matches!(b, b'\n' | b'\r' | b'\t') || b.is_ascii_punctuation()) {
+        if !ESCAPED[usize::from(b)] {
             continue;
         }
-        out.push_str(&text[from..at]);
+        out.write_str(&text[from..at])?;
         from = at + 1;
         match b {
-            b'\n' => out.push(LINE_BREAK_MARK),
+            b'\n' => out.write_char(LINE_BREAK_MARK)?,
             b'\r' => {}
-            b'\t' => out.push(' '),
+            b'\t' => out.write_char(' ')?,
             _ => {
-                out.push('\\');
-                out.push(char::from(b));
+                out.write_char('\\')?;
+                out.write_char(char::from(b))?;
             }
         }
     }
-    out.push_str(&text[from..]);
-    out
+    out.write_str(&text[from..])
 }
+
+/// The bytes `escape_markdown` changes: line ends, tabs and ASCII punctuation.
+const ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = matches!(c, b'\n' | b'\r' | b'\t') || c.is_ascii_punctuation();
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {

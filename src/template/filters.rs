@@ -148,24 +148,28 @@ fn alphanumeric(s: &str) -> bool {
 /// ignored (years are not: "2024" is not "2025"). `wanted` is folded once by the
 /// caller; equal texts and plain ASCII words are settled without folding, as these
 /// filters run over every row of a district's communes.
-fn same(value: &Value, wanted: &Value, wanted_folded: Option<&str>) -> bool {
+/// `scratch` holds the folded text, one buffer for all the rows a filter compares.
+fn same(value: &Value, wanted: &Value, wanted_folded: Option<&str>, scratch: &mut String) -> bool {
     match (value.as_str(), wanted.as_str(), wanted_folded) {
         (Some(x), Some(y), _) if x == y => true,
         (Some(x), Some(y), _) if alphanumeric(x) && alphanumeric(y) => x.eq_ignore_ascii_case(y),
         // Folded only as far as it could still equal: a longer text stops early.
-        (Some(x), Some(_), Some(folded)) => crate::bind::plain_upto(x, folded.len()) == folded,
+        (Some(x), Some(_), Some(folded)) => {
+            crate::bind::plain_upto_into(x, folded.len(), scratch);
+            scratch == folded
+        }
         _ => value == wanted,
     }
 }
 
-fn rows(list: &Value, filter: &str) -> Result<Vec<Value>, Error> {
+fn rows(list: &Value, filter: &str) -> Result<impl Iterator<Item = Value>, Error> {
     if !matches!(list.kind(), ValueKind::Seq | ValueKind::Iterable) {
         return Err(invalid(format!(
             "bộ lọc «{filter}» cần một danh sách (bảng), nhận được «{}»",
             list.kind()
         )));
     }
-    Ok(list.try_iter()?.collect())
+    Ok(list.try_iter()?)
 }
 
 /// `{{ tieu_chi | loc("danh_gia", "Đạt") }}`: the rows whose field equals the value
@@ -173,12 +177,13 @@ fn rows(list: &Value, filter: &str) -> Result<Vec<Value>, Error> {
 pub fn loc(list: Value, field: String, wanted: Value) -> Result<Value, Error> {
     let folded = wanted.as_str().map(crate::bind::plain);
     let mut out = Vec::new();
+    let mut scratch = String::new();
     for row in rows(&list, "loc")? {
         let v = row.get_attr(&field)?;
         if v.is_undefined() {
             return Err(invalid(format!("bộ lọc «loc»: dòng không có cột «{field}»")));
         }
-        if same(&v, &wanted, folded.as_deref()) {
+        if same(&v, &wanted, folded.as_deref(), &mut scratch) {
             out.push(row);
         }
     }
@@ -197,7 +202,7 @@ pub fn noi(list: Value, sep: Option<String>, kwargs: Kwargs) -> Result<String, E
         .get::<Option<String>>("cuoi")?
         .unwrap_or_else(|| " và ".to_string());
     kwargs.assert_all_used()?;
-    let items: Vec<String> = rows(&list, "noi")?.iter().map(|v| v.to_string()).collect();
+    let items: Vec<String> = rows(&list, "noi")?.map(|v| v.to_string()).collect();
     Ok(match items.len() {
         0 => String::new(),
         1 => items[0].clone(),

@@ -7,6 +7,7 @@ mod filters;
 pub mod tables;
 
 pub use escape::escape_markdown;
+use escape::escape_markdown_into;
 
 use crate::bind::DataSpec;
 use crate::error::{Diagnostic, Kind, Place, Result};
@@ -929,10 +930,11 @@ impl Pack {
                 return Ok(());
             }
             match state.auto_escape() {
-                AutoEscape::Custom(name) if name == "markdown" && !value.is_safe() => {
-                    let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
-                    out.write_str(&escape_markdown(&text)).map_err(minijinja::Error::from)
+                AutoEscape::Custom(name) if name == "markdown" && !value.is_safe() => match value.as_str() {
+                    Some(text) => escape_markdown_into(text, out),
+                    None => escape_markdown_into(&value.to_string(), out),
                 }
+                .map_err(minijinja::Error::from),
                 _ => minijinja::escape_formatter(out, state, value),
             }
         });
