@@ -1893,31 +1893,26 @@ fn bind_table(
             return None;
         }
         last_data_row = r + 1;
-        // The row's entries in the order they would be inserted (a later one with the
-        // same key wins), made into maps at once: the columns come in key order, so a
-        // map built from them is one sorted pass, not a search per insert.
-        let mut entries: Vec<(String, Json)> = Vec::with_capacity(column_specs.len() + 3);
-        let mut decimals: Vec<(String, Json)> = Vec::new();
+        let mut obj = Map::new();
+        let mut decimals = Map::new();
         for &(key, spec, c, code) in &column_specs {
             match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc, code) {
                 Ok(v) => {
                     if let Some(d) = shown_decimals(sheet, r, c, &v) {
-                        decimals.push((key.clone(), json!(d)));
+                        decimals.insert(key.clone(), json!(d));
                     }
                     if spec.kieu == Type::Date || matches!(sheet.value(r, c), Value::Date { .. }) {
                         sink.note_dates(sheet, r, c, &v, false);
                     }
-                    entries.push((key.clone(), v));
+                    obj.insert(key.clone(), v);
                 }
                 Err(e) => sink.errors.push(e),
             }
         }
-        if !decimals.is_empty() {
-            entries.push((DECIMALS_KEY.into(), Json::Object(decimals.into_iter().collect())));
-        }
-        entries.push(("_loai".into(), json!(row_kind(sheet, r, first_col, end_col))));
-        entries.push(("_dong".into(), json!(r + 1)));
-        rows.push(Json::Object(entries.into_iter().collect()));
+        keep_decimals(&mut obj, decimals);
+        obj.insert("_loai".into(), json!(row_kind(sheet, r, first_col, end_col)));
+        obj.insert("_dong".into(), json!(r + 1));
+        rows.push(Json::Object(obj));
     }
     let min_col = columns.values().copied().min().unwrap_or(first_col);
     let location = TableLocation {
