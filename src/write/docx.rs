@@ -229,6 +229,9 @@ fn settings() -> String {
 struct Styles {
     list: Vec<(ParaStyle, String)>,
     plain: usize,
+    /// The entry found last: paragraphs come in runs of one format (a table's cells,
+    /// the body's paragraphs), so it is asked first.
+    last: usize,
 }
 
 impl Styles {
@@ -241,7 +244,11 @@ impl Styles {
             rule_below: false,
             ..*s
         };
+        if self.list.get(self.last).is_some_and(|(k, _)| *k == key) {
+            return &self.list[self.last].1;
+        }
         if let Some(i) = self.list.iter().position(|(k, _)| *k == key) {
+            self.last = i;
             return &self.list[i].1;
         }
         let taken = |id: &str| self.list.iter().any(|(_, i)| i == id);
@@ -254,7 +261,8 @@ impl Styles {
             }
         };
         self.list.push((key, id));
-        &self.list[self.list.len() - 1].1
+        self.last = self.list.len() - 1;
+        &self.list[self.last].1
     }
 
     /// The styles part: the document's font and size as defaults, `Normal` as the
