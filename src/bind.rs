@@ -969,26 +969,38 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
 /// Every text cell of a label sheet folded once: label → its cells and their years;
 /// and the labels written with their value in one cell («Xã: Phường Trần Phú»).
 struct LabelIndex {
-    labels: HashMap<String, Vec<(u32, u32, Vec<u16>)>>,
-    inline: HashMap<String, Vec<(u32, u32, Vec<u16>)>>,
+    labels: HashMap<String, Vec<(u32, u32)>>,
+    inline: HashMap<String, Vec<(u32, u32)>>,
 }
 
 impl LabelIndex {
     fn of(sheet: &Sheet) -> LabelIndex {
-        let mut labels: HashMap<String, Vec<(u32, u32, Vec<u16>)>> = HashMap::new();
-        let mut inline: HashMap<String, Vec<(u32, u32, Vec<u16>)>> = HashMap::new();
+        let mut labels: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut inline: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
         for r in sheet.origin.0..sheet.end_row() {
             for c in sheet.origin.1..sheet.end_col() {
                 if let Value::Text(t) = sheet.value(r, c) {
                     if let Some((label, _)) = split_label(t) {
-                        inline.entry(fold(label)).or_default().push((r, c, years_in(label)));
+                        inline.entry(fold(label)).or_default().push((r, c));
                     }
-                    let t = t.trim_end_matches(':');
-                    labels.entry(fold(t)).or_default().push((r, c, years_in(t)));
+                    labels.entry(fold(t.trim_end_matches(':'))).or_default().push((r, c));
                 }
             }
         }
         LabelIndex { labels, inline }
+    }
+
+    /// The years a label's text names (`years_in`), looked up only for the cells of a
+    /// label whose pattern names years: most cells of a label sheet are values.
+    fn years(sheet: &Sheet, (r, c): (u32, u32), one_cell: bool) -> Vec<u16> {
+        let Value::Text(t) = sheet.value(r, c) else {
+            return Vec::new();
+        };
+        let label = match split_label(t) {
+            Some((label, _)) if one_cell => label,
+            _ => t.trim_end_matches(':'),
+        };
+        years_in(label)
     }
 }
 
@@ -1037,12 +1049,12 @@ fn bind_labels<'a>(
         };
         // A label naming the pattern's years beats one that matches any year; two
         // equally good ones are the file's to settle.
-        let fitting: Vec<&(u32, u32, Vec<u16>)> = cells.iter().filter(|(.., y)| pattern.years_fit(y)).collect();
-        let best: Vec<(u32, u32)> = if fitting.is_empty() {
-            cells.iter().map(|&(r, c, _)| (r, c)).collect()
-        } else {
-            fitting.iter().map(|&&(r, c, _)| (r, c)).collect()
-        };
+        let fitting: Vec<(u32, u32)> = cells
+            .iter()
+            .copied()
+            .filter(|&cell| pattern.years.is_empty() || pattern.years_fit(&LabelIndex::years(sheet, cell, one_cell)))
+            .collect();
+        let best: Vec<(u32, u32)> = if fitting.is_empty() { cells.to_vec() } else { fitting };
         let (r, c) = match best.as_slice() {
             [] => {
                 if field.bat_buoc {
@@ -1051,7 +1063,7 @@ fn bind_labels<'a>(
                     let mut close: Vec<(u32, u32)> = labels
                         .iter()
                         .filter(|(folded, _)| folded.starts_with(&near))
-                        .flat_map(|(_, cells)| cells.iter().map(|&(r, c, _)| (r, c)))
+                        .flat_map(|(_, cells)| cells.iter().copied())
                         .collect();
                     close.sort_unstable();
                     let (place, seen) = match close.first() {
