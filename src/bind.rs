@@ -2124,8 +2124,26 @@ mod tests {
     #[test]
     fn a_code_is_named_by_the_first_letters_as_by_the_whole_fold() {
         for text in [
-            "Mã", "Mã số", "MÃ ĐỊNH DANH", "ma", "(Mã)", " mã ", "Mã\nsố", "Mã2024", "Mã 2024", "2024 Mã", "1999",
-            "Máy", "Mạ", "Mã/số", "M ã", "", "-", "Ma trận", "Tên", "Mã-số",
+            "Mã",
+            "Mã số",
+            "MÃ ĐỊNH DANH",
+            "ma",
+            "(Mã)",
+            " mã ",
+            "Mã\nsố",
+            "Mã2024",
+            "Mã 2024",
+            "2024 Mã",
+            "1999",
+            "Máy",
+            "Mạ",
+            "Mã/số",
+            "M ã",
+            "",
+            "-",
+            "Ma trận",
+            "Tên",
+            "Mã-số",
         ] {
             assert_eq!(names_code(text), is_code_name(&fold(text)), "{text:?}");
         }

@@ -569,7 +569,11 @@ mod tests {
         ];
         for text in texts {
             let word = super::widest_word(text);
-            assert_eq!(word.to_bits(), super::line_and_widest_word(text).1.to_bits(), "{text:?}");
+            assert_eq!(
+                word.to_bits(),
+                super::line_and_widest_word(text).1.to_bits(),
+                "{text:?}"
+            );
         }
         assert_eq!(super::widest_word("Tổng cộng"), super::widest_word("Tổng"));
         assert!(super::widest_word("Tổngcộng") > super::widest_word("Tổng"));

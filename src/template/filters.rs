@@ -169,7 +169,7 @@ fn rows(list: &Value, filter: &str) -> Result<impl Iterator<Item = Value>, Error
             list.kind()
         )));
     }
-    Ok(list.try_iter()?)
+    list.try_iter()
 }
 
 /// `{{ tieu_chi | loc("danh_gia", "Đạt") }}`: the rows whose field equals the value
