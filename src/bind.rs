@@ -966,8 +966,8 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
 
 // ------------------------------------------------------------------ labels
 
-/// Every text cell of a label sheet folded once: label → its cells and their years;
-/// and the labels written with their value in one cell («Xã: Phường Trần Phú»).
+/// Every text cell of a label sheet folded once: label → its cells; and the labels
+/// written with their value in one cell («Xã: Phường Trần Phú»).
 struct LabelIndex {
     labels: HashMap<String, Vec<(u32, u32)>>,
     inline: HashMap<String, Vec<(u32, u32)>>,

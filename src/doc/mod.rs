@@ -310,7 +310,7 @@ fn line_and_widest_word(text: &str) -> (f64, f64) {
 }
 
 /// `line_and_widest_word`'s widest word alone, summed in the same order: the same
-/// value without the line's sum, one long chain of dependent additions.
+/// value, without also summing the whole line (a second chain of dependent additions).
 fn widest_word(text: &str) -> f64 {
     let (mut word, mut widest) = (0.0, 0.0f64);
     for c in text.chars() {
