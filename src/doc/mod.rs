@@ -295,10 +295,23 @@ pub fn text_width(text: &str, size_half_points: u32, bold: bool) -> Twips {
 /// The ems of a line and of its widest word (0 when it has none), each summed in the
 /// same order as `text_width` sums them, in one pass.
 fn line_and_widest_word(text: &str) -> (f64, f64) {
+    ems::<true>(text)
+}
+
+/// `line_and_widest_word`'s widest word alone: the same value, without also summing
+/// the whole line (a second chain of dependent additions).
+fn widest_word(text: &str) -> f64 {
+    ems::<false>(text).1
+}
+
+/// The one loop of both: with `LINE`, the line's ems too (else 0).
+fn ems<const LINE: bool>(text: &str) -> (f64, f64) {
     let (mut line, mut word, mut widest) = (0.0, 0.0, 0.0f64);
     for c in text.chars() {
         let em = char_em(c);
-        line += em;
+        if LINE {
+            line += em;
+        }
         if c.is_whitespace() {
             widest = widest.max(word);
             word = 0.0;
@@ -307,21 +320,6 @@ fn line_and_widest_word(text: &str) -> (f64, f64) {
         }
     }
     (line, widest.max(word))
-}
-
-/// `line_and_widest_word`'s widest word alone, summed in the same order: the same
-/// value, without also summing the whole line (a second chain of dependent additions).
-fn widest_word(text: &str) -> f64 {
-    let (mut word, mut widest) = (0.0, 0.0f64);
-    for c in text.chars() {
-        if c.is_whitespace() {
-            widest = widest.max(word);
-            word = 0.0;
-        } else {
-            word += char_em(c);
-        }
-    }
-    widest.max(word)
 }
 
 fn char_em(c: char) -> f64 {
