@@ -980,10 +980,12 @@ impl LabelIndex {
         for r in sheet.origin.0..sheet.end_row() {
             for c in sheet.origin.1..sheet.end_col() {
                 if let Value::Text(t) = sheet.value(r, c) {
-                    if let Some((label, _)) = split_label(t) {
+                    if let Some(label) = label_text(t, true) {
                         inline.entry(fold(label)).or_default().push((r, c));
                     }
-                    labels.entry(fold(t.trim_end_matches(':'))).or_default().push((r, c));
+                    if let Some(label) = label_text(t, false) {
+                        labels.entry(fold(label)).or_default().push((r, c));
+                    }
                 }
             }
         }
@@ -993,14 +995,20 @@ impl LabelIndex {
     /// The years a label's text names (`years_in`), looked up only for the cells of a
     /// label whose pattern names years: most cells of a label sheet are values.
     fn years(sheet: &Sheet, (r, c): (u32, u32), one_cell: bool) -> Vec<u16> {
-        let Value::Text(t) = sheet.value(r, c) else {
-            return Vec::new();
-        };
-        let label = match split_label(t) {
-            Some((label, _)) if one_cell => label,
-            _ => t.trim_end_matches(':'),
-        };
-        years_in(label)
+        match sheet.value(r, c) {
+            Value::Text(t) => label_text(t, one_cell).map_or_else(Vec::new, years_in),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The label a text cell holds: written with its value in one cell («Xã: Ba Thành»),
+/// the part before the colon; else the whole text less a closing colon.
+fn label_text(text: &str, one_cell: bool) -> Option<&str> {
+    if one_cell {
+        split_label(text).map(|(label, _)| label)
+    } else {
+        Some(text.trim_end_matches(':'))
     }
 }
 
