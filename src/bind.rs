@@ -4,6 +4,7 @@
 //! value is checked against its declared type and a wrong one names its cell.
 
 use crate::error::{Diagnostic, Kind, Outcome, Place};
+use crate::template::SmallMap;
 use crate::workbook::{self, Sheet, Value, Workbook};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
@@ -229,6 +230,15 @@ pub enum RowKind {
 }
 
 impl RowKind {
+    /// Its name in `_loai`, as serde writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RowKind::Nhom => "nhom",
+            RowKind::Tong => "tong",
+            RowKind::Muc => "muc",
+        }
+    }
+
     /// Group and total rows are printed bold.
     pub fn is_emphasised(self) -> bool {
         matches!(self, RowKind::Nhom | RowKind::Tong)
@@ -238,11 +248,25 @@ impl RowKind {
 /// The data context of one workbook.
 #[derive(Clone, Debug)]
 pub struct Bound {
-    pub context: Json,
+    /// Each entry's data by name, as templates see it: its rows are made straight as
+    /// template values, not as JSON first.
+    pub context: BTreeMap<String, minijinja::Value>,
     pub tables: BTreeMap<String, TableLocation>,
     /// Every date bound (a date cell, a date field, «ngày 17/4/2025» in a label's
     /// text) and its cell, so that a date far from the report's is a warning.
     pub dates: Vec<((i32, u32, u32), Place)>,
+}
+
+impl Bound {
+    /// The data as JSON, as the templates see it.
+    pub fn json(&self) -> Json {
+        Json::Object(
+            self.context
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Json::Null)))
+                .collect(),
+        )
+    }
 }
 
 /// What binding collects besides the values.
@@ -308,7 +332,7 @@ fn keep_decimals(object: &mut Map<String, Json>, decimals: Map<String, Json>) {
 /// Its warnings come apart from its errors, whether or not it fails.
 pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Outcome<Bound> {
     let mut sink = Sink::default();
-    let mut context = Map::new();
+    let mut context = BTreeMap::new();
     let mut tables = BTreeMap::new();
     let sheet_names: Vec<String> = book.sheets.iter().map(|s| fold(&s.name)).collect();
     let mut indexes = LabelIndexes::new();
@@ -342,27 +366,30 @@ pub fn bind(book: &Workbook, specs: &BTreeMap<String, DataSpec>) -> Outcome<Boun
                 .find_map(|s| s.problem());
             if let Some(problem) = unread {
                 sink.errors.push(problem.clone());
-                context.insert(name.clone(), Json::Null);
+                context.insert(name.clone(), minijinja::Value::from(()));
                 continue;
             }
         }
-        let value = match spec.loai {
+        // Labels, a cell and a narrative are a few values, made as JSON first; a
+        // table's rows are made as template values.
+        let json = match spec.loai {
             DataKind::Labels => bind_labels(book, &sheet_names, name, spec, year, &mut indexes, &mut sink),
             DataKind::Cell => bind_cell(book, &sheet_names, name, spec, &mut sink),
             DataKind::Narrative => bind_narrative(book, &sheet_names, spec, &mut sink),
             DataKind::Table => match bind_table(book, &sheet_names, name, spec, year, &mut sink) {
                 Some((rows, location)) => {
                     tables.insert(name.clone(), location);
-                    rows
+                    context.insert(name.clone(), rows);
+                    continue;
                 }
                 None => Json::Null,
             },
         };
-        context.insert(name.clone(), value);
+        context.insert(name.clone(), crate::template::data_values(&json));
     }
     let output = if sink.errors.is_empty() {
         Ok(Bound {
-            context: Json::Object(context),
+            context,
             tables,
             dates: sink.dates,
         })
@@ -1765,7 +1792,7 @@ fn bind_table(
     spec: &DataSpec,
     year: Option<i32>,
     sink: &mut Sink,
-) -> Option<(Json, TableLocation)> {
+) -> Option<(minijinja::Value, TableLocation)> {
     let names = spec.trang_tinh.names();
     // With sheet names given, only those sheets: a table with the same headers on
     // another sheet is not this one.
@@ -1889,9 +1916,9 @@ fn bind_table(
         .collect();
     // Each column's key, declaration, place and whether it holds codes, looked up once
     // for all rows.
-    let column_specs: Vec<(&String, &ColumnSpec, u32, bool)> = columns
+    let column_specs: Vec<(minijinja::Value, &ColumnSpec, u32, bool)> = columns
         .iter()
-        .map(|(key, &c)| (key, &spec.cot[key.as_str()], c, codes.contains(&key)))
+        .map(|(key, &c)| (key.as_str().into(), &spec.cot[key.as_str()], c, codes.contains(&key)))
         .collect();
     for r in start..sheet.end_row() {
         if columns.values().all(|&c| {
@@ -1913,26 +1940,30 @@ fn bind_table(
             return None;
         }
         last_data_row = r + 1;
-        let mut obj = Map::new();
-        let mut decimals = Map::new();
-        for &(key, spec, c, code) in &column_specs {
-            match typed(book, sheet, r, c, spec.kieu, spec.bat_buoc, code) {
+        // The row's map in key order: the columns come in theirs, `_chu_so`,
+        // `_loai` and `_dong` go to their places (replacing a column of that name).
+        let mut row = Vec::with_capacity(column_specs.len() + 3);
+        let mut decimals = Vec::new();
+        for (key, spec, c, code) in &column_specs {
+            match typed(book, sheet, r, *c, spec.kieu, spec.bat_buoc, *code) {
                 Ok(v) => {
-                    if let Some(d) = shown_decimals(sheet, r, c, &v) {
-                        decimals.insert(key.clone(), json!(d));
+                    if let Some(d) = shown_decimals(sheet, r, *c, &v) {
+                        decimals.push((key.clone(), minijinja::Value::from(d)));
                     }
-                    if spec.kieu == Type::Date || matches!(sheet.value(r, c), Value::Date { .. }) {
-                        sink.note_dates(sheet, r, c, &v, false);
+                    if spec.kieu == Type::Date || matches!(sheet.value(r, *c), Value::Date { .. }) {
+                        sink.note_dates(sheet, r, *c, &v, false);
                     }
-                    obj.insert(key.clone(), v);
+                    row.push((key.clone(), crate::template::data_values(&v)));
                 }
                 Err(e) => sink.errors.push(e),
             }
         }
-        keep_decimals(&mut obj, decimals);
-        obj.insert("_loai".into(), json!(row_kind(sheet, r, first_col, end_col)));
-        obj.insert("_dong".into(), json!(r + 1));
-        rows.push(Json::Object(obj));
+        if !decimals.is_empty() {
+            SmallMap::put(&mut row, DECIMALS_KEY, SmallMap::value(decimals));
+        }
+        SmallMap::put(&mut row, "_loai", row_kind(sheet, r, first_col, end_col).name().into());
+        SmallMap::put(&mut row, "_dong", (r + 1).into());
+        rows.push(SmallMap::value(row));
     }
     let min_col = columns.values().copied().min().unwrap_or(first_col);
     let location = TableLocation {
@@ -1944,7 +1975,7 @@ fn bind_table(
         end_col,
         columns,
     };
-    Some((Json::Array(rows), location))
+    Some((minijinja::Value::from(rows), location))
 }
 
 /// Where a sheet's real header is, for a pack that took a title row for it: the row
@@ -2206,7 +2237,7 @@ mod tests {
         .unwrap();
         let bound = bind(&book, &specs).output.unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(
-            bound.context["tt"],
+            bound.json()["tt"],
             json!({ "ten_xa": "Ba Thành", "huyen": "Ba Tơ", "nam": 2024, "ngay": "2024-12-05" })
         );
     }
@@ -2269,10 +2300,55 @@ mod tests {
         )
         .unwrap();
         let bound = bind(&book, &specs).output.unwrap_or_else(|e| panic!("{e:?}"));
-        let rows = bound.context["duong"].as_array().unwrap();
+        let json = bound.json();
+        let rows = json["duong"].as_array().unwrap();
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0]["ten"], "Đường tổ 3");
         assert_eq!(bound.tables["duong"].end_row, 3);
+    }
+
+    #[test]
+    fn a_rows_keys_keep_their_order_and_the_rows_own_keys_win() {
+        let sheet = grid(
+            "Biểu 01",
+            &[
+                &["STT", "Tên tuyến", "Chiều dài (km)", "Dòng"],
+                &["1", "Đường tổ 3", "3,5", "x"],
+            ],
+            &[],
+        );
+        let book = grid_book("x.xlsx", vec![sheet]);
+        // «A_ten» sorts before «_», «dai» after it; «_dong» is the row's own key.
+        let specs: BTreeMap<String, DataSpec> = toml::from_str(
+            r#"
+            [duong]
+            loai = "bang"
+            trang_tinh = "Biểu 01"
+            [duong.cot]
+            stt = { tieu_de = "STT" }
+            A_ten = { tieu_de = "Tên tuyến" }
+            dai = { tieu_de = "Chiều dài (km)", kieu = "so" }
+            _dong = { tieu_de = "Dòng" }
+            "#,
+        )
+        .unwrap();
+        let bound = bind(&book, &specs).output.unwrap_or_else(|e| panic!("{e:?}"));
+        let row = json!({
+            "A_ten": "Đường tổ 3",
+            "_chu_so": { "dai": 1 },
+            "_dong": 2,
+            "_loai": "muc",
+            "dai": 3.5,
+            "stt": "1"
+        });
+        assert_eq!(bound.json()["duong"], json!([row]));
+        let text = minijinja::Environment::new()
+            .render_str(
+                "{{ duong[0].A_ten }}|{{ duong[0]._dong }}|{{ duong[0].dai }}|{{ duong[0]._chu_so.dai }}|{{ duong[0].stt }}",
+                crate::template::context_value(bound.context),
+            )
+            .unwrap();
+        assert_eq!(text, "Đường tổ 3|2|3.5|1|1");
     }
 
     #[test]

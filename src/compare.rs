@@ -69,17 +69,29 @@ fn key(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-/// The commune's name in its data: the summary's sort path (`tt.ten_xa`).
-fn name_of(pack: &Pack, data: &Json) -> Option<String> {
-    let path = pack
-        .manifest
+/// Where a commune's name is in its data: the summary's sort path (`tt.ten_xa`).
+fn name_path(pack: &Pack) -> &str {
+    pack.manifest
         .tong_hop
         .as_ref()
-        .map_or("tt.ten_xa", |t| t.sap_xep.as_str());
-    path.split('.')
+        .map_or("tt.ten_xa", |t| t.sap_xep.as_str())
+}
+
+/// The commune's name in its data.
+fn name_of(pack: &Pack, data: &Json) -> Option<String> {
+    name_path(pack)
+        .split('.')
         .try_fold(data, |v, k| v.get(k))
         .and_then(Json::as_str)
         .map(str::to_string)
+}
+
+/// The commune's name in its data as templates see it.
+fn name_in(pack: &Pack, context: &BTreeMap<String, minijinja::Value>) -> Option<String> {
+    let mut keys = name_path(pack).split('.');
+    let entry = context.get(keys.next()?)?.clone();
+    let value = keys.try_fold(entry, |v, k| v.get_attr(k).ok())?;
+    value.as_str().map(str::to_string)
 }
 
 impl Previous {
@@ -99,7 +111,7 @@ impl Previous {
                         .unwrap_or_default()
                 })
             });
-            match bound.map(|b| b.context) {
+            match bound.map(|b| b.json()) {
                 Ok(data) => match name_of(pack, &data) {
                     Some(name) => {
                         previous.communes.insert(key(&name), data);
@@ -133,8 +145,8 @@ impl Previous {
     /// workbook), `tong` (for each table, the numbers of its total rows summed over the
     /// former communes) and `loi` (workbooks that could not be read). None when no
     /// former commune of this one was found.
-    pub fn of(&self, pack: &Pack, data: &Json) -> Option<Json> {
-        let name = name_of(pack, data)?;
+    pub fn of(&self, pack: &Pack, context: &BTreeMap<String, minijinja::Value>) -> Option<Json> {
+        let name = name_in(pack, context)?;
         let former: Vec<String> = match &self.mapping {
             Some(m) => m.xa.iter().find(|(new, _)| key(new) == key(&name))?.1.clone(),
             None => vec![name.clone()],

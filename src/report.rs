@@ -29,8 +29,8 @@ pub struct Report {
     pub identity: String,
     /// Notes for the person running the batch (`ghi_chu` in a summary's template).
     pub notes: Vec<String>,
-    /// The bound data, for the district summary (see `keep`).
-    pub data: Json,
+    /// The bound data as templates see it, for the district summary (see `keep`).
+    pub data: minijinja::Value,
 }
 
 /// What a report is made of: laid out by the engine, or a form filled.
@@ -92,16 +92,17 @@ fn make(
     warnings.extend(bound.warnings);
     let mut bound = bound.output?;
     if let Some(truoc) = previous.and_then(|p| p.of(pack, &bound.context)) {
-        if let Some(map) = bound.context.as_object_mut() {
-            map.insert("truoc".into(), truoc);
-        }
+        bound
+            .context
+            .insert("truoc".into(), crate::template::data_values(&truoc));
     }
     // The unit (xã, phường, đặc khu) and its bare name, for every pack: `don_vi`.
     let found = crate::unit::find(&book);
     let unit = found.unit.clone().unwrap_or_default();
-    if let Some(map) = bound.context.as_object_mut() {
-        map.entry("don_vi").or_insert_with(|| unit.to_json());
-    }
+    bound
+        .context
+        .entry("don_vi".into())
+        .or_insert_with(|| crate::template::data_values(&unit.to_json()));
     warnings.extend(crate::unit::warnings(
         &book.file,
         &found,
@@ -115,20 +116,18 @@ fn make(
     let tables = Arc::new(Tables::new(Some(book.clone()), locations.clone()));
     let env = pack.environment();
 
-    let data = bound.context;
-    // The data as template values once, for the metadata and then the body.
-    let values = crate::template::data_values(&data);
+    let data = crate::template::context_value(bound.context);
     if let Some(form) = &pack.form {
-        let (mut meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+        let (mut meta, meta_errors) = metadata(pack, env, &data, &pack.manifest.van_ban);
         meta.follow_unit(&unit);
-        let ctx = render_context(&values, &meta, pack, &tables, &book.file);
+        let ctx = render_context(&data, &meta, pack, &tables, &book.file);
         warnings.extend(far_dates(&book.file, &dates, &meta));
         return fill_form(pack, form, &ctx, (meta, meta_errors), data, warnings);
     }
-    let mut meta = metadata_or_errors(pack, env, &values, &pack.manifest.van_ban)?;
+    let mut meta = metadata_or_errors(pack, env, &data, &pack.manifest.van_ban)?;
     meta.follow_unit(&unit);
     warnings.extend(far_dates(&book.file, &dates, &meta));
-    let ctx = render_context(&values, &meta, pack, &tables, &book.file);
+    let ctx = render_context(&data, &meta, pack, &tables, &book.file);
     let markdown = pack
         .render_body(env, &pack.manifest.noi_dung, &ctx)
         .map_err(|e| vec![e])?;
@@ -237,11 +236,11 @@ fn data_report(pack: &Pack, file: &str, data: Json, warnings: &mut Vec<Diagnosti
     if let Some(map) = data.as_object_mut() {
         map.entry("don_vi").or_insert_with(|| unit.to_json());
     }
-    let values = crate::template::data_values(&data);
-    let (mut meta, meta_errors) = metadata(pack, env, &values, &pack.manifest.van_ban);
+    let data = crate::template::data_values(&data);
+    let (mut meta, meta_errors) = metadata(pack, env, &data, &pack.manifest.van_ban);
     meta.follow_unit(&unit);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
-    let ctx = render_context(&values, &meta, pack, &tables, file);
+    let ctx = render_context(&data, &meta, pack, &tables, file);
     fill_form(pack, form, &ctx, (meta, meta_errors), data, warnings)
 }
 
@@ -257,15 +256,14 @@ fn own_context(
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Report, Vec<Diagnostic>> {
     warnings.extend(form.warnings.iter().cloned());
-    let data = run.context(file, data)?;
+    let data = crate::template::data_values(&run.context(file, data)?);
     let env = pack.environment();
-    let values = crate::template::data_values(&data);
     let tables = Arc::new(Tables::new(None, Arc::new(BTreeMap::new())));
     let ctx = minijinja::context! {
         ten_tep_goc => source_stem(file),
         _bang => minijinja::Value::from_dyn_object(tables),
         _linh_le => pack.manifest.cai_dat.linh_le.clone().unwrap_or_default(),
-        ..values
+        ..data.clone()
     };
     let mut errors = Vec::new();
     let stem = match &run.ten_tep {
@@ -385,7 +383,7 @@ fn fill_form(
     form: &crate::form::Form,
     ctx: &minijinja::Value,
     (meta, mut errors): (Meta, Vec<Diagnostic>),
-    data: Json,
+    data: minijinja::Value,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Report, Vec<Diagnostic>> {
     // Every problem at once: the metadata's (its fields left empty), the file
@@ -548,15 +546,18 @@ impl Kept {
     }
 }
 
-/// Copy what `path` reaches in `from` to the same place in `into`; a list is gone
-/// through item by item. A missing key keeps a null, so templates see it as empty.
-fn project(from: &Json, path: &[&str], into: &mut Json) {
+/// Copy what `path` reaches in `from` to the same place in `into`, as JSON; a list
+/// is gone through item by item. A missing key keeps a null, so templates see it as
+/// empty.
+fn project(from: &minijinja::Value, path: &[&str], into: &mut Json) {
+    use minijinja::value::ValueKind;
     let Some((first, rest)) = path.split_first() else {
-        *into = from.clone();
+        *into = serde_json::to_value(from).unwrap_or(Json::Null);
         return;
     };
-    match from {
-        Json::Array(items) => {
+    match from.kind() {
+        ValueKind::Seq => {
+            let items: Vec<minijinja::Value> = from.try_iter().into_iter().flatten().collect();
             if !matches!(into, Json::Array(slots) if slots.len() == items.len()) {
                 *into = Json::Array(vec![Json::Null; items.len()]);
             }
@@ -566,13 +567,13 @@ fn project(from: &Json, path: &[&str], into: &mut Json) {
                 }
             }
         }
-        Json::Object(map) => {
+        ValueKind::Map => {
             if !into.is_object() {
                 *into = Json::Object(serde_json::Map::new());
             }
             if let Json::Object(out) = into {
                 let slot = out.entry(*first).or_insert(Json::Null);
-                project(map.get(*first).unwrap_or(&Json::Null), rest, slot);
+                project(&from.get_attr(first).unwrap_or_default(), rest, slot);
             }
         }
         _ => {}
@@ -688,7 +689,7 @@ pub fn summary(
         file_stem: slug(&stem),
         identity: identity(&stem),
         notes: placed.notes,
-        data: Json::Null,
+        data: minijinja::Value::from(()),
     })
 }
 
@@ -1147,14 +1148,14 @@ mod tests {
 
     #[test]
     fn kept_paths_go_through_tables_row_by_row() {
-        let data = serde_json::json!({
+        let data = crate::template::data_values(&serde_json::json!({
             "tt": { "ten_xa": "Ba Thành", "chu_tich": "Phạm Văn Hùng" },
             "tieu_chi": [
                 { "stt": "1", "ten": "Quy hoạch", "danh_gia": "Đạt" },
                 { "stt": "2", "ten": "Giao thông", "danh_gia": "Chưa đạt" }
             ],
             "duong": [{ "ten": "ĐH 01" }]
-        });
+        }));
         let mut kept = Json::Null;
         for path in ["tt.ten_xa", "tieu_chi.stt", "tieu_chi.danh_gia", "khong_co.x"] {
             project(&data, &path.split('.').collect::<Vec<_>>(), &mut kept);

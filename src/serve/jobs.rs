@@ -686,7 +686,12 @@ fn run(received: Received, soffice: Option<PathBuf>, job: &Job, limits: &Limits)
         if let Some(document) = report.document().filter(|_| index < PREVIEWS) {
             lock(&previews)[index] = Some(html::to_html(document));
         }
-        let year = report.data.pointer("/tt/nam").and_then(serde_json::Value::as_i64);
+        let year = report
+            .data
+            .get_attr("tt")
+            .and_then(|tt| tt.get_attr("nam"))
+            .ok()
+            .and_then(|n| n.as_i64());
         lock(&years)[index] = year.and_then(|y| i32::try_from(y).ok());
         decide(index);
     };

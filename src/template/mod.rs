@@ -532,11 +532,10 @@ pub struct DocumentSpec {
     pub ten_tep: String,
 }
 
-/// Bound data as template values: what `minijinja::value::Serde` makes of it, but
-/// each map is a `SmallMap` made straight from serde_json's (already in key order)
-/// rather than a map that hashes every key through serde. That conversion was a
-/// tenth of binding and rendering a report (0.41 M instructions of 4.95 M for Ba
-/// Thành).
+/// JSON data (a label sheet's entry, a JSON file, `truoc`) as template values: what
+/// `minijinja::value::Serde` makes of it, but each map is a `SmallMap` made straight
+/// from serde_json's (already in key order) rather than a map that hashes every key
+/// through serde. A table's rows skip JSON: `bind` makes them as template values.
 pub fn data_values(json: &serde_json::Value) -> minijinja::Value {
     use minijinja::Value;
     use serde_json::Value as Json;
@@ -547,6 +546,11 @@ pub fn data_values(json: &serde_json::Value) -> minijinja::Value {
         )),
         scalar => scalar_value(scalar).unwrap_or_default(),
     }
+}
+
+/// A report's bound entries as the one map its templates see.
+pub fn context_value(entries: BTreeMap<String, minijinja::Value>) -> minijinja::Value {
+    SmallMap::value(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
 
 /// A number, text, boolean or null as minijinja makes it from serde_json (numbers as
@@ -575,6 +579,20 @@ pub(crate) fn scalar_value(json: &serde_json::Value) -> Option<minijinja::Value>
 pub(crate) struct SmallMap(pub(crate) Box<[(minijinja::Value, minijinja::Value)]>);
 
 impl SmallMap {
+    /// A map of entries already in key order (each key once).
+    pub(crate) fn value(entries: Vec<(minijinja::Value, minijinja::Value)>) -> minijinja::Value {
+        minijinja::Value::from_object(SmallMap(entries.into_boxed_slice()))
+    }
+
+    /// Put `value` under `key` in entries kept in key order, replacing the entry of
+    /// that key if there is one (as a `BTreeMap` would).
+    pub(crate) fn put(entries: &mut Vec<(minijinja::Value, minijinja::Value)>, key: &str, value: minijinja::Value) {
+        match entries.binary_search_by(|(k, _)| k.as_str().unwrap_or_default().cmp(key)) {
+            Ok(at) => entries[at].1 = value,
+            Err(at) => entries.insert(at, (key.into(), value)),
+        }
+    }
+
     fn find(&self, key: &str) -> Option<minijinja::Value> {
         fn name(k: &minijinja::Value) -> &str {
             k.as_str().unwrap_or_default()
