@@ -112,10 +112,12 @@ fn package(
             // The document and its properties differ from report to report.
             n if n == DOCUMENT.0 => {
                 zip.start_file(n, options)?;
-                let mut body = Xml::new(&format!("{DECLARATION}<w:document {W_NS} {R_NS}><w:body>"));
+                let start = format!("{DECLARATION}<w:document {W_NS} {R_NS}><w:body>");
+                let mut body = Xml::reusing(LAST_BODY.take(), &start);
                 body.sections(doc, styles, &mut zip)?;
                 body.push("</w:body></w:document>");
                 zip.write_all(&body.out)?;
+                LAST_BODY.set(body.out);
             }
             n if n == CORE.0 => {
                 zip.start_file(n, options)?;
@@ -379,6 +381,12 @@ macro_rules! attr_number {
 }
 attr_number!(u8, i32, u32, usize);
 
+thread_local! {
+    /// The last body's buffer, kept with its room: a commune's body (140 KB) grown
+    /// from 64 KB was copied twice over, 190 KB a report. `spill` bounds it.
+    static LAST_BODY: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// A WordprocessingML part being written. Writing to a `Vec` cannot fail.
 struct Xml {
     out: Vec<u8>,
@@ -387,6 +395,14 @@ struct Xml {
 impl Xml {
     fn new(start: &str) -> Self {
         let mut out = Vec::with_capacity(64 * 1024);
+        out.extend_from_slice(start.as_bytes());
+        Xml { out }
+    }
+
+    /// A part written into `out`, emptied first, keeping its room.
+    fn reusing(mut out: Vec<u8>, start: &str) -> Self {
+        out.clear();
+        out.reserve(64 * 1024);
         out.extend_from_slice(start.as_bytes());
         Xml { out }
     }
