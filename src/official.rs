@@ -429,8 +429,7 @@ fn heading_style(level: u8) -> ParaStyle {
 }
 
 /// Body blocks in the report's styles; tables fitted to `width`.
-fn body_blocks(body: Body, width: Twips) -> Vec<Block> {
-    let mut out = Vec::new();
+fn body_blocks(body: Body, width: Twips, out: &mut Vec<Block>) {
     let mut break_next = false;
     for block in body.blocks {
         let mut styled = |style: ParaStyle, inlines: Vec<Inline>| {
@@ -481,7 +480,6 @@ fn body_blocks(body: Body, width: Twips) -> Vec<Block> {
         };
         out.push(b);
     }
-    out
 }
 
 /// Nơi nhận | signature.
@@ -718,9 +716,14 @@ fn title_case_place(upper: &str) -> String {
 /// Lay the ND30 frame around a body and its appendices.
 pub fn frame(meta: &Meta, body: Body, appendices: Vec<Appendix>, created: &str) -> Document {
     let page = PAGE;
-    let mut blocks = vec![Block::Table(header(meta, &page))];
-    blocks.extend(title(meta, &page).into_iter().map(Block::Paragraph));
-    blocks.extend(body_blocks(body, page.text_width(false)));
+    let title = title(meta, &page);
+    // Room for the whole page at once (a table brings a spacer, maybe a break): the
+    // body's blocks are laid out in place.
+    let tables = body.blocks.iter().filter(|b| matches!(b, BodyBlock::Table(_))).count();
+    let mut blocks = Vec::with_capacity(2 + title.len() + body.blocks.len() + 2 * tables);
+    blocks.push(Block::Table(header(meta, &page)));
+    blocks.extend(title.into_iter().map(Block::Paragraph));
+    body_blocks(body, page.text_width(false), &mut blocks);
     keep_end_with_next(&mut blocks);
     blocks.push(Block::Table(closing(meta, &page)));
     let mut sections = vec![Section {

@@ -294,7 +294,7 @@ pub fn from_sheet(
     for (ri, &r) in rows.iter().enumerate() {
         let is_header = ri < header_rows;
         let emphasis = is_header || bind::row_kind(sheet, r, first_data_col, end_col).is_emphasised();
-        let mut cells = Vec::new();
+        let mut cells = Vec::with_capacity(cols.len());
         let mut ci = 0;
         while ci < cols.len() {
             let c = cols[ci];
