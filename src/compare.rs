@@ -69,26 +69,14 @@ fn key(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-/// Where a commune's name is in its data: the summary's sort path (`tt.ten_xa`).
-fn name_path(pack: &Pack) -> &str {
-    pack.manifest
+/// The commune's name in its bound data: at the summary's sort path (`tt.ten_xa`).
+fn name_of(pack: &Pack, context: &BTreeMap<String, minijinja::Value>) -> Option<String> {
+    let path = pack
+        .manifest
         .tong_hop
         .as_ref()
-        .map_or("tt.ten_xa", |t| t.sap_xep.as_str())
-}
-
-/// The commune's name in its data.
-fn name_of(pack: &Pack, data: &Json) -> Option<String> {
-    name_path(pack)
-        .split('.')
-        .try_fold(data, |v, k| v.get(k))
-        .and_then(Json::as_str)
-        .map(str::to_string)
-}
-
-/// The commune's name in its data as templates see it.
-fn name_in(pack: &Pack, context: &BTreeMap<String, minijinja::Value>) -> Option<String> {
-    let mut keys = name_path(pack).split('.');
+        .map_or("tt.ten_xa", |t| t.sap_xep.as_str());
+    let mut keys = path.split('.');
     let entry = context.get(keys.next()?)?.clone();
     let value = keys.try_fold(entry, |v, k| v.get_attr(k).ok())?;
     value.as_str().map(str::to_string)
@@ -111,10 +99,10 @@ impl Previous {
                         .unwrap_or_default()
                 })
             });
-            match bound.map(|b| b.json()) {
-                Ok(data) => match name_of(pack, &data) {
+            match bound {
+                Ok(bound) => match name_of(pack, &bound.context) {
                     Some(name) => {
-                        previous.communes.insert(key(&name), data);
+                        previous.communes.insert(key(&name), bound.json());
                     }
                     None => previous
                         .unreadable
@@ -146,7 +134,7 @@ impl Previous {
     /// former communes) and `loi` (workbooks that could not be read). None when no
     /// former commune of this one was found.
     pub fn of(&self, pack: &Pack, context: &BTreeMap<String, minijinja::Value>) -> Option<Json> {
-        let name = name_in(pack, context)?;
+        let name = name_of(pack, context)?;
         let former: Vec<String> = match &self.mapping {
             Some(m) => m.xa.iter().find(|(new, _)| key(new) == key(&name))?.1.clone(),
             None => vec![name.clone()],
