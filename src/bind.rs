@@ -2221,8 +2221,8 @@ mod tests {
             ],
             &[],
         );
-        let book = grid_book("x.xlsx", vec![sheet]);
-        let specs: BTreeMap<String, DataSpec> = toml::from_str(
+        let bound = bind_sheet(
+            sheet,
             r#"
             [tt]
             loai = "nhan"
@@ -2233,9 +2233,7 @@ mod tests {
             nam = { nhan = "Năm báo cáo", kieu = "so_nguyen" }
             ngay = { nhan = "Ngày báo cáo", kieu = "ngay" }
             "#,
-        )
-        .unwrap();
-        let bound = bind(&book, &specs).output.unwrap_or_else(|e| panic!("{e:?}"));
+        );
         assert_eq!(
             bound.json()["tt"],
             json!({ "ten_xa": "Ba Thành", "huyen": "Ba Tơ", "nam": 2024, "ngay": "2024-12-05" })
@@ -2273,6 +2271,13 @@ mod tests {
         assert!(!is_numbering_row(&sheet, 4, 0, sheet.end_col()));
     }
 
+    /// What `manifest` (its `du_lieu` entries) binds in a workbook of one sheet.
+    fn bind_sheet(sheet: Sheet, manifest: &str) -> Bound {
+        let book = grid_book("x.xlsx", vec![sheet]);
+        let specs: BTreeMap<String, DataSpec> = toml::from_str(manifest).unwrap();
+        bind(&book, &specs).output.unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
     #[test]
     fn rows_holding_only_their_stt_are_no_data() {
         let sheet = grid(
@@ -2286,8 +2291,8 @@ mod tests {
             ],
             &[],
         );
-        let book = grid_book("x.xlsx", vec![sheet]);
-        let specs: BTreeMap<String, DataSpec> = toml::from_str(
+        let bound = bind_sheet(
+            sheet,
             r#"
             [duong]
             loai = "bang"
@@ -2297,9 +2302,7 @@ mod tests {
             ten = { tieu_de = "Tên tuyến" }
             dai = { tieu_de = "Chiều dài (m)", kieu = "so" }
             "#,
-        )
-        .unwrap();
-        let bound = bind(&book, &specs).output.unwrap_or_else(|e| panic!("{e:?}"));
+        );
         let json = bound.json();
         let rows = json["duong"].as_array().unwrap();
         assert_eq!(rows.len(), 1, "{rows:?}");
@@ -2317,9 +2320,9 @@ mod tests {
             ],
             &[],
         );
-        let book = grid_book("x.xlsx", vec![sheet]);
         // «A_ten» sorts before «_», «dai» after it; «_dong» is the row's own key.
-        let specs: BTreeMap<String, DataSpec> = toml::from_str(
+        let bound = bind_sheet(
+            sheet,
             r#"
             [duong]
             loai = "bang"
@@ -2330,9 +2333,7 @@ mod tests {
             dai = { tieu_de = "Chiều dài (km)", kieu = "so" }
             _dong = { tieu_de = "Dòng" }
             "#,
-        )
-        .unwrap();
-        let bound = bind(&book, &specs).output.unwrap_or_else(|e| panic!("{e:?}"));
+        );
         let row = json!({
             "A_ten": "Đường tổ 3",
             "_chu_so": { "dai": 1 },
