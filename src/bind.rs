@@ -217,9 +217,8 @@ pub fn is_code_header(value: &Value) -> bool {
     matches!(value, Value::Text(t) if names_code(t))
 }
 
-/// Kind of a data row, as templates see it in `_loai`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// Kind of a data row, as templates see it in `_loai` (`name`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowKind {
     /// A group row numbered I, II, …
     Nhom,
@@ -230,7 +229,7 @@ pub enum RowKind {
 }
 
 impl RowKind {
-    /// Its name in `_loai`, as serde writes it.
+    /// Its name in `_loai`.
     pub fn name(self) -> &'static str {
         match self {
             RowKind::Nhom => "nhom",
@@ -242,6 +241,13 @@ impl RowKind {
     /// Group and total rows are printed bold.
     pub fn is_emphasised(self) -> bool {
         matches!(self, RowKind::Nhom | RowKind::Tong)
+    }
+}
+
+/// A row kind serialises as its name, the one spelling of it (`RowKind::name`).
+impl Serialize for RowKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 

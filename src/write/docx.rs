@@ -394,9 +394,7 @@ struct Xml {
 
 impl Xml {
     fn new(start: &str) -> Self {
-        let mut out = Vec::with_capacity(64 * 1024);
-        out.extend_from_slice(start.as_bytes());
-        Xml { out }
+        Xml::reusing(Vec::new(), start)
     }
 
     /// A part written into `out`, emptied first, keeping its room.
