@@ -65,7 +65,7 @@ fn detect_without_unicode(text: &str) -> Option<Legacy> {
     // Most texts left are Unicode with Latin-1 letters only («Thành», «Hà»): when every
     // code is a letter, both encodings see the same words, and without a word that is
     // no syllable as it stands neither has evidence (`is_evidence`); checked once here.
-    let same_words = text.chars().all(|c| !is_code(c) || c.is_alphabetic());
+    let same_words = text.chars().all(|c| !is_code(c) || is_letter(c));
     if same_words && !words(text, Legacy::Vni).any(may_be_evidence) {
         return None;
     }
@@ -79,14 +79,14 @@ fn detect_without_unicode(text: &str) -> Option<Legacy> {
     reading.enough.then_some(encoding)
 }
 
-/// Repair one cell's text. A legacy font is trusted unless the text holds letters that
+/// Repair one cell's text, typed in a font that implies the encoding `font` (see
+/// [`encoding_of_font`]). A legacy font is trusted unless the text holds letters that
 /// only Unicode has (the cell was re-typed) or decoding would break more words than it
 /// fixes; otherwise the encoding is guessed with [`detect`]. Returns the NFC text and
 /// the encoding only when the text changes.
-pub fn repair(text: &str, font_name: Option<&str>) -> Option<(String, Legacy)> {
+pub fn repair(text: &str, font: Option<Legacy>) -> Option<(String, Legacy)> {
     // Every legacy code is a Latin-1 letter or sign: without one, only a legacy font
     // (an upper-case one draws ASCII as capitals) has anything to repair.
-    let font = font_name.and_then(encoding_of_font);
     if (font.is_none() && !has_code(text)) || has_unicode_vietnamese(text) {
         return None;
     }
@@ -223,6 +223,17 @@ fn is_code(c: char) -> bool {
     ('\u{A1}'..='\u{FF}').contains(&c)
 }
 
+/// `char::is_alphabetic`, without its table for the Latin-1 letters every text here
+/// is made of: all of U+00C0..=U+00FF but "×" and "÷".
+fn is_letter(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' => true,
+        '\0'..='\u{7F}' => false,
+        '\u{C0}'..='\u{FF}' => !matches!(c, '×' | '÷'),
+        _ => c.is_alphabetic(),
+    }
+}
+
 /// Whether `text` has a char that may be a legacy code, U+00A1..=U+00FF: in UTF-8,
 /// 0xC2 0xA1..=0xBF or 0xC3 followed by anything.
 fn has_code(text: &str) -> bool {
@@ -284,7 +295,7 @@ fn has_unicode_vietnamese(text: &str) -> bool {
 /// Words as the encoding sees them: TCVN3 codes such as "µ" or "¸" are letters there.
 fn words(text: &str, encoding: Legacy) -> impl Iterator<Item = &str> {
     let tcvn3 = &tables().tcvn3;
-    text.split(move |c: char| !(c.is_alphabetic() || (encoding != Legacy::Vni && is_code(c) && tcvn3.contains_key(&c))))
+    text.split(move |c: char| !(is_letter(c) || (encoding != Legacy::Vni && is_code(c) && tcvn3.contains_key(&c))))
         .filter(|w| !w.is_empty())
 }
 
@@ -324,7 +335,7 @@ fn assess(text: &str, encoding: Legacy) -> Option<Reading> {
         valid += 1;
         let letters = decoded.chars().count();
         all_letters += letters;
-        if word.chars().nth(1).is_some() && word.chars().any(char::is_alphabetic) && !is_syllable(word) {
+        if word.chars().nth(1).is_some() && word.chars().any(is_letter) && !is_syllable(word) {
             evidence = true;
             evidence_letters += letters;
             strong |= has_strong_code(word, encoding);
@@ -357,10 +368,7 @@ fn is_evidence(word: &str, encoding: Legacy) -> bool {
 /// What `is_evidence` asks of a word whatever the encoding: a code, two characters or
 /// more, a letter, and no syllable as it stands.
 fn may_be_evidence(word: &str) -> bool {
-    word.chars().any(is_code)
-        && word.chars().nth(1).is_some()
-        && word.chars().any(char::is_alphabetic)
-        && !is_syllable(word)
+    word.chars().any(is_code) && word.chars().nth(1).is_some() && word.chars().any(is_letter) && !is_syllable(word)
 }
 
 /// Letters of the words that `encoding` leaves as they are and that are syllables
@@ -428,28 +436,31 @@ const RHYMES: &str = "a ac ach ai am an ang anh ao ap at au ay ăc ăm ăn ăng 
 /// consonant, a known rhyme, at most one tone on the right vowel, and only sắc/nặng
 /// before -c/-ch/-p/-t.
 fn is_syllable(word: &str) -> bool {
-    let mut base = Vec::with_capacity(8);
+    // No rhyme has more than 4 letters nor an initial more than 3: a longer word is none.
+    let mut base = ['\0'; 12];
+    let mut len: usize = 0;
     let mut tone = None;
     let mut add = |c: char| -> bool {
         match c {
             '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}' => {
-                !base.is_empty() && tone.replace((c, base.len() - 1)).is_none()
+                len > 0 && tone.replace((c, len - 1)).is_none()
             }
             '\u{302}' | '\u{306}' | '\u{31B}' => {
-                let modified = match (base.pop(), c) {
-                    (Some('a'), '\u{302}') => 'â',
-                    (Some('e'), '\u{302}') => 'ê',
-                    (Some('o'), '\u{302}') => 'ô',
-                    (Some('a'), '\u{306}') => 'ă',
-                    (Some('o'), '\u{31B}') => 'ơ',
-                    (Some('u'), '\u{31B}') => 'ư',
+                let Some(last) = len.checked_sub(1) else { return false };
+                base[last] = match (base[last], c) {
+                    ('a', '\u{302}') => 'â',
+                    ('e', '\u{302}') => 'ê',
+                    ('o', '\u{302}') => 'ô',
+                    ('a', '\u{306}') => 'ă',
+                    ('o', '\u{31B}') => 'ơ',
+                    ('u', '\u{31B}') => 'ư',
                     _ => return false,
                 };
-                base.push(modified);
                 true
             }
-            'a'..='z' | 'đ' => {
-                base.push(c);
+            'a'..='z' | 'đ' if len < base.len() => {
+                base[len] = c;
+                len += 1;
                 true
             }
             _ => false,
@@ -457,17 +468,21 @@ fn is_syllable(word: &str) -> bool {
     };
     // Each letter decomposed on its own: NFD would also sort the marks after a letter,
     // but what they make of it does not depend on their order.
-    for c in word.chars().flat_map(char::to_lowercase) {
-        let mut ok = true;
-        if c.is_ascii() {
-            ok = add(c);
+    for c in word.chars() {
+        let ok = if c.is_ascii() {
+            add(c.to_ascii_lowercase())
         } else {
-            unicode_normalization::char::decompose_canonical(c, |d| ok = ok && add(d));
-        }
+            let mut ok = true;
+            for lower in c.to_lowercase() {
+                unicode_normalization::char::decompose_canonical(lower, |d| ok = ok && add(d));
+            }
+            ok
+        };
         if !ok {
             return false;
         }
     }
+    let base = &base[..len];
     let t = tables();
     t.initials.iter().zip(INITIALS).any(|(initial, name)| {
         let n = initial.len();
@@ -511,13 +526,21 @@ fn is_syllable(word: &str) -> bool {
 /// Whether a tone on `rhyme[at]` sits on the main vowel, in old ("hoà", "thuỷ") or new
 /// ("hòa", "thủy") style.
 fn tone_fits(rhyme: &[char], at: usize) -> bool {
-    let vowels: Vec<usize> = (0..rhyme.len())
-        .filter(|&i| "aăâeêioôơuưy".contains(rhyme[i]))
-        .collect();
-    if let Some(&marked) = vowels.iter().rev().find(|&&i| "ăâêôơư".contains(rhyme[i])) {
+    if let Some(marked) = rhyme
+        .iter()
+        .rposition(|c| matches!(c, 'ă' | 'â' | 'ê' | 'ô' | 'ơ' | 'ư'))
+    {
         return at == marked;
     }
-    match vowels[..] {
+    let (mut vowels, mut count) = ([0; 8], 0);
+    for (i, c) in rhyme.iter().enumerate() {
+        if matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') {
+            vowels[count] = i;
+            count += 1;
+        }
+    }
+    let vowels = &vowels[..count];
+    match *vowels {
         [.., last] if last + 1 < rhyme.len() => at == last,
         [only] => at == only,
         [first, second] => at == first || (at == second && matches!(rhyme[..], ['o', 'a' | 'e'] | ['u', 'y'])),
@@ -554,6 +577,12 @@ pub fn encode(text: &str, encoding: Legacy) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn letters_are_what_unicode_calls_alphabetic() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_letter(c), c.is_alphabetic(), "{c:?}");
+        }
+    }
     #[test]
     fn unicode_vietnamese_is_told_from_the_bytes_as_from_the_letters() {
         let by_letters = |text: &str| {
@@ -748,29 +777,29 @@ mod tests {
     #[test]
     fn repairs_by_font() {
         assert_eq!(
-            repair("Ba Thµnh", Some(".VnTime")),
+            repair("Ba Thµnh", encoding_of_font(".VnTime")),
             Some(("Ba Thành".into(), Legacy::Tcvn3))
         );
         assert_eq!(
-            repair("Xin chaøo", Some("VNI-Times")),
+            repair("Xin chaøo", encoding_of_font("VNI-Times")),
             Some(("Xin chào".into(), Legacy::Vni))
         );
         assert_eq!(
-            repair("ba thµnh", Some(".VnTimeH")),
+            repair("ba thµnh", encoding_of_font(".VnTimeH")),
             Some(("BA THÀNH".into(), Legacy::Tcvn3Upper))
         );
-        assert_eq!(repair("Ba Thành", Some("Times New Roman")), None);
-        assert_eq!(repair("Ba Thành", Some(".VnTime")), None);
-        assert_eq!(repair("Thôn Đông", Some(".VnTime")), None);
-        assert_eq!(repair("Ba Thanh 2024", Some(".VnTime")), None);
-        assert_eq!(repair("Ba Thanh 2024", Some("VNI-Times")), None);
+        assert_eq!(repair("Ba Thành", encoding_of_font("Times New Roman")), None);
+        assert_eq!(repair("Ba Thành", encoding_of_font(".VnTime")), None);
+        assert_eq!(repair("Thôn Đông", encoding_of_font(".VnTime")), None);
+        assert_eq!(repair("Ba Thanh 2024", encoding_of_font(".VnTime")), None);
+        assert_eq!(repair("Ba Thanh 2024", encoding_of_font("VNI-Times")), None);
         // A font the text does not match still leaves detection to the characters.
         assert_eq!(
-            repair("Ba Thµnh", Some("VNI-Times")),
+            repair("Ba Thµnh", encoding_of_font("VNI-Times")),
             Some(("Ba Thành".into(), Legacy::Tcvn3))
         );
         assert_eq!(
-            repair("Ba Thµnh", Some("Arial")),
+            repair("Ba Thµnh", encoding_of_font("Arial")),
             Some(("Ba Thành".into(), Legacy::Tcvn3))
         );
     }
@@ -811,7 +840,7 @@ mod tests {
                     failures.push(form.clone());
                 }
             }
-            if has_unicode_vietnamese(line) && repair(line, Some(".VnTime")).is_some() {
+            if has_unicode_vietnamese(line) && repair(line, encoding_of_font(".VnTime")).is_some() {
                 failures.push(format!("{line} (.VnTime)"));
             }
         }

@@ -1099,6 +1099,8 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
     };
     let palette = reader.styles();
     let mut precisions = vec![None; palette.len()];
+    // What each style's font implies of a legacy encoding, decided once per style.
+    let mut fonts: Vec<Option<Option<legacy::Legacy>>> = vec![None; palette.len()];
     for r in start.0.max(s0.0)..=end.0.min(s1.0) {
         for c in start.1.max(s0.1)..=end.1.min(s1.1) {
             let i = (r - start.0) as usize * sheet.width as usize + (c - start.1) as usize;
@@ -1106,7 +1108,8 @@ fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
             if let Some(font) = &style.font {
                 cell.style.bold = font.is_bold();
                 if let (Value::Text(text), Some(font_name)) = (&cell.value, &font.name) {
-                    match legacy::repair(text, Some(font_name)) {
+                    let encoding = *fonts[style_ids[i]].get_or_insert_with(|| legacy::encoding_of_font(font_name));
+                    match legacy::repair(text, encoding) {
                         Some((fixed, encoding)) => {
                             warnings.push(repaired_warning(file, &sheet.name, r, c, text, &fixed, encoding));
                             cell.value = Value::Text(fixed);
