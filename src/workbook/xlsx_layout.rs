@@ -182,11 +182,6 @@ fn part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, out: &mut Vec<u8>)
     file.read_to_end(out).is_ok()
 }
 
-fn attr(e: &quick_xml::events::BytesStart, name: &[u8]) -> Option<String> {
-    let [value] = attrs(e, [name]);
-    value
-}
-
 /// The values of the attributes named `names` (full or local name), each from the
 /// first attribute with its name, in one pass over the attributes.
 fn attrs<const N: usize>(e: &quick_xml::events::BytesStart, names: [&[u8]; N]) -> [Option<String>; N] {
@@ -203,6 +198,9 @@ fn attrs<const N: usize>(e: &quick_xml::events::BytesStart, names: [&[u8]; N]) -
                     .ok()
                     .map(|v| v.into_owned());
             }
+        }
+        if found == [true; N] {
+            break;
         }
     }
     values
@@ -277,7 +275,7 @@ fn sheets(xml: &str) -> Vec<(String, String)> {
     while let Ok(event) = reader.read_event() {
         match event {
             Event::Empty(e) | Event::Start(e) if e.local_name().as_ref() == b"sheet" => {
-                if let (Some(name), Some(id)) = (attr(&e, b"name"), attr(&e, b"r:id")) {
+                if let [Some(name), Some(id)] = attrs(&e, [b"name", b"r:id"]) {
                     out.push((name, id));
                 }
             }
@@ -294,7 +292,7 @@ fn relationships(xml: &str) -> Vec<(String, String)> {
     while let Ok(event) = reader.read_event() {
         match event {
             Event::Empty(e) | Event::Start(e) if e.local_name().as_ref() == b"Relationship" => {
-                if let (Some(id), Some(target)) = (attr(&e, b"Id"), attr(&e, b"Target")) {
+                if let [Some(id), Some(target)] = attrs(&e, [b"Id", b"Target"]) {
                     out.push((id, target));
                 }
             }
