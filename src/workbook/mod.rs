@@ -1454,30 +1454,56 @@ fn is_tidy(text: &str) -> bool {
     }
     let bytes = text.as_bytes();
     let mut starters = true;
-    for (i, &b) in bytes.iter().enumerate() {
-        // Most bytes settle nothing: one table lookup and a branch taken, rather than
-        // the match's jump on every byte.
-        if TIDY_BYTE[usize::from(b)] {
+    let mut from = 0;
+    while from < bytes.len() {
+        // Most blocks of 32 bytes (with a byte after them) settle nothing: each is
+        // passed with one test of all its bytes, without a branch per byte, which the
+        // compiler vectorises; the others are read byte by byte.
+        let block = from..(from + 32).min(bytes.len());
+        from = block.end;
+        if block.end < bytes.len()
+            && bytes[block.start..=block.end]
+                .windows(2)
+                .fold(true, |all, pair| all & settles_nothing(pair[0], pair[1]))
+        {
             continue;
         }
-        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
-        match b {
-            b'!'..=b'~' => {}
-            0..=0x1F if b != b'\n' => return false,
-            b' ' if matches!(next(1), b' ' | b'\n') => return false,
-            b'\n' if next(1) == b' ' => return false,
-            // U+00A0; U+2007, U+2028, U+2029 and U+202F; the private use area
-            // U+E000..=U+F8FF; U+FFFE and U+FFFF.
-            0xC2 if next(1) == 0xA0 => return false,
-            0xE2 if next(1) == 0x80 && matches!(next(2), 0x87 | 0xA8 | 0xA9 | 0xAF) => return false,
-            0xEE => return false,
-            0xEF if next(1) <= 0xA3 || (next(1) == 0xBF && matches!(next(2), 0xBE | 0xBF)) => return false,
-            // Letters from U+0300 up, but for U+1E00..=U+1EFF, may not be NFC starters.
-            0xCC.. if !(b == 0xE1 && (0xB8..=0xBB).contains(&next(1))) => starters = false,
-            _ => {}
+        for i in block {
+            let b = bytes[i];
+            // One table lookup and a branch taken, rather than the match's jump on
+            // every byte.
+            if TIDY_BYTE[usize::from(b)] {
+                continue;
+            }
+            let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+            match b {
+                b'!'..=b'~' => {}
+                0..=0x1F if b != b'\n' => return false,
+                b' ' if matches!(next(1), b' ' | b'\n') => return false,
+                b'\n' if next(1) == b' ' => return false,
+                // U+00A0; U+2007, U+2028, U+2029 and U+202F; the private use area
+                // U+E000..=U+F8FF; U+FFFE and U+FFFF.
+                0xC2 if next(1) == 0xA0 => return false,
+                0xE2 if next(1) == 0x80 && matches!(next(2), 0x87 | 0xA8 | 0xA9 | 0xAF) => return false,
+                0xEE => return false,
+                0xEF if next(1) <= 0xA3 || (next(1) == 0xBF && matches!(next(2), 0xBE | 0xBF)) => return false,
+                // Letters from U+0300 up, but for U+1E00..=U+1EFF, may not be NFC starters.
+                0xCC.. if !(b == 0xE1 && (0xB8..=0xBB).contains(&next(1))) => starters = false,
+                _ => {}
+            }
         }
     }
     starters || is_nfc(text)
+}
+
+/// Whether `is_tidy`'s match does nothing with the byte `b` followed by `next`: a
+/// byte of `TIDY_BYTE`, a space or line break not followed by a space (nor a space
+/// by a line break), or the lead byte of U+1E00..=U+1EFF (Vietnamese letters).
+fn settles_nothing(b: u8, next: u8) -> bool {
+    (b.wrapping_sub(0x21) <= 0xCB - 0x21 && b != 0xC2)
+        | (b == b' ' && next != b' ' && next != b'\n')
+        | (b == b'\n' && next != b' ')
+        | (b == 0xE1 && next.wrapping_sub(0xB8) <= 0xBB - 0xB8)
 }
 
 /// The bytes that `is_tidy`'s match leaves as they are whatever follows them: visible
@@ -1496,7 +1522,6 @@ const TIDY_BYTE: [bool; 256] = {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     #[test]
     fn a_panic_while_reading_is_caught_quietly() {
         let caught = quietly(|| -> u8 { panic!("calamine") });
@@ -1576,6 +1601,19 @@ mod tests {
             for form in [text.to_string(), text.nfd().collect(), format!("{text} {text}\n{text}")] {
                 if is_tidy(&form) {
                     assert_eq!(retidy(&form), form, "{form:?}");
+                }
+            }
+        }
+        // Each odd text at every place of a longer one: in a block of 32 bytes, at its
+        // edge and in the bytes after the last whole block.
+        let sentence = "Xã Ba Thành, huyện Ba Tơ, tỉnh Quảng Ngãi đạt chuẩn nông thôn mới năm 2024";
+        for text in odd {
+            for at in (0..=sentence.len()).filter(|&at| sentence.is_char_boundary(at)) {
+                for tail in [0, 1, 40] {
+                    let form = format!("{}{text}{}{}", &sentence[..at], &sentence[at..], "x".repeat(tail));
+                    if is_tidy(&form) {
+                        assert_eq!(retidy(&form), form, "{form:?}");
+                    }
                 }
             }
         }
