@@ -1810,7 +1810,7 @@ fn bind_table(
     // A sheet named for another year than the report's (or the next, for plans) is a
     // copy the clerk kept («PL02 Giao thông 2023»): this year's sheet comes first.
     if let Some(y) = year {
-        sheets.sort_by_key(|s| {
+        sheets.sort_by_cached_key(|s| {
             let years = years_in(&s.name);
             !years.is_empty() && !years.iter().any(|&n| i32::from(n) == y || i32::from(n) == y + 1)
         });

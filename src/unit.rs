@@ -150,7 +150,7 @@ pub fn find(book: &Workbook) -> Found {
         .map(|s| &**s)
         .filter(|s| s.problem().is_none())
         .collect();
-    sheets.sort_by_key(|s| !fold(&s.name).contains("thong tin"));
+    sheets.sort_by_cached_key(|s| !fold(&s.name).contains("thong tin"));
     let mut named_type = None;
     for sheet in &sheets {
         // Only the first columns hold labels; a table's header row is no label.
