@@ -583,6 +583,7 @@ mod tests {
             assert_eq!(is_letter(c), c.is_alphabetic(), "{c:?}");
         }
     }
+
     #[test]
     fn unicode_vietnamese_is_told_from_the_bytes_as_from_the_letters() {
         let by_letters = |text: &str| {

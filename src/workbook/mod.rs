@@ -1497,8 +1497,9 @@ fn is_tidy(text: &str) -> bool {
 }
 
 /// Whether `is_tidy`'s match does nothing with the byte `b` followed by `next`: a
-/// byte of `TIDY_BYTE`, a space or line break not followed by a space (nor a space
-/// by a line break), or the lead byte of U+1E00..=U+1EFF (Vietnamese letters).
+/// byte of `TIDY_BYTE`, a space followed by neither a space nor a line break, a line
+/// break not followed by a space, or the lead byte of U+1E00..=U+1EFF (Vietnamese
+/// letters) followed by what makes one of them.
 fn settles_nothing(b: u8, next: u8) -> bool {
     (b.wrapping_sub(0x21) <= 0xCB - 0x21 && b != 0xC2)
         | (b == b' ' && next != b' ' && next != b'\n')
@@ -1522,6 +1523,7 @@ const TIDY_BYTE: [bool; 256] = {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     #[test]
     fn a_panic_while_reading_is_caught_quietly() {
         let caught = quietly(|| -> u8 { panic!("calamine") });
