@@ -606,26 +606,12 @@ fn bind_units(inlines: &mut [Inline]) {
     }
 }
 
-/// The first space at or after `from` (≥ 1) that follows a digit. A memchr call per
-/// space cost more, a space being every fifth byte of a Vietnamese text: the byte
-/// pairs are tested 32 at a time without a branch (which the compiler vectorises),
-/// and searched one by one only in the block that has one.
+/// The first space at or after `from` (≥ 1) that follows a digit; a memchr call per
+/// space cost more than passing the blocks without one (`quiet_blocks_end`).
 fn space_after_digit(bytes: &[u8], from: usize) -> Option<usize> {
-    let rest = bytes.get(from..)?;
-    let before = &bytes[from - 1..];
-    let hit = |(&b, &p): (&u8, &u8)| (b == b' ') & p.is_ascii_digit();
-    let mut at = 0;
-    for (block, block_before) in rest.chunks_exact(32).zip(before.chunks_exact(32)) {
-        if block.iter().zip(block_before).fold(false, |any, pair| any | hit(pair)) {
-            break;
-        }
-        at += 32;
-    }
-    rest[at..]
-        .iter()
-        .zip(&before[at..])
-        .position(hit)
-        .map(|k| from + at + k)
+    let hit = |before: u8, b: u8| (b == b' ') & before.is_ascii_digit();
+    let start = crate::vi::quiet_blocks_end(bytes, from.checked_sub(1)?, hit) + 1;
+    (start..bytes.len()).find(|&i| hit(bytes[i - 1], bytes[i]))
 }
 
 /// A table too wide for a portrait page (widths in the sheet's proportions, before

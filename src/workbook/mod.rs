@@ -1456,18 +1456,11 @@ fn is_tidy(text: &str) -> bool {
     let mut starters = true;
     let mut from = 0;
     while from < bytes.len() {
-        // Most blocks of 32 bytes (with a byte after them) settle nothing: each is
-        // passed with one test of all its bytes, without a branch per byte, which the
-        // compiler vectorises; the others are read byte by byte.
-        let block = from..(from + 32).min(bytes.len());
+        // Most blocks settle nothing, and are passed whole; the others are read byte
+        // by byte.
+        let start = crate::vi::quiet_blocks_end(bytes, from, |b, next| !settles_nothing(b, next));
+        let block = start..(start + 32).min(bytes.len());
         from = block.end;
-        if block.end < bytes.len()
-            && bytes[block.start..=block.end]
-                .windows(2)
-                .fold(true, |all, pair| all & settles_nothing(pair[0], pair[1]))
-        {
-            continue;
-        }
         for i in block {
             let b = bytes[i];
             // One table lookup and a branch taken, rather than the match's jump on
